@@ -1,0 +1,43 @@
+#pragma once
+/// Everything that configures a trainer, with defaults and validation.
+#include <cstdint>
+#include <string>
+
+#include "nde/gradient.hpp"
+#include "nde/loss.hpp"
+#include "nde/mlp.hpp"
+#include "nde/optim.hpp"
+#include "nde/solve.hpp"
+
+namespace nde {
+
+/// Solver settings by name (what a user picks).
+struct SolverConfig {
+  std::string method = "dopri5";  ///< euler | midpoint | rk4 | rk4-38 | dopri5
+  double rtol = 1e-4;
+  double atol = 1e-5;
+  double step = 0.0;       ///< > 0: fixed steps (any method); 0: adaptive (dopri5) or one step per output interval
+  long max_steps = 20000;  ///< per solve
+};
+
+/// A trainer's full configuration.
+struct TrainerConfig {
+  MlpConfig mlp{2, {32, 32}};
+  std::uint64_t seed = 0;
+  SolverConfig solver;
+  GradientMethod gradient = GradientMethod::Adjoint;
+  OptimizerConfig optimizer;
+  int batch_size = 16;  ///< windows per training step
+  int window = 10;      ///< observations per window
+  LossKind loss = LossKind::Mse;
+  double kinetic = 0.0;   ///< weight of ∫‖f‖² dt
+  double jacobian = 0.0;  ///< weight of ∫‖∂f/∂z‖²_F dt
+  bool normalize = true;  ///< fit offset and scale of the states from the data
+};
+
+/// Empty when c is valid; otherwise the first problem found, naming the field.
+std::string validate(const TrainerConfig& c);
+/// The solver options a config selects (the config must be valid).
+SolverOptions solver_options(const SolverConfig& c);
+
+}  // namespace nde

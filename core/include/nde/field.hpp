@@ -1,0 +1,29 @@
+#pragma once
+/// Vector fields on a flat state: what `solve` integrates and what the gradient methods differentiate.
+#include <Eigen/Dense>
+
+namespace nde {
+
+using Vec = Eigen::VectorXd;
+using Eigen::Index;
+
+/// dy/dt = f(t, y) on a flat state.
+class VectorField {
+ public:
+  virtual ~VectorField() = default;
+  /// Size of the state.
+  virtual Index size() const = 0;
+  /// dy = f(t, y).
+  virtual void eval(double t, const Vec& y, Vec& dy) const = 0;
+};
+
+/// A vector field with parameters θ and vector–Jacobian products.
+class DifferentiableField : public VectorField {
+ public:
+  /// Size of θ.
+  virtual Index num_params() const = 0;
+  /// a_y = aᵀ∂f/∂y (set); g_theta += aᵀ∂f/∂θ (accumulated, already sized).
+  virtual void vjp(double t, const Vec& y, const Vec& a, Vec& a_y, Vec& g_theta) const = 0;
+};
+
+}  // namespace nde

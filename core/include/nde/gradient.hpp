@@ -1,0 +1,47 @@
+#pragma once
+/// Gradients of a trajectory loss Σ_i ℓ_i(y(t_i)): direct backprop, adjoint and checkpointed adjoint.
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nde/solve.hpp"
+
+namespace nde {
+
+/// How the gradient is computed.
+enum class GradientMethod {
+  Direct,       ///< backprop through the solver's steps (exact for the discrete solution; memory grows with steps)
+  Adjoint,      ///< backsolve [y, a, g] from the last observation (memory independent of steps)
+  Checkpointed  ///< adjoint with y reset to the stored forward state at each observation
+};
+
+/// "direct" | "adjoint" | "checkpointed".
+const char* to_string(GradientMethod m);
+/// Parses a method name; nullopt when unknown.
+std::optional<GradientMethod> gradient_method_from_string(const std::string& name);
+
+/// ℓ_i(y) at output i; when grad is given, sets it to ∂ℓ_i/∂y.
+using LossTerm = std::function<double(std::size_t i, const Vec& y, Vec* grad)>;
+
+/// Loss, its gradients and the work done.
+struct GradientResult {
+  Status status = Status::Success;
+  std::string message;
+  double loss = 0.0;
+  Vec grad_theta;   ///< ∂L/∂θ
+  Vec grad_y0;      ///< ∂L/∂y(t0)
+  SolveStats forward;
+  SolveStats backward;
+};
+
+/// L = Σ_i ℓ_i(y(t_i)) only (forward solve, states not kept beyond the loss).
+GradientResult loss_only(const VectorField& f, double t0, const Vec& y0, const std::vector<double>& times,
+                         const LossTerm& loss, const SolverOptions& options);
+
+/// L and ∂L/∂θ, ∂L/∂y0 by the chosen method.
+GradientResult loss_and_gradient(const DifferentiableField& f, double t0, const Vec& y0,
+                                 const std::vector<double>& times, const LossTerm& loss,
+                                 const SolverOptions& options, GradientMethod method);
+
+}  // namespace nde

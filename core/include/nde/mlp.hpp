@@ -1,0 +1,95 @@
+#pragma once
+/// The neural vector field f_θ(z, t): an MLP with one flat parameter vector, its VJPs and second derivatives.
+#include <Eigen/Dense>
+#include <cstdint>
+#include <vector>
+
+#include "nde/activation.hpp"
+#include "nde/dual.hpp"
+
+namespace nde {
+
+using Vec = Eigen::VectorXd;
+using Mat = Eigen::MatrixXd;
+using RowVec = Eigen::RowVectorXd;
+using Eigen::Index;
+template <class S> using MatS = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>;
+template <class S> using VecS = Eigen::Matrix<S, Eigen::Dynamic, 1>;
+template <class S> using RowS = Eigen::Matrix<S, 1, Eigen::Dynamic>;
+
+/// How the state enters the first layer: as is, or cubed (torchdiffeq's demo feeds y³).
+enum class InputMap { Identity, Cube };
+
+/// Shape of the network.
+struct MlpConfig {
+  int dim = 2;                        ///< observed state dimension
+  std::vector<int> hidden{64, 64};    ///< hidden layer widths
+  Activation activation = Activation::Tanh;
+  bool time_dependent = false;        ///< feed t as an extra input
+  int augment = 0;                    ///< extra zero-initialised state dimensions (ANODE)
+  InputMap input = InputMap::Identity;
+  double init_std = 0.0;              ///< 0: Glorot-uniform weights; > 0: normal(0, init_std) weights
+};
+
+/// f_θ: R^(dim+augment) × R → R^(dim+augment). Batches are matrices with one state per column.
+class Mlp {
+ public:
+  /// Builds the layer layout; parameters start at zero (call init).
+  explicit Mlp(MlpConfig config = {});
+
+  const MlpConfig& config() const { return config_; }
+  /// dim + augment: the size of the state the ODE evolves.
+  int state_dim() const { return config_.dim + config_.augment; }
+  /// Number of entries of θ.
+  Index num_params() const { return params_.size(); }
+  /// θ, all weights and biases, layer by layer (W column-major, then b).
+  const Vec& params() const { return params_; }
+  /// Mutable θ.
+  Vec& params() { return params_; }
+  /// Seeded initialisation (biases zero).
+  void init(std::uint64_t seed);
+
+  /// Intermediate values of a forward pass, kept for the backward pass.
+  template <class S>
+  struct Tape {
+    std::vector<MatS<S>> inputs;  ///< input of each layer
+    std::vector<MatS<S>> pre;     ///< pre-activation of each hidden layer
+    MatS<S> z;                    ///< the states
+  };
+  /// F = f(Z, t) for a batch; t holds one time per column.
+  template <class S>
+  void forward(const MatS<S>& Z, const RowS<S>& t, MatS<S>& F, Tape<S>* tape) const;
+  /// Reverse pass: dZ = Aᵀ∂f/∂z (per column), dtheta += Σ aᵀ∂f/∂θ, dt = aᵀ∂f/∂t. Null outputs are skipped.
+  template <class S>
+  void backward(const Tape<S>& tape, const MatS<S>& A, MatS<S>* dZ, VecS<S>* dtheta, RowS<S>* dt) const;
+
+  /// f for a batch.
+  Mat eval(const Mat& Z, const RowVec& t) const;
+  /// f for one state.
+  Vec eval(const Vec& z, double t) const;
+  /// Vector–Jacobian products for a batch; dtheta is accumulated into (sized on first use).
+  void vjp(const Mat& Z, const RowVec& t, const Mat& A, Mat* dZ, Vec* dtheta, RowVec* dt) const;
+  /// ∂f/∂z at one state.
+  Mat jacobian(const Vec& z, double t) const;
+  /// tr ∂f/∂z per column.
+  RowVec divergence(const Mat& Z, const RowVec& t) const;
+  /// Gradients of Σ_k w_k tr ∂f/∂z(z_k): dZ (set), dtheta (accumulated).
+  void divergence_grad(const Mat& Z, const RowVec& t, const RowVec& w, Mat* dZ, Vec* dtheta) const;
+  /// ‖∂f/∂z‖²_F per column.
+  RowVec jacobian_frobenius(const Mat& Z, const RowVec& t) const;
+  /// Gradients of Σ_k w_k ‖∂f/∂z(z_k)‖²_F: dZ (set), dtheta (accumulated).
+  void jacobian_frobenius_grad(const Mat& Z, const RowVec& t, const RowVec& w, Mat* dZ, Vec* dtheta) const;
+
+ private:
+  struct Layer { Index in, out, offset; };
+  MlpConfig config_;
+  std::vector<Layer> layers_;
+  Vec params_;
+  /// Rows of ∂f/∂z for each column: J[i] is the matrix whose column k is (e_iᵀ ∂f/∂z(z_k))ᵀ.
+  std::vector<Mat> jacobian_rows(const Mat& Z, const RowVec& t) const;
+  /// Σ_i over directions: dual-part gradients of Σ_k w_k a_ikᵀ J(z_k) u_ik.
+  void second_order(const Mat& Z, const RowVec& t, const std::vector<Mat>& A, const std::vector<Mat>& U,
+                    const RowVec& w, Mat* dZ, Vec* dtheta) const;
+};
+
+}  // namespace nde

@@ -1,0 +1,44 @@
+#pragma once
+/// Optimisers (Adam, RMSprop) with weight decay and gradient-norm clipping.
+#include <optional>
+#include <string>
+
+#include "nde/field.hpp"
+
+namespace nde {
+
+/// Settings of the optimiser.
+struct OptimizerConfig {
+  enum class Kind { Adam, RmsProp };
+  Kind kind = Kind::Adam;
+  double lr = 1e-2;
+  double beta1 = 0.9;     ///< Adam first-moment decay
+  double beta2 = 0.999;   ///< Adam second-moment decay
+  double alpha = 0.99;    ///< RMSprop smoothing
+  double eps = 1e-8;
+  double weight_decay = 0.0;  ///< L2 term added to the gradient (as torch.optim does)
+  double clip = 0.0;          ///< clip the gradient norm to this (0: no clipping)
+};
+
+/// "adam" | "rmsprop".
+const char* to_string(OptimizerConfig::Kind k);
+/// Parses an optimiser name; nullopt when unknown.
+std::optional<OptimizerConfig::Kind> optimizer_from_string(const std::string& name);
+
+/// Optimiser state over a flat parameter vector.
+class Optimizer {
+ public:
+  explicit Optimizer(OptimizerConfig config = {}) : config_(config) {}
+  /// Updates theta in place from grad; returns the gradient norm before clipping.
+  double step(Vec& theta, const Vec& grad);
+  /// Forgets the moments.
+  void reset() { m_.resize(0); v_.resize(0); t_ = 0; }
+  const OptimizerConfig& config() const { return config_; }
+
+ private:
+  OptimizerConfig config_;
+  Vec m_, v_;
+  long t_ = 0;
+};
+
+}  // namespace nde

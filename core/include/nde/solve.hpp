@@ -1,0 +1,61 @@
+#pragma once
+/// The one integration loop: states at requested times (forward or backward), a status and stats.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "nde/controller.hpp"
+#include "nde/field.hpp"
+#include "nde/step.hpp"
+#include "nde/tableau.hpp"
+
+namespace nde {
+
+/// How a solve ended. Anything but Success means the outputs past the failure are missing.
+enum class Status { Success, MaxSteps, StepTooSmall, NonFinite, InvalidInput };
+
+/// "success" | "max-steps" | "step-too-small" | "non-finite" | "invalid-input".
+const char* to_string(Status s);
+
+/// Counters of a solve.
+struct SolveStats {
+  long nfe = 0;       ///< function evaluations
+  long accepted = 0;  ///< accepted steps
+  long rejected = 0;  ///< rejected steps
+};
+
+/// Everything that picks how to integrate.
+struct SolverOptions {
+  Tableau method = dopri5();
+  Controller controller{};
+  double step = 0.0;      ///< > 0: fixed steps of at most this size (any method); 0: adaptive for embedded
+                          ///< methods, one step per output interval for the others
+  double h0 = 0.0;        ///< adaptive: first step magnitude (0: automatic)
+  double h_min = 0.0;     ///< adaptive: smallest step magnitude (0: a few ulps of t)
+  double h_max = 0.0;     ///< adaptive: largest step magnitude (0: unbounded)
+  long max_steps = 100000;  ///< budget of accepted + rejected steps
+};
+
+/// Optional callbacks of a solve.
+struct SolveHooks {
+  /// Called on reaching output i; may change y (a jump, e.g. adding ∂L/∂z in the adjoint).
+  std::function<void(std::size_t i, double t, Vec& y)> at_output;
+  /// Called after each accepted step with its start time, step, start state and stages.
+  std::function<void(double t, double h, const Vec& y, const Mat& K)> on_step;
+};
+
+/// The result: states at the requested times, one column each (only those reached).
+struct Solution {
+  Status status = Status::Success;
+  Mat states;
+  SolveStats stats;
+  double t_reached = 0.0;  ///< where integration stopped
+  std::string message;     ///< empty on success
+};
+
+/// Integrates from (t0, y0) to each of `times` (monotone in one direction; the first may equal t0).
+/// Steps are clipped so every requested time is hit exactly. If keep_states is false, states stays empty.
+Solution solve(const VectorField& f, double t0, const Vec& y0, const std::vector<double>& times,
+               const SolverOptions& options, const SolveHooks& hooks = {}, bool keep_states = true);
+
+}  // namespace nde

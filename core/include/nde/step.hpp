@@ -1,0 +1,31 @@
+#pragma once
+/// One explicit Runge–Kutta step driven by a tableau.
+#include <Eigen/Dense>
+
+#include "nde/field.hpp"
+#include "nde/tableau.hpp"
+
+namespace nde {
+
+using Mat = Eigen::MatrixXd;
+
+/// Buffers of a step: stage derivatives K (one column per stage), the new state and the error estimate.
+struct StepWork {
+  Mat K;
+  Vec y1;
+  Vec err;
+  Vec tmp;
+  Vec k;
+};
+
+/// Advances y by h from t. If `first_stage_known`, K.col(0) already holds f(t, y) (FSAL).
+/// Returns the number of function evaluations made. Fills w.y1 and, for adaptive tableaus, w.err.
+int rk_step(const Tableau& tab, const VectorField& f, double t, const Vec& y, double h, StepWork& w,
+            bool first_stage_known);
+
+/// Reverse of one step: given ȳ1, returns ȳ0 in `y_bar` (in place) and adds θ̄ into g_theta.
+/// K must hold the stages of the forward step. Function evaluations (VJPs) are counted in the return value.
+int rk_step_vjp(const Tableau& tab, const class DifferentiableField& f, double t, const Vec& y, double h,
+                const Mat& K, Vec& y_bar, Vec& g_theta);
+
+}  // namespace nde

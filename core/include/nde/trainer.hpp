@@ -1,0 +1,104 @@
+#pragma once
+/// A data set of trajectories, minibatches of windows and one training step of the neural ODE.
+#include <string>
+#include <vector>
+
+#include "nde/batch_field.hpp"
+#include "nde/config.hpp"
+#include "nde/rng.hpp"
+#include "nde/trajectory.hpp"
+
+namespace nde {
+
+/// Affine map to the model's coordinates: z_model = (z − offset) / scale.
+struct Normalization {
+  Vec offset;
+  Vec scale;
+};
+
+/// What one training step did. On failure the parameters are those from before the step.
+struct StepReport {
+  long iteration = 0;       ///< completed iterations after the step
+  double loss = 0.0;        ///< minibatch loss before the update (incl. regularisers)
+  double grad_norm = 0.0;   ///< before clipping
+  long nfe_forward = 0;
+  long nfe_backward = 0;
+  Status status = Status::Success;
+  std::string message;
+  double millis = 0.0;
+};
+
+/// Observations of windows integrated together: one joint solve over the union of relative times.
+struct BatchProblem {
+  Vec y0;                      ///< [vec(Z0), r0]
+  RowVec offsets;              ///< absolute start time of each window
+  std::vector<double> times;   ///< relative output times (union over windows)
+  struct Target { Index column; Vec value; };
+  std::vector<std::vector<Target>> targets;  ///< per output time
+  double weight = 1.0;         ///< 1 / number of observed entries (mean)
+};
+
+/// A consecutive run of observations of one trajectory.
+struct Window {
+  std::size_t trajectory;
+  std::size_t start;
+  std::size_t length;
+};
+
+/// Owns the model (MLP, normalisation), the data and the optimiser.
+class Trainer {
+ public:
+  /// The config must be valid (see validate()); weights are initialised from config.seed.
+  explicit Trainer(TrainerConfig config);
+
+  const TrainerConfig& config() const { return config_; }
+  const Mlp& mlp() const { return mlp_; }
+  const Normalization& normalization() const { return norm_; }
+  long iteration() const { return iteration_; }
+
+  /// Adds a trajectory (physical coordinates); returns an error message, or empty on success with *index set.
+  std::string add_trajectory(Trajectory t, std::size_t* index = nullptr);
+  /// Removes all trajectories.
+  void clear_trajectories();
+  const std::vector<Trajectory>& trajectories() const { return data_; }
+
+  /// One optimisation step on a random minibatch of windows.
+  StepReport step();
+  /// Loss over all observations (each trajectory integrated from its first point), without regularisers.
+  GradientResult full_loss() const;
+  /// Full-data loss and its gradient by the given method.
+  GradientResult full_gradient(GradientMethod method) const;
+
+  /// Replaces θ; empty on success, else why not (size, non-finite).
+  std::string set_parameters(const Vec& theta);
+  /// Re-initialises weights from `seed`, forgets optimiser state and iterations, refits normalisation.
+  void reset(std::uint64_t seed);
+  /// Restores a saved model state (used by model_io).
+  void restore(const Vec& theta, const Normalization& norm, long iteration);
+
+  /// Integrates the learned ODE from z0 (physical) at time t0 to each of `times`; states are dim × N.
+  Solution integrate(const Vec& z0, double t0, const std::vector<double>& times) const;
+  /// Learned velocities (physical units) at points (dim × m) at time t.
+  Mat field(const Mat& points, double t) const;
+
+  /// The windows a training step would use, drawn from rng (exposed for tests).
+  std::vector<Window> sample_windows(Rng& rng) const;
+  /// The joint problem for a set of windows.
+  BatchProblem make_problem(const std::vector<Window>& windows, bool regularize) const;
+
+ private:
+  GradientResult evaluate(const std::vector<Window>& windows, bool regularize, bool gradient,
+                          GradientMethod method) const;
+  std::vector<Window> all_windows() const;
+  void fit_normalization();
+
+  TrainerConfig config_;
+  Mlp mlp_;
+  Normalization norm_;
+  Optimizer optimizer_;
+  Rng rng_;
+  long iteration_ = 0;
+  std::vector<Trajectory> data_;
+};
+
+}  // namespace nde

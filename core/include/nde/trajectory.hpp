@@ -1,0 +1,21 @@
+#pragma once
+/// Observed trajectories: each with its own strictly increasing, irregular times.
+#include <string>
+#include <vector>
+
+#include "nde/field.hpp"
+
+namespace nde {
+
+using Mat = Eigen::MatrixXd;
+
+/// Observations z(t_i): states has one column per time (dim × n).
+struct Trajectory {
+  std::vector<double> times;
+  Mat states;
+};
+
+/// Empty when t is usable for a model of dimension dim; otherwise what is wrong with it.
+std::string validate_trajectory(const Trajectory& t, int dim);
+
+}  // namespace nde

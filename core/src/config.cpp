@@ -1,0 +1,50 @@
+#include "nde/config.hpp"
+
+#include <cmath>
+
+namespace nde {
+
+namespace {
+bool in(double x, double lo, double hi) { return std::isfinite(x) && x >= lo && x <= hi; }
+std::string range(const char* name, double lo, double hi) {
+  return std::string(name) + " must be a number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+}
+}  // namespace
+
+std::string validate(const TrainerConfig& c) {
+  if (c.mlp.dim < 1 || c.mlp.dim > 64) return "dim must be an integer in [1, 64]";
+  if (c.mlp.hidden.size() > 8) return "hidden may have at most 8 layers";
+  for (int w : c.mlp.hidden)
+    if (w < 1 || w > 1024) return "each hidden width must be an integer in [1, 1024]";
+  if (c.mlp.augment < 0 || c.mlp.augment > 16) return "augment must be an integer in [0, 16]";
+  if (!in(c.mlp.init_std, 0, 10)) return range("initStd", 0, 10);
+  if (!tableau_by_name(c.solver.method)) return "unknown solver method '" + c.solver.method + "' (use dopri5, rk4, rk4-38, midpoint or euler)";
+  if (!in(c.solver.rtol, 1e-14, 1)) return range("solver.rtol", 1e-14, 1);
+  if (!in(c.solver.atol, 1e-14, 1)) return range("solver.atol", 1e-14, 1);
+  if (!in(c.solver.step, 0, 1e6)) return range("solver.stepSize", 0, 1e6);
+  if (c.solver.max_steps < 1 || c.solver.max_steps > 10000000) return "solver.maxSteps must be an integer in [1, 10000000]";
+  if (!in(c.optimizer.lr, 0, 10) || c.optimizer.lr == 0) return "optimizer.lr must be a number in (0, 10]";
+  if (!in(c.optimizer.beta1, 0, 0.999999)) return range("optimizer.beta1", 0, 0.999999);
+  if (!in(c.optimizer.beta2, 0, 0.999999)) return range("optimizer.beta2", 0, 0.999999);
+  if (!in(c.optimizer.alpha, 0, 0.999999)) return range("optimizer.alpha", 0, 0.999999);
+  if (!in(c.optimizer.eps, 1e-16, 1)) return range("optimizer.eps", 1e-16, 1);
+  if (!in(c.optimizer.weight_decay, 0, 1)) return range("optimizer.weightDecay", 0, 1);
+  if (!in(c.optimizer.clip, 0, 1e9)) return range("optimizer.clip", 0, 1e9);
+  if (c.batch_size < 1 || c.batch_size > 4096) return "batch.size must be an integer in [1, 4096]";
+  if (c.window < 2 || c.window > 100000) return "batch.window must be an integer in [2, 100000]";
+  if (!in(c.kinetic, 0, 1e3)) return range("regularization.kinetic", 0, 1e3);
+  if (!in(c.jacobian, 0, 1e3)) return range("regularization.jacobian", 0, 1e3);
+  return {};
+}
+
+SolverOptions solver_options(const SolverConfig& c) {
+  SolverOptions o;
+  o.method = *tableau_by_name(c.method);
+  o.controller.rtol = c.rtol;
+  o.controller.atol = c.atol;
+  o.step = c.step;
+  o.max_steps = c.max_steps;
+  return o;
+}
+
+}  // namespace nde

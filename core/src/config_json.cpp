@@ -1,0 +1,128 @@
+#include "nde/config_json.hpp"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "nde/json_util.hpp"
+
+namespace nde {
+
+using nlohmann::json;
+
+json config_to_document(const TrainerConfig& c) {
+  json j;
+  j["dim"] = c.mlp.dim;
+  j["hidden"] = c.mlp.hidden;
+  j["activation"] = to_string(c.mlp.activation);
+  j["timeDependent"] = c.mlp.time_dependent;
+  j["augment"] = c.mlp.augment;
+  j["input"] = c.mlp.input == InputMap::Cube ? "cube" : "identity";
+  j["initStd"] = c.mlp.init_std;
+  j["normalize"] = c.normalize;
+  j["seed"] = c.seed;
+  j["solver"] = {{"method", c.solver.method}, {"rtol", c.solver.rtol}, {"atol", c.solver.atol},
+                 {"stepSize", c.solver.step}, {"maxSteps", c.solver.max_steps}};
+  j["gradient"] = to_string(c.gradient);
+  j["optimizer"] = {{"name", to_string(c.optimizer.kind)}, {"lr", c.optimizer.lr},
+                    {"weightDecay", c.optimizer.weight_decay}, {"clip", c.optimizer.clip},
+                    {"beta1", c.optimizer.beta1}, {"beta2", c.optimizer.beta2},
+                    {"alpha", c.optimizer.alpha}, {"eps", c.optimizer.eps}};
+  j["batch"] = {{"size", c.batch_size}, {"window", c.window}};
+  j["loss"] = to_string(c.loss);
+  j["regularization"] = {{"kinetic", c.kinetic}, {"jacobian", c.jacobian}};
+  return j;
+}
+
+std::string config_to_json(const TrainerConfig& c) { return config_to_document(c).dump(); }
+
+Result<TrainerConfig> config_from_document(const json& j) {
+  using R = Result<TrainerConfig>;
+  TrainerConfig c;
+  JsonReader r;
+  if (!j.is_object()) return R::failure("config must be a JSON object");
+  r.keys(j, "config", {"dim", "hidden", "activation", "timeDependent", "augment", "input", "initStd", "normalize",
+                       "seed", "solver", "gradient", "optimizer", "batch", "loss", "regularization"});
+  r.integer(j, "dim", c.mlp.dim);
+  if (j.contains("hidden")) {
+    if (!j["hidden"].is_array()) r.fail("hidden must be an array of layer widths, e.g. [32, 32]");
+    else {
+      c.mlp.hidden.clear();
+      for (const json& w : j["hidden"]) {
+        if (!w.is_number_integer()) { r.fail("hidden must contain whole numbers"); break; }
+        c.mlp.hidden.push_back(w.get<int>());
+      }
+    }
+  }
+  std::string s;
+  if (r.string(j, "activation", s)) {
+    if (auto a = activation_from_string(s)) c.mlp.activation = *a;
+    else r.fail("unknown activation '" + s + "' (use tanh, softplus or silu)");
+  }
+  r.boolean(j, "timeDependent", c.mlp.time_dependent);
+  r.integer(j, "augment", c.mlp.augment);
+  if (r.string(j, "input", s)) {
+    if (s == "identity") c.mlp.input = InputMap::Identity;
+    else if (s == "cube") c.mlp.input = InputMap::Cube;
+    else r.fail("unknown input map '" + s + "' (use identity or cube)");
+  }
+  r.number(j, "initStd", c.mlp.init_std);
+  r.boolean(j, "normalize", c.normalize);
+  double seed = 0;
+  if (r.number(j, "seed", seed)) {
+    if (seed < 0 || seed > 9007199254740991.0 || std::floor(seed) != seed) r.fail("seed must be a whole number in [0, 2^53)");
+    else c.seed = static_cast<std::uint64_t>(seed);
+  }
+  if (const json* sv = r.object(j, "solver")) {
+    r.keys(*sv, "solver", {"method", "rtol", "atol", "stepSize", "maxSteps"});
+    r.string(*sv, "method", c.solver.method);
+    r.number(*sv, "rtol", c.solver.rtol);
+    r.number(*sv, "atol", c.solver.atol);
+    r.number(*sv, "stepSize", c.solver.step);
+    r.integer(*sv, "maxSteps", c.solver.max_steps);
+  }
+  if (r.string(j, "gradient", s)) {
+    if (auto g = gradient_method_from_string(s)) c.gradient = *g;
+    else r.fail("unknown gradient method '" + s + "' (use adjoint, checkpointed or direct)");
+  }
+  if (const json* o = r.object(j, "optimizer")) {
+    r.keys(*o, "optimizer", {"name", "lr", "weightDecay", "clip", "beta1", "beta2", "alpha", "eps"});
+    if (r.string(*o, "name", s)) {
+      if (auto k = optimizer_from_string(s)) c.optimizer.kind = *k;
+      else r.fail("unknown optimizer '" + s + "' (use adam or rmsprop)");
+    }
+    r.number(*o, "lr", c.optimizer.lr);
+    r.number(*o, "weightDecay", c.optimizer.weight_decay);
+    r.number(*o, "clip", c.optimizer.clip);
+    r.number(*o, "beta1", c.optimizer.beta1);
+    r.number(*o, "beta2", c.optimizer.beta2);
+    r.number(*o, "alpha", c.optimizer.alpha);
+    r.number(*o, "eps", c.optimizer.eps);
+  }
+  if (const json* b = r.object(j, "batch")) {
+    r.keys(*b, "batch", {"size", "window"});
+    r.integer(*b, "size", c.batch_size);
+    r.integer(*b, "window", c.window);
+  }
+  if (r.string(j, "loss", s)) {
+    if (auto l = loss_kind_from_string(s)) c.loss = *l;
+    else r.fail("unknown loss '" + s + "' (use mse or l1)");
+  }
+  if (const json* g = r.object(j, "regularization")) {
+    r.keys(*g, "regularization", {"kinetic", "jacobian"});
+    r.number(*g, "kinetic", c.kinetic);
+    r.number(*g, "jacobian", c.jacobian);
+  }
+  if (!r.error.empty()) return R::failure(r.error);
+  std::string err = validate(c);
+  if (!err.empty()) return R::failure(err);
+  return R::success(std::move(c));
+}
+
+Result<TrainerConfig> config_from_json(const std::string& text) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) return Result<TrainerConfig>::failure("config is not valid JSON");
+  return config_from_document(j);
+}
+
+}  // namespace nde

@@ -1,0 +1,237 @@
+#include "nde/mlp.hpp"
+
+#include <cmath>
+#include <type_traits>
+
+#include "nde/rng.hpp"
+
+namespace nde {
+
+Mlp::Mlp(MlpConfig config) : config_(std::move(config)) {
+  Index in = state_dim() + (config_.time_dependent ? 1 : 0);
+  Index offset = 0;
+  std::vector<int> widths = config_.hidden;
+  widths.push_back(state_dim());
+  for (int w : widths) {
+    layers_.push_back({in, w, offset});
+    offset += static_cast<Index>(w) * in + w;
+    in = w;
+  }
+  params_ = Vec::Zero(offset);
+}
+
+void Mlp::init(std::uint64_t seed) {
+  Rng rng(seed);
+  params_.setZero();
+  for (const Layer& l : layers_) {
+    const double bound = std::sqrt(6.0 / static_cast<double>(l.in + l.out));
+    for (Index k = 0; k < l.in * l.out; ++k)
+      params_[l.offset + k] = config_.init_std > 0 ? config_.init_std * rng.normal() : rng.uniform(-bound, bound);
+  }
+}
+
+namespace {
+
+/// P = W X + b for layer parameters stored at w (W column-major, then b).
+template <class S>
+MatS<S> affine(const double* w, Index out, Index in, const MatS<S>& X) {
+  Eigen::Map<const Mat> W(w, out, in);
+  Eigen::Map<const Vec> b(w + out * in, out);
+  MatS<S> P;
+  if constexpr (std::is_same_v<S, double>) {
+    P.noalias() = W * X;
+    P.colwise() += b;
+  } else {
+    P.noalias() = W.cast<S>() * X;
+    P.colwise() += b.cast<S>();
+  }
+  return P;
+}
+
+/// G_in = Wᵀ G.
+template <class S>
+MatS<S> affine_transpose(const double* w, Index out, Index in, const MatS<S>& G) {
+  Eigen::Map<const Mat> W(w, out, in);
+  MatS<S> R;
+  if constexpr (std::is_same_v<S, double>) R.noalias() = W.transpose() * G;
+  else R.noalias() = W.transpose().cast<S>() * G;
+  return R;
+}
+
+template <class S>
+MatS<S> apply_activation(Activation a, const MatS<S>& P) {
+  if constexpr (std::is_same_v<S, double>) {
+    if (a == Activation::Tanh) return P.array().tanh().matrix();
+  }
+  return P.unaryExpr([a](const S& x) { return activate(a, x); });
+}
+
+template <class S>
+MatS<S> apply_activation_deriv(Activation a, const MatS<S>& P) {
+  if constexpr (std::is_same_v<S, double>) {
+    if (a == Activation::Tanh) return (1.0 - P.array().tanh().square()).matrix();
+  }
+  return P.unaryExpr([a](const S& x) { return activate_deriv(a, x); });
+}
+
+}  // namespace
+
+template <class S>
+void Mlp::forward(const MatS<S>& Z, const RowS<S>& t, MatS<S>& F, Tape<S>* tape) const {
+  const Index sd = state_dim();
+  MatS<S> X(layers_.front().in, Z.cols());
+  if (config_.input == InputMap::Cube) X.topRows(sd) = Z.array().cube().matrix();
+  else X.topRows(sd) = Z;
+  if (config_.time_dependent) X.row(sd) = t;
+  if (tape) {
+    tape->inputs.clear();
+    tape->pre.clear();
+    tape->z = Z;
+  }
+  for (std::size_t l = 0; l < layers_.size(); ++l) {
+    const Layer& L = layers_[l];
+    MatS<S> P = affine<S>(params_.data() + L.offset, L.out, L.in, X);
+    const bool last = l + 1 == layers_.size();
+    if (tape) tape->inputs.push_back(std::move(X));
+    if (last) {
+      F = std::move(P);
+    } else {
+      X = apply_activation<S>(config_.activation, P);
+      if (tape) tape->pre.push_back(std::move(P));
+    }
+  }
+}
+
+template <class S>
+void Mlp::backward(const Tape<S>& tape, const MatS<S>& A, MatS<S>* dZ, VecS<S>* dtheta, RowS<S>* dt) const {
+  if (dtheta && dtheta->size() != num_params()) *dtheta = VecS<S>::Zero(num_params());
+  MatS<S> G = A;
+  for (std::size_t l = layers_.size(); l-- > 0;) {
+    const Layer& L = layers_[l];
+    if (dtheta) {
+      Eigen::Map<MatS<S>> dW(dtheta->data() + L.offset, L.out, L.in);
+      Eigen::Map<VecS<S>> db(dtheta->data() + L.offset + L.out * L.in, L.out);
+      dW.noalias() += G * tape.inputs[l].transpose();
+      db += G.rowwise().sum();
+    }
+    if (l == 0 && !dZ && !dt) break;
+    MatS<S> Gx = affine_transpose<S>(params_.data() + L.offset, L.out, L.in, G);
+    if (l > 0) {
+      G = Gx.cwiseProduct(apply_activation_deriv<S>(config_.activation, tape.pre[l - 1]));
+    } else {
+      const Index sd = state_dim();
+      if (dZ) {
+        if (config_.input == InputMap::Cube)
+          *dZ = (Gx.topRows(sd).array() * S(3.0) * tape.z.array().square()).matrix();
+        else
+          *dZ = Gx.topRows(sd);
+      }
+      if (dt) {
+        if (config_.time_dependent) *dt = Gx.row(sd);
+        else *dt = RowS<S>::Zero(A.cols());
+      }
+    }
+  }
+}
+
+template void Mlp::forward<double>(const Mat&, const RowVec&, Mat&, Tape<double>*) const;
+template void Mlp::forward<Dual>(const MatS<Dual>&, const RowS<Dual>&, MatS<Dual>&, Tape<Dual>*) const;
+template void Mlp::backward<double>(const Tape<double>&, const Mat&, Mat*, Vec*, RowVec*) const;
+template void Mlp::backward<Dual>(const Tape<Dual>&, const MatS<Dual>&, MatS<Dual>*, VecS<Dual>*, RowS<Dual>*) const;
+
+Mat Mlp::eval(const Mat& Z, const RowVec& t) const {
+  Mat F;
+  forward<double>(Z, t, F, nullptr);
+  return F;
+}
+
+Vec Mlp::eval(const Vec& z, double t) const {
+  return eval(Mat(z), RowVec::Constant(1, t)).col(0);
+}
+
+void Mlp::vjp(const Mat& Z, const RowVec& t, const Mat& A, Mat* dZ, Vec* dtheta, RowVec* dt) const {
+  Tape<double> tape;
+  Mat F;
+  forward<double>(Z, t, F, &tape);
+  backward<double>(tape, A, dZ, dtheta, dt);
+}
+
+std::vector<Mat> Mlp::jacobian_rows(const Mat& Z, const RowVec& t) const {
+  Tape<double> tape;
+  Mat F;
+  forward<double>(Z, t, F, &tape);
+  std::vector<Mat> rows;
+  for (int i = 0; i < state_dim(); ++i) {
+    Mat A = Mat::Zero(state_dim(), Z.cols());
+    A.row(i).setOnes();
+    Mat dZ;
+    backward<double>(tape, A, &dZ, nullptr, nullptr);
+    rows.push_back(std::move(dZ));
+  }
+  return rows;
+}
+
+Mat Mlp::jacobian(const Vec& z, double t) const {
+  const auto rows = jacobian_rows(Mat(z), RowVec::Constant(1, t));
+  Mat J(state_dim(), state_dim());
+  for (int i = 0; i < state_dim(); ++i) J.row(i) = rows[i].col(0).transpose();
+  return J;
+}
+
+RowVec Mlp::divergence(const Mat& Z, const RowVec& t) const {
+  const auto rows = jacobian_rows(Z, t);
+  RowVec div = RowVec::Zero(Z.cols());
+  for (int i = 0; i < state_dim(); ++i) div += rows[i].row(i);
+  return div;
+}
+
+RowVec Mlp::jacobian_frobenius(const Mat& Z, const RowVec& t) const {
+  const auto rows = jacobian_rows(Z, t);
+  RowVec sum = RowVec::Zero(Z.cols());
+  for (const Mat& r : rows) sum += r.colwise().squaredNorm();
+  return sum;
+}
+
+void Mlp::second_order(const Mat& Z, const RowVec& t, const std::vector<Mat>& A, const std::vector<Mat>& U,
+                       const RowVec& w, Mat* dZ, Vec* dtheta) const {
+  if (dZ) *dZ = Mat::Zero(Z.rows(), Z.cols());
+  if (dtheta && dtheta->size() != num_params()) *dtheta = Vec::Zero(num_params());
+  const RowS<Dual> td = t.cast<Dual>();
+  for (std::size_t i = 0; i < A.size(); ++i) {
+    MatS<Dual> Zd(Z.rows(), Z.cols());
+    for (Index k = 0; k < Z.size(); ++k) Zd(k) = Dual(Z(k), U[i](k));
+    MatS<Dual> Ad = (A[i].array().rowwise() * w.array()).matrix().cast<Dual>();
+    Tape<Dual> tape;
+    MatS<Dual> F;
+    forward<Dual>(Zd, td, F, &tape);
+    MatS<Dual> gZ;
+    VecS<Dual> gT;
+    backward<Dual>(tape, Ad, dZ ? &gZ : nullptr, dtheta ? &gT : nullptr, nullptr);
+    if (dZ) for (Index k = 0; k < gZ.size(); ++k) (*dZ)(k) += gZ(k).d;
+    if (dtheta) for (Index k = 0; k < gT.size(); ++k) (*dtheta)(k) += gT(k).d;
+  }
+}
+
+void Mlp::divergence_grad(const Mat& Z, const RowVec& t, const RowVec& w, Mat* dZ, Vec* dtheta) const {
+  std::vector<Mat> E;
+  for (int i = 0; i < state_dim(); ++i) {
+    Mat e = Mat::Zero(Z.rows(), Z.cols());
+    e.row(i).setOnes();
+    E.push_back(std::move(e));
+  }
+  second_order(Z, t, E, E, w, dZ, dtheta);
+}
+
+void Mlp::jacobian_frobenius_grad(const Mat& Z, const RowVec& t, const RowVec& w, Mat* dZ, Vec* dtheta) const {
+  // ‖J‖² = Σ_i ‖J_i‖²; ∂‖J_i‖² = 2 ∂(e_iᵀ J u_i) with u_i = J_iᵀ held fixed.
+  std::vector<Mat> U = jacobian_rows(Z, t);
+  std::vector<Mat> A;
+  for (int i = 0; i < state_dim(); ++i) {
+    Mat e = Mat::Zero(Z.rows(), Z.cols());
+    e.row(i).setConstant(2.0);
+    A.push_back(std::move(e));
+  }
+  second_order(Z, t, A, U, w, dZ, dtheta);
+}
+
+}  // namespace nde

@@ -1,0 +1,134 @@
+#include "nde/solve.hpp"
+
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+
+namespace nde {
+
+const char* to_string(Status s) {
+  switch (s) {
+    case Status::Success: return "success";
+    case Status::MaxSteps: return "max-steps";
+    case Status::StepTooSmall: return "step-too-small";
+    case Status::NonFinite: return "non-finite";
+    case Status::InvalidInput: return "invalid-input";
+  }
+  return "invalid-input";
+}
+
+namespace {
+
+Solution fail(Solution sol, Status s, double t, std::string message) {
+  sol.status = s;
+  sol.t_reached = t;
+  sol.message = std::move(message);
+  return sol;
+}
+
+std::string at(double t) { return " at t = " + std::to_string(t); }
+
+}  // namespace
+
+Solution solve(const VectorField& f, double t0, const Vec& y0, const std::vector<double>& times,
+               const SolverOptions& opt, const SolveHooks& hooks, bool keep_states) {
+  Solution sol;
+  sol.t_reached = t0;
+  const Index n = y0.size();
+  const std::size_t N = times.size();
+  if (!y0.allFinite()) return fail(std::move(sol), Status::InvalidInput, t0, "initial state is not finite");
+  if (!std::isfinite(t0)) return fail(std::move(sol), Status::InvalidInput, t0, "initial time is not finite");
+  const double dir = (N > 0 && times.back() < t0) ? -1.0 : 1.0;
+  for (std::size_t i = 0; i < N; ++i) {
+    const double prev = i == 0 ? t0 : times[i - 1];
+    const double gap = dir * (times[i] - prev);
+    if (!std::isfinite(times[i]) || gap < 0 || (i > 0 && gap == 0))
+      return fail(std::move(sol), Status::InvalidInput, t0,
+                  "output times must be finite and strictly monotone (from t0, in one direction); time " +
+                      std::to_string(i) + " breaks it");
+  }
+  if (keep_states) sol.states.resize(n, static_cast<Index>(N));
+
+  const Tableau& tab = opt.method;
+  const bool adaptive = tab.adaptive() && opt.step <= 0;
+  const Controller& ctl = opt.controller;
+  Vec y = y0, y_old;
+  double t = t0;
+  StepWork w;
+  w.K.resize(n, tab.stages());
+  bool k1_known = false;
+  double h = opt.h0;  // magnitude; 0 until chosen
+  double prev_error = 1.0;
+
+  for (std::size_t i = 0; i < N; ++i) {
+    const double T = times[i];
+    if (!adaptive) {
+      const double span = T - t;
+      if (span != 0.0) {
+        const long m = opt.step > 0 ? std::max(1L, static_cast<long>(std::ceil(std::abs(span) / opt.step - 1e-9))) : 1;
+        const double hh = span / static_cast<double>(m);
+        const double start = t;
+        for (long k = 0; k < m; ++k) {
+          if (sol.stats.accepted >= opt.max_steps)
+            return fail(std::move(sol), Status::MaxSteps, t, "step budget of " + std::to_string(opt.max_steps) + " used up" + at(t));
+          sol.stats.nfe += rk_step(tab, f, t, y, hh, w, false);
+          if (!w.y1.allFinite()) return fail(std::move(sol), Status::NonFinite, t, "state became non-finite" + at(t));
+          if (hooks.on_step) hooks.on_step(t, hh, y, w.K);
+          y.swap(w.y1);
+          t = (k + 1 == m) ? T : start + static_cast<double>(k + 1) * hh;
+          ++sol.stats.accepted;
+        }
+      }
+    } else {
+      while (dir * (T - t) > 0) {
+        if (sol.stats.accepted + sol.stats.rejected >= opt.max_steps)
+          return fail(std::move(sol), Status::MaxSteps, t, "step budget of " + std::to_string(opt.max_steps) + " used up" + at(t));
+        if (!k1_known) {
+          f.eval(t, y, w.k);
+          ++sol.stats.nfe;
+          w.K.col(0) = w.k;
+          k1_known = true;
+          if (!w.k.allFinite()) return fail(std::move(sol), Status::NonFinite, t, "vector field is not finite" + at(t));
+        }
+        if (h <= 0) h = ctl.initial_step(f, t, y, w.K.col(0), tab.order, sol.stats.nfe);
+        if (opt.h_max > 0) h = std::min(h, opt.h_max);
+        const double h_min = opt.h_min > 0 ? opt.h_min : 16 * DBL_EPSILON * std::max(1.0, std::abs(t));
+        const double remaining = std::abs(T - t);
+        double hs = h;
+        bool hit = false;
+        if (hs >= remaining * (1 - 1e-12)) { hs = remaining; hit = true; }
+        if (hs < h_min && !hit)
+          return fail(std::move(sol), Status::StepTooSmall, t, "step size fell below " + std::to_string(h_min) + at(t));
+        sol.stats.nfe += rk_step(tab, f, t, y, dir * hs, w, true);
+        const bool finite = w.y1.allFinite() && w.err.allFinite();
+        const double e = finite ? ctl.error_norm(w.err, y, w.y1) : INFINITY;
+        bool accept = false;
+        const double fac = ctl.factor(e, tab.order, prev_error, accept);
+        if (accept) {
+          if (hooks.on_step) hooks.on_step(t, dir * hs, y, w.K);
+          y.swap(w.y1);
+          t = hit ? T : t + dir * hs;
+          ++sol.stats.accepted;
+          if (tab.fsal) w.K.col(0) = w.K.col(tab.stages() - 1);
+          else k1_known = false;
+          h = (hit && fac >= 1.0) ? std::max(h, hs * fac) : hs * fac;
+        } else {
+          ++sol.stats.rejected;
+          h = hs * fac;
+          if (h < h_min)
+            return fail(std::move(sol), finite ? Status::StepTooSmall : Status::NonFinite, t,
+                        std::string(finite ? "step size fell below the minimum" : "state became non-finite") + at(t));
+        }
+      }
+    }
+    if (keep_states) sol.states.col(static_cast<Index>(i)) = y;
+    if (hooks.at_output) {
+      hooks.at_output(i, T, y);
+      k1_known = false;
+    }
+  }
+  sol.t_reached = t;
+  return sol;
+}
+
+}  // namespace nde

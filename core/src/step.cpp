@@ -1,0 +1,56 @@
+#include "nde/step.hpp"
+
+namespace nde {
+
+int rk_step(const Tableau& tab, const VectorField& f, double t, const Vec& y, double h, StepWork& w,
+            bool first_stage_known) {
+  const int s = tab.stages();
+  const Index n = y.size();
+  if (w.K.rows() != n || w.K.cols() != s) w.K.resize(n, s);
+  int nfe = 0;
+  for (int i = 0; i < s; ++i) {
+    if (i == 0 && first_stage_known) continue;
+    w.tmp = y;
+    for (int j = 0; j < i; ++j)
+      if (tab.a[i][j] != 0.0) w.tmp.noalias() += (h * tab.a[i][j]) * w.K.col(j);
+    f.eval(t + tab.c[i] * h, w.tmp, w.k);
+    w.K.col(i) = w.k;
+    ++nfe;
+  }
+  w.y1 = y;
+  for (int i = 0; i < s; ++i)
+    if (tab.b[i] != 0.0) w.y1.noalias() += (h * tab.b[i]) * w.K.col(i);
+  if (tab.adaptive()) {
+    w.err.setZero(n);
+    for (int i = 0; i < s; ++i)
+      if (tab.err[i] != 0.0) w.err.noalias() += (h * tab.err[i]) * w.K.col(i);
+  }
+  return nfe;
+}
+
+int rk_step_vjp(const Tableau& tab, const DifferentiableField& f, double t, const Vec& y, double h, const Mat& K,
+                Vec& y_bar, Vec& g_theta) {
+  const int s = tab.stages();
+  const Index n = y.size();
+  Mat stage_bar = Mat::Zero(n, s);  // cotangent of each stage's input Y_i
+  Vec k_bar(n), Y(n), a_y(n);
+  Vec y0_bar = y_bar;
+  int nvjp = 0;
+  for (int i = s; i-- > 0;) {
+    k_bar = (h * tab.b[i]) * y_bar;
+    for (int m = i + 1; m < s; ++m)
+      if (tab.a[m][i] != 0.0) k_bar.noalias() += (h * tab.a[m][i]) * stage_bar.col(m);
+    if (tab.b[i] == 0.0 && k_bar.isZero(0.0)) continue;
+    Y = y;
+    for (int j = 0; j < i; ++j)
+      if (tab.a[i][j] != 0.0) Y.noalias() += (h * tab.a[i][j]) * K.col(j);
+    f.vjp(t + tab.c[i] * h, Y, k_bar, a_y, g_theta);
+    ++nvjp;
+    stage_bar.col(i) = a_y;
+    y0_bar += a_y;
+  }
+  y_bar = y0_bar;
+  return nvjp;
+}
+
+}  // namespace nde

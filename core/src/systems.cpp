@@ -1,0 +1,118 @@
+#include "nde/systems.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "nde/solve.hpp"
+
+namespace nde {
+
+namespace {
+
+Vec v2(double a, double b) {
+  Vec v(2);
+  v << a, b;
+  return v;
+}
+
+/// Wraps a plain function as a VectorField.
+class FunctionField : public VectorField {
+ public:
+  explicit FunctionField(const std::function<Vec(const Vec&)>& f) : f_(f) {}
+  Index size() const override { return 2; }
+  void eval(double, const Vec& y, Vec& dy) const override { dy = f_(y); }
+
+ private:
+  const std::function<Vec(const Vec&)>& f_;
+};
+
+std::vector<System> make_systems() {
+  std::vector<System> s;
+  s.push_back({"spiral", "Spiral (torchdiffeq demo)",
+               "dy/dt = (y^3) A with A = [[-0.1, 2], [-2, -0.1]]: a cubic spiral sink, the demo of torchdiffeq.",
+               [](const Vec& y) {
+                 const double a = y[0] * y[0] * y[0], b = y[1] * y[1] * y[1];
+                 return v2(-0.1 * a - 2.0 * b, 2.0 * a - 0.1 * b);
+               },
+               [](Rng& r) {
+                 const double th = r.uniform(0, 6.283185307179586), rad = r.uniform(1.4, 2.2);
+                 return v2(rad * std::cos(th), rad * std::sin(th));
+               },
+               -2.5, 2.5, -2.5, 2.5, 25.0});
+  s.push_back({"toggle", "Genetic toggle switch",
+               "Two mutually repressing proteins: du/dt = a/(1+v^n) - u, dv/dt = a/(1+u^n) - v with a = 4, n = 3. "
+               "Bistable: high u / low v or low u / high v.",
+               [](const Vec& y) {
+                 const double a = 4.0, n = 3.0;
+                 const double u = std::max(y[0], 0.0), v = std::max(y[1], 0.0);
+                 return v2(a / (1 + std::pow(v, n)) - y[0], a / (1 + std::pow(u, n)) - y[1]);
+               },
+               [](Rng& r) { return v2(r.uniform(0.0, 4.5), r.uniform(0.0, 4.5)); },
+               -0.25, 4.75, -0.25, 4.75, 8.0});
+  s.push_back({"lotka-volterra", "Lotka-Volterra predator-prey",
+               "dx/dt = 1.5x - xy, dy/dt = xy - 3y: prey x and predators y cycle around (3, 1.5).",
+               [](const Vec& y) { return v2(1.5 * y[0] - y[0] * y[1], y[0] * y[1] - 3.0 * y[1]); },
+               [](Rng& r) { return v2(r.uniform(1.5, 5.0), r.uniform(0.5, 2.5)); },
+               0.0, 8.0, 0.0, 6.0, 6.0});
+  s.push_back({"van-der-pol", "Van der Pol oscillator",
+               "x'' - mu (1 - x^2) x' + x = 0 with mu = 1: every orbit is drawn onto one limit cycle.",
+               [](const Vec& y) { return v2(y[1], (1 - y[0] * y[0]) * y[1] - y[0]); },
+               [](Rng& r) { return v2(r.uniform(-3.0, 3.0), r.uniform(-3.0, 3.0)); },
+               -4.0, 4.0, -4.0, 4.0, 8.0});
+  s.push_back({"pendulum", "Damped pendulum",
+               "theta'' = -sin(theta) - 0.25 theta': swings decaying to rest.",
+               [](const Vec& y) { return v2(y[1], -std::sin(y[0]) - 0.25 * y[1]); },
+               [](Rng& r) { return v2(r.uniform(-3.0, 3.0), r.uniform(-2.0, 2.0)); },
+               -4.0, 4.0, -3.0, 3.0, 12.0});
+  return s;
+}
+
+}  // namespace
+
+const std::vector<System>& systems() {
+  static const std::vector<System> all = make_systems();
+  return all;
+}
+
+const System* find_system(const std::string& name) {
+  for (const System& s : systems())
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+Mat system_solution(const System& s, const Vec& z0, const std::vector<double>& times) {
+  FunctionField f(s.f);
+  SolverOptions o;
+  o.controller.rtol = 1e-10;
+  o.controller.atol = 1e-10;
+  o.max_steps = 1000000;
+  return solve(f, 0.0, z0, times, o).states;
+}
+
+std::vector<Trajectory> sample_system(const System& s, const SampleOptions& o) {
+  Rng rng(o.seed);
+  const double t_end = o.t_end > 0 ? o.t_end : s.t_end;
+  const int n = std::max(2, o.points);
+  std::vector<Trajectory> out;
+  for (int k = 0; k < o.trajectories; ++k) {
+    Trajectory tr;
+    const Vec z0 = s.initial(rng);
+    tr.times.push_back(0.0);
+    if (o.regular) {
+      for (int i = 1; i < n; ++i) tr.times.push_back(t_end * i / (n - 1));
+    } else {
+      std::vector<double> ts;
+      for (int i = 1; i < n; ++i) ts.push_back(rng.uniform(0.0, t_end));
+      std::sort(ts.begin(), ts.end());
+      for (double t : ts)
+        if (t > tr.times.back() + 1e-9) tr.times.push_back(t);
+    }
+    tr.states = system_solution(s, z0, tr.times);
+    if (o.noise > 0)
+      for (Index j = 0; j < tr.states.size(); ++j) tr.states(j) += o.noise * rng.normal();
+    out.push_back(std::move(tr));
+  }
+  return out;
+}
+
+}  // namespace nde

@@ -1,0 +1,230 @@
+#include "nde/trainer.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+namespace nde {
+
+Trainer::Trainer(TrainerConfig config)
+    : config_(std::move(config)), mlp_(config_.mlp), optimizer_(config_.optimizer), rng_(config_.seed) {
+  mlp_.init(config_.seed);
+  fit_normalization();
+}
+
+std::string Trainer::add_trajectory(Trajectory t, std::size_t* index) {
+  std::string err = validate_trajectory(t, config_.mlp.dim);
+  if (!err.empty()) return err;
+  data_.push_back(std::move(t));
+  if (index) *index = data_.size() - 1;
+  if (iteration_ == 0) fit_normalization();
+  return {};
+}
+
+void Trainer::clear_trajectories() {
+  data_.clear();
+  if (iteration_ == 0) fit_normalization();
+}
+
+void Trainer::fit_normalization() {
+  const int d = config_.mlp.dim;
+  norm_.offset = Vec::Zero(d);
+  norm_.scale = Vec::Ones(d);
+  if (!config_.normalize || data_.empty()) return;
+  Vec sum = Vec::Zero(d), sq = Vec::Zero(d);
+  double n = 0;
+  for (const Trajectory& t : data_) {
+    sum += t.states.rowwise().sum();
+    sq += t.states.cwiseAbs2().rowwise().sum();
+    n += static_cast<double>(t.states.cols());
+  }
+  norm_.offset = sum / n;
+  for (int j = 0; j < d; ++j) {
+    const double var = sq[j] / n - norm_.offset[j] * norm_.offset[j];
+    const double sd = var > 0 ? std::sqrt(var) : 0.0;
+    norm_.scale[j] = sd > 1e-8 ? sd : 1.0;
+  }
+}
+
+std::vector<Window> Trainer::sample_windows(Rng& rng) const {
+  std::vector<Window> out;
+  if (data_.empty()) return out;
+  const std::size_t W = static_cast<std::size_t>(config_.window);
+  std::vector<std::size_t> starts;  // number of start positions per trajectory, cumulative
+  std::size_t total = 0;
+  for (const Trajectory& t : data_) {
+    const std::size_t n = t.times.size();
+    total += n > W ? n - W + 1 : 1;
+    starts.push_back(total);
+  }
+  for (int b = 0; b < config_.batch_size; ++b) {
+    const std::size_t k = rng.below(total);
+    const std::size_t i = static_cast<std::size_t>(std::upper_bound(starts.begin(), starts.end(), k) - starts.begin());
+    const std::size_t first = k - (i == 0 ? 0 : starts[i - 1]);
+    out.push_back({i, first, std::min(W, data_[i].times.size())});
+  }
+  return out;
+}
+
+std::vector<Window> Trainer::all_windows() const {
+  std::vector<Window> out;
+  for (std::size_t i = 0; i < data_.size(); ++i) out.push_back({i, 0, data_[i].times.size()});
+  return out;
+}
+
+BatchProblem Trainer::make_problem(const std::vector<Window>& windows, bool regularize) const {
+  const Index S = mlp_.state_dim(), d = config_.mlp.dim, B = static_cast<Index>(windows.size());
+  BatchProblem p;
+  p.y0 = Vec::Zero(S * B + (regularize ? 1 : 0));
+  p.offsets.resize(B);
+  struct Entry { double t; Index column; std::size_t traj, obs; };
+  std::vector<Entry> entries;
+  for (Index k = 0; k < B; ++k) {
+    const Window& w = windows[static_cast<std::size_t>(k)];
+    const Trajectory& tr = data_[w.trajectory];
+    const double t0 = tr.times[w.start];
+    p.offsets[k] = t0;
+    p.y0.segment(k * S, d) = (tr.states.col(static_cast<Index>(w.start)) - norm_.offset).cwiseQuotient(norm_.scale);
+    for (std::size_t j = w.start + 1; j < w.start + w.length; ++j) entries.push_back({tr.times[j] - t0, k, w.trajectory, j});
+  }
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.t < b.t; });
+  for (const Entry& e : entries) {
+    // Relative times that differ only by rounding share one output.
+    if (p.times.empty() || e.t - p.times.back() > 1e-9 * std::max(1.0, std::abs(e.t))) {
+      p.times.push_back(e.t);
+      p.targets.emplace_back();
+    }
+    const Trajectory& tr = data_[e.traj];
+    p.targets.back().push_back({e.column, (tr.states.col(static_cast<Index>(e.obs)) - norm_.offset).cwiseQuotient(norm_.scale)});
+  }
+  p.weight = entries.empty() ? 0.0 : 1.0 / static_cast<double>(entries.size() * static_cast<std::size_t>(d));
+  return p;
+}
+
+GradientResult Trainer::evaluate(const std::vector<Window>& windows, bool regularize, bool gradient,
+                                 GradientMethod method) const {
+  regularize = regularize && (config_.kinetic > 0 || config_.jacobian > 0);
+  const BatchProblem p = make_problem(windows, regularize);
+  const BatchField field(mlp_, p.offsets, regularize ? config_.kinetic : 0.0, regularize ? config_.jacobian : 0.0);
+  const Index S = mlp_.state_dim(), d = config_.mlp.dim, n = field.size();
+  const std::size_t last = p.times.size() - 1;
+  const LossKind kind = config_.loss;
+  LossTerm loss = [&](std::size_t i, const Vec& y, Vec* grad) {
+    if (grad) grad->setZero(n);
+    double l = 0.0;
+    for (const BatchProblem::Target& tg : p.targets[i]) {
+      if (grad) {
+        auto g = grad->segment(tg.column * S, d);
+        l += observation_loss(kind, y.segment(tg.column * S, d), tg.value, p.weight, &g);
+      } else {
+        l += observation_loss(kind, y.segment(tg.column * S, d), tg.value, p.weight, static_cast<Vec*>(nullptr));
+      }
+    }
+    if (regularize && i == last) {
+      l += y[n - 1];
+      if (grad) (*grad)[n - 1] = 1.0;
+    }
+    return l;
+  };
+  const SolverOptions opt = solver_options(config_.solver);
+  if (p.times.empty()) {
+    GradientResult r;
+    r.grad_theta = Vec::Zero(mlp_.num_params());
+    return r;
+  }
+  if (!gradient) return loss_only(field, 0.0, p.y0, p.times, loss, opt);
+  return loss_and_gradient(field, 0.0, p.y0, p.times, loss, opt, method);
+}
+
+StepReport Trainer::step() {
+  const auto start = std::chrono::steady_clock::now();
+  StepReport rep;
+  rep.iteration = iteration_;
+  if (data_.empty()) {
+    rep.status = Status::InvalidInput;
+    rep.message = "no trajectories to train on";
+    return rep;
+  }
+  const std::vector<Window> windows = sample_windows(rng_);
+  const GradientResult g = evaluate(windows, true, true, config_.gradient);
+  rep.loss = g.loss;
+  rep.nfe_forward = g.forward.nfe;
+  rep.nfe_backward = g.backward.nfe;
+  rep.status = g.status;
+  rep.message = g.message;
+  if (g.status == Status::Success && (!std::isfinite(g.loss) || !g.grad_theta.allFinite())) {
+    rep.status = Status::NonFinite;
+    rep.message = "loss or gradient is not finite; parameters kept";
+  }
+  if (rep.status == Status::Success) {
+    const Vec before = mlp_.params();
+    Optimizer saved = optimizer_;
+    rep.grad_norm = optimizer_.step(mlp_.params(), g.grad_theta);
+    if (!mlp_.params().allFinite()) {
+      mlp_.params() = before;
+      optimizer_ = saved;
+      rep.status = Status::NonFinite;
+      rep.message = "update produced non-finite parameters; parameters kept";
+    } else {
+      rep.iteration = ++iteration_;
+    }
+  } else if (rep.message.find("kept") == std::string::npos) {
+    rep.message += "; parameters kept";
+  }
+  rep.millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return rep;
+}
+
+GradientResult Trainer::full_loss() const { return evaluate(all_windows(), false, false, config_.gradient); }
+
+GradientResult Trainer::full_gradient(GradientMethod method) const {
+  return evaluate(all_windows(), false, true, method);
+}
+
+std::string Trainer::set_parameters(const Vec& theta) {
+  if (theta.size() != mlp_.num_params())
+    return "expected " + std::to_string(mlp_.num_params()) + " parameters, got " + std::to_string(theta.size());
+  if (!theta.allFinite()) return "parameters must be finite";
+  mlp_.params() = theta;
+  return {};
+}
+
+void Trainer::reset(std::uint64_t seed) {
+  mlp_.init(seed);
+  optimizer_.reset();
+  rng_ = Rng(seed);
+  iteration_ = 0;
+  fit_normalization();
+}
+
+void Trainer::restore(const Vec& theta, const Normalization& norm, long iteration) {
+  mlp_.params() = theta;
+  norm_ = norm;
+  iteration_ = iteration;
+  optimizer_.reset();
+}
+
+Solution Trainer::integrate(const Vec& z0, double t0, const std::vector<double>& times) const {
+  const Index S = mlp_.state_dim(), d = config_.mlp.dim;
+  Vec y0 = Vec::Zero(S);
+  y0.head(d) = (z0 - norm_.offset).cwiseQuotient(norm_.scale);
+  const BatchField field(mlp_, RowVec::Constant(1, t0));
+  std::vector<double> rel;
+  for (double t : times) rel.push_back(t - t0);
+  Solution s = solve(field, 0.0, y0, rel, solver_options(config_.solver));
+  Mat out = s.states.topRows(d);
+  for (Index j = 0; j < out.cols(); ++j) out.col(j) = out.col(j).cwiseProduct(norm_.scale) + norm_.offset;
+  s.states = std::move(out);
+  s.t_reached += t0;
+  return s;
+}
+
+Mat Trainer::field(const Mat& points, double t) const {
+  const Index S = mlp_.state_dim(), d = config_.mlp.dim, m = points.cols();
+  Mat Z = Mat::Zero(S, m);
+  Z.topRows(d) = (points.colwise() - norm_.offset).array().colwise() / norm_.scale.array();
+  const Mat F = mlp_.eval(Z, RowVec::Constant(m, t));
+  return F.topRows(d).array().colwise() * norm_.scale.array();
+}
+
+}  // namespace nde

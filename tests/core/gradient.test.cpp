@@ -1,0 +1,189 @@
+#include "nde/gradient.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "approx.hpp"
+#include "nde/batch_field.hpp"
+#include "nde/loss.hpp"
+#include "nde/rng.hpp"
+
+using namespace nde;
+
+namespace {
+
+/// A random network, a batch of initial states at staggered start times and targets at irregular times.
+struct Problem {
+  Mlp mlp;
+  RowVec offsets;
+  Vec y0;
+  std::vector<double> times;
+  std::vector<Mat> targets;
+  double kinetic = 0, jacobian = 0;
+
+  Problem(std::uint64_t seed, bool time_dependent, int augment, Activation act, double kin = 0, double jac = 0)
+      : mlp([&] {
+          MlpConfig c;
+          c.hidden = {8, 8};
+          c.time_dependent = time_dependent;
+          c.augment = augment;
+          c.activation = act;
+          return c;
+        }()),
+        kinetic(kin),
+        jacobian(jac) {
+    mlp.init(seed);
+    Rng r(seed + 100);
+    const Index B = 3, S = mlp.state_dim();
+    offsets = RowVec::LinSpaced(B, 0.0, 0.8);
+    const bool reg = kin > 0 || jac > 0;
+    y0 = Vec::Zero(S * B + (reg ? 1 : 0));
+    for (Index k = 0; k < B; ++k)
+      for (int j = 0; j < 2; ++j) y0[k * S + j] = r.normal();
+    double t = 0;
+    for (int i = 0; i < 5; ++i) {
+      t += r.uniform(0.05, 0.4);
+      times.push_back(t);
+      Mat tg(2, B);
+      for (Index q = 0; q < tg.size(); ++q) tg(q) = r.normal();
+      targets.push_back(tg);
+    }
+  }
+  BatchField field() const { return BatchField(mlp, offsets, kinetic, jacobian); }
+  LossTerm loss(LossKind kind = LossKind::Mse) const {
+    return [this, kind](std::size_t i, const Vec& y, Vec* g) {
+      const Index S = mlp.state_dim(), n = y.size();
+      if (g) g->setZero(n);
+      double l = 0;
+      for (Index k = 0; k < targets[i].cols(); ++k) {
+        Vec tgt = targets[i].col(k);
+        if (g) {
+          auto gs = g->segment(k * S, 2);
+          l += observation_loss(kind, y.segment(k * S, 2), tgt, 0.1, &gs);
+        } else {
+          l += observation_loss(kind, y.segment(k * S, 2), tgt, 0.1, static_cast<Vec*>(nullptr));
+        }
+      }
+      if ((kinetic > 0 || jacobian > 0) && i + 1 == times.size()) {
+        l += y[n - 1];
+        if (g) (*g)[n - 1] = 1;
+      }
+      return l;
+    };
+  }
+  /// Central-difference gradient of the loss w.r.t. θ with the given solver.
+  Vec fd_theta(const SolverOptions& o) const {
+    Problem p = *this;
+    return test::central_gradient(
+        [&](const Vec& th) {
+          p.mlp.params() = th;
+          const BatchField f = p.field();
+          return loss_only(f, 0.0, p.y0, p.times, p.loss(), o).loss;
+        },
+        mlp.params(), 1e-6);
+  }
+};
+
+SolverOptions tight_dopri() {
+  SolverOptions o;
+  o.controller.rtol = 1e-12;
+  o.controller.atol = 1e-12;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("Every gradient method agrees with central differences (rel. error <= 1e-5)") {
+  struct Case { std::uint64_t seed; bool time; int augment; Activation act; double kin, jac; };
+  const Case cases[] = {{1, false, 0, Activation::Tanh, 0, 0},
+                        {2, true, 0, Activation::Softplus, 0, 0},
+                        {3, false, 1, Activation::Silu, 0, 0},
+                        {4, true, 0, Activation::Tanh, 0.3, 0.2}};
+  for (const Case& c : cases) {
+    const Problem p(c.seed, c.time, c.augment, c.act, c.kin, c.jac);
+    const BatchField f = p.field();
+    const SolverOptions o = tight_dopri();
+    const Vec fd = p.fd_theta(o);
+    for (GradientMethod m : {GradientMethod::Direct, GradientMethod::Adjoint, GradientMethod::Checkpointed}) {
+      DYNAMIC_SECTION("seed " << c.seed << " " << to_string(m)) {
+        const GradientResult g = loss_and_gradient(f, 0.0, p.y0, p.times, p.loss(), o, m);
+        REQUIRE(g.status == Status::Success);
+        INFO("rel err " << test::rel_err(g.grad_theta, fd));
+        CHECK(test::rel_err(g.grad_theta, fd) <= 1e-5);
+        CHECK(g.loss == Approx(loss_only(f, 0.0, p.y0, p.times, p.loss(), o).loss).epsilon(1e-12));
+        CHECK(g.forward.nfe > 0);
+        CHECK(g.backward.nfe > 0);
+      }
+    }
+  }
+}
+
+TEST_CASE("Direct backprop is the exact gradient of the discrete (fixed-step) solution") {
+  const Problem p(9, true, 0, Activation::Tanh);
+  for (const Tableau* t : {&euler(), &midpoint(), &rk4(), &rk4_38(), &dopri5()}) {
+    SolverOptions o;
+    o.method = *t;
+    o.step = 0.07;
+    const BatchField f = p.field();
+    const GradientResult g = loss_and_gradient(f, 0.0, p.y0, p.times, p.loss(), o, GradientMethod::Direct);
+    REQUIRE(g.status == Status::Success);
+    const Vec fd = p.fd_theta(o);
+    INFO(t->name << " rel err " << test::rel_err(g.grad_theta, fd));
+    CHECK(test::rel_err(g.grad_theta, fd) <= 1e-7);
+    // ∂L/∂y0 too.
+    const Vec fd_y0 = test::central_gradient(
+        [&](const Vec& y0) { return loss_only(f, 0.0, y0, p.times, p.loss(), o).loss; }, p.y0);
+    CHECK(test::rel_err(g.grad_y0, fd_y0) <= 1e-7);
+  }
+}
+
+TEST_CASE("The L1 loss differentiates like the MSE loss through every method") {
+  const Problem p(5, false, 0, Activation::Tanh);
+  const BatchField f = p.field();
+  const SolverOptions o = tight_dopri();
+  Problem q = p;
+  const Vec fd = test::central_gradient(
+      [&](const Vec& th) {
+        q.mlp.params() = th;
+        const BatchField fq = q.field();
+        return loss_only(fq, 0.0, q.y0, q.times, q.loss(LossKind::L1), o).loss;
+      },
+      p.mlp.params());
+  for (GradientMethod m : {GradientMethod::Direct, GradientMethod::Adjoint}) {
+    const GradientResult g = loss_and_gradient(f, 0.0, p.y0, p.times, p.loss(LossKind::L1), o, m);
+    CHECK(test::rel_err(g.grad_theta, fd) <= 1e-5);
+  }
+}
+
+TEST_CASE("Adjoint and direct gradients converge to each other as tolerances shrink") {
+  Problem p(6, false, 0, Activation::Tanh);
+  p.mlp.params() *= 2.5;  // a livelier field, so loose tolerances show
+  for (double& t : p.times) t *= 3.0;
+  const BatchField f = p.field();
+  std::vector<double> diffs;
+  for (double tol : {1e-3, 1e-5, 1e-7, 1e-9}) {
+    SolverOptions o;
+    o.controller.rtol = o.controller.atol = tol;
+    const GradientResult a = loss_and_gradient(f, 0.0, p.y0, p.times, p.loss(), o, GradientMethod::Adjoint);
+    const GradientResult d = loss_and_gradient(f, 0.0, p.y0, p.times, p.loss(), o, GradientMethod::Direct);
+    REQUIRE(a.status == Status::Success);
+    REQUIRE(d.status == Status::Success);
+    diffs.push_back(test::rel_err(a.grad_theta, d.grad_theta));
+    UNSCOPED_INFO("tol " << tol << " diff " << diffs.back());
+  }
+  CHECK(diffs[3] < 1e-6);
+  CHECK(diffs[3] < 1e-3 * diffs[0]);
+  CHECK(diffs[2] < diffs[0]);
+}
+
+TEST_CASE("A failing forward solve makes the gradient report its status") {
+  Problem p(7, false, 0, Activation::Tanh);
+  p.mlp.params() *= 40.0;  // a wild field
+  const BatchField f = p.field();
+  SolverOptions o;
+  o.max_steps = 5;
+  for (GradientMethod m : {GradientMethod::Direct, GradientMethod::Adjoint, GradientMethod::Checkpointed}) {
+    const GradientResult g = loss_and_gradient(f, 0.0, p.y0, p.times, p.loss(), o, m);
+    CHECK(g.status == Status::MaxSteps);
+    CHECK_FALSE(g.message.empty());
+  }
+}
