@@ -1,1 +1,109 @@
-int main(){}
+// Native benchmarks, one JSON line per figure:
+//  - the torchdiffeq ode_demo replica with RK4/direct, dopri5/direct and dopri5/adjoint;
+//  - the toggle switch (the page's kind of problem) with each gradient method;
+//  - peak heap memory of a gradient versus the number of solver steps, adjoint against direct.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "alloc_counter.hpp"
+#include "nde/systems.hpp"
+#include "nde/trainer.hpp"
+
+using namespace nde;
+
+namespace {
+
+TrainerConfig replica_config(const std::string& method, GradientMethod g) {
+  TrainerConfig c;
+  c.mlp.hidden = {50};
+  c.mlp.input = InputMap::Cube;
+  c.mlp.init_std = 0.1;
+  c.normalize = false;
+  c.solver.method = method;
+  c.solver.rtol = 1e-7;  // torchdiffeq's defaults for dopri5
+  c.solver.atol = 1e-9;
+  c.gradient = g;
+  c.optimizer.kind = OptimizerConfig::Kind::RmsProp;
+  c.optimizer.lr = 1e-3;
+  c.batch_size = 20;
+  c.window = 10;
+  c.loss = LossKind::L1;
+  return c;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+void run(const char* bench, const char* variant, const TrainerConfig& c, const std::vector<Trajectory>& data, int iters) {
+  Trainer t(c);
+  for (const auto& tr : data) t.add_trajectory(tr);
+  std::vector<double> ms;
+  long nfe_f = 0, nfe_b = 0;
+  double loss = 0;
+  nde_bench::reset_peak();
+  const std::size_t base = nde_bench::heap_in_use();
+  for (int i = 0; i < iters; ++i) {
+    const auto a = std::chrono::steady_clock::now();
+    const StepReport r = t.step();
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count());
+    nfe_f += r.nfe_forward;
+    nfe_b += r.nfe_backward;
+    loss = r.loss;
+  }
+  std::printf(
+      "{\"bench\":\"%s\",\"variant\":\"%s\",\"iterations\":%d,\"ms_per_iter_median\":%.4f,\"nfe_forward_per_iter\":%.1f,"
+      "\"nfe_backward_per_iter\":%.1f,\"final_batch_loss\":%.5g,\"peak_heap_bytes\":%zu}\n",
+      bench, variant, iters, median(ms), double(nfe_f) / iters, double(nfe_b) / iters, loss, nde_bench::heap_peak() - base);
+}
+
+void memory_sweep() {
+  // One window of the spiral, integrated with RK4 at a step that sets the number of steps.
+  TrainerConfig c = replica_config("rk4", GradientMethod::Adjoint);
+  Trajectory tr = torchdiffeq_spiral(1000);
+  tr.times.resize(10);
+  tr.states.conservativeResize(2, 10);
+  for (long steps : {100L, 1000L, 10000L, 100000L}) {
+    for (GradientMethod g : {GradientMethod::Adjoint, GradientMethod::Direct}) {
+      c.gradient = g;
+      c.solver.step = tr.times.back() / static_cast<double>(steps);
+      c.solver.max_steps = 10 * steps;
+      Trainer t(c);
+      t.add_trajectory(tr);
+      nde_bench::reset_peak();
+      const std::size_t base = nde_bench::heap_in_use();
+      const auto a = std::chrono::steady_clock::now();
+      const GradientResult r = t.full_gradient(g);
+      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count();
+      std::printf("{\"bench\":\"memory-vs-steps\",\"gradient\":\"%s\",\"solver_steps\":%ld,\"peak_heap_bytes\":%zu,\"ms\":%.2f,\"status\":\"%s\"}\n",
+                  to_string(g), r.forward.accepted, nde_bench::heap_peak() - base, ms, to_string(r.status));
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int iters = argc > 1 ? std::atoi(argv[1]) : 200;
+  const std::vector<Trajectory> spiral{torchdiffeq_spiral()};
+  run("ode_demo", "rk4/direct", replica_config("rk4", GradientMethod::Direct), spiral, iters);
+  run("ode_demo", "dopri5/direct", replica_config("dopri5", GradientMethod::Direct), spiral, iters);
+  run("ode_demo", "dopri5/adjoint", replica_config("dopri5", GradientMethod::Adjoint), spiral, iters);
+
+  SampleOptions so;
+  so.trajectories = 10;
+  so.points = 30;
+  const auto toggle = sample_system(*find_system("toggle"), so);
+  TrainerConfig tc;  // the page's defaults
+  for (GradientMethod g : {GradientMethod::Direct, GradientMethod::Adjoint, GradientMethod::Checkpointed}) {
+    tc.gradient = g;
+    run("toggle-default", to_string(g), tc, toggle, iters);
+  }
+  memory_sweep();
+  return 0;
+}

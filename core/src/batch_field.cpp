@@ -18,21 +18,33 @@ void BatchField::eval(double t, const Vec& y, Vec& dy) const {
   if (regularized()) {
     double r = kinetic_ > 0 ? kinetic_ * F.squaredNorm() : 0.0;
     if (jacobian_ > 0) r += jacobian_ * mlp_.jacobian_frobenius(Z, times).sum();
-    dy[S * B] = r / static_cast<double>(B);
+    dy[S * B] = r;
   }
 }
 
 void BatchField::vjp(double t, const Vec& y, const Vec& a, Vec& a_y, Vec& g_theta) const {
+  Vec dy;
+  eval_and_vjp(t, y, a, dy, a_y, g_theta);
+}
+
+void BatchField::eval_and_vjp(double t, const Vec& y, const Vec& a, Vec& dy, Vec& a_y, Vec& g_theta) const {
   const Index S = mlp_.state_dim(), B = batch();
   const Eigen::Map<const Mat> Z(y.data(), S, B);
   const RowVec times = offsets_.array() + t;
   Mlp::Tape<double> tape;
   Mat F, dZ;
   mlp_.forward<double>(Z, times, F, &tape);
+  dy.resize(size());
+  dy.head(S * B) = Eigen::Map<const Vec>(F.data(), S * B);
   Mat A = Eigen::Map<const Mat>(a.data(), S, B);
-  const double ar = regularized() ? a[S * B] / static_cast<double>(B) : 0.0;
+  const double ar = regularized() ? a[S * B] : 0.0;
   if (kinetic_ > 0 && ar != 0.0) A += (2.0 * kinetic_ * ar) * F;
   mlp_.backward<double>(tape, A, &dZ, &g_theta, nullptr);
+  if (regularized()) {
+    double r = kinetic_ > 0 ? kinetic_ * F.squaredNorm() : 0.0;
+    if (jacobian_ > 0) r += jacobian_ * mlp_.jacobian_frobenius(Z, times).sum();
+    dy[S * B] = r;
+  }
   if (jacobian_ > 0 && ar != 0.0) {
     Mat dZj;
     mlp_.jacobian_frobenius_grad(Z, times, RowVec::Constant(B, jacobian_ * ar), &dZj, &g_theta);

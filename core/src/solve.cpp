@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <limits>
 
 namespace nde {
 
@@ -47,7 +48,7 @@ Solution solve(const VectorField& f, double t0, const Vec& y0, const std::vector
                   "output times must be finite and strictly monotone (from t0, in one direction); time " +
                       std::to_string(i) + " breaks it");
   }
-  if (keep_states) sol.states.resize(n, static_cast<Index>(N));
+  if (keep_states) sol.states = Mat::Constant(n, static_cast<Index>(N), std::numeric_limits<double>::quiet_NaN());
 
   const Tableau& tab = opt.method;
   const bool adaptive = tab.adaptive() && opt.step <= 0;

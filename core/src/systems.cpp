@@ -48,7 +48,7 @@ std::vector<System> make_systems() {
                  return v2(a / (1 + std::pow(v, n)) - y[0], a / (1 + std::pow(u, n)) - y[1]);
                },
                [](Rng& r) { return v2(r.uniform(0.0, 4.5), r.uniform(0.0, 4.5)); },
-               -0.25, 4.75, -0.25, 4.75, 8.0});
+               -0.25, 4.75, -0.25, 4.75, 5.0});
   s.push_back({"lotka-volterra", "Lotka-Volterra predator-prey",
                "dx/dt = 1.5x - xy, dy/dt = xy - 3y: prey x and predators y cycle around (3, 1.5).",
                [](const Vec& y) { return v2(1.5 * y[0] - y[0] * y[1], y[0] * y[1] - 3.0 * y[1]); },
@@ -87,6 +87,13 @@ Mat system_solution(const System& s, const Vec& z0, const std::vector<double>& t
   o.controller.atol = 1e-10;
   o.max_steps = 1000000;
   return solve(f, 0.0, z0, times, o).states;
+}
+
+Trajectory torchdiffeq_spiral(int points) {
+  Trajectory tr;
+  for (int i = 0; i < points; ++i) tr.times.push_back(25.0 * i / (points - 1));
+  tr.states = system_solution(*find_system("spiral"), v2(2.0, 0.0), tr.times);
+  return tr;
 }
 
 std::vector<Trajectory> sample_system(const System& s, const SampleOptions& o) {

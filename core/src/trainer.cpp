@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 
 namespace nde {
 
@@ -72,7 +73,31 @@ std::vector<Window> Trainer::all_windows() const {
   return out;
 }
 
-BatchProblem Trainer::make_problem(const std::vector<Window>& windows, bool regularize) const {
+std::vector<std::vector<Window>> Trainer::group_windows(const std::vector<Window>& windows) const {
+  // Windows whose relative observation times agree (to rounding) share one batched solve; others
+  // are solved on their own, so irregular times never force a batch to stop at everyone's times.
+  auto rel = [&](const Window& w, std::size_t i) {
+    const auto& ts = data_[w.trajectory].times;
+    return ts[w.start + i] - ts[w.start];
+  };
+  auto same = [&](const Window& a, const Window& b) {
+    if (a.length != b.length) return false;
+    for (std::size_t i = 1; i < a.length; ++i) {
+      const double x = rel(a, i), y = rel(b, i);
+      if (std::abs(x - y) > 1e-9 * std::max(1.0, std::abs(x))) return false;
+    }
+    return true;
+  };
+  std::vector<std::vector<Window>> groups;
+  for (const Window& w : windows) {
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return same(g.front(), w); });
+    if (it == groups.end()) groups.push_back({w});
+    else it->push_back(w);
+  }
+  return groups;
+}
+
+BatchProblem Trainer::make_problem(const std::vector<Window>& windows, bool regularize, double weight) const {
   const Index S = mlp_.state_dim(), d = config_.mlp.dim, B = static_cast<Index>(windows.size());
   BatchProblem p;
   p.y0 = Vec::Zero(S * B + (regularize ? 1 : 0));
@@ -97,43 +122,63 @@ BatchProblem Trainer::make_problem(const std::vector<Window>& windows, bool regu
     const Trajectory& tr = data_[e.traj];
     p.targets.back().push_back({e.column, (tr.states.col(static_cast<Index>(e.obs)) - norm_.offset).cwiseQuotient(norm_.scale)});
   }
-  p.weight = entries.empty() ? 0.0 : 1.0 / static_cast<double>(entries.size() * static_cast<std::size_t>(d));
+  p.weight = weight > 0 ? weight
+                        : (entries.empty() ? 0.0 : 1.0 / static_cast<double>(entries.size() * static_cast<std::size_t>(d)));
   return p;
 }
 
 GradientResult Trainer::evaluate(const std::vector<Window>& windows, bool regularize, bool gradient,
                                  GradientMethod method) const {
   regularize = regularize && (config_.kinetic > 0 || config_.jacobian > 0);
-  const BatchProblem p = make_problem(windows, regularize);
-  const BatchField field(mlp_, p.offsets, regularize ? config_.kinetic : 0.0, regularize ? config_.jacobian : 0.0);
-  const Index S = mlp_.state_dim(), d = config_.mlp.dim, n = field.size();
-  const std::size_t last = p.times.size() - 1;
-  const LossKind kind = config_.loss;
-  LossTerm loss = [&](std::size_t i, const Vec& y, Vec* grad) {
-    if (grad) grad->setZero(n);
-    double l = 0.0;
-    for (const BatchProblem::Target& tg : p.targets[i]) {
-      if (grad) {
-        auto g = grad->segment(tg.column * S, d);
-        l += observation_loss(kind, y.segment(tg.column * S, d), tg.value, p.weight, &g);
-      } else {
-        l += observation_loss(kind, y.segment(tg.column * S, d), tg.value, p.weight, static_cast<Vec*>(nullptr));
-      }
-    }
-    if (regularize && i == last) {
-      l += y[n - 1];
-      if (grad) (*grad)[n - 1] = 1.0;
-    }
-    return l;
-  };
+  std::size_t entries = 0;
+  for (const Window& w : windows) entries += w.length - 1;
+  const double weight = entries == 0 ? 0.0 : 1.0 / static_cast<double>(entries * static_cast<std::size_t>(config_.mlp.dim));
+  const double per_window = 1.0 / static_cast<double>(std::max<std::size_t>(1, windows.size()));
   const SolverOptions opt = solver_options(config_.solver);
-  if (p.times.empty()) {
-    GradientResult r;
-    r.grad_theta = Vec::Zero(mlp_.num_params());
-    return r;
+  const LossKind kind = config_.loss;
+  GradientResult total;
+  total.grad_theta = Vec::Zero(mlp_.num_params());
+  for (const std::vector<Window>& group : group_windows(windows)) {
+    const BatchProblem p = make_problem(group, regularize, weight);
+    if (p.times.empty()) continue;
+    const BatchField field(mlp_, p.offsets, regularize ? config_.kinetic * per_window : 0.0,
+                           regularize ? config_.jacobian * per_window : 0.0);
+    const Index S = mlp_.state_dim(), d = config_.mlp.dim, n = field.size();
+    const std::size_t last = p.times.size() - 1;
+    LossTerm loss = [&](std::size_t i, const Vec& y, Vec* grad) {
+      if (grad) grad->setZero(n);
+      double l = 0.0;
+      for (const BatchProblem::Target& tg : p.targets[i]) {
+        if (grad) {
+          auto g = grad->segment(tg.column * S, d);
+          l += observation_loss(kind, y.segment(tg.column * S, d), tg.value, p.weight, &g);
+        } else {
+          l += observation_loss(kind, y.segment(tg.column * S, d), tg.value, p.weight, static_cast<Vec*>(nullptr));
+        }
+      }
+      if (regularize && i == last) {
+        l += y[n - 1];
+        if (grad) (*grad)[n - 1] = 1.0;
+      }
+      return l;
+    };
+    const GradientResult r = gradient ? loss_and_gradient(field, 0.0, p.y0, p.times, loss, opt, method)
+                                      : loss_only(field, 0.0, p.y0, p.times, loss, opt);
+    total.loss += r.loss;
+    total.forward.nfe += r.forward.nfe;
+    total.forward.accepted += r.forward.accepted;
+    total.forward.rejected += r.forward.rejected;
+    total.backward.nfe += r.backward.nfe;
+    total.backward.accepted += r.backward.accepted;
+    total.backward.rejected += r.backward.rejected;
+    if (r.status != Status::Success) {
+      total.status = r.status;
+      total.message = r.message;
+      return total;
+    }
+    if (gradient) total.grad_theta += r.grad_theta;
   }
-  if (!gradient) return loss_only(field, 0.0, p.y0, p.times, loss, opt);
-  return loss_and_gradient(field, 0.0, p.y0, p.times, loss, opt, method);
+  return total;
 }
 
 StepReport Trainer::step() {
@@ -206,17 +251,43 @@ void Trainer::restore(const Vec& theta, const Normalization& norm, long iteratio
 
 Solution Trainer::integrate(const Vec& z0, double t0, const std::vector<double>& times) const {
   const Index S = mlp_.state_dim(), d = config_.mlp.dim;
+  Solution out;
+  out.t_reached = t0;
+  if (z0.size() != d || !z0.allFinite()) {
+    out.status = Status::InvalidInput;
+    out.message = "initial state must have " + std::to_string(d) + " finite entries";
+    return out;
+  }
   Vec y0 = Vec::Zero(S);
   y0.head(d) = (z0 - norm_.offset).cwiseQuotient(norm_.scale);
   const BatchField field(mlp_, RowVec::Constant(1, t0));
-  std::vector<double> rel;
-  for (double t : times) rel.push_back(t - t0);
-  Solution s = solve(field, 0.0, y0, rel, solver_options(config_.solver));
-  Mat out = s.states.topRows(d);
-  for (Index j = 0; j < out.cols(); ++j) out.col(j) = out.col(j).cwiseProduct(norm_.scale) + norm_.offset;
-  s.states = std::move(out);
-  s.t_reached += t0;
-  return s;
+  const SolverOptions opt = solver_options(config_.solver);
+  out.states = Mat::Constant(d, static_cast<Index>(times.size()), std::numeric_limits<double>::quiet_NaN());
+  // Times after t0 are solved forwards, times before it backwards; each side in order away from t0.
+  for (const double dir : {1.0, -1.0}) {
+    std::vector<std::size_t> idx;
+    for (std::size_t i = 0; i < times.size(); ++i)
+      if (!std::isfinite(times[i]) || (dir > 0 ? times[i] >= t0 : times[i] < t0)) idx.push_back(i);
+    std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return dir * times[a] < dir * times[b]; });
+    std::vector<double> rel;
+    for (std::size_t i : idx) rel.push_back(times[i] - t0);
+    const Solution s = solve(field, 0.0, y0, rel, opt);
+    out.stats.nfe += s.stats.nfe;
+    out.stats.accepted += s.stats.accepted;
+    out.stats.rejected += s.stats.rejected;
+    // Outputs reached before a failure are kept; the rest stay NaN.
+    for (Index k = 0; k < s.states.cols(); ++k)
+      out.states.col(static_cast<Index>(idx[static_cast<std::size_t>(k)])) =
+          s.states.col(k).head(d).cwiseProduct(norm_.scale) + norm_.offset;
+    if (s.status != Status::Success && out.status == Status::Success) {
+      out.status = s.status;
+      out.message = s.message;
+      out.t_reached = s.t_reached + t0;
+    }
+  }
+  if (out.status == Status::Success && !times.empty())
+    out.t_reached = *std::max_element(times.begin(), times.end());
+  return out;
 }
 
 Mat Trainer::field(const Mat& points, double t) const {

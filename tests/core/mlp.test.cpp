@@ -92,7 +92,7 @@ TEST_CASE("MLP without time input has zero time derivative") {
   CHECK(dt.isZero(0.0));
 }
 
-TEST_CASE("MLP Jacobian, divergence and Frobenius norm agree with differences") {
+TEST_CASE("MLP Jacobian - divergence and Frobenius norm agree with differences") {
   const Mlp m = make(Activation::Silu, true, 0);
   const Vec z = Vec::Random(2);
   const double t = 0.3;

@@ -45,7 +45,7 @@ double fixed_step_error(const Tableau& tab, int steps) {
 
 }  // namespace
 
-TEST_CASE("Tableaus are consistent (row sums equal nodes, weights sum to one)") {
+TEST_CASE("Tableaus are consistent (row sums equal nodes - weights sum to one)") {
   for (const Tableau* t : {&euler(), &midpoint(), &rk4(), &rk4_38(), &dopri5()}) {
     double sb = 0;
     for (int i = 0; i < t->stages(); ++i) {
@@ -60,7 +60,7 @@ TEST_CASE("Tableaus are consistent (row sums equal nodes, weights sum to one)") 
   CHECK_FALSE(tableau_by_name("rk45").has_value());
 }
 
-TEST_CASE("Empirical convergence orders: euler 1, midpoint 2, rk4 4, rk4-38 4, dopri5 5") {
+TEST_CASE("Empirical convergence orders: euler 1 - midpoint 2 - rk4 4 - rk4-38 4 - dopri5 5") {
   struct Case { const Tableau* t; double order; int n; };
   for (const Case& c : {Case{&euler(), 1, 400}, Case{&midpoint(), 2, 100}, Case{&rk4(), 4, 20}, Case{&rk4_38(), 4, 20},
                         Case{&dopri5(), 5, 25}}) {
@@ -97,7 +97,7 @@ TEST_CASE("Adaptive dopri5 meets its tolerance and the error shrinks with it") {
   }
 }
 
-TEST_CASE("Both controllers (PI and I) succeed; PI rejects no more steps on a smooth problem") {
+TEST_CASE("Both controllers (PI and I) succeed and agree") {
   Analytic f;
   SolverOptions pi, i;
   i.controller.beta = 0.0;
@@ -108,7 +108,7 @@ TEST_CASE("Both controllers (PI and I) succeed; PI rejects no more steps on a sm
   CHECK((a.states - b.states).norm() < 1e-4);
 }
 
-TEST_CASE("Solves hit requested times exactly, forward and backward, and return to the start") {
+TEST_CASE("Solves hit requested times exactly - forward and backward - and return to the start") {
   Analytic f;
   SolverOptions o;
   o.controller.rtol = o.controller.atol = 1e-11;
@@ -133,7 +133,7 @@ TEST_CASE("Solves hit requested times exactly, forward and backward, and return 
   CHECK(test::rel_err(rb.states.col(1), Analytic::exact(0.0)) < 1e-7);
 }
 
-TEST_CASE("A blow-up (dz/dt = z², z0 = 1, past t = 1) ends with a clear status, not garbage") {
+TEST_CASE("A blow-up (dz/dt = z² - z0 = 1 - past t = 1) ends with a clear status - not garbage") {
   BlowUp f;
   for (const Tableau* t : {&dopri5(), &rk4()}) {
     SolverOptions o;

@@ -12,8 +12,7 @@ class AdjointField : public VectorField {
   void eval(double t, const Vec& s, Vec& ds) const override {
     const Index n = f_.size(), p = f_.num_params();
     Vec dy(n), a_y(n), g = Vec::Zero(p);
-    f_.eval(t, s.head(n), dy);
-    f_.vjp(t, s.head(n), s.segment(n, n), a_y, g);
+    f_.eval_and_vjp(t, s.head(n), s.segment(n, n), dy, a_y, g);
     ds.resize(size());
     ds.head(n) = dy;
     ds.segment(n, n) = -a_y;

@@ -6,7 +6,7 @@
 namespace nde {
 
 /// State y = [vec(Z), r]: Z is state_dim × B (column-major), r (present when regularised) integrates
-/// (kinetic·Σ‖f(z_k)‖² + jacobian·Σ‖∂f/∂z(z_k)‖²_F) / B. Column k runs at time t + offsets[k].
+/// kinetic·Σ_k‖f(z_k)‖² + jacobian·Σ_k‖∂f/∂z(z_k)‖²_F. Column k runs at time t + offsets[k].
 class BatchField : public DifferentiableField {
  public:
   /// The MLP must outlive the field.
@@ -15,6 +15,7 @@ class BatchField : public DifferentiableField {
   Index num_params() const override { return mlp_.num_params(); }
   void eval(double t, const Vec& y, Vec& dy) const override;
   void vjp(double t, const Vec& y, const Vec& a, Vec& a_y, Vec& g_theta) const override;
+  void eval_and_vjp(double t, const Vec& y, const Vec& a, Vec& dy, Vec& a_y, Vec& g_theta) const override;
   /// Number of states in the batch.
   Index batch() const { return offsets_.size(); }
   /// Whether the state carries the regulariser accumulator as its last entry.

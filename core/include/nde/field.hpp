@@ -24,6 +24,11 @@ class DifferentiableField : public VectorField {
   virtual Index num_params() const = 0;
   /// a_y = aᵀ∂f/∂y (set); g_theta += aᵀ∂f/∂θ (accumulated, already sized).
   virtual void vjp(double t, const Vec& y, const Vec& a, Vec& a_y, Vec& g_theta) const = 0;
+  /// dy = f(t, y) and the VJP together (one forward pass where the field can share it).
+  virtual void eval_and_vjp(double t, const Vec& y, const Vec& a, Vec& dy, Vec& a_y, Vec& g_theta) const {
+    eval(t, y, dy);
+    vjp(t, y, a, a_y, g_theta);
+  }
 };
 
 }  // namespace nde

@@ -44,7 +44,7 @@ struct SolveHooks {
   std::function<void(double t, double h, const Vec& y, const Mat& K)> on_step;
 };
 
-/// The result: states at the requested times, one column each (only those reached).
+/// The result: states at the requested times, one column each (NaN for those not reached).
 struct Solution {
   Status status = Status::Success;
   Mat states;

@@ -37,6 +37,8 @@ struct SampleOptions {
 
 /// Trajectories of a system at sorted random (irregular) times, integrated with tight tolerances.
 std::vector<Trajectory> sample_system(const System& s, const SampleOptions& o);
+/// torchdiffeq's ode_demo data: the spiral from (2, 0) at 1000 evenly spaced times on [0, 25].
+Trajectory torchdiffeq_spiral(int points = 1000);
 /// The system's exact solution from z0 at times (t = 0 at z0), dopri5 with rtol 1e-10.
 Mat system_solution(const System& s, const Vec& z0, const std::vector<double>& times);
 

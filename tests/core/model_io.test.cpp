@@ -1,0 +1,96 @@
+#include "nde/model_io.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "nde/config_json.hpp"
+#include "nde/systems.hpp"
+
+using namespace nde;
+using nlohmann::json;
+
+TEST_CASE("Config JSON: defaults fill in - round trip is exact - bad fields are named") {
+  const auto d = config_from_json("{}");
+  REQUIRE(d.ok());
+  CHECK(config_to_json(*d.value) == config_to_json(TrainerConfig{}));
+  const auto c = config_from_json(R"({"dim":3,"hidden":[8,4],"activation":"silu","timeDependent":true,"augment":1,
+      "seed":12,"solver":{"method":"rk4","stepSize":0.05},"gradient":"checkpointed",
+      "optimizer":{"name":"rmsprop","lr":0.002,"clip":5},"batch":{"size":4,"window":6},"loss":"l1",
+      "regularization":{"kinetic":0.01,"jacobian":0.02}})");
+  REQUIRE(c.ok());
+  const TrainerConfig& k = *c.value;
+  CHECK(k.mlp.dim == 3);
+  CHECK(k.mlp.hidden == std::vector<int>{8, 4});
+  CHECK(k.mlp.activation == Activation::Silu);
+  CHECK(k.gradient == GradientMethod::Checkpointed);
+  CHECK(k.optimizer.kind == OptimizerConfig::Kind::RmsProp);
+  CHECK(k.loss == LossKind::L1);
+  CHECK(k.jacobian == 0.02);
+  const auto again = config_from_json(config_to_json(k));
+  REQUIRE(again.ok());
+  CHECK(config_to_json(*again.value) == config_to_json(k));
+
+  struct Bad { const char* doc; const char* says; };
+  for (const Bad& b : {Bad{"{", "not valid JSON"}, Bad{"[]", "object"}, Bad{R"({"solver":{"method":"rk45"}})", "rk45"},
+                       Bad{R"({"dim":"two"})", "dim must be a number"}, Bad{R"({"hidden":[8.5]})", "whole numbers"},
+                       Bad{R"({"optimizer":{"lr":-1}})", "optimizer.lr"}, Bad{R"({"batch":{"window":1}})", "batch.window"},
+                       Bad{R"({"colour":"red"})", "unknown config field 'colour'"}, Bad{R"({"activation":"relu"})", "relu"},
+                       Bad{R"({"seed":-3})", "seed"}, Bad{R"({"gradient":"magic"})", "magic"}}) {
+    const auto r = config_from_json(b.doc);
+    INFO(b.doc << " -> " << r.error);
+    CHECK_FALSE(r.ok());
+    CHECK(r.error.find(b.says) != std::string::npos);
+  }
+}
+
+TEST_CASE("Model JSON round trip restores config - parameters - normalisation and behaviour") {
+  TrainerConfig c;
+  c.mlp.hidden = {12};
+  c.mlp.augment = 1;
+  Trainer t(c);
+  SampleOptions o;
+  o.trajectories = 3;
+  o.points = 12;
+  for (const auto& tr : sample_system(*find_system("van-der-pol"), o)) REQUIRE(t.add_trajectory(tr).empty());
+  for (int i = 0; i < 5; ++i) t.step();
+  const std::string doc = model_to_json(t);
+  const auto back = model_from_json(doc);
+  REQUIRE(back.ok());
+  const Trainer& u = **back.value;
+  CHECK(u.mlp().params() == t.mlp().params());
+  CHECK(u.normalization().offset == t.normalization().offset);
+  CHECK(u.normalization().scale == t.normalization().scale);
+  CHECK(u.iteration() == 5);
+  const Mat pts = Mat::Random(2, 7);
+  CHECK(u.field(pts, 0.0) == t.field(pts, 0.0));
+  CHECK(model_to_json(u) == doc);
+}
+
+TEST_CASE("Malformed or mismatched model documents say what is wrong") {
+  Trainer t(TrainerConfig{});
+  const json good = json::parse(model_to_json(t));
+  auto with = [&](const std::function<void(json&)>& edit) {
+    json j = good;
+    edit(j);
+    return model_from_json(j.dump());
+  };
+  struct Bad { std::function<void(json&)> edit; const char* says; };
+  const Bad cases[] = {
+      {[](json& j) { j["format"] = "something-else"; }, "not a model document"},
+      {[](json& j) { j["version"] = 99; }, "version 99"},
+      {[](json& j) { j.erase("config"); }, "no config"},
+      {[](json& j) { j["config"]["solver"]["method"] = "rk45"; }, "model config: unknown solver"},
+      {[](json& j) { j["parameters"].erase(0); }, "'parameters' has"},
+      {[](json& j) { j["parameters"][3] = "x"; }, "entry 3 is not a finite number"},
+      {[](json& j) { j["normalization"]["scale"][0] = -1.0; }, "scale must be positive"},
+      {[](json& j) { j["normalization"].erase("offset"); }, "offset"},
+      {[](json& j) { j["config"]["hidden"] = json::array({7}); }, "'parameters' has"},
+  };
+  for (const Bad& b : cases) {
+    const auto r = with(b.edit);
+    INFO(r.error);
+    CHECK_FALSE(r.ok());
+    CHECK(r.error.find(b.says) != std::string::npos);
+  }
+  CHECK(model_from_json("not json").error.find("not valid JSON") != std::string::npos);
+}

@@ -1,0 +1,52 @@
+#include "nde/systems.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "nde/trajectory.hpp"
+
+using namespace nde;
+
+TEST_CASE("Every reference system samples valid irregular trajectories - reproducibly") {
+  REQUIRE(systems().size() == 5);
+  for (const System& s : systems()) {
+    DYNAMIC_SECTION(s.name) {
+      SampleOptions o;
+      o.trajectories = 4;
+      o.points = 30;
+      o.noise = 0.01;
+      o.seed = 9;
+      const auto a = sample_system(s, o);
+      const auto b = sample_system(s, o);
+      REQUIRE(a.size() == 4);
+      for (std::size_t k = 0; k < a.size(); ++k) {
+        CHECK(validate_trajectory(a[k], 2).empty());
+        CHECK(a[k].times.front() == 0.0);
+        CHECK(a[k].states == b[k].states);
+        // Irregular: the gaps between observations are not all equal.
+        double lo = 1e9, hi = 0;
+        for (std::size_t i = 1; i < a[k].times.size(); ++i) {
+          lo = std::min(lo, a[k].times[i] - a[k].times[i - 1]);
+          hi = std::max(hi, a[k].times[i] - a[k].times[i - 1]);
+        }
+        CHECK(hi > 2 * lo);
+      }
+      CHECK(find_system(s.name) == &s);
+    }
+  }
+  CHECK(find_system("lorenz") == nullptr);
+}
+
+TEST_CASE("The toggle switch is bistable and the spiral matches torchdiffeq's data") {
+  const System& tg = *find_system("toggle");
+  const Mat hi = system_solution(tg, (Vec(2) << 3.0, 0.5).finished(), {30.0});
+  const Mat lo = system_solution(tg, (Vec(2) << 0.5, 3.0).finished(), {30.0});
+  CHECK(hi(0, 0) > 3.5);
+  CHECK(hi(1, 0) < 0.2);
+  CHECK(lo(1, 0) > 3.5);
+  CHECK(lo(0, 0) < 0.2);
+  CHECK(tg.f((Vec(2) << hi(0, 0), hi(1, 0)).finished()).norm() < 1e-6);
+  const Trajectory sp = torchdiffeq_spiral();
+  CHECK(sp.times.size() == 1000);
+  CHECK(sp.states(0, 0) == 2.0);
+  CHECK(sp.states.col(999).norm() < sp.states.col(0).norm());  // a sink
+}

@@ -1,0 +1,272 @@
+#include "nde/trainer.hpp"
+
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "approx.hpp"
+#include "nde/systems.hpp"
+
+using namespace nde;
+
+namespace {
+
+TrainerConfig small_config() {
+  TrainerConfig c;
+  c.mlp.hidden = {16, 16};
+  c.seed = 3;
+  c.batch_size = 8;
+  c.window = 5;
+  return c;
+}
+
+std::vector<Trajectory> toggle_data(int n = 10, int points = 40, std::uint64_t seed = 1) {
+  SampleOptions o;
+  o.trajectories = n;
+  o.points = points;
+  o.seed = seed;
+  return sample_system(*find_system("toggle"), o);
+}
+
+}  // namespace
+
+TEST_CASE("Config validation names the bad field") {
+  TrainerConfig c;
+  CHECK(validate(c).empty());
+  c.solver.method = "rk45";
+  CHECK(validate(c).find("rk45") != std::string::npos);
+  c = {};
+  c.optimizer.lr = NAN;
+  CHECK(validate(c).find("optimizer.lr") != std::string::npos);
+  c = {};
+  c.window = 1;
+  CHECK(validate(c).find("batch.window") != std::string::npos);
+  c = {};
+  c.mlp.hidden = {0};
+  CHECK(validate(c).find("hidden") != std::string::npos);
+}
+
+TEST_CASE("Bad trajectories are refused with a reason and leave the data as it was") {
+  Trainer t(small_config());
+  Trajectory ok{{0.0, 0.5, 1.2}, Mat::Random(2, 3)};
+  std::size_t idx = 99;
+  REQUIRE(t.add_trajectory(ok, &idx).empty());
+  CHECK(idx == 0);
+  const Vec offset = t.normalization().offset;
+  CHECK(t.add_trajectory({{0.0}, Mat::Zero(2, 1)}).find("at least 2") != std::string::npos);
+  CHECK(t.add_trajectory({{0.0, 1.0, 1.0}, Mat::Zero(2, 3)}).find("strictly increasing") != std::string::npos);
+  CHECK(t.add_trajectory({{0.0, 2.0, 1.0}, Mat::Zero(2, 3)}).find("strictly increasing") != std::string::npos);
+  Mat nan = Mat::Zero(2, 2);
+  nan(1, 1) = NAN;
+  CHECK(t.add_trajectory({{0.0, 1.0}, nan}).find("not finite") != std::string::npos);
+  CHECK(t.add_trajectory({{0.0, 1.0}, Mat::Zero(3, 2)}).find("dimension") != std::string::npos);
+  CHECK(t.add_trajectory({{0.0, 1.0, 2.0}, Mat::Zero(2, 2)}).find("3 times but 2 states") != std::string::npos);
+  CHECK(t.trajectories().size() == 1);
+  CHECK(t.normalization().offset == offset);
+}
+
+TEST_CASE("Training is deterministic for a seed and differs across seeds") {
+  auto run = [](std::uint64_t seed) {
+    TrainerConfig c = small_config();
+    c.seed = seed;
+    Trainer t(c);
+    for (auto& tr : toggle_data(4, 20)) REQUIRE(t.add_trajectory(tr).empty());
+    std::vector<double> losses;
+    for (int i = 0; i < 5; ++i) losses.push_back(t.step().loss);
+    return losses;
+  };
+  CHECK(run(5) == run(5));
+  CHECK(run(5) != run(6));
+}
+
+TEST_CASE("Windows stay inside one trajectory and cover the configured length") {
+  Trainer t(small_config());
+  auto data = toggle_data(3, 12);
+  data[1].times.resize(3);
+  data[1].states.conservativeResize(2, 3);
+  for (auto& tr : data) REQUIRE(t.add_trajectory(tr).empty());
+  Rng rng(1);
+  for (int rep = 0; rep < 50; ++rep)
+    for (const Window& w : t.sample_windows(rng)) {
+      const std::size_t n = t.trajectories()[w.trajectory].times.size();
+      CHECK(w.start + w.length <= n);
+      CHECK(w.length == std::min<std::size_t>(5, n));
+    }
+}
+
+TEST_CASE("Windows with irregular times share one joint solve over the union of their times") {
+  Trainer t(small_config());
+  REQUIRE(t.add_trajectory({{0.0, 0.3, 1.0}, Mat::Random(2, 3)}).empty());
+  REQUIRE(t.add_trajectory({{5.0, 5.3, 5.5}, Mat::Random(2, 3)}).empty());
+  const BatchProblem p = t.make_problem({{0, 0, 3}, {1, 0, 3}}, false);
+  REQUIRE(p.times.size() == 3);  // 0.3 is shared, 0.5 and 1.0 are not
+  CHECK(p.times[0] == Approx(0.3));
+  CHECK(p.targets[0].size() == 2);
+  CHECK(p.offsets[1] == 5.0);
+  CHECK(p.weight == Approx(1.0 / 8));
+}
+
+TEST_CASE("The trainer's full-data gradient agrees with central differences - for each method") {
+  TrainerConfig c = small_config();
+  c.mlp.time_dependent = true;
+  c.solver.rtol = c.solver.atol = 1e-11;
+  Trainer t(c);
+  for (auto& tr : toggle_data(3, 6)) REQUIRE(t.add_trajectory(tr).empty());
+  const Vec theta = t.mlp().params();
+  Trainer probe = t;
+  const Vec fd = test::central_gradient(
+      [&](const Vec& th) {
+        REQUIRE(probe.set_parameters(th).empty());
+        return probe.full_loss().loss;
+      },
+      theta);
+  for (GradientMethod m : {GradientMethod::Direct, GradientMethod::Adjoint, GradientMethod::Checkpointed}) {
+    const GradientResult g = t.full_gradient(m);
+    REQUIRE(g.status == Status::Success);
+    CHECK(test::rel_err(g.grad_theta, fd) <= 1e-5);
+  }
+}
+
+TEST_CASE("A step that fails keeps the parameters and says so") {
+  TrainerConfig c = small_config();
+  c.solver.max_steps = 3;
+  Trainer t(c);
+  for (auto& tr : toggle_data(2, 20)) REQUIRE(t.add_trajectory(tr).empty());
+  Vec wild = t.mlp().params() * 50.0;
+  REQUIRE(t.set_parameters(wild).empty());
+  const StepReport r = t.step();
+  CHECK(r.status == Status::MaxSteps);
+  CHECK(r.message.find("kept") != std::string::npos);
+  CHECK(t.mlp().params() == wild);
+  CHECK(t.iteration() == 0);
+  // Non-finite parameters are refused outright.
+  Vec bad = wild;
+  bad[0] = NAN;
+  CHECK_FALSE(t.set_parameters(bad).empty());
+  CHECK(t.mlp().params() == wild);
+  // No data: a clear status, nothing changes.
+  Trainer empty(small_config());
+  const Vec before = empty.mlp().params();
+  CHECK(empty.step().status == Status::InvalidInput);
+  CHECK(empty.mlp().params() == before);
+}
+
+TEST_CASE("Normalisation is fitted from the data and frozen once training starts") {
+  Trainer t(small_config());
+  Trajectory tr{{0.0, 1.0}, Mat(2, 2)};
+  tr.states << 10, 14, -3, -1;
+  REQUIRE(t.add_trajectory(tr).empty());
+  CHECK(t.normalization().offset[0] == Approx(12));
+  CHECK(t.normalization().scale[0] == Approx(2));
+  CHECK(t.normalization().offset[1] == Approx(-2));
+  t.step();
+  REQUIRE(t.iteration() == 1);
+  const Vec off = t.normalization().offset;
+  REQUIRE(t.add_trajectory({{0.0, 1.0}, Mat::Zero(2, 2)}).empty());
+  CHECK(t.normalization().offset == off);
+  // Field and integrate speak physical units: the field at a point equals the finite-difference slope.
+  const Vec z0 = tr.states.col(0);
+  const Solution s = t.integrate(z0, 0.0, {1e-6, -1e-6});  // forwards and backwards in one call
+  REQUIRE(s.status == Status::Success);
+  const Vec slope = (s.states.col(0) - s.states.col(1)) / 2e-6;
+  CHECK(test::rel_err(slope, t.field(Mat(z0), 0.0).col(0)) < 1e-5);
+}
+
+TEST_CASE("Learning works: the torchdiffeq ode_demo replica reaches mean-abs error <= 0.08 within 2000 iterations") {
+  TrainerConfig c;
+  c.mlp.hidden = {50};
+  c.mlp.input = InputMap::Cube;
+  c.mlp.init_std = 0.1;
+  c.normalize = false;
+  c.seed = 0;
+  c.solver.method = "rk4";
+  c.gradient = GradientMethod::Direct;
+  c.optimizer.kind = OptimizerConfig::Kind::RmsProp;
+  c.optimizer.lr = 1e-3;
+  c.batch_size = 20;
+  c.window = 10;
+  c.loss = LossKind::L1;
+  Trainer t(c);
+  const Trajectory data = torchdiffeq_spiral();
+  REQUIRE(t.add_trajectory(data).empty());
+  double best = 1e9;
+  int at = -1;
+  for (int it = 1; it <= 2000 && best > 0.08; ++it) {
+    const StepReport r = t.step();
+    REQUIRE(r.status == Status::Success);
+    if (it % 50 == 0) {
+      const Solution s = t.integrate(data.states.col(0), 0.0, data.times);
+      REQUIRE(s.status == Status::Success);
+      const double mae = (s.states - data.states).cwiseAbs().mean();
+      if (mae < best) { best = mae; at = it; }
+    }
+  }
+  INFO("best mean-abs error " << best << " at iteration " << at);
+  CHECK(best <= 0.08);
+}
+
+TEST_CASE("Learning works: the toggle switch from 10 irregular trajectories") {
+  TrainerConfig c;
+  c.mlp.hidden = {32, 32};
+  c.seed = 1;
+  c.optimizer.lr = 0.01;
+  c.batch_size = 16;
+  c.window = 8;
+  c.solver.rtol = 1e-5;
+  c.solver.atol = 1e-6;
+  c.gradient = GradientMethod::Direct;
+  Trainer t(c);
+  const auto data = toggle_data(10, 30, 11);
+  for (const auto& tr : data) REQUIRE(t.add_trajectory(tr).empty());
+  for (int it = 0; it < 2000; ++it) REQUIRE(t.step().status == Status::Success);
+  // Relative error of the learned field on the region the data covers (the observed states).
+  const System& sys = *find_system("toggle");
+  double num = 0, den = 0;
+  for (const auto& tr : data) {
+    const Mat learned = t.field(tr.states, 0.0);
+    for (Index j = 0; j < tr.states.cols(); ++j) {
+      const Vec truth = sys.f(tr.states.col(j));
+      num += (learned.col(j) - truth).squaredNorm();
+      den += truth.squaredNorm();
+    }
+  }
+  const double rel = std::sqrt(num / den);
+  INFO("relative field error " << rel);
+  CHECK(rel <= 0.10);
+  // Points started near each stable state end in that basin.
+  for (const auto& [start, high_u] : {std::pair<Vec, bool>{(Vec(2) << 3.2, 0.4).finished(), true},
+                                      std::pair<Vec, bool>{(Vec(2) << 0.4, 3.2).finished(), false}}) {
+    const Solution s = t.integrate(start, 0.0, {20.0});
+    REQUIRE(s.status == Status::Success);
+    const Vec end = s.states.col(0);
+    INFO("end " << end.transpose());
+    CHECK((high_u ? end[0] > end[1] + 2 : end[1] > end[0] + 2));
+  }
+}
+
+TEST_CASE("Windows on the same relative time grid are batched - irregular ones are solved apart") {
+  Trainer t(small_config());
+  REQUIRE(t.add_trajectory({{0.0, 0.5, 1.0, 1.5}, Mat::Random(2, 4)}).empty());
+  REQUIRE(t.add_trajectory({{2.0, 2.5, 3.0}, Mat::Random(2, 3)}).empty());
+  REQUIRE(t.add_trajectory({{0.0, 0.2, 1.0}, Mat::Random(2, 3)}).empty());
+  const auto groups = t.group_windows({{0, 0, 3}, {0, 1, 3}, {1, 0, 3}, {2, 0, 3}});
+  REQUIRE(groups.size() == 2);
+  CHECK(groups[0].size() == 3);
+  CHECK(groups[1].size() == 1);
+}
+
+TEST_CASE("integrate answers times on both sides of t0 in the order given - and flags bad input") {
+  Trainer t(small_config());
+  const Vec z0 = (Vec(2) << 0.5, -0.2).finished();
+  const Solution s = t.integrate(z0, 1.0, {3.0, 0.0, 2.0, -1.0, 1.0});
+  REQUIRE(s.status == Status::Success);
+  CHECK(s.states.col(4) == z0);
+  const Solution fwd = t.integrate(z0, 1.0, {2.0, 3.0});
+  const Solution bwd = t.integrate(z0, 1.0, {0.0, -1.0});
+  CHECK(test::rel_err(s.states.col(0), fwd.states.col(1)) < 1e-12);
+  CHECK(test::rel_err(s.states.col(2), fwd.states.col(0)) < 1e-12);
+  CHECK(test::rel_err(s.states.col(1), bwd.states.col(0)) < 1e-12);
+  CHECK(test::rel_err(s.states.col(3), bwd.states.col(1)) < 1e-12);
+  CHECK(t.integrate(z0, 1.0, {2.0, 2.0}).status == Status::InvalidInput);
+  CHECK(t.integrate(Vec::Constant(2, NAN), 1.0, {2.0}).status == Status::InvalidInput);
+  CHECK(t.integrate(Vec::Zero(3), 1.0, {2.0}).status == Status::InvalidInput);
+}
