@@ -1,5 +1,6 @@
 #include "nde/mlp.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <type_traits>
 
@@ -39,7 +40,9 @@ MatS<S> affine(const double* w, Index out, Index in, const MatS<S>& X) {
   Eigen::Map<const Vec> b(w + out * in, out);
   MatS<S> P;
   if constexpr (std::is_same_v<S, double>) {
-    P.noalias() = W * X;
+    // Thin layers (the 2-D input and output) are faster as coefficient-wise products than through GEMM.
+    if (std::min(out, in) <= 8) P.noalias() = W.lazyProduct(X);
+    else P.noalias() = W * X;
     P.colwise() += b;
   } else {
     P.noalias() = W.cast<S>() * X;
@@ -53,7 +56,10 @@ template <class S>
 MatS<S> affine_transpose(const double* w, Index out, Index in, const MatS<S>& G) {
   Eigen::Map<const Mat> W(w, out, in);
   MatS<S> R;
-  if constexpr (std::is_same_v<S, double>) R.noalias() = W.transpose() * G;
+  if constexpr (std::is_same_v<S, double>) {
+    if (std::min(out, in) <= 8) R.noalias() = W.transpose().lazyProduct(G);
+    else R.noalias() = W.transpose() * G;
+  }
   else R.noalias() = W.transpose().cast<S>() * G;
   return R;
 }
@@ -61,16 +67,17 @@ MatS<S> affine_transpose(const double* w, Index out, Index in, const MatS<S>& G)
 template <class S>
 MatS<S> apply_activation(Activation a, const MatS<S>& P) {
   if constexpr (std::is_same_v<S, double>) {
-    if (a == Activation::Tanh) return P.array().tanh().matrix();
+    // tanh x = 1 − 2/(e^{2x} + 1) through Eigen's vectorised exp: several times faster than libm's tanh,
+    // with an absolute error of a few ulps of 1.
+    if (a == Activation::Tanh) return (1.0 - 2.0 / ((2.0 * P.array()).exp() + 1.0)).matrix();
   }
   return P.unaryExpr([a](const S& x) { return activate(a, x); });
 }
 
+/// σ'(P) given P and H = σ(P) (tanh' = 1 − H² needs no new transcendental).
 template <class S>
-MatS<S> apply_activation_deriv(Activation a, const MatS<S>& P) {
-  if constexpr (std::is_same_v<S, double>) {
-    if (a == Activation::Tanh) return (1.0 - P.array().tanh().square()).matrix();
-  }
+MatS<S> apply_activation_deriv(Activation a, const MatS<S>& P, const MatS<S>& H) {
+  if (a == Activation::Tanh) return (S(1.0) - H.array().square()).matrix();
   return P.unaryExpr([a](const S& x) { return activate_deriv(a, x); });
 }
 
@@ -111,13 +118,14 @@ void Mlp::backward(const Tape<S>& tape, const MatS<S>& A, MatS<S>* dZ, VecS<S>* 
     if (dtheta) {
       Eigen::Map<MatS<S>> dW(dtheta->data() + L.offset, L.out, L.in);
       Eigen::Map<VecS<S>> db(dtheta->data() + L.offset + L.out * L.in, L.out);
-      dW.noalias() += G * tape.inputs[l].transpose();
+      if (std::min(L.out, L.in) <= 8) dW.noalias() += G.lazyProduct(tape.inputs[l].transpose());
+      else dW.noalias() += G * tape.inputs[l].transpose();
       db += G.rowwise().sum();
     }
     if (l == 0 && !dZ && !dt) break;
     MatS<S> Gx = affine_transpose<S>(params_.data() + L.offset, L.out, L.in, G);
     if (l > 0) {
-      G = Gx.cwiseProduct(apply_activation_deriv<S>(config_.activation, tape.pre[l - 1]));
+      G = Gx.cwiseProduct(apply_activation_deriv<S>(config_.activation, tape.pre[l - 1], tape.inputs[l]));
     } else {
       const Index sd = state_dim();
       if (dZ) {

@@ -8,11 +8,14 @@ int rk_step(const Tableau& tab, const VectorField& f, double t, const Vec& y, do
   const Index n = y.size();
   if (w.K.rows() != n || w.K.cols() != s) w.K.resize(n, s);
   int nfe = 0;
+  // Quadrature components do not feed back into f: their stage values are never read.
+  const Index m = n - f.quadrature();
+  w.tmp = y;
   for (int i = 0; i < s; ++i) {
     if (i == 0 && first_stage_known) continue;
-    w.tmp = y;
+    w.tmp.head(m) = y.head(m);
     for (int j = 0; j < i; ++j)
-      if (tab.a[i][j] != 0.0) w.tmp.noalias() += (h * tab.a[i][j]) * w.K.col(j);
+      if (tab.a[i][j] != 0.0) w.tmp.head(m).noalias() += (h * tab.a[i][j]) * w.K.col(j).head(m);
     f.eval(t + tab.c[i] * h, w.tmp, w.k);
     w.K.col(i) = w.k;
     ++nfe;

@@ -13,6 +13,8 @@ class BatchField : public DifferentiableField {
   BatchField(const Mlp& mlp, RowVec offsets, double kinetic = 0.0, double jacobian = 0.0);
   Index size() const override;
   Index num_params() const override { return mlp_.num_params(); }
+  /// The regulariser accumulator is a pure quadrature.
+  Index quadrature() const override { return regularized() ? 1 : 0; }
   void eval(double t, const Vec& y, Vec& dy) const override;
   void vjp(double t, const Vec& y, const Vec& a, Vec& a_y, Vec& g_theta) const override;
   void eval_and_vjp(double t, const Vec& y, const Vec& a, Vec& dy, Vec& a_y, Vec& g_theta) const override;

@@ -15,6 +15,8 @@ class VectorField {
   virtual Index size() const = 0;
   /// dy = f(t, y).
   virtual void eval(double t, const Vec& y, Vec& dy) const = 0;
+  /// How many trailing components are pure quadratures: f never reads them, so RK stages skip them.
+  virtual Index quadrature() const { return 0; }
 };
 
 /// A vector field with parameters θ and vector–Jacobian products.
