@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
 JOBS=$(nproc 2>/dev/null || echo 2)
-APT_PACKAGES=(cmake g++ make libeigen3-dev catch2 nlohmann-json3-dev)
+APT_PACKAGES=(cmake g++ make libeigen3-dev catch2 nlohmann-json3-dev emscripten)
+export NODE_PATH=${NODE_PATH:-/usr/share/nodejs}  # Debian's em++ looks for acorn there
 
 log() { printf '\n== %s\n' "$*"; }
 
@@ -28,6 +29,20 @@ build_native() {  # $1 = build dir, rest = cmake options
   cmake --build "$dir" -j "$JOBS"
 }
 
+build_wasm() {
+  log "WebAssembly module (emcmake)"
+  if [ ! -f build-wasm/CMakeCache.txt ]; then
+    emcmake cmake -S . -B build-wasm -DEigen3_DIR=/usr/share/eigen3/cmake >/dev/null
+  fi
+  cmake --build build-wasm -j "$JOBS"
+}
+
+test_wasm() {
+  build_wasm
+  log "wasm module tests under Node"
+  NDE_NATIVE_LOSSES="$ROOT/build/tests/nde_native_losses" node --test wasm/test/*.test.mjs
+}
+
 test_native() {
   ensure_packages "${APT_PACKAGES[@]}"
   log "native build and tests (Release)"
@@ -41,11 +56,14 @@ test_native() {
 case "${1:-}" in
   test)
     test_native
+    test_wasm
     ;;
   bench)
     ensure_packages "${APT_PACKAGES[@]}"
     build_native build
+    build_wasm
     ./build/bench/nde_bench "${2:-200}"
+    node wasm/bench.mjs "${2:-200}"
     ;;
   start)
     ensure_packages "${APT_PACKAGES[@]}"

@@ -89,11 +89,14 @@ void memory_sweep() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // usage: nde_bench [iterations] [only-ode_demo]
   const int iters = argc > 1 ? std::atoi(argv[1]) : 200;
+  const bool only_demo = argc > 2 && std::string(argv[2]) == "ode_demo";
   const std::vector<Trajectory> spiral{torchdiffeq_spiral()};
   run("ode_demo", "rk4/direct", replica_config("rk4", GradientMethod::Direct), spiral, iters);
   run("ode_demo", "dopri5/direct", replica_config("dopri5", GradientMethod::Direct), spiral, iters);
   run("ode_demo", "dopri5/adjoint", replica_config("dopri5", GradientMethod::Adjoint), spiral, iters);
+  if (only_demo) return 0;
 
   SampleOptions so;
   so.trajectories = 10;

@@ -215,6 +215,11 @@ val sample_system(const std::string& name, const val& options) {
   o.seed = static_cast<std::uint64_t>(seed);
   o.t_end = t_end;
   o.regular = options["regular"].isTrue();
+  if (!options["initial"].isUndefined()) {
+    const std::vector<double> z = numbers(options["initial"]);
+    if (z.size() != 2 || !std::isfinite(z[0]) || !std::isfinite(z[1])) return error("initial must be two finite numbers");
+    o.initial = Eigen::Map<const Vec>(z.data(), 2);
+  }
   val list = val::array();
   for (const Trajectory& tr : nde::sample_system(*s, o)) {
     val t = val::object();

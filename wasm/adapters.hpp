@@ -54,7 +54,7 @@ class TrainerHandle {
 
 /// The reference systems: [{name, title, description, bounds: {xmin, xmax, ymin, ymax}, tEnd}].
 val systems();
-/// {trajectories: [{times, states}], bounds} or {error}; options {trajectories, points, noise, seed, tEnd, regular}.
+/// {trajectories: [{times, states}], bounds} or {error}; options {trajectories, points, noise, seed, tEnd, regular, initial}.
 val sample_system(const std::string& name, const val& options);
 /// {velocities: Float64Array (row-major m × 2)} of the true field at points, or {error}.
 val system_field(const std::string& name, const val& points);

@@ -103,7 +103,7 @@ std::vector<Trajectory> sample_system(const System& s, const SampleOptions& o) {
   std::vector<Trajectory> out;
   for (int k = 0; k < o.trajectories; ++k) {
     Trajectory tr;
-    const Vec z0 = s.initial(rng);
+    const Vec z0 = o.initial.size() == 2 ? o.initial : s.initial(rng);
     tr.times.push_back(0.0);
     if (o.regular) {
       for (int i = 1; i < n; ++i) tr.times.push_back(t_end * i / (n - 1));

@@ -32,6 +32,7 @@ struct SampleOptions {
   double noise = 0.0;       ///< standard deviation of Gaussian noise on the states
   double t_end = 0.0;       ///< 0: the system's default
   bool regular = false;     ///< evenly spaced times instead of irregular ones
+  Vec initial;              ///< if set, every trajectory starts here instead of a random state
   std::uint64_t seed = 0;
 };
 

@@ -1,0 +1,72 @@
+// WebAssembly benchmark (not a test): the ode_demo replica through the JS API under Node, the same
+// JSON lines as the native benchmark, and the wasm/native ratio measured in this one run; the time to
+// sample 64×64 and 256×256 grids; the size of the .wasm and the JS glue (raw and gzip).
+// usage: node wasm/bench.mjs [iterations]
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+import { createNeuralOde } from './api.js';
+
+const iters = Number(process.argv[2] ?? 200);
+const ode = await createNeuralOde();
+const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+
+const replica = (method, gradient) => ({
+  hidden: [50], input: 'cube', initStd: 0.1, normalize: false, seed: 0,
+  solver: { method, rtol: 1e-7, atol: 1e-9 }, gradient,
+  optimizer: { name: 'rmsprop', lr: 1e-3 }, batch: { size: 20, window: 10 }, loss: 'l1',
+});
+const spiral = ode.sampleSystem('spiral', { trajectories: 1, points: 1000, regular: true, tEnd: 25, initial: [2, 0] }).trajectories;
+
+const wasm = {};
+for (const [variant, cfg] of [['rk4/direct', replica('rk4', 'direct')], ['dopri5/direct', replica('dopri5', 'direct')],
+  ['dopri5/adjoint', replica('dopri5', 'adjoint')]]) {
+  const tr = new ode.Trainer(cfg);
+  for (const t of spiral) tr.addTrajectory(t.times, t.states);
+  const ms = [];
+  let nfeF = 0, nfeB = 0, loss = 0;
+  for (let i = 0; i < iters; i++) {
+    const a = performance.now();
+    const r = tr.step();
+    ms.push(performance.now() - a);
+    nfeF += r.nfeForward;
+    nfeB += r.nfeBackward;
+    loss = r.loss;
+  }
+  tr.delete();
+  wasm[variant] = median(ms);
+  console.log(JSON.stringify({ bench: 'ode_demo', runtime: 'wasm', variant, iterations: iters, ms_per_iter_median: +median(ms).toFixed(4),
+    nfe_forward_per_iter: nfeF / iters, nfe_backward_per_iter: nfeB / iters, final_batch_loss: loss, heap_bytes: ode.heapBytes() }));
+}
+
+const nativeBin = fileURLToPath(new URL('../build/bench/nde_bench', import.meta.url));
+if (existsSync(nativeBin)) {
+  const lines = execFileSync(nativeBin, [String(iters), 'ode_demo']).toString().trim().split('\n').map((l) => JSON.parse(l));
+  for (const l of lines.filter((x) => x.bench === 'ode_demo')) {
+    console.log(JSON.stringify({ bench: 'wasm-vs-native', variant: l.variant, wasm_ms: +wasm[l.variant].toFixed(4),
+      native_ms: l.ms_per_iter_median, ratio_wasm_over_native: +(wasm[l.variant] / l.ms_per_iter_median).toFixed(2) }));
+  }
+} else {
+  console.log(JSON.stringify({ bench: 'wasm-vs-native', skipped: `no native benchmark at ${nativeBin}` }));
+}
+
+for (const [label, cfg] of [['replica 2-50-2 (cube)', { hidden: [50], input: 'cube' }], ['page default 2-32-32-2', { hidden: [32, 32] }]]) {
+  const tr = new ode.Trainer(cfg);
+  for (const n of [64, 256]) {
+    const ms = [];
+    for (let i = 0; i < (n === 64 ? 200 : 20); i++) {
+      const a = performance.now();
+      tr.sampleGrid({ nx: n, ny: n });
+      ms.push(performance.now() - a);
+    }
+    console.log(JSON.stringify({ bench: 'sample-grid', grid: `${n}x${n}`, network: label, ms_median: +median(ms).toFixed(4) }));
+  }
+  tr.delete();
+}
+
+for (const file of ['neural-ode-core.wasm', 'neural-ode-core.mjs', '../api.js']) {
+  const bytes = readFileSync(new URL(`./build/${file}`, import.meta.url));
+  console.log(JSON.stringify({ bench: 'size', file: file.replace('../', ''), bytes: bytes.length, gzip_bytes: gzipSync(bytes, { level: 9 }).length }));
+}

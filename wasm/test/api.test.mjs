@@ -1,0 +1,229 @@
+// Every call of the JS API, its error paths, and that a failed call leaves the trainer as it was.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { ode, snapshot, toggleTrainer } from './helpers.mjs';
+
+test('module: version and reference systems', () => {
+  assert.match(ode.version, /^\d+\.\d+\.\d+$/);
+  assert.deepEqual(ode.systems(), ['spiral', 'toggle', 'lotka-volterra', 'van-der-pol', 'pendulum']);
+  const info = ode.systemInfo('toggle');
+  assert.equal(info.name, 'toggle');
+  assert.ok(info.bounds.xmax > info.bounds.xmin);
+  assert.throws(() => ode.systemInfo('lorenz'), /unknown system 'lorenz'/);
+});
+
+test('sampleSystem: irregular trajectories with bounds, reproducible, bad options rejected', () => {
+  const a = ode.sampleSystem('van-der-pol', { trajectories: 3, points: 20, noise: 0.01, seed: 4 });
+  const b = ode.sampleSystem('van-der-pol', { trajectories: 3, points: 20, noise: 0.01, seed: 4 });
+  assert.equal(a.trajectories.length, 3);
+  for (const [i, t] of a.trajectories.entries()) {
+    assert.ok(t.times instanceof Float64Array);
+    assert.equal(t.states.length, 2 * t.times.length);
+    for (let k = 1; k < t.times.length; k++) assert.ok(t.times[k] > t.times[k - 1]);
+    assert.deepEqual(t.states, b.trajectories[i].states);
+  }
+  assert.deepEqual(Object.keys(a.bounds).sort(), ['xmax', 'xmin', 'ymax', 'ymin']);
+  assert.throws(() => ode.sampleSystem('nope'), /unknown system/);
+  assert.throws(() => ode.sampleSystem('toggle', { points: 1 }), /points must be a number in/);
+  assert.throws(() => ode.sampleSystem('toggle', { noise: NaN }), /noise/);
+  assert.throws(() => ode.sampleSystem('toggle', null), /options must be an object/);
+  const v = ode.systemField('toggle', [0, 0, 1, 2]);
+  assert.equal(v.length, 4);
+  assert.ok(Math.abs(v[0] - 4) < 1e-12); // du/dt = 4/(1+0) − 0
+  assert.throws(() => ode.systemField('toggle', [1, 2, 3]), /m × 2/);
+});
+
+test('Trainer: config() fills every default and rejects bad configs with messages', () => {
+  const tr = new ode.Trainer({ hidden: [4] });
+  const c = tr.config();
+  for (const key of ['dim', 'hidden', 'activation', 'timeDependent', 'augment', 'seed', 'solver', 'gradient', 'optimizer', 'batch', 'loss', 'regularization'])
+    assert.ok(key in c, key);
+  assert.deepEqual(c.hidden, [4]);
+  assert.equal(c.solver.method, 'dopri5');
+  assert.equal(c.gradient, 'adjoint');
+  tr.delete();
+  const fromString = new ode.Trainer(JSON.stringify({ dim: 3 }));
+  assert.equal(fromString.config().dim, 3);
+  fromString.delete();
+  const before = ode.liveTrainers();
+  for (const [cfg, msg] of [
+    [{ solver: { method: 'rk45' } }, /unknown solver method 'rk45'/],
+    [{ activation: 'relu' }, /unknown activation 'relu'/],
+    [{ optimizer: { lr: -1 } }, /optimizer.lr/],
+    [{ batch: { window: 1 } }, /batch.window/],
+    [{ colour: 'red' }, /unknown config field 'colour'/],
+    ['{not json', /not valid JSON/],
+    [42, /config must be an object/],
+  ])
+    assert.throws(() => new ode.Trainer(cfg), msg);
+  assert.equal(ode.liveTrainers(), before);
+});
+
+test('addTrajectory: indices, and bad data refused without touching the data', () => {
+  const tr = toggleTrainer();
+  assert.equal(tr.trajectoryCount(), 4);
+  assert.equal(tr.addTrajectory([0, 0.5, 1.5], new Float64Array([1, 1, 2, 2, 3, 3])), 4);
+  const snap = snapshot(tr);
+  const bad = [
+    [[0, 1, 1], [0, 0, 1, 1, 2, 2], /strictly increasing/],
+    [[0, 2, 1], [0, 0, 1, 1, 2, 2], /strictly increasing/],
+    [[0], [0, 0], /at least 2/],
+    [[], [], /at least 2/],
+    [[0, 1], [0, 0, 1], /states must hold times.length × dim = 4/],
+    [[0, 1], [0, NaN, 1, 1], /states\[1\] is not finite/],
+    [[0, Infinity], [0, 0, 1, 1], /times\[1\] is not finite/],
+    [[0, '1'], [0, 0, 1, 1], /times\[1\] is not a number/],
+    ['01', [0, 0, 1, 1], /times must be a Float64Array or an array of numbers/],
+  ];
+  for (const [t, s, msg] of bad) assert.throws(() => tr.addTrajectory(t, s), msg);
+  assert.equal(snapshot(tr), snap);
+  tr.clearTrajectories();
+  assert.equal(tr.trajectoryCount(), 0);
+  tr.delete();
+});
+
+test('step: reports progress, and a step without data throws and changes nothing', () => {
+  const tr = toggleTrainer();
+  const r = tr.step(3);
+  for (const key of ['iteration', 'loss', 'gradNorm', 'nfeForward', 'nfeBackward', 'status', 'millis']) assert.ok(key in r, key);
+  assert.equal(r.iteration, 3);
+  assert.equal(r.status, 'success');
+  assert.ok(r.nfeForward > 0 && r.nfeBackward > 0 && r.gradNorm > 0 && r.millis >= 0);
+  assert.equal(tr.step().iteration, 4);
+  for (const n of [0, -1, 1.5, 'x']) assert.throws(() => tr.step(n), /n must be a whole number/);
+  tr.clearTrajectories();
+  const params = tr.parameters();
+  assert.throws(() => tr.step(), /no trajectories/);
+  assert.deepEqual(tr.parameters(), params);
+  tr.delete();
+});
+
+test('a failing step (solver budget) reports its status and keeps the parameters', () => {
+  const tr = toggleTrainer({ solver: { maxSteps: 2 } });
+  const before = tr.parameters();
+  const r = tr.step();
+  assert.equal(r.status, 'max-steps');
+  assert.match(r.message, /kept/);
+  assert.deepEqual(tr.parameters(), before);
+  assert.equal(tr.iteration(), 0);
+  tr.delete();
+});
+
+test('loss, parameters and setParameters (copies; bad input refused)', () => {
+  const tr = toggleTrainer();
+  const p = tr.parameters();
+  assert.ok(p instanceof Float64Array);
+  p[0] += 100; // a copy: the trainer does not see this
+  assert.notEqual(tr.parameters()[0], p[0]);
+  const l0 = tr.loss();
+  tr.setParameters(p);
+  assert.notEqual(tr.loss(), l0);
+  const snap = snapshot(tr);
+  assert.throws(() => tr.setParameters(p.subarray(1)), /expected \d+ parameters, got \d+/);
+  const nan = p.slice();
+  nan[2] = NaN;
+  assert.throws(() => tr.setParameters(nan), /finite/);
+  assert.throws(() => tr.setParameters('abc'), /parameters must be/);
+  assert.equal(snapshot(tr), snap);
+  tr.delete();
+});
+
+test('gradient: each method, unknown methods refused', () => {
+  const tr = toggleTrainer({ solver: { rtol: 1e-9, atol: 1e-9 } });
+  const g = tr.gradient('adjoint');
+  assert.equal(g.length, tr.parameters().length);
+  for (const m of ['checkpointed', 'direct']) {
+    const h = tr.gradient(m);
+    let d = 0, n = 0;
+    for (let i = 0; i < g.length; i++) { d += (g[i] - h[i]) ** 2; n += g[i] ** 2; }
+    assert.ok(Math.sqrt(d / n) < 1e-5, m);
+  }
+  assert.throws(() => tr.gradient('magic'), /unknown gradient method 'magic'/);
+  tr.delete();
+});
+
+test('integrate: forward and backward from z0, NaN-free; bad input refused', () => {
+  const tr = toggleTrainer();
+  const r = tr.integrate([1, 2], [0, 0.5, -0.5, 1]);
+  assert.equal(r.status, 'success');
+  assert.equal(r.states.length, 8);
+  assert.deepEqual(Array.from(r.states.subarray(0, 2)), [1, 2]);
+  const fwd = tr.integrate([1, 2], [0, 0.5, 1]);
+  assert.ok(Math.abs(fwd.states[2] - r.states[2]) < 1e-12);
+  const back = tr.integrate([1, 2], [-0.5], 0); // explicit t0
+  assert.ok(Math.abs(back.states[0] - r.states[4]) < 1e-12);
+  assert.throws(() => tr.integrate([1], [0, 1]), /z0 must hold dim = 2/);
+  assert.throws(() => tr.integrate([1, NaN], [0, 1]), /z0\[1\] is not finite/);
+  assert.throws(() => tr.integrate([1, 2], [0, 1, 1]), /strictly monotone/);
+  assert.throws(() => tr.integrate([1, 2], []), /at least one time/);
+  tr.delete();
+});
+
+test('field and sampleGrid: values match each other; bad grids refused', () => {
+  const tr = toggleTrainer();
+  const v = tr.field([1, 2, 3, 0.5]);
+  assert.equal(v.length, 4);
+  const grid = tr.sampleGrid({ xmin: 0, xmax: 3, ymin: 0, ymax: 2, nx: 4, ny: 3 });
+  assert.ok(grid instanceof Float32Array);
+  assert.equal(grid.length, 4 * 3 * 2);
+  // Point (x = 1, y = 2) is row 2, column 1.
+  const k = (2 * 4 + 1) * 2;
+  assert.ok(Math.abs(grid[k] - v[0]) < 1e-5 * (1 + Math.abs(v[0])));
+  assert.ok(Math.abs(grid[k + 1] - v[1]) < 1e-5 * (1 + Math.abs(v[1])));
+  assert.throws(() => tr.sampleGrid({ nx: 1 }), /nx and ny/);
+  assert.throws(() => tr.sampleGrid({ xmin: 1, xmax: 0 }), /xmax > xmin/);
+  assert.throws(() => tr.sampleGrid({ t: NaN }), /t must be a finite number/);
+  assert.throws(() => tr.field([1, 2, 3]), /m × dim/);
+  assert.throws(() => tr.field([1, NaN]), /finite/);
+  tr.delete();
+});
+
+test('toJSON / fromJSON round trip; malformed documents refused with reasons', () => {
+  const tr = toggleTrainer();
+  tr.step(5);
+  const doc = tr.toJSON();
+  assert.equal(doc.format, 'neural-ode-model');
+  assert.equal(doc.version, 1);
+  const copy = ode.Trainer.fromJSON(doc);
+  assert.deepEqual(copy.parameters(), tr.parameters());
+  assert.deepEqual(copy.field([1, 1]), tr.field([1, 1]));
+  assert.equal(copy.iteration(), 5);
+  const fromText = ode.Trainer.fromJSON(JSON.stringify(doc));
+  assert.deepEqual(fromText.toJSON(), doc);
+  for (const [d, msg] of [
+    ['nope', /not valid JSON/],
+    [{ ...doc, format: 'x' }, /not a model document/],
+    [{ ...doc, version: 7 }, /version 7 is not supported/],
+    [{ ...doc, parameters: doc.parameters.slice(1) }, /'parameters' has/],
+    [{ ...doc, config: { ...doc.config, solver: { method: 'rk45' } } }, /rk45/],
+    [null, /must be an object or a JSON string/],
+  ])
+    assert.throws(() => ode.Trainer.fromJSON(d), msg);
+  for (const t of [tr, copy, fromText]) t.delete();
+});
+
+test('reset: fresh weights from the seed, data kept', () => {
+  const tr = toggleTrainer();
+  const p0 = tr.parameters();
+  tr.step(5);
+  assert.notDeepEqual(tr.parameters(), p0);
+  tr.reset();
+  assert.deepEqual(tr.parameters(), p0);
+  assert.equal(tr.iteration(), 0);
+  assert.equal(tr.trajectoryCount(), 4);
+  tr.reset(9);
+  assert.notDeepEqual(tr.parameters(), p0);
+  assert.throws(() => tr.reset(-1), /seed/);
+  tr.delete();
+});
+
+test('a deleted trainer throws on every call; delete twice is harmless', () => {
+  const tr = toggleTrainer();
+  tr.delete();
+  tr.delete();
+  assert.ok(tr.isDeleted());
+  for (const call of [() => tr.config(), () => tr.step(), () => tr.loss(), () => tr.parameters(), () => tr.addTrajectory([0, 1], [0, 0, 1, 1]),
+    () => tr.integrate([0, 0], [0, 1]), () => tr.sampleGrid(), () => tr.toJSON(), () => tr.gradient()])
+    assert.throws(call, /has been deleted/);
+});

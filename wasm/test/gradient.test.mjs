@@ -1,0 +1,32 @@
+// Gradients through the JS API agree with central differences computed in JS on loss() / setParameters().
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { relErr, toggleTrainer } from './helpers.mjs';
+
+function centralDifferences(tr, h = 1e-6) {
+  const p = tr.parameters();
+  const g = new Float64Array(p.length);
+  for (let i = 0; i < p.length; i++) {
+    const q = p.slice();
+    q[i] = p[i] + h;
+    tr.setParameters(q);
+    const up = tr.loss();
+    q[i] = p[i] - h;
+    tr.setParameters(q);
+    g[i] = (up - tr.loss()) / (2 * h);
+  }
+  tr.setParameters(p);
+  return g;
+}
+
+for (const method of ['adjoint', 'checkpointed', 'direct']) {
+  test(`${method} gradient matches central differences (rel. error <= 1e-5)`, () => {
+    const tr = toggleTrainer({ hidden: [6, 6], timeDependent: true, solver: { rtol: 1e-11, atol: 1e-11 } }, { trajectories: 3, points: 6 });
+    const fd = centralDifferences(tr);
+    const g = tr.gradient(method);
+    const err = relErr(g, fd);
+    assert.ok(err <= 1e-5, `relative error ${err}`);
+    tr.delete();
+  });
+}
