@@ -12,7 +12,8 @@ const isNode = typeof process === 'object' && process.versions != null && proces
 async function loadCore() {
   if (isNode) {
     // The glue is built for web and worker; under Node hand it the bytes so it never fetches a file path.
-    const { readFile } = await import('node:fs/promises');
+    const fsModule = 'node:fs/promises'; // a variable, so bundlers leave this Node-only import alone
+    const { readFile } = await import(/* @vite-ignore */ fsModule);
     const wasmBinary = await readFile(WASM_URL);
     return createCore({ wasmBinary });
   }

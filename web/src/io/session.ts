@@ -1,0 +1,73 @@
+// A session document: strokes + settings + trained model. Import validates everything before anything changes.
+import type { ModelDocument } from '../../../wasm/neural-ode';
+import type { Stroke } from '../draw/strokes';
+import { settingsFromObject, type Settings } from '../settings';
+
+export const SESSION_FORMAT = 'neural-ode-session';
+export const SESSION_VERSION = 1;
+
+export interface View {
+  xmin: number;
+  xmax: number;
+  ymin: number;
+  ymax: number;
+}
+
+export interface Session {
+  format: typeof SESSION_FORMAT;
+  version: typeof SESSION_VERSION;
+  settings: Settings;
+  strokes: Stroke[];
+  view: View;
+  preset: string | null;
+  model: ModelDocument | null;
+}
+
+export function makeSession(settings: Settings, strokes: Stroke[], view: View, preset: string | null, model: ModelDocument | null): Session {
+  return { format: SESSION_FORMAT, version: SESSION_VERSION, settings, strokes, view, preset, model };
+}
+
+export type SessionResult = { session: Session; error?: undefined } | { session?: undefined; error: string };
+
+function isFiniteNumber(x: unknown): x is number {
+  return typeof x === 'number' && Number.isFinite(x);
+}
+
+/** Parses and checks a session document (text or object); the first problem found is the error. */
+export function parseSession(input: string | unknown): SessionResult {
+  let doc: unknown = input;
+  if (typeof input === 'string') {
+    try {
+      doc = JSON.parse(input);
+    } catch (e) {
+      return { error: `the file is not valid JSON (${(e as Error).message})` };
+    }
+  }
+  if (doc === null || typeof doc !== 'object') return { error: 'a session must be a JSON object' };
+  const d = doc as Record<string, unknown>;
+  if (d.format !== SESSION_FORMAT) return { error: `not a session file (expected format "${SESSION_FORMAT}")` };
+  if (d.version !== SESSION_VERSION) return { error: `session version ${String(d.version)} is not supported (expected ${SESSION_VERSION})` };
+  const { settings, errors } = settingsFromObject(d.settings);
+  if (errors.length) return { error: `settings: ${errors[0]}` };
+  if (!Array.isArray(d.strokes)) return { error: 'strokes must be an array' };
+  const strokes: Stroke[] = [];
+  for (const [i, s] of (d.strokes as unknown[]).entries()) {
+    const st = s as Record<string, unknown>;
+    if (!st || typeof st !== 'object' || !Array.isArray(st.points)) return { error: `stroke ${i}: points must be an array` };
+    if (st.source !== 'pen' && st.source !== 'model') return { error: `stroke ${i}: source must be "pen" or "model"` };
+    const points = [];
+    for (const [k, p] of (st.points as unknown[]).entries()) {
+      const q = p as Record<string, unknown>;
+      if (!q || !isFiniteNumber(q.x) || !isFiniteNumber(q.y) || !isFiniteNumber(q.t)) return { error: `stroke ${i}, point ${k}: x, y and t must be finite numbers` };
+      points.push({ x: q.x, y: q.y, t: q.t });
+    }
+    strokes.push({ id: isFiniteNumber(st.id) ? st.id : i + 1, points, source: st.source });
+  }
+  const v = d.view as Record<string, unknown> | undefined;
+  if (!v || !isFiniteNumber(v.xmin) || !isFiniteNumber(v.xmax) || !isFiniteNumber(v.ymin) || !isFiniteNumber(v.ymax) || !(v.xmax > v.xmin) || !(v.ymax > v.ymin))
+    return { error: 'view must have finite xmin < xmax and ymin < ymax' };
+  const preset = typeof d.preset === 'string' ? d.preset : null;
+  const model = d.model === null || d.model === undefined ? null : (d.model as ModelDocument);
+  if (model !== null && (typeof model !== 'object' || model.format !== 'neural-ode-model')) return { error: 'model is not a neural-ode-model document' };
+  return { session: makeSession(settings, strokes, { xmin: v.xmin, xmax: v.xmax, ymin: v.ymin, ymax: v.ymax }, preset, model) };
+}

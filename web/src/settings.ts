@@ -1,0 +1,181 @@
+// One declarative table of settings: it drives the panel, the URL state and the trainer config.
+import type { TrainerConfig } from '../../wasm/neural-ode';
+
+export type SettingValue = number | boolean | string;
+
+export interface SettingDef {
+  key: keyof Settings;
+  label: string;
+  /** short name in the URL */
+  param: string;
+  group: 'Model' | 'Solver' | 'Learning' | 'Data';
+  kind: 'int' | 'number' | 'bool' | 'choice';
+  min?: number;
+  max?: number;
+  step?: number;
+  choices?: readonly string[];
+  /** changing it rebuilds the model (weights restart) */
+  rebuilds: boolean;
+  help: string;
+}
+
+export interface Settings {
+  width: number;
+  depth: number;
+  activation: string;
+  timeDependent: boolean;
+  augment: number;
+  solver: string;
+  rtol: number;
+  atol: number;
+  stepSize: number;
+  gradient: string;
+  optimizer: string;
+  lr: number;
+  batchSize: number;
+  window: number;
+  loss: string;
+  kinetic: number;
+  jacobian: number;
+  seed: number;
+  timeMode: string;
+  timeScale: number;
+}
+
+export const DEFAULTS: Readonly<Settings> = Object.freeze({
+  width: 32,
+  depth: 2,
+  activation: 'tanh',
+  timeDependent: false,
+  augment: 0,
+  solver: 'dopri5',
+  rtol: 1e-4,
+  atol: 1e-5,
+  stepSize: 0,
+  gradient: 'adjoint',
+  optimizer: 'adam',
+  lr: 0.01,
+  batchSize: 16,
+  window: 10,
+  loss: 'mse',
+  kinetic: 0,
+  jacobian: 0,
+  seed: 0,
+  timeMode: 'pen',
+  timeScale: 1,
+});
+
+export const SETTINGS: readonly SettingDef[] = [
+  { key: 'width', label: 'width', param: 'w', group: 'Model', kind: 'int', min: 1, max: 256, step: 1, rebuilds: true, help: 'neurons per hidden layer' },
+  { key: 'depth', label: 'depth', param: 'd', group: 'Model', kind: 'int', min: 1, max: 6, step: 1, rebuilds: true, help: 'hidden layers' },
+  { key: 'activation', label: 'activation', param: 'act', group: 'Model', kind: 'choice', choices: ['tanh', 'softplus', 'silu'], rebuilds: true, help: 'hidden-layer nonlinearity' },
+  { key: 'timeDependent', label: 'time-dependent', param: 'td', group: 'Model', kind: 'bool', rebuilds: true, help: 'f takes t as an input (lets trajectories cross)' },
+  { key: 'augment', label: 'augmented dims', param: 'aug', group: 'Model', kind: 'int', min: 0, max: 4, step: 1, rebuilds: true, help: 'extra hidden state dimensions (ANODE)' },
+  { key: 'solver', label: 'solver', param: 's', group: 'Solver', kind: 'choice', choices: ['dopri5', 'rk4', 'rk4-38', 'midpoint', 'euler'], rebuilds: false, help: 'integration method' },
+  { key: 'rtol', label: 'rtol', param: 'rt', group: 'Solver', kind: 'number', min: 1e-10, max: 0.1, rebuilds: false, help: 'relative tolerance (dopri5)' },
+  { key: 'atol', label: 'atol', param: 'at', group: 'Solver', kind: 'number', min: 1e-10, max: 0.1, rebuilds: false, help: 'absolute tolerance (dopri5)' },
+  { key: 'stepSize', label: 'step size', param: 'h', group: 'Solver', kind: 'number', min: 0, max: 10, step: 0.01, rebuilds: false, help: 'fixed step; 0 = adaptive / one step per observation' },
+  { key: 'gradient', label: 'gradient', param: 'g', group: 'Learning', kind: 'choice', choices: ['adjoint', 'checkpointed', 'direct'], rebuilds: false, help: 'adjoint method or backprop through the solver' },
+  { key: 'optimizer', label: 'optimizer', param: 'opt', group: 'Learning', kind: 'choice', choices: ['adam', 'rmsprop'], rebuilds: false, help: 'update rule' },
+  { key: 'lr', label: 'learning rate', param: 'lr', group: 'Learning', kind: 'number', min: 1e-5, max: 1, rebuilds: false, help: 'step size of the optimiser' },
+  { key: 'batchSize', label: 'batch', param: 'b', group: 'Learning', kind: 'int', min: 1, max: 256, step: 1, rebuilds: false, help: 'windows per training step' },
+  { key: 'window', label: 'window', param: 'win', group: 'Learning', kind: 'int', min: 2, max: 200, step: 1, rebuilds: false, help: 'observations per window' },
+  { key: 'loss', label: 'loss', param: 'l', group: 'Learning', kind: 'choice', choices: ['mse', 'l1'], rebuilds: false, help: 'distance to the observations' },
+  { key: 'kinetic', label: 'kinetic reg.', param: 'ke', group: 'Learning', kind: 'number', min: 0, max: 10, step: 0.001, rebuilds: false, help: 'weight of ∫‖f‖² dt (smoother, cheaper flows)' },
+  { key: 'jacobian', label: 'Jacobian reg.', param: 'jf', group: 'Learning', kind: 'number', min: 0, max: 10, step: 0.001, rebuilds: false, help: 'weight of ∫‖∂f/∂z‖²_F dt' },
+  { key: 'seed', label: 'seed', param: 'seed', group: 'Learning', kind: 'int', min: 0, max: 1e9, step: 1, rebuilds: true, help: 'makes a run reproducible' },
+  { key: 'timeMode', label: 'stroke time', param: 'tm', group: 'Data', kind: 'choice', choices: ['pen', 'constant'], rebuilds: false, help: 'pen timestamps (drawing speed is velocity) or constant speed' },
+  { key: 'timeScale', label: 'time scale', param: 'ts', group: 'Data', kind: 'number', min: 0.01, max: 100, step: 0.01, rebuilds: false, help: 'model time per second of drawing (or per unit of length)' },
+];
+
+/** Checks one value against its definition: the value to use, or an error. */
+export function coerce(def: SettingDef, raw: unknown): { value?: SettingValue; error?: string } {
+  switch (def.kind) {
+    case 'bool':
+      if (typeof raw === 'boolean') return { value: raw };
+      if (raw === '1' || raw === 'true') return { value: true };
+      if (raw === '0' || raw === 'false') return { value: false };
+      return { error: `${def.label}: expected true or false` };
+    case 'choice': {
+      const s = String(raw);
+      if (def.choices!.includes(s)) return { value: s };
+      return { error: `${def.label}: '${s}' is not one of ${def.choices!.join(', ')}` };
+    }
+    default: {
+      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+      if (!Number.isFinite(n)) return { error: `${def.label}: '${String(raw)}' is not a number` };
+      if (def.kind === 'int' && !Number.isInteger(n)) return { error: `${def.label}: must be a whole number` };
+      if ((def.min !== undefined && n < def.min) || (def.max !== undefined && n > def.max))
+        return { error: `${def.label}: ${n} is outside [${def.min}, ${def.max}]` };
+      return { value: n };
+    }
+  }
+}
+
+/** Settings from a URL query (unknown params ignored; bad values reported and left at their defaults). */
+export function settingsFromQuery(query: string, base: Settings = { ...DEFAULTS }): { settings: Settings; errors: string[] } {
+  const params = new URLSearchParams(query);
+  const settings: Settings = { ...base };
+  const errors: string[] = [];
+  for (const def of SETTINGS) {
+    const raw = params.get(def.param);
+    if (raw === null) continue;
+    const { value, error } = coerce(def, raw);
+    if (error) errors.push(error);
+    else (settings as unknown as Record<string, SettingValue>)[def.key] = value!;
+  }
+  return { settings, errors };
+}
+
+/** The query string of the settings that differ from the defaults (a short shareable URL). */
+export function settingsToQuery(s: Settings, extra: Record<string, string> = {}): string {
+  const params = new URLSearchParams();
+  for (const def of SETTINGS) {
+    const v = s[def.key];
+    if (v === DEFAULTS[def.key]) continue;
+    params.set(def.param, typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
+  }
+  for (const [k, v] of Object.entries(extra)) params.set(k, v);
+  return params.toString();
+}
+
+/** Validates a whole settings object (e.g. from a saved session); unknown or bad fields become errors. */
+export function settingsFromObject(obj: unknown): { settings: Settings; errors: string[] } {
+  const settings: Settings = { ...DEFAULTS };
+  const errors: string[] = [];
+  if (obj === null || typeof obj !== 'object') return { settings, errors: ['settings must be an object'] };
+  for (const [k, raw] of Object.entries(obj as Record<string, unknown>)) {
+    const def = SETTINGS.find((d) => d.key === k);
+    if (!def) {
+      errors.push(`unknown setting '${k}'`);
+      continue;
+    }
+    const { value, error } = coerce(def, raw);
+    if (error) errors.push(error);
+    else (settings as unknown as Record<string, SettingValue>)[def.key] = value!;
+  }
+  return { settings, errors };
+}
+
+/** The trainer config these settings select. */
+export function toTrainerConfig(s: Settings): TrainerConfig {
+  return {
+    dim: 2,
+    hidden: Array.from({ length: s.depth }, () => s.width),
+    activation: s.activation as TrainerConfig['activation'],
+    timeDependent: s.timeDependent,
+    augment: s.augment,
+    seed: s.seed,
+    solver: { method: s.solver as NonNullable<TrainerConfig['solver']>['method'], rtol: s.rtol, atol: s.atol, stepSize: s.stepSize, maxSteps: 20000 },
+    gradient: s.gradient as TrainerConfig['gradient'],
+    optimizer: { name: s.optimizer as 'adam' | 'rmsprop', lr: s.lr, clip: 10 },
+    batch: { size: s.batchSize, window: s.window },
+    loss: s.loss as 'mse' | 'l1',
+    regularization: { kinetic: s.kinetic, jacobian: s.jacobian },
+  };
+}
+
+/** Whether going from a to b needs a new model (weights restart) rather than a new optimiser setting. */
+export function rebuildNeeded(a: Settings, b: Settings): boolean {
+  return SETTINGS.some((d) => d.rebuilds && a[d.key] !== b[d.key]);
+}

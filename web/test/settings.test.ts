@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+
+import { DEFAULTS, SETTINGS, rebuildNeeded, settingsFromObject, settingsFromQuery, settingsToQuery, toTrainerConfig } from '../src/settings';
+
+describe('settings table', () => {
+  it('has one definition per setting, with unique URL names and defaults inside their ranges', () => {
+    expect(SETTINGS.map((d) => d.key).sort()).toEqual(Object.keys(DEFAULTS).sort());
+    expect(new Set(SETTINGS.map((d) => d.param)).size).toBe(SETTINGS.length);
+    for (const d of SETTINGS) {
+      const v = DEFAULTS[d.key];
+      if (d.kind === 'choice') expect(d.choices).toContain(v);
+      if (typeof v === 'number') {
+        expect(v).toBeGreaterThanOrEqual(d.min!);
+        expect(v).toBeLessThanOrEqual(d.max!);
+      }
+    }
+  });
+
+  it('writes only non-defaults to the URL and reads them back exactly', () => {
+    expect(settingsToQuery({ ...DEFAULTS })).toBe('');
+    const s = { ...DEFAULTS, width: 48, activation: 'silu', timeDependent: true, rtol: 1e-6, seed: 1234, timeMode: 'constant' };
+    const q = settingsToQuery(s, { preset: 'toggle' });
+    expect(q).toContain('seed=1234');
+    expect(q).toContain('preset=toggle');
+    const back = settingsFromQuery(q);
+    expect(back.errors).toEqual([]);
+    expect(back.settings).toEqual(s);
+  });
+
+  it('ignores bad URL values with a reason and keeps the default', () => {
+    const r = settingsFromQuery('w=-5&act=relu&td=maybe&lr=abc&d=2.5&unknown=1&seed=7');
+    expect(r.settings.width).toBe(DEFAULTS.width);
+    expect(r.settings.activation).toBe(DEFAULTS.activation);
+    expect(r.settings.seed).toBe(7);
+    expect(r.errors).toHaveLength(5);
+    expect(r.errors.join(' ')).toMatch(/width: -5 is outside/);
+    expect(r.errors.join(' ')).toMatch(/'relu' is not one of/);
+    expect(r.errors.join(' ')).toMatch(/must be a whole number/);
+  });
+
+  it('validates settings objects from sessions', () => {
+    expect(settingsFromObject({ width: 8, colour: 'red' }).errors).toEqual(["unknown setting 'colour'"]);
+    expect(settingsFromObject(null).errors[0]).toMatch(/must be an object/);
+    expect(settingsFromObject({ lr: NaN }).errors[0]).toMatch(/learning rate/);
+  });
+
+  it('maps to the trainer config and knows which changes rebuild the model', () => {
+    const c = toTrainerConfig({ ...DEFAULTS, width: 20, depth: 3, augment: 1, kinetic: 0.1 });
+    expect(c.hidden).toEqual([20, 20, 20]);
+    expect(c.augment).toBe(1);
+    expect(c.regularization).toEqual({ kinetic: 0.1, jacobian: 0 });
+    expect(c.solver?.method).toBe('dopri5');
+    expect(rebuildNeeded(DEFAULTS, { ...DEFAULTS, width: 8 })).toBe(true);
+    expect(rebuildNeeded(DEFAULTS, { ...DEFAULTS, lr: 0.1 })).toBe(false);
+  });
+});
