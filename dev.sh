@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The project's commands. Each installs what it needs (Debian packages, npm modules) and builds what is missing.
-#   ./dev.sh start   build everything, serve the playground, print its URL
+#   ./dev.sh start   build what is missing, serve the playground on 127.0.0.1, print its URL (PORT=… to choose)
 #   ./dev.sh test    run every test: native (Release and ASan+UBSan), wasm under Node, web units, browser e2e
-#   ./dev.sh bench   print the benchmarks as JSON lines
+#   ./dev.sh bench   print the benchmarks as JSON lines (native, then wasm under Node)
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -11,6 +11,13 @@ APT_PACKAGES=(cmake g++ make libeigen3-dev catch2 nlohmann-json3-dev emscripten)
 export NODE_PATH=${NODE_PATH:-/usr/share/nodejs}  # Debian's em++ looks for acorn there
 
 log() { printf '\n== %s\n' "$*"; }
+
+ensure_node_modules() {
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    log "installing npm modules (npm ci)"
+    npm ci --no-audit --no-fund
+  fi
+}
 
 ensure_packages() {
   local missing=()
@@ -43,6 +50,21 @@ test_wasm() {
   NDE_NATIVE_LOSSES="$ROOT/build/tests/nde_native_losses" node --test wasm/test/*.test.mjs
 }
 
+build_web() {
+  ensure_node_modules
+  log "web page (vite build → dist/)"
+  npx vite build
+}
+
+test_web() {
+  ensure_packages chromium
+  build_web
+  log "web: type check, unit tests (Vitest), browser tests (playwright-core + Debian Chromium)"
+  npx tsc --noEmit -p web
+  npx vitest run
+  node --test web/e2e/*.test.mjs
+}
+
 test_native() {
   ensure_packages "${APT_PACKAGES[@]}"
   log "native build and tests (Release)"
@@ -57,6 +79,7 @@ case "${1:-}" in
   test)
     test_native
     test_wasm
+    test_web
     ;;
   bench)
     ensure_packages "${APT_PACKAGES[@]}"
@@ -67,9 +90,12 @@ case "${1:-}" in
     ;;
   start)
     ensure_packages "${APT_PACKAGES[@]}"
-    build_native build
-    log "no page yet: a native training demo on the toggle switch"
-    ./build/bench/nde_bench 50
+    [ -f wasm/build/neural-ode-core.wasm ] || build_wasm
+    if [ ! -f dist/index.html ] || [ -n "$(find web wasm/api.js wasm/build -newer dist/index.html -type f 2>/dev/null | head -1)" ]; then
+      build_web
+    fi
+    log "serving dist/ (Ctrl+C to stop)"
+    exec node web/serve.mjs dist "${PORT:-5173}"
     ;;
   *)
     echo "usage: ./dev.sh start | test | bench" >&2

@@ -36,7 +36,9 @@ let truth: FieldGrid | null = null;
 let rollouts: Float64Array[] = [];
 let predictions: Float64Array[] = [];
 let systems: SystemInfo[] = [];
-let model: ModelDocument | null = stored.session?.model ?? null;
+// A saved model only fits settings of the same shape: a link with another shape starts fresh.
+let model: ModelDocument | null =
+  stored.session?.model && !rebuildNeeded(stored.session.settings, settings) ? stored.session.model : null;
 let iteration = model?.iteration ?? 0;
 let dirty = true;
 const undoStack = new History();
@@ -523,6 +525,8 @@ if (iteration) $('iteration').textContent = String(iteration);
 // For tests and the curious: a read-only peek at the page state.
 (window as unknown as { playground: object }).playground = {
   get strokes() { return strokes.length; },
+  get settings() { return { ...settings }; },
+  get preset() { return preset; },
   get renderer() { return particles.kind; },
   get running() { return running; },
 };

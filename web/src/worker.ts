@@ -27,9 +27,17 @@ function loadData(t: Trainer) {
 
 /** A trainer for `cfg`, keeping the learned weights unless `rebuild` (or `model` is given). */
 function configure(cfg: TrainerConfig, rebuild: boolean, model?: ModelDocument | null) {
-  let next: Trainer;
-  if (model) next = ode.Trainer.fromJSON({ ...model, config: { ...model.config, ...cfg } as ModelDocument['config'] });
-  else if (!rebuild && trainer) {
+  let next: Trainer | null = null;
+  if (model) {
+    try {
+      next = ode.Trainer.fromJSON({ ...model, config: { ...model.config, ...cfg } as ModelDocument['config'] });
+    } catch (e) {
+      error(`The saved model does not fit these settings (${(e as Error).message}); starting from fresh weights.`);
+    }
+  }
+  if (next) {
+    /* restored */
+  } else if (!rebuild && trainer) {
     const doc = trainer.toJSON();
     next = ode.Trainer.fromJSON({ ...doc, config: { ...doc.config, ...cfg } as ModelDocument['config'] });
   } else next = new ode.Trainer(cfg);
@@ -85,6 +93,14 @@ function refresh() {
   sendGrid();
   sendRollouts();
   lastProgress = { ...lastProgress, fieldError: fieldError() };
+  // While paused the loss readout shows the full-data loss (training shows the minibatch loss).
+  if (!running && trainer && data.length > 0) {
+    try {
+      lastProgress = { ...lastProgress, loss: trainer.loss() };
+    } catch {
+      /* a failing solve keeps the last value; the status message says why */
+    }
+  }
   post({ type: 'progress', progress: lastProgress, running });
   lastVisual = performance.now();
 }

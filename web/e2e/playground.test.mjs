@@ -1,0 +1,189 @@
+// End-to-end: the built page (dist/) served on 127.0.0.1, driven in Debian's Chromium by playwright-core.
+// Screenshots go to test-output/ (git-ignored).
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { serve } from '../serve.mjs';
+import { launch } from './browser.mjs';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const OUT = `${ROOT}test-output`;
+mkdirSync(OUT, { recursive: true });
+
+let server, url, browser, page;
+
+before(async () => {
+  ({ server, url } = await serve(`${ROOT}dist`, 0));
+  browser = await launch();
+  page = browser.context.pages()[0] ?? (await browser.context.newPage());
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  await page.goto(url);
+  await page.waitForFunction(() => document.querySelector('#preset')?.options.length > 1, null, { timeout: 30000 });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+const readNumber = async (id) => Number(await page.getByTestId(id).textContent());
+const playground = (key) => page.evaluate((k) => window.playground[k], key);
+
+/** Drags the mouse along an arc around the origin (world units), slowly enough for real pen timestamps. */
+async function drawArc(radius, from, to) {
+  const plane = page.getByTestId('phase-plane');
+  const box = await plane.boundingBox();
+  // World → screen: the view is fitted around [-3, 3]², centred.
+  const view = await page.evaluate(() => {
+    const c = document.querySelector('[data-testid=phase-plane]');
+    return { w: c.clientWidth, h: c.clientHeight };
+  });
+  const scale = Math.min(view.w, view.h) / 6;
+  const at = (a) => [box.x + box.width / 2 + radius * Math.cos(a) * scale, box.y + box.height / 2 - radius * Math.sin(a) * scale];
+  const steps = 30;
+  await page.mouse.move(...at(from));
+  await page.mouse.down();
+  for (let i = 1; i <= steps; i++) {
+    await page.mouse.move(...at(from + ((to - from) * i) / steps));
+    await page.waitForTimeout(12);
+  }
+  await page.mouse.up();
+}
+
+async function planeShot(name) {
+  const buf = await page.getByTestId('phase-plane').screenshot();
+  writeFileSync(`${OUT}/${name}.png`, buf);
+  return buf;
+}
+
+function differingBytes(a, b) {
+  let n = 0;
+  const len = Math.min(a.length, b.length);
+  for (let i = 0; i < len; i++) if (a[i] !== b[i]) n++;
+  return n + Math.abs(a.length - b.length);
+}
+
+test('draw three strokes with the mouse; a dot is refused with a hint', async () => {
+  await page.getByRole('button', { name: 'Clear', exact: true }).click();
+  await drawArc(1.0, 0, -4.5);
+  await drawArc(1.8, 0.3, -4.2);
+  await drawArc(2.6, 0.6, -3.9);
+  assert.equal(await playground('strokes'), 3);
+  const plane = await page.getByTestId('phase-plane').boundingBox();
+  await page.mouse.click(plane.x + 20, plane.y + 20);
+  await page.waitForTimeout(100);
+  assert.equal(await playground('strokes'), 3);
+  assert.match(await page.locator('#hint').textContent(), /Not added/);
+  await planeShot('01-strokes');
+});
+
+test('Train: the loss falls at least 10x within 90 s, and Pause stops it', async () => {
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=loss]').textContent) > 0, null, { timeout: 20000 });
+  const initial = await readNumber('loss');
+  const train = page.getByRole('button', { name: 'Train', exact: true });
+  await train.click();
+  await page.getByRole('button', { name: 'Pause', exact: true }).waitFor({ timeout: 5000 });
+  await page.waitForFunction((target) => Number(document.querySelector('[data-testid=loss]').textContent) <= target, initial / 10, { timeout: 90000, polling: 250 });
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await page.getByRole('button', { name: 'Train', exact: true }).waitFor({ timeout: 5000 });
+  const it1 = await readNumber('iteration');
+  await page.waitForTimeout(600);
+  const final = await readNumber('loss');
+  assert.ok(final <= initial / 10, `loss ${initial} → ${final}`);
+  assert.equal(await readNumber('iteration'), it1, 'paused: no more iterations');
+  assert.ok(it1 > 0);
+  await planeShot('02-trained');
+});
+
+test('the flow animates: phase-plane pixels change between frames', async () => {
+  const renderer = await page.evaluate(() => document.documentElement.dataset.renderer);
+  assert.ok(['webgl2', 'canvas2d'].includes(renderer));
+  const a = await planeShot('03-frame-a');
+  await page.waitForTimeout(300);
+  const b = await planeShot('03-frame-b');
+  assert.ok(differingBytes(a, b) > 1000, 'frames differ');
+});
+
+test('Step runs exactly one iteration', async () => {
+  const it0 = await readNumber('iteration');
+  await page.getByRole('button', { name: 'Step', exact: true }).click();
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid=iteration]').textContent) === n + 1, it0, { timeout: 10000 });
+});
+
+test('click-to-predict draws a path through the clicked point', async () => {
+  await page.getByRole('radio', { name: /Predict/ }).check();
+  const count = () => page.evaluate(() => {
+    const c = document.querySelector('[data-testid=phase-plane]');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] === 0x7f && d[i + 1] === 0xdb && d[i + 2] === 0xff) n++;
+    return n;
+  });
+  const before = await count();
+  const box = await page.getByTestId('phase-plane').boundingBox();
+  await page.mouse.click(box.x + box.width * 0.62, box.y + box.height * 0.5);
+  await page.waitForFunction(async () => true);
+  let after = before;
+  for (let i = 0; i < 40 && after <= before + 50; i++) {
+    await page.waitForTimeout(100);
+    after = await count();
+  }
+  assert.ok(after > before + 50, `prediction pixels ${before} → ${after}`);
+  await planeShot('04-predict');
+  await page.getByRole('radio', { name: /Draw/ }).check();
+});
+
+test('reload restores the strokes and the trained model', async () => {
+  const iteration = await readNumber('iteration');
+  const loss = await readNumber('loss');
+  await page.waitForTimeout(1500); // autosave is debounced
+  await page.reload();
+  await page.waitForFunction(() => document.querySelector('#preset')?.options.length > 1);
+  assert.equal(await playground('strokes'), 3);
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid=iteration]').textContent) === n, iteration, { timeout: 10000 });
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=loss]').textContent) > 0, null, { timeout: 10000 });
+  const restored = await readNumber('loss');
+  assert.ok(Math.abs(restored - loss) <= 1e-3 * loss, `loss ${loss} vs restored ${restored}`);
+  await planeShot('05-reloaded');
+});
+
+test('a bad CSV shows its error and loses nothing', async () => {
+  const before = await playground('strokes');
+  await page.locator('#import-csv').setInputFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('t,x,y\n0,1,2\n0.5,oops,2\n') });
+  await page.waitForFunction(() => /line 3/.test(document.querySelector('#hint').textContent), null, { timeout: 5000 });
+  assert.match(await page.locator('#hint').textContent(), /nothing changed.*line 3: x "oops"/);
+  assert.equal(await playground('strokes'), before);
+  await page.locator('#import-csv').setInputFiles({ name: 'good.csv', mimeType: 'text/csv', buffer: Buffer.from('t,x,y,id\n0,0,0,a\n0.5,0.5,0.2,a\n1,1,0.3,a\n') });
+  await page.waitForFunction((n) => window.playground.strokes === n + 1, before, { timeout: 5000 });
+});
+
+test('a shared URL restores the settings, seed included', async () => {
+  const u = new URL(url);
+  u.search = 'w=12&d=3&act=silu&seed=42&g=direct&lr=0.005';
+  await page.goto(u.href);
+  await page.waitForFunction(() => document.querySelector('#preset')?.options.length > 1);
+  const s = await playground('settings');
+  assert.deepEqual([s.width, s.depth, s.activation, s.seed, s.gradient, s.lr], [12, 3, 'silu', 42, 'direct', 0.005]);
+  // A settings change is written back to the URL.
+  await page.keyboard.press('Escape');
+  assert.match(page.url(), /seed=42/);
+});
+
+test('a preset loads, trains, and reports the field error against the truth', async () => {
+  await page.getByLabel('Preset').selectOption('toggle');
+  await page.waitForFunction(() => window.playground.preset === 'toggle' && window.playground.strokes === 8, null, { timeout: 10000 });
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=loss]').textContent) > 0, null, { timeout: 10000 });
+  const initial = await readNumber('loss');
+  await page.keyboard.press('Space');
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=iteration]').textContent) >= 150, null, { timeout: 90000, polling: 250 });
+  await page.keyboard.press('Space');
+  await page.getByRole('button', { name: 'Train', exact: true }).waitFor();
+  await page.waitForTimeout(500);
+  const final = await readNumber('loss');
+  assert.ok(final < initial / 3, `loss ${initial} → ${final}`);
+  assert.match(await page.getByTestId('field-error').textContent(), /%/);
+  assert.match(page.url(), /preset=toggle/);
+  await planeShot('06-preset');
+});
