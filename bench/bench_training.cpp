@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <malloc.h>
+
 #include "alloc_counter.hpp"
 #include "nde/systems.hpp"
 #include "nde/trainer.hpp"
@@ -90,6 +92,8 @@ void memory_sweep() {
 
 int main(int argc, char** argv) {
   // usage: nde_bench [iterations] [only-ode_demo]
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);  // see tests/catch_main.cpp: keep freed heap pages
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
   const int iters = argc > 1 ? std::atoi(argv[1]) : 200;
   const bool only_demo = argc > 2 && std::string(argv[2]) == "ode_demo";
   const std::vector<Trajectory> spiral{torchdiffeq_spiral()};

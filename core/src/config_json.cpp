@@ -119,6 +119,47 @@ Result<TrainerConfig> config_from_document(const json& j) {
   return R::success(std::move(c));
 }
 
+Result<DensityConfig> density_config_from_json(const std::string& text) {
+  using R = Result<DensityConfig>;
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) return R::failure("config is not valid JSON");
+  if (!j.is_object()) return R::failure("config must be a JSON object");
+  DensityConfig d;
+  JsonReader r;
+  r.number(j, "tEnd", d.t_end);
+  std::string trace;
+  if (r.string(j, "trace", trace)) {
+    if (trace == "exact") d.trace = TraceMode::Exact;
+    else if (trace == "hutchinson") d.trace = TraceMode::Hutchinson;
+    else r.fail("unknown trace '" + trace + "' (use exact or hutchinson)");
+  }
+  if (!r.error.empty()) return R::failure(r.error);
+  j.erase("tEnd");
+  j.erase("trace");
+  // Density defaults where the document is silent.
+  if (!j.contains("timeDependent")) j["timeDependent"] = true;
+  if (!j.contains("batch")) j["batch"] = json::object();
+  if (j["batch"].is_object() && !j["batch"].contains("size")) j["batch"]["size"] = 256;
+  if (!j.contains("solver")) j["solver"] = json::object();
+  if (j["solver"].is_object()) {
+    if (!j["solver"].contains("rtol")) j["solver"]["rtol"] = 1e-5;
+    if (!j["solver"].contains("atol")) j["solver"]["atol"] = 1e-5;
+  }
+  Result<TrainerConfig> base = config_from_document(j);
+  if (!base.ok()) return R::failure(base.error);
+  d.base = *base.value;
+  const std::string err = validate(d);
+  if (!err.empty()) return R::failure(err);
+  return R::success(d);
+}
+
+std::string density_config_to_json(const DensityConfig& c) {
+  json j = config_to_document(c.base);
+  j["tEnd"] = c.t_end;
+  j["trace"] = c.trace == TraceMode::Exact ? "exact" : "hutchinson";
+  return j.dump();
+}
+
 Result<TrainerConfig> config_from_json(const std::string& text) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) return Result<TrainerConfig>::failure("config is not valid JSON");

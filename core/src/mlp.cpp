@@ -193,6 +193,16 @@ RowVec Mlp::divergence(const Mat& Z, const RowVec& t) const {
   return div;
 }
 
+RowVec Mlp::trace_estimate(const Mat& Z, const RowVec& t, const Mat& E) const {
+  Mat dZ;
+  vjp(Z, t, E, &dZ, nullptr, nullptr);
+  return dZ.cwiseProduct(E).colwise().sum();
+}
+
+void Mlp::trace_estimate_grad(const Mat& Z, const RowVec& t, const Mat& E, const RowVec& w, Mat* dZ, Vec* dtheta) const {
+  second_order(Z, t, {E}, {E}, w, dZ, dtheta);
+}
+
 RowVec Mlp::jacobian_frobenius(const Mat& Z, const RowVec& t) const {
   const auto rows = jacobian_rows(Z, t);
   RowVec sum = RowVec::Zero(Z.cols());
@@ -204,19 +214,27 @@ void Mlp::second_order(const Mat& Z, const RowVec& t, const std::vector<Mat>& A,
                        const RowVec& w, Mat* dZ, Vec* dtheta) const {
   if (dZ) *dZ = Mat::Zero(Z.rows(), Z.cols());
   if (dtheta && dtheta->size() != num_params()) *dtheta = Vec::Zero(num_params());
-  const RowS<Dual> td = t.cast<Dual>();
-  for (std::size_t i = 0; i < A.size(); ++i) {
-    MatS<Dual> Zd(Z.rows(), Z.cols());
-    for (Index k = 0; k < Z.size(); ++k) Zd(k) = Dual(Z(k), U[i](k));
-    MatS<Dual> Ad = (A[i].array().rowwise() * w.array()).matrix().cast<Dual>();
-    Tape<Dual> tape;
-    MatS<Dual> F;
-    forward<Dual>(Zd, td, F, &tape);
-    MatS<Dual> gZ;
-    VecS<Dual> gT;
-    backward<Dual>(tape, Ad, dZ ? &gZ : nullptr, dtheta ? &gT : nullptr, nullptr);
-    if (dZ) for (Index k = 0; k < gZ.size(); ++k) (*dZ)(k) += gZ(k).d;
-    if (dtheta) for (Index k = 0; k < gT.size(); ++k) (*dtheta)(k) += gT(k).d;
+  // Columns in blocks: the dual-number temporaries stay small (and out of the allocator's trim path).
+  constexpr Index kBlock = 32;
+  for (Index c0 = 0; c0 < Z.cols(); c0 += kBlock) {
+    const Index nc = std::min(kBlock, Z.cols() - c0);
+    const RowS<Dual> td = t.segment(c0, nc).cast<Dual>();
+    for (std::size_t i = 0; i < A.size(); ++i) {
+      MatS<Dual> Zd(Z.rows(), nc);
+      for (Index c = 0; c < nc; ++c)
+        for (Index r = 0; r < Z.rows(); ++r) Zd(r, c) = Dual(Z(r, c0 + c), U[i](r, c0 + c));
+      MatS<Dual> Ad = (A[i].middleCols(c0, nc).array().rowwise() * w.segment(c0, nc).array()).matrix().cast<Dual>();
+      Tape<Dual> tape;
+      MatS<Dual> F;
+      forward<Dual>(Zd, td, F, &tape);
+      MatS<Dual> gZ;
+      VecS<Dual> gT;
+      backward<Dual>(tape, Ad, dZ ? &gZ : nullptr, dtheta ? &gT : nullptr, nullptr);
+      if (dZ)
+        for (Index c = 0; c < nc; ++c)
+          for (Index r = 0; r < Z.rows(); ++r) (*dZ)(r, c0 + c) += gZ(r, c).d;
+      if (dtheta) for (Index k = 0; k < gT.size(); ++k) (*dtheta)(k) += gT(k).d;
+    }
   }
 }
 

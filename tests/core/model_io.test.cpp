@@ -94,3 +94,22 @@ TEST_CASE("Malformed or mismatched model documents say what is wrong") {
   }
   CHECK(model_from_json("not json").error.find("not valid JSON") != std::string::npos);
 }
+
+TEST_CASE("Density config JSON: density defaults, tEnd and trace, errors named") {
+  const auto d = density_config_from_json("{}");
+  REQUIRE(d.ok());
+  CHECK(d.value->base.mlp.time_dependent);
+  CHECK(d.value->base.batch_size == 256);
+  CHECK(d.value->t_end == 1.0);
+  const auto h = density_config_from_json(R"({"trace":"hutchinson","tEnd":2,"batch":{"size":64},"timeDependent":false})");
+  REQUIRE(h.ok());
+  CHECK(h.value->trace == TraceMode::Hutchinson);
+  CHECK(h.value->base.batch_size == 64);
+  CHECK_FALSE(h.value->base.mlp.time_dependent);
+  const auto again = density_config_from_json(density_config_to_json(*h.value));
+  REQUIRE(again.ok());
+  CHECK(density_config_to_json(*again.value) == density_config_to_json(*h.value));
+  CHECK(density_config_from_json(R"({"trace":"magic"})").error.find("magic") != std::string::npos);
+  CHECK(density_config_from_json(R"({"tEnd":-1})").error.find("tEnd") != std::string::npos);
+  CHECK(density_config_from_json(R"({"augment":1})").error.find("augment") != std::string::npos);
+}

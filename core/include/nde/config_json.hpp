@@ -3,6 +3,7 @@
 #include <string>
 
 #include "nde/config.hpp"
+#include "nde/density.hpp"
 #include "nde/result.hpp"
 
 namespace nde {
@@ -11,5 +12,10 @@ namespace nde {
 Result<TrainerConfig> config_from_json(const std::string& text);
 /// The normalised config with every field present.
 std::string config_to_json(const TrainerConfig& c);
+/// A density config: the trainer's fields plus tEnd and trace ("exact" | "hutchinson"). Defaults differ
+/// from the trajectory trainer's: timeDependent true, batch.size 256, rtol = atol = 1e-5.
+Result<DensityConfig> density_config_from_json(const std::string& text);
+/// The normalised density config with every field present.
+std::string density_config_to_json(const DensityConfig& c);
 
 }  // namespace nde

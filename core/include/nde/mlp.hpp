@@ -75,6 +75,10 @@ class Mlp {
   RowVec divergence(const Mat& Z, const RowVec& t) const;
   /// Gradients of Σ_k w_k tr ∂f/∂z(z_k): dZ (set), dtheta (accumulated).
   void divergence_grad(const Mat& Z, const RowVec& t, const RowVec& w, Mat* dZ, Vec* dtheta) const;
+  /// εᵀ(∂f/∂z)ε per column for probe vectors E (one per column): Hutchinson's trace estimate.
+  RowVec trace_estimate(const Mat& Z, const RowVec& t, const Mat& E) const;
+  /// Gradients of Σ_k w_k ε_kᵀ ∂f/∂z(z_k) ε_k: dZ (set), dtheta (accumulated).
+  void trace_estimate_grad(const Mat& Z, const RowVec& t, const Mat& E, const RowVec& w, Mat* dZ, Vec* dtheta) const;
   /// ‖∂f/∂z‖²_F per column.
   RowVec jacobian_frobenius(const Mat& Z, const RowVec& t) const;
   /// Gradients of Σ_k w_k ‖∂f/∂z(z_k)‖²_F: dZ (set), dtheta (accumulated).

@@ -1,0 +1,82 @@
+#pragma once
+/// Density mode: a continuous normalising flow carrying N(0, I) at t = 0 onto the data's density at t = T,
+/// trained by maximum likelihood through the same gradient machinery (adjoint of the CNF system).
+#include <string>
+
+#include "nde/cnf_field.hpp"
+#include "nde/config.hpp"
+#include "nde/rng.hpp"
+#include "nde/trainer.hpp"
+
+namespace nde {
+
+/// Configuration of a density trainer: the trainer's settings (window, loss are unused) plus the flow's.
+struct DensityConfig {
+  TrainerConfig base = [] {
+    TrainerConfig c;
+    c.mlp.time_dependent = true;
+    c.batch_size = 256;
+    c.solver.rtol = 1e-5;
+    c.solver.atol = 1e-5;
+    return c;
+  }();
+  double t_end = 1.0;                 ///< the flow runs from the base (t = 0) to the data (t = t_end)
+  TraceMode trace = TraceMode::Exact; ///< exact divergence, or Hutchinson's estimator (one probe per sample and step)
+};
+
+/// Empty when valid; otherwise the first problem.
+std::string validate(const DensityConfig& c);
+
+/// Values at points (log-densities, or one mean NLL) with how the solve ended.
+struct DensityResult {
+  Status status = Status::Success;
+  std::string message;
+  RowVec values;
+  long nfe = 0;
+};
+
+/// Owns the flow (MLP, normalisation), the samples and the optimiser.
+class DensityTrainer {
+ public:
+  explicit DensityTrainer(DensityConfig config);
+  const DensityConfig& config() const { return config_; }
+  const Mlp& mlp() const { return mlp_; }
+  const Normalization& normalization() const { return norm_; }
+  long iteration() const { return iteration_; }
+
+  /// Adds samples (dim × n, physical units); empty on success, else why not (nothing is added then).
+  std::string add_samples(const Mat& x);
+  void clear_samples();
+  Index sample_count() const { return data_.cols(); }
+  const Mat& samples() const { return data_; }
+
+  /// One maximum-likelihood step on a random minibatch (loss = mean NLL + regularisers).
+  StepReport step();
+  /// log p(x) at t_end for points (dim × m).
+  DensityResult log_density(const Mat& x) const;
+  /// Mean negative log-likelihood of all samples (values has one entry).
+  DensityResult nll() const;
+  /// Mean NLL of the given points and its gradient by the configured method (for tests).
+  GradientResult nll_gradient(const Mat& x) const;
+  /// n base samples pushed to time t ∈ [0, t_end] (dim × n); seeded.
+  Solution sample(Index n, double t, std::uint64_t seed) const;
+
+  /// Replaces θ; empty on success, else why not.
+  std::string set_parameters(const Vec& theta);
+  /// Fresh weights, optimiser and iteration count; normalisation refitted.
+  void reset(std::uint64_t seed);
+
+ private:
+  GradientResult evaluate(const Mat& x, bool gradient, RowVec* logp, std::uint64_t probe_seed) const;
+  void fit_normalization();
+
+  DensityConfig config_;
+  Mlp mlp_;
+  Normalization norm_;
+  Optimizer optimizer_;
+  Rng rng_;
+  long iteration_ = 0;
+  Mat data_;
+};
+
+}  // namespace nde

@@ -1,0 +1,198 @@
+#include "nde/density.hpp"
+
+#include <chrono>
+#include <cmath>
+
+namespace nde {
+
+namespace {
+constexpr double kLog2Pi = 1.8378770664093453;
+}
+
+std::string validate(const DensityConfig& c) {
+  std::string err = validate(c.base);
+  if (!err.empty()) return err;
+  if (c.base.mlp.augment != 0) return "augment must be 0 in density mode";
+  if (!std::isfinite(c.t_end) || c.t_end <= 0 || c.t_end > 100) return "tEnd must be a number in (0, 100]";
+  return {};
+}
+
+DensityTrainer::DensityTrainer(DensityConfig config)
+    : config_(std::move(config)), mlp_(config_.base.mlp), optimizer_(config_.base.optimizer), rng_(config_.base.seed) {
+  mlp_.init(config_.base.seed);
+  data_.resize(config_.base.mlp.dim, 0);
+  fit_normalization();
+}
+
+std::string DensityTrainer::add_samples(const Mat& x) {
+  if (x.rows() != config_.base.mlp.dim)
+    return "samples have dimension " + std::to_string(x.rows()) + ", the model has " + std::to_string(config_.base.mlp.dim);
+  if (x.cols() == 0) return "no samples given";
+  for (Index k = 0; k < x.cols(); ++k)
+    if (!x.col(k).allFinite()) return "sample " + std::to_string(k) + " is not finite";
+  Mat next(data_.rows(), data_.cols() + x.cols());
+  next << data_, x;
+  data_ = std::move(next);
+  if (iteration_ == 0) fit_normalization();
+  return {};
+}
+
+void DensityTrainer::clear_samples() {
+  data_.resize(config_.base.mlp.dim, 0);
+  if (iteration_ == 0) fit_normalization();
+}
+
+void DensityTrainer::fit_normalization() {
+  const int d = config_.base.mlp.dim;
+  norm_.offset = Vec::Zero(d);
+  norm_.scale = Vec::Ones(d);
+  if (!config_.base.normalize || data_.cols() < 2) return;
+  norm_.offset = data_.rowwise().mean();
+  for (int j = 0; j < d; ++j) {
+    const double sd = std::sqrt((data_.row(j).array() - norm_.offset[j]).square().mean());
+    norm_.scale[j] = sd > 1e-8 ? sd : 1.0;
+  }
+}
+
+GradientResult DensityTrainer::evaluate(const Mat& x, bool gradient, RowVec* logp, std::uint64_t probe_seed) const {
+  const Index S = mlp_.state_dim(), B = x.cols();
+  const bool reg = gradient && (config_.base.kinetic > 0 || config_.base.jacobian > 0);
+  Mat probes;
+  if (config_.trace == TraceMode::Hutchinson) {
+    Rng r(probe_seed);
+    probes.resize(S, B);
+    for (Index k = 0; k < probes.size(); ++k) probes(k) = (r.next() >> 63) ? 1.0 : -1.0;  // Rademacher
+  }
+  const double per = 1.0 / static_cast<double>(B);
+  const CnfField field(mlp_, B, config_.trace, config_.trace == TraceMode::Hutchinson ? &probes : nullptr,
+                       reg ? config_.base.kinetic * per : 0.0, reg ? config_.base.jacobian * per : 0.0);
+  Vec y0 = Vec::Zero(field.size());
+  const Mat u = (x.colwise() - norm_.offset).array().colwise() / norm_.scale.array();
+  y0.head(S * B) = Eigen::Map<const Vec>(u.data(), S * B);
+  const double log_scale = norm_.scale.array().log().sum();
+  // At t = 0: log p(x) = log N(z0) − ℓ0 − Σ log scale, with ℓ integrated from 0 at t_end.
+  LossTerm loss = [&](std::size_t, const Vec& y, Vec* grad) {
+    if (grad) grad->setZero(y.size());
+    double nll = 0.0;
+    for (Index k = 0; k < B; ++k) {
+      const auto z = y.segment(k * S, S);
+      const double lp = -0.5 * z.squaredNorm() - 0.5 * static_cast<double>(S) * kLog2Pi - y[S * B + k] - log_scale;
+      if (logp) (*logp)[k] = lp;
+      nll -= per * lp;
+      if (grad) {
+        grad->segment(k * S, S) = per * z;
+        (*grad)[S * B + k] = per;
+      }
+    }
+    if (reg) {
+      nll += y[y.size() - 1];
+      if (grad) (*grad)[y.size() - 1] = 1.0;
+    }
+    return nll;
+  };
+  if (logp) logp->resize(B);
+  const SolverOptions opt = solver_options(config_.base.solver);
+  if (!gradient) return loss_only(field, config_.t_end, y0, {0.0}, loss, opt);
+  return loss_and_gradient(field, config_.t_end, y0, {0.0}, loss, opt, config_.base.gradient);
+}
+
+StepReport DensityTrainer::step() {
+  const auto start = std::chrono::steady_clock::now();
+  StepReport rep;
+  rep.iteration = iteration_;
+  if (data_.cols() == 0) {
+    rep.status = Status::InvalidInput;
+    rep.message = "no samples to train on";
+    return rep;
+  }
+  const Index B = std::min<Index>(config_.base.batch_size, std::max<Index>(data_.cols(), 1));
+  Mat batch(data_.rows(), B);
+  for (Index k = 0; k < B; ++k) batch.col(k) = data_.col(static_cast<Index>(rng_.below(static_cast<std::uint64_t>(data_.cols()))));
+  const GradientResult g = evaluate(batch, true, nullptr, rng_.next());
+  rep.loss = g.loss;
+  rep.nfe_forward = g.forward.nfe;
+  rep.nfe_backward = g.backward.nfe;
+  rep.status = g.status;
+  rep.message = g.message;
+  if (g.status == Status::Success && (!std::isfinite(g.loss) || !g.grad_theta.allFinite())) {
+    rep.status = Status::NonFinite;
+    rep.message = "loss or gradient is not finite";
+  }
+  if (rep.status == Status::Success) {
+    const Vec before = mlp_.params();
+    const Optimizer saved = optimizer_;
+    rep.grad_norm = optimizer_.step(mlp_.params(), g.grad_theta);
+    if (!mlp_.params().allFinite()) {
+      mlp_.params() = before;
+      optimizer_ = saved;
+      rep.status = Status::NonFinite;
+      rep.message = "update produced non-finite parameters";
+    } else {
+      rep.iteration = ++iteration_;
+    }
+  }
+  if (rep.status != Status::Success) rep.message += "; parameters kept";
+  rep.millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return rep;
+}
+
+DensityResult DensityTrainer::log_density(const Mat& x) const {
+  DensityResult r;
+  if (x.rows() != config_.base.mlp.dim || !x.allFinite()) {
+    r.status = Status::InvalidInput;
+    r.message = "points must be finite and have the model's dimension";
+    return r;
+  }
+  if (x.cols() == 0) return r;
+  RowVec lp;
+  const GradientResult g = evaluate(x, false, &lp, 12345);
+  r.status = g.status;
+  r.message = g.message;
+  r.nfe = g.forward.nfe;
+  r.values = lp;
+  return r;
+}
+
+DensityResult DensityTrainer::nll() const {
+  DensityResult r;
+  if (data_.cols() == 0) {
+    r.status = Status::InvalidInput;
+    r.message = "no samples";
+    return r;
+  }
+  r = log_density(data_);
+  if (r.status == Status::Success) r.values = RowVec::Constant(1, -r.values.mean());
+  return r;
+}
+
+GradientResult DensityTrainer::nll_gradient(const Mat& x) const { return evaluate(x, true, nullptr, 777); }
+
+Solution DensityTrainer::sample(Index n, double t, std::uint64_t seed) const {
+  Rng r(seed);
+  const Index S = mlp_.state_dim();
+  Vec y0(S * n);
+  for (Index k = 0; k < y0.size(); ++k) y0[k] = r.normal();
+  const BatchField field(mlp_, RowVec::Zero(n));
+  Solution s = solve(field, 0.0, y0, {t}, solver_options(config_.base.solver));
+  Mat out = Eigen::Map<const Mat>(s.states.col(0).data(), S, n);
+  s.states = (out.array().colwise() * norm_.scale.array()).colwise() + norm_.offset.array();
+  return s;
+}
+
+std::string DensityTrainer::set_parameters(const Vec& theta) {
+  if (theta.size() != mlp_.num_params())
+    return "expected " + std::to_string(mlp_.num_params()) + " parameters, got " + std::to_string(theta.size());
+  if (!theta.allFinite()) return "parameters must be finite";
+  mlp_.params() = theta;
+  return {};
+}
+
+void DensityTrainer::reset(std::uint64_t seed) {
+  mlp_.init(seed);
+  optimizer_.reset();
+  rng_ = Rng(seed);
+  iteration_ = 0;
+  fit_normalization();
+}
+
+}  // namespace nde
