@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "nde/config_json.hpp"
+#include "nde/densities.hpp"
 #include "nde/grid.hpp"
 #include "nde/model_io.hpp"
 #include "nde/systems.hpp"
@@ -173,6 +174,124 @@ std::string TrainerHandle::to_json() const { return model_to_json(*t_); }
 void TrainerHandle::reset(double seed) { t_->reset(static_cast<std::uint64_t>(seed)); }
 
 double TrainerHandle::iteration() const { return static_cast<double>(t_->iteration()); }
+
+std::string DensityHandle::init(const std::string& config_json) {
+  Result<DensityConfig> c = density_config_from_json(config_json);
+  if (!c.ok()) return c.error;
+  t_ = std::make_shared<DensityTrainer>(*c.value);
+  return {};
+}
+
+std::string DensityHandle::config() const { return density_config_to_json(t_->config()); }
+
+val DensityHandle::add_samples(const val& points) {
+  const std::vector<double> p = numbers(points);
+  if (p.size() % 2 != 0) return error("points must hold m × 2 numbers (row-major)");
+  const std::string err = t_->add_samples(columns(p, 2));
+  if (!err.empty()) return error(err);
+  val o = val::object();
+  o.set("count", static_cast<double>(t_->sample_count()));
+  return o;
+}
+
+void DensityHandle::clear_samples() { t_->clear_samples(); }
+
+int DensityHandle::sample_count() const { return static_cast<int>(t_->sample_count()); }
+
+val DensityHandle::step(int n) {
+  StepReport last;
+  long nfe_f = 0, nfe_b = 0;
+  double millis = 0;
+  for (int i = 0; i < n; ++i) {
+    last = t_->step();
+    nfe_f += last.nfe_forward;
+    nfe_b += last.nfe_backward;
+    millis += last.millis;
+    if (last.status != Status::Success) break;
+  }
+  val o = status_object(last.status, last.message);
+  o.set("iteration", static_cast<double>(last.iteration));
+  o.set("loss", last.loss);
+  o.set("gradNorm", last.grad_norm);
+  o.set("nfeForward", static_cast<double>(nfe_f));
+  o.set("nfeBackward", static_cast<double>(nfe_b));
+  o.set("millis", millis);
+  return o;
+}
+
+val DensityHandle::nll() const {
+  const DensityResult r = t_->nll();
+  val o = status_object(r.status, r.message);
+  o.set("nll", r.values.size() ? r.values[0] : NAN);
+  o.set("nfe", static_cast<double>(r.nfe));
+  return o;
+}
+
+val DensityHandle::sample(int n, double t, double seed) const {
+  if (n < 1 || n > 1000000) return error("n must be a whole number in [1, 1000000]");
+  if (!std::isfinite(t) || t < 0 || t > t_->config().t_end) return error("t must be in [0, tEnd]");
+  const Solution s = t_->sample(n, t, static_cast<std::uint64_t>(seed));
+  val o = status_object(s.status, s.message);
+  o.set("points", rows(s.states));
+  return o;
+}
+
+val DensityHandle::log_density(const val& points) const {
+  const std::vector<double> p = numbers(points);
+  if (p.size() % 2 != 0) return error("points must hold m × 2 numbers (row-major)");
+  const DensityResult r = t_->log_density(columns(p, 2));
+  if (r.status == Status::InvalidInput) return error(r.message);
+  val o = status_object(r.status, r.message);
+  o.set("values", f64(r.values.data(), static_cast<std::size_t>(r.values.size())));
+  return o;
+}
+
+val DensityHandle::log_density_grid(double xmin, double xmax, double ymin, double ymax, int nx, int ny) const {
+  const GridSpec g{xmin, xmax, ymin, ymax, nx, ny, 0.0};
+  const std::string err = validate(g);
+  if (!err.empty()) return error(err);
+  Mat pts(2, static_cast<Index>(nx) * ny);
+  for (int r = 0; r < ny; ++r)
+    for (int c = 0; c < nx; ++c) {
+      pts(0, static_cast<Index>(r) * nx + c) = xmin + (xmax - xmin) * c / (nx - 1);
+      pts(1, static_cast<Index>(r) * nx + c) = ymin + (ymax - ymin) * r / (ny - 1);
+    }
+  const DensityResult d = t_->log_density(pts);
+  val o = status_object(d.status, d.message);
+  std::vector<float> out(static_cast<std::size_t>(d.values.size()));
+  for (Index k = 0; k < d.values.size(); ++k) out[static_cast<std::size_t>(k)] = static_cast<float>(d.values[k]);
+  o.set("values", f32(out.data(), out.size()));
+  return o;
+}
+
+val DensityHandle::parameters() const {
+  const Vec& p = t_->mlp().params();
+  return f64(p.data(), static_cast<std::size_t>(p.size()));
+}
+
+std::string DensityHandle::set_parameters(const val& p) {
+  const std::vector<double> v = numbers(p);
+  return t_->set_parameters(Eigen::Map<const Vec>(v.data(), static_cast<Index>(v.size())));
+}
+
+void DensityHandle::reset(double seed) { t_->reset(static_cast<std::uint64_t>(seed)); }
+
+double DensityHandle::iteration() const { return static_cast<double>(t_->iteration()); }
+
+val density_presets() {
+  val list = val::array();
+  for (const std::string& n : nde::density_presets()) list.call<void>("push", n);
+  return list;
+}
+
+val sample_density(const std::string& name, int n, double seed) {
+  if (n < 1 || n > 1000000) return error("n must be a whole number in [1, 1000000]");
+  const Mat x = nde::sample_density(name, n, static_cast<std::uint64_t>(seed));
+  if (x.size() == 0) return error("unknown density '" + name + "'");
+  val o = val::object();
+  o.set("points", rows(x));
+  return o;
+}
 
 val systems() {
   val list = val::array();

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "nde/density.hpp"
 #include "nde/trainer.hpp"
 
 namespace nde::wasm {
@@ -51,6 +52,42 @@ class TrainerHandle {
  private:
   std::shared_ptr<Trainer> t_;
 };
+
+/// A DensityTrainer as JS sees it (same conventions as TrainerHandle).
+class DensityHandle {
+ public:
+  /// Creates the trainer from a density config document; returns an error message or "".
+  std::string init(const std::string& config_json);
+  /// The normalised config as JSON.
+  std::string config() const;
+  /// {count} or {error}; points row-major m × 2.
+  val add_samples(const val& points);
+  void clear_samples();
+  int sample_count() const;
+  /// n training steps: {iteration, loss, gradNorm, nfeForward, nfeBackward, status, message, millis}.
+  val step(int n);
+  /// {nll, status, message, nfe}: mean negative log-likelihood of all samples.
+  val nll() const;
+  /// {points: Float64Array (row-major n × 2), status, message} base samples pushed to time t, or {error}.
+  val sample(int n, double t, double seed) const;
+  /// {values: Float64Array} log p at points (row-major m × 2), or {error}.
+  val log_density(const val& points) const;
+  /// {values: Float32Array of nx·ny log-densities, row by row from ymin, status} or {error}.
+  val log_density_grid(double xmin, double xmax, double ymin, double ymax, int nx, int ny) const;
+  /// θ as a new Float64Array; setParameters returns an error message or "".
+  val parameters() const;
+  std::string set_parameters(const val& p);
+  void reset(double seed);
+  double iteration() const;
+
+ private:
+  std::shared_ptr<DensityTrainer> t_;
+};
+
+/// Names of the density presets.
+val density_presets();
+/// {points: Float64Array (row-major n × 2)} samples of a density preset, or {error}.
+val sample_density(const std::string& name, int n, double seed);
 
 /// The reference systems: [{name, title, description, bounds: {xmin, xmax, ymin, ymax}, tEnd}].
 val systems();

@@ -224,12 +224,133 @@ function wrap(core) {
     }
   }
 
+  class DensityTrainer {
+    /** @param {object|string} config  trainer fields plus tEnd and trace ('exact' | 'hutchinson') */
+    constructor(config) {
+      const handle = new core.DensityHandle();
+      const err = handle.init(configText(config));
+      if (err) {
+        handle.delete();
+        fail(err);
+      }
+      this._h = handle;
+      live.add(this);
+    }
+
+    get _handle() {
+      if (!this._h) fail('this DensityTrainer has been deleted');
+      return this._h;
+    }
+
+    config() {
+      return JSON.parse(this._handle.config());
+    }
+
+    /** points: row-major m × 2; returns the new sample count. */
+    addSamples(points) {
+      const h = this._handle;
+      const p = toFloat64(points, 'points');
+      checkFinite(p, 'points');
+      return unwrap(h.addSamples(p)).count;
+    }
+
+    clearSamples() {
+      this._handle.clearSamples();
+    }
+
+    sampleCount() {
+      return this._handle.sampleCount();
+    }
+
+    step(n = 1) {
+      const h = this._handle;
+      if (!Number.isInteger(n) || n < 1 || n > 1e6) fail('step(n): n must be a whole number in [1, 1000000]');
+      const r = h.step(n);
+      if (r.status === 'invalid-input') fail(r.message);
+      return r;
+    }
+
+    /** Mean negative log-likelihood of all samples (nats). */
+    nll() {
+      const r = this._handle.nll();
+      if (r.status !== 'success') fail(`nll: ${r.message}`);
+      return r.nll;
+    }
+
+    /** n base samples pushed to time t ∈ [0, tEnd]: {status, message, points (row-major n × 2)}. */
+    sample(n, t, seed = 0) {
+      const h = this._handle;
+      if (!Number.isInteger(n)) fail('sample: n must be a whole number');
+      if (typeof t !== 'number' || !Number.isFinite(t)) fail('sample: t must be a finite number');
+      if (!Number.isInteger(seed) || seed < 0) fail('sample: seed must be a whole number ≥ 0');
+      const r = unwrap(h.sample(n, t, seed));
+      return { status: r.status, message: r.message, points: r.points };
+    }
+
+    logDensity(points) {
+      return unwrap(this._handle.logDensity(toFloat64(points, 'points'))).values;
+    }
+
+    /** Float32Array of nx·ny log-densities, row by row from ymin. */
+    logDensityGrid(spec = {}) {
+      const h = this._handle;
+      const { xmin = -3, xmax = 3, ymin = -3, ymax = 3, nx = 64, ny = 64 } = spec;
+      for (const [k, v] of Object.entries({ xmin, xmax, ymin, ymax }))
+        if (typeof v !== 'number' || !Number.isFinite(v)) fail(`logDensityGrid: ${k} must be a finite number`);
+      for (const [k, v] of Object.entries({ nx, ny })) if (!Number.isInteger(v)) fail(`logDensityGrid: ${k} must be a whole number`);
+      const r = unwrap(h.logDensityGrid(xmin, xmax, ymin, ymax, nx, ny));
+      if (r.status !== 'success') fail(`logDensityGrid: ${r.message}`);
+      return r.values;
+    }
+
+    parameters() {
+      return this._handle.parameters();
+    }
+
+    setParameters(p) {
+      const h = this._handle;
+      const err = h.setParameters(toFloat64(p, 'parameters'));
+      if (err) fail(err);
+    }
+
+    reset(seed) {
+      const h = this._handle;
+      const s = seed === undefined ? this.config().seed : seed;
+      if (!Number.isInteger(s) || s < 0) fail('reset(seed): seed must be a whole number ≥ 0');
+      h.reset(s);
+    }
+
+    iteration() {
+      return this._handle.iteration();
+    }
+
+    delete() {
+      if (this._h) {
+        this._h.delete();
+        this._h = null;
+        live.delete(this);
+      }
+    }
+
+    isDeleted() {
+      return this._h === null;
+    }
+  }
+
+  const densityNames = Array.from(core.densityPresets());
   const systemList = core.systems();
   const names = systemList.map((s) => s.name);
 
   return {
     version: core.version(),
     Trainer,
+    DensityTrainer,
+    densityPresets: () => densityNames.slice(),
+    sampleDensity(name, n = 1000, seed = 0) {
+      if (!densityNames.includes(name)) fail(`unknown density '${name}' (use ${densityNames.join(', ')})`);
+      if (!Number.isInteger(n) || !Number.isInteger(seed) || seed < 0) fail('sampleDensity: n and seed must be whole numbers');
+      return unwrap(core.sampleDensity(name, n, seed)).points;
+    },
     systems: () => names.slice(),
     systemInfo(name) {
       const s = systemList.find((x) => x.name === name);

@@ -25,6 +25,25 @@ EMSCRIPTEN_BINDINGS(neural_ode) {
       .function("toJSON", &TrainerHandle::to_json)
       .function("reset", &TrainerHandle::reset)
       .function("iteration", &TrainerHandle::iteration);
+  using nde::wasm::DensityHandle;
+  class_<DensityHandle>("DensityHandle")
+      .constructor<>()
+      .function("init", &DensityHandle::init)
+      .function("config", &DensityHandle::config)
+      .function("addSamples", &DensityHandle::add_samples)
+      .function("clearSamples", &DensityHandle::clear_samples)
+      .function("sampleCount", &DensityHandle::sample_count)
+      .function("step", &DensityHandle::step)
+      .function("nll", &DensityHandle::nll)
+      .function("sample", &DensityHandle::sample)
+      .function("logDensity", &DensityHandle::log_density)
+      .function("logDensityGrid", &DensityHandle::log_density_grid)
+      .function("parameters", &DensityHandle::parameters)
+      .function("setParameters", &DensityHandle::set_parameters)
+      .function("reset", &DensityHandle::reset)
+      .function("iteration", &DensityHandle::iteration);
+  function("densityPresets", &nde::wasm::density_presets);
+  function("sampleDensity", &nde::wasm::sample_density);
   function("systems", &nde::wasm::systems);
   function("sampleSystem", &nde::wasm::sample_system);
   function("systemField", &nde::wasm::system_field);

@@ -78,6 +78,31 @@ export declare class Trainer {
   isDeleted(): boolean;
 }
 
+/** Density-mode config: the trainer's fields plus the flow's length and the divergence estimator. */
+export interface DensityConfig extends TrainerConfig {
+  tEnd?: number;
+  trace?: 'exact' | 'hutchinson';
+}
+
+export declare class DensityTrainer {
+  constructor(config?: DensityConfig | string);
+  config(): Required<DensityConfig>;
+  addSamples(points: NumberArray): number;
+  clearSamples(): void;
+  sampleCount(): number;
+  step(n?: number): StepResult;
+  nll(): number;
+  sample(n: number, t: number, seed?: number): { status: Status; message: string; points: Float64Array };
+  logDensity(points: NumberArray): Float64Array;
+  logDensityGrid(spec?: Omit<GridSpec, 't'>): Float32Array;
+  parameters(): Float64Array;
+  setParameters(p: NumberArray): void;
+  reset(seed?: number): void;
+  iteration(): number;
+  delete(): void;
+  isDeleted(): boolean;
+}
+
 export interface Bounds { xmin: number; xmax: number; ymin: number; ymax: number }
 export interface SystemInfo { name: string; title: string; description: string; bounds: Bounds; tEnd: number }
 export interface SampleOptions { trajectories?: number; points?: number; noise?: number; seed?: number; tEnd?: number; regular?: boolean; initial?: [number, number] }
@@ -85,6 +110,9 @@ export interface SampleOptions { trajectories?: number; points?: number; noise?:
 export interface NeuralOde {
   version: string;
   Trainer: typeof Trainer;
+  DensityTrainer: typeof DensityTrainer;
+  densityPresets(): string[];
+  sampleDensity(name: string, n?: number, seed?: number): Float64Array;
   systems(): string[];
   systemInfo(name: string): SystemInfo;
   sampleSystem(name: string, options?: SampleOptions): { trajectories: { times: Float64Array; states: Float64Array }[]; bounds: Bounds };
