@@ -187,3 +187,37 @@ test('a preset loads, trains, and reports the field error against the truth', as
   assert.match(page.url(), /preset=toggle/);
   await planeShot('06-preset');
 });
+
+test('density mode: paint two blobs, train, the NLL falls and the heatmap moves onto the painted cells', async () => {
+  await page.getByRole('radio', { name: 'Density' }).check();
+  await page.waitForFunction(() => window.playground.task === 'density');
+  await page.getByRole('button', { name: 'Clear', exact: true }).click();
+  const box = await page.getByTestId('phase-plane').boundingBox();
+  for (const [fx, fy] of [[0.3, 0.35], [0.72, 0.68]]) {
+    const cx = box.x + box.width * fx, cy = box.y + box.height * fy;
+    await page.mouse.move(cx, cy);
+    await page.mouse.down();
+    for (let i = 0; i <= 40; i++) {
+      const a = (i / 40) * 2 * Math.PI;
+      await page.mouse.move(cx + 25 * Math.cos(a), cy + 25 * Math.sin(a));
+      await page.waitForTimeout(8);
+    }
+    await page.mouse.up();
+  }
+  assert.ok((await playground('densitySamples')) > 200);
+  await page.waitForFunction(() => window.playground.densityReady && document.querySelector('[data-testid=loss]').textContent !== '–', null, { timeout: 20000 });
+  await page.waitForTimeout(1000);
+  const nll0 = await readNumber('loss');
+  const mass0 = await page.evaluate(() => window.playground.densityMass());
+  await planeShot('07-density-painted');
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=iteration]').textContent) >= 80, null, { timeout: 120000, polling: 500 });
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await page.getByRole('button', { name: 'Train', exact: true }).waitFor();
+  await page.waitForTimeout(3000);
+  const nll1 = await readNumber('loss');
+  const mass1 = await page.evaluate(() => window.playground.densityMass());
+  assert.ok(nll1 < nll0 - 0.2, `NLL ${nll0} → ${nll1}`);
+  assert.ok(mass1 > 0.5 && mass1 > mass0, `mass in painted cells ${mass0} → ${mass1}`);
+  await planeShot('08-density-trained');
+});

@@ -1,6 +1,7 @@
 // Wires the page: DOM, state, the training worker and the renderers. Math lives in the worker and the core.
 import type { GridSpec, ModelDocument, SystemInfo } from '../../wasm/neural-ode';
 import { History, distanceToStroke, strokeToTrajectory, strokesCross, trajectoryToStroke, type PenPoint, type Stroke, type Trajectory } from './draw/strokes';
+import { densityView, drawDensity, massInPaintedCells, spray, type DensityState } from './density';
 import { parseCsv } from './io/csv';
 import { makeSession, parseSession, type View } from './io/session';
 import { loadSession, saveSession } from './io/storage';
@@ -42,6 +43,12 @@ let model: ModelDocument | null =
 let iteration = model?.iteration ?? 0;
 let dirty = true;
 const undoStack = new History();
+let task: 'trajectories' | 'density' = 'trajectories';
+const dens: DensityState = { samples: stored.session?.density?.samples ?? [], logp: null, spec: null, frames: [] };
+let densityUndo: number[][] = [];
+let painting = false;
+let densityPresets: string[] = [];
+const animationStart = performance.now();
 const show = { particles: true, arrows: reducedMotion, strokes: true, truth: true };
 
 // ---- hints ----
@@ -92,7 +99,7 @@ let saveTimer = 0;
 function scheduleSave() {
   clearTimeout(saveTimer);
   saveTimer = window.setTimeout(() => {
-    const err = saveSession(makeSession(settings, strokes, view, preset, model));
+    const err = saveSession(makeSession(settings, strokes, view, preset, model, dens.samples));
     if (err) hint(err);
   }, 400);
 }
@@ -139,6 +146,7 @@ function applySettings(next: Settings) {
   settings = next;
   panel.set(settings);
   send({ type: 'configure', config: toTrainerConfig(settings), rebuild });
+  send({ type: 'densityConfigure', config: densityConfig() });
   if (rebuild) {
     chart.clear();
     model = null;
@@ -146,6 +154,62 @@ function applySettings(next: Settings) {
   if (dataChanged) sendData();
   scheduleUrl();
   scheduleSave();
+}
+
+function densityConfig() {
+  const c = toTrainerConfig(settings);
+  return { hidden: c.hidden, activation: c.activation, seed: c.seed, solver: c.solver, gradient: c.gradient, optimizer: c.optimizer,
+    regularization: c.regularization, timeDependent: true, batch: { size: 256 }, trace: 'exact' as const };
+}
+
+function sendDensitySamples() {
+  send({ type: 'densitySamples', points: Float64Array.from(dens.samples) });
+  scheduleSave();
+}
+
+function setTask(next: typeof task) {
+  if (next === task) return;
+  task = next;
+  send({ type: 'task', task });
+  for (const r of document.querySelectorAll<HTMLInputElement>('input[name=task]')) r.checked = r.value === task;
+  document.querySelector<HTMLElement>('.density-only')!.hidden = task !== 'density';
+  $('pointer-modes').hidden = task === 'density';
+  document.querySelector<HTMLElement>('.trajectory-only')!.hidden = task === 'density';
+  const slider = $<HTMLInputElement>('time');
+  if (task === 'density') {
+    Object.assign(slider, { min: '0', max: '1', step: '0.01' });
+    slider.value = '1';
+    view = fitView({ xmin: -3, xmax: 3, ymin: -3, ymax: 3 }, overlay.width, overlay.height, 0);
+    send({ type: 'densityView', spec: densityView(view) });
+    particles.update(null, view);
+    particles.clear();
+    particles.draw(); // leaves the plain background under the heatmap
+  } else {
+    Object.assign(slider, { min: '-10', max: '10', step: '0.1' });
+    slider.value = '0';
+    send({ type: 'grid', spec: gridSpec() });
+  }
+  $('time-value').textContent = slider.value;
+  fillPresets();
+  chart.clear();
+  dirty = true;
+}
+
+function fillPresets() {
+  const select = $<HTMLSelectElement>('preset');
+  select.replaceChildren();
+  const none = document.createElement('option');
+  none.value = '';
+  none.textContent = task === 'density' ? '(your samples)' : '(your strokes)';
+  select.append(none);
+  const items = task === 'density' ? densityPresets.map((n) => ({ value: n, label: n.replace(/-/g, ' ') })) : systems.map((s) => ({ value: s.name, label: s.title }));
+  for (const it of items) {
+    const o = document.createElement('option');
+    o.value = it.value;
+    o.textContent = it.label;
+    select.append(o);
+  }
+  select.value = task === 'trajectories' ? (preset ?? '') : '';
 }
 
 // ---- readouts ----
@@ -178,14 +242,8 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
   switch (m.type) {
     case 'ready': {
       systems = m.systems;
-      const select = $<HTMLSelectElement>('preset');
-      for (const s of systems) {
-        const o = document.createElement('option');
-        o.value = s.name;
-        o.textContent = s.title;
-        select.append(o);
-      }
-      select.value = preset ?? '';
+      densityPresets = m.densityPresets;
+      fillPresets();
       if (urlPreset && urlPreset !== preset && systems.some((s) => s.name === urlPreset)) loadPreset(urlPreset);
       break;
     }
@@ -221,6 +279,20 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       $<HTMLSelectElement>('preset').value = preset;
       hint(`${info.title}: ${info.description}`);
       scheduleUrl();
+      break;
+    }
+    case 'density':
+      dens.logp = m.logp;
+      dens.spec = m.spec;
+      dens.frames = m.frames;
+      dirty = true;
+      break;
+    case 'densityPoints': {
+      densityUndo.push(dens.samples);
+      dens.samples = Array.from(m.points);
+      sendDensitySamples();
+      hint(`Density preset: ${m.name.replace(/-/g, ' ')} (${m.points.length / 2} samples).`);
+      dirty = true;
       break;
     }
     case 'model':
@@ -273,6 +345,7 @@ function resize() {
   view = fitView(view, w, h, 0);
   particles.update(field, view);
   send({ type: 'grid', spec: gridSpec() });
+  if (task === 'density') send({ type: 'densityView', spec: densityView(view) });
   chart.resize($('chart').clientWidth);
   dirty = true;
 }
@@ -281,10 +354,23 @@ new ResizeObserver(resize).observe(overlay);
 let paused = false;
 function frame() {
   if (!paused) {
-    if (show.particles && !reducedMotion) particles.draw();
-    if (dirty) {
-      drawOverlay(octx, viewport(), { strokes, selected, drawing, rollouts, predictions, field, truth, show });
+    if (task === 'density') {
+      const animate = $<HTMLInputElement>('animate').checked && !reducedMotion;
+      const slider = $<HTMLInputElement>('time');
+      let u = Number(slider.value);
+      if (animate) {
+        const phase = ((performance.now() - animationStart) / 4000) % 2;
+        u = phase < 1 ? phase : 2 - phase;
+      }
+      drawOverlay(octx, viewport(), { strokes: [], selected: null, drawing: null, rollouts: [], predictions: [], field: null, truth: null, show: { ...show, arrows: false, truth: false } });
+      drawDensity(octx, viewport(), dens, u, $<HTMLInputElement>('show-samples').checked);
       dirty = false;
+    } else {
+      if (show.particles && !reducedMotion) particles.draw();
+      if (dirty) {
+        drawOverlay(octx, viewport(), { strokes, selected, drawing, rollouts, predictions, field, truth, show });
+        dirty = false;
+      }
     }
   }
   requestAnimationFrame(frame);
@@ -297,9 +383,23 @@ function worldAt(e: PointerEvent | MouseEvent): [number, number] {
   const dpr = overlay.width / r.width;
   return toWorld(viewport(), (e.clientX - r.left) * dpr, (e.clientY - r.top) * dpr);
 }
+function paintAt(e: PointerEvent) {
+  const [x, y] = worldAt(e);
+  const radius = (Number($<HTMLInputElement>('brush-size').value) / 60) * (view.xmax - view.xmin) * 0.25;
+  dens.samples.push(...spray(x, y, radius, Number($<HTMLInputElement>('brush-density').value)));
+  dirty = true;
+}
+
 overlay.addEventListener('pointerdown', (e) => {
   overlay.focus();
   const [x, y] = worldAt(e);
+  if (task === 'density') {
+    overlay.setPointerCapture(e.pointerId);
+    densityUndo.push(dens.samples.slice());
+    painting = true;
+    paintAt(e);
+    return;
+  }
   if (mode === 'draw') {
     overlay.setPointerCapture(e.pointerId);
     drawing = [{ x, y, t: e.timeStamp }];
@@ -319,6 +419,10 @@ overlay.addEventListener('pointerdown', (e) => {
   dirty = true;
 });
 overlay.addEventListener('pointermove', (e) => {
+  if (painting) {
+    paintAt(e);
+    return;
+  }
   if (!drawing) return;
   const events = typeof e.getCoalescedEvents === 'function' ? e.getCoalescedEvents() : [e];
   for (const ev of events.length ? events : [e]) {
@@ -328,6 +432,11 @@ overlay.addEventListener('pointermove', (e) => {
   dirty = true;
 });
 function finishStroke() {
+  if (painting) {
+    painting = false;
+    sendDensitySamples();
+    return;
+  }
   if (!drawing) return;
   const stroke: Stroke = { id: nextId++, points: drawing, source: 'pen' };
   drawing = null;
@@ -361,6 +470,16 @@ function resetWeights() {
   scheduleSave();
 }
 function clearStrokes() {
+  if (task === 'density') {
+    if (dens.samples.length === 0) return;
+    send({ type: 'train', running: false });
+    densityUndo.push(dens.samples);
+    dens.samples = [];
+    sendDensitySamples();
+    hint('Cleared. Ctrl+Z brings the samples back.');
+    dirty = true;
+    return;
+  }
   if (strokes.length === 0) return;
   send({ type: 'train', running: false });
   setStrokes([]);
@@ -368,6 +487,15 @@ function clearStrokes() {
   hint('Cleared. Ctrl+Z brings the strokes back.');
 }
 function undo() {
+  if (task === 'density') {
+    const prev = densityUndo.pop();
+    if (prev) {
+      dens.samples = prev;
+      sendDensitySamples();
+      dirty = true;
+    }
+    return;
+  }
   const prev = undoStack.undo(strokes);
   if (prev) setStrokes(prev, false);
 }
@@ -387,8 +515,13 @@ $('clear').onclick = clearStrokes;
 $('undo').onclick = undo;
 $('redo').onclick = redo;
 for (const r of document.querySelectorAll<HTMLInputElement>('input[name=mode]')) r.onchange = () => setMode(r.value as typeof mode);
+for (const r of document.querySelectorAll<HTMLInputElement>('input[name=task]')) r.onchange = () => setTask(r.value as typeof task);
 $<HTMLSelectElement>('preset').onchange = (e) => {
   const v = (e.target as HTMLSelectElement).value;
+  if (task === 'density') {
+    if (v) send({ type: 'densityPreset', name: v, n: 2000, seed: settings.seed });
+    return;
+  }
   if (v) loadPreset(v);
   else {
     preset = null;
@@ -407,7 +540,10 @@ for (const key of ['particles', 'arrows', 'strokes', 'truth'] as const) {
 }
 $<HTMLInputElement>('time').oninput = () => {
   $('time-value').textContent = $<HTMLInputElement>('time').value;
-  send({ type: 'grid', spec: gridSpec() });
+  if (task === 'density') {
+    $<HTMLInputElement>('animate').checked = false;
+    dirty = true;
+  } else send({ type: 'grid', spec: gridSpec() });
 };
 
 document.addEventListener('keydown', (e) => {
@@ -447,7 +583,7 @@ function download(name: string, url: string) {
   a.remove();
 }
 $('export').onclick = () => {
-  const doc = makeSession(settings, strokes, view, preset, model);
+  const doc = makeSession(settings, strokes, view, preset, model, dens.samples);
   download('neural-ode-session.json', URL.createObjectURL(new Blob([JSON.stringify(doc)], { type: 'application/json' })));
 };
 $<HTMLInputElement>('import').onchange = async (e) => {
@@ -469,6 +605,9 @@ $<HTMLInputElement>('import').onchange = async (e) => {
   model = s.model;
   $<HTMLSelectElement>('preset').value = preset ?? '';
   send({ type: 'configure', config: toTrainerConfig(settings), rebuild: true, model });
+  send({ type: 'densityConfigure', config: densityConfig() });
+  dens.samples = s.density?.samples ?? [];
+  sendDensitySamples();
   setStrokes(s.strokes);
   send({ type: 'truth', name: preset });
   send({ type: 'grid', spec: gridSpec() });
@@ -513,6 +652,8 @@ $('png').onclick = () => {
 
 // ---- start ----
 send({ type: 'configure', config: toTrainerConfig(settings), rebuild: true, model });
+send({ type: 'densityConfigure', config: densityConfig() });
+if (dens.samples.length) send({ type: 'densitySamples', points: Float64Array.from(dens.samples) });
 sendData();
 if (preset) send({ type: 'truth', name: preset });
 resize();
@@ -527,6 +668,10 @@ if (iteration) $('iteration').textContent = String(iteration);
   get strokes() { return strokes.length; },
   get settings() { return { ...settings }; },
   get preset() { return preset; },
+  get task() { return task; },
+  get densitySamples() { return dens.samples.length / 2; },
+  densityMass: () => massInPaintedCells(dens),
+  get densityReady() { return dens.logp !== null; },
   get renderer() { return particles.kind; },
   get running() { return running; },
 };

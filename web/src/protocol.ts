@@ -1,5 +1,5 @@
 // Messages between the page and the training worker (which owns the wasm module and the trainer).
-import type { GridSpec, ModelDocument, SystemInfo, TrainerConfig } from '../../wasm/neural-ode';
+import type { DensityConfig, GridSpec, ModelDocument, SystemInfo, TrainerConfig } from '../../wasm/neural-ode';
 import type { Trajectory } from './draw/strokes';
 
 export type ToWorker =
@@ -12,7 +12,25 @@ export type ToWorker =
   | { type: 'predict'; id: number; z0: [number, number]; t0: number; span: number; points: number }
   | { type: 'sample'; name: string; trajectories: number; points: number; seed: number }
   | { type: 'truth'; name: string | null }
-  | { type: 'model' };
+  | { type: 'model' }
+  | { type: 'task'; task: 'trajectories' | 'density' }
+  | { type: 'densityConfigure'; config: DensityConfig }
+  | { type: 'densitySamples'; points: Float64Array }
+  | { type: 'densityView'; spec: DensityView }
+  | { type: 'densityPreset'; name: string; n: number; seed: number };
+
+/** The heatmap grid and the animation frames of density mode. */
+export interface DensityView {
+  xmin: number;
+  xmax: number;
+  ymin: number;
+  ymax: number;
+  nx: number;
+  ny: number;
+  /** base samples pushed to `frames` evenly spaced times in [0, tEnd] */
+  particles: number;
+  frames: number;
+}
 
 export interface Progress {
   iteration: number;
@@ -27,11 +45,13 @@ export interface Progress {
 }
 
 export type FromWorker =
-  | { type: 'ready'; version: string; systems: SystemInfo[] }
+  | { type: 'ready'; version: string; systems: SystemInfo[]; densityPresets: string[] }
   | { type: 'progress'; progress: Progress; running: boolean }
   | { type: 'grid'; spec: Required<GridSpec>; values: Float32Array; truth: Float32Array | null }
   | { type: 'rollouts'; paths: Float64Array[] }
   | { type: 'predict'; id: number; path: Float64Array; status: string }
   | { type: 'sample'; name: string; trajectories: Trajectory[] }
   | { type: 'model'; model: ModelDocument; iteration: number }
+  | { type: 'density'; spec: DensityView; logp: Float32Array; frames: Float64Array[] }
+  | { type: 'densityPoints'; name: string; points: Float64Array }
   | { type: 'error'; message: string };

@@ -1,9 +1,9 @@
 // The training worker: owns the wasm module and the trainer, trains in chunks so messages stay responsive,
 // and streams progress, field grids and rollouts to the page. No DOM here.
 import { createNeuralOde } from '../../wasm/api.js';
-import type { GridSpec, ModelDocument, NeuralOde, Trainer, TrainerConfig } from '../../wasm/neural-ode';
+import type { DensityConfig, DensityTrainer, GridSpec, ModelDocument, NeuralOde, Trainer, TrainerConfig } from '../../wasm/neural-ode';
 import type { Trajectory } from './draw/strokes';
-import type { FromWorker, Progress, ToWorker } from './protocol';
+import type { DensityView, FromWorker, Progress, ToWorker } from './protocol';
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
 
@@ -15,6 +15,10 @@ let grid: Required<GridSpec> | null = null;
 let truthName: string | null = null;
 let lastProgress: Progress = { iteration: 0, loss: NaN, gradNorm: NaN, nfeForward: 0, nfeBackward: 0, millis: 0, status: 'success', message: '', fieldError: null };
 let lastVisual = 0;
+let task: 'trajectories' | 'density' = 'trajectories';
+let density: DensityTrainer | null = null;
+let densityData: Float64Array = new Float64Array(0);
+let densityView: DensityView | null = null;
 
 function error(message: string) {
   post({ type: 'error', message });
@@ -89,7 +93,35 @@ function sendRollouts() {
   post({ type: 'rollouts', paths }, paths.map((p) => p.buffer));
 }
 
+function refreshDensity() {
+  if (!density) return;
+  if (!running && density.sampleCount() > 0) {
+    try {
+      lastProgress = { ...lastProgress, loss: density.nll(), fieldError: null };
+    } catch {
+      /* keep the last value */
+    }
+  }
+  post({ type: 'progress', progress: lastProgress, running });
+  if (!densityView) return;
+  const v = densityView;
+  try {
+    const logp = density.logDensityGrid(v);
+    const frames: Float64Array[] = [];
+    const tEnd = density.config().tEnd;
+    for (let k = 0; k < v.frames; k++) frames.push(density.sample(v.particles, (tEnd * k) / (v.frames - 1), 7).points);
+    post({ type: 'density', spec: v, logp, frames }, [logp.buffer, ...frames.map((f) => f.buffer)]);
+  } catch (e) {
+    error((e as Error).message);
+  }
+  lastVisual = performance.now();
+}
+
 function refresh() {
+  if (task === 'density') {
+    refreshDensity();
+    return;
+  }
   sendGrid();
   sendRollouts();
   lastProgress = { ...lastProgress, fieldError: fieldError() };
@@ -105,14 +137,23 @@ function refresh() {
   lastVisual = performance.now();
 }
 
+function active(): Trainer | DensityTrainer | null {
+  return task === 'density' ? density : trainer;
+}
+
+function hasData(): boolean {
+  return task === 'density' ? densityData.length > 0 : data.length > 0;
+}
+
 function trainChunk() {
-  if (!running || !trainer) return;
+  const model = active();
+  if (!running || !model) return;
   const start = performance.now();
   let steps = 0, nfeF = 0, nfeB = 0, millis = 0;
   let r: ReturnType<Trainer['step']> | null = null;
   // About 40 ms of work per chunk, then yield to the message queue.
   while (performance.now() - start < 40) {
-    r = trainer.step();
+    r = model.step();
     steps++;
     nfeF += r.nfeForward;
     nfeB += r.nfeBackward;
@@ -125,7 +166,7 @@ function trainChunk() {
     if (r.status !== 'success') running = false;
   }
   const now = performance.now();
-  if (now - lastVisual > 150 || !running) refresh();
+  if (now - lastVisual > (task === 'density' ? 400 : 150) || !running) refresh();
   else post({ type: 'progress', progress: lastProgress, running });
   if (running) setTimeout(trainChunk, 0);
 }
@@ -150,8 +191,8 @@ function handle(m: ToWorker) {
       break;
     }
     case 'train':
-      if (m.running && data.length === 0) {
-        error('Draw a trajectory (or load a preset) before training.');
+      if (m.running && !hasData()) {
+        error(task === 'density' ? 'Paint some samples (or load a preset) before training.' : 'Draw a trajectory (or load a preset) before training.');
         running = false;
         post({ type: 'progress', progress: lastProgress, running });
         break;
@@ -164,19 +205,20 @@ function handle(m: ToWorker) {
       post({ type: 'progress', progress: lastProgress, running });
       break;
     case 'step': {
-      if (!trainer) break;
-      if (data.length === 0) {
-        error('Draw a trajectory (or load a preset) before training.');
+      const model = active();
+      if (!model) break;
+      if (!hasData()) {
+        error(task === 'density' ? 'Paint some samples (or load a preset) before training.' : 'Draw a trajectory (or load a preset) before training.');
         break;
       }
-      const r = trainer.step(m.n);
+      const r = model.step(m.n);
       lastProgress = { iteration: r.iteration, loss: r.loss, gradNorm: r.gradNorm, nfeForward: r.nfeForward / m.n, nfeBackward: r.nfeBackward / m.n,
         millis: r.millis / m.n, status: r.status, message: r.message, fieldError: null };
       refresh();
       break;
     }
     case 'reset':
-      trainer?.reset(m.seed);
+      active()?.reset(m.seed);
       lastProgress = { iteration: 0, loss: NaN, gradNorm: NaN, nfeForward: 0, nfeBackward: 0, millis: 0, status: 'success', message: '', fieldError: null };
       refresh();
       break;
@@ -217,6 +259,45 @@ function handle(m: ToWorker) {
     case 'model':
       if (trainer) post({ type: 'model', model: trainer.toJSON(), iteration: trainer.iteration() });
       break;
+    case 'task':
+      running = false;
+      task = m.task;
+      lastProgress = { iteration: active()?.iteration() ?? 0, loss: NaN, gradNorm: NaN, nfeForward: 0, nfeBackward: 0, millis: 0, status: 'success', message: '', fieldError: null };
+      refresh();
+      break;
+    case 'densityConfigure': {
+      const next = new ode.DensityTrainer(m.config as DensityConfig);
+      if (densityData.length) next.addSamples(densityData);
+      density?.delete();
+      density = next;
+      if (task === 'density') refresh();
+      break;
+    }
+    case 'densitySamples': {
+      if (!density) break;
+      const previous = densityData;
+      density.clearSamples();
+      try {
+        if (m.points.length) density.addSamples(m.points);
+        densityData = m.points;
+      } catch (e) {
+        density.clearSamples();
+        if (previous.length) density.addSamples(previous);
+        throw e;
+      }
+      if (densityData.length === 0) running = false;
+      if (task === 'density') refresh();
+      break;
+    }
+    case 'densityPreset': {
+      const points = ode.sampleDensity(m.name, m.n, m.seed);
+      post({ type: 'densityPoints', name: m.name, points });
+      break;
+    }
+    case 'densityView':
+      densityView = m.spec;
+      if (task === 'density') refresh();
+      break;
   }
 }
 
@@ -235,7 +316,7 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
 createNeuralOde().then(
   (o: NeuralOde) => {
     ode = o;
-    post({ type: 'ready', version: ode.version, systems: ode.systems().map((n) => ode.systemInfo(n)) });
+    post({ type: 'ready', version: ode.version, systems: ode.systems().map((n) => ode.systemInfo(n)), densityPresets: ode.densityPresets() });
     const pending = queue ?? [];
     queue = null;
     for (const m of pending) {

@@ -21,10 +21,15 @@ export interface Session {
   view: View;
   preset: string | null;
   model: ModelDocument | null;
+  /** density mode's painted samples (x, y pairs) */
+  density?: { samples: number[] };
 }
 
-export function makeSession(settings: Settings, strokes: Stroke[], view: View, preset: string | null, model: ModelDocument | null): Session {
-  return { format: SESSION_FORMAT, version: SESSION_VERSION, settings, strokes, view, preset, model };
+export function makeSession(settings: Settings, strokes: Stroke[], view: View, preset: string | null, model: ModelDocument | null,
+  densitySamples: number[] = []): Session {
+  const s: Session = { format: SESSION_FORMAT, version: SESSION_VERSION, settings, strokes, view, preset, model };
+  if (densitySamples.length) s.density = { samples: densitySamples };
+  return s;
 }
 
 export type SessionResult = { session: Session; error?: undefined } | { session?: undefined; error: string };
@@ -69,5 +74,11 @@ export function parseSession(input: string | unknown): SessionResult {
   const preset = typeof d.preset === 'string' ? d.preset : null;
   const model = d.model === null || d.model === undefined ? null : (d.model as ModelDocument);
   if (model !== null && (typeof model !== 'object' || model.format !== 'neural-ode-model')) return { error: 'model is not a neural-ode-model document' };
-  return { session: makeSession(settings, strokes, { xmin: v.xmin, xmax: v.xmax, ymin: v.ymin, ymax: v.ymax }, preset, model) };
+  let samples: number[] = [];
+  if (d.density !== undefined) {
+    const ds = (d.density as Record<string, unknown> | null)?.samples;
+    if (!Array.isArray(ds) || ds.length % 2 !== 0 || !ds.every(isFiniteNumber)) return { error: 'density.samples must be an even-length array of finite numbers' };
+    samples = ds as number[];
+  }
+  return { session: makeSession(settings, strokes, { xmin: v.xmin, xmax: v.xmax, ymin: v.ymin, ymax: v.ymax }, preset, model, samples) };
 }
