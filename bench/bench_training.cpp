@@ -99,7 +99,7 @@ void density_bench(int iters) {
   for (const auto& [variant, kinetic, jacobian] : {std::tuple{"plain", 0.0, 0.0}, std::tuple{"kinetic+jacobian 0.05", 0.05, 0.05}}) {
     DensityConfig c;
     c.base.mlp.hidden = {32, 32};
-    c.base.batch_size = 256;
+    c.base.batch_size = 128;
     c.base.kinetic = kinetic;
     c.base.jacobian = jacobian;
     DensityTrainer t(c);
@@ -150,6 +150,6 @@ int main(int argc, char** argv) {
     run("toggle-default", to_string(g), tc, toggle, iters);
   }
   memory_sweep();
-  density_bench(iters);
+  density_bench(std::min(iters, 120));
   return 0;
 }

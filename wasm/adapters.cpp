@@ -47,6 +47,29 @@ val status_object(Status s, const std::string& message) {
   return o;
 }
 
+/// n steps of any trainer, stopping at the first failure: the report JS sees.
+template <class T>
+val run_steps(T& trainer, int n) {
+  StepReport last;
+  long nfe_f = 0, nfe_b = 0;
+  double millis = 0;
+  for (int i = 0; i < n; ++i) {
+    last = trainer.step();
+    nfe_f += last.nfe_forward;
+    nfe_b += last.nfe_backward;
+    millis += last.millis;
+    if (last.status != Status::Success) break;
+  }
+  val o = status_object(last.status, last.message);
+  o.set("iteration", static_cast<double>(last.iteration));
+  o.set("loss", last.loss);
+  o.set("gradNorm", last.grad_norm);
+  o.set("nfeForward", static_cast<double>(nfe_f));
+  o.set("nfeBackward", static_cast<double>(nfe_b));
+  o.set("millis", millis);
+  return o;
+}
+
 }  // namespace
 
 std::string TrainerHandle::init(const std::string& config_json) {
@@ -84,26 +107,7 @@ void TrainerHandle::clear_trajectories() { t_->clear_trajectories(); }
 
 int TrainerHandle::trajectory_count() const { return static_cast<int>(t_->trajectories().size()); }
 
-val TrainerHandle::step(int n) {
-  StepReport last;
-  long nfe_f = 0, nfe_b = 0;
-  double millis = 0;
-  for (int i = 0; i < n; ++i) {
-    last = t_->step();
-    nfe_f += last.nfe_forward;
-    nfe_b += last.nfe_backward;
-    millis += last.millis;
-    if (last.status != Status::Success) break;
-  }
-  val o = status_object(last.status, last.message);
-  o.set("iteration", static_cast<double>(last.iteration));
-  o.set("loss", last.loss);
-  o.set("gradNorm", last.grad_norm);
-  o.set("nfeForward", static_cast<double>(nfe_f));
-  o.set("nfeBackward", static_cast<double>(nfe_b));
-  o.set("millis", millis);
-  return o;
-}
+val TrainerHandle::step(int n) { return run_steps(*t_, n); }
 
 val TrainerHandle::loss() const {
   const GradientResult r = t_->full_loss();
@@ -198,26 +202,7 @@ void DensityHandle::clear_samples() { t_->clear_samples(); }
 
 int DensityHandle::sample_count() const { return static_cast<int>(t_->sample_count()); }
 
-val DensityHandle::step(int n) {
-  StepReport last;
-  long nfe_f = 0, nfe_b = 0;
-  double millis = 0;
-  for (int i = 0; i < n; ++i) {
-    last = t_->step();
-    nfe_f += last.nfe_forward;
-    nfe_b += last.nfe_backward;
-    millis += last.millis;
-    if (last.status != Status::Success) break;
-  }
-  val o = status_object(last.status, last.message);
-  o.set("iteration", static_cast<double>(last.iteration));
-  o.set("loss", last.loss);
-  o.set("gradNorm", last.grad_norm);
-  o.set("nfeForward", static_cast<double>(nfe_f));
-  o.set("nfeBackward", static_cast<double>(nfe_b));
-  o.set("millis", millis);
-  return o;
-}
+val DensityHandle::step(int n) { return run_steps(*t_, n); }
 
 val DensityHandle::nll() const {
   const DensityResult r = t_->nll();

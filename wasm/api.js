@@ -55,6 +55,24 @@ function configText(config) {
   return JSON.stringify(config);
 }
 
+/** n training steps on a handle (Trainer or DensityTrainer); a call that cannot train throws. */
+function runSteps(handle, n) {
+  if (!Number.isInteger(n) || n < 1 || n > 1e6) fail('step(n): n must be a whole number in [1, 1000000]');
+  const r = handle.step(n);
+  if (r.status === 'invalid-input') fail(r.message);
+  return r;
+}
+
+function setParameters(handle, p) {
+  const err = handle.setParameters(toFloat64(p, 'parameters'));
+  if (err) fail(err);
+}
+
+function resetWeights(handle, seed) {
+  if (!Number.isInteger(seed) || seed < 0) fail('reset(seed): seed must be a whole number ≥ 0');
+  handle.reset(seed);
+}
+
 let corePromise = null;
 
 /** Loads the module once; later calls share it. */
@@ -130,11 +148,7 @@ function wrap(core) {
     }
 
     step(n = 1) {
-      const h = this._handle;
-      if (!Number.isInteger(n) || n < 1 || n > 1e6) fail('step(n): n must be a whole number in [1, 1000000]');
-      const r = h.step(n);
-      if (r.status === 'invalid-input') fail(r.message);
-      return r;
+      return runSteps(this._handle, n);
     }
 
     loss() {
@@ -148,10 +162,7 @@ function wrap(core) {
     }
 
     setParameters(p) {
-      const h = this._handle;
-      const v = toFloat64(p, 'parameters');
-      const err = h.setParameters(v);
-      if (err) fail(err);
+      setParameters(this._handle, p);
     }
 
     gradient(method = 'adjoint') {
@@ -197,10 +208,7 @@ function wrap(core) {
 
     /** Fresh weights (from seed, default the config's), optimiser and iteration count reset; data kept. */
     reset(seed) {
-      const h = this._handle;
-      const s = seed === undefined ? this.config().seed : seed;
-      if (!Number.isInteger(s) || s < 0) fail('reset(seed): seed must be a whole number ≥ 0');
-      h.reset(s);
+      resetWeights(this._handle, seed === undefined ? this.config().seed : seed);
     }
 
     iteration() {
@@ -263,11 +271,7 @@ function wrap(core) {
     }
 
     step(n = 1) {
-      const h = this._handle;
-      if (!Number.isInteger(n) || n < 1 || n > 1e6) fail('step(n): n must be a whole number in [1, 1000000]');
-      const r = h.step(n);
-      if (r.status === 'invalid-input') fail(r.message);
-      return r;
+      return runSteps(this._handle, n);
     }
 
     /** Mean negative log-likelihood of all samples (nats). */
@@ -308,16 +312,11 @@ function wrap(core) {
     }
 
     setParameters(p) {
-      const h = this._handle;
-      const err = h.setParameters(toFloat64(p, 'parameters'));
-      if (err) fail(err);
+      setParameters(this._handle, p);
     }
 
     reset(seed) {
-      const h = this._handle;
-      const s = seed === undefined ? this.config().seed : seed;
-      if (!Number.isInteger(s) || s < 0) fail('reset(seed): seed must be a whole number ≥ 0');
-      h.reset(s);
+      resetWeights(this._handle, seed === undefined ? this.config().seed : seed);
     }
 
     iteration() {

@@ -119,12 +119,7 @@ StepReport DensityTrainer::step() {
     rep.message = "loss or gradient is not finite";
   }
   if (rep.status == Status::Success) {
-    const Vec before = mlp_.params();
-    const Optimizer saved = optimizer_;
-    rep.grad_norm = optimizer_.step(mlp_.params(), g.grad_theta);
-    if (!mlp_.params().allFinite()) {
-      mlp_.params() = before;
-      optimizer_ = saved;
+    if (!optimizer_.safe_step(mlp_.params(), g.grad_theta, rep.grad_norm)) {
       rep.status = Status::NonFinite;
       rep.message = "update produced non-finite parameters";
     } else {

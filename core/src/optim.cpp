@@ -36,4 +36,14 @@ double Optimizer::step(Vec& theta, const Vec& grad_in) {
   return norm;
 }
 
+bool Optimizer::safe_step(Vec& theta, const Vec& grad, double& grad_norm) {
+  const Vec before = theta;
+  const Optimizer saved = *this;
+  grad_norm = step(theta, grad);
+  if (theta.allFinite()) return true;
+  theta = before;
+  *this = saved;
+  return false;
+}
+
 }  // namespace nde

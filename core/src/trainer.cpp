@@ -202,12 +202,7 @@ StepReport Trainer::step() {
     rep.message = "loss or gradient is not finite; parameters kept";
   }
   if (rep.status == Status::Success) {
-    const Vec before = mlp_.params();
-    Optimizer saved = optimizer_;
-    rep.grad_norm = optimizer_.step(mlp_.params(), g.grad_theta);
-    if (!mlp_.params().allFinite()) {
-      mlp_.params() = before;
-      optimizer_ = saved;
+    if (!optimizer_.safe_step(mlp_.params(), g.grad_theta, rep.grad_norm)) {
       rep.status = Status::NonFinite;
       rep.message = "update produced non-finite parameters; parameters kept";
     } else {

@@ -31,6 +31,8 @@ class Optimizer {
   explicit Optimizer(OptimizerConfig config = {}) : config_(config) {}
   /// Updates theta in place from grad; returns the gradient norm before clipping.
   double step(Vec& theta, const Vec& grad);
+  /// Like step, but if θ would become non-finite, θ and the moments stay as they were and false is returned.
+  bool safe_step(Vec& theta, const Vec& grad, double& grad_norm);
   /// Forgets the moments.
   void reset() { m_.resize(0); v_.resize(0); t_ = 0; }
   const OptimizerConfig& config() const { return config_; }
