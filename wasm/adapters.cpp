@@ -186,6 +186,15 @@ std::string DensityHandle::init(const std::string& config_json) {
   return {};
 }
 
+std::string DensityHandle::load(const std::string& doc) {
+  Result<std::shared_ptr<DensityTrainer>> r = density_from_json(doc);
+  if (!r.ok()) return r.error;
+  t_ = *r.value;
+  return {};
+}
+
+std::string DensityHandle::to_json() const { return density_to_json(*t_); }
+
 std::string DensityHandle::config() const { return density_config_to_json(t_->config()); }
 
 val DensityHandle::add_samples(const val& points) {

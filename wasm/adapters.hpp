@@ -58,6 +58,10 @@ class DensityHandle {
  public:
   /// Creates the trainer from a density config document; returns an error message or "".
   std::string init(const std::string& config_json);
+  /// Replaces the trainer by a density document's flow; returns an error message or "".
+  std::string load(const std::string& doc);
+  /// The flow document.
+  std::string to_json() const;
   /// The normalised config as JSON.
   std::string config() const;
   /// {count} or {error}; points row-major m × 2.

@@ -245,6 +245,29 @@ function wrap(core) {
       live.add(this);
     }
 
+    /** A density trainer from a flow document (object or JSON string). */
+    static fromJSON(json) {
+      let text = json;
+      if (typeof json !== 'string') {
+        if (json === null || typeof json !== 'object') fail('a density document must be an object or a JSON string');
+        text = JSON.stringify(json);
+      }
+      const handle = new core.DensityHandle();
+      const err = handle.load(text);
+      if (err) {
+        handle.delete();
+        fail(err);
+      }
+      const t = Object.create(DensityTrainer.prototype);
+      t._h = handle;
+      live.add(t);
+      return t;
+    }
+
+    toJSON() {
+      return JSON.parse(this._handle.toJSON());
+    }
+
     get _handle() {
       if (!this._h) fail('this DensityTrainer has been deleted');
       return this._h;

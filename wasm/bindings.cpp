@@ -29,6 +29,8 @@ EMSCRIPTEN_BINDINGS(neural_ode) {
   class_<DensityHandle>("DensityHandle")
       .constructor<>()
       .function("init", &DensityHandle::init)
+      .function("load", &DensityHandle::load)
+      .function("toJSON", &DensityHandle::to_json)
       .function("config", &DensityHandle::config)
       .function("addSamples", &DensityHandle::add_samples)
       .function("clearSamples", &DensityHandle::clear_samples)

@@ -84,8 +84,19 @@ export interface DensityConfig extends TrainerConfig {
   trace?: 'exact' | 'hutchinson';
 }
 
+export interface DensityDocument {
+  format: 'neural-ode-density';
+  version: 1;
+  config: Required<DensityConfig>;
+  parameters: number[];
+  normalization: { offset: number[]; scale: number[] };
+  iteration: number;
+}
+
 export declare class DensityTrainer {
   constructor(config?: DensityConfig | string);
+  static fromJSON(doc: DensityDocument | string): DensityTrainer;
+  toJSON(): DensityDocument;
   config(): Required<DensityConfig>;
   addSamples(points: NumberArray): number;
   clearSamples(): void;

@@ -182,6 +182,13 @@ std::string DensityTrainer::set_parameters(const Vec& theta) {
   return {};
 }
 
+void DensityTrainer::restore(const Vec& theta, const Normalization& norm, long iteration) {
+  mlp_.params() = theta;
+  norm_ = norm;
+  iteration_ = iteration;
+  optimizer_.reset();
+}
+
 void DensityTrainer::reset(std::uint64_t seed) {
   mlp_.init(seed);
   optimizer_.reset();

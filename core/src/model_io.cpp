@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "nde/config_json.hpp"
 #include "nde/json_util.hpp"
 
 namespace nde {
@@ -70,6 +71,50 @@ Result<std::shared_ptr<Trainer>> model_from_json(const std::string& text) {
   if (!read_vector(j, "parameters", trainer->mlp().num_params(), theta, err)) return R::failure(err);
   if (!j.contains("normalization") || !j["normalization"].is_object()) return R::failure("model document has no normalization");
   const int d = cfg.value->mlp.dim;
+  if (!read_vector(j["normalization"], "offset", d, norm.offset, err)) return R::failure("normalization: " + err);
+  if (!read_vector(j["normalization"], "scale", d, norm.scale, err)) return R::failure("normalization: " + err);
+  if ((norm.scale.array() <= 0).any()) return R::failure("normalization: scale must be positive");
+  long iteration = 0;
+  if (j.contains("iteration")) {
+    if (!j["iteration"].is_number_integer() || j["iteration"].get<long>() < 0) return R::failure("iteration must be a whole number ≥ 0");
+    iteration = j["iteration"].get<long>();
+  }
+  trainer->restore(theta, norm, iteration);
+  return R::success(std::move(trainer));
+}
+
+std::string density_to_json(const DensityTrainer& t) {
+  json j;
+  j["format"] = kDensityFormat;
+  j["version"] = kModelVersion;
+  j["config"] = json::parse(density_config_to_json(t.config()));
+  const Vec& p = t.mlp().params();
+  j["parameters"] = std::vector<double>(p.data(), p.data() + p.size());
+  const Normalization& n = t.normalization();
+  j["normalization"] = {{"offset", std::vector<double>(n.offset.data(), n.offset.data() + n.offset.size())},
+                        {"scale", std::vector<double>(n.scale.data(), n.scale.data() + n.scale.size())}};
+  j["iteration"] = t.iteration();
+  return j.dump();
+}
+
+Result<std::shared_ptr<DensityTrainer>> density_from_json(const std::string& text) {
+  using R = Result<std::shared_ptr<DensityTrainer>>;
+  const json j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) return R::failure("density document is not valid JSON");
+  if (!j.is_object() || !j.contains("format") || j["format"] != kDensityFormat)
+    return R::failure(std::string("not a density document (expected format '") + kDensityFormat + "')");
+  if (!j.contains("version") || !j["version"].is_number_integer() || j["version"].get<int>() != kModelVersion)
+    return R::failure("density document version is missing or not supported (expected " + std::to_string(kModelVersion) + ")");
+  if (!j.contains("config") || !j["config"].is_object()) return R::failure("density document has no config");
+  Result<DensityConfig> cfg = density_config_from_json(j["config"].dump());
+  if (!cfg.ok()) return R::failure("density config: " + cfg.error);
+  auto trainer = std::make_shared<DensityTrainer>(*cfg.value);
+  Vec theta;
+  Normalization norm;
+  std::string err;
+  if (!read_vector(j, "parameters", trainer->mlp().num_params(), theta, err)) return R::failure(err);
+  if (!j.contains("normalization") || !j["normalization"].is_object()) return R::failure("density document has no normalization");
+  const int d = cfg.value->base.mlp.dim;
   if (!read_vector(j["normalization"], "offset", d, norm.offset, err)) return R::failure("normalization: " + err);
   if (!read_vector(j["normalization"], "scale", d, norm.scale, err)) return R::failure("normalization: " + err);
   if ((norm.scale.array() <= 0).any()) return R::failure("normalization: scale must be positive");

@@ -113,3 +113,22 @@ TEST_CASE("Density config JSON: density defaults, tEnd and trace, errors named")
   CHECK(density_config_from_json(R"({"tEnd":-1})").error.find("tEnd") != std::string::npos);
   CHECK(density_config_from_json(R"({"augment":1})").error.find("augment") != std::string::npos);
 }
+
+TEST_CASE("Density flow JSON round trip; mismatched documents refused") {
+  DensityConfig c;
+  c.base.mlp.hidden = {6};
+  c.trace = TraceMode::Hutchinson;
+  DensityTrainer t(c);
+  REQUIRE(t.add_samples(Mat::Random(2, 20)).empty());
+  const std::string doc = density_to_json(t);
+  const auto back = density_from_json(doc);
+  REQUIRE(back.ok());
+  CHECK((*back.value)->mlp().params() == t.mlp().params());
+  CHECK((*back.value)->normalization().scale == t.normalization().scale);
+  CHECK((*back.value)->config().trace == TraceMode::Hutchinson);
+  CHECK(density_to_json(**back.value) == doc);
+  json j = json::parse(doc);
+  j["parameters"].erase(0);
+  CHECK(density_from_json(j.dump()).error.find("'parameters' has") != std::string::npos);
+  CHECK(density_from_json(model_to_json(Trainer(TrainerConfig{}))).error.find("not a density document") != std::string::npos);
+}

@@ -58,5 +58,14 @@ test('training lowers the NLL; samples at t = 0 look Gaussian; the density grid 
   for (let i = 0; i < top.length; i += 2) if (top[i] < 0) left++;
   assert.ok(left > 700 && left < 1300, `left half ${left}`);
   assert.ok(v > 0.3, `variance ${v}`);
+  // The trained flow survives a JSON round trip.
+  const doc = d.toJSON();
+  assert.equal(doc.format, 'neural-ode-density');
+  const copy = ode.DensityTrainer.fromJSON(JSON.stringify(doc));
+  assert.deepEqual(copy.parameters(), d.parameters());
+  assert.equal(copy.iteration(), 60);
+  assert.deepEqual(copy.logDensity([0.5, 0.5]), d.logDensity([0.5, 0.5]));
+  assert.throws(() => ode.DensityTrainer.fromJSON({ ...doc, parameters: [] }), /'parameters' has/);
+  copy.delete();
   d.delete();
 });

@@ -79,19 +79,24 @@ test('draw three strokes with the mouse; a dot is refused with a hint', async ()
   await planeShot('01-strokes');
 });
 
-test('Train: the loss falls at least 10x within 90 s, and Pause stops it', async () => {
+test('Train: the full-data loss falls at least 10x within 120 s, and Pause stops it', async () => {
   await page.waitForFunction(() => Number(document.querySelector('[data-testid=loss]').textContent) > 0, null, { timeout: 20000 });
-  const initial = await readNumber('loss');
-  const train = page.getByRole('button', { name: 'Train', exact: true });
-  await train.click();
-  await page.getByRole('button', { name: 'Pause', exact: true }).waitFor({ timeout: 5000 });
-  await page.waitForFunction((target) => Number(document.querySelector('[data-testid=loss]').textContent) <= target, initial / 10, { timeout: 90000, polling: 250 });
-  await page.getByRole('button', { name: 'Pause', exact: true }).click();
-  await page.getByRole('button', { name: 'Train', exact: true }).waitFor({ timeout: 5000 });
+  const initial = await readNumber('loss'); // full-data loss of the fresh model
+  const start = Date.now();
+  let final = initial;
+  // Train in bursts; each pause shows the full-data loss (training itself streams minibatch losses).
+  while (final > initial / 10 && Date.now() - start < 120000) {
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await page.getByRole('button', { name: 'Pause', exact: true }).waitFor({ timeout: 5000 });
+    await page.waitForTimeout(4000);
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    await page.getByRole('button', { name: 'Train', exact: true }).waitFor({ timeout: 5000 });
+    await page.waitForTimeout(500);
+    final = await readNumber('loss');
+  }
   const it1 = await readNumber('iteration');
   await page.waitForTimeout(600);
-  const final = await readNumber('loss');
-  assert.ok(final <= initial / 10, `loss ${initial} → ${final}`);
+  assert.ok(final <= initial / 10, `full-data loss ${initial} → ${final} after ${(Date.now() - start) / 1000} s`);
   assert.equal(await readNumber('iteration'), it1, 'paused: no more iterations');
   assert.ok(it1 > 0);
   await planeShot('02-trained');
@@ -189,6 +194,10 @@ test('a preset loads, trains, and reports the field error against the truth', as
 });
 
 test('density mode: paint two blobs, train, the NLL falls and the heatmap moves onto the painted cells', async () => {
+  // Start from the default settings (the previous test left a shared link's settings behind).
+  await page.evaluate(() => localStorage.clear());
+  await page.goto(url);
+  await page.waitForFunction(() => document.querySelector('#preset')?.options.length > 1);
   await page.getByRole('radio', { name: 'Density' }).check();
   await page.waitForFunction(() => window.playground.task === 'density');
   await page.getByRole('button', { name: 'Clear', exact: true }).click();
@@ -211,7 +220,10 @@ test('density mode: paint two blobs, train, the NLL falls and the heatmap moves 
   const mass0 = await page.evaluate(() => window.playground.densityMass());
   await planeShot('07-density-painted');
   await page.getByRole('button', { name: 'Train', exact: true }).click();
-  await page.waitForFunction(() => Number(document.querySelector('[data-testid=iteration]').textContent) >= 80, null, { timeout: 120000, polling: 500 });
+  // Train until most of the mass sits on the painted cells (or 300 iterations), within a time bound.
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=iteration]').textContent) >= 300
+    || (Number(document.querySelector('[data-testid=iteration]').textContent) >= 40 && window.playground.densityMass() > 0.6),
+  null, { timeout: 150000, polling: 500 });
   await page.getByRole('button', { name: 'Pause', exact: true }).click();
   await page.getByRole('button', { name: 'Train', exact: true }).waitFor();
   await page.waitForTimeout(3000);
@@ -220,4 +232,16 @@ test('density mode: paint two blobs, train, the NLL falls and the heatmap moves 
   assert.ok(nll1 < nll0 - 0.2, `NLL ${nll0} → ${nll1}`);
   assert.ok(mass1 > 0.5 && mass1 > mass0, `mass in painted cells ${mass0} → ${mass1}`);
   await planeShot('08-density-trained');
+  // The samples and the trained flow come back after a reload.
+  const iteration = await readNumber('iteration');
+  const samples = await playground('densitySamples');
+  await page.waitForTimeout(1500);
+  await page.reload();
+  await page.waitForFunction(() => document.querySelector('#preset')?.options.length > 1);
+  await page.getByRole('radio', { name: 'Density' }).check();
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid=iteration]').textContent) === n, iteration, { timeout: 20000 });
+  assert.equal(await playground('densitySamples'), samples);
+  await page.waitForFunction(() => document.querySelector('[data-testid=loss]').textContent !== '–', null, { timeout: 20000 });
+  const restored = await readNumber('loss');
+  assert.ok(Math.abs(restored - nll1) < 1e-3 * Math.max(1, Math.abs(nll1)), `NLL ${nll1} vs restored ${restored}`);
 });

@@ -1,5 +1,5 @@
 // Wires the page: DOM, state, the training worker and the renderers. Math lives in the worker and the core.
-import type { GridSpec, ModelDocument, SystemInfo } from '../../wasm/neural-ode';
+import type { DensityDocument, GridSpec, ModelDocument, SystemInfo } from '../../wasm/neural-ode';
 import { History, distanceToStroke, strokeToTrajectory, strokesCross, trajectoryToStroke, type PenPoint, type Stroke, type Trajectory } from './draw/strokes';
 import { densityView, drawDensity, massInPaintedCells, spray, type DensityState } from './density';
 import { parseCsv } from './io/csv';
@@ -45,7 +45,9 @@ let dirty = true;
 const undoStack = new History();
 let task: 'trajectories' | 'density' = 'trajectories';
 const dens: DensityState = { samples: stored.session?.density?.samples ?? [], logp: null, spec: null, frames: [] };
-let densityUndo: number[][] = [];
+const densityUndo: number[][] = [];
+let densityModel: DensityDocument | null =
+  stored.session?.density?.model && !rebuildNeeded(stored.session.settings, settings) ? stored.session.density.model : null;
 let painting = false;
 let densityPresets: string[] = [];
 const animationStart = performance.now();
@@ -99,7 +101,7 @@ let saveTimer = 0;
 function scheduleSave() {
   clearTimeout(saveTimer);
   saveTimer = window.setTimeout(() => {
-    const err = saveSession(makeSession(settings, strokes, view, preset, model, dens.samples));
+    const err = saveSession(makeSession(settings, strokes, view, preset, model, dens.samples, densityModel));
     if (err) hint(err);
   }, 400);
 }
@@ -146,10 +148,11 @@ function applySettings(next: Settings) {
   settings = next;
   panel.set(settings);
   send({ type: 'configure', config: toTrainerConfig(settings), rebuild });
-  send({ type: 'densityConfigure', config: densityConfig() });
+  send({ type: 'densityConfigure', config: densityConfig(), model: rebuild ? null : densityModel });
   if (rebuild) {
     chart.clear();
     model = null;
+    densityModel = null;
   }
   if (dataChanged) sendData();
   scheduleUrl();
@@ -295,6 +298,10 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       dirty = true;
       break;
     }
+    case 'densityModel':
+      densityModel = m.model;
+      scheduleSave();
+      break;
     case 'model':
       model = m.model;
       scheduleSave();
@@ -466,7 +473,8 @@ function step() {
 function resetWeights() {
   send({ type: 'reset', seed: settings.seed });
   chart.clear();
-  model = null;
+  if (task === 'density') densityModel = null;
+  else model = null;
   scheduleSave();
 }
 function clearStrokes() {
@@ -583,7 +591,7 @@ function download(name: string, url: string) {
   a.remove();
 }
 $('export').onclick = () => {
-  const doc = makeSession(settings, strokes, view, preset, model, dens.samples);
+  const doc = makeSession(settings, strokes, view, preset, model, dens.samples, densityModel);
   download('neural-ode-session.json', URL.createObjectURL(new Blob([JSON.stringify(doc)], { type: 'application/json' })));
 };
 $<HTMLInputElement>('import').onchange = async (e) => {
@@ -605,7 +613,8 @@ $<HTMLInputElement>('import').onchange = async (e) => {
   model = s.model;
   $<HTMLSelectElement>('preset').value = preset ?? '';
   send({ type: 'configure', config: toTrainerConfig(settings), rebuild: true, model });
-  send({ type: 'densityConfigure', config: densityConfig() });
+  densityModel = s.density?.model ?? null;
+  send({ type: 'densityConfigure', config: densityConfig(), model: densityModel });
   dens.samples = s.density?.samples ?? [];
   sendDensitySamples();
   setStrokes(s.strokes);
@@ -652,7 +661,7 @@ $('png').onclick = () => {
 
 // ---- start ----
 send({ type: 'configure', config: toTrainerConfig(settings), rebuild: true, model });
-send({ type: 'densityConfigure', config: densityConfig() });
+send({ type: 'densityConfigure', config: densityConfig(), model: densityModel });
 if (dens.samples.length) send({ type: 'densitySamples', points: Float64Array.from(dens.samples) });
 sendData();
 if (preset) send({ type: 'truth', name: preset });

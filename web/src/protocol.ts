@@ -1,5 +1,5 @@
 // Messages between the page and the training worker (which owns the wasm module and the trainer).
-import type { DensityConfig, GridSpec, ModelDocument, SystemInfo, TrainerConfig } from '../../wasm/neural-ode';
+import type { DensityConfig, DensityDocument, GridSpec, ModelDocument, SystemInfo, TrainerConfig } from '../../wasm/neural-ode';
 import type { Trajectory } from './draw/strokes';
 
 export type ToWorker =
@@ -14,7 +14,7 @@ export type ToWorker =
   | { type: 'truth'; name: string | null }
   | { type: 'model' }
   | { type: 'task'; task: 'trajectories' | 'density' }
-  | { type: 'densityConfigure'; config: DensityConfig }
+  | { type: 'densityConfigure'; config: DensityConfig; model?: DensityDocument | null }
   | { type: 'densitySamples'; points: Float64Array }
   | { type: 'densityView'; spec: DensityView }
   | { type: 'densityPreset'; name: string; n: number; seed: number };
@@ -52,6 +52,7 @@ export type FromWorker =
   | { type: 'predict'; id: number; path: Float64Array; status: string }
   | { type: 'sample'; name: string; trajectories: Trajectory[] }
   | { type: 'model'; model: ModelDocument; iteration: number }
+  | { type: 'densityModel'; model: DensityDocument }
   | { type: 'density'; spec: DensityView; logp: Float32Array; frames: Float64Array[] }
   | { type: 'densityPoints'; name: string; points: Float64Array }
   | { type: 'error'; message: string };

@@ -202,7 +202,9 @@ function handle(m: ToWorker) {
         setTimeout(trainChunk, 0);
       }
       running = m.running;
-      post({ type: 'progress', progress: lastProgress, running });
+      // Pausing shows the full-data loss (and fresh visuals); training streams minibatch losses.
+      if (!running) refresh();
+      else post({ type: 'progress', progress: lastProgress, running });
       break;
     case 'step': {
       const model = active();
@@ -258,6 +260,7 @@ function handle(m: ToWorker) {
       break;
     case 'model':
       if (trainer) post({ type: 'model', model: trainer.toJSON(), iteration: trainer.iteration() });
+      if (density && density.iteration() > 0) post({ type: 'densityModel', model: density.toJSON() });
       break;
     case 'task':
       running = false;
@@ -266,7 +269,15 @@ function handle(m: ToWorker) {
       refresh();
       break;
     case 'densityConfigure': {
-      const next = new ode.DensityTrainer(m.config as DensityConfig);
+      let next: DensityTrainer | null = null;
+      if (m.model) {
+        try {
+          next = ode.DensityTrainer.fromJSON({ ...m.model, config: { ...m.model.config, ...m.config } as typeof m.model.config });
+        } catch (e) {
+          error(`The saved density flow does not fit these settings (${(e as Error).message}); starting fresh.`);
+        }
+      }
+      if (!next) next = new ode.DensityTrainer(m.config as DensityConfig);
       if (densityData.length) next.addSamples(densityData);
       density?.delete();
       density = next;

@@ -65,6 +65,8 @@ class DensityTrainer {
   std::string set_parameters(const Vec& theta);
   /// Fresh weights, optimiser and iteration count; normalisation refitted.
   void reset(std::uint64_t seed);
+  /// Restores a saved flow (used by model_io).
+  void restore(const Vec& theta, const Normalization& norm, long iteration);
 
  private:
   GradientResult evaluate(const Mat& x, bool gradient, RowVec* logp, std::uint64_t probe_seed) const;

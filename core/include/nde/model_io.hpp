@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "nde/density.hpp"
 #include "nde/result.hpp"
 #include "nde/trainer.hpp"
 
@@ -16,5 +17,12 @@ inline constexpr int kModelVersion = 1;
 std::string model_to_json(const Trainer& t);
 /// A trainer holding the model of a document; errors say what is wrong with it.
 Result<std::shared_ptr<Trainer>> model_from_json(const std::string& text);
+
+/// The density flow's document tag.
+inline constexpr const char* kDensityFormat = "neural-ode-density";
+/// The flow of a density trainer (its samples are not included).
+std::string density_to_json(const DensityTrainer& t);
+/// A density trainer holding the flow of a document; errors say what is wrong with it.
+Result<std::shared_ptr<DensityTrainer>> density_from_json(const std::string& text);
 
 }  // namespace nde

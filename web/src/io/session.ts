@@ -1,5 +1,5 @@
 // A session document: strokes + settings + trained model. Import validates everything before anything changes.
-import type { ModelDocument } from '../../../wasm/neural-ode';
+import type { DensityDocument, ModelDocument } from '../../../wasm/neural-ode';
 import type { Stroke } from '../draw/strokes';
 import { settingsFromObject, type Settings } from '../settings';
 
@@ -21,14 +21,14 @@ export interface Session {
   view: View;
   preset: string | null;
   model: ModelDocument | null;
-  /** density mode's painted samples (x, y pairs) */
-  density?: { samples: number[] };
+  /** density mode's painted samples (x, y pairs) and trained flow */
+  density?: { samples: number[]; model?: DensityDocument | null };
 }
 
 export function makeSession(settings: Settings, strokes: Stroke[], view: View, preset: string | null, model: ModelDocument | null,
-  densitySamples: number[] = []): Session {
+  densitySamples: number[] = [], densityModel: DensityDocument | null = null): Session {
   const s: Session = { format: SESSION_FORMAT, version: SESSION_VERSION, settings, strokes, view, preset, model };
-  if (densitySamples.length) s.density = { samples: densitySamples };
+  if (densitySamples.length || densityModel) s.density = { samples: densitySamples, model: densityModel };
   return s;
 }
 
@@ -75,10 +75,17 @@ export function parseSession(input: string | unknown): SessionResult {
   const model = d.model === null || d.model === undefined ? null : (d.model as ModelDocument);
   if (model !== null && (typeof model !== 'object' || model.format !== 'neural-ode-model')) return { error: 'model is not a neural-ode-model document' };
   let samples: number[] = [];
+  let densityModel: DensityDocument | null = null;
   if (d.density !== undefined) {
-    const ds = (d.density as Record<string, unknown> | null)?.samples;
+    const dd = d.density as Record<string, unknown> | null;
+    const ds = dd?.samples;
     if (!Array.isArray(ds) || ds.length % 2 !== 0 || !ds.every(isFiniteNumber)) return { error: 'density.samples must be an even-length array of finite numbers' };
     samples = ds as number[];
+    const dm = dd?.model;
+    if (dm !== undefined && dm !== null) {
+      if (typeof dm !== 'object' || (dm as DensityDocument).format !== 'neural-ode-density') return { error: 'density.model is not a neural-ode-density document' };
+      densityModel = dm as DensityDocument;
+    }
   }
-  return { session: makeSession(settings, strokes, { xmin: v.xmin, xmax: v.xmax, ymin: v.ymin, ymax: v.ymax }, preset, model, samples) };
+  return { session: makeSession(settings, strokes, { xmin: v.xmin, xmax: v.xmax, ymin: v.ymin, ymax: v.ymax }, preset, model, samples, densityModel) };
 }
