@@ -200,6 +200,7 @@ test('density mode: paint two blobs, train, the NLL falls and the heatmap moves 
   await page.waitForFunction(() => document.querySelector('#preset')?.options.length > 1);
   await page.getByRole('radio', { name: 'Density' }).check();
   await page.waitForFunction(() => window.playground.task === 'density');
+  await page.waitForFunction(() => location.search.includes('task=density'), null, { timeout: 5000 });
   await page.getByRole('button', { name: 'Clear', exact: true }).click();
   const box = await page.getByTestId('phase-plane').boundingBox();
   for (const [fx, fy] of [[0.3, 0.35], [0.72, 0.68]]) {

@@ -109,7 +109,10 @@ let urlTimer = 0;
 function scheduleUrl() {
   clearTimeout(urlTimer);
   urlTimer = window.setTimeout(() => {
-    const q = settingsToQuery(settings, preset ? { preset } : {});
+    const extra: Record<string, string> = {};
+    if (preset && task === 'trajectories') extra.preset = preset;
+    if (task === 'density') extra.task = 'density';
+    const q = settingsToQuery(settings, extra);
     window.history.replaceState(null, '', q ? `?${q}` : location.pathname);
   }, 300);
 }
@@ -162,7 +165,8 @@ function applySettings(next: Settings) {
 function densityConfig() {
   const c = toTrainerConfig(settings);
   return { hidden: c.hidden, activation: c.activation, seed: c.seed, solver: c.solver, gradient: c.gradient, optimizer: c.optimizer,
-    regularization: c.regularization, timeDependent: true, batch: { size: 256 }, trace: 'exact' as const };
+    regularization: c.regularization, timeDependent: true, batch: { size: 256 }, tEnd: settings.tEnd,
+    trace: settings.trace as 'exact' | 'hutchinson' };
 }
 
 function sendDensitySamples() {
@@ -195,6 +199,7 @@ function setTask(next: typeof task) {
   $('time-value').textContent = slider.value;
   fillPresets();
   chart.clear();
+  scheduleUrl();
   dirty = true;
 }
 
@@ -248,6 +253,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       densityPresets = m.densityPresets;
       fillPresets();
       if (urlPreset && urlPreset !== preset && systems.some((s) => s.name === urlPreset)) loadPreset(urlPreset);
+      if (new URLSearchParams(location.search).get('task') === 'density') setTask('density');
       break;
     }
     case 'progress':

@@ -8,7 +8,7 @@ export interface SettingDef {
   label: string;
   /** short name in the URL */
   param: string;
-  group: 'Model' | 'Solver' | 'Learning' | 'Data';
+  group: 'Model' | 'Solver' | 'Learning' | 'Data' | 'Density';
   kind: 'int' | 'number' | 'bool' | 'choice';
   min?: number;
   max?: number;
@@ -40,6 +40,8 @@ export interface Settings {
   seed: number;
   timeMode: string;
   timeScale: number;
+  tEnd: number;
+  trace: string;
 }
 
 export const DEFAULTS: Readonly<Settings> = Object.freeze({
@@ -63,6 +65,8 @@ export const DEFAULTS: Readonly<Settings> = Object.freeze({
   seed: 0,
   timeMode: 'pen',
   timeScale: 1,
+  tEnd: 1,
+  trace: 'exact',
 });
 
 export const SETTINGS: readonly SettingDef[] = [
@@ -85,6 +89,8 @@ export const SETTINGS: readonly SettingDef[] = [
   { key: 'jacobian', label: 'Jacobian reg.', param: 'jf', group: 'Learning', kind: 'number', min: 0, max: 10, step: 0.001, rebuilds: false, help: 'weight of ∫‖∂f/∂z‖²_F dt' },
   { key: 'seed', label: 'seed', param: 'seed', group: 'Learning', kind: 'int', min: 0, max: 1e9, step: 1, rebuilds: true, help: 'makes a run reproducible' },
   { key: 'timeMode', label: 'stroke time', param: 'tm', group: 'Data', kind: 'choice', choices: ['pen', 'constant'], rebuilds: false, help: 'pen timestamps (drawing speed is velocity) or constant speed' },
+  { key: 'tEnd', label: 'flow length', param: 'te', group: 'Density', kind: 'number', min: 0.1, max: 10, step: 0.1, rebuilds: true, help: 'density mode: the flow runs from the Gaussian (t = 0) to the data (t = flow length)' },
+  { key: 'trace', label: 'divergence', param: 'tr', group: 'Density', kind: 'choice', choices: ['exact', 'hutchinson'], rebuilds: false, help: 'density mode: exact trace of the Jacobian, or Hutchinson’s unbiased estimate' },
   { key: 'timeScale', label: 'time scale', param: 'ts', group: 'Data', kind: 'number', min: 0.01, max: 100, step: 0.01, rebuilds: false, help: 'model time per second of drawing (or per unit of length)' },
 ];
 

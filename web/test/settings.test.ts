@@ -18,7 +18,7 @@ describe('settings table', () => {
 
   it('writes only non-defaults to the URL and reads them back exactly', () => {
     expect(settingsToQuery({ ...DEFAULTS })).toBe('');
-    const s = { ...DEFAULTS, width: 48, activation: 'silu', timeDependent: true, rtol: 1e-6, seed: 1234, timeMode: 'constant' };
+    const s = { ...DEFAULTS, width: 48, activation: 'silu', timeDependent: true, rtol: 1e-6, seed: 1234, timeMode: 'constant', tEnd: 2, trace: 'hutchinson' };
     const q = settingsToQuery(s, { preset: 'toggle' });
     expect(q).toContain('seed=1234');
     expect(q).toContain('preset=toggle');
