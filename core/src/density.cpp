@@ -85,8 +85,9 @@ GradientResult DensityTrainer::evaluate(const Mat& x, bool gradient, RowVec* log
       }
     }
     if (reg) {
-      nll += y[y.size() - 1];
-      if (grad) (*grad)[y.size() - 1] = 1.0;
+      // The solve runs from t_end back to 0, so the accumulator holds −∫_0^T (regulariser) dt.
+      nll -= y[y.size() - 1];
+      if (grad) (*grad)[y.size() - 1] = -1.0;
     }
     return nll;
   };

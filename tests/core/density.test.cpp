@@ -84,6 +84,23 @@ TEST_CASE("The NLL gradient agrees with central differences for every method and
   }
 }
 
+TEST_CASE("The regularisers add a positive penalty to the density loss, growing with their weight") {
+  const Mat x = sample_density("two-moons", 16, 4);
+  double previous = 0;
+  for (double w : {0.0, 0.1, 1.0}) {
+    DensityConfig c;
+    c.base.mlp.hidden = {8, 8};
+    c.base.kinetic = w;
+    c.base.jacobian = w;
+    DensityTrainer t(c);
+    REQUIRE(t.add_samples(x).empty());
+    const GradientResult r = t.nll_gradient(x);
+    REQUIRE(r.status == Status::Success);
+    if (w > 0) CHECK(r.loss > previous);
+    previous = r.loss;
+  }
+}
+
 TEST_CASE("Bad samples are refused and leave the data as it was") {
   DensityTrainer t(DensityConfig{});
   REQUIRE(t.add_samples(sample_density("rings", 10, 2)).empty());
