@@ -86,6 +86,25 @@ export default createNeuralOde;
 function wrap(core) {
   const live = new Set();
 
+  /** A new wrapper of class Cls around a Handle loaded from a document (object or JSON string). */
+  function load(Handle, Cls, json, what) {
+    let text = json;
+    if (typeof json !== 'string') {
+      if (json === null || typeof json !== 'object') fail(`${what} must be an object or a JSON string`);
+      text = JSON.stringify(json);
+    }
+    const handle = new Handle();
+    const err = handle.load(text);
+    if (err) {
+      handle.delete();
+      fail(err);
+    }
+    const t = Object.create(Cls.prototype);
+    t._h = handle;
+    live.add(t);
+    return t;
+  }
+
   class Trainer {
     /** @param {object|string} config */
     constructor(config) {
@@ -100,21 +119,7 @@ function wrap(core) {
     }
 
     static fromJSON(json) {
-      let text = json;
-      if (typeof json !== 'string') {
-        if (json === null || typeof json !== 'object') fail('a model document must be an object or a JSON string');
-        text = JSON.stringify(json);
-      }
-      const handle = new core.TrainerHandle();
-      const err = handle.load(text);
-      if (err) {
-        handle.delete();
-        fail(err);
-      }
-      const t = Object.create(Trainer.prototype);
-      t._h = handle;
-      live.add(t);
-      return t;
+      return load(core.TrainerHandle, Trainer, json, 'a model document');
     }
 
     get _handle() {
@@ -247,21 +252,7 @@ function wrap(core) {
 
     /** A density trainer from a flow document (object or JSON string). */
     static fromJSON(json) {
-      let text = json;
-      if (typeof json !== 'string') {
-        if (json === null || typeof json !== 'object') fail('a density document must be an object or a JSON string');
-        text = JSON.stringify(json);
-      }
-      const handle = new core.DensityHandle();
-      const err = handle.load(text);
-      if (err) {
-        handle.delete();
-        fail(err);
-      }
-      const t = Object.create(DensityTrainer.prototype);
-      t._h = handle;
-      live.add(t);
-      return t;
+      return load(core.DensityHandle, DensityTrainer, json, 'a density document');
     }
 
     toJSON() {

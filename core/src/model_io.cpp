@@ -33,97 +33,88 @@ bool read_vector(const json& j, const char* key, Index size, Vec& out, std::stri
   return true;
 }
 
+std::vector<double> as_vector(const Vec& v) { return std::vector<double>(v.data(), v.data() + v.size()); }
+
+/// The learned state shared by both documents: θ, normalisation, iteration count.
+template <class T>
+json document(const char* format, json config, const T& trainer) {
+  json j;
+  j["format"] = format;
+  j["version"] = kModelVersion;
+  j["config"] = std::move(config);
+  j["parameters"] = as_vector(trainer.mlp().params());
+  const Normalization& n = trainer.normalization();
+  j["normalization"] = {{"offset", as_vector(n.offset)}, {"scale", as_vector(n.scale)}};
+  j["iteration"] = trainer.iteration();
+  return j;
+}
+
+/// Parses and checks the envelope (JSON, format, version, config present); empty on success.
+std::string check_envelope(const json& j, const char* format, const char* what) {
+  const std::string w = what;
+  if (j.is_discarded()) return w + " document is not valid JSON";
+  if (!j.is_object()) return w + " document must be a JSON object";
+  if (!j.contains("format") || j["format"] != format)
+    return "not a " + w + " document (expected format '" + format + "')";
+  if (!j.contains("version") || !j["version"].is_number_integer()) return w + " document has no version";
+  if (j["version"].get<int>() != kModelVersion)
+    return w + " document version " + std::to_string(j["version"].get<int>()) + " is not supported (expected " +
+           std::to_string(kModelVersion) + ")";
+  if (!j.contains("config") || !j["config"].is_object()) return w + " document has no config";
+  return {};
+}
+
+/// Reads θ, normalisation and iteration into `trainer` (created from the document's config).
+template <class T>
+std::string restore_state(const json& j, T& trainer, int dim, const char* what) {
+  Vec theta;
+  Normalization norm;
+  std::string err;
+  if (!read_vector(j, "parameters", trainer.mlp().num_params(), theta, err)) return err;
+  if (!j.contains("normalization") || !j["normalization"].is_object()) return std::string(what) + " document has no normalization";
+  if (!read_vector(j["normalization"], "offset", dim, norm.offset, err)) return "normalization: " + err;
+  if (!read_vector(j["normalization"], "scale", dim, norm.scale, err)) return "normalization: " + err;
+  if ((norm.scale.array() <= 0).any()) return "normalization: scale must be positive";
+  long iteration = 0;
+  if (j.contains("iteration")) {
+    if (!j["iteration"].is_number_integer() || j["iteration"].get<long>() < 0) return "iteration must be a whole number ≥ 0";
+    iteration = j["iteration"].get<long>();
+  }
+  trainer.restore(theta, norm, iteration);
+  return {};
+}
+
 }  // namespace
 
-std::string model_to_json(const Trainer& t) {
-  json j;
-  j["format"] = kModelFormat;
-  j["version"] = kModelVersion;
-  j["config"] = config_to_document(t.config());
-  const Vec& p = t.mlp().params();
-  j["parameters"] = std::vector<double>(p.data(), p.data() + p.size());
-  const Normalization& n = t.normalization();
-  j["normalization"] = {{"offset", std::vector<double>(n.offset.data(), n.offset.data() + n.offset.size())},
-                        {"scale", std::vector<double>(n.scale.data(), n.scale.data() + n.scale.size())}};
-  j["iteration"] = t.iteration();
-  return j.dump();
-}
+std::string model_to_json(const Trainer& t) { return document(kModelFormat, config_to_document(t.config()), t).dump(); }
 
 Result<std::shared_ptr<Trainer>> model_from_json(const std::string& text) {
   using R = Result<std::shared_ptr<Trainer>>;
   const json j = json::parse(text, nullptr, false);
-  if (j.is_discarded()) return R::failure("model document is not valid JSON");
-  if (!j.is_object()) return R::failure("model document must be a JSON object");
-  if (!j.contains("format") || j["format"] != kModelFormat)
-    return R::failure(std::string("not a model document (expected format '") + kModelFormat + "')");
-  if (!j.contains("version") || !j["version"].is_number_integer())
-    return R::failure("model document has no version");
-  if (j["version"].get<int>() != kModelVersion)
-    return R::failure("model document version " + std::to_string(j["version"].get<int>()) + " is not supported (expected " +
-                      std::to_string(kModelVersion) + ")");
-  if (!j.contains("config")) return R::failure("model document has no config");
+  std::string err = check_envelope(j, kModelFormat, "model");
+  if (!err.empty()) return R::failure(err);
   Result<TrainerConfig> cfg = config_from_document(j["config"]);
   if (!cfg.ok()) return R::failure("model config: " + cfg.error);
   auto trainer = std::make_shared<Trainer>(*cfg.value);
-  Vec theta;
-  Normalization norm;
-  std::string err;
-  if (!read_vector(j, "parameters", trainer->mlp().num_params(), theta, err)) return R::failure(err);
-  if (!j.contains("normalization") || !j["normalization"].is_object()) return R::failure("model document has no normalization");
-  const int d = cfg.value->mlp.dim;
-  if (!read_vector(j["normalization"], "offset", d, norm.offset, err)) return R::failure("normalization: " + err);
-  if (!read_vector(j["normalization"], "scale", d, norm.scale, err)) return R::failure("normalization: " + err);
-  if ((norm.scale.array() <= 0).any()) return R::failure("normalization: scale must be positive");
-  long iteration = 0;
-  if (j.contains("iteration")) {
-    if (!j["iteration"].is_number_integer() || j["iteration"].get<long>() < 0) return R::failure("iteration must be a whole number ≥ 0");
-    iteration = j["iteration"].get<long>();
-  }
-  trainer->restore(theta, norm, iteration);
+  err = restore_state(j, *trainer, cfg.value->mlp.dim, "model");
+  if (!err.empty()) return R::failure(err);
   return R::success(std::move(trainer));
 }
 
 std::string density_to_json(const DensityTrainer& t) {
-  json j;
-  j["format"] = kDensityFormat;
-  j["version"] = kModelVersion;
-  j["config"] = json::parse(density_config_to_json(t.config()));
-  const Vec& p = t.mlp().params();
-  j["parameters"] = std::vector<double>(p.data(), p.data() + p.size());
-  const Normalization& n = t.normalization();
-  j["normalization"] = {{"offset", std::vector<double>(n.offset.data(), n.offset.data() + n.offset.size())},
-                        {"scale", std::vector<double>(n.scale.data(), n.scale.data() + n.scale.size())}};
-  j["iteration"] = t.iteration();
-  return j.dump();
+  return document(kDensityFormat, json::parse(density_config_to_json(t.config())), t).dump();
 }
 
 Result<std::shared_ptr<DensityTrainer>> density_from_json(const std::string& text) {
   using R = Result<std::shared_ptr<DensityTrainer>>;
   const json j = json::parse(text, nullptr, false);
-  if (j.is_discarded()) return R::failure("density document is not valid JSON");
-  if (!j.is_object() || !j.contains("format") || j["format"] != kDensityFormat)
-    return R::failure(std::string("not a density document (expected format '") + kDensityFormat + "')");
-  if (!j.contains("version") || !j["version"].is_number_integer() || j["version"].get<int>() != kModelVersion)
-    return R::failure("density document version is missing or not supported (expected " + std::to_string(kModelVersion) + ")");
-  if (!j.contains("config") || !j["config"].is_object()) return R::failure("density document has no config");
+  std::string err = check_envelope(j, kDensityFormat, "density");
+  if (!err.empty()) return R::failure(err);
   Result<DensityConfig> cfg = density_config_from_json(j["config"].dump());
   if (!cfg.ok()) return R::failure("density config: " + cfg.error);
   auto trainer = std::make_shared<DensityTrainer>(*cfg.value);
-  Vec theta;
-  Normalization norm;
-  std::string err;
-  if (!read_vector(j, "parameters", trainer->mlp().num_params(), theta, err)) return R::failure(err);
-  if (!j.contains("normalization") || !j["normalization"].is_object()) return R::failure("density document has no normalization");
-  const int d = cfg.value->base.mlp.dim;
-  if (!read_vector(j["normalization"], "offset", d, norm.offset, err)) return R::failure("normalization: " + err);
-  if (!read_vector(j["normalization"], "scale", d, norm.scale, err)) return R::failure("normalization: " + err);
-  if ((norm.scale.array() <= 0).any()) return R::failure("normalization: scale must be positive");
-  long iteration = 0;
-  if (j.contains("iteration")) {
-    if (!j["iteration"].is_number_integer() || j["iteration"].get<long>() < 0) return R::failure("iteration must be a whole number ≥ 0");
-    iteration = j["iteration"].get<long>();
-  }
-  trainer->restore(theta, norm, iteration);
+  err = restore_state(j, *trainer, cfg.value->base.mlp.dim, "density");
+  if (!err.empty()) return R::failure(err);
   return R::success(std::move(trainer));
 }
 
