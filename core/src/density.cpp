@@ -109,25 +109,7 @@ StepReport DensityTrainer::step() {
   const Index B = std::min<Index>(config_.base.batch_size, std::max<Index>(data_.cols(), 1));
   Mat batch(data_.rows(), B);
   for (Index k = 0; k < B; ++k) batch.col(k) = data_.col(static_cast<Index>(rng_.below(static_cast<std::uint64_t>(data_.cols()))));
-  const GradientResult g = evaluate(batch, true, nullptr, rng_.next());
-  rep.loss = g.loss;
-  rep.nfe_forward = g.forward.nfe;
-  rep.nfe_backward = g.backward.nfe;
-  rep.status = g.status;
-  rep.message = g.message;
-  if (g.status == Status::Success && (!std::isfinite(g.loss) || !g.grad_theta.allFinite())) {
-    rep.status = Status::NonFinite;
-    rep.message = "loss or gradient is not finite";
-  }
-  if (rep.status == Status::Success) {
-    if (!optimizer_.safe_step(mlp_.params(), g.grad_theta, rep.grad_norm)) {
-      rep.status = Status::NonFinite;
-      rep.message = "update produced non-finite parameters";
-    } else {
-      rep.iteration = ++iteration_;
-    }
-  }
-  if (rep.status != Status::Success) rep.message += "; parameters kept";
+  apply_update(evaluate(batch, true, nullptr, rng_.next()), optimizer_, mlp_.params(), iteration_, rep);
   rep.millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return rep;
 }
@@ -175,13 +157,7 @@ Solution DensityTrainer::sample(Index n, double t, std::uint64_t seed) const {
   return s;
 }
 
-std::string DensityTrainer::set_parameters(const Vec& theta) {
-  if (theta.size() != mlp_.num_params())
-    return "expected " + std::to_string(mlp_.num_params()) + " parameters, got " + std::to_string(theta.size());
-  if (!theta.allFinite()) return "parameters must be finite";
-  mlp_.params() = theta;
-  return {};
-}
+std::string DensityTrainer::set_parameters(const Vec& theta) { return mlp_.set_params(theta); }
 
 void DensityTrainer::restore(const Vec& theta, const Normalization& norm, long iteration) {
   mlp_.params() = theta;

@@ -21,6 +21,14 @@ Mlp::Mlp(MlpConfig config) : config_(std::move(config)) {
   params_ = Vec::Zero(offset);
 }
 
+std::string Mlp::set_params(const Vec& theta) {
+  if (theta.size() != num_params())
+    return "expected " + std::to_string(num_params()) + " parameters, got " + std::to_string(theta.size());
+  if (!theta.allFinite()) return "parameters must be finite";
+  params_ = theta;
+  return {};
+}
+
 void Mlp::init(std::uint64_t seed) {
   Rng rng(seed);
   params_.setZero();

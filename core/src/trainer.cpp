@@ -181,6 +181,23 @@ GradientResult Trainer::evaluate(const std::vector<Window>& windows, bool regula
   return total;
 }
 
+void apply_update(const GradientResult& g, Optimizer& optimizer, Vec& theta, long& iteration, StepReport& rep) {
+  rep.loss = g.loss;
+  rep.nfe_forward = g.forward.nfe;
+  rep.nfe_backward = g.backward.nfe;
+  rep.status = g.status;
+  rep.message = g.message;
+  if (g.status == Status::Success && (!std::isfinite(g.loss) || !g.grad_theta.allFinite())) {
+    rep.status = Status::NonFinite;
+    rep.message = "loss or gradient is not finite";
+  } else if (g.status == Status::Success && !optimizer.safe_step(theta, g.grad_theta, rep.grad_norm)) {
+    rep.status = Status::NonFinite;
+    rep.message = "update produced non-finite parameters";
+  }
+  if (rep.status == Status::Success) rep.iteration = ++iteration;
+  else rep.message += "; parameters kept";
+}
+
 StepReport Trainer::step() {
   const auto start = std::chrono::steady_clock::now();
   StepReport rep;
@@ -191,26 +208,7 @@ StepReport Trainer::step() {
     return rep;
   }
   const std::vector<Window> windows = sample_windows(rng_);
-  const GradientResult g = evaluate(windows, true, true, config_.gradient);
-  rep.loss = g.loss;
-  rep.nfe_forward = g.forward.nfe;
-  rep.nfe_backward = g.backward.nfe;
-  rep.status = g.status;
-  rep.message = g.message;
-  if (g.status == Status::Success && (!std::isfinite(g.loss) || !g.grad_theta.allFinite())) {
-    rep.status = Status::NonFinite;
-    rep.message = "loss or gradient is not finite; parameters kept";
-  }
-  if (rep.status == Status::Success) {
-    if (!optimizer_.safe_step(mlp_.params(), g.grad_theta, rep.grad_norm)) {
-      rep.status = Status::NonFinite;
-      rep.message = "update produced non-finite parameters; parameters kept";
-    } else {
-      rep.iteration = ++iteration_;
-    }
-  } else if (rep.message.find("kept") == std::string::npos) {
-    rep.message += "; parameters kept";
-  }
+  apply_update(evaluate(windows, true, true, config_.gradient), optimizer_, mlp_.params(), iteration_, rep);
   rep.millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return rep;
 }
@@ -221,13 +219,7 @@ GradientResult Trainer::full_gradient(GradientMethod method) const {
   return evaluate(all_windows(), false, true, method);
 }
 
-std::string Trainer::set_parameters(const Vec& theta) {
-  if (theta.size() != mlp_.num_params())
-    return "expected " + std::to_string(mlp_.num_params()) + " parameters, got " + std::to_string(theta.size());
-  if (!theta.allFinite()) return "parameters must be finite";
-  mlp_.params() = theta;
-  return {};
-}
+std::string Trainer::set_parameters(const Vec& theta) { return mlp_.set_params(theta); }
 
 void Trainer::reset(std::uint64_t seed) {
   mlp_.init(seed);

@@ -2,6 +2,7 @@
 /// The neural vector field f_θ(z, t): an MLP with one flat parameter vector, its VJPs and second derivatives.
 #include <Eigen/Dense>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "nde/activation.hpp"
@@ -46,6 +47,8 @@ class Mlp {
   const Vec& params() const { return params_; }
   /// Mutable θ.
   Vec& params() { return params_; }
+  /// Replaces θ if it has the right size and is finite; otherwise returns why not and keeps θ.
+  std::string set_params(const Vec& theta);
   /// Seeded initialisation (biases zero).
   void init(std::uint64_t seed);
 

@@ -28,6 +28,11 @@ struct StepReport {
   double millis = 0.0;
 };
 
+/// Turns a loss-and-gradient result into a parameter update: a failed solve, a non-finite loss or gradient,
+/// or an update that would make θ non-finite leaves θ and the optimiser as they were and says so in rep.
+/// Fills rep's loss, NFE, status and message; on success increments `iteration` and sets rep.grad_norm.
+void apply_update(const GradientResult& g, Optimizer& optimizer, Vec& theta, long& iteration, StepReport& rep);
+
 /// Observations of windows integrated together: one joint solve over the union of their relative times.
 struct BatchProblem {
   Vec y0;                      ///< [vec(Z0), r0]
