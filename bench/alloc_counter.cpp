@@ -19,9 +19,11 @@ void* __libc_memalign(size_t, size_t);
 namespace {
 std::atomic<std::size_t> g_in_use{0};
 std::atomic<std::size_t> g_peak{0};
+std::atomic<std::size_t> g_count{0};
 
 void added(void* p) {
   if (!p) return;
+  g_count.fetch_add(1, std::memory_order_relaxed);
   const std::size_t now = g_in_use.fetch_add(malloc_usable_size(p)) + malloc_usable_size(p);
   std::size_t peak = g_peak.load();
   while (now > peak && !g_peak.compare_exchange_weak(peak, now)) {
@@ -72,4 +74,5 @@ namespace nde_bench {
 std::size_t heap_in_use() { return g_in_use.load(); }
 std::size_t heap_peak() { return g_peak.load(); }
 void reset_peak() { g_peak.store(g_in_use.load()); }
+std::size_t allocations() { return g_count.load(); }
 }  // namespace nde_bench

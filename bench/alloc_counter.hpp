@@ -1,5 +1,5 @@
 #pragma once
-/// Counts heap bytes in use by replacing malloc/free (glibc): current and peak since the last reset.
+/// Counts heap bytes in use and allocations by replacing malloc/free (glibc): current and peak since the last reset.
 #include <cstddef>
 
 namespace nde_bench {
@@ -10,5 +10,7 @@ std::size_t heap_in_use();
 std::size_t heap_peak();
 /// Restarts peak tracking from the current use.
 void reset_peak();
+/// Number of allocations (malloc, calloc, realloc, memalign) made so far.
+std::size_t allocations();
 
 }  // namespace nde_bench

@@ -10,8 +10,9 @@ Index BatchField::size() const { return mlp_.state_dim() * batch() + (regularize
 void BatchField::eval(double t, const Vec& y, Vec& dy) const {
   const Index S = mlp_.state_dim(), B = batch();
   const Eigen::Map<const Mat> Z(y.data(), S, B);
-  const RowVec times = offsets_.array() + t;
-  Mat F;
+  RowVec& times = times_;
+  times = offsets_.array() + t;
+  Mat& F = F_;
   mlp_.forward<double>(Z, times, F, nullptr);
   dy.resize(size());
   dy.head(S * B) = Eigen::Map<const Vec>(F.data(), S * B);
@@ -23,20 +24,20 @@ void BatchField::eval(double t, const Vec& y, Vec& dy) const {
 }
 
 void BatchField::vjp(double t, const Vec& y, const Vec& a, Vec& a_y, Vec& g_theta) const {
-  Vec dy;
-  eval_and_vjp(t, y, a, dy, a_y, g_theta);
+  eval_and_vjp(t, y, a, dy_, a_y, g_theta);
 }
 
 void BatchField::eval_and_vjp(double t, const Vec& y, const Vec& a, Vec& dy, Vec& a_y, Vec& g_theta) const {
   const Index S = mlp_.state_dim(), B = batch();
   const Eigen::Map<const Mat> Z(y.data(), S, B);
-  const RowVec times = offsets_.array() + t;
-  Mlp::Tape<double> tape;
-  Mat F, dZ;
+  RowVec& times = times_;
+  times = offsets_.array() + t;
+  Mlp::Tape<double>& tape = tape_;
+  Mat &F = F_, &dZ = dZ_, &A = A_;
   mlp_.forward<double>(Z, times, F, &tape);
   dy.resize(size());
   dy.head(S * B) = Eigen::Map<const Vec>(F.data(), S * B);
-  Mat A = Eigen::Map<const Mat>(a.data(), S, B);
+  A = Eigen::Map<const Mat>(a.data(), S, B);
   const double ar = regularized() ? a[S * B] : 0.0;
   if (kinetic_ > 0 && ar != 0.0) A += (2.0 * kinetic_ * ar) * F;
   mlp_.backward<double>(tape, A, &dZ, &g_theta, nullptr);
@@ -46,9 +47,8 @@ void BatchField::eval_and_vjp(double t, const Vec& y, const Vec& a, Vec& dy, Vec
     dy[S * B] = r;
   }
   if (jacobian_ > 0 && ar != 0.0) {
-    Mat dZj;
-    mlp_.jacobian_frobenius_grad(Z, times, RowVec::Constant(B, jacobian_ * ar), &dZj, &g_theta);
-    dZ += dZj;
+    mlp_.jacobian_frobenius_grad(Z, times, RowVec::Constant(B, jacobian_ * ar), &dZ2_, &g_theta);
+    dZ += dZ2_;
   }
   a_y.resize(size());
   a_y.head(S * B) = Eigen::Map<const Vec>(dZ.data(), S * B);

@@ -6,9 +6,14 @@
 namespace nde {
 
 double Controller::error_norm(const Vec& err, const Vec& y0, const Vec& y1) const {
-  if (err.size() == 0) return 0.0;
-  const Vec scale = (atol + rtol * y0.cwiseAbs().cwiseMax(y1.cwiseAbs()).array()).matrix();
-  return std::sqrt(err.cwiseQuotient(scale).squaredNorm() / static_cast<double>(err.size()));
+  const Index n = err.size();
+  if (n == 0) return 0.0;
+  double sum = 0.0;
+  for (Index i = 0; i < n; ++i) {
+    const double q = err[i] / (atol + rtol * std::max(std::abs(y0[i]), std::abs(y1[i])));
+    sum += q * q;
+  }
+  return std::sqrt(sum / static_cast<double>(n));
 }
 
 double Controller::factor(double e, int order, double& prev_error, bool& accept) const {

@@ -41,12 +41,11 @@ void Mlp::init(std::uint64_t seed) {
 
 namespace {
 
-/// P = W X + b for layer parameters stored at w (W column-major, then b).
+/// P = W X + b for layer parameters stored at w (W column-major, then b); P is written in place.
 template <class S>
-MatS<S> affine(const double* w, Index out, Index in, const MatS<S>& X) {
+void affine(const double* w, Index out, Index in, const MatS<S>& X, MatS<S>& P) {
   Eigen::Map<const Mat> W(w, out, in);
   Eigen::Map<const Vec> b(w + out * in, out);
-  MatS<S> P;
   if constexpr (std::is_same_v<S, double>) {
     // Thin layers (the 2-D input and output) are faster as coefficient-wise products than through GEMM.
     if (std::min(out, in) <= 8) P.noalias() = W.lazyProduct(X);
@@ -56,84 +55,95 @@ MatS<S> affine(const double* w, Index out, Index in, const MatS<S>& X) {
     P.noalias() = W.cast<S>() * X;
     P.colwise() += b.cast<S>();
   }
-  return P;
 }
 
-/// G_in = Wᵀ G.
+/// R = Wᵀ G, written in place.
 template <class S>
-MatS<S> affine_transpose(const double* w, Index out, Index in, const MatS<S>& G) {
+void affine_transpose(const double* w, Index out, Index in, const MatS<S>& G, MatS<S>& R) {
   Eigen::Map<const Mat> W(w, out, in);
-  MatS<S> R;
   if constexpr (std::is_same_v<S, double>) {
     if (std::min(out, in) <= 8) R.noalias() = W.transpose().lazyProduct(G);
     else R.noalias() = W.transpose() * G;
   }
   else R.noalias() = W.transpose().cast<S>() * G;
-  return R;
 }
 
+/// H = σ(P), written in place.
 template <class S>
-MatS<S> apply_activation(Activation a, const MatS<S>& P) {
+void apply_activation(Activation a, const MatS<S>& P, MatS<S>& H) {
   if constexpr (std::is_same_v<S, double>) {
     // tanh x = 1 − 2/(e^{2x} + 1) through Eigen's vectorised exp: several times faster than libm's tanh,
     // with an absolute error of a few ulps of 1.
-    if (a == Activation::Tanh) return (1.0 - 2.0 / ((2.0 * P.array()).exp() + 1.0)).matrix();
+    if (a == Activation::Tanh) {
+      H = (1.0 - 2.0 / ((2.0 * P.array()).exp() + 1.0)).matrix();
+      return;
+    }
   }
-  return P.unaryExpr([a](const S& x) { return activate(a, x); });
+  H = P.unaryExpr([a](const S& x) { return activate(a, x); });
 }
 
-/// σ'(P) given P and H = σ(P) (tanh' = 1 − H² needs no new transcendental).
+/// G ∘= σ'(P) given P and H = σ(P) (tanh' = 1 − H² needs no new transcendental).
 template <class S>
-MatS<S> apply_activation_deriv(Activation a, const MatS<S>& P, const MatS<S>& H) {
-  if (a == Activation::Tanh) return (S(1.0) - H.array().square()).matrix();
-  return P.unaryExpr([a](const S& x) { return activate_deriv(a, x); });
+void times_activation_deriv(Activation a, const MatS<S>& P, const MatS<S>& H, MatS<S>& G) {
+  if (a == Activation::Tanh) G.array() *= (S(1.0) - H.array().square());
+  else G.array() *= P.unaryExpr([a](const S& x) { return activate_deriv(a, x); }).array();
 }
 
 }  // namespace
 
 template <class S>
-void Mlp::forward(const MatS<S>& Z, const RowS<S>& t, MatS<S>& F, Tape<S>* tape) const {
+void Mlp::forward(const Eigen::Ref<const MatS<S>>& Z, const Eigen::Ref<const RowS<S>>& t, MatS<S>& F,
+                  Tape<S>* tape) const {
   const Index sd = state_dim();
-  MatS<S> X(layers_.front().in, Z.cols());
-  if (config_.input == InputMap::Cube) X.topRows(sd) = Z.array().cube().matrix();
-  else X.topRows(sd) = Z;
-  if (config_.time_dependent) X.row(sd) = t;
-  if (tape) {
-    tape->inputs.clear();
-    tape->pre.clear();
-    tape->z = Z;
-  }
-  for (std::size_t l = 0; l < layers_.size(); ++l) {
-    const Layer& L = layers_[l];
-    MatS<S> P = affine<S>(params_.data() + L.offset, L.out, L.in, X);
-    const bool last = l + 1 == layers_.size();
-    if (tape) tape->inputs.push_back(std::move(X));
-    if (last) {
-      F = std::move(P);
-    } else {
-      X = apply_activation<S>(config_.activation, P);
-      if (tape) tape->pre.push_back(std::move(P));
+  Tape<S> local;
+  Tape<S>& tp = tape ? *tape : [&]() -> Tape<S>& {
+    if constexpr (std::is_same_v<S, double>) return work_;
+    else return local;
+  }();
+  const std::size_t L = layers_.size();
+  if (tp.inputs.size() != L) tp.inputs.resize(L);
+  if (tp.pre.size() != L - 1) tp.pre.resize(L - 1);
+  MatS<S>& X0 = tp.inputs[0];
+  X0.resize(layers_.front().in, Z.cols());
+  if (config_.input == InputMap::Cube) X0.topRows(sd) = Z.array().cube().matrix();
+  else X0.topRows(sd) = Z;
+  if (config_.time_dependent) X0.row(sd) = t;
+  if (tape) tape->z = Z;
+  for (std::size_t l = 0; l < L; ++l) {
+    const Layer& Ly = layers_[l];
+    const bool last = l + 1 == L;
+    MatS<S>& P = last ? F : tp.pre[l];
+    P.resize(Ly.out, Z.cols());
+    affine<S>(params_.data() + Ly.offset, Ly.out, Ly.in, tp.inputs[l], P);
+    if (!last) {
+      tp.inputs[l + 1].resize(Ly.out, Z.cols());
+      apply_activation<S>(config_.activation, P, tp.inputs[l + 1]);
     }
   }
 }
 
 template <class S>
-void Mlp::backward(const Tape<S>& tape, const MatS<S>& A, MatS<S>* dZ, VecS<S>* dtheta, RowS<S>* dt) const {
+void Mlp::backward(Tape<S>& tape, const MatS<S>& A, MatS<S>* dZ, VecS<S>* dtheta, RowS<S>* dt) const {
   if (dtheta && dtheta->size() != num_params()) *dtheta = VecS<S>::Zero(num_params());
-  MatS<S> G = A;
-  for (std::size_t l = layers_.size(); l-- > 0;) {
-    const Layer& L = layers_[l];
+  const std::size_t L = layers_.size();
+  if (tape.grads.size() != L) tape.grads.resize(L);
+  tape.grads[L - 1] = A;
+  for (std::size_t l = L; l-- > 0;) {
+    const Layer& Ly = layers_[l];
+    const MatS<S>& G = tape.grads[l];
     if (dtheta) {
-      Eigen::Map<MatS<S>> dW(dtheta->data() + L.offset, L.out, L.in);
-      Eigen::Map<VecS<S>> db(dtheta->data() + L.offset + L.out * L.in, L.out);
-      if (std::min(L.out, L.in) <= 8) dW.noalias() += G.lazyProduct(tape.inputs[l].transpose());
+      Eigen::Map<MatS<S>> dW(dtheta->data() + Ly.offset, Ly.out, Ly.in);
+      Eigen::Map<VecS<S>> db(dtheta->data() + Ly.offset + Ly.out * Ly.in, Ly.out);
+      if (std::min(Ly.out, Ly.in) <= 8) dW.noalias() += G.lazyProduct(tape.inputs[l].transpose());
       else dW.noalias() += G * tape.inputs[l].transpose();
       db += G.rowwise().sum();
     }
     if (l == 0 && !dZ && !dt) break;
-    MatS<S> Gx = affine_transpose<S>(params_.data() + L.offset, L.out, L.in, G);
+    MatS<S>& Gx = l > 0 ? tape.grads[l - 1] : tape.grad_in;
+    Gx.resize(Ly.in, A.cols());
+    affine_transpose<S>(params_.data() + Ly.offset, Ly.out, Ly.in, G, Gx);
     if (l > 0) {
-      G = Gx.cwiseProduct(apply_activation_deriv<S>(config_.activation, tape.pre[l - 1], tape.inputs[l]));
+      times_activation_deriv<S>(config_.activation, tape.pre[l - 1], tape.inputs[l], Gx);
     } else {
       const Index sd = state_dim();
       if (dZ) {
@@ -150,10 +160,11 @@ void Mlp::backward(const Tape<S>& tape, const MatS<S>& A, MatS<S>* dZ, VecS<S>* 
   }
 }
 
-template void Mlp::forward<double>(const Mat&, const RowVec&, Mat&, Tape<double>*) const;
-template void Mlp::forward<Dual>(const MatS<Dual>&, const RowS<Dual>&, MatS<Dual>&, Tape<Dual>*) const;
-template void Mlp::backward<double>(const Tape<double>&, const Mat&, Mat*, Vec*, RowVec*) const;
-template void Mlp::backward<Dual>(const Tape<Dual>&, const MatS<Dual>&, MatS<Dual>*, VecS<Dual>*, RowS<Dual>*) const;
+template void Mlp::forward<double>(const Eigen::Ref<const Mat>&, const Eigen::Ref<const RowVec>&, Mat&, Tape<double>*) const;
+template void Mlp::forward<Dual>(const Eigen::Ref<const MatS<Dual>>&, const Eigen::Ref<const RowS<Dual>>&, MatS<Dual>&,
+                                 Tape<Dual>*) const;
+template void Mlp::backward<double>(Tape<double>&, const Mat&, Mat*, Vec*, RowVec*) const;
+template void Mlp::backward<Dual>(Tape<Dual>&, const MatS<Dual>&, MatS<Dual>*, VecS<Dual>*, RowS<Dual>*) const;
 
 Mat Mlp::eval(const Mat& Z, const RowVec& t) const {
   Mat F;

@@ -12,38 +12,43 @@ std::optional<OptimizerConfig::Kind> optimizer_from_string(const std::string& na
   return std::nullopt;
 }
 
-double Optimizer::step(Vec& theta, const Vec& grad_in) {
-  const double norm = grad_in.norm();
-  Vec g = grad_in;
-  if (config_.clip > 0 && norm > config_.clip) g *= config_.clip / norm;
-  if (config_.weight_decay > 0) g += config_.weight_decay * theta;
+double Optimizer::step(Vec& theta, const Vec& grad) {
+  double norm = 0.0;
+  update(theta, grad, false, norm);
+  return norm;
+}
+
+bool Optimizer::safe_step(Vec& theta, const Vec& grad, double& grad_norm) { return update(theta, grad, true, grad_norm); }
+
+bool Optimizer::update(Vec& theta, const Vec& grad_in, bool guard, double& norm) {
+  // The new moments and the step go to workspace first: nothing changes unless θ stays finite.
+  norm = grad_in.norm();
+  g_ = grad_in;
+  if (config_.clip > 0 && norm > config_.clip) g_ *= config_.clip / norm;
+  if (config_.weight_decay > 0) g_ += config_.weight_decay * theta;
   if (m_.size() != theta.size()) {
     m_ = Vec::Zero(theta.size());
     v_ = Vec::Zero(theta.size());
     t_ = 0;
   }
-  ++t_;
+  const long t = t_ + 1;
   if (config_.kind == OptimizerConfig::Kind::Adam) {
-    m_ = config_.beta1 * m_ + (1 - config_.beta1) * g;
-    v_ = config_.beta2 * v_ + (1 - config_.beta2) * g.cwiseAbs2();
-    const double c1 = 1 - std::pow(config_.beta1, static_cast<double>(t_));
-    const double c2 = 1 - std::pow(config_.beta2, static_cast<double>(t_));
-    theta.array() -= config_.lr * (m_.array() / c1) / ((v_.array() / c2).sqrt() + config_.eps);
+    m_next_ = config_.beta1 * m_ + (1 - config_.beta1) * g_;
+    v_next_ = config_.beta2 * v_ + (1 - config_.beta2) * g_.cwiseAbs2();
+    const double c1 = 1 - std::pow(config_.beta1, static_cast<double>(t));
+    const double c2 = 1 - std::pow(config_.beta2, static_cast<double>(t));
+    delta_ = config_.lr * (m_next_.array() / c1) / ((v_next_.array() / c2).sqrt() + config_.eps);
   } else {
-    v_ = config_.alpha * v_ + (1 - config_.alpha) * g.cwiseAbs2();
-    theta.array() -= config_.lr * g.array() / (v_.array().sqrt() + config_.eps);
+    m_next_ = m_;
+    v_next_ = config_.alpha * v_ + (1 - config_.alpha) * g_.cwiseAbs2();
+    delta_ = config_.lr * g_.array() / (v_next_.array().sqrt() + config_.eps);
   }
-  return norm;
-}
-
-bool Optimizer::safe_step(Vec& theta, const Vec& grad, double& grad_norm) {
-  const Vec before = theta;
-  const Optimizer saved = *this;
-  grad_norm = step(theta, grad);
-  if (theta.allFinite()) return true;
-  theta = before;
-  *this = saved;
-  return false;
+  if (guard && !(theta - delta_).allFinite()) return false;
+  theta -= delta_;
+  m_.swap(m_next_);
+  v_.swap(v_next_);
+  t_ = t;
+  return true;
 }
 
 }  // namespace nde

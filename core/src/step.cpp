@@ -32,18 +32,26 @@ int rk_step(const Tableau& tab, const VectorField& f, double t, const Vec& y, do
 }
 
 int rk_step_vjp(const Tableau& tab, const DifferentiableField& f, double t, const Vec& y, double h, const Mat& K,
-                Vec& y_bar, Vec& g_theta) {
+                Vec& y_bar, Vec& g_theta, const Mat* K_bar) {
   const int s = tab.stages();
   const Index n = y.size();
-  Mat stage_bar = Mat::Zero(n, s);  // cotangent of each stage's input Y_i
-  Vec k_bar(n), Y(n), a_y(n);
-  Vec y0_bar = y_bar;
+  struct Work { Mat stage_bar; Vec k_bar, Y, a_y, y0_bar; };
+  static thread_local Work w;  // no wasm threads; one workspace per native thread
+  Mat& stage_bar = w.stage_bar;  // cotangent of each stage's input Y_i
+  stage_bar.resize(n, s);
+  Vec &k_bar = w.k_bar, &Y = w.Y, &a_y = w.a_y, &y0_bar = w.y0_bar;
+  k_bar.resize(n);
+  y0_bar = y_bar;
   int nvjp = 0;
   for (int i = s; i-- > 0;) {
     k_bar = (h * tab.b[i]) * y_bar;
+    if (K_bar) k_bar += K_bar->col(i);
     for (int m = i + 1; m < s; ++m)
       if (tab.a[m][i] != 0.0) k_bar.noalias() += (h * tab.a[m][i]) * stage_bar.col(m);
-    if (tab.b[i] == 0.0 && k_bar.isZero(0.0)) continue;
+    if (tab.b[i] == 0.0 && k_bar.isZero(0.0)) {
+      stage_bar.col(i).setZero();
+      continue;
+    }
     Y = y;
     for (int j = 0; j < i; ++j)
       if (tab.a[i][j] != 0.0) Y.noalias() += (h * tab.a[i][j]) * K.col(j);

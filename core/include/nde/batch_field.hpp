@@ -27,6 +27,11 @@ class BatchField : public DifferentiableField {
   const Mlp& mlp_;
   RowVec offsets_;
   double kinetic_, jacobian_;
+  // Workspace reused across evaluations (a field is used by one solve at a time).
+  mutable RowVec times_;
+  mutable Mat F_, A_, dZ_, dZ2_;
+  mutable Mlp::Tape<double> tape_;
+  mutable Vec dy_;
 };
 
 }  // namespace nde

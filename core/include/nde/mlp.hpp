@@ -52,19 +52,23 @@ class Mlp {
   /// Seeded initialisation (biases zero).
   void init(std::uint64_t seed);
 
-  /// Intermediate values of a forward pass, kept for the backward pass.
+  /// Intermediate values of a forward pass, kept for the backward pass. Reused across calls of the same
+  /// batch size, it is also the passes' workspace: after the first call neither pass allocates.
   template <class S>
   struct Tape {
     std::vector<MatS<S>> inputs;  ///< input of each layer
     std::vector<MatS<S>> pre;     ///< pre-activation of each hidden layer
     MatS<S> z;                    ///< the states
+    std::vector<MatS<S>> grads;   ///< backward scratch: cotangent of each layer's output
+    MatS<S> grad_in;              ///< backward scratch: cotangent of the first layer's input
   };
   /// F = f(Z, t) for a batch; t holds one time per column.
   template <class S>
-  void forward(const MatS<S>& Z, const RowS<S>& t, MatS<S>& F, Tape<S>* tape) const;
+  void forward(const Eigen::Ref<const MatS<S>>& Z, const Eigen::Ref<const RowS<S>>& t, MatS<S>& F, Tape<S>* tape) const;
   /// Reverse pass: dZ = Aᵀ∂f/∂z (per column), dtheta += Σ aᵀ∂f/∂θ, dt = aᵀ∂f/∂t. Null outputs are skipped.
+  /// Uses the tape's scratch buffers (the recorded pass stays intact, so it can be reversed again).
   template <class S>
-  void backward(const Tape<S>& tape, const MatS<S>& A, MatS<S>* dZ, VecS<S>* dtheta, RowS<S>* dt) const;
+  void backward(Tape<S>& tape, const MatS<S>& A, MatS<S>* dZ, VecS<S>* dtheta, RowS<S>* dt) const;
 
   /// f for a batch.
   Mat eval(const Mat& Z, const RowVec& t) const;
@@ -92,6 +96,7 @@ class Mlp {
   MlpConfig config_;
   std::vector<Layer> layers_;
   Vec params_;
+  mutable Tape<double> work_;  ///< workspace of forward passes without a tape (single-threaded use)
   /// Rows of ∂f/∂z for each column: J[i] is the matrix whose column k is (e_iᵀ ∂f/∂z(z_k))ᵀ.
   std::vector<Mat> jacobian_rows(const Mat& Z, const RowVec& t) const;
   /// Σ_i over directions: dual-part gradients of Σ_k w_k a_ikᵀ J(z_k) u_ik.

@@ -38,9 +38,12 @@ class Optimizer {
   const OptimizerConfig& config() const { return config_; }
 
  private:
+  /// One update; with `guard`, leaves θ and the moments as they were (returning false) if θ would turn non-finite.
+  bool update(Vec& theta, const Vec& grad, bool guard, double& norm);
   OptimizerConfig config_;
   Vec m_, v_;
   long t_ = 0;
+  Vec g_, m_next_, v_next_, delta_;  ///< workspace of an update
 };
 
 }  // namespace nde

@@ -24,8 +24,10 @@ int rk_step(const Tableau& tab, const VectorField& f, double t, const Vec& y, do
             bool first_stage_known);
 
 /// Reverse of one step: given ȳ1, returns ȳ0 in `y_bar` (in place) and adds θ̄ into g_theta.
-/// K must hold the stages of the forward step. Function evaluations (VJPs) are counted in the return value.
+/// K must hold the stages of the forward step. `K_bar`, when given, holds extra cotangents of the stages
+/// (from dense output read inside the step). Function evaluations (VJPs) are counted in the return value.
+/// Its workspace is reused across calls, so it does not allocate after the first call of a given size.
 int rk_step_vjp(const Tableau& tab, const class DifferentiableField& f, double t, const Vec& y, double h,
-                const Mat& K, Vec& y_bar, Vec& g_theta);
+                const Mat& K, Vec& y_bar, Vec& g_theta, const Mat* K_bar = nullptr);
 
 }  // namespace nde
