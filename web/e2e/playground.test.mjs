@@ -52,6 +52,17 @@ async function drawArc(radius, from, to) {
   await page.mouse.up();
 }
 
+/** Clears the autosave from a page of the same origin that runs no script (no timer can save again), then loads the page. */
+async function freshStart(query = '') {
+  await page.goto(`${url}no-such-page`);
+  await page.evaluate(async () => {
+    localStorage.clear();
+    for (const db of (await indexedDB.databases?.()) ?? []) if (db.name) indexedDB.deleteDatabase(db.name);
+  });
+  await page.goto(url + query);
+  await page.waitForFunction(() => document.querySelector('#preset')?.options.length > 1, null, { timeout: 30000 });
+}
+
 async function planeShot(name) {
   const buf = await page.getByTestId('phase-plane').screenshot();
   writeFileSync(`${OUT}/${name}.png`, buf);
@@ -195,8 +206,7 @@ test('a preset loads, trains, and reports the field error against the truth', as
 
 test('density mode: paint two blobs, train, the NLL falls and the heatmap moves onto the painted cells', async () => {
   // Start from the default settings (the previous test left a shared link's settings behind).
-  await page.evaluate(() => localStorage.clear());
-  await page.goto(url);
+  await freshStart();
   await page.waitForFunction(() => document.querySelector('#preset')?.options.length > 1);
   await page.getByRole('radio', { name: 'Density' }).check();
   await page.waitForFunction(() => window.playground.task === 'density');

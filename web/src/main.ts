@@ -1,62 +1,31 @@
-// Wires the page: DOM, state, the training worker and the renderers. Math lives in the worker and the core.
-import type { DensityDocument, GridSpec, ModelDocument, SystemInfo } from '../../wasm/neural-ode';
-import { History, distanceToStroke, strokeToTrajectory, strokesCross, trajectoryToStroke, type PenPoint, type Stroke, type Trajectory } from './draw/strokes';
-import { densityView, drawDensity, massInPaintedCells, spray, type DensityState } from './density';
+// Wires the page: one state value (app/state.ts), one applyState() path that rebuilds the DOM and tells the worker
+// what changed, the task modules (tasks/), the layer registry (render/layers.ts), readouts, controls and files.
+import { emptyTask, planSync, withData, withModel, withRestored, withSettings, type AppState, type TaskState } from './app/state';
+import { History, trajectoryToStroke, type Stroke } from './draw/strokes';
 import { parseCsv } from './io/csv';
-import { makeSession, parseSession, type View } from './io/session';
+import { checkPreset, parseLink } from './io/link';
+import { makeSession, parseSession, type Session, type View } from './io/session';
 import { loadSession, saveSession } from './io/storage';
-import type { FromWorker, Progress, ToWorker } from './protocol';
-import { makeFieldGrid, type FieldGrid } from './render/field';
-import { drawOverlay } from './render/overlay';
-import { createCanvasParticles, createGlParticles, type ParticleRenderer } from './render/particles';
-import { fitView, toWorld, type Viewport } from './render/view';
-import { DEFAULTS, rebuildNeeded, settingsFromQuery, settingsToQuery, toTrainerConfig, type Settings } from './settings';
-import { createLossChart } from './ui/chart';
+import type { FromWorker, PresetItem, Progress, ToWorker } from './protocol';
+import { massInPaintedCells } from './render/density';
+import { LAYERS, layerShown, type Layer, type LayerDef, type Scene } from './render/layers';
+import { fitView, toWorld } from './render/view';
+import { DEFAULTS, SETTINGS, TASK_IDS, appliesTo, settingsToQuery, type Settings, type TaskId } from './settings';
+import { TASKS, SYNCS } from './tasks';
+import type { HintAction, PageEnv, PointerTool, TaskModule } from './tasks/task';
+import { setPointerMode, type PointerMode } from './tasks/trajectory';
+import { createLossChart, type ChartData } from './ui/chart';
 import { createPanel } from './ui/panel';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const DEFAULT_VIEW: View = { xmin: -3, xmax: 3, ymin: -3, ymax: 3 };
-const MAX_POINTS = 80;
 const reducedMotion = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+const mod = <T extends TaskId>(t: T) => TASKS[t] as TaskModule<T>;
 
-// ---- state ----
-const stored = loadSession();
-const fromUrl = settingsFromQuery(location.search, stored.session?.settings ?? { ...DEFAULTS });
-const urlPreset = new URLSearchParams(location.search).get('preset');
-let settings: Settings = fromUrl.settings;
-let strokes: Stroke[] = stored.session?.strokes ?? [];
-let preset: string | null = stored.session?.preset ?? null;
-let view: View = stored.session?.view ?? DEFAULT_VIEW;
-let nextId = strokes.reduce((m, s) => Math.max(m, s.id), 0) + 1;
-let selected: number | null = null;
-let mode: 'draw' | 'predict' | 'select' = 'draw';
-let drawing: PenPoint[] | null = null;
-let running = false;
-let field: FieldGrid | null = null;
-let truth: FieldGrid | null = null;
-let rollouts: Float64Array[] = [];
-let predictions: Float64Array[] = [];
-let systems: SystemInfo[] = [];
-// A saved model only fits settings of the same shape: a link with another shape starts fresh.
-let model: ModelDocument | null =
-  stored.session?.model && !rebuildNeeded(stored.session.settings, settings) ? stored.session.model : null;
-let iteration = model?.iteration ?? 0;
-let dirty = true;
-const undoStack = new History();
-let task: 'trajectories' | 'density' = 'trajectories';
-const dens: DensityState = { samples: stored.session?.density?.samples ?? [], logp: null, spec: null, frames: [] };
-const densityUndo: number[][] = [];
-let densityModel: DensityDocument | null =
-  stored.session?.density?.model && !rebuildNeeded(stored.session.settings, settings) ? stored.session.density.model : null;
-let painting = false;
-let densityPresets: string[] = [];
-const animationStart = performance.now();
-const show = { particles: true, arrows: reducedMotion, strokes: true, truth: true };
-
-// ---- hints ----
+// ---- messages: transient hints and persistent notices ----
 const hintEl = $<HTMLParagraphElement>('hint');
 let hintTimer = 0;
-function hint(text: string, action?: { label: string; run: () => void }) {
+function hint(text: string, action?: HintAction) {
   hintEl.textContent = text;
   if (action) {
     const b = document.createElement('button');
@@ -69,284 +38,336 @@ function hint(text: string, action?: { label: string; run: () => void }) {
     hintEl.append(b);
   }
   clearTimeout(hintTimer);
-  hintTimer = window.setTimeout(() => (hintEl.textContent = ''), action ? 20000 : 8000);
+  hintTimer = window.setTimeout(() => (hintEl.textContent = ''), action ? 30000 : 10000);
 }
-if (stored.error) hint(stored.error);
-if (fromUrl.errors.length) hint(`Some link settings were ignored: ${fromUrl.errors.join('; ')}`);
+const noticeEl = $<HTMLDivElement>('notice');
+/** A message that stays until it is dismissed (or, with `fatal`, for good). */
+function notice(text: string, opts: { action?: HintAction; fatal?: boolean } = {}) {
+  noticeEl.replaceChildren();
+  const p = document.createElement('p');
+  p.textContent = text;
+  noticeEl.append(p);
+  const row = document.createElement('div');
+  if (opts.action) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.textContent = opts.action.label;
+    b.onclick = () => {
+      opts.action!.run();
+      noticeEl.hidden = true;
+    };
+    row.append(b);
+  }
+  if (!opts.fatal) {
+    const close = document.createElement('button');
+    close.type = 'button';
+    close.textContent = 'Dismiss';
+    close.onclick = () => (noticeEl.hidden = true);
+    row.append(close);
+  }
+  noticeEl.append(row);
+  noticeEl.dataset.kind = opts.fatal ? 'fatal' : 'warning';
+  noticeEl.hidden = false;
+}
+
+// ---- the initial state: autosave, then the link on top ----
+const stored = loadSession();
+const link = parseLink(location.search, stored.session?.settings ?? { ...DEFAULTS });
+function stateFrom(s: Session | null, settings: Settings, task: TaskId): AppState {
+  const traj: TaskState<'trajectories'> = { ...emptyTask<'trajectories'>(s?.strokes ?? []), preset: s?.preset ?? null, model: s?.model ?? null };
+  const dens: TaskState<'density'> = { ...emptyTask<'density'>(s?.density?.samples ?? []), model: s?.density?.model ?? null };
+  let st: AppState = { task, settings: s?.settings ?? settings, view: s?.view ?? DEFAULT_VIEW, time: 0, tasks: { trajectories: traj, density: dens } };
+  // A saved model only fits settings of the same shape: a link with another shape starts fresh.
+  st = withSettings(st, settings);
+  return { ...st, time: mod(task).time.initial };
+}
+let state: AppState = stateFrom(stored.session, link.settings, link.task ?? stored.session?.task ?? 'trajectories');
+let applied: AppState | null = null;
+let presets: Record<TaskId, PresetItem[]> | null = null;
+let nextStrokeId = state.tasks.trajectories.data.reduce((m, s) => Math.max(m, s.id), 0) + 1;
+
+interface UndoEntry<T extends TaskId> {
+  state: TaskState<T>;
+  restoresModel: boolean;
+  chart: ChartData | null;
+}
+const histories: { [T in TaskId]: History<UndoEntry<T>> } = { trajectories: new History(), density: new History() };
+const charts: Record<TaskId, ChartData | null> = { trajectories: null, density: null };
 
 // ---- worker ----
-const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
-const send = (m: ToWorker) => worker.postMessage(m);
+let worker: Worker | null = null;
+let engineReady = false;
+let engineFailed = false;
+function engineFailure(what: string) {
+  if (engineFailed) return;
+  engineFailed = true;
+  notice(`The training engine could not start (${what}). Drawing still works, but nothing can train. Reload the page; if this persists, ` +
+    'use a current Chrome, Edge, Firefox or Safari with JavaScript and WebAssembly enabled, and if you host the page, allow ' +
+    "'wasm-unsafe-eval' in its Content-Security-Policy (see the README).", { fatal: true });
+  updateButtons();
+}
+try {
+  worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+  worker.onerror = (e) => {
+    e.preventDefault();
+    engineFailure(e.message || 'its script did not load');
+  };
+} catch (e) {
+  engineFailure((e as Error).message);
+}
+const send = (m: ToWorker) => worker?.postMessage(m);
+const startTimer = window.setTimeout(() => !engineReady && engineFailure('no answer within 30 s'), 30000);
 
-function trajectories(): { list: Trajectory[]; errors: string[] } {
-  const list: Trajectory[] = [], errors: string[] = [];
-  for (const s of strokes) {
-    const r = strokeToTrajectory(s, { mode: settings.timeMode as 'pen' | 'constant', scale: settings.timeScale, maxPoints: MAX_POINTS });
-    if (r.trajectory) list.push(r.trajectory);
-    else errors.push(r.error);
+// ---- canvases, scene and layers ----
+const overlay = $<HTMLCanvasElement>('overlay');
+const octx = overlay.getContext('2d')!;
+const scene: Scene = {
+  task: state.task, settings: state.settings, vp: { view: state.view, width: overlay.width, height: overlay.height }, time: state.time, reducedMotion,
+  strokes: [], selected: null, drawing: null, rollouts: [], predictions: [], field: null, truth: null, samples: [], density: null, phase: 1,
+};
+const layers: [LayerDef, Layer][] = LAYERS.map((def) => [def, def.create({ particleCanvas: $<HTMLCanvasElement>('particles') })]);
+const layerInfo = () => Object.assign({}, ...layers.map(([, l]) => l.info?.() ?? {}));
+document.documentElement.dataset.renderer = String(layerInfo().renderer ?? '');
+let dirty = true;
+const invalidate = () => (dirty = true);
+
+const env: PageEnv = {
+  state: () => state,
+  commit,
+  send,
+  hint,
+  scene,
+  invalidate,
+  nextId: () => nextStrokeId++,
+  worldAt(e) {
+    const r = overlay.getBoundingClientRect();
+    const dpr = overlay.width / r.width;
+    return toWorld(scene.vp, (e.clientX - r.left) * dpr, (e.clientY - r.top) * dpr);
+  },
+  fit: (b, margin) => fitView(b, overlay.width, overlay.height, margin),
+  time: () => state.time,
+};
+const pointers: Record<TaskId, PointerTool> = { trajectories: mod('trajectories').pointer(env), density: mod('density').pointer(env) };
+
+// ---- the one path from a state to the page and the worker ----
+const chart = createLossChart($('chart-plot'), $('chart-hint'));
+const panel = createPanel($('panel'), state.settings, (s) => commit(withSettings(state, s)));
+
+/** A new state, optionally undoable in the active task. */
+function commit(next: AppState, undo?: 'data' | 'model') {
+  if (undo) {
+    const t = state.task;
+    (histories[t] as History<UndoEntry<typeof t>>).push({ state: state.tasks[t], restoresModel: undo === 'model', chart: undo === 'model' ? chart.get() : null });
   }
-  return { list, errors };
+  applyState(next);
 }
 
-function sendData() {
-  send({ type: 'data', trajectories: trajectories().list });
+function applyState(next: AppState, chartData?: ChartData | null) {
+  const prev = applied;
+  for (const m of planSync(prev, next, SYNCS)) send(m);
+  const t = next.task, m = mod(t);
+  const taskChanged = !prev || prev.task !== t;
+  // The chart follows the active task's model: kept, handed over (undo), or fresh.
+  if (prev && taskChanged) charts[prev.task] = chart.get();
+  if (chartData !== undefined) chart.set(chartData ?? { iterations: [], data: [], batch: [] });
+  else if (taskChanged) chart.set(charts[t] ?? { iterations: [], data: [], batch: [] });
+  else if (prev && prev.tasks[t].modelGen !== next.tasks[t].modelGen) chart.clear();
+  if (prev) for (const k of TASK_IDS) if (k !== t && prev.tasks[k].modelGen !== next.tasks[k].modelGen) charts[k] = null;
+  state = applied = next;
+
+  // Controls.
+  for (const r of document.querySelectorAll<HTMLInputElement>('input[name=task]')) r.checked = r.value === t;
+  $('pointer-modes').hidden = !m.modes;
+  for (const el of document.querySelectorAll<HTMLElement>('[data-task]')) el.hidden = el.dataset.task !== t;
+  panel.set(next.settings);
+  panel.showTask(t);
+  for (const def of SETTINGS) {
+    if (def.group !== 'Layers') continue;
+    const box = document.getElementById(`layer-${def.key}`) as HTMLInputElement | null;
+    if (box) {
+      box.checked = Boolean(next.settings[def.key]);
+      box.closest('label')!.hidden = !appliesTo(def, t);
+    }
+  }
+  fillPresets();
+  const slider = $<HTMLInputElement>('time');
+  if (taskChanged) Object.assign(slider, { min: String(m.time.min), max: String(m.time.max), step: String(m.time.step) });
+  slider.value = String(next.time);
+  $('time-value').textContent = slider.value;
+  const why = m.time.disabled(next.settings);
+  slider.disabled = why !== null;
+  $('time-why').textContent = why ?? '';
+  $('time-why').hidden = why === null;
+  $('loss-label').textContent = m.lossLabel;
+  $('field-error-row').hidden = !m.fieldError(next.tasks[t] as never);
+  $('plane-hint').textContent = m.emptyHint;
+  $('plane-hint').hidden = m.dataSize(next.tasks[t].data as never) > 0;
+  updateButtons();
+
+  // Scene.
+  if (taskChanged) {
+    scene.field = scene.truth = scene.density = null;
+    scene.rollouts = [];
+  }
+  scene.task = t;
+  scene.settings = next.settings;
+  scene.time = next.time;
+  if (!prev || prev.view !== next.view) scene.vp = { ...scene.vp, view: next.view };
+  (m.toScene as (s: TaskState<TaskId>, sc: Scene) => void)(next.tasks[t], scene);
+  for (const [def, l] of layers) if (!layerShown(def, scene)) l.clear?.();
+  updateLayers();
+  scheduleUrl();
+  scheduleSave();
 }
 
-function gridSpec(): Required<GridSpec> {
-  return { ...view, nx: 64, ny: 64, t: Number($<HTMLInputElement>('time').value) };
+function updateLayers() {
+  for (const [, l] of layers) l.update?.(scene);
+  dirty = true;
 }
 
-// ---- persistence ----
+function fillPresets() {
+  const select = $<HTMLSelectElement>('preset');
+  const t = state.task;
+  const items = presets?.[t] ?? [];
+  if (select.dataset.filledFor !== t || select.options.length !== items.length + 1) {
+    select.replaceChildren();
+    const none = document.createElement('option');
+    none.value = '';
+    none.textContent = t === 'density' ? '(your samples)' : '(your strokes)';
+    select.append(none);
+    for (const it of items) {
+      const o = document.createElement('option');
+      o.value = it.value;
+      o.textContent = it.label;
+      select.append(o);
+    }
+    select.dataset.filledFor = t;
+  }
+  select.value = state.tasks[t].preset ?? '';
+}
+
+// ---- persistence: autosave and the URL ----
 let saveTimer = 0;
 function scheduleSave() {
   clearTimeout(saveTimer);
   saveTimer = window.setTimeout(() => {
-    const err = saveSession(makeSession(settings, strokes, view, preset, model, dens.samples, densityModel));
+    const err = saveSession(sessionOf(state));
     if (err) hint(err);
   }, 400);
+}
+function sessionOf(s: AppState): Session {
+  const doc = makeSession(s.settings, s.tasks.trajectories.data, s.view, s.tasks.trajectories.preset, s.tasks.trajectories.model,
+    s.tasks.density.data, s.tasks.density.model);
+  return { ...doc, task: s.task };
 }
 let urlTimer = 0;
 function scheduleUrl() {
   clearTimeout(urlTimer);
   urlTimer = window.setTimeout(() => {
     const extra: Record<string, string> = {};
-    if (preset && task === 'trajectories') extra.preset = preset;
-    if (task === 'density') extra.task = 'density';
-    const q = settingsToQuery(settings, extra);
+    if (state.task !== 'trajectories') extra.task = state.task;
+    const p = state.tasks[state.task].preset;
+    if (p) extra.preset = p;
+    const q = settingsToQuery(state.settings, extra);
     window.history.replaceState(null, '', q ? `?${q}` : location.pathname);
   }, 300);
 }
 
-// ---- strokes ----
-function setStrokes(next: Stroke[], record = true) {
-  if (record) undoStack.push(strokes);
-  strokes = next;
-  if (selected !== null && !strokes.some((s) => s.id === selected)) selected = null;
-  rollouts = [];
-  sendData();
-  checkCrossings();
-  updateButtons();
-  scheduleSave();
-  dirty = true;
-}
-
-function checkCrossings() {
-  if (settings.timeDependent || settings.augment > 0) return;
-  for (let i = 0; i < strokes.length; i++)
-    for (let j = i + 1; j < strokes.length; j++)
-      if (strokesCross(strokes[i], strokes[j])) {
-        hint('Two strokes cross. Solutions of an autonomous 2-D ODE never cross (through each point passes one trajectory), so the model cannot fit both.', {
-          label: 'Let it: add an augmented dimension',
-          run: () => applySettings({ ...settings, augment: 1 }),
-        });
-        return;
-      }
-}
-
-// ---- settings ----
-const panel = createPanel($('panel'), settings, (s) => applySettings(s));
-function applySettings(next: Settings) {
-  const rebuild = rebuildNeeded(settings, next);
-  const dataChanged = next.timeMode !== settings.timeMode || next.timeScale !== settings.timeScale;
-  settings = next;
-  panel.set(settings);
-  send({ type: 'configure', config: toTrainerConfig(settings), rebuild });
-  send({ type: 'densityConfigure', config: densityConfig(), model: rebuild ? null : densityModel });
-  if (rebuild) {
-    chart.clear();
-    model = null;
-    densityModel = null;
-  }
-  if (dataChanged) sendData();
-  scheduleUrl();
-  scheduleSave();
-}
-
-function densityConfig() {
-  const c = toTrainerConfig(settings);
-  return { hidden: c.hidden, activation: c.activation, seed: c.seed, solver: c.solver, gradient: c.gradient, optimizer: c.optimizer,
-    regularization: c.regularization, timeDependent: true, batch: { size: 256 }, tEnd: settings.tEnd,
-    trace: settings.trace as 'exact' | 'hutchinson' };
-}
-
-function sendDensitySamples() {
-  send({ type: 'densitySamples', points: Float64Array.from(dens.samples) });
-  scheduleSave();
-}
-
-function setTask(next: typeof task) {
-  if (next === task) return;
-  task = next;
-  send({ type: 'task', task });
-  for (const r of document.querySelectorAll<HTMLInputElement>('input[name=task]')) r.checked = r.value === task;
-  document.querySelector<HTMLElement>('.density-only')!.hidden = task !== 'density';
-  $('pointer-modes').hidden = task === 'density';
-  document.querySelector<HTMLElement>('.trajectory-only')!.hidden = task === 'density';
-  const slider = $<HTMLInputElement>('time');
-  if (task === 'density') {
-    Object.assign(slider, { min: '0', max: '1', step: '0.01' });
-    slider.value = '1';
-    view = fitView({ xmin: -3, xmax: 3, ymin: -3, ymax: 3 }, overlay.width, overlay.height, 0);
-    send({ type: 'densityView', spec: densityView(view) });
-    particles.update(null, view);
-    particles.clear();
-    particles.draw(); // leaves the plain background under the heatmap
-  } else {
-    Object.assign(slider, { min: '-10', max: '10', step: '0.1' });
-    slider.value = '0';
-    send({ type: 'grid', spec: gridSpec() });
-  }
-  $('time-value').textContent = slider.value;
-  fillPresets();
-  chart.clear();
-  scheduleUrl();
-  dirty = true;
-}
-
-function fillPresets() {
-  const select = $<HTMLSelectElement>('preset');
-  select.replaceChildren();
-  const none = document.createElement('option');
-  none.value = '';
-  none.textContent = task === 'density' ? '(your samples)' : '(your strokes)';
-  select.append(none);
-  const items = task === 'density' ? densityPresets.map((n) => ({ value: n, label: n.replace(/-/g, ' ') })) : systems.map((s) => ({ value: s.name, label: s.title }));
-  for (const it of items) {
-    const o = document.createElement('option');
-    o.value = it.value;
-    o.textContent = it.label;
-    select.append(o);
-  }
-  select.value = task === 'trajectories' ? (preset ?? '') : '';
-}
-
 // ---- readouts ----
-const chart = createLossChart($('chart'));
-const fmt = (x: number, digits = 4) => (Number.isFinite(x) ? (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(digits - 1) : x.toPrecision(digits)) : '–');
+let running = false;
+const fmt = (x: number, digits = 4) => (Number.isFinite(x) ? (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(digits - 1) : String(+x.toPrecision(digits))) : '–');
+let lastDataIteration = -1;
 function showProgress(p: Progress) {
-  iteration = p.iteration;
   $('iteration').textContent = String(p.iteration);
-  $('loss').textContent = Number.isFinite(p.loss) ? String(+p.loss.toPrecision(6)) : '–';
+  $('loss').textContent = Number.isFinite(p.dataLoss) ? String(+p.dataLoss.toPrecision(6)) : '–';
+  $('loss-at').textContent = Number.isFinite(p.dataLoss) && p.dataLossIteration !== p.iteration ? `at iteration ${p.dataLossIteration}` : '';
+  $('batch-loss').textContent = fmt(p.batchLoss);
   $('grad').textContent = fmt(p.gradNorm);
   $('nfe').textContent = p.nfeForward ? `${Math.round(p.nfeForward)} / ${Math.round(p.nfeBackward)}` : '–';
   $('ms').textContent = p.millis ? fmt(p.millis, 3) : '–';
   $('field-error').textContent = p.fieldError === null ? '–' : `${(100 * p.fieldError).toFixed(1)} %`;
-  if (Number.isFinite(p.loss)) chart.push(p.iteration, p.loss);
-  if (p.status !== 'success' && p.message) hint(`Training stopped: ${p.message}. Try a smaller learning rate, Reset, or a looser solver tolerance.`);
+  if (Number.isFinite(p.batchLoss)) chart.push(p.iteration, null, p.batchLoss);
+  if (Number.isFinite(p.dataLoss) && p.dataLossIteration !== lastDataIteration) chart.push(p.dataLossIteration, p.dataLoss, null);
+  lastDataIteration = p.dataLossIteration;
 }
 
 function updateButtons() {
   const train = $<HTMLButtonElement>('train');
   train.textContent = running ? 'Pause' : 'Train';
   train.setAttribute('aria-pressed', String(running));
-  $<HTMLButtonElement>('undo').disabled = !undoStack.canUndo;
-  $<HTMLButtonElement>('redo').disabled = !undoStack.canRedo;
+  train.disabled = $<HTMLButtonElement>('step').disabled = engineFailed;
+  $<HTMLButtonElement>('undo').disabled = !histories[state.task].canUndo;
+  $<HTMLButtonElement>('redo').disabled = !histories[state.task].canRedo;
 }
 
 // ---- worker messages ----
-let modelTimer = 0;
-worker.onmessage = (e: MessageEvent<FromWorker>) => {
-  const m = e.data;
+function onMessage(m: FromWorker) {
   switch (m.type) {
     case 'ready': {
-      systems = m.systems;
-      densityPresets = m.densityPresets;
+      engineReady = true;
+      clearTimeout(startTimer);
+      presets = m.presets;
       fillPresets();
-      if (urlPreset && urlPreset !== preset && systems.some((s) => s.name === urlPreset)) loadPreset(urlPreset);
-      if (new URLSearchParams(location.search).get('task') === 'density') setTask('density');
-      break;
-    }
-    case 'progress':
-      running = m.running;
-      showProgress(m.progress);
-      updateButtons();
-      if (!running) requestModel();
-      break;
-    case 'grid':
-      field = makeFieldGrid(m.spec, m.values);
-      truth = m.truth ? makeFieldGrid(m.spec, m.truth) : null;
-      particles.update(field, view);
-      dirty = true;
-      break;
-    case 'rollouts':
-      rollouts = m.paths;
-      dirty = true;
-      break;
-    case 'predict':
-      predictions = [...predictions.slice(-4), m.path];
-      if (m.status !== 'success') hint(`The prediction stopped early (${m.status}): the learned field blows up there.`);
-      dirty = true;
-      break;
-    case 'sample': {
-      const info = systems.find((s) => s.name === m.name)!;
-      const next = m.trajectories.map((t) => trajectoryToStroke(nextId++, t));
-      preset = m.name;
-      view = fitView(info.bounds, overlay.width, overlay.height);
-      setStrokes(next);
-      send({ type: 'truth', name: preset });
-      send({ type: 'grid', spec: gridSpec() });
-      $<HTMLSelectElement>('preset').value = preset;
-      hint(`${info.title}: ${info.description}`);
+      const errors = [...link.errors];
+      if (link.preset) {
+        const t = link.task ?? state.task;
+        const bad = checkPreset(link.preset, presets[t].map((p) => p.value));
+        if (bad) errors.push(bad);
+        else if (link.preset !== state.tasks[t].preset) requestPreset(t, link.preset);
+      }
+      if (errors.length) notice(`Some values in the link were not used and were removed from it: ${errors.join('; ')}.`);
       scheduleUrl();
       break;
     }
-    case 'density':
-      dens.logp = m.logp;
-      dens.spec = m.spec;
-      dens.frames = m.frames;
-      dirty = true;
+    case 'progress':
+      if (m.task !== state.task) break;
+      running = m.running;
+      showProgress(m.progress);
+      updateButtons();
+      if (!running) requestSnapshot();
       break;
-    case 'densityPoints': {
-      densityUndo.push(dens.samples);
-      dens.samples = Array.from(m.points);
-      sendDensitySamples();
-      hint(`Density preset: ${m.name.replace(/-/g, ' ')} (${m.points.length / 2} samples).`);
-      dirty = true;
+    case 'visual':
+      if (m.task === state.task) (mod(m.task).onVisual as (e: PageEnv, v: unknown) => void)(env, m.visual);
       break;
-    }
-    case 'densityModel':
-      densityModel = m.model;
+    case 'preset':
+      if (m.task === state.task) (mod(m.task).onPreset as (e: PageEnv, n: string, p: unknown) => void)(env, m.name, m.preset);
+      break;
+    case 'answer':
+      (mod(m.task).onAnswer as (e: PageEnv, a: unknown) => void)(env, m.answer);
+      break;
+    case 'snapshot':
+      // The worker's newer weights: kept for autosave and export (no reload: the model generation is unchanged).
+      state = applied = withModel(state, m.task, m.model as never);
       scheduleSave();
       break;
-    case 'model':
-      model = m.model;
-      scheduleSave();
+    case 'diverged':
+      running = false;
+      updateButtons();
+      notice(`Training paused: ${m.reason}. Try a smaller learning rate, Reset, or a looser solver tolerance.`,
+        m.goodIteration !== null ? { action: { label: `Restore the weights of iteration ${m.goodIteration}`, run: () => send({ type: 'restore' }) } } : {});
       break;
     case 'error':
-      hint(m.message);
+      if (m.fatal) engineFailure(m.message);
+      else hint(m.message);
       break;
   }
-};
-function requestModel() {
-  clearTimeout(modelTimer);
-  modelTimer = window.setTimeout(() => send({ type: 'model' }), 200);
 }
-setInterval(() => running && send({ type: 'model' }), 5000);
+if (worker) worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
 
-function loadPreset(name: string) {
-  send({ type: 'sample', name, trajectories: 8, points: 40, seed: settings.seed });
+let snapshotTimer = 0;
+function requestSnapshot() {
+  clearTimeout(snapshotTimer);
+  snapshotTimer = window.setTimeout(() => send({ type: 'snapshot' }), 200);
 }
+setInterval(() => running && send({ type: 'snapshot' }), 5000);
 
-// ---- canvases and renderers ----
-const overlay = $<HTMLCanvasElement>('overlay');
-const particleCanvas = $<HTMLCanvasElement>('particles');
-const octx = overlay.getContext('2d')!;
-let particles: ParticleRenderer;
-try {
-  particles = createGlParticles(particleCanvas);
-} catch (err) {
-  // WebGL2 missing: a fresh canvas for the 2-D fallback (a canvas keeps its first context type).
-  const fresh = particleCanvas.cloneNode() as HTMLCanvasElement;
-  particleCanvas.replaceWith(fresh);
-  particles = createCanvasParticles(fresh);
-  console.info(`particles: Canvas2D fallback (${(err as Error).message})`);
-}
-document.documentElement.dataset.renderer = particles.kind;
-
-function viewport(): Viewport {
-  return { view, width: overlay.width, height: overlay.height };
+function requestPreset(task: TaskId, name: string) {
+  // The current weights first (so Undo restores them), then the preset's data.
+  send({ type: 'snapshot' });
+  send({ type: 'preset', task, name, seed: state.settings.seed });
 }
 
+// ---- frames ----
 function resize() {
   const r = overlay.getBoundingClientRect();
   const dpr = window.devicePixelRatio || 1;
@@ -354,238 +375,161 @@ function resize() {
   if (w === overlay.width && h === overlay.height) return;
   overlay.width = w;
   overlay.height = h;
-  particles.resize(w, h);
-  view = fitView(view, w, h, 0);
-  particles.update(field, view);
-  send({ type: 'grid', spec: gridSpec() });
-  if (task === 'density') send({ type: 'densityView', spec: densityView(view) });
-  chart.resize($('chart').clientWidth);
-  dirty = true;
+  scene.vp = { ...scene.vp, width: w, height: h };
+  const fitted = fitView(state.view, w, h, 0);
+  applyState({ ...state, view: fitted });
+  chart.resize($('chart-plot').clientWidth);
 }
 new ResizeObserver(resize).observe(overlay);
 
-let paused = false;
-function frame() {
-  if (!paused) {
-    if (task === 'density') {
-      const animate = $<HTMLInputElement>('animate').checked && !reducedMotion;
-      const slider = $<HTMLInputElement>('time');
-      let u = Number(slider.value);
-      if (animate) {
-        const phase = ((performance.now() - animationStart) / 4000) % 2;
-        u = phase < 1 ? phase : 2 - phase;
-      }
-      drawOverlay(octx, viewport(), { strokes: [], selected: null, drawing: null, rollouts: [], predictions: [], field: null, truth: null, show: { ...show, arrows: false, truth: false } });
-      drawDensity(octx, viewport(), dens, u, $<HTMLInputElement>('show-samples').checked);
+const animationStart = performance.now();
+let lastFrame = performance.now();
+let hidden = false;
+function frame(now: number) {
+  const seconds = (now - lastFrame) / 1000;
+  lastFrame = now;
+  if (!hidden) {
+    if (state.settings.animate && !reducedMotion) {
+      const phase = ((now - animationStart) / 4000) % 2;
+      scene.phase = phase < 1 ? phase : 2 - phase;
+    } else scene.phase = state.time;
+    let redraw = dirty;
+    for (const [def, l] of layers) {
+      if (!layerShown(def, scene)) continue;
+      if (def.target === 'own') l.draw(octx, scene, seconds);
+      else if (def.animated?.(scene)) redraw = true;
+    }
+    if (redraw) {
+      octx.clearRect(0, 0, overlay.width, overlay.height);
+      for (const [def, l] of layers) if (def.target === 'overlay' && layerShown(def, scene)) l.draw(octx, scene, seconds);
       dirty = false;
-    } else {
-      if (show.particles && !reducedMotion) particles.draw();
-      if (dirty) {
-        drawOverlay(octx, viewport(), { strokes, selected, drawing, rollouts, predictions, field, truth, show });
-        dirty = false;
-      }
     }
   }
   requestAnimationFrame(frame);
 }
-document.addEventListener('visibilitychange', () => (paused = document.hidden));
+document.addEventListener('visibilitychange', () => (hidden = document.hidden));
 
 // ---- pointer input ----
-function worldAt(e: PointerEvent | MouseEvent): [number, number] {
-  const r = overlay.getBoundingClientRect();
-  const dpr = overlay.width / r.width;
-  return toWorld(viewport(), (e.clientX - r.left) * dpr, (e.clientY - r.top) * dpr);
-}
-function paintAt(e: PointerEvent) {
-  const [x, y] = worldAt(e);
-  const radius = (Number($<HTMLInputElement>('brush-size').value) / 60) * (view.xmax - view.xmin) * 0.25;
-  dens.samples.push(...spray(x, y, radius, Number($<HTMLInputElement>('brush-density').value)));
-  dirty = true;
-}
-
 overlay.addEventListener('pointerdown', (e) => {
   overlay.focus();
-  const [x, y] = worldAt(e);
-  if (task === 'density') {
-    overlay.setPointerCapture(e.pointerId);
-    densityUndo.push(dens.samples.slice());
-    painting = true;
-    paintAt(e);
-    return;
-  }
-  if (mode === 'draw') {
-    overlay.setPointerCapture(e.pointerId);
-    drawing = [{ x, y, t: e.timeStamp }];
-  } else if (mode === 'predict') {
-    const span = Math.max(5, ...trajectories().list.map((t) => t.times[t.times.length - 1] - t.times[0]));
-    send({ type: 'predict', id: Date.now(), z0: [x, y], t0: Number($<HTMLInputElement>('time').value), span, points: 200 });
-  } else {
-    const tol = (0.02 * (view.xmax - view.xmin));
-    let best: Stroke | null = null, bestD = tol;
-    for (const s of strokes) {
-      const d = distanceToStroke(s, x, y);
-      if (d < bestD) [best, bestD] = [s, d];
-    }
-    selected = best ? best.id : null;
-    if (best) hint('Stroke selected: press Delete to remove it.');
-  }
-  dirty = true;
+  pointers[state.task].down(e);
 });
-overlay.addEventListener('pointermove', (e) => {
-  if (painting) {
-    paintAt(e);
-    return;
-  }
-  if (!drawing) return;
-  const events = typeof e.getCoalescedEvents === 'function' ? e.getCoalescedEvents() : [e];
-  for (const ev of events.length ? events : [e]) {
-    const [x, y] = worldAt(ev);
-    drawing.push({ x, y, t: ev.timeStamp });
-  }
-  dirty = true;
-});
-function finishStroke() {
-  if (painting) {
-    painting = false;
-    sendDensitySamples();
-    return;
-  }
-  if (!drawing) return;
-  const stroke: Stroke = { id: nextId++, points: drawing, source: 'pen' };
-  drawing = null;
-  const r = strokeToTrajectory(stroke, { mode: settings.timeMode as 'pen' | 'constant', scale: settings.timeScale, maxPoints: MAX_POINTS });
-  if (!r.trajectory) {
-    hint(`Not added: ${r.error}`);
-    dirty = true;
-    return;
-  }
-  if (preset) {
-    preset = null;
-    $<HTMLSelectElement>('preset').value = '';
-    scheduleUrl();
-  }
-  setStrokes([...strokes, stroke]);
-}
-overlay.addEventListener('pointerup', finishStroke);
-overlay.addEventListener('pointercancel', finishStroke);
+overlay.addEventListener('pointermove', (e) => pointers[state.task].move(e));
+overlay.addEventListener('pointerup', (e) => pointers[state.task].up(e));
+overlay.addEventListener('pointercancel', (e) => pointers[state.task].up(e));
 
 // ---- controls ----
 function toggleTraining() {
-  send({ type: 'train', running: !running });
-}
-function step() {
-  send({ type: 'step', n: 1 });
+  if (engineFailed) return;
+  const next = !running;
+  if (!next) {
+    // Pause answers at once; the worker confirms after its current iteration.
+    running = false;
+    updateButtons();
+  }
+  send({ type: 'train', running: next });
 }
 function resetWeights() {
-  send({ type: 'reset', seed: settings.seed });
+  send({ type: 'reset', seed: state.settings.seed });
   chart.clear();
-  if (task === 'density') densityModel = null;
-  else model = null;
-  scheduleSave();
+  commit(withModel(state, state.task, null));
 }
-function clearStrokes() {
-  if (task === 'density') {
-    if (dens.samples.length === 0) return;
-    send({ type: 'train', running: false });
-    densityUndo.push(dens.samples);
-    dens.samples = [];
-    sendDensitySamples();
-    hint('Cleared. Ctrl+Z brings the samples back.');
-    dirty = true;
-    return;
-  }
-  if (strokes.length === 0) return;
+function clearData() {
+  const t = state.task;
+  if (mod(t).dataSize(state.tasks[t].data as never) === 0) return;
   send({ type: 'train', running: false });
-  setStrokes([]);
-  predictions = [];
-  hint('Cleared. Ctrl+Z brings the strokes back.');
+  scene.predictions = [];
+  commit(withData(state, t, mod(t).empty as never, null), 'data');
+  hint('Cleared. Undo (Ctrl+Z) brings it back.');
 }
-function undo() {
-  if (task === 'density') {
-    const prev = densityUndo.pop();
-    if (prev) {
-      dens.samples = prev;
-      sendDensitySamples();
-      dirty = true;
-    }
-    return;
-  }
-  const prev = undoStack.undo(strokes);
-  if (prev) setStrokes(prev, false);
+function undoRedo(which: 'undo' | 'redo') {
+  const t = state.task;
+  const h = histories[t] as History<UndoEntry<typeof t>>;
+  const cur: UndoEntry<typeof t> = { state: state.tasks[t], restoresModel: false, chart: chart.get() };
+  const entry = which === 'undo' ? h.undo(cur) : h.redo(cur);
+  if (!entry) return;
+  cur.restoresModel = entry.restoresModel; // the opposite move restores the same things
+  if (!entry.restoresModel) cur.chart = null;
+  const next = withRestored(state, t, entry.state, entry.restoresModel);
+  applyState(next, entry.restoresModel ? entry.chart : undefined);
 }
-function redo() {
-  const next = undoStack.redo(strokes);
-  if (next) setStrokes(next, false);
-}
-function setMode(m: typeof mode) {
-  mode = m;
+function setMode(m: PointerMode) {
+  setPointerMode(m);
   for (const r of document.querySelectorAll<HTMLInputElement>('input[name=mode]')) r.checked = r.value === m;
   overlay.style.cursor = m === 'select' ? 'pointer' : 'crosshair';
 }
+function setTask(t: TaskId) {
+  if (t === state.task) return;
+  const view = mod(t).view;
+  running = false;
+  applyState({ ...state, task: t, time: mod(t).time.initial, view: view ? fitView(view, overlay.width, overlay.height, 0) : state.view });
+}
+
 $('train').onclick = toggleTraining;
-$('step').onclick = step;
+$('step').onclick = () => send({ type: 'step' });
 $('reset').onclick = resetWeights;
-$('clear').onclick = clearStrokes;
-$('undo').onclick = undo;
-$('redo').onclick = redo;
-for (const r of document.querySelectorAll<HTMLInputElement>('input[name=mode]')) r.onchange = () => setMode(r.value as typeof mode);
-for (const r of document.querySelectorAll<HTMLInputElement>('input[name=task]')) r.onchange = () => setTask(r.value as typeof task);
+$('clear').onclick = clearData;
+$('undo').onclick = () => undoRedo('undo');
+$('redo').onclick = () => undoRedo('redo');
+for (const r of document.querySelectorAll<HTMLInputElement>('input[name=mode]')) r.onchange = () => setMode(r.value as PointerMode);
+for (const r of document.querySelectorAll<HTMLInputElement>('input[name=task]')) r.onchange = () => setTask(r.value as TaskId);
 $<HTMLSelectElement>('preset').onchange = (e) => {
   const v = (e.target as HTMLSelectElement).value;
-  if (task === 'density') {
-    if (v) send({ type: 'densityPreset', name: v, n: 2000, seed: settings.seed });
-    return;
-  }
-  if (v) loadPreset(v);
-  else {
-    preset = null;
-    send({ type: 'truth', name: null });
-    scheduleUrl();
-  }
+  if (v) requestPreset(state.task, v);
+  else commit(withData(state, state.task, state.tasks[state.task].data as never, null));
 };
-for (const key of ['particles', 'arrows', 'strokes', 'truth'] as const) {
-  const box = $<HTMLInputElement>(`show-${key}`);
-  box.checked = show[key];
-  box.onchange = () => {
-    show[key] = box.checked;
-    if (key === 'particles' && !box.checked) particles.clear();
-    dirty = true;
-  };
+// The layer checkboxes, generated from the settings table.
+const layerBox = $('layers');
+for (const def of SETTINGS) {
+  if (def.group !== 'Layers') continue;
+  const label = document.createElement('label');
+  label.title = def.help;
+  const box = document.createElement('input');
+  box.type = 'checkbox';
+  box.id = `layer-${def.key}`;
+  box.onchange = () => commit(withSettings(state, { ...state.settings, [def.key]: box.checked }));
+  label.append(box, ` ${def.label}`);
+  layerBox.append(label);
 }
 $<HTMLInputElement>('time').oninput = () => {
-  $('time-value').textContent = $<HTMLInputElement>('time').value;
-  if (task === 'density') {
-    $<HTMLInputElement>('animate').checked = false;
-    dirty = true;
-  } else send({ type: 'grid', spec: gridSpec() });
+  const m = mod(state.task);
+  const time = Number($<HTMLInputElement>('time').value);
+  const settings = m.time.stops ? { ...state.settings, [m.time.stops]: false } : state.settings;
+  applyState({ ...withSettings(state, settings), time });
 };
 
-document.addEventListener('keydown', (e) => {
-  const t = e.target as HTMLElement;
-  if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA') && (t as HTMLInputElement).type !== 'radio' && (t as HTMLInputElement).type !== 'checkbox') return;
+/** Text fields keep their keys; everything else gives Space to training. */
+function isTextField(t: EventTarget | null): boolean {
+  if (!(t instanceof HTMLElement)) return false;
+  if (t.isContentEditable || t.tagName === 'TEXTAREA') return true;
+  return t.tagName === 'INPUT' && !['radio', 'checkbox', 'range', 'button', 'submit', 'reset', 'file', 'color'].includes((t as HTMLInputElement).type);
+}
+window.addEventListener('keydown', (e) => {
+  if (isTextField(e.target)) return;
   const k = e.key.toLowerCase();
   if ((e.ctrlKey || e.metaKey) && k === 'z') {
     e.preventDefault();
-    if (e.shiftKey) redo();
-    else undo();
+    undoRedo(e.shiftKey ? 'redo' : 'undo');
   } else if ((e.ctrlKey || e.metaKey) && k === 'y') {
     e.preventDefault();
-    redo();
+    undoRedo('redo');
   } else if (e.ctrlKey || e.metaKey || e.altKey) return;
   else if (k === ' ') {
-    if (t.tagName === 'BUTTON') return; // the button itself handles Space
+    // Space trains whatever has focus (a focused button would otherwise be clicked again).
     e.preventDefault();
-    toggleTraining();
-  } else if (k === 's') step();
+    e.stopPropagation();
+    if (!e.repeat) toggleTraining();
+  } else if (pointers[state.task].key?.(e)) e.preventDefault();
+  else if (k === 's') send({ type: 'step' });
   else if (k === 'r') resetWeights();
-  else if (k === 'd') setMode('draw');
-  else if (k === 'p') setMode('predict');
-  else if (k === 'v') setMode('select');
-  else if ((k === 'delete' || k === 'backspace') && selected !== null) {
-    setStrokes(strokes.filter((s) => s.id !== selected));
-    selected = null;
+  else if (mod(state.task).modes && (k === 'd' || k === 'p' || k === 'v')) setMode(({ d: 'draw', p: 'predict', v: 'select' } as const)[k]);
+}, true);
+window.addEventListener('keyup', (e) => {
+  if (e.key === ' ' && !isTextField(e.target)) {
+    e.preventDefault();
+    e.stopPropagation();
   }
-});
+}, true);
 
 // ---- files ----
 function download(name: string, url: string) {
@@ -597,8 +541,7 @@ function download(name: string, url: string) {
   a.remove();
 }
 $('export').onclick = () => {
-  const doc = makeSession(settings, strokes, view, preset, model, dens.samples, densityModel);
-  download('neural-ode-session.json', URL.createObjectURL(new Blob([JSON.stringify(doc)], { type: 'application/json' })));
+  download('neural-ode-session.json', URL.createObjectURL(new Blob([JSON.stringify(sessionOf(state))], { type: 'application/json' })));
 };
 $<HTMLInputElement>('import').onchange = async (e) => {
   const input = e.target as HTMLInputElement;
@@ -610,25 +553,13 @@ $<HTMLInputElement>('import').onchange = async (e) => {
     hint(`Import failed, nothing changed: ${r.error}`);
     return;
   }
-  const s = r.session;
   send({ type: 'train', running: false });
-  settings = s.settings;
-  panel.set(settings);
-  view = fitView(s.view, overlay.width, overlay.height, 0);
-  preset = s.preset;
-  model = s.model;
-  $<HTMLSelectElement>('preset').value = preset ?? '';
-  send({ type: 'configure', config: toTrainerConfig(settings), rebuild: true, model });
-  densityModel = s.density?.model ?? null;
-  send({ type: 'densityConfigure', config: densityConfig(), model: densityModel });
-  dens.samples = s.density?.samples ?? [];
-  sendDensitySamples();
-  setStrokes(s.strokes);
-  send({ type: 'truth', name: preset });
-  send({ type: 'grid', spec: gridSpec() });
-  chart.clear();
-  scheduleUrl();
-  hint(`Imported ${s.strokes.length} strokes${model ? ' and a trained model' : ''}.`);
+  const s = r.session;
+  const next = stateFrom(s, s.settings, s.task ?? 'trajectories');
+  for (const t of TASK_IDS) next.tasks[t] = { ...next.tasks[t], modelGen: state.tasks[t].modelGen + 1 } as never;
+  nextStrokeId = Math.max(nextStrokeId, ...s.strokes.map((st) => st.id + 1));
+  applyState({ ...next, view: fitView(s.view, overlay.width, overlay.height, 0) }, null);
+  hint(`Imported ${s.strokes.length} strokes${s.model ? ' and a trained model' : ''}.`);
 };
 $<HTMLInputElement>('import-csv').onchange = async (e) => {
   const input = e.target as HTMLInputElement;
@@ -640,19 +571,18 @@ $<HTMLInputElement>('import-csv').onchange = async (e) => {
     hint(`CSV not imported, nothing changed: ${r.error}`);
     return;
   }
-  const added = r.trajectories.map((t) => trajectoryToStroke(nextId++, t));
+  const added: Stroke[] = r.trajectories.map((t) => trajectoryToStroke(nextStrokeId++, t));
+  const strokes = [...state.tasks.trajectories.data, ...added];
   let xmin = Infinity, xmax = -Infinity, ymin = Infinity, ymax = -Infinity;
-  for (const s of [...strokes, ...added])
+  for (const s of strokes)
     for (const p of s.points) {
       xmin = Math.min(xmin, p.x); xmax = Math.max(xmax, p.x);
       ymin = Math.min(ymin, p.y); ymax = Math.max(ymax, p.y);
     }
-  if (xmax > xmin && ymax > ymin) view = fitView({ xmin, xmax, ymin, ymax }, overlay.width, overlay.height, 0.1);
-  preset = null;
-  $<HTMLSelectElement>('preset').value = '';
-  setStrokes([...strokes, ...added]);
-  send({ type: 'truth', name: null });
-  send({ type: 'grid', spec: gridSpec() });
+  let next = withData({ ...state, task: 'trajectories' }, 'trajectories', strokes, null);
+  if (xmax > xmin && ymax > ymin) next = { ...next, view: fitView({ xmin, xmax, ymin, ymax }, overlay.width, overlay.height, 0.1) };
+  if (state.task !== 'trajectories') setTask('trajectories');
+  commit(next, 'data');
   hint(`Imported ${added.length} trajectories from the CSV.`);
 };
 $('png').onclick = () => {
@@ -666,27 +596,26 @@ $('png').onclick = () => {
 };
 
 // ---- start ----
-send({ type: 'configure', config: toTrainerConfig(settings), rebuild: true, model });
-send({ type: 'densityConfigure', config: densityConfig(), model: densityModel });
-if (dens.samples.length) send({ type: 'densitySamples', points: Float64Array.from(dens.samples) });
-sendData();
-if (preset) send({ type: 'truth', name: preset });
+if (stored.error) hint(stored.error);
 resize();
-send({ type: 'grid', spec: gridSpec() });
+applyState(state);
 setMode('draw');
-updateButtons();
-checkCrossings();
 requestAnimationFrame(frame);
-if (iteration) $('iteration').textContent = String(iteration);
+if (state.tasks[state.task].model) $('iteration').textContent = String(state.tasks[state.task].model!.iteration);
+
 // For tests and the curious: a read-only peek at the page state.
 (window as unknown as { playground: object }).playground = {
-  get strokes() { return strokes.length; },
-  get settings() { return { ...settings }; },
-  get preset() { return preset; },
-  get task() { return task; },
-  get densitySamples() { return dens.samples.length / 2; },
-  densityMass: () => massInPaintedCells(dens),
-  get densityReady() { return dens.logp !== null; },
-  get renderer() { return particles.kind; },
+  get strokes() { return state.tasks.trajectories.data.length; },
+  get settings() { return { ...state.settings }; },
+  get preset() { return state.tasks[state.task].preset; },
+  get task() { return state.task; },
+  get densitySamples() { return state.tasks.density.data.length / 2; },
+  densityMass: () => massInPaintedCells(scene.density, state.tasks.density.data),
+  get densityReady() { return scene.density !== null; },
+  get renderer() { return layerInfo().renderer; },
+  get particles() { return layerInfo().particles; },
   get running() { return running; },
+  get engineReady() { return engineReady; },
+  get chart() { return chart.get(); },
+  get canUndo() { return histories[state.task].canUndo; },
 };

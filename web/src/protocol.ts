@@ -1,25 +1,36 @@
-// Messages between the page and the training worker (which owns the wasm module and the trainer).
+// Messages between the page and the training worker (which owns the wasm module and one engine per task).
+// Task-specific payloads are typed per task; the worker's loop never looks inside them.
 import type { DensityConfig, DensityDocument, GridSpec, ModelDocument, SystemInfo, TrainerConfig } from '../../wasm/neural-ode';
 import type { Trajectory } from './draw/strokes';
+import type { TaskId } from './settings';
 
-export type ToWorker =
-  | { type: 'configure'; config: TrainerConfig; rebuild: boolean; model?: ModelDocument | null }
-  | { type: 'data'; trajectories: Trajectory[] }
-  | { type: 'train'; running: boolean }
-  | { type: 'step'; n: number }
-  | { type: 'reset'; seed: number }
-  | { type: 'grid'; spec: Required<GridSpec> }
-  | { type: 'predict'; id: number; z0: [number, number]; t0: number; span: number; points: number }
-  | { type: 'sample'; name: string; trajectories: number; points: number; seed: number }
-  | { type: 'truth'; name: string | null }
-  | { type: 'model' }
-  | { type: 'task'; task: 'trajectories' | 'density' }
-  | { type: 'densityConfigure'; config: DensityConfig; model?: DensityDocument | null }
-  | { type: 'densitySamples'; points: Float64Array }
-  | { type: 'densityView'; spec: DensityView }
-  | { type: 'densityPreset'; name: string; n: number; seed: number };
+/** Per task: the data, the view request, the model document, the visuals and the presets. */
+export interface TaskTypes {
+  trajectories: {
+    data: { trajectories: Trajectory[]; truth: string | null };
+    view: Required<GridSpec>;
+    model: ModelDocument;
+    config: TrainerConfig;
+    visual: { spec: Required<GridSpec>; values: Float32Array; truth: Float32Array | null; rollouts: Float64Array[] };
+    preset: { trajectories: Trajectory[]; info: SystemInfo };
+    query: { z0: [number, number]; t0: number; span: number; points: number };
+    answer: { path: Float64Array; status: string };
+  };
+  density: {
+    data: { points: Float64Array };
+    view: DensityView;
+    model: DensityDocument;
+    config: DensityConfig;
+    visual: { spec: DensityView; logp: Float32Array; frames: Float64Array[] };
+    preset: { points: Float64Array };
+    query: never;
+    answer: never;
+  };
+}
+export type Of<T extends TaskId, K extends keyof TaskTypes['trajectories']> = TaskTypes[T][K];
+type PerTask<K extends keyof TaskTypes['trajectories']> = { [T in TaskId]: { task: T } & { [P in K]: TaskTypes[T][K] } }[TaskId];
 
-/** The heatmap grid and the animation frames of density mode. */
+/** The heatmap grid and the animation request of density mode. */
 export interface DensityView {
   xmin: number;
   xmax: number;
@@ -32,27 +43,55 @@ export interface DensityView {
   frames: number;
 }
 
+export interface PresetItem {
+  value: string;
+  label: string;
+  description?: string;
+}
+
 export interface Progress {
   iteration: number;
-  loss: number;
+  /** loss of the last training step's minibatch (NaN before the first step) */
+  batchLoss: number;
+  /** loss on all the data, and the iteration it was computed at (NaN: not known yet) */
+  dataLoss: number;
+  dataLossIteration: number;
   gradNorm: number;
   nfeForward: number;
   nfeBackward: number;
   millis: number;
   status: string;
   message: string;
+  /** relative field error against the preset's true field; null without one */
   fieldError: number | null;
 }
 
+export const NO_PROGRESS: Readonly<Progress> = Object.freeze({
+  iteration: 0, batchLoss: NaN, dataLoss: NaN, dataLossIteration: -1, gradNorm: NaN, nfeForward: 0, nfeBackward: 0, millis: 0,
+  status: 'success', message: '', fieldError: null,
+});
+
+export type ToWorker =
+  | ({ type: 'configure'; /** null: fresh weights unless `keep` */ model: ModelDocument | DensityDocument | null; keep: boolean } & PerTask<'config'>)
+  | ({ type: 'data' } & PerTask<'data'>)
+  | ({ type: 'view' } & PerTask<'view'>)
+  | ({ type: 'query'; id: number } & PerTask<'query'>)
+  | { type: 'activate'; task: TaskId }
+  | { type: 'preset'; task: TaskId; name: string; seed: number }
+  | { type: 'train'; running: boolean }
+  | { type: 'step' }
+  | { type: 'reset'; seed: number }
+  | { type: 'snapshot' }
+  | { type: 'restore' };
+
 export type FromWorker =
-  | { type: 'ready'; version: string; systems: SystemInfo[]; densityPresets: string[] }
-  | { type: 'progress'; progress: Progress; running: boolean }
-  | { type: 'grid'; spec: Required<GridSpec>; values: Float32Array; truth: Float32Array | null }
-  | { type: 'rollouts'; paths: Float64Array[] }
-  | { type: 'predict'; id: number; path: Float64Array; status: string }
-  | { type: 'sample'; name: string; trajectories: Trajectory[] }
-  | { type: 'model'; model: ModelDocument; iteration: number }
-  | { type: 'densityModel'; model: DensityDocument }
-  | { type: 'density'; spec: DensityView; logp: Float32Array; frames: Float64Array[] }
-  | { type: 'densityPoints'; name: string; points: Float64Array }
-  | { type: 'error'; message: string };
+  | { type: 'ready'; version: string; presets: Record<TaskId, PresetItem[]> }
+  | { type: 'progress'; task: TaskId; running: boolean; progress: Progress }
+  | ({ type: 'visual' } & PerTask<'visual'>)
+  | ({ type: 'preset'; name: string } & PerTask<'preset'>)
+  | ({ type: 'answer'; id: number } & PerTask<'answer'>)
+  | { type: 'snapshot'; task: TaskId; model: ModelDocument | DensityDocument; iteration: number }
+  | { type: 'diverged'; task: TaskId; reason: string; goodIteration: number | null }
+  | { type: 'error'; message: string; fatal?: boolean };
+
+export type { SystemInfo };

@@ -1,15 +1,24 @@
-// One declarative table of settings: it drives the panel, the URL state and the trainer config.
-import type { TrainerConfig } from '../../wasm/neural-ode';
+// One declarative table of settings: it drives the panel, the layer toggles, the URL state and the trainer config.
+import type { DensityConfig, TrainerConfig } from '../../wasm/neural-ode';
 
 export type SettingValue = number | boolean | string;
+
+/** The page's two learning tasks. */
+export type TaskId = 'trajectories' | 'density';
+export const TASK_IDS: readonly TaskId[] = ['trajectories', 'density'];
 
 export interface SettingDef {
   key: keyof Settings;
   label: string;
   /** short name in the URL */
   param: string;
-  group: 'Model' | 'Solver' | 'Learning' | 'Data' | 'Density';
+  /** 'Layers' are the checkboxes under the plane; the rest is the panel ('basic' ones first, the others under Advanced) */
+  group: 'Model' | 'Solver' | 'Learning' | 'Data' | 'Density' | 'Display' | 'Layers';
   kind: 'int' | 'number' | 'bool' | 'choice';
+  /** the tasks it applies to (default: both); the panel shows a task's settings only */
+  tasks?: readonly TaskId[];
+  /** shown first, outside the Advanced folder */
+  basic?: boolean;
   min?: number;
   max?: number;
   step?: number;
@@ -42,6 +51,13 @@ export interface Settings {
   timeScale: number;
   tEnd: number;
   trace: string;
+  particles: number;
+  showParticles: boolean;
+  showArrows: boolean;
+  showStrokes: boolean;
+  showTruth: boolean;
+  showSamples: boolean;
+  animate: boolean;
 }
 
 export const DEFAULTS: Readonly<Settings> = Object.freeze({
@@ -67,31 +83,48 @@ export const DEFAULTS: Readonly<Settings> = Object.freeze({
   timeScale: 1,
   tEnd: 1,
   trace: 'exact',
+  particles: 20000,
+  showParticles: true,
+  showArrows: false,
+  showStrokes: true,
+  showTruth: true,
+  showSamples: true,
+  animate: true,
 });
 
+const T: readonly TaskId[] = ['trajectories'];
+const D: readonly TaskId[] = ['density'];
+
 export const SETTINGS: readonly SettingDef[] = [
-  { key: 'width', label: 'width', param: 'w', group: 'Model', kind: 'int', min: 1, max: 256, step: 1, rebuilds: true, help: 'neurons per hidden layer' },
-  { key: 'depth', label: 'depth', param: 'd', group: 'Model', kind: 'int', min: 1, max: 6, step: 1, rebuilds: true, help: 'hidden layers' },
+  { key: 'width', label: 'width', param: 'w', group: 'Model', kind: 'int', min: 1, max: 256, step: 1, rebuilds: true, basic: true, help: 'neurons per hidden layer' },
+  { key: 'depth', label: 'depth', param: 'd', group: 'Model', kind: 'int', min: 1, max: 6, step: 1, rebuilds: true, basic: true, help: 'hidden layers' },
+  { key: 'lr', label: 'learning rate', param: 'lr', group: 'Learning', kind: 'number', min: 1e-5, max: 1, rebuilds: false, basic: true, help: 'step size of the optimiser' },
+  { key: 'gradient', label: 'gradient', param: 'g', group: 'Learning', kind: 'choice', choices: ['adjoint', 'checkpointed', 'direct'], rebuilds: false, basic: true, help: 'adjoint method or backprop through the solver' },
+  { key: 'solver', label: 'solver', param: 's', group: 'Solver', kind: 'choice', choices: ['dopri5', 'rk4', 'rk4-38', 'midpoint', 'euler'], rebuilds: false, basic: true, help: 'integration method' },
   { key: 'activation', label: 'activation', param: 'act', group: 'Model', kind: 'choice', choices: ['tanh', 'softplus', 'silu'], rebuilds: true, help: 'hidden-layer nonlinearity' },
-  { key: 'timeDependent', label: 'time-dependent', param: 'td', group: 'Model', kind: 'bool', rebuilds: true, help: 'f takes t as an input (lets trajectories cross)' },
-  { key: 'augment', label: 'augmented dims', param: 'aug', group: 'Model', kind: 'int', min: 0, max: 4, step: 1, rebuilds: true, help: 'extra hidden state dimensions (ANODE)' },
-  { key: 'solver', label: 'solver', param: 's', group: 'Solver', kind: 'choice', choices: ['dopri5', 'rk4', 'rk4-38', 'midpoint', 'euler'], rebuilds: false, help: 'integration method' },
+  { key: 'timeDependent', label: 'time-dependent', param: 'td', group: 'Model', kind: 'bool', tasks: T, rebuilds: true, help: 'f takes t as an input (lets trajectories cross)' },
+  { key: 'augment', label: 'augmented dims', param: 'aug', group: 'Model', kind: 'int', min: 0, max: 4, step: 1, tasks: T, rebuilds: true, help: 'extra hidden state dimensions (ANODE)' },
   { key: 'rtol', label: 'rtol', param: 'rt', group: 'Solver', kind: 'number', min: 1e-10, max: 0.1, rebuilds: false, help: 'relative tolerance (dopri5)' },
   { key: 'atol', label: 'atol', param: 'at', group: 'Solver', kind: 'number', min: 1e-10, max: 0.1, rebuilds: false, help: 'absolute tolerance (dopri5)' },
   { key: 'stepSize', label: 'step size', param: 'h', group: 'Solver', kind: 'number', min: 0, max: 10, step: 0.01, rebuilds: false, help: 'fixed step; 0 = adaptive / one step per observation' },
-  { key: 'gradient', label: 'gradient', param: 'g', group: 'Learning', kind: 'choice', choices: ['adjoint', 'checkpointed', 'direct'], rebuilds: false, help: 'adjoint method or backprop through the solver' },
   { key: 'optimizer', label: 'optimizer', param: 'opt', group: 'Learning', kind: 'choice', choices: ['adam', 'rmsprop'], rebuilds: false, help: 'update rule' },
-  { key: 'lr', label: 'learning rate', param: 'lr', group: 'Learning', kind: 'number', min: 1e-5, max: 1, rebuilds: false, help: 'step size of the optimiser' },
-  { key: 'batchSize', label: 'batch', param: 'b', group: 'Learning', kind: 'int', min: 1, max: 256, step: 1, rebuilds: false, help: 'windows per training step' },
-  { key: 'window', label: 'window', param: 'win', group: 'Learning', kind: 'int', min: 2, max: 200, step: 1, rebuilds: false, help: 'observations per window' },
-  { key: 'loss', label: 'loss', param: 'l', group: 'Learning', kind: 'choice', choices: ['mse', 'l1'], rebuilds: false, help: 'distance to the observations' },
+  { key: 'batchSize', label: 'batch', param: 'b', group: 'Learning', kind: 'int', min: 1, max: 256, step: 1, tasks: T, rebuilds: false, help: 'windows per training step' },
+  { key: 'window', label: 'window', param: 'win', group: 'Learning', kind: 'int', min: 2, max: 200, step: 1, tasks: T, rebuilds: false, help: 'observations per window' },
+  { key: 'loss', label: 'loss', param: 'l', group: 'Learning', kind: 'choice', choices: ['mse', 'l1'], tasks: T, rebuilds: false, help: 'distance to the observations' },
   { key: 'kinetic', label: 'kinetic reg.', param: 'ke', group: 'Learning', kind: 'number', min: 0, max: 10, step: 0.001, rebuilds: false, help: 'weight of ∫‖f‖² dt (smoother, cheaper flows)' },
   { key: 'jacobian', label: 'Jacobian reg.', param: 'jf', group: 'Learning', kind: 'number', min: 0, max: 10, step: 0.001, rebuilds: false, help: 'weight of ∫‖∂f/∂z‖²_F dt' },
   { key: 'seed', label: 'seed', param: 'seed', group: 'Learning', kind: 'int', min: 0, max: 1e9, step: 1, rebuilds: true, help: 'makes a run reproducible' },
-  { key: 'timeMode', label: 'stroke time', param: 'tm', group: 'Data', kind: 'choice', choices: ['pen', 'constant'], rebuilds: false, help: 'pen timestamps (drawing speed is velocity) or constant speed' },
-  { key: 'tEnd', label: 'flow length', param: 'te', group: 'Density', kind: 'number', min: 0.1, max: 10, step: 0.1, rebuilds: true, help: 'density mode: the flow runs from the Gaussian (t = 0) to the data (t = flow length)' },
-  { key: 'trace', label: 'divergence', param: 'tr', group: 'Density', kind: 'choice', choices: ['exact', 'hutchinson'], rebuilds: false, help: 'density mode: exact trace of the Jacobian, or Hutchinson’s unbiased estimate' },
-  { key: 'timeScale', label: 'time scale', param: 'ts', group: 'Data', kind: 'number', min: 0.01, max: 100, step: 0.01, rebuilds: false, help: 'model time per second of drawing (or per unit of length)' },
+  { key: 'timeMode', label: 'stroke time', param: 'tm', group: 'Data', kind: 'choice', choices: ['pen', 'constant'], tasks: T, rebuilds: false, help: 'pen timestamps (drawing speed is velocity) or constant speed' },
+  { key: 'timeScale', label: 'time scale', param: 'ts', group: 'Data', kind: 'number', min: 0.01, max: 100, step: 0.01, tasks: T, rebuilds: false, help: 'model time per second of drawing (or per unit of length)' },
+  { key: 'tEnd', label: 'flow length', param: 'te', group: 'Density', kind: 'number', min: 0.1, max: 10, step: 0.1, tasks: D, rebuilds: true, help: 'the flow runs from the Gaussian (t = 0) to the data (t = flow length)' },
+  { key: 'trace', label: 'divergence', param: 'tr', group: 'Density', kind: 'choice', choices: ['exact', 'hutchinson'], tasks: D, rebuilds: false, help: 'exact trace of the Jacobian, or Hutchinson’s unbiased estimate' },
+  { key: 'particles', label: 'particles (max)', param: 'np', group: 'Display', kind: 'int', min: 500, max: 250000, step: 500, tasks: T, rebuilds: false, help: 'most particles drawn; fewer while frames are slow' },
+  { key: 'showParticles', label: 'particles', param: 'lp', group: 'Layers', kind: 'bool', tasks: T, rebuilds: false, help: 'particles carried by the learned field' },
+  { key: 'showArrows', label: 'arrows', param: 'la', group: 'Layers', kind: 'bool', tasks: T, rebuilds: false, help: 'arrows of the learned field' },
+  { key: 'showStrokes', label: 'strokes', param: 'ls', group: 'Layers', kind: 'bool', tasks: T, rebuilds: false, help: 'your strokes and the model’s rollouts' },
+  { key: 'showTruth', label: 'true field', param: 'lt', group: 'Layers', kind: 'bool', tasks: T, rebuilds: false, help: 'arrows of the preset’s true field' },
+  { key: 'showSamples', label: 'samples', param: 'lsm', group: 'Layers', kind: 'bool', tasks: D, rebuilds: false, help: 'the painted samples' },
+  { key: 'animate', label: 'animate flow', param: 'lan', group: 'Layers', kind: 'bool', tasks: D, rebuilds: false, help: 'base samples move through the flow (off: the t slider scrubs)' },
 ];
 
 /** Checks one value against its definition: the value to use, or an error. */
@@ -181,7 +214,31 @@ export function toTrainerConfig(s: Settings): TrainerConfig {
   };
 }
 
-/** Whether going from a to b needs a new model (weights restart) rather than a new optimiser setting. */
-export function rebuildNeeded(a: Settings, b: Settings): boolean {
-  return SETTINGS.some((d) => d.rebuilds && a[d.key] !== b[d.key]);
+/** The panel's settings, in order: the basic ones, then the advanced ones by group (the layers are checkboxes elsewhere). */
+export function panelLayout(): { basic: SettingDef[]; advanced: Map<string, SettingDef[]> } {
+  const basic = SETTINGS.filter((d) => d.basic && d.group !== 'Layers');
+  const advanced = new Map<string, SettingDef[]>();
+  for (const d of SETTINGS) {
+    if (d.basic || d.group === 'Layers') continue;
+    if (!advanced.has(d.group)) advanced.set(d.group, []);
+    advanced.get(d.group)!.push(d);
+  }
+  return { basic, advanced };
+}
+
+/** Whether a setting applies to a task. */
+export function appliesTo(def: SettingDef, task: TaskId): boolean {
+  return !def.tasks || def.tasks.includes(task);
+}
+
+/** Whether going from a to b needs a new model of `task` (weights restart) rather than a new optimiser setting. */
+export function rebuildNeeded(a: Settings, b: Settings, task?: TaskId): boolean {
+  return SETTINGS.some((d) => d.rebuilds && (!task || appliesTo(d, task)) && a[d.key] !== b[d.key]);
+}
+
+/** The density trainer config these settings select (the flow is always time-dependent). */
+export function toDensityConfig(s: Settings): DensityConfig {
+  const c = toTrainerConfig(s);
+  return { hidden: c.hidden, activation: c.activation, seed: c.seed, solver: c.solver, gradient: c.gradient, optimizer: c.optimizer,
+    regularization: c.regularization, timeDependent: true, batch: { size: 256 }, tEnd: s.tEnd, trace: s.trace as 'exact' | 'hutchinson' };
 }

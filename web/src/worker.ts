@@ -1,342 +1,271 @@
-// The training worker: owns the wasm module and the trainer, trains in chunks so messages stay responsive,
-// and streams progress, field grids and rollouts to the page. No DOM here.
+// The training worker: owns the wasm module and one engine per task, trains the active one in short chunks so
+// every message (Pause above all) is answered quickly, and streams progress and visuals. No DOM, no task branches:
+// everything task-specific lives in the engines (worker/*-engine.ts).
 import { createNeuralOde } from '../../wasm/api.js';
-import type { DensityConfig, DensityTrainer, GridSpec, ModelDocument, NeuralOde, Trainer, TrainerConfig } from '../../wasm/neural-ode';
-import type { Trajectory } from './draw/strokes';
-import type { DensityView, FromWorker, Progress, ToWorker } from './protocol';
+import type { NeuralOde, StepResult } from '../../wasm/neural-ode';
+import { NO_PROGRESS, type FromWorker, type Progress, type ToWorker } from './protocol';
+import type { TaskId } from './settings';
+import { densityEngine } from './worker/density-engine';
+import { DivergenceWatch } from './worker/divergence';
+import type { Engine } from './worker/engine';
+import { trajectoryEngine } from './worker/trajectory-engine';
+
+/** Work between two looks at the message queue. */
+const CHUNK_MS = 40;
+/** A single iteration slower than this stops training with a message: Pause would wait for it (until the core's
+ * time-bounded step can cut one iteration short, Pause waits for the iteration under way, at most this long). */
+const SLOW_ITERATION_MS = 2000;
+/** Least time between two whole-data losses / two visual refreshes while training (each also takes ≤ 20 % of the time). */
+const DATA_LOSS_MS = 300;
+const VISUAL_MS = 150;
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
+const error = (message: string, fatal = false) => post({ type: 'error', message, fatal });
+const now = () => performance.now();
 
-let ode: NeuralOde;
-let trainer: Trainer | null = null;
-let data: Trajectory[] = [];
+/** Per task: its engine and what the loop knows about its run. */
+interface Run {
+  engine: Engine<TaskId>;
+  progress: Progress;
+  watch: DivergenceWatch;
+  good: { params: Float64Array; iteration: number } | null;
+  lastDataLoss: number;
+  dataLossCost: number;
+  lastVisual: number;
+  visualCost: number;
+}
+
+let runs: Record<TaskId, Run>;
+let active: TaskId = 'trajectories';
 let running = false;
-let grid: Required<GridSpec> | null = null;
-let truthName: string | null = null;
-let lastProgress: Progress = { iteration: 0, loss: NaN, gradNorm: NaN, nfeForward: 0, nfeBackward: 0, millis: 0, status: 'success', message: '', fieldError: null };
-let lastVisual = 0;
-let task: 'trajectories' | 'density' = 'trajectories';
-let density: DensityTrainer | null = null;
-let densityData: Float64Array = new Float64Array(0);
-let densityView: DensityView | null = null;
+const run = () => runs[active];
 
-function error(message: string) {
-  post({ type: 'error', message });
+function newRun(engine: Engine<TaskId>): Run {
+  return { engine, progress: { ...NO_PROGRESS }, watch: new DivergenceWatch(), good: null, lastDataLoss: 0, dataLossCost: 0, lastVisual: 0, visualCost: 0 };
 }
 
-function loadData(t: Trainer) {
-  t.clearTrajectories();
-  for (const tr of data) t.addTrajectory(tr.times, tr.states);
+/** Forget the run's history (new model or data): iteration from the trainer, losses unknown. */
+function restart(r: Run) {
+  r.progress = { ...NO_PROGRESS, iteration: r.engine.trainer()?.iteration() ?? 0 };
+  r.watch.reset();
+  r.good = null;
 }
 
-/** A trainer for `cfg`, keeping the learned weights unless `rebuild` (or `model` is given). */
-function configure(cfg: TrainerConfig, rebuild: boolean, model?: ModelDocument | null) {
-  let next: Trainer | null = null;
-  if (model) {
-    try {
-      next = ode.Trainer.fromJSON({ ...model, config: { ...model.config, ...cfg } as ModelDocument['config'] });
-    } catch (e) {
-      error(`The saved model does not fit these settings (${(e as Error).message}); starting from fresh weights.`);
-    }
-  }
-  if (next) {
-    /* restored */
-  } else if (!rebuild && trainer) {
-    const doc = trainer.toJSON();
-    next = ode.Trainer.fromJSON({ ...doc, config: { ...doc.config, ...cfg } as ModelDocument['config'] });
-  } else next = new ode.Trainer(cfg);
-  loadData(next);
-  trainer?.delete();
-  trainer = next;
-  lastProgress = { ...lastProgress, iteration: trainer.iteration() };
-  refresh();
+function postProgress() {
+  post({ type: 'progress', task: active, running, progress: run().progress });
 }
 
-function fieldError(): number | null {
-  if (!trainer || !truthName || data.length === 0) return null;
-  let num = 0, den = 0;
-  for (const tr of data) {
-    const learned = trainer.field(tr.states, 0);
-    const truth = ode.systemField(truthName, tr.states);
-    for (let i = 0; i < learned.length; i++) {
-      num += (learned[i] - truth[i]) ** 2;
-      den += truth[i] ** 2;
-    }
-  }
-  return den > 0 ? Math.sqrt(num / den) : null;
-}
-
-function sendGrid() {
-  if (!trainer || !grid) return;
-  const values = trainer.sampleGrid(grid);
-  let truth: Float32Array | null = null;
-  if (truthName) {
-    const pts = new Float64Array(2 * grid.nx * grid.ny);
-    for (let r = 0; r < grid.ny; r++)
-      for (let c = 0; c < grid.nx; c++) {
-        const k = r * grid.nx + c;
-        pts[2 * k] = grid.xmin + ((grid.xmax - grid.xmin) * c) / (grid.nx - 1);
-        pts[2 * k + 1] = grid.ymin + ((grid.ymax - grid.ymin) * r) / (grid.ny - 1);
-      }
-    truth = Float32Array.from(ode.systemField(truthName, pts));
-  }
-  post({ type: 'grid', spec: grid, values, truth }, truth ? [values.buffer, truth.buffer] : [values.buffer]);
-}
-
-function sendRollouts() {
-  if (!trainer) return;
-  const paths: Float64Array[] = [];
-  for (const tr of data) {
-    const r = trainer.integrate(tr.states.subarray(0, 2), tr.times);
-    paths.push(r.states);
-  }
-  post({ type: 'rollouts', paths }, paths.map((p) => p.buffer));
-}
-
-function refreshDensity() {
-  if (!density) return;
-  if (!running && density.sampleCount() > 0) {
-    try {
-      lastProgress = { ...lastProgress, loss: density.nll(), fieldError: null };
-    } catch {
-      /* keep the last value */
-    }
-  }
-  post({ type: 'progress', progress: lastProgress, running });
-  if (!densityView) return;
-  const v = densityView;
+/** The whole-data loss (and the divergence check and the last good weights); false if training must stop. */
+function measureDataLoss(r: Run): boolean {
+  if (!r.engine.hasData()) return true;
+  const t0 = now();
+  let loss: number;
   try {
-    const logp = density.logDensityGrid(v);
-    const frames: Float64Array[] = [];
-    const tEnd = density.config().tEnd;
-    for (let k = 0; k < v.frames; k++) frames.push(density.sample(v.particles, (tEnd * k) / (v.frames - 1), 7).points);
-    post({ type: 'density', spec: v, logp, frames }, [logp.buffer, ...frames.map((f) => f.buffer)]);
+    loss = r.engine.dataLoss();
+  } catch {
+    return true; // a failing solve keeps the last value; the step status says why
+  }
+  r.dataLossCost = now() - t0;
+  r.lastDataLoss = now();
+  const iteration = r.engine.trainer()?.iteration() ?? 0;
+  r.progress = { ...r.progress, dataLoss: loss, dataLossIteration: iteration };
+  const { reason } = r.watch.dataLoss(loss);
+  if (reason) {
+    diverged(r, reason);
+    return false;
+  }
+  const t = r.engine.trainer();
+  if (t) r.good = { params: t.parameters(), iteration };
+  return true;
+}
+
+function sendVisuals(r: Run) {
+  const t0 = now();
+  try {
+    const v = r.engine.visuals();
+    if (v) post(...v);
   } catch (e) {
     error((e as Error).message);
   }
-  lastVisual = performance.now();
+  r.visualCost = now() - t0;
+  r.lastVisual = now();
 }
 
+/** Full refresh after anything changed: whole-data loss, field error, visuals, progress. */
 function refresh() {
-  if (task === 'density') {
-    refreshDensity();
-    return;
-  }
-  sendGrid();
-  sendRollouts();
-  lastProgress = { ...lastProgress, fieldError: fieldError() };
-  // While paused the loss readout shows the full-data loss (training shows the minibatch loss).
-  if (!running && trainer && data.length > 0) {
-    try {
-      lastProgress = { ...lastProgress, loss: trainer.loss() };
-    } catch {
-      /* a failing solve keeps the last value; the status message says why */
-    }
-  }
-  post({ type: 'progress', progress: lastProgress, running });
-  lastVisual = performance.now();
+  const r = run();
+  measureDataLoss(r);
+  r.progress = { ...r.progress, fieldError: r.engine.fieldError() };
+  sendVisuals(r);
+  postProgress();
 }
 
-function active(): Trainer | DensityTrainer | null {
-  return task === 'density' ? density : trainer;
+function diverged(r: Run, reason: string) {
+  running = false;
+  post({ type: 'diverged', task: r.engine.task, reason, goodIteration: r.good?.iteration ?? null });
 }
 
-function hasData(): boolean {
-  return task === 'density' ? densityData.length > 0 : data.length > 0;
+function record(r: Run, res: StepResult, steps: number, nfeF: number, nfeB: number, millis: number) {
+  r.progress = { ...r.progress, iteration: res.iteration, batchLoss: res.loss, gradNorm: res.gradNorm, nfeForward: nfeF / steps,
+    nfeBackward: nfeB / steps, millis: millis / steps, status: res.status, message: res.message };
 }
 
 function trainChunk() {
-  const model = active();
-  if (!running || !model) return;
-  const start = performance.now();
+  if (!running) return;
+  const r = run();
+  const t = r.engine.trainer();
+  if (!t) return;
+  const start = now();
   let steps = 0, nfeF = 0, nfeB = 0, millis = 0;
-  let r: ReturnType<Trainer['step']> | null = null;
-  // About 40 ms of work per chunk, then yield to the message queue.
-  while (performance.now() - start < 40) {
-    r = model.step();
+  let res: StepResult | null = null;
+  while (running && now() - start < CHUNK_MS) {
+    const t0 = now();
+    res = t.step(1); // with a time-bounded step(n, {maxMillis}) this loop becomes one call
+    const took = now() - t0;
     steps++;
-    nfeF += r.nfeForward;
-    nfeB += r.nfeBackward;
-    millis += r.millis;
-    if (r.status !== 'success') break;
+    nfeF += res.nfeForward;
+    nfeB += res.nfeBackward;
+    millis += res.millis;
+    if (res.status !== 'success') {
+      record(r, res, steps, nfeF, nfeB, millis);
+      diverged(r, `the solver stopped (${res.status}: ${res.message})`);
+      break;
+    }
+    const reason = r.watch.step(res.loss, res.nfeForward);
+    if (reason) {
+      record(r, res, steps, nfeF, nfeB, millis);
+      diverged(r, reason);
+      break;
+    }
+    if (took > SLOW_ITERATION_MS) {
+      running = false;
+      error(`One iteration takes ${(took / 1000).toFixed(1)} s with these settings, so Pause could not answer quickly: training stopped. ` +
+        'Choose a smaller width, depth, batch or window, or a looser solver tolerance (Step still runs one iteration).');
+      break;
+    }
   }
-  if (r) {
-    lastProgress = { iteration: r.iteration, loss: r.loss, gradNorm: r.gradNorm, nfeForward: nfeF / steps, nfeBackward: nfeB / steps,
-      millis: millis / steps, status: r.status, message: r.message, fieldError: lastProgress.fieldError };
-    if (r.status !== 'success') running = false;
+  if (res) record(r, res, steps, nfeF, nfeB, millis);
+  const tNow = now();
+  if (running && tNow - r.lastDataLoss > Math.max(DATA_LOSS_MS, 4 * r.dataLossCost)) measureDataLoss(r);
+  if (!running) refresh();
+  else {
+    if (tNow - r.lastVisual > Math.max(VISUAL_MS, 4 * r.visualCost)) sendVisuals(r);
+    postProgress();
+    setTimeout(trainChunk, 0);
   }
-  const now = performance.now();
-  if (now - lastVisual > (task === 'density' ? 400 : 150) || !running) refresh();
-  else post({ type: 'progress', progress: lastProgress, running });
-  if (running) setTimeout(trainChunk, 0);
 }
 
 function handle(m: ToWorker) {
   switch (m.type) {
-    case 'configure':
-      configure(m.config, m.rebuild, m.model);
-      break;
-    case 'data': {
-      const previous = data;
-      data = m.trajectories;
-      try {
-        if (trainer) loadData(trainer);
-      } catch (e) {
-        data = previous;
-        if (trainer) loadData(trainer);
-        throw e;
-      }
-      if (data.length === 0) running = false;
-      refresh();
+    case 'configure': {
+      const r = runs[m.task];
+      const warning = (r.engine.configure as (c: unknown, d: unknown, k: boolean) => string | null)(m.config, m.model, m.keep);
+      if (warning) error(warning);
+      if (!m.keep || m.model) restart(r);
+      else r.watch.reset();
+      if (m.task === active) refresh();
       break;
     }
-    case 'train':
-      if (m.running && !hasData()) {
-        error(task === 'density' ? 'Paint some samples (or load a preset) before training.' : 'Draw a trajectory (or load a preset) before training.');
-        running = false;
-        post({ type: 'progress', progress: lastProgress, running });
-        break;
-      }
-      if (m.running && !running) {
-        running = true;
-        setTimeout(trainChunk, 0);
-      }
-      running = m.running;
-      // Pausing shows the full-data loss (and fresh visuals); training streams minibatch losses.
-      if (!running) refresh();
-      else post({ type: 'progress', progress: lastProgress, running });
+    case 'data': {
+      const r = runs[m.task];
+      (r.engine.setData as (d: unknown) => void)(m.data);
+      r.watch.reset();
+      r.good = null;
+      r.progress = { ...r.progress, dataLoss: NaN, dataLossIteration: -1 };
+      if (!r.engine.hasData() && m.task === active) running = false;
+      if (m.task === active) refresh();
       break;
-    case 'step': {
-      const model = active();
-      if (!model) break;
-      if (!hasData()) {
-        error(task === 'density' ? 'Paint some samples (or load a preset) before training.' : 'Draw a trajectory (or load a preset) before training.');
+    }
+    case 'view':
+      (runs[m.task].engine.setView as (v: unknown) => void)(m.view);
+      if (m.task === active) sendVisuals(run());
+      break;
+    case 'activate':
+      running = false;
+      active = m.task;
+      refresh();
+      break;
+    case 'train': {
+      const r = run();
+      if (m.running && !r.engine.hasData()) {
+        error(r.engine.emptyMessage);
+        running = false;
+        postProgress();
         break;
       }
-      const r = model.step(m.n);
-      lastProgress = { iteration: r.iteration, loss: r.loss, gradNorm: r.gradNorm, nfeForward: r.nfeForward / m.n, nfeBackward: r.nfeBackward / m.n,
-        millis: r.millis / m.n, status: r.status, message: r.message, fieldError: null };
+      const start = m.running && !running;
+      running = m.running;
+      if (start) setTimeout(trainChunk, 0);
+      // Pausing shows fresh visuals and the whole-data loss at the current weights.
+      if (!running) refresh();
+      else postProgress();
+      break;
+    }
+    case 'step': {
+      const r = run();
+      const t = r.engine.trainer();
+      if (!t) break;
+      if (!r.engine.hasData()) {
+        error(r.engine.emptyMessage);
+        break;
+      }
+      const res = t.step(1);
+      record(r, res, 1, res.nfeForward, res.nfeBackward, res.millis);
+      if (res.status !== 'success') diverged(r, `the solver stopped (${res.status}: ${res.message})`);
       refresh();
       break;
     }
     case 'reset':
-      active()?.reset(m.seed);
-      lastProgress = { iteration: 0, loss: NaN, gradNorm: NaN, nfeForward: 0, nfeBackward: 0, millis: 0, status: 'success', message: '', fieldError: null };
+      run().engine.trainer()?.reset(m.seed);
+      restart(run());
       refresh();
       break;
-    case 'grid':
-      grid = m.spec;
-      sendGrid();
-      break;
-    case 'predict': {
-      if (!trainer) break;
-      const n = Math.max(2, m.points);
-      const fwd = new Float64Array(n), back = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        fwd[i] = m.t0 + (m.span * i) / (n - 1);
-        back[i] = m.t0 - (m.span * i) / (n - 1);
-      }
-      const f = trainer.integrate(m.z0, fwd, m.t0);
-      const b = trainer.integrate(m.z0, back, m.t0);
-      // One path from the far past to the far future.
-      const path = new Float64Array(4 * n - 2);
-      for (let i = 0; i < n; i++) {
-        path[2 * i] = b.states[2 * (n - 1 - i)];
-        path[2 * i + 1] = b.states[2 * (n - 1 - i) + 1];
-      }
-      path.set(f.states.subarray(2), 2 * n);
-      const status = f.status !== 'success' ? f.status : b.status;
-      post({ type: 'predict', id: m.id, path, status }, [path.buffer]);
-      break;
-    }
-    case 'sample': {
-      const s = ode.sampleSystem(m.name, { trajectories: m.trajectories, points: m.points, seed: m.seed });
-      post({ type: 'sample', name: m.name, trajectories: s.trajectories });
-      break;
-    }
-    case 'truth':
-      truthName = m.name;
+    case 'restore': {
+      const r = run();
+      const t = r.engine.trainer();
+      if (!t || !r.good) break;
+      t.setParameters(r.good.params);
+      r.watch.reset();
       refresh();
       break;
-    case 'model':
-      if (trainer) post({ type: 'model', model: trainer.toJSON(), iteration: trainer.iteration() });
-      if (density && density.iteration() > 0) post({ type: 'densityModel', model: density.toJSON() });
-      break;
-    case 'task':
-      running = false;
-      task = m.task;
-      lastProgress = { iteration: active()?.iteration() ?? 0, loss: NaN, gradNorm: NaN, nfeForward: 0, nfeBackward: 0, millis: 0, status: 'success', message: '', fieldError: null };
-      refresh();
-      break;
-    case 'densityConfigure': {
-      let next: DensityTrainer | null = null;
-      if (m.model) {
-        try {
-          next = ode.DensityTrainer.fromJSON({ ...m.model, config: { ...m.model.config, ...m.config } as typeof m.model.config });
-        } catch (e) {
-          error(`The saved density flow does not fit these settings (${(e as Error).message}); starting fresh.`);
-        }
+    }
+    case 'snapshot':
+      for (const r of Object.values(runs)) {
+        const model = r.engine.snapshot();
+        if (model) post({ type: 'snapshot', task: r.engine.task, model, iteration: r.engine.trainer()?.iteration() ?? 0 });
       }
-      if (!next) next = new ode.DensityTrainer(m.config as DensityConfig);
-      if (densityData.length) next.addSamples(densityData);
-      density?.delete();
-      density = next;
-      if (task === 'density') refresh();
+      break;
+    case 'preset':
+      post(...runs[m.task].engine.preset(m.name, m.seed));
+      break;
+    case 'query': {
+      const a = (runs[m.task].engine.query as (id: number, q: unknown) => [FromWorker, Transferable[]] | null)(m.id, m.query);
+      if (a) post(...a);
       break;
     }
-    case 'densitySamples': {
-      if (!density) break;
-      const previous = densityData;
-      density.clearSamples();
-      try {
-        if (m.points.length) density.addSamples(m.points);
-        densityData = m.points;
-      } catch (e) {
-        density.clearSamples();
-        if (previous.length) density.addSamples(previous);
-        throw e;
-      }
-      if (densityData.length === 0) running = false;
-      if (task === 'density') refresh();
-      break;
-    }
-    case 'densityPreset': {
-      const points = ode.sampleDensity(m.name, m.n, m.seed);
-      post({ type: 'densityPoints', name: m.name, points });
-      break;
-    }
-    case 'densityView':
-      densityView = m.spec;
-      if (task === 'density') refresh();
-      break;
   }
 }
 
 let queue: ToWorker[] | null = [];
+function safely(m: ToWorker) {
+  try {
+    handle(m);
+  } catch (err) {
+    error((err as Error).message);
+  }
+}
 self.onmessage = (e: MessageEvent<ToWorker>) => {
   if (queue) queue.push(e.data);
-  else {
-    try {
-      handle(e.data);
-    } catch (err) {
-      error((err as Error).message);
-    }
-  }
+  else safely(e.data);
 };
 
 createNeuralOde().then(
-  (o: NeuralOde) => {
-    ode = o;
-    post({ type: 'ready', version: ode.version, systems: ode.systems().map((n) => ode.systemInfo(n)), densityPresets: ode.densityPresets() });
+  (ode: NeuralOde) => {
+    runs = { trajectories: newRun(trajectoryEngine(ode)), density: newRun(densityEngine(ode)) };
+    post({ type: 'ready', version: ode.version, presets: { trajectories: runs.trajectories.engine.presets(), density: runs.density.engine.presets() } });
     const pending = queue ?? [];
     queue = null;
-    for (const m of pending) {
-      try {
-        handle(m);
-      } catch (err) {
-        error((err as Error).message);
-      }
-    }
+    pending.forEach(safely);
   },
-  (err: Error) => error(`could not load the WebAssembly module: ${(err as Error).message}`),
+  (err: Error) => error(`the WebAssembly module could not load (${err.message})`, true),
 );

@@ -106,26 +106,26 @@ export function distanceToStroke(s: Stroke, x: number, y: number): number {
   return best;
 }
 
-/** Undo/redo over snapshots of the stroke list. */
-export class History {
-  private past: Stroke[][] = [];
-  private future: Stroke[][] = [];
+/** Undo/redo over snapshots (of a stroke list, or any other state). */
+export class History<T = Stroke[]> {
+  private past: T[] = [];
+  private future: T[] = [];
   constructor(private limit = 200) {}
   /** Record the state before a change. */
-  push(before: Stroke[]): void {
+  push(before: T): void {
     this.past.push(before);
     if (this.past.length > this.limit) this.past.shift();
     this.future = [];
   }
-  undo(current: Stroke[]): Stroke[] | null {
+  undo(current: T): T | null {
     const prev = this.past.pop();
-    if (!prev) return null;
+    if (prev === undefined) return null;
     this.future.push(current);
     return prev;
   }
-  redo(current: Stroke[]): Stroke[] | null {
+  redo(current: T): T | null {
     const next = this.future.pop();
-    if (!next) return null;
+    if (next === undefined) return null;
     this.past.push(current);
     return next;
   }

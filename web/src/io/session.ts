@@ -1,7 +1,7 @@
 // A session document: strokes + settings + trained model. Import validates everything before anything changes.
 import type { DensityDocument, ModelDocument } from '../../../wasm/neural-ode';
 import type { Stroke } from '../draw/strokes';
-import { settingsFromObject, type Settings } from '../settings';
+import { TASK_IDS, settingsFromObject, type Settings, type TaskId } from '../settings';
 
 export const SESSION_FORMAT = 'neural-ode-session';
 export const SESSION_VERSION = 1;
@@ -23,6 +23,8 @@ export interface Session {
   model: ModelDocument | null;
   /** density mode's painted samples (x, y pairs) and trained flow */
   density?: { samples: number[]; model?: DensityDocument | null };
+  /** the task shown when it was saved */
+  task?: TaskId;
 }
 
 export function makeSession(settings: Settings, strokes: Stroke[], view: View, preset: string | null, model: ModelDocument | null,
@@ -87,5 +89,10 @@ export function parseSession(input: string | unknown): SessionResult {
       densityModel = dm as DensityDocument;
     }
   }
-  return { session: makeSession(settings, strokes, { xmin: v.xmin, xmax: v.xmax, ymin: v.ymin, ymax: v.ymax }, preset, model, samples, densityModel) };
+  const session = makeSession(settings, strokes, { xmin: v.xmin, xmax: v.xmax, ymin: v.ymin, ymax: v.ymax }, preset, model, samples, densityModel);
+  if (d.task !== undefined) {
+    if (!(TASK_IDS as readonly unknown[]).includes(d.task)) return { error: `task must be one of ${TASK_IDS.join(', ')}` };
+    session.task = d.task as TaskId;
+  }
+  return { session };
 }

@@ -1,20 +1,9 @@
-// The Canvas2D layer over the particles: axes and ticks, strokes and their observations, model rollouts,
-// predicted paths, and (optionally) arrows of the learned and the true field.
+// Canvas2D drawing of the trajectory layers: axes and ticks, strokes and their observations, model rollouts,
+// predicted paths, and arrows of a field. The layer registry (layers.ts) decides what is drawn when.
 import type { PenPoint, Stroke } from '../draw/strokes';
 import { viridis } from './colormap';
 import type { FieldGrid } from './field';
 import { ticks, toScreen, type Viewport } from './view';
-
-export interface Scene {
-  strokes: Stroke[];
-  selected: number | null;
-  drawing: PenPoint[] | null;
-  rollouts: Float64Array[];
-  predictions: Float64Array[];
-  field: FieldGrid | null;
-  truth: FieldGrid | null;
-  show: { arrows: boolean; strokes: boolean; truth: boolean };
-}
 
 const STROKE_COLOURS = ['#f4a261', '#e76f51', '#2a9d8f', '#e9c46a', '#8ab17d', '#f28482', '#84a59d', '#b5838d'];
 
@@ -22,7 +11,7 @@ export function strokeColour(index: number): string {
   return STROKE_COLOURS[index % STROKE_COLOURS.length];
 }
 
-function polyline(ctx: CanvasRenderingContext2D, vp: Viewport, xy: ArrayLike<number>) {
+export function polyline(ctx: CanvasRenderingContext2D, vp: Viewport, xy: ArrayLike<number>) {
   ctx.beginPath();
   let pen = false;
   for (let i = 0; i + 1 < xy.length; i += 2) {
@@ -38,7 +27,7 @@ function polyline(ctx: CanvasRenderingContext2D, vp: Viewport, xy: ArrayLike<num
   ctx.stroke();
 }
 
-function arrows(ctx: CanvasRenderingContext2D, vp: Viewport, f: FieldGrid, colour: string | null, alpha: number) {
+export function drawArrows(ctx: CanvasRenderingContext2D, vp: Viewport, f: FieldGrid, colour: string | null, alpha: number) {
   const { xmin, xmax, ymin, ymax, nx, ny } = f.spec;
   const stepX = Math.max(1, Math.round(nx / 20)), stepY = Math.max(1, Math.round(ny / 20));
   const cell = Math.min(vp.width / (nx / stepX), vp.height / (ny / stepY));
@@ -67,11 +56,9 @@ function arrows(ctx: CanvasRenderingContext2D, vp: Viewport, f: FieldGrid, colou
   ctx.globalAlpha = 1;
 }
 
-export function drawOverlay(ctx: CanvasRenderingContext2D, vp: Viewport, scene: Scene): void {
+export function drawAxes(ctx: CanvasRenderingContext2D, vp: Viewport): void {
   const { width, height, view } = vp;
   const dpr = window.devicePixelRatio || 1;
-  ctx.clearRect(0, 0, width, height);
-  // Axes, grid lines and ticks.
   ctx.font = `${11 * dpr}px system-ui, sans-serif`;
   ctx.lineWidth = 1;
   ctx.fillStyle = 'rgba(220,225,235,0.75)';
@@ -93,40 +80,45 @@ export function drawOverlay(ctx: CanvasRenderingContext2D, vp: Viewport, scene: 
     ctx.stroke();
     ctx.fillText(String(y), 4 * dpr, sy - 3 * dpr);
   }
-  if (scene.show.truth && scene.truth) arrows(ctx, vp, scene.truth, 'rgba(255,255,255,1)', 0.22);
-  if (scene.show.arrows && scene.field) arrows(ctx, vp, scene.field, null, 0.9);
-  if (scene.show.strokes) {
-    scene.strokes.forEach((s, i) => {
-      const colour = strokeColour(i);
-      const xy = s.points.flatMap((p) => [p.x, p.y]);
-      ctx.strokeStyle = colour;
-      ctx.lineWidth = (scene.selected === s.id ? 4 : 2) * dpr;
-      ctx.globalAlpha = 0.55;
-      polyline(ctx, vp, xy);
-      ctx.globalAlpha = 1;
-      ctx.fillStyle = colour;
-      for (const p of s.points) {
-        const [x, y] = toScreen(vp, p.x, p.y);
-        ctx.beginPath();
-        ctx.arc(x, y, 2.2 * dpr, 0, 2 * Math.PI);
-        ctx.fill();
-      }
-      const roll = scene.rollouts[i];
-      if (roll) {
-        ctx.setLineDash([6 * dpr, 4 * dpr]);
-        ctx.strokeStyle = '#ffffff';
-        ctx.lineWidth = 1.6 * dpr;
-        polyline(ctx, vp, roll);
-        ctx.setLineDash([]);
-      }
-    });
-  }
+}
+
+/** The strokes (observations as dots) and, dashed white, the model's rollout from each stroke's first point. */
+export function drawStrokes(ctx: CanvasRenderingContext2D, vp: Viewport, strokes: Stroke[], selected: number | null, rollouts: Float64Array[]): void {
+  const dpr = window.devicePixelRatio || 1;
+  strokes.forEach((s, i) => {
+    const colour = strokeColour(i);
+    ctx.strokeStyle = colour;
+    ctx.lineWidth = (selected === s.id ? 4 : 2) * dpr;
+    ctx.globalAlpha = 0.55;
+    polyline(ctx, vp, s.points.flatMap((p) => [p.x, p.y]));
+    ctx.globalAlpha = 1;
+    ctx.fillStyle = colour;
+    for (const p of s.points) {
+      const [x, y] = toScreen(vp, p.x, p.y);
+      ctx.beginPath();
+      ctx.arc(x, y, 2.2 * dpr, 0, 2 * Math.PI);
+      ctx.fill();
+    }
+    const roll = rollouts[i];
+    if (roll) {
+      ctx.setLineDash([6 * dpr, 4 * dpr]);
+      ctx.strokeStyle = '#ffffff';
+      ctx.lineWidth = 1.6 * dpr;
+      polyline(ctx, vp, roll);
+      ctx.setLineDash([]);
+    }
+  });
+}
+
+/** Predicted paths (cyan) and the stroke being drawn (white). */
+export function drawPaths(ctx: CanvasRenderingContext2D, vp: Viewport, predictions: Float64Array[], drawing: PenPoint[] | null): void {
+  const dpr = window.devicePixelRatio || 1;
   ctx.strokeStyle = '#7fdbff';
   ctx.lineWidth = 2.2 * dpr;
-  for (const p of scene.predictions) polyline(ctx, vp, p);
-  if (scene.drawing && scene.drawing.length) {
+  for (const p of predictions) polyline(ctx, vp, p);
+  if (drawing && drawing.length) {
     ctx.strokeStyle = '#ffffff';
     ctx.lineWidth = 2 * dpr;
-    polyline(ctx, vp, scene.drawing.flatMap((p) => [p.x, p.y]));
+    polyline(ctx, vp, drawing.flatMap((p) => [p.x, p.y]));
   }
 }

@@ -6,10 +6,14 @@ import { sampleField, type FieldGrid } from './field';
 
 export interface ParticleRenderer {
   readonly kind: 'webgl2' | 'canvas2d';
+  /** particles drawn now */
+  readonly count: number;
   /** New field samples and/or view. */
   update(field: FieldGrid | null, view: View): void;
-  /** One animation frame. */
-  draw(): void;
+  /** One animation frame, advecting by `seconds` of flow time on screen. */
+  draw(seconds: number): void;
+  /** Changes the number of particles (trails are kept). */
+  setCount(n: number): void;
   resize(width: number, height: number): void;
   /** Removes every trail (e.g. after the view changes). */
   clear(): void;
@@ -17,6 +21,17 @@ export interface ParticleRenderer {
 }
 
 const BACKGROUND: [number, number, number] = [0.055, 0.067, 0.09];
+
+/** Screen speed: a particle at the field's typical speed crosses this fraction of the view per second. */
+export const VIEW_FRACTION_PER_SECOND = 0.18;
+
+/** World-time step of one frame: elapsed wall time (clamped, so a stalled tab does not jump) scaled to the view. */
+export function advectStep(seconds: number, viewWidth: number, speedScale: number): number {
+  return (VIEW_FRACTION_PER_SECOND * Math.min(0.1, Math.max(0, seconds)) * viewWidth) / speedScale;
+}
+
+/** Particle lifetime in seconds (before respawning somewhere random). */
+const LIFETIME_S = 1.5;
 
 const QUAD_VS = `#version 300 es
 const vec2 P[3] = vec2[3](vec2(-1.0, -1.0), vec2(3.0, -1.0), vec2(-1.0, 3.0));
@@ -30,7 +45,7 @@ uniform highp sampler2D u_field;
 uniform vec4 u_bounds;  // field grid: xmin, xmax, ymin, ymax
 uniform ivec2 u_n;      // field grid size
 uniform vec4 u_view;    // visible world rectangle
-uniform float u_dt, u_seed, u_maxAge;
+uniform float u_dt, u_seed, u_maxAge, u_frameSeconds;
 out vec4 o;
 float hash(vec2 p) { return fract(sin(dot(p, vec2(12.9898, 78.233))) * 43758.5453); }
 vec2 vel(vec2 p) {
@@ -48,7 +63,7 @@ void main() {
   vec2 v1 = vel(p);
   vec2 v2 = vel(p + 0.5 * u_dt * v1);
   vec2 np = p + u_dt * v2;
-  float age = s.z + 1.0;
+  float age = s.z + u_frameSeconds;
   float r = hash(gl_FragCoord.xy + u_seed);
   bool outside = np.x < u_view.x || np.x > u_view.y || np.y < u_view.z || np.y > u_view.w;
   if (outside || age > u_maxAge * (0.5 + r)) {
@@ -68,7 +83,7 @@ out float v_speed;
 void main() {
   vec4 s = texelFetch(u_state, ivec2(gl_VertexID % u_res, gl_VertexID / u_res), 0);
   vec2 ndc = (s.xy - u_view.xz) / (u_view.yw - u_view.xz) * 2.0 - 1.0;
-  gl_Position = s.z < 1.0 ? vec4(2.0, 2.0, 0.0, 1.0) : vec4(ndc, 0.0, 1.0);
+  gl_Position = s.z <= 0.0 ? vec4(2.0, 2.0, 0.0, 1.0) : vec4(ndc, 0.0, 1.0);
   gl_PointSize = u_size;
   v_speed = s.w / u_speedScale;
 }`;
@@ -115,18 +130,18 @@ function randomState(res: number, v: View): Float32Array {
   for (let i = 0; i < res * res; i++) {
     s[4 * i] = v.xmin + Math.random() * (v.xmax - v.xmin);
     s[4 * i + 1] = v.ymin + Math.random() * (v.ymax - v.ymin);
-    s[4 * i + 2] = Math.random() * 60;
+    s[4 * i + 2] = Math.random() * LIFETIME_S;
   }
   return s;
 }
 
 /** WebGL2 particles; throws if WebGL2 or float render targets are missing (use the Canvas2D one then). */
-export function createGlParticles(canvas: HTMLCanvasElement, count = 20000): ParticleRenderer {
+export function createGlParticles(canvas: HTMLCanvasElement, initialCount = 20000): ParticleRenderer {
   const context = canvas.getContext('webgl2', { premultipliedAlpha: false, preserveDrawingBuffer: true, antialias: false });
   if (!context) throw new Error('WebGL2 is not available');
   const gl: WebGL2RenderingContext = context;
   if (!gl.getExtension('EXT_color_buffer_float')) throw new Error('float render targets are not available');
-  const res = Math.ceil(Math.sqrt(count));
+  let res = Math.ceil(Math.sqrt(initialCount));
   const update = compile(gl, QUAD_VS, UPDATE_FS);
   const points = compile(gl, POINTS_VS, POINTS_FS);
   const fade = compile(gl, QUAD_VS, FADE_FS);
@@ -184,6 +199,18 @@ export function createGlParticles(canvas: HTMLCanvasElement, count = 20000): Par
 
   return {
     kind: 'webgl2',
+    get count() {
+      return res * res;
+    },
+    setCount(n) {
+      const next = Math.max(1, Math.ceil(Math.sqrt(n)));
+      if (next === res) return;
+      res = next;
+      state.forEach((t) => gl.deleteTexture(t));
+      stateFb.forEach((f) => gl.deleteFramebuffer(f));
+      state = [0, 1].map(() => texture(res, res, gl.RGBA32F, gl.RGBA, gl.FLOAT, randomState(res, view), gl.NEAREST));
+      stateFb = state.map(framebuffer);
+    },
     update(f, v) {
       const viewChanged = v.xmin !== view.xmin || v.xmax !== view.xmax || v.ymin !== view.ymin || v.ymax !== view.ymax;
       view = v;
@@ -200,7 +227,7 @@ export function createGlParticles(canvas: HTMLCanvasElement, count = 20000): Par
         clearTrails();
       }
     },
-    draw() {
+    draw(seconds) {
       gl.bindVertexArray(vao);
       gl.disable(gl.BLEND);
       if (field && fieldTex) {
@@ -218,9 +245,10 @@ export function createGlParticles(canvas: HTMLCanvasElement, count = 20000): Par
         gl.uniform4f(u(update, 'u_bounds'), s.xmin, s.xmax, s.ymin, s.ymax);
         gl.uniform2i(u(update, 'u_n'), s.nx, s.ny);
         gl.uniform4f(u(update, 'u_view'), view.xmin, view.xmax, view.ymin, view.ymax);
-        gl.uniform1f(u(update, 'u_dt'), (0.003 * (view.xmax - view.xmin)) / field.speedScale);
+        gl.uniform1f(u(update, 'u_dt'), advectStep(seconds, view.xmax - view.xmin, field.speedScale));
         gl.uniform1f(u(update, 'u_seed'), (frame++ % 997) * 0.618);
-        gl.uniform1f(u(update, 'u_maxAge'), 90);
+        gl.uniform1f(u(update, 'u_maxAge'), LIFETIME_S);
+        gl.uniform1f(u(update, 'u_frameSeconds'), Math.min(0.1, Math.max(0, seconds)));
         gl.drawArrays(gl.TRIANGLES, 0, 3);
         state.reverse();
         stateFb.reverse();
@@ -232,7 +260,7 @@ export function createGlParticles(canvas: HTMLCanvasElement, count = 20000): Par
       gl.activeTexture(gl.TEXTURE0);
       gl.bindTexture(gl.TEXTURE_2D, trail[0]);
       gl.uniform1i(u(fade, 'u_tex'), 0);
-      gl.uniform1f(u(fade, 'u_fade'), 0.9);
+      gl.uniform1f(u(fade, 'u_fade'), Math.pow(0.9, Math.min(6, Math.max(0, seconds) * 60)));
       gl.drawArrays(gl.TRIANGLES, 0, 3);
       if (field) {
         gl.useProgram(points);
@@ -276,16 +304,17 @@ export function createGlParticles(canvas: HTMLCanvasElement, count = 20000): Par
 }
 
 /** Canvas2D particles: fewer of them, same look. */
-export function createCanvasParticles(canvas: HTMLCanvasElement, count = 3000): ParticleRenderer {
+export function createCanvasParticles(canvas: HTMLCanvasElement, initialCount = 3000): ParticleRenderer {
   const ctx = canvas.getContext('2d')!;
   let view: View = { xmin: -3, xmax: 3, ymin: -3, ymax: 3 };
   let field: FieldGrid | null = null;
-  const px = new Float32Array(count), py = new Float32Array(count), age = new Float32Array(count);
+  let count = initialCount;
+  let px = new Float32Array(count), py = new Float32Array(count), age = new Float32Array(count);
   const bg = `rgb(${BACKGROUND.map((c) => Math.round(255 * c)).join(',')})`;
   const respawn = (i: number) => {
     px[i] = view.xmin + Math.random() * (view.xmax - view.xmin);
     py[i] = view.ymin + Math.random() * (view.ymax - view.ymin);
-    age[i] = Math.random() * 40;
+    age[i] = Math.random() * LIFETIME_S;
   };
   for (let i = 0; i < count; i++) respawn(i);
   const sx = (x: number) => ((x - view.xmin) / (view.xmax - view.xmin)) * canvas.width;
@@ -298,6 +327,18 @@ export function createCanvasParticles(canvas: HTMLCanvasElement, count = 3000): 
   clearAll();
   return {
     kind: 'canvas2d',
+    get count() {
+      return count;
+    },
+    setCount(n) {
+      n = Math.max(1, Math.round(n));
+      if (n === count) return;
+      count = n;
+      px = new Float32Array(count);
+      py = new Float32Array(count);
+      age = new Float32Array(count);
+      for (let i = 0; i < count; i++) respawn(i);
+    },
     update(f, v) {
       const changed = v.xmin !== view.xmin || v.xmax !== view.xmax || v.ymin !== view.ymin || v.ymax !== view.ymax;
       view = v;
@@ -307,13 +348,14 @@ export function createCanvasParticles(canvas: HTMLCanvasElement, count = 3000): 
         clearAll();
       }
     },
-    draw() {
-      ctx.globalAlpha = 0.08;
+    draw(seconds) {
+      const s = Math.min(0.1, Math.max(0, seconds));
+      ctx.globalAlpha = 1 - Math.pow(0.92, s * 60);
       ctx.fillStyle = bg;
       ctx.fillRect(0, 0, canvas.width, canvas.height);
       ctx.globalAlpha = 1;
       if (!field) return;
-      const dt = (0.003 * (view.xmax - view.xmin)) / field.speedScale;
+      const dt = advectStep(s, view.xmax - view.xmin, field.speedScale);
       ctx.lineWidth = 1.2;
       for (let i = 0; i < count; i++) {
         const [vx, vy] = sampleField(field, px[i], py[i]);
@@ -325,7 +367,8 @@ export function createCanvasParticles(canvas: HTMLCanvasElement, count = 3000): 
         ctx.stroke();
         px[i] = nx;
         py[i] = ny;
-        if (++age[i] > 90 || nx < view.xmin || nx > view.xmax || ny < view.ymin || ny > view.ymax) respawn(i);
+        age[i] += s;
+        if (age[i] > LIFETIME_S || nx < view.xmin || nx > view.xmax || ny < view.ymin || ny > view.ymax) respawn(i);
       }
     },
     resize(w, h) {

@@ -1,60 +1,111 @@
-// The loss chart: uPlot with a log-scale loss axis.
+// The loss chart: uPlot on a log scale, the whole-data loss bright and the minibatch loss faint, proper log ticks.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
+/** The chart's history, kept with an undo entry so an undone preset switch gets its chart back. */
+export interface ChartData {
+  iterations: number[];
+  data: (number | null)[];
+  batch: (number | null)[];
+}
+
 export interface LossChart {
-  push(iteration: number, loss: number): void;
+  /** A whole-data loss (at its iteration) and/or a minibatch loss. */
+  push(iteration: number, dataLoss: number | null, batchLoss: number | null): void;
   clear(): void;
+  get(): ChartData;
+  set(d: ChartData): void;
+  readonly empty: boolean;
   resize(width: number): void;
   dispose(): void;
 }
 
-export function createLossChart(host: HTMLElement): LossChart {
-  const xs: number[] = [], ys: number[] = [];
+/** A number for an axis label: never "0" for a positive value (1e-4, 0.002, 0.05, 3, 2e+5). */
+export function formatLoss(v: number): string {
+  if (!Number.isFinite(v)) return '–';
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 0.01 && a < 1e4) return String(+v.toPrecision(3));
+  const [m, e] = v.toExponential(1).split('e');
+  return `${m.replace(/\.0$/, '')}e${Number(e)}`;
+}
+
+/** Labels for log-scale ticks: only the powers of ten when two or more are in view, every tick otherwise. */
+export function logTickLabels(splits: number[]): string[] {
+  const isPow = (v: number) => v > 0 && Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9;
+  const powers = splits.filter(isPow).length;
+  return splits.map((v) => (powers >= 2 && !isPow(v) ? '' : formatLoss(v)));
+}
+
+const MAX_POINTS = 4000;
+
+export function createLossChart(host: HTMLElement, hint: HTMLElement): LossChart {
+  let d: ChartData = { iterations: [], data: [], batch: [] };
+  const axis = { stroke: '#c9d1d9', grid: { stroke: 'rgba(255,255,255,0.06)' }, ticks: { stroke: 'rgba(255,255,255,0.15)' } };
   const plot = new uPlot(
     {
       width: Math.max(200, host.clientWidth),
       height: 150,
       legend: { show: false },
       cursor: { show: false },
-      scales: { x: { time: false }, y: { distr: 3 } },
+      scales: { x: { time: false }, y: { distr: 3, log: 10 } },
       axes: [
-        { stroke: '#c9d1d9', grid: { stroke: 'rgba(255,255,255,0.06)' }, label: 'iteration' },
-        { stroke: '#c9d1d9', grid: { stroke: 'rgba(255,255,255,0.06)' }, size: 55 },
+        { ...axis, label: 'iteration' },
+        { ...axis, size: 52, values: (_u: uPlot, splits: number[]) => logTickLabels(splits) },
       ],
-      series: [{}, { stroke: '#f4a261', width: 1.5, label: 'loss' }],
+      series: [
+        {},
+        { stroke: '#f4a261', width: 2, label: 'loss, all data', spanGaps: true },
+        { stroke: 'rgba(244,162,97,0.3)', width: 1, label: 'minibatch loss', spanGaps: true },
+      ],
     },
-    [xs, ys],
+    [[], [], []],
     host,
   );
   let pending = false;
   const redraw = () => {
+    hint.hidden = d.iterations.length > 0;
     if (pending) return;
     pending = true;
     requestAnimationFrame(() => {
       pending = false;
-      plot.setData([xs, ys]);
+      plot.setData([d.iterations, d.data, d.batch] as uPlot.AlignedData);
     });
   };
+  const positive = (x: number | null) => (x !== null && Number.isFinite(x) && x > 0 ? x : null);
   return {
-    push(it, loss) {
-      if (!(loss > 0) || !Number.isFinite(loss)) return;
-      if (xs.length && it <= xs[xs.length - 1]) return;
-      xs.push(it);
-      ys.push(loss);
-      if (xs.length > 4000) {
-        // Keep the chart light: thin the history by half.
-        for (let i = 1, j = 1; i < xs.length; i += 2, j++) {
-          xs[j] = xs[i];
-          ys[j] = ys[i];
-        }
-        xs.length = ys.length = Math.ceil(xs.length / 2);
+    push(it, dataLoss, batchLoss) {
+      const dl = positive(dataLoss), bl = positive(batchLoss);
+      if (dl === null && bl === null) return;
+      const n = d.iterations.length;
+      if (n && it < d.iterations[n - 1]) return;
+      if (n && it === d.iterations[n - 1]) {
+        if (dl !== null) d.data[n - 1] = dl;
+        if (bl !== null) d.batch[n - 1] = bl;
+      } else {
+        d.iterations.push(it);
+        d.data.push(dl);
+        d.batch.push(bl);
+      }
+      if (d.iterations.length > MAX_POINTS) {
+        // Keep the chart light: thin the minibatch history by half, keep every whole-data point.
+        const keep: number[] = [];
+        for (let i = 0; i < d.iterations.length; i++) if (i % 2 === 0 || d.data[i] !== null || i === d.iterations.length - 1) keep.push(i);
+        d = { iterations: keep.map((i) => d.iterations[i]), data: keep.map((i) => d.data[i]), batch: keep.map((i) => d.batch[i]) };
       }
       redraw();
     },
     clear() {
-      xs.length = ys.length = 0;
-      plot.setData([xs, ys]);
+      d = { iterations: [], data: [], batch: [] };
+      redraw();
+    },
+    get: () => ({ iterations: d.iterations.slice(), data: d.data.slice(), batch: d.batch.slice() }),
+    set(next) {
+      d = { iterations: next.iterations.slice(), data: next.data.slice(), batch: next.batch.slice() };
+      redraw();
+    },
+    get empty() {
+      return d.iterations.length === 0;
     },
     resize(width) {
       plot.setSize({ width: Math.max(200, width), height: 150 });

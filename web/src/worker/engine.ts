@@ -1,0 +1,40 @@
+// One engine per task, behind one interface: the worker's loop (worker.ts) drives whichever is active.
+import type { NeuralOde, StepResult } from '../../../wasm/neural-ode';
+import type { FromWorker, Of, PresetItem } from '../protocol';
+import type { TaskId } from '../settings';
+
+/** What the worker loop needs of a trainer (Trainer and DensityTrainer both have it). */
+export interface TrainerLike {
+  step(n?: number): StepResult;
+  reset(seed?: number): void;
+  iteration(): number;
+  parameters(): Float64Array;
+  setParameters(p: Float64Array): void;
+  delete(): void;
+}
+
+export interface Engine<T extends TaskId> {
+  readonly task: T;
+  presets(): PresetItem[];
+  /** A trainer for `config`: from `model`, else keeping the current weights when `keep`, else fresh. Returns a warning or null. */
+  configure(config: Of<T, 'config'>, model: Of<T, 'model'> | null, keep: boolean): string | null;
+  /** Replaces the data; on a bad value throws and keeps the previous data. */
+  setData(data: Of<T, 'data'>): void;
+  hasData(): boolean;
+  /** What to draw or paint first. */
+  emptyMessage: string;
+  setView(view: Of<T, 'view'>): void;
+  trainer(): TrainerLike | null;
+  /** The loss on all the data (throws when it cannot be computed). */
+  dataLoss(): number;
+  /** The relative error against a known true field, or null. */
+  fieldError(): number | null;
+  /** The document that restores the current model. */
+  snapshot(): Of<T, 'model'> | null;
+  /** The messages (and transferables) that redraw the task's visuals. */
+  visuals(): [FromWorker, Transferable[]] | null;
+  preset(name: string, seed: number): [FromWorker, Transferable[]];
+  query(id: number, q: Of<T, 'query'>): [FromWorker, Transferable[]] | null;
+}
+
+export type EngineFactory<T extends TaskId> = (ode: NeuralOde) => Engine<T>;

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+
+import { ParticleBudget } from '../src/render/adapt';
+import { advectStep } from '../src/render/particles';
+import { formatLoss, logTickLabels } from '../src/ui/chart';
+import { DivergenceWatch } from '../src/worker/divergence';
+
+describe('loss chart ticks', () => {
+  it('never labels a positive loss "0"', () => {
+    for (const v of [1e-7, 3e-5, 1e-4, 0.0005, 0.001, 0.002, 0.05, 1, 20, 3e5]) expect(formatLoss(v)).not.toBe('0');
+    expect(formatLoss(1e-3)).toBe('1e-3');
+    expect(formatLoss(2e-4)).toBe('2e-4');
+    expect(formatLoss(0.05)).toBe('0.05');
+    expect(formatLoss(3)).toBe('3');
+    expect(formatLoss(2.5e5)).toBe('2.5e5');
+  });
+
+  it('labels the powers of ten when two or more are in view, every tick otherwise', () => {
+    expect(logTickLabels([1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 1e-2])).toEqual(['1e-4', '', '', '1e-3', '', '0.01']);
+    expect(logTickLabels([2e-4, 3e-4, 5e-4])).toEqual(['2e-4', '3e-4', '5e-4']);
+  });
+});
+
+describe('divergence watch', () => {
+  it('stops on a whole-data loss far above its best, and on a non-finite loss', () => {
+    const w = new DivergenceWatch();
+    expect(w.dataLoss(0.5).reason).toBeNull();
+    expect(w.dataLoss(0.05).isBest).toBe(true);
+    expect(w.dataLoss(0.5).reason).toBeNull(); // 10×: noisy but not diverged
+    expect(w.dataLoss(1.5).reason).toMatch(/rose to 1\.50, 30× its best value 0\.0500/);
+    expect(w.step(NaN, 10)).toMatch(/not finite/);
+  });
+
+  it('stops when the solver work per iteration explodes against the early baseline', () => {
+    const w = new DivergenceWatch();
+    for (let i = 0; i < 10; i++) expect(w.step(1, 60 + i)).toBeNull();
+    expect(w.step(1, 900)).toBeNull(); // stiffer, but under the floor
+    expect(w.step(1, 460000)).toMatch(/460000 function evaluations/);
+    w.reset();
+    expect(w.step(1, 460000)).toBeNull(); // a new baseline after a reset
+  });
+});
+
+describe('adaptive rendering', () => {
+  it('advects by elapsed time: twice the time, twice the step; a stall is clamped', () => {
+    expect(advectStep(1 / 30, 6, 1)).toBeCloseTo(2 * advectStep(1 / 60, 6, 1), 12);
+    expect(advectStep(5, 6, 1)).toBe(advectStep(0.1, 6, 1));
+    expect(advectStep(-1, 6, 1)).toBe(0);
+  });
+
+  it('fewer particles while frames are slow, more (up to the maximum) while fast', () => {
+    const b = new ParticleBudget(20000, 100000);
+    let n = 20000;
+    for (let i = 0; i < 30 * 10; i++) n = b.frame(80); // 12 fps
+    expect(n).toBe(1000);
+    for (let i = 0; i < 30 * 40; i++) n = b.frame(8); // 120 fps
+    expect(n).toBe(100000);
+    expect(b.setMax(150000)).toBe(100000);
+    for (let i = 0; i < 30 * 5; i++) n = b.frame(8);
+    expect(n).toBe(150000);
+    expect(b.frame(5000)).toBe(150000); // a stalled tab says nothing
+  });
+});
