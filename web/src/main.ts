@@ -75,7 +75,7 @@ const stored = loadSession();
 const link = parseLink(location.search, stored.session?.settings ?? { ...DEFAULTS });
 function stateFrom(s: Session | null, settings: Settings, task: TaskId): AppState {
   const traj: TaskState<'trajectories'> = { ...emptyTask<'trajectories'>(s?.strokes ?? []), preset: s?.preset ?? null, model: s?.model ?? null };
-  const dens: TaskState<'density'> = { ...emptyTask<'density'>(s?.density?.samples ?? []), model: s?.density?.model ?? null };
+  const dens: TaskState<'density'> = { ...emptyTask<'density'>(s?.density?.samples ?? []), preset: s?.density?.preset ?? null, model: s?.density?.model ?? null };
   let st: AppState = { task, settings: s?.settings ?? settings, view: s?.view ?? DEFAULT_VIEW, time: 0, tasks: { trajectories: traj, density: dens } };
   // A saved model only fits settings of the same shape: a link with another shape starts fresh.
   st = withSettings(st, settings);
@@ -257,7 +257,7 @@ function scheduleSave() {
 }
 function sessionOf(s: AppState): Session {
   const doc = makeSession(s.settings, s.tasks.trajectories.data, s.view, s.tasks.trajectories.preset, s.tasks.trajectories.model,
-    s.tasks.density.data, s.tasks.density.model);
+    s.tasks.density.data, s.tasks.density.model, s.tasks.density.preset);
   return { ...doc, task: s.task };
 }
 let urlTimer = 0;
@@ -277,7 +277,9 @@ function scheduleUrl() {
 let running = false;
 const fmt = (x: number, digits = 4) => (Number.isFinite(x) ? (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(digits - 1) : String(+x.toPrecision(digits))) : '–');
 let lastDataIteration = -1;
+let lastProgress: Progress | null = null;
 function showProgress(p: Progress) {
+  lastProgress = p;
   $('iteration').textContent = String(p.iteration);
   $('loss').textContent = Number.isFinite(p.dataLoss) ? String(+p.dataLoss.toPrecision(6)) : '–';
   $('loss-at').textContent = Number.isFinite(p.dataLoss) && p.dataLossIteration !== p.iteration ? `at iteration ${p.dataLossIteration}` : '';
@@ -618,4 +620,5 @@ if (state.tasks[state.task].model) $('iteration').textContent = String(state.tas
   get engineReady() { return engineReady; },
   get chart() { return chart.get(); },
   get canUndo() { return histories[state.task].canUndo; },
+  get progress() { return lastProgress; },
 };

@@ -64,11 +64,14 @@ export interface Progress {
   message: string;
   /** relative field error against the preset's true field; null without one */
   fieldError: number | null;
+  /** what the last whole-data loss and the last visuals cost the worker (ms) */
+  dataLossMillis: number;
+  visualMillis: number;
 }
 
 export const NO_PROGRESS: Readonly<Progress> = Object.freeze({
   iteration: 0, batchLoss: NaN, dataLoss: NaN, dataLossIteration: -1, gradNorm: NaN, nfeForward: 0, nfeBackward: 0, millis: 0,
-  status: 'success', message: '', fieldError: null,
+  status: 'success', message: '', fieldError: null, dataLossMillis: 0, visualMillis: 0,
 });
 
 export type ToWorker =

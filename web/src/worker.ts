@@ -15,9 +15,12 @@ const CHUNK_MS = 40;
 /** A single iteration slower than this stops training with a message: Pause would wait for it (until the core's
  * time-bounded step can cut one iteration short, Pause waits for the iteration under way, at most this long). */
 const SLOW_ITERATION_MS = 2000;
-/** Least time between two whole-data losses / two visual refreshes while training (each also takes ≤ 20 % of the time). */
-const DATA_LOSS_MS = 300;
+/** Least time between two whole-data losses / two visual refreshes while training; they also take at most
+ * 1/DATA_LOSS_SHARE and 1/VISUAL_SHARE of the time (measured), so training keeps most of it. */
+const DATA_LOSS_MS = 400;
+const DATA_LOSS_SHARE = 10;
 const VISUAL_MS = 150;
+const VISUAL_SHARE = 7;
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
 const error = (message: string, fatal = false) => post({ type: 'error', message, fatal });
@@ -68,7 +71,7 @@ function measureDataLoss(r: Run): boolean {
   r.dataLossCost = now() - t0;
   r.lastDataLoss = now();
   const iteration = r.engine.trainer()?.iteration() ?? 0;
-  r.progress = { ...r.progress, dataLoss: loss, dataLossIteration: iteration };
+  r.progress = { ...r.progress, dataLoss: loss, dataLossIteration: iteration, dataLossMillis: r.dataLossCost };
   const { reason } = r.watch.dataLoss(loss);
   if (reason) {
     diverged(r, reason);
@@ -89,6 +92,7 @@ function sendVisuals(r: Run) {
   }
   r.visualCost = now() - t0;
   r.lastVisual = now();
+  r.progress = { ...r.progress, visualMillis: r.visualCost };
 }
 
 /** Full refresh after anything changed: whole-data loss, field error, visuals, progress. */
@@ -146,10 +150,10 @@ function trainChunk() {
   }
   if (res) record(r, res, steps, nfeF, nfeB, millis);
   const tNow = now();
-  if (running && tNow - r.lastDataLoss > Math.max(DATA_LOSS_MS, 4 * r.dataLossCost)) measureDataLoss(r);
+  if (running && tNow - r.lastDataLoss > Math.max(DATA_LOSS_MS, DATA_LOSS_SHARE * r.dataLossCost)) measureDataLoss(r);
   if (!running) refresh();
   else {
-    if (tNow - r.lastVisual > Math.max(VISUAL_MS, 4 * r.visualCost)) sendVisuals(r);
+    if (tNow - r.lastVisual > Math.max(VISUAL_MS, VISUAL_SHARE * r.visualCost)) sendVisuals(r);
     postProgress();
     setTimeout(trainChunk, 0);
   }

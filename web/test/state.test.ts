@@ -69,7 +69,7 @@ describe('planSync: one path from a state to the worker', () => {
     expect(back.tasks.trajectories.data).toBe(s.tasks.trajectories.data);
     expect(planSync(p, back, SYNCS)[0]).toMatchObject({ type: 'configure', model: fakeModel, keep: false });
     // Undoing a stroke edit brings the strokes back but keeps training the current model.
-    const edited = withModel(withData(s, 'trajectories', [stroke(1), stroke(3)]), 'trajectories', { ...fakeModel, iteration: 99 } as never);
+    const edited = withModel(withData(s, 'trajectories', [stroke(1), stroke(3)]), 'trajectories', { format: 'neural-ode-model', iteration: 99 } as never);
     const undone = withRestored(edited, 'trajectories', s.tasks.trajectories, false);
     expect(undone.tasks.trajectories.data).toHaveLength(1);
     expect(undone.tasks.trajectories.model).toBe(edited.tasks.trajectories.model);

@@ -22,15 +22,15 @@ export interface Session {
   preset: string | null;
   model: ModelDocument | null;
   /** density mode's painted samples (x, y pairs) and trained flow */
-  density?: { samples: number[]; model?: DensityDocument | null };
+  density?: { samples: number[]; model?: DensityDocument | null; preset?: string | null };
   /** the task shown when it was saved */
   task?: TaskId;
 }
 
 export function makeSession(settings: Settings, strokes: Stroke[], view: View, preset: string | null, model: ModelDocument | null,
-  densitySamples: number[] = [], densityModel: DensityDocument | null = null): Session {
+  densitySamples: number[] = [], densityModel: DensityDocument | null = null, densityPreset: string | null = null): Session {
   const s: Session = { format: SESSION_FORMAT, version: SESSION_VERSION, settings, strokes, view, preset, model };
-  if (densitySamples.length || densityModel) s.density = { samples: densitySamples, model: densityModel };
+  if (densitySamples.length || densityModel) s.density = { samples: densitySamples, model: densityModel, preset: densityPreset };
   return s;
 }
 
@@ -78,6 +78,7 @@ export function parseSession(input: string | unknown): SessionResult {
   if (model !== null && (typeof model !== 'object' || model.format !== 'neural-ode-model')) return { error: 'model is not a neural-ode-model document' };
   let samples: number[] = [];
   let densityModel: DensityDocument | null = null;
+  let densityPreset: string | null = null;
   if (d.density !== undefined) {
     const dd = d.density as Record<string, unknown> | null;
     const ds = dd?.samples;
@@ -88,8 +89,9 @@ export function parseSession(input: string | unknown): SessionResult {
       if (typeof dm !== 'object' || (dm as DensityDocument).format !== 'neural-ode-density') return { error: 'density.model is not a neural-ode-density document' };
       densityModel = dm as DensityDocument;
     }
+    if (typeof dd?.preset === 'string') densityPreset = dd.preset;
   }
-  const session = makeSession(settings, strokes, { xmin: v.xmin, xmax: v.xmax, ymin: v.ymin, ymax: v.ymax }, preset, model, samples, densityModel);
+  const session = makeSession(settings, strokes, { xmin: v.xmin, xmax: v.xmax, ymin: v.ymin, ymax: v.ymax }, preset, model, samples, densityModel, densityPreset);
   if (d.task !== undefined) {
     if (!(TASK_IDS as readonly unknown[]).includes(d.task)) return { error: `task must be one of ${TASK_IDS.join(', ')}` };
     session.task = d.task as TaskId;
