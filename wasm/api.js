@@ -4,7 +4,7 @@
 import createCore from './build/neural-ode-core.mjs';
 
 const WASM_URL = new URL('./build/neural-ode-core.wasm', import.meta.url);
-const GRADIENTS = ['adjoint', 'checkpointed', 'direct'];
+const GRADIENTS = ['checkpointed', 'direct', 'adjoint'];
 
 const isNode = typeof process === 'object' && process.versions != null && process.versions.node != null &&
   typeof window === 'undefined' && typeof importScripts === 'undefined';
@@ -170,7 +170,7 @@ function wrap(core) {
       setParameters(this._handle, p);
     }
 
-    gradient(method = 'adjoint') {
+    gradient(method = 'checkpointed') {
       const h = this._handle;
       if (!GRADIENTS.includes(method)) fail(`unknown gradient method '${method}' (use ${GRADIENTS.join(', ')})`);
       const r = unwrap(h.gradient(method));

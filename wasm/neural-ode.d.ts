@@ -2,7 +2,7 @@
 // then leaves the trainer exactly as it was. Arrays returned are copies, never views into the wasm heap.
 
 export type SolverMethod = 'dopri5' | 'rk4' | 'rk4-38' | 'midpoint' | 'euler';
-export type GradientMethod = 'adjoint' | 'checkpointed' | 'direct';
+export type GradientMethod = 'checkpointed' | 'direct' | 'adjoint';
 export type Status = 'success' | 'max-steps' | 'step-too-small' | 'non-finite' | 'invalid-input';
 export type NumberArray = Float64Array | ArrayLike<number>;
 
@@ -17,7 +17,12 @@ export interface TrainerConfig {
   initStd?: number;
   normalize?: boolean;
   seed?: number;
-  solver?: { method?: SolverMethod; rtol?: number; atol?: number; stepSize?: number; maxSteps?: number };
+  solver?: {
+    method?: SolverMethod; rtol?: number; atol?: number; stepSize?: number; maxSteps?: number;
+    /** checkpointed gradient: most forward states kept */ checkpoints?: number;
+    /** adjoint gradient: backward tolerances (0 = rtol, atol) */ adjointRtol?: number; adjointAtol?: number;
+    /** adjoint gradient: no error control on the parameter quadrature */ seminorm?: boolean;
+  };
   gradient?: GradientMethod;
   optimizer?: { name?: 'adam' | 'rmsprop'; lr?: number; weightDecay?: number; clip?: number; beta1?: number; beta2?: number; alpha?: number; eps?: number };
   batch?: { size?: number; window?: number };

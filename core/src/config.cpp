@@ -22,6 +22,9 @@ std::string validate(const TrainerConfig& c) {
   if (!in(c.solver.rtol, 1e-14, 1)) return range("solver.rtol", 1e-14, 1);
   if (!in(c.solver.atol, 1e-14, 1)) return range("solver.atol", 1e-14, 1);
   if (!in(c.solver.step, 0, 1e6)) return range("solver.stepSize", 0, 1e6);
+  if (c.solver.checkpoints < 2 || c.solver.checkpoints > 100000) return "solver.checkpoints must be an integer in [2, 100000]";
+  if (c.solver.adjoint_rtol != 0 && !in(c.solver.adjoint_rtol, 1e-14, 1)) return "solver.adjointRtol must be 0 (same as rtol) or a number in [1e-14, 1]";
+  if (c.solver.adjoint_atol != 0 && !in(c.solver.adjoint_atol, 1e-14, 1)) return "solver.adjointAtol must be 0 (same as atol) or a number in [1e-14, 1]";
   if (c.solver.max_steps < 1 || c.solver.max_steps > 10000000) return "solver.maxSteps must be an integer in [1, 10000000]";
   if (!in(c.optimizer.lr, 0, 10) || c.optimizer.lr == 0) return "optimizer.lr must be a number in (0, 10]";
   if (!in(c.optimizer.beta1, 0, 0.999999)) return range("optimizer.beta1", 0, 0.999999);
@@ -45,6 +48,16 @@ SolverOptions solver_options(const SolverConfig& c) {
   o.step = c.step;
   o.max_steps = c.max_steps;
   return o;
+}
+
+GradientOptions gradient_options(const TrainerConfig& c) {
+  GradientOptions g;
+  g.method = c.gradient;
+  g.checkpoints = c.solver.checkpoints;
+  g.adjoint_rtol = c.solver.adjoint_rtol;
+  g.adjoint_atol = c.solver.adjoint_atol;
+  g.seminorm = c.solver.seminorm;
+  return g;
 }
 
 }  // namespace nde

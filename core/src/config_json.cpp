@@ -22,7 +22,9 @@ json config_to_document(const TrainerConfig& c) {
   j["normalize"] = c.normalize;
   j["seed"] = c.seed;
   j["solver"] = {{"method", c.solver.method}, {"rtol", c.solver.rtol}, {"atol", c.solver.atol},
-                 {"stepSize", c.solver.step}, {"maxSteps", c.solver.max_steps}};
+                 {"stepSize", c.solver.step}, {"maxSteps", c.solver.max_steps},
+                 {"checkpoints", c.solver.checkpoints}, {"adjointRtol", c.solver.adjoint_rtol},
+                 {"adjointAtol", c.solver.adjoint_atol}, {"seminorm", c.solver.seminorm}};
   j["gradient"] = to_string(c.gradient);
   j["optimizer"] = {{"name", to_string(c.optimizer.kind)}, {"lr", c.optimizer.lr},
                     {"weightDecay", c.optimizer.weight_decay}, {"clip", c.optimizer.clip},
@@ -74,16 +76,21 @@ Result<TrainerConfig> config_from_document(const json& j) {
     else c.seed = static_cast<std::uint64_t>(seed);
   }
   if (const json* sv = r.object(j, "solver")) {
-    r.keys(*sv, "solver", {"method", "rtol", "atol", "stepSize", "maxSteps"});
+    r.keys(*sv, "solver", {"method", "rtol", "atol", "stepSize", "maxSteps", "checkpoints", "adjointRtol",
+                           "adjointAtol", "seminorm"});
     r.string(*sv, "method", c.solver.method);
     r.number(*sv, "rtol", c.solver.rtol);
     r.number(*sv, "atol", c.solver.atol);
     r.number(*sv, "stepSize", c.solver.step);
     r.integer(*sv, "maxSteps", c.solver.max_steps);
+    r.integer(*sv, "checkpoints", c.solver.checkpoints);
+    r.number(*sv, "adjointRtol", c.solver.adjoint_rtol);
+    r.number(*sv, "adjointAtol", c.solver.adjoint_atol);
+    r.boolean(*sv, "seminorm", c.solver.seminorm);
   }
   if (r.string(j, "gradient", s)) {
     if (auto g = gradient_method_from_string(s)) c.gradient = *g;
-    else r.fail("unknown gradient method '" + s + "' (use adjoint, checkpointed or direct)");
+    else r.fail("unknown gradient method '" + s + "' (use checkpointed, direct or adjoint)");
   }
   if (const json* o = r.object(j, "optimizer")) {
     r.keys(*o, "optimizer", {"name", "lr", "weightDecay", "clip", "beta1", "beta2", "alpha", "eps"});

@@ -5,7 +5,8 @@
 
 namespace nde {
 
-double Controller::error_norm(const Vec& err, const Vec& y0, const Vec& y1) const {
+double Controller::error_norm(const Eigen::Ref<const Vec>& err, const Eigen::Ref<const Vec>& y0,
+                              const Eigen::Ref<const Vec>& y1) const {
   const Index n = err.size();
   if (n == 0) return 0.0;
   double sum = 0.0;

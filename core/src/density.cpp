@@ -94,7 +94,7 @@ GradientResult DensityTrainer::evaluate(const Mat& x, bool gradient, RowVec* log
   if (logp) logp->resize(B);
   const SolverOptions opt = solver_options(config_.base.solver);
   if (!gradient) return loss_only(field, config_.t_end, y0, {0.0}, loss, opt);
-  return loss_and_gradient(field, config_.t_end, y0, {0.0}, loss, opt, config_.base.gradient);
+  return loss_and_gradient(field, config_.t_end, y0, {0.0}, loss, opt, gradient_options(config_.base));
 }
 
 StepReport DensityTrainer::step() {

@@ -1,6 +1,7 @@
 #include "nde/gradient.hpp"
 
 #include "nde/adjoint.hpp"
+#include "nde/checkpoints.hpp"
 
 namespace nde {
 
@@ -28,53 +29,97 @@ GradientResult failed(GradientResult r, const Solution& s) {
   return r;
 }
 
-/// One accepted forward step, kept for direct backprop.
+/// One accepted forward step with its stages, kept by direct backprop.
 struct TapeEntry {
   double t, h;
   Vec y;
   Mat K;
 };
 
+/// Cotangents ∂ℓ_i/∂y of the outputs, entering the reverse sweep after the step that reached them.
+struct OutputCotangents {
+  std::vector<std::size_t> steps_at_output;  ///< accepted steps done on reaching output i
+  std::vector<Vec> dl;
+  std::size_t pending;  ///< outputs not yet entered
+  explicit OutputCotangents(std::size_t n) : steps_at_output(n), dl(n), pending(n) {}
+  /// Adds the cotangents of outputs reached right after step k (k = −1: at the start).
+  void enter(long k, Vec& y_bar) {
+    while (pending > 0 && static_cast<long>(steps_at_output[pending - 1]) == k + 1) y_bar += dl[--pending];
+  }
+};
+
+/// Forward solve that evaluates the loss at the outputs; `on_step` sees every accepted step.
+Solution forward(const DifferentiableField& f, double t0, const Vec& y0, const std::vector<double>& times,
+                 const LossTerm& loss, const SolverOptions& opt, OutputCotangents& out, double& L,
+                 const std::function<long()>& steps, SolveHooks hooks) {
+  hooks.at_output = [&](std::size_t i, double, Vec& y) {
+    out.steps_at_output[i] = static_cast<std::size_t>(steps());
+    L += loss(i, y, &out.dl[i]);
+  };
+  return solve(f, t0, y0, times, opt, hooks, false);
+}
+
 GradientResult direct(const DifferentiableField& f, double t0, const Vec& y0, const std::vector<double>& times,
                       const LossTerm& loss, const SolverOptions& opt) {
   GradientResult r;
   std::vector<TapeEntry> tape;
-  std::vector<std::size_t> steps_at_output(times.size());
-  std::vector<Vec> dl(times.size());
+  OutputCotangents out(times.size());
   SolveHooks hooks;
   hooks.on_step = [&](double t, double h, const Vec& y, const Mat& K) { tape.push_back({t, h, y, K}); };
-  hooks.at_output = [&](std::size_t i, double, Vec& y) {
-    steps_at_output[i] = tape.size();
-    r.loss += loss(i, y, &dl[i]);
-  };
-  const Solution fwd = solve(f, t0, y0, times, opt, hooks, false);
+  const Solution fwd = forward(f, t0, y0, times, loss, opt, out, r.loss, [&] { return static_cast<long>(tape.size()); }, hooks);
   r.forward = fwd.stats;
   if (fwd.status != Status::Success) return failed(std::move(r), fwd);
-
+  r.stored_states = tape.size();
   Vec y_bar = Vec::Zero(y0.size());
   r.grad_theta = Vec::Zero(f.num_params());
-  std::size_t i = times.size();
+  StepWork w;
   for (std::size_t k = tape.size(); k-- > 0;) {
-    while (i > 0 && steps_at_output[i - 1] == k + 1) y_bar += dl[--i];
+    out.enter(static_cast<long>(k), y_bar);
     const TapeEntry& e = tape[k];
-    r.backward.nfe += rk_step_vjp(opt.method, f, e.t, e.y, e.h, e.K, y_bar, r.grad_theta);
+    r.backward.nfe += rk_step_reverse(opt.method, f, e.t, e.h, e.y, &e.K, w, y_bar, r.grad_theta);
     ++r.backward.accepted;
   }
-  while (i > 0) y_bar += dl[--i];
+  out.enter(-1, y_bar);
   r.grad_y0 = y_bar;
   return r;
 }
 
-GradientResult adjoint(const DifferentiableField& f, double t0, const Vec& y0, const std::vector<double>& times,
-                       const LossTerm& loss, const SolverOptions& opt, bool checkpoint) {
+GradientResult checkpointed(const DifferentiableField& f, double t0, const Vec& y0, const std::vector<double>& times,
+                            const LossTerm& loss, const SolverOptions& opt, int checkpoints) {
+  GradientResult r;
+  CheckpointTape tape(checkpoints);
+  OutputCotangents out(times.size());
+  SolveHooks hooks;
+  hooks.on_step = [&](double t, double h, const Vec& y, const Mat&) { tape.record(t, h, y); };
+  const Solution fwd = forward(f, t0, y0, times, loss, opt, out, r.loss, [&] { return tape.steps(); }, hooks);
+  r.forward = fwd.stats;
+  if (fwd.status != Status::Success) return failed(std::move(r), fwd);
+  Vec y_bar = Vec::Zero(y0.size());
+  r.grad_theta = Vec::Zero(f.num_params());
+  r.backward.nfe = tape.reverse(opt.method, f, y_bar, r.grad_theta, [&](long k, Vec& yb) { out.enter(k, yb); });
+  r.backward.accepted = tape.steps();
+  out.enter(-1, y_bar);
+  r.grad_y0 = y_bar;
+  r.stored_states = tape.peak_states();
+  return r;
+}
+
+GradientResult backsolve(const DifferentiableField& f, double t0, const Vec& y0, const std::vector<double>& times,
+                         const LossTerm& loss, const SolverOptions& opt, const GradientOptions& g) {
   GradientResult r;
   const Index n = y0.size(), p = f.num_params();
   const std::size_t N = times.size();
   std::vector<Vec> dl(N);
-  const Solution fwd = solve(f, t0, y0, times, opt, {}, true);
+  Vec y_end = y0;
+  SolveHooks fh;
+  fh.at_output = [&](std::size_t i, double, Vec& y) {
+    r.loss += loss(i, y, &dl[i]);
+    if (i + 1 == N) y_end = y;
+  };
+  const Solution fwd = solve(f, t0, y0, times, opt, fh, false);
   r.forward = fwd.stats;
   if (fwd.status != Status::Success) return failed(std::move(r), fwd);
-  for (std::size_t i = 0; i < N; ++i) r.loss += loss(i, fwd.states.col(static_cast<Index>(i)), &dl[i]);
+  r.stored_states = 1;
   if (N == 0) {
     r.grad_theta = Vec::Zero(p);
     r.grad_y0 = Vec::Zero(n);
@@ -82,28 +127,24 @@ GradientResult adjoint(const DifferentiableField& f, double t0, const Vec& y0, c
   }
   // Backwards from the last observation to each earlier one, then to t0.
   std::vector<double> back;
-  std::vector<std::size_t> obs_of_output;
-  for (std::size_t i = N - 1; i-- > 0;) {
-    back.push_back(times[i]);
-    obs_of_output.push_back(i);
-  }
+  for (std::size_t i = N - 1; i-- > 0;) back.push_back(times[i]);
   if (times.front() != t0) back.push_back(t0);
   Vec s(2 * n + p);
-  s.head(n) = fwd.states.col(static_cast<Index>(N - 1));
+  s.head(n) = y_end;
   s.segment(n, n) = dl[N - 1];
   s.tail(p).setZero();
   AdjointField aug(f);
   Vec s_end = s;
   SolveHooks hooks;
   hooks.at_output = [&](std::size_t j, double, Vec& st) {
-    if (j < obs_of_output.size()) {
-      const std::size_t i = obs_of_output[j];
-      st.segment(n, n) += dl[i];
-      if (checkpoint) st.head(n) = fwd.states.col(static_cast<Index>(i));
-    }
+    if (j + 1 < N) st.segment(n, n) += dl[N - 2 - j];
     s_end = st;
   };
-  const Solution bwd = solve(aug, times.back(), s, back, opt, hooks, false);
+  SolverOptions bopt = opt;
+  if (g.adjoint_rtol > 0) bopt.controller.rtol = g.adjoint_rtol;
+  if (g.adjoint_atol > 0) bopt.controller.atol = g.adjoint_atol;
+  bopt.seminorm = g.seminorm;
+  const Solution bwd = solve(aug, times.back(), s, back, bopt, hooks, false);
   r.backward = bwd.stats;
   if (bwd.status != Status::Success) return failed(std::move(r), bwd);
   r.grad_y0 = s_end.segment(n, n);
@@ -126,13 +167,21 @@ GradientResult loss_only(const VectorField& f, double t0, const Vec& y0, const s
 
 GradientResult loss_and_gradient(const DifferentiableField& f, double t0, const Vec& y0,
                                  const std::vector<double>& times, const LossTerm& loss,
-                                 const SolverOptions& opt, GradientMethod method) {
-  switch (method) {
+                                 const SolverOptions& opt, const GradientOptions& g) {
+  switch (g.method) {
     case GradientMethod::Direct: return direct(f, t0, y0, times, loss, opt);
-    case GradientMethod::Adjoint: return adjoint(f, t0, y0, times, loss, opt, false);
-    case GradientMethod::Checkpointed: return adjoint(f, t0, y0, times, loss, opt, true);
+    case GradientMethod::Adjoint: return backsolve(f, t0, y0, times, loss, opt, g);
+    case GradientMethod::Checkpointed: return checkpointed(f, t0, y0, times, loss, opt, g.checkpoints);
   }
-  return direct(f, t0, y0, times, loss, opt);
+  return checkpointed(f, t0, y0, times, loss, opt, g.checkpoints);
+}
+
+GradientResult loss_and_gradient(const DifferentiableField& f, double t0, const Vec& y0,
+                                 const std::vector<double>& times, const LossTerm& loss,
+                                 const SolverOptions& opt, GradientMethod method) {
+  GradientOptions g;
+  g.method = method;
+  return loss_and_gradient(f, t0, y0, times, loss, opt, g);
 }
 
 }  // namespace nde

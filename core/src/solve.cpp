@@ -102,7 +102,8 @@ Solution solve(const VectorField& f, double t0, const Vec& y0, const std::vector
           return fail(std::move(sol), Status::StepTooSmall, t, "step size fell below " + std::to_string(h_min) + at(t));
         sol.stats.nfe += rk_step(tab, f, t, y, dir * hs, w, true);
         const bool finite = w.y1.allFinite() && w.err.allFinite();
-        const double e = finite ? ctl.error_norm(w.err, y, w.y1) : INFINITY;
+        const Index m = opt.seminorm ? n - f.quadrature() : n;
+        const double e = finite ? ctl.error_norm(w.err.head(m), y.head(m), w.y1.head(m)) : INFINITY;
         bool accept = false;
         const double fac = ctl.factor(e, tab.order, prev_error, accept);
         if (accept) {

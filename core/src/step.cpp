@@ -64,4 +64,14 @@ int rk_step_vjp(const Tableau& tab, const DifferentiableField& f, double t, cons
   return nvjp;
 }
 
+int rk_step_reverse(const Tableau& tab, const DifferentiableField& f, double t, double h, const Vec& y, const Mat* K,
+                    StepWork& w, Vec& y_bar, Vec& g_theta) {
+  int n = 0;
+  if (!K) {
+    n += rk_step(tab, f, t, y, h, w, false);
+    K = &w.K;
+  }
+  return n + rk_step_vjp(tab, f, t, y, h, *K, y_bar, g_theta);
+}
+
 }  // namespace nde

@@ -129,6 +129,8 @@ BatchProblem Trainer::make_problem(const std::vector<Window>& windows, bool regu
 
 GradientResult Trainer::evaluate(const std::vector<Window>& windows, bool regularize, bool gradient,
                                  GradientMethod method) const {
+  GradientOptions gopt = gradient_options(config_);
+  gopt.method = method;
   regularize = regularize && (config_.kinetic > 0 || config_.jacobian > 0);
   std::size_t entries = 0;
   for (const Window& w : windows) entries += w.length - 1;
@@ -162,7 +164,7 @@ GradientResult Trainer::evaluate(const std::vector<Window>& windows, bool regula
       }
       return l;
     };
-    const GradientResult r = gradient ? loss_and_gradient(field, 0.0, p.y0, p.times, loss, opt, method)
+    const GradientResult r = gradient ? loss_and_gradient(field, 0.0, p.y0, p.times, loss, opt, gopt)
                                       : loss_only(field, 0.0, p.y0, p.times, loss, opt);
     total.loss += r.loss;
     total.forward.nfe += r.forward.nfe;

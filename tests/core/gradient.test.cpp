@@ -1,6 +1,7 @@
 #include "nde/gradient.hpp"
 
 #include <catch2/catch.hpp>
+#include <cmath>
 
 #include "approx.hpp"
 #include "nde/batch_field.hpp"
@@ -186,4 +187,107 @@ TEST_CASE("A failing forward solve makes the gradient report its status") {
     CHECK(g.status == Status::MaxSteps);
     CHECK_FALSE(g.message.empty());
   }
+}
+
+TEST_CASE("The checkpointed gradient equals direct backprop for any number of checkpoints") {
+  Problem p(11, true, 1, Activation::Tanh, 0.2, 0.1);
+  p.mlp.params() *= 2.0;  // a livelier field: many adaptive steps
+  for (double& t : p.times) t *= 6.0;
+  const BatchField f = p.field();
+  struct Case { const char* name; SolverOptions o; };
+  std::vector<Case> cases(3);
+  cases[0].name = "dopri5 default tolerances";
+  cases[0].o.controller.rtol = 1e-4;
+  cases[0].o.controller.atol = 1e-5;
+  cases[1].name = "rk4 fixed steps";
+  cases[1].o.method = rk4();
+  cases[1].o.step = 0.013;
+  cases[2].name = "dopri5 tight";
+  cases[2].o = tight_dopri();
+  for (const Case& c : cases) {
+    const GradientResult d = loss_and_gradient(f, 0.0, p.y0, p.times, p.loss(), c.o, GradientMethod::Direct);
+    REQUIRE(d.status == Status::Success);
+    REQUIRE(d.forward.accepted > 20);
+    for (int m : {2, 3, 7, 32, 100000}) {
+      GradientOptions g;
+      g.method = GradientMethod::Checkpointed;
+      g.checkpoints = m;
+      const GradientResult k = loss_and_gradient(f, 0.0, p.y0, p.times, p.loss(), c.o, g);
+      REQUIRE(k.status == Status::Success);
+      INFO(c.name << ", " << m << " checkpoints, " << d.forward.accepted << " steps, rel err "
+                  << test::rel_err(k.grad_theta, d.grad_theta) << ", states " << k.stored_states);
+      CHECK(test::rel_err(k.grad_theta, d.grad_theta) <= 1e-10);
+      CHECK(test::rel_err(k.grad_y0, d.grad_y0) <= 1e-10);
+      CHECK(k.loss == d.loss);
+      // At most m checkpoints plus one state per level of bisection.
+      const double levels = std::ceil(std::log2(2.0 * static_cast<double>(d.forward.accepted) / m + 1.0));
+      CHECK(static_cast<double>(k.stored_states) <= std::min<double>(m, d.forward.accepted) + levels + 1);
+      CHECK(k.backward.nfe >= d.backward.nfe);
+    }
+  }
+}
+
+TEST_CASE("The checkpointed gradient runs backwards in time too (solve from t1 down to t0)") {
+  const Problem p(12, true, 0, Activation::Softplus);
+  const BatchField f = p.field();
+  std::vector<double> back;
+  for (double t : p.times) back.push_back(-t);
+  SolverOptions o;
+  o.controller.rtol = 1e-5;
+  GradientOptions g;
+  g.checkpoints = 2;
+  const GradientResult d = loss_and_gradient(f, 0.0, p.y0, back, p.loss(), o, GradientMethod::Direct);
+  const GradientResult k = loss_and_gradient(f, 0.0, p.y0, back, p.loss(), o, g);
+  REQUIRE(k.status == Status::Success);
+  CHECK(test::rel_err(k.grad_theta, d.grad_theta) <= 1e-10);
+}
+
+TEST_CASE("Backsolve with its own tolerances and the seminorm agrees with central differences") {
+  const Problem p(13, true, 0, Activation::Tanh, 0.3, 0.0);
+  const BatchField f = p.field();
+  SolverOptions o;
+  o.controller.rtol = o.controller.atol = 1e-11;
+  const Vec fd = p.fd_theta(o);
+  for (bool semi : {false, true}) {
+    GradientOptions g;
+    g.method = GradientMethod::Adjoint;
+    g.adjoint_rtol = 1e-12;
+    g.adjoint_atol = 1e-12;
+    g.seminorm = semi;
+    const GradientResult a = loss_and_gradient(f, 0.0, p.y0, p.times, p.loss(), o, g);
+    REQUIRE(a.status == Status::Success);
+    INFO("seminorm " << semi << " rel err " << test::rel_err(a.grad_theta, fd) << " backward nfe " << a.backward.nfe);
+    CHECK(test::rel_err(a.grad_theta, fd) <= 1e-6);
+  }
+  // The backward tolerances are the backward solve's: loosening them changes the backward work only.
+  GradientOptions loose;
+  loose.method = GradientMethod::Adjoint;
+  loose.adjoint_rtol = loose.adjoint_atol = 1e-4;
+  GradientOptions tight = loose;
+  tight.adjoint_rtol = tight.adjoint_atol = 1e-10;
+  const GradientResult l = loss_and_gradient(f, 0.0, p.y0, p.times, p.loss(), o, loose);
+  const GradientResult t = loss_and_gradient(f, 0.0, p.y0, p.times, p.loss(), o, tight);
+  CHECK(l.forward.nfe == t.forward.nfe);
+  CHECK(l.backward.nfe < t.backward.nfe);
+  CHECK(test::rel_err(l.grad_theta, fd) > test::rel_err(t.grad_theta, fd));
+}
+
+TEST_CASE("The seminorm saves backward steps by not controlling the parameter quadrature") {
+  Problem p(14, false, 0, Activation::Tanh);
+  p.mlp.params() *= 2.0;
+  for (double& t : p.times) t *= 4.0;
+  const BatchField f = p.field();
+  SolverOptions o;
+  o.controller.rtol = 1e-6;
+  o.controller.atol = 1e-6;
+  GradientOptions g;
+  g.method = GradientMethod::Adjoint;
+  const GradientResult full = loss_and_gradient(f, 0.0, p.y0, p.times, p.loss(), o, g);
+  g.seminorm = true;
+  const GradientResult semi = loss_and_gradient(f, 0.0, p.y0, p.times, p.loss(), o, g);
+  const GradientResult d = loss_and_gradient(f, 0.0, p.y0, p.times, p.loss(), tight_dopri(), GradientMethod::Direct);
+  INFO("backward nfe " << full.backward.nfe << " -> " << semi.backward.nfe << "; error vs reference "
+                       << test::rel_err(full.grad_theta, d.grad_theta) << " -> " << test::rel_err(semi.grad_theta, d.grad_theta));
+  CHECK(semi.backward.nfe <= full.backward.nfe);
+  CHECK(test::rel_err(semi.grad_theta, d.grad_theta) <= 1e-3);
 }

@@ -42,3 +42,13 @@ TEST_CASE("The adjoint's peak memory does not grow with solver steps - direct ba
   CHECK(static_cast<double>(a100k) >= 0.9 * static_cast<double>(a100));
   CHECK(d100k > 100 * d100);
 }
+
+TEST_CASE("The checkpointed gradient's peak memory stays far below direct backprop's as steps grow") {
+  const std::size_t c100 = peak_bytes(GradientMethod::Checkpointed, 100);
+  const std::size_t c100k = peak_bytes(GradientMethod::Checkpointed, 100000);
+  const std::size_t d100k = peak_bytes(GradientMethod::Direct, 100000);
+  INFO("checkpointed " << c100 << " -> " << c100k << " bytes; direct at 100000 steps " << d100k << " bytes");
+  // Checkpoint states are bounded; what grows is 16 bytes per step for the step times and sizes.
+  CHECK(static_cast<double>(c100k) <= 100000 * 16 * 2.5 + static_cast<double>(c100));
+  CHECK(c100k * 5 < d100k);
+}

@@ -41,7 +41,9 @@ test('Trainer: config() fills every default and rejects bad configs with message
     assert.ok(key in c, key);
   assert.deepEqual(c.hidden, [4]);
   assert.equal(c.solver.method, 'dopri5');
-  assert.equal(c.gradient, 'adjoint');
+  assert.equal(c.gradient, 'checkpointed');
+  assert.equal(c.solver.checkpoints, 32);
+  assert.equal(c.solver.seminorm, false);
   tr.delete();
   const fromString = new ode.Trainer(JSON.stringify({ dim: 3 }));
   assert.equal(fromString.config().dim, 3);

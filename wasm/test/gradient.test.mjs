@@ -30,3 +30,18 @@ for (const method of ['adjoint', 'checkpointed', 'direct']) {
     tr.delete();
   });
 }
+
+test('backsolve with seminorm and its own backward tolerances matches central differences', () => {
+  const tr = toggleTrainer({ hidden: [6, 6], gradient: 'adjoint',
+    solver: { rtol: 1e-11, atol: 1e-11, adjointRtol: 1e-12, adjointAtol: 1e-12, seminorm: true } }, { trajectories: 3, points: 6 });
+  const err = relErr(tr.gradient('adjoint'), centralDifferences(tr));
+  assert.ok(err <= 1e-5, `relative error ${err}`);
+  tr.delete();
+});
+
+test('checkpointed equals direct at default tolerances', () => {
+  const tr = toggleTrainer({ hidden: [8, 8], solver: { checkpoints: 2 } });
+  const err = relErr(tr.gradient('checkpointed'), tr.gradient('direct'));
+  assert.ok(err <= 1e-10, `relative error ${err}`);
+  tr.delete();
+});

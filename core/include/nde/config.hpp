@@ -18,6 +18,11 @@ struct SolverConfig {
   double atol = 1e-5;
   double step = 0.0;       ///< > 0: fixed steps (any method); 0: adaptive (dopri5) or one step per output interval
   long max_steps = 20000;  ///< per solve
+  // Settings of the gradient methods (defaults from GradientOptions).
+  int checkpoints = GradientOptions{}.checkpoints;     ///< checkpointed: most forward states kept
+  double adjoint_rtol = GradientOptions{}.adjoint_rtol; ///< adjoint: backward relative tolerance (0: rtol)
+  double adjoint_atol = GradientOptions{}.adjoint_atol; ///< adjoint: backward absolute tolerance (0: atol)
+  bool seminorm = GradientOptions{}.seminorm;          ///< adjoint: no error control on the parameter quadrature
 };
 
 /// A trainer's full configuration.
@@ -25,7 +30,7 @@ struct TrainerConfig {
   MlpConfig mlp{2, {32, 32}};
   std::uint64_t seed = 0;
   SolverConfig solver;
-  GradientMethod gradient = GradientMethod::Adjoint;
+  GradientMethod gradient = GradientOptions{}.method;
   OptimizerConfig optimizer;
   int batch_size = 16;  ///< windows per training step
   int window = 10;      ///< observations per window
@@ -39,5 +44,7 @@ struct TrainerConfig {
 std::string validate(const TrainerConfig& c);
 /// The solver options a config selects (the config must be valid).
 SolverOptions solver_options(const SolverConfig& c);
+/// The gradient settings a config selects.
+GradientOptions gradient_options(const TrainerConfig& c);
 
 }  // namespace nde

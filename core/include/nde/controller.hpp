@@ -13,7 +13,8 @@ struct Controller {
   double max_factor = 10.0;  ///< largest growth per step
   double beta = 0.04;        ///< PI memory exponent; 0 gives the classic I controller
   /// RMS norm of err scaled by atol + rtol·max(|y0|, |y1|).
-  double error_norm(const Vec& err, const Vec& y0, const Vec& y1) const;
+  double error_norm(const Eigen::Ref<const Vec>& err, const Eigen::Ref<const Vec>& y0,
+                    const Eigen::Ref<const Vec>& y1) const;
   /// Decides on a step with scaled error `e` (≤ 1 accepts); returns the factor for the next step.
   /// `prev_error` carries the PI memory between accepted steps.
   double factor(double e, int order, double& prev_error, bool& accept) const;

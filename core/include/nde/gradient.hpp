@@ -1,5 +1,6 @@
 #pragma once
-/// Gradients of a trajectory loss Σ_i ℓ_i(y(t_i)): direct backprop, adjoint and checkpointed adjoint.
+/// Gradients of a trajectory loss Σ_i ℓ_i(y(t_i)): checkpointed and direct backprop through the solver's
+/// steps (exact for the discrete solution) and the backsolve adjoint (constant memory, approximate).
 #include <functional>
 #include <optional>
 #include <string>
@@ -11,15 +12,24 @@ namespace nde {
 
 /// How the gradient is computed.
 enum class GradientMethod {
-  Direct,       ///< backprop through the solver's steps (exact for the discrete solution; memory grows with steps)
-  Adjoint,      ///< backsolve [y, a, g] from the last observation (memory independent of steps)
-  Checkpointed  ///< adjoint with y reset to the stored forward state at each observation
+  Direct,       ///< backprop through the solver's steps, every step's stages kept (memory grows with steps)
+  Adjoint,      ///< backsolve [y, a, g] from the last observation (memory independent of steps; approximate)
+  Checkpointed  ///< backprop through the solver's steps, recomputed from a bounded number of stored states
 };
 
 /// "direct" | "adjoint" | "checkpointed".
 const char* to_string(GradientMethod m);
 /// Parses a method name; nullopt when unknown.
 std::optional<GradientMethod> gradient_method_from_string(const std::string& name);
+
+/// How a gradient is computed, with the settings of each method.
+struct GradientOptions {
+  GradientMethod method = GradientMethod::Checkpointed;
+  int checkpoints = 32;       ///< checkpointed: most forward states kept (≥ 2)
+  double adjoint_rtol = 0.0;  ///< adjoint: relative tolerance of the backward solve (0: the forward's)
+  double adjoint_atol = 0.0;  ///< adjoint: absolute tolerance of the backward solve (0: the forward's)
+  bool seminorm = false;      ///< adjoint: leave the parameter quadrature out of the backward error control
+};
 
 /// ℓ_i(y) at output i; when grad is given, sets it to ∂ℓ_i/∂y.
 using LossTerm = std::function<double(std::size_t i, const Vec& y, Vec* grad)>;
@@ -33,13 +43,18 @@ struct GradientResult {
   Vec grad_y0;      ///< ∂L/∂y(t0)
   SolveStats forward;
   SolveStats backward;
+  std::size_t stored_states = 0;  ///< most solver states held at once for the backward pass
 };
 
 /// L = Σ_i ℓ_i(y(t_i)) only (forward solve, states not kept beyond the loss).
 GradientResult loss_only(const VectorField& f, double t0, const Vec& y0, const std::vector<double>& times,
                          const LossTerm& loss, const SolverOptions& options);
 
-/// L and ∂L/∂θ, ∂L/∂y0 by the chosen method.
+/// L and ∂L/∂θ, ∂L/∂y0 by the chosen method and its settings.
+GradientResult loss_and_gradient(const DifferentiableField& f, double t0, const Vec& y0,
+                                 const std::vector<double>& times, const LossTerm& loss,
+                                 const SolverOptions& options, const GradientOptions& gradient);
+/// The same with the method's default settings.
 GradientResult loss_and_gradient(const DifferentiableField& f, double t0, const Vec& y0,
                                  const std::vector<double>& times, const LossTerm& loss,
                                  const SolverOptions& options, GradientMethod method);

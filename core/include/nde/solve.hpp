@@ -34,6 +34,7 @@ struct SolverOptions {
   double h_min = 0.0;     ///< adaptive: smallest step magnitude (0: a few ulps of t)
   double h_max = 0.0;     ///< adaptive: largest step magnitude (0: unbounded)
   long max_steps = 100000;  ///< budget of accepted + rejected steps
+  bool seminorm = false;    ///< adaptive: error control leaves out the field's trailing quadrature components
 };
 
 /// Optional callbacks of a solve.

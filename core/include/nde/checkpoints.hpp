@@ -1,0 +1,46 @@
+#pragma once
+/// Bounded-memory record of a forward solve: every step's (t, h) and the state at a bounded number of steps,
+/// from which the reverse sweep recomputes the steps in between (recursive checkpointing).
+#include <cstddef>
+#include <functional>
+#include <utility>
+#include <vector>
+
+#include "nde/field.hpp"
+#include "nde/step.hpp"
+#include "nde/tableau.hpp"
+
+namespace nde {
+
+/// Forward record for the checkpointed gradient. States are kept at every `stride`-th step; when `capacity`
+/// are held, every other one is dropped and the stride doubles, so at most `capacity` are ever kept.
+class CheckpointTape {
+ public:
+  /// capacity ≥ 2: the most forward states kept.
+  explicit CheckpointTape(int capacity);
+  /// Records accepted step k = steps() from (t, y) by h (call in step order).
+  void record(double t, double h, const Vec& y);
+  /// Number of recorded steps.
+  [[nodiscard]] long steps() const { return static_cast<long>(t_.size()); }
+  /// Largest number of states held at once during the reverse sweep so far (checkpoints + recursion).
+  [[nodiscard]] std::size_t peak_states() const { return peak_; }
+
+  /// Reverse sweep from the last step to the first. Before reversing step k, `enter(k, y_bar)` adds the
+  /// cotangents of observations made after step k. Each step is recomputed from the nearest checkpoint
+  /// (segments are bisected recursively, so a segment of L steps holds log2 L extra states) and reversed by
+  /// rk_step_reverse. Returns evaluations + VJPs.
+  long reverse(const Tableau& tab, const DifferentiableField& f, Vec& y_bar, Vec& g_theta,
+               const std::function<void(long k, Vec& y_bar)>& enter);
+
+ private:
+  long reverse_range(const Tableau& tab, const DifferentiableField& f, const Vec& y, long a, long b, Vec& y_bar,
+                     Vec& g_theta, const std::function<void(long, Vec&)>& enter, std::size_t held);
+  std::size_t capacity_;
+  long stride_ = 1;
+  std::vector<double> t_, h_;
+  std::vector<std::pair<long, Vec>> states_;  ///< (step, state at its start), increasing steps
+  StepWork work_;
+  std::size_t peak_ = 0;
+};
+
+}  // namespace nde

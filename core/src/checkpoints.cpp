@@ -1,0 +1,62 @@
+#include "nde/checkpoints.hpp"
+
+#include <algorithm>
+
+namespace nde {
+
+CheckpointTape::CheckpointTape(int capacity) : capacity_(static_cast<std::size_t>(std::max(2, capacity))) {}
+
+void CheckpointTape::record(double t, double h, const Vec& y) {
+  const long k = steps();
+  t_.push_back(t);
+  h_.push_back(h);
+  if (k % stride_ != 0) return;
+  if (states_.size() == capacity_) {
+    // Keep the states at multiples of twice the stride (step 0 always stays).
+    std::size_t kept = 0;
+    for (std::size_t j = 0; j < states_.size(); ++j)
+      if (states_[j].first % (2 * stride_) == 0) std::swap(states_[kept++], states_[j]);
+    states_.resize(kept);
+    stride_ *= 2;
+    if (k % stride_ != 0) return;
+  }
+  states_.emplace_back(k, y);
+  peak_ = std::max(peak_, states_.size());
+}
+
+long CheckpointTape::reverse(const Tableau& tab, const DifferentiableField& f, Vec& y_bar, Vec& g_theta,
+                             const std::function<void(long, Vec&)>& enter) {
+  long n = 0;
+  long end = steps();
+  for (std::size_t j = states_.size(); j-- > 0;) {
+    n += reverse_range(tab, f, states_[j].second, states_[j].first, end, y_bar, g_theta, enter, states_.size());
+    end = states_[j].first;
+  }
+  return n;
+}
+
+long CheckpointTape::reverse_range(const Tableau& tab, const DifferentiableField& f, const Vec& y, long a, long b,
+                                   Vec& y_bar, Vec& g_theta, const std::function<void(long, Vec&)>& enter,
+                                   std::size_t held) {
+  peak_ = std::max(peak_, held);
+  long n = 0;
+  while (b - a > 1) {
+    // Advance a copy to the middle, reverse the upper half from there, then continue with the lower half.
+    const long mid = a + (b - a) / 2;
+    Vec ym = y;
+    for (long k = a; k < mid; ++k) {
+      n += rk_step(tab, f, t_[static_cast<std::size_t>(k)], ym, h_[static_cast<std::size_t>(k)], work_, false);
+      ym.swap(work_.y1);
+    }
+    n += reverse_range(tab, f, ym, mid, b, y_bar, g_theta, enter, held + 1);
+    b = mid;
+  }
+  if (b - a == 1) {
+    enter(a, y_bar);
+    const auto k = static_cast<std::size_t>(a);
+    n += rk_step_reverse(tab, f, t_[k], h_[k], y, nullptr, work_, y_bar, g_theta);
+  }
+  return n;
+}
+
+}  // namespace nde
