@@ -3,11 +3,13 @@
 #include <emscripten/bind.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <vector>
 
 #include "nde/config_json.hpp"
 #include "nde/densities.hpp"
 #include "nde/grid.hpp"
+#include "nde/limits.hpp"
 #include "nde/model_io.hpp"
 #include "nde/systems.hpp"
 
@@ -15,7 +17,52 @@ namespace nde::wasm {
 
 namespace {
 
-std::vector<double> numbers(const val& v) { return emscripten::convertJSArrayToNumberVector<double>(v); }
+using limits::format;
+
+/// A whole number in [lo, hi] (NaN, ±Infinity and fractions fail): the one check every count passes.
+bool whole(double v, double lo, double hi) { return std::floor(v) == v && v >= lo && v <= hi; }
+
+std::string whole_range(const std::string& name, double lo, double hi) {
+  return name + " must be a whole number in [" + format(lo) + ", " + format(hi) + "]";
+}
+
+/// The time budget of a call: (0, kMaxMillis] milliseconds, anything else means the maximum.
+Deadline budget(double millis) {
+  return Deadline::in_millis(millis > 0 && millis <= limits::kMaxMillis ? millis : limits::kMaxMillis);
+}
+
+/// Sets a trainer's deadline for the duration of one call.
+template <class T>
+struct DeadlineScope {
+  T& trainer;
+  DeadlineScope(T& t, double millis) : trainer(t) { trainer.set_deadline(budget(millis)); }
+  ~DeadlineScope() { trainer.set_deadline({}); }
+};
+
+val error(const std::string& message) {
+  val o = val::object();
+  o.set("error", message);
+  return o;
+}
+
+/// A Float64Array's numbers, at most limits::kCallBytes of them; anything else is an error (JS passes only these).
+Result<std::vector<double>> numbers(const val& v, const std::string& name) {
+  using R = Result<std::vector<double>>;
+  if (!v.instanceof(val::global("Float64Array"))) return R::failure(name + " must be a Float64Array");
+  const double n = v["length"].as<double>();
+  const std::string mem = limits::check_memory(8.0 * n, name);
+  if (!mem.empty()) return R::failure(mem);
+  return R::success(emscripten::convertJSArrayToNumberVector<double>(v));
+}
+
+/// The first entry outside the data range, as a message; empty when all are in range.
+std::string check_values(const std::vector<double>& v, const std::string& name) {
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const std::string err = limits::check_data(v[i], name + "[" + std::to_string(i) + "]");
+    if (!err.empty()) return err;
+  }
+  return {};
+}
 
 val f64(const double* p, std::size_t n) {
   // A copy: views into the wasm heap detach when memory grows.
@@ -23,12 +70,6 @@ val f64(const double* p, std::size_t n) {
 }
 
 val f32(const float* p, std::size_t n) { return val::global("Float32Array").new_(emscripten::typed_memory_view(n, p)); }
-
-val error(const std::string& message) {
-  val o = val::object();
-  o.set("error", message);
-  return o;
-}
 
 /// Row-major m × d numbers → d × m matrix.
 Mat columns(const std::vector<double>& v, Index d) {
@@ -47,21 +88,120 @@ val status_object(Status s, const std::string& message) {
   return o;
 }
 
-/// n steps of any trainer, stopping at the first failure: the report JS sees.
+/// Document I/O of each trainer type.
 template <class T>
-val run_steps(T& trainer, int n) {
+struct Io;
+template <>
+struct Io<Trainer> {
+  static Result<std::shared_ptr<Trainer>> create(const std::string& text) {
+    Result<TrainerConfig> c = config_from_json(text);
+    if (!c.ok()) return Result<std::shared_ptr<Trainer>>::failure(c.error);
+    return Result<std::shared_ptr<Trainer>>::success(std::make_shared<Trainer>(*c.value));
+  }
+  static Result<std::shared_ptr<Trainer>> load(const std::string& text, std::string* notice) {
+    return model_from_json(text, notice);
+  }
+  static std::string save(const Trainer& t) { return model_to_json(t); }
+  static std::string config(const Trainer& t) { return config_to_json(t.config()); }
+};
+template <>
+struct Io<DensityTrainer> {
+  static Result<std::shared_ptr<DensityTrainer>> create(const std::string& text) {
+    Result<DensityConfig> c = density_config_from_json(text);
+    if (!c.ok()) return Result<std::shared_ptr<DensityTrainer>>::failure(c.error);
+    return Result<std::shared_ptr<DensityTrainer>>::success(std::make_shared<DensityTrainer>(*c.value));
+  }
+  static Result<std::shared_ptr<DensityTrainer>> load(const std::string& text, std::string* notice) {
+    return density_from_json(text, notice);
+  }
+  static std::string save(const DensityTrainer& t) { return density_to_json(t); }
+  static std::string config(const DensityTrainer& t) { return density_config_to_json(t.config()); }
+};
+
+/// Grid points and their count check (both grids share them).
+std::string check_grid(const GridSpec& g, int dim) {
+  for (double v : {g.xmin, g.xmax, g.ymin, g.ymax, g.t}) {
+    const std::string err = limits::check_data(v, "grid bounds and time");
+    if (!err.empty()) return err;
+  }
+  const std::string err = validate(g);
+  if (!err.empty()) return err;
+  return limits::check_memory(8.0 * g.nx * g.ny * (2.0 * dim + 3), "a grid of " + format(g.nx) + " × " + format(g.ny));
+}
+
+bool grid_counts(double nx, double ny, GridSpec& g, std::string& err) {
+  if (!whole(nx, 2, 2048) || !whole(ny, 2, 2048)) {
+    err = "grid nx and ny must be whole numbers in [2, 2048]";
+    return false;
+  }
+  g.nx = static_cast<int>(nx);
+  g.ny = static_cast<int>(ny);
+  return true;
+}
+
+}  // namespace
+
+// ---- Both trainers ----
+
+template <class T>
+std::string Handle<T>::init(const std::string& config_json) {
+  Result<std::shared_ptr<T>> r = Io<T>::create(config_json);
+  if (!r.ok()) return r.error;
+  t_ = *r.value;
+  return {};
+}
+
+template <class T>
+std::string Handle<T>::load(const std::string& doc) {
+  std::string notice;
+  Result<std::shared_ptr<T>> r = Io<T>::load(doc, &notice);
+  if (!r.ok()) return r.error;
+  t_ = *r.value;
+  notice_ = notice;
+  return {};
+}
+
+template <class T>
+std::string Handle<T>::to_json() const {
+  return Io<T>::save(*t_);
+}
+
+template <class T>
+std::string Handle<T>::config() const {
+  return Io<T>::config(*t_);
+}
+
+template <class T>
+val Handle<T>::step(double n, double max_millis) {
+  if (!whole(n, 1, 1e6)) return error(whole_range("step(n): n", 1, 1e6));
+  const double budget_ms = max_millis > 0 && max_millis <= limits::kMaxMillis ? max_millis : limits::kMaxMillis;
+  DeadlineScope<T> scope(*t_, budget_ms);
+  const Deadline& deadline = t_->deadline();
   StepReport last;
+  last.iteration = t_->iteration();
   long nfe_f = 0, nfe_b = 0;
   double millis = 0;
-  for (int i = 0; i < n; ++i) {
-    last = trainer.step();
+  int done = 0;
+  for (int i = 0; i < static_cast<int>(n); ++i) {
+    // Start another iteration only if the last one's duration still fits the budget.
+    if (i > 0 && deadline.remaining_millis() < last.millis) break;
+    last = t_->step();
     nfe_f += last.nfe_forward;
     nfe_b += last.nfe_backward;
     millis += last.millis;
     if (last.status != Status::Success) break;
+    ++done;
   }
-  val o = status_object(last.status, last.message);
-  o.set("iteration", static_cast<double>(last.iteration));
+  std::string message = last.message;
+  if (last.status == Status::TimeLimit)
+    message = "the time budget of " + format(budget_ms) + " ms ran out inside an iteration after " + std::to_string(done) +
+              " completed; that iteration was discarded (parameters and optimiser as before it)" +
+              (done == 0 ? ": one iteration costs more than the budget (lower batch.size, batch.window, the width or the "
+                           "tolerances, or raise maxMillis)"
+                         : "");
+  val o = status_object(last.status, message);
+  o.set("iteration", static_cast<double>(t_->iteration()));
+  o.set("iterations", done);
   o.set("loss", last.loss);
   o.set("gradNorm", last.grad_norm);
   o.set("nfeForward", static_cast<double>(nfe_f));
@@ -70,31 +210,47 @@ val run_steps(T& trainer, int n) {
   return o;
 }
 
-}  // namespace
+template <class T>
+val Handle<T>::parameters() const {
+  const Vec& p = t_->mlp().params();
+  return f64(p.data(), static_cast<std::size_t>(p.size()));
+}
 
-std::string TrainerHandle::init(const std::string& config_json) {
-  Result<TrainerConfig> c = config_from_json(config_json);
-  if (!c.ok()) return c.error;
-  t_ = std::make_shared<Trainer>(*c.value);
+template <class T>
+std::string Handle<T>::set_parameters(const val& p) {
+  const Result<std::vector<double>> v = numbers(p, "parameters");
+  if (!v.ok()) return v.error;
+  return t_->set_parameters(Eigen::Map<const Vec>(v.value->data(), static_cast<Index>(v.value->size())));
+}
+
+template <class T>
+std::string Handle<T>::reset(double seed) {
+  if (!whole(seed, 0, limits::kMaxWhole)) return whole_range("reset(seed): seed", 0, limits::kMaxWhole);
+  t_->reset(static_cast<std::uint64_t>(seed));
   return {};
 }
 
-std::string TrainerHandle::load(const std::string& model_json) {
-  Result<std::shared_ptr<Trainer>> r = model_from_json(model_json);
-  if (!r.ok()) return r.error;
-  t_ = *r.value;
-  return {};
+template <class T>
+double Handle<T>::iteration() const {
+  return static_cast<double>(t_->iteration());
 }
 
-std::string TrainerHandle::config() const { return config_to_json(t_->config()); }
+template class Handle<Trainer>;
+template class Handle<DensityTrainer>;
+
+// ---- Trajectory trainer ----
 
 val TrainerHandle::add_trajectory(const val& times, const val& states) {
-  const std::vector<double> ts = numbers(times), zs = numbers(states);
+  const Result<std::vector<double>> ts = numbers(times, "times"), zs = numbers(states, "states");
+  if (!ts.ok()) return error(ts.error);
+  if (!zs.ok()) return error(zs.error);
   const std::size_t d = static_cast<std::size_t>(t_->config().mlp.dim);
-  if (zs.size() != ts.size() * d)
-    return error("states must hold times.length × dim = " + std::to_string(ts.size() * d) + " numbers (row-major), got " +
-                 std::to_string(zs.size()));
-  Trajectory tr{ts, columns(zs, static_cast<Index>(d))};
+  if (zs.value->size() != ts.value->size() * d)
+    return error("states must hold times.length × dim = " + std::to_string(ts.value->size() * d) +
+                 " numbers (row-major), got " + std::to_string(zs.value->size()));
+  for (const std::string& err : {check_values(*ts.value, "times"), check_values(*zs.value, "states")})
+    if (!err.empty()) return error(err);
+  Trajectory tr{*ts.value, columns(*zs.value, static_cast<Index>(d))};
   std::size_t index = 0;
   const std::string err = t_->add_trajectory(std::move(tr), &index);
   if (!err.empty()) return error(err);
@@ -105,30 +261,22 @@ val TrainerHandle::add_trajectory(const val& times, const val& states) {
 
 void TrainerHandle::clear_trajectories() { t_->clear_trajectories(); }
 
-int TrainerHandle::trajectory_count() const { return static_cast<int>(t_->trajectories().size()); }
+double TrainerHandle::trajectory_count() const { return static_cast<double>(t_->trajectories().size()); }
 
-val TrainerHandle::step(int n) { return run_steps(*t_, n); }
-
-val TrainerHandle::loss() const {
+val TrainerHandle::loss(double max_millis) const {
+  if (t_->trajectories().empty()) return error("loss: no trajectories");
+  DeadlineScope<Trainer> scope(*t_, max_millis);
   const GradientResult r = t_->full_loss();
   val o = status_object(r.status, r.message);
   o.set("loss", r.loss);
   return o;
 }
 
-val TrainerHandle::parameters() const {
-  const Vec& p = t_->mlp().params();
-  return f64(p.data(), static_cast<std::size_t>(p.size()));
-}
-
-std::string TrainerHandle::set_parameters(const val& p) {
-  const std::vector<double> v = numbers(p);
-  return t_->set_parameters(Eigen::Map<const Vec>(v.data(), static_cast<Index>(v.size())));
-}
-
-val TrainerHandle::gradient(const std::string& method) const {
+val TrainerHandle::gradient(const std::string& method, double max_millis) const {
   const auto m = gradient_method_from_string(method);
-  if (!m) return error("unknown gradient method '" + method + "' (use adjoint, checkpointed or direct)");
+  if (!m) return error("unknown gradient method " + limits::quote(method) + " (use adjoint, checkpointed or direct)");
+  if (t_->trajectories().empty()) return error("gradient: no trajectories");
+  DeadlineScope<Trainer> scope(*t_, max_millis);
   const GradientResult r = t_->full_gradient(*m);
   val o = status_object(r.status, r.message);
   o.set("loss", r.loss);
@@ -136,12 +284,18 @@ val TrainerHandle::gradient(const std::string& method) const {
   return o;
 }
 
-val TrainerHandle::integrate(const val& z0, const val& times, double t0) const {
-  const std::vector<double> z = numbers(z0), ts = numbers(times);
+val TrainerHandle::integrate(const val& z0, const val& times, double t0, double max_millis) const {
+  const Result<std::vector<double>> z = numbers(z0, "z0"), ts = numbers(times, "times");
+  if (!z.ok()) return error(z.error);
+  if (!ts.ok()) return error(ts.error);
   const Index d = t_->config().mlp.dim;
-  if (static_cast<Index>(z.size()) != d) return error("z0 must hold dim = " + std::to_string(d) + " numbers");
-  if (!std::isfinite(t0)) return error("t0 must be finite");
-  const Solution s = t_->integrate(Eigen::Map<const Vec>(z.data(), d), t0, ts);
+  if (static_cast<Index>(z.value->size()) != d) return error("z0 must hold dim = " + std::to_string(d) + " numbers");
+  for (const std::string& err :
+       {check_values(*z.value, "z0"), check_values(*ts.value, "times"), limits::check_data(t0, "t0"),
+        limits::check_memory(8.0 * static_cast<double>(ts.value->size()) * (3.0 * d + 4), "integrate")})
+    if (!err.empty()) return error(err);
+  DeadlineScope<Trainer> scope(*t_, max_millis);
+  const Solution s = t_->integrate(Eigen::Map<const Vec>(z.value->data(), d), t0, *ts.value);
   if (s.status == Status::InvalidInput) return error(s.message);
   val o = status_object(s.status, s.message);
   o.set("states", rows(s.states));
@@ -150,22 +304,27 @@ val TrainerHandle::integrate(const val& z0, const val& times, double t0) const {
 }
 
 val TrainerHandle::field(const val& points, double t) const {
-  const std::vector<double> p = numbers(points);
+  const Result<std::vector<double>> p = numbers(points, "points");
+  if (!p.ok()) return error(p.error);
   const Index d = t_->config().mlp.dim;
-  if (p.size() % static_cast<std::size_t>(d) != 0) return error("points must hold m × dim numbers (row-major)");
-  for (double x : p)
-    if (!std::isfinite(x)) return error("points must be finite");
-  if (!std::isfinite(t)) return error("t must be finite");
+  if (p.value->size() % static_cast<std::size_t>(d) != 0) return error("points must hold m × dim numbers (row-major)");
+  for (const std::string& err : {check_values(*p.value, "points"), limits::check_data(t, "t"),
+                                 limits::check_memory(8.0 * 3 * static_cast<double>(p.value->size()), "field")})
+    if (!err.empty()) return error(err);
   val o = val::object();
-  o.set("velocities", rows(t_->field(columns(p, d), t)));
+  o.set("velocities", rows(t_->field(columns(*p.value, d), t)));
   return o;
 }
 
-val TrainerHandle::sample_grid(double xmin, double xmax, double ymin, double ymax, int nx, int ny, double t) const {
-  const GridSpec g{xmin, xmax, ymin, ymax, nx, ny, t};
-  const std::string err = validate(g);
+val TrainerHandle::sample_grid(double xmin, double xmax, double ymin, double ymax, double nx, double ny, double t,
+                               double max_millis) const {
+  GridSpec g{xmin, xmax, ymin, ymax, 0, 0, t};
+  std::string err;
+  if (!grid_counts(nx, ny, g, err)) return error(err);
+  err = check_grid(g, t_->config().mlp.dim);
   if (!err.empty()) return error(err);
-  const Mat v = nde::sample_grid(*t_, g);
+  const Mat v = nde::sample_grid(*t_, g, budget(max_millis));
+  if (v.cols() == 0) return error("sampleGrid: the time budget of " + format(max_millis) + " ms ran out");
   std::vector<float> out(static_cast<std::size_t>(v.size()));
   for (Index k = 0; k < v.size(); ++k) out[static_cast<std::size_t>(k)] = static_cast<float>(v(k));
   val o = val::object();
@@ -173,34 +332,17 @@ val TrainerHandle::sample_grid(double xmin, double xmax, double ymin, double yma
   return o;
 }
 
-std::string TrainerHandle::to_json() const { return model_to_json(*t_); }
-
-void TrainerHandle::reset(double seed) { t_->reset(static_cast<std::uint64_t>(seed)); }
-
-double TrainerHandle::iteration() const { return static_cast<double>(t_->iteration()); }
-
-std::string DensityHandle::init(const std::string& config_json) {
-  Result<DensityConfig> c = density_config_from_json(config_json);
-  if (!c.ok()) return c.error;
-  t_ = std::make_shared<DensityTrainer>(*c.value);
-  return {};
-}
-
-std::string DensityHandle::load(const std::string& doc) {
-  Result<std::shared_ptr<DensityTrainer>> r = density_from_json(doc);
-  if (!r.ok()) return r.error;
-  t_ = *r.value;
-  return {};
-}
-
-std::string DensityHandle::to_json() const { return density_to_json(*t_); }
-
-std::string DensityHandle::config() const { return density_config_to_json(t_->config()); }
+// ---- Density trainer ----
 
 val DensityHandle::add_samples(const val& points) {
-  const std::vector<double> p = numbers(points);
-  if (p.size() % 2 != 0) return error("points must hold m × 2 numbers (row-major)");
-  const std::string err = t_->add_samples(columns(p, 2));
+  const Result<std::vector<double>> p = numbers(points, "points");
+  if (!p.ok()) return error(p.error);
+  if (p.value->size() % 2 != 0) return error("points must hold m × 2 numbers (row-major)");
+  for (const std::string& err :
+       {check_values(*p.value, "points"),
+        limits::check_memory(2.0 * 8 * (static_cast<double>(p.value->size()) + 2.0 * t_->sample_count()), "the samples")})
+    if (!err.empty()) return error(err);
+  const std::string err = t_->add_samples(columns(*p.value, 2));
   if (!err.empty()) return error(err);
   val o = val::object();
   o.set("count", static_cast<double>(t_->sample_count()));
@@ -209,11 +351,11 @@ val DensityHandle::add_samples(const val& points) {
 
 void DensityHandle::clear_samples() { t_->clear_samples(); }
 
-int DensityHandle::sample_count() const { return static_cast<int>(t_->sample_count()); }
+double DensityHandle::sample_count() const { return static_cast<double>(t_->sample_count()); }
 
-val DensityHandle::step(int n) { return run_steps(*t_, n); }
-
-val DensityHandle::nll() const {
+val DensityHandle::nll(double max_millis) const {
+  if (t_->sample_count() == 0) return error("nll: no samples");
+  DeadlineScope<DensityTrainer> scope(*t_, max_millis);
   const DensityResult r = t_->nll();
   val o = status_object(r.status, r.message);
   o.set("nll", r.values.size() ? r.values[0] : NAN);
@@ -221,35 +363,48 @@ val DensityHandle::nll() const {
   return o;
 }
 
-val DensityHandle::sample(int n, double t, double seed) const {
-  if (n < 1 || n > 1000000) return error("n must be a whole number in [1, 1000000]");
-  if (!std::isfinite(t) || t < 0 || t > t_->config().t_end) return error("t must be in [0, tEnd]");
-  const Solution s = t_->sample(n, t, static_cast<std::uint64_t>(seed));
+val DensityHandle::sample(double n, double t, double seed, double max_millis) const {
+  if (!whole(n, 1, 1e7)) return error(whole_range("sample: n", 1, 1e7));
+  if (!whole(seed, 0, limits::kMaxWhole)) return error(whole_range("sample: seed", 0, limits::kMaxWhole));
+  if (!std::isfinite(t) || t < 0 || t > t_->config().t_end) return error("sample: t must be in [0, tEnd]");
+  const std::string mem = limits::check_memory(8.0 * n * 2 * 4, "sample(" + format(n) + ")");
+  if (!mem.empty()) return error(mem);
+  DeadlineScope<DensityTrainer> scope(*t_, max_millis);
+  const Solution s = t_->sample(static_cast<Index>(n), t, static_cast<std::uint64_t>(seed));
   val o = status_object(s.status, s.message);
   o.set("points", rows(s.states));
   return o;
 }
 
-val DensityHandle::log_density(const val& points) const {
-  const std::vector<double> p = numbers(points);
-  if (p.size() % 2 != 0) return error("points must hold m × 2 numbers (row-major)");
-  const DensityResult r = t_->log_density(columns(p, 2));
+val DensityHandle::log_density(const val& points, double max_millis) const {
+  const Result<std::vector<double>> p = numbers(points, "points");
+  if (!p.ok()) return error(p.error);
+  if (p.value->size() % 2 != 0) return error("points must hold m × 2 numbers (row-major)");
+  for (const std::string& err : {check_values(*p.value, "points"),
+                                 limits::check_memory(8.0 * 3 * static_cast<double>(p.value->size()), "logDensity")})
+    if (!err.empty()) return error(err);
+  DeadlineScope<DensityTrainer> scope(*t_, max_millis);
+  const DensityResult r = t_->log_density(columns(*p.value, 2));
   if (r.status == Status::InvalidInput) return error(r.message);
   val o = status_object(r.status, r.message);
   o.set("values", f64(r.values.data(), static_cast<std::size_t>(r.values.size())));
   return o;
 }
 
-val DensityHandle::log_density_grid(double xmin, double xmax, double ymin, double ymax, int nx, int ny) const {
-  const GridSpec g{xmin, xmax, ymin, ymax, nx, ny, 0.0};
-  const std::string err = validate(g);
+val DensityHandle::log_density_grid(double xmin, double xmax, double ymin, double ymax, double nx, double ny,
+                                    double max_millis) const {
+  GridSpec g{xmin, xmax, ymin, ymax, 0, 0, 0.0};
+  std::string err;
+  if (!grid_counts(nx, ny, g, err)) return error(err);
+  err = check_grid(g, 2);
   if (!err.empty()) return error(err);
-  Mat pts(2, static_cast<Index>(nx) * ny);
-  for (int r = 0; r < ny; ++r)
-    for (int c = 0; c < nx; ++c) {
-      pts(0, static_cast<Index>(r) * nx + c) = xmin + (xmax - xmin) * c / (nx - 1);
-      pts(1, static_cast<Index>(r) * nx + c) = ymin + (ymax - ymin) * r / (ny - 1);
+  Mat pts(2, static_cast<Index>(g.nx) * g.ny);
+  for (int r = 0; r < g.ny; ++r)
+    for (int c = 0; c < g.nx; ++c) {
+      pts(0, static_cast<Index>(r) * g.nx + c) = xmin + (xmax - xmin) * c / (g.nx - 1);
+      pts(1, static_cast<Index>(r) * g.nx + c) = ymin + (ymax - ymin) * r / (g.ny - 1);
     }
+  DeadlineScope<DensityTrainer> scope(*t_, max_millis);
   const DensityResult d = t_->log_density(pts);
   val o = status_object(d.status, d.message);
   std::vector<float> out(static_cast<std::size_t>(d.values.size()));
@@ -258,19 +413,7 @@ val DensityHandle::log_density_grid(double xmin, double xmax, double ymin, doubl
   return o;
 }
 
-val DensityHandle::parameters() const {
-  const Vec& p = t_->mlp().params();
-  return f64(p.data(), static_cast<std::size_t>(p.size()));
-}
-
-std::string DensityHandle::set_parameters(const val& p) {
-  const std::vector<double> v = numbers(p);
-  return t_->set_parameters(Eigen::Map<const Vec>(v.data(), static_cast<Index>(v.size())));
-}
-
-void DensityHandle::reset(double seed) { t_->reset(static_cast<std::uint64_t>(seed)); }
-
-double DensityHandle::iteration() const { return static_cast<double>(t_->iteration()); }
+// ---- Module functions ----
 
 val density_presets() {
   val list = val::array();
@@ -278,14 +421,28 @@ val density_presets() {
   return list;
 }
 
-val sample_density(const std::string& name, int n, double seed) {
-  if (n < 1 || n > 1000000) return error("n must be a whole number in [1, 1000000]");
-  const Mat x = nde::sample_density(name, n, static_cast<std::uint64_t>(seed));
-  if (x.size() == 0) return error("unknown density '" + name + "'");
+val sample_density(const std::string& name, double n, double seed) {
+  if (!whole(n, 1, 1e7)) return error(whole_range("sampleDensity: n", 1, 1e7));
+  if (!whole(seed, 0, limits::kMaxWhole)) return error(whole_range("sampleDensity: seed", 0, limits::kMaxWhole));
+  const std::string mem = limits::check_memory(8.0 * n * 2 * 2, "sampleDensity(" + format(n) + ")");
+  if (!mem.empty()) return error(mem);
+  const Mat x = nde::sample_density(name, static_cast<Index>(n), static_cast<std::uint64_t>(seed));
+  if (x.size() == 0) return error("unknown density " + limits::quote(name));
   val o = val::object();
   o.set("points", rows(x));
   return o;
 }
+
+namespace {
+val bounds(const System& s) {
+  val b = val::object();
+  b.set("xmin", s.xmin);
+  b.set("xmax", s.xmax);
+  b.set("ymin", s.ymin);
+  b.set("ymax", s.ymax);
+  return b;
+}
+}  // namespace
 
 val systems() {
   val list = val::array();
@@ -294,47 +451,45 @@ val systems() {
     o.set("name", s.name);
     o.set("title", s.title);
     o.set("description", s.description);
-    val b = val::object();
-    b.set("xmin", s.xmin);
-    b.set("xmax", s.xmax);
-    b.set("ymin", s.ymin);
-    b.set("ymax", s.ymax);
-    o.set("bounds", b);
+    o.set("bounds", bounds(s));
     o.set("tEnd", s.t_end);
     list.call<void>("push", o);
   }
   return list;
 }
 
-val sample_system(const std::string& name, const val& options) {
+val sample_system(const std::string& name, double trajectories, double points, double noise, double seed, double t_end,
+                  bool regular, bool has_initial, double x0, double y0, double max_millis) {
   const System* s = find_system(name);
-  if (!s) return error("unknown system '" + name + "'");
+  if (!s) return error("unknown system " + limits::quote(name));
+  if (!whole(trajectories, 1, 1000)) return error(whole_range("trajectories", 1, 1000));
+  if (!whole(points, 2, 100000)) return error(whole_range("points", 2, 100000));
+  if (!whole(seed, 0, limits::kMaxWhole)) return error(whole_range("seed", 0, limits::kMaxWhole));
+  if (!(noise >= 0 && noise <= 10)) return error("noise must be a number in [0, 10]");
+  if (!(t_end >= 0 && t_end <= 1e4)) return error("tEnd must be a number in [0, 10000]");
+  const std::string mem =
+      limits::check_memory(8.0 * trajectories * points * 3 * 3, format(trajectories) + " trajectories of " + format(points) + " points");
+  if (!mem.empty()) return error(mem);
   SampleOptions o;
-  auto num = [&](const char* key, double lo, double hi, double& out) -> std::string {
-    const val v = options[key];
-    if (v.isUndefined()) return {};
-    if (!v.isNumber() || !std::isfinite(v.as<double>()) || v.as<double>() < lo || v.as<double>() > hi)
-      return std::string(key) + " must be a number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
-    out = v.as<double>();
-    return {};
-  };
-  double trajectories = o.trajectories, points = o.points, seed = 0, t_end = 0;
-  for (const std::string& err : {num("trajectories", 1, 1000, trajectories), num("points", 2, 100000, points),
-                                 num("noise", 0, 10, o.noise), num("seed", 0, 9007199254740991.0, seed),
-                                 num("tEnd", 0, 1e4, t_end)})
-    if (!err.empty()) return error(err);
   o.trajectories = static_cast<int>(trajectories);
   o.points = static_cast<int>(points);
   o.seed = static_cast<std::uint64_t>(seed);
+  o.noise = noise;
   o.t_end = t_end;
-  o.regular = options["regular"].isTrue();
-  if (!options["initial"].isUndefined()) {
-    const std::vector<double> z = numbers(options["initial"]);
-    if (z.size() != 2 || !std::isfinite(z[0]) || !std::isfinite(z[1])) return error("initial must be two finite numbers");
-    o.initial = Eigen::Map<const Vec>(z.data(), 2);
+  o.regular = regular;
+  if (has_initial) {
+    for (const std::string& err : {limits::check_data(x0, "initial[0]"), limits::check_data(y0, "initial[1]")})
+      if (!err.empty()) return error(err);
+    o.initial = Vec(2);
+    o.initial << x0, y0;
   }
+  o.deadline = budget(max_millis);
+  const std::vector<Trajectory> sampled = nde::sample_system(*s, o);
+  if (static_cast<int>(sampled.size()) < o.trajectories)
+    return error("sampleSystem: the time budget ran out after " + std::to_string(sampled.size()) + " of " +
+                 std::to_string(o.trajectories) + " trajectories");
   val list = val::array();
-  for (const Trajectory& tr : nde::sample_system(*s, o)) {
+  for (const Trajectory& tr : sampled) {
     val t = val::object();
     t.set("times", f64(tr.times.data(), tr.times.size()));
     t.set("states", rows(tr.states));
@@ -342,24 +497,22 @@ val sample_system(const std::string& name, const val& options) {
   }
   val out = val::object();
   out.set("trajectories", list);
-  val b = val::object();
-  b.set("xmin", s->xmin);
-  b.set("xmax", s->xmax);
-  b.set("ymin", s->ymin);
-  b.set("ymax", s->ymax);
-  out.set("bounds", b);
+  out.set("bounds", bounds(*s));
   return out;
 }
 
 val system_field(const std::string& name, const val& points) {
   const System* s = find_system(name);
-  if (!s) return error("unknown system '" + name + "'");
-  const std::vector<double> p = numbers(points);
-  if (p.size() % 2 != 0) return error("points must hold m × 2 numbers (row-major)");
-  std::vector<double> v(p.size());
-  for (std::size_t k = 0; k + 1 < p.size(); k += 2) {
+  if (!s) return error("unknown system " + limits::quote(name));
+  const Result<std::vector<double>> p = numbers(points, "points");
+  if (!p.ok()) return error(p.error);
+  if (p.value->size() % 2 != 0) return error("points must hold m × 2 numbers (row-major)");
+  for (const std::string& err : {check_values(*p.value, "points"), limits::check_memory(8.0 * 3 * static_cast<double>(p.value->size()), "systemField")})
+    if (!err.empty()) return error(err);
+  std::vector<double> v(p.value->size());
+  for (std::size_t k = 0; k + 1 < p.value->size(); k += 2) {
     Vec z(2);
-    z << p[k], p[k + 1];
+    z << (*p.value)[k], (*p.value)[k + 1];
     const Vec f = s->f(z);
     v[k] = f[0];
     v[k + 1] = f[1];
@@ -369,8 +522,37 @@ val system_field(const std::string& name, const val& points) {
   return o;
 }
 
-std::string version() { return "0.1.0"; }
+val limits() {
+  val o = val::object();
+  o.set("data", limits::kData);
+  o.set("parameter", limits::kParameter);
+  o.set("callBytes", limits::kCallBytes);
+  o.set("maxMillis", limits::kMaxMillis);
+  o.set("defaultMillis", limits::kDefaultMillis);
+  o.set("maxWhole", limits::kMaxWhole);
+  o.set("jsonDepth", limits::kJsonDepth);
+  o.set("jsonBytes", static_cast<double>(limits::kJsonBytes));
+  return o;
+}
+
+std::string version() { return "0.2.0"; }
 
 double heap_bytes() { return static_cast<double>(__builtin_wasm_memory_size(0)) * 65536.0; }
+
+double largest_free_block() {
+  // Binary search on what malloc grants, in MiB (it may grow the heap, which never shrinks again).
+  std::size_t lo = 0, hi = 4096;
+  while (lo + 1 < hi) {
+    const std::size_t mid = (lo + hi) / 2;
+    void* p = std::malloc(mid << 20);
+    if (p) {
+      std::free(p);
+      lo = mid;
+    } else {
+      hi = mid;
+    }
+  }
+  return static_cast<double>(lo) * 1048576.0;
+}
 
 }  // namespace nde::wasm

@@ -1,6 +1,8 @@
 #pragma once
 /// Conversions between JS values and the core: typed arrays in, copied typed arrays and plain objects out.
-/// Nothing here throws: failures come back as {error: "..."} objects or error strings for the JS layer to raise.
+/// Nothing here throws and nothing here reads a JS object's properties: api.js validates every value and
+/// passes numbers, strings and Float64Arrays only. Failures come back as {error: "..."} objects or error
+/// strings for the JS layer to raise. Counts arrive as doubles and are range-checked here (no int wrap-around).
 #include <emscripten/val.h>
 
 #include <memory>
@@ -13,95 +15,94 @@ namespace nde::wasm {
 
 using emscripten::val;
 
-/// A Trainer as JS sees it.
-class TrainerHandle {
+/// What JS sees of either trainer (T = Trainer or DensityTrainer): the calls both tasks share.
+template <class T>
+class Handle {
  public:
   /// Creates the trainer from a config document; returns an error message or "".
   std::string init(const std::string& config_json);
-  /// Replaces the trainer by a model document's; returns an error message or "".
-  std::string load(const std::string& model_json);
+  /// Replaces the trainer by a document's; returns an error message or "". notice() then says e.g. that the
+  /// optimiser restarts (older documents).
+  std::string load(const std::string& doc);
+  /// A remark about the last load, or "".
+  std::string notice() const { return notice_; }
+  /// The document (model or density flow).
+  std::string to_json() const;
   /// The normalised config as JSON.
   std::string config() const;
-  /// {index} or {error}; times (n) and states (row-major n × dim) are array-likes of numbers.
-  val add_trajectory(const val& times, const val& states);
-  void clear_trajectories();
-  int trajectory_count() const;
-  /// n training steps: {iteration, loss, gradNorm, nfeForward, nfeBackward, status, message, millis}.
-  val step(int n);
-  /// {loss, status, message}: the full-data loss.
-  val loss() const;
+  /// Up to n training steps within max_millis: {iteration, iterations, loss, gradNorm, nfeForward, nfeBackward,
+  /// status, message, millis}. An iteration cut off by the budget is discarded (status "time-limit").
+  val step(double n, double max_millis);
   /// θ as a new Float64Array.
   val parameters() const;
   /// Replaces θ; returns an error message or "".
   std::string set_parameters(const val& p);
-  /// {gradient: Float64Array, status, message} of the full-data loss, or {error}.
-  val gradient(const std::string& method) const;
-  /// {states: Float64Array (row-major N × dim), status, message} from z0 at t0, or {error}.
-  val integrate(const val& z0, const val& times, double t0) const;
-  /// {velocities: Float64Array (row-major m × dim)} at points (row-major m × dim), or {error}.
-  val field(const val& points, double t) const;
-  /// {values: Float32Array of nx·ny (vx, vy) pairs, row by row} or {error}.
-  val sample_grid(double xmin, double xmax, double ymin, double ymax, int nx, int ny, double t) const;
-  /// The model document.
-  std::string to_json() const;
-  /// Fresh weights from a seed; data kept.
-  void reset(double seed);
+  /// Fresh weights from a seed; data kept. Returns an error message or "".
+  std::string reset(double seed);
   /// Completed iterations.
   double iteration() const;
 
- private:
-  std::shared_ptr<Trainer> t_;
+ protected:
+  std::shared_ptr<T> t_;
+  std::string notice_;
 };
 
-/// A DensityTrainer as JS sees it (same conventions as TrainerHandle).
-class DensityHandle {
+/// A Trainer as JS sees it.
+class TrainerHandle : public Handle<Trainer> {
  public:
-  /// Creates the trainer from a density config document; returns an error message or "".
-  std::string init(const std::string& config_json);
-  /// Replaces the trainer by a density document's flow; returns an error message or "".
-  std::string load(const std::string& doc);
-  /// The flow document.
-  std::string to_json() const;
-  /// The normalised config as JSON.
-  std::string config() const;
+  /// {index} or {error}; times (n) and states (row-major n × dim) are Float64Arrays.
+  val add_trajectory(const val& times, const val& states);
+  void clear_trajectories();
+  double trajectory_count() const;
+  /// {loss, status, message} of the full data, or {error}.
+  val loss(double max_millis) const;
+  /// {gradient: Float64Array, loss, status, message} of the full-data loss, or {error}.
+  val gradient(const std::string& method, double max_millis) const;
+  /// {states: Float64Array (row-major N × dim), status, message, nfe} from z0 at t0, or {error}.
+  val integrate(const val& z0, const val& times, double t0, double max_millis) const;
+  /// {velocities: Float64Array (row-major m × dim)} at points (row-major m × dim), or {error}.
+  val field(const val& points, double t) const;
+  /// {values: Float32Array of nx·ny (vx, vy) pairs, row by row} or {error}.
+  val sample_grid(double xmin, double xmax, double ymin, double ymax, double nx, double ny, double t,
+                  double max_millis) const;
+};
+
+/// A DensityTrainer as JS sees it (same conventions).
+class DensityHandle : public Handle<DensityTrainer> {
+ public:
   /// {count} or {error}; points row-major m × 2.
   val add_samples(const val& points);
   void clear_samples();
-  int sample_count() const;
-  /// n training steps: {iteration, loss, gradNorm, nfeForward, nfeBackward, status, message, millis}.
-  val step(int n);
-  /// {nll, status, message, nfe}: mean negative log-likelihood of all samples.
-  val nll() const;
+  double sample_count() const;
+  /// {nll, status, message, nfe}: mean negative log-likelihood of all samples, or {error}.
+  val nll(double max_millis) const;
   /// {points: Float64Array (row-major n × 2), status, message} base samples pushed to time t, or {error}.
-  val sample(int n, double t, double seed) const;
-  /// {values: Float64Array} log p at points (row-major m × 2), or {error}.
-  val log_density(const val& points) const;
-  /// {values: Float32Array of nx·ny log-densities, row by row from ymin, status} or {error}.
-  val log_density_grid(double xmin, double xmax, double ymin, double ymax, int nx, int ny) const;
-  /// θ as a new Float64Array; setParameters returns an error message or "".
-  val parameters() const;
-  std::string set_parameters(const val& p);
-  void reset(double seed);
-  double iteration() const;
-
- private:
-  std::shared_ptr<DensityTrainer> t_;
+  val sample(double n, double t, double seed, double max_millis) const;
+  /// {values: Float64Array, status, message} log p at points (row-major m × 2), or {error}.
+  val log_density(const val& points, double max_millis) const;
+  /// {values: Float32Array of nx·ny log-densities, row by row from ymin, status, message} or {error}.
+  val log_density_grid(double xmin, double xmax, double ymin, double ymax, double nx, double ny, double max_millis) const;
 };
 
 /// Names of the density presets.
 val density_presets();
 /// {points: Float64Array (row-major n × 2)} samples of a density preset, or {error}.
-val sample_density(const std::string& name, int n, double seed);
+val sample_density(const std::string& name, double n, double seed);
 
 /// The reference systems: [{name, title, description, bounds: {xmin, xmax, ymin, ymax}, tEnd}].
 val systems();
-/// {trajectories: [{times, states}], bounds} or {error}; options {trajectories, points, noise, seed, tEnd, regular, initial}.
-val sample_system(const std::string& name, const val& options);
+/// {trajectories: [{times, states}], bounds} or {error}; initial is used when has_initial.
+val sample_system(const std::string& name, double trajectories, double points, double noise, double seed, double t_end,
+                  bool regular, bool has_initial, double x0, double y0, double max_millis);
 /// {velocities: Float64Array (row-major m × 2)} of the true field at points, or {error}.
 val system_field(const std::string& name, const val& points);
+/// The limits every call is checked against (nde/limits.hpp), for the JS layer to check first.
+val limits();
 /// The core's version string.
 std::string version();
 /// Current size of the wasm linear memory in bytes.
 double heap_bytes();
+/// Size of the largest block malloc could hand out now, in bytes (a heap-fragmentation probe for tests).
+double largest_free_block();
 
 }  // namespace nde::wasm

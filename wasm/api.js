@@ -1,6 +1,8 @@
 // The friendly JS API of the neural ODE core: createNeuralOde() resolves to {version, Trainer, systems, ...}.
 // Works in browsers, Web Workers and plain Node 20. Bad calls throw Error with a message and change nothing;
 // results are copies (never views into the wasm heap). Every Trainer must be .delete()d by its owner.
+// Every JS value is checked and converted here, before the core is entered: C++ receives only numbers,
+// strings, booleans and Float64Arrays, so no JS exception is ever thrown through wasm frames.
 import createCore from './build/neural-ode-core.mjs';
 
 const WASM_URL = new URL('./build/neural-ode-core.wasm', import.meta.url);
@@ -24,55 +26,6 @@ function fail(message) {
   throw new Error(message);
 }
 
-/** Checks an array-like of numbers and returns it as a Float64Array copy. */
-function toFloat64(value, name) {
-  if (value instanceof Float64Array) return value.slice();
-  if (ArrayBuffer.isView(value) || Array.isArray(value)) {
-    const out = new Float64Array(value.length);
-    for (let i = 0; i < value.length; i++) {
-      const x = value[i];
-      if (typeof x !== 'number') fail(`${name}[${i}] is not a number`);
-      out[i] = x;
-    }
-    return out;
-  }
-  return fail(`${name} must be a Float64Array or an array of numbers`);
-}
-
-function checkFinite(array, name) {
-  for (let i = 0; i < array.length; i++) if (!Number.isFinite(array[i])) fail(`${name}[${i}] is not finite (${array[i]})`);
-}
-
-function unwrap(result) {
-  if (result.error !== undefined) fail(result.error);
-  return result;
-}
-
-function configText(config) {
-  if (config === undefined) return '{}';
-  if (typeof config === 'string') return config;
-  if (config === null || typeof config !== 'object') fail('config must be an object or a JSON string');
-  return JSON.stringify(config);
-}
-
-/** n training steps on a handle (Trainer or DensityTrainer); a call that cannot train throws. */
-function runSteps(handle, n) {
-  if (!Number.isInteger(n) || n < 1 || n > 1e6) fail('step(n): n must be a whole number in [1, 1000000]');
-  const r = handle.step(n);
-  if (r.status === 'invalid-input') fail(r.message);
-  return r;
-}
-
-function setParameters(handle, p) {
-  const err = handle.setParameters(toFloat64(p, 'parameters'));
-  if (err) fail(err);
-}
-
-function resetWeights(handle, seed) {
-  if (!Number.isInteger(seed) || seed < 0) fail('reset(seed): seed must be a whole number ≥ 0');
-  handle.reset(seed);
-}
-
 let corePromise = null;
 
 /** Loads the module once; later calls share it. */
@@ -84,64 +37,208 @@ export async function createNeuralOde() {
 export default createNeuralOde;
 
 function wrap(core) {
+  /** The core's limits (nde/limits.hpp), stated once there. */
+  const LIMITS = Object.freeze({ ...core.limits() });
+  const MAX_ELEMENTS = Math.floor(LIMITS.callBytes / 8);
   const live = new Set();
 
-  /** A new wrapper of class Cls around a Handle loaded from a document (object or JSON string). */
-  function load(Handle, Cls, json, what) {
-    let text = json;
-    if (typeof json !== 'string') {
-      if (json === null || typeof json !== 'object') fail(`${what} must be an object or a JSON string`);
-      text = JSON.stringify(json);
+  /** Runs a call into the core; anything it throws leaves as an Error with the wasm stack restored. */
+  function enter(fn) {
+    const sp = core.stackSave();
+    try {
+      return fn();
+    } catch (e) {
+      core.stackRestore(sp);
+      if (e instanceof Error) throw e;
+      throw new Error(`the WebAssembly core failed (${String(e)}); the instance may be unusable`);
     }
-    const handle = new Handle();
-    const err = handle.load(text);
-    if (err) {
-      handle.delete();
-      fail(err);
-    }
-    const t = Object.create(Cls.prototype);
-    t._h = handle;
-    live.add(t);
-    return t;
   }
 
-  class Trainer {
-    /** @param {object|string} config */
+  const fmt = (x) => String(x);
+
+  /** A whole number in [lo, hi] (no wrap-around: 2**32 + 2 is refused, not read as 2). */
+  function whole(value, name, lo, hi) {
+    if (!Number.isInteger(value) || value < lo || value > hi) fail(`${name} must be a whole number in [${fmt(lo)}, ${fmt(hi)}]`);
+    return value;
+  }
+
+  /** A finite number in [lo, hi] (default: the data range). */
+  function number(value, name, lo = -LIMITS.data, hi = LIMITS.data) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < lo || value > hi)
+      fail(`${name} must be a finite number in [${fmt(lo)}, ${fmt(hi)}]`);
+    return value;
+  }
+
+  /** An options object (undefined → {}); its fields are read here, in JS, never by the core. */
+  function options(value, name) {
+    if (value === undefined) return {};
+    if (value === null || typeof value !== 'object') fail(`${name} must be an object`);
+    return value;
+  }
+
+  /** The time budget in ms of a call: options.maxMillis in (0, LIMITS.maxMillis], default LIMITS.defaultMillis. */
+  function millis(opts) {
+    const ms = opts.maxMillis;
+    if (ms === undefined) return LIMITS.defaultMillis;
+    if (typeof ms !== 'number' || !(ms > 0) || ms > LIMITS.maxMillis) fail(`maxMillis must be a number in (0, ${fmt(LIMITS.maxMillis)}]`);
+    return ms;
+  }
+
+  /** An array-like of numbers as a Float64Array copy (typed arrays, arrays and {length, 0: …} objects). */
+  function toFloat64(value, name) {
+    if (value instanceof Float64Array) {
+      if (value.length > MAX_ELEMENTS) fail(`${name} has ${value.length} numbers; at most ${MAX_ELEMENTS} are accepted`);
+      return value.slice();
+    }
+    if (value === null || typeof value !== 'object' || typeof value === 'function') fail(`${name} must be a Float64Array or an array of numbers`);
+    const n = value.length;
+    if (!Number.isInteger(n) || n < 0) fail(`${name} must be a Float64Array or an array of numbers`);
+    if (n > MAX_ELEMENTS) fail(`${name} has ${n} numbers; at most ${MAX_ELEMENTS} are accepted`);
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const x = value[i];
+      if (typeof x !== 'number') fail(`${name}[${i}] is not a number`);
+      out[i] = x;
+    }
+    return out;
+  }
+
+  function checkFinite(array, name) {
+    for (let i = 0; i < array.length; i++) if (!Number.isFinite(array[i])) fail(`${name}[${i}] is not finite (${array[i]})`);
+    return array;
+  }
+
+  const finiteArray = (value, name) => checkFinite(toFloat64(value, name), name);
+
+  function unwrap(result) {
+    if (result.error !== undefined) fail(result.error);
+    return result;
+  }
+
+  /** A document or config as JSON text within the size limit (objects are stringified). */
+  function jsonText(value, what) {
+    let text = value;
+    if (typeof value !== 'string') {
+      if (value === null || typeof value !== 'object') fail(`${what} must be an object or a JSON string`);
+      text = JSON.stringify(value);
+    }
+    if (text.length > LIMITS.jsonBytes) fail(`${what} is longer than ${LIMITS.jsonBytes} characters`);
+    return text;
+  }
+
+  /** A finite grid spec with its counts checked; t included when withTime. */
+  function gridSpec(spec, name, defaults) {
+    const s = { ...defaults, ...options(spec, name) };
+    for (const k of ['xmin', 'xmax', 'ymin', 'ymax', 't']) if (k in defaults) number(s[k], `${name}: ${k}`);
+    for (const k of ['nx', 'ny']) whole(s[k], `${name}: ${k}`, 2, 2048);
+    return s;
+  }
+
+  /** What both trainers share: construction, documents, steps, parameters, reset, lifetime. */
+  class TrainerBase {
     constructor(config) {
-      const handle = new core.TrainerHandle();
-      const err = handle.init(configText(config));
+      const text = config === undefined ? '{}' : jsonText(config, 'config');
+      const handle = new (this.constructor._Handle())();
+      const err = enter(() => handle.init(text));
       if (err) {
         handle.delete();
         fail(err);
       }
       this._h = handle;
+      /** A remark about how this trainer was loaded (e.g. that the optimiser restarts), or ''. */
+      this.notice = '';
       live.add(this);
     }
 
+    /** A trainer from a document (object or JSON string) of its kind. */
     static fromJSON(json) {
-      return load(core.TrainerHandle, Trainer, json, 'a model document');
+      const text = jsonText(json, this._what);
+      const handle = new (this._Handle())();
+      const err = enter(() => handle.load(text));
+      if (err) {
+        handle.delete();
+        fail(err);
+      }
+      const t = Object.create(this.prototype);
+      t._h = handle;
+      t.notice = handle.notice();
+      live.add(t);
+      return t;
     }
 
     get _handle() {
-      if (!this._h) fail('this Trainer has been deleted');
+      if (!this._h) fail(`this ${this.constructor.name} has been deleted`);
       return this._h;
-    }
-
-    get dim() {
-      return this.config().dim;
     }
 
     config() {
       return JSON.parse(this._handle.config());
     }
 
+    toJSON() {
+      const h = this._handle;
+      return JSON.parse(enter(() => h.toJSON()));
+    }
+
+    /** Up to n training steps within options.maxMillis; a call that cannot train throws. */
+    step(n = 1, opts) {
+      const h = this._handle;
+      whole(n, 'step(n): n', 1, 1e6);
+      const ms = millis(options(opts, 'step options'));
+      const r = unwrap(enter(() => h.step(n, ms)));
+      if (r.status === 'invalid-input') fail(r.message);
+      return r;
+    }
+
+    parameters() {
+      return this._handle.parameters();
+    }
+
+    setParameters(p) {
+      const h = this._handle;
+      const v = finiteArray(p, 'parameters');
+      const err = enter(() => h.setParameters(v));
+      if (err) fail(err);
+    }
+
+    /** Fresh weights (from seed, default the config's), optimiser and iteration count reset; data kept. */
+    reset(seed) {
+      const h = this._handle;
+      const s = seed === undefined ? this.config().seed : whole(seed, 'reset(seed): seed', 0, LIMITS.maxWhole);
+      const err = enter(() => h.reset(s));
+      if (err) fail(err);
+    }
+
+    iteration() {
+      return this._handle.iteration();
+    }
+
+    delete() {
+      if (this._h) {
+        this._h.delete();
+        this._h = null;
+        live.delete(this);
+      }
+    }
+
+    isDeleted() {
+      return this._h === null;
+    }
+  }
+
+  class Trainer extends TrainerBase {
+    static _Handle = () => core.TrainerHandle;
+    static _what = 'a model document';
+
+    get dim() {
+      return this.config().dim;
+    }
+
     addTrajectory(times, states) {
       const h = this._handle;
-      const t = toFloat64(times, 'times');
-      const s = toFloat64(states, 'states');
-      checkFinite(t, 'times');
-      checkFinite(s, 'states');
-      return unwrap(h.addTrajectory(t, s)).index;
+      const t = finiteArray(times, 'times');
+      const s = finiteArray(states, 'states');
+      return unwrap(enter(() => h.addTrajectory(t, s))).index;
     }
 
     clearTrajectories() {
@@ -152,128 +249,62 @@ function wrap(core) {
       return this._handle.trajectoryCount();
     }
 
-    step(n = 1) {
-      return runSteps(this._handle, n);
-    }
-
-    loss() {
-      const r = this._handle.loss();
+    loss(opts) {
+      const h = this._handle;
+      const ms = millis(options(opts, 'loss options'));
+      const r = unwrap(enter(() => h.loss(ms)));
       if (r.status !== 'success') fail(`loss: ${r.message}`);
       return r.loss;
     }
 
-    parameters() {
-      return this._handle.parameters();
-    }
-
-    setParameters(p) {
-      setParameters(this._handle, p);
-    }
-
-    gradient(method = 'checkpointed') {
+    gradient(method = 'checkpointed', opts) {
       const h = this._handle;
-      if (!GRADIENTS.includes(method)) fail(`unknown gradient method '${method}' (use ${GRADIENTS.join(', ')})`);
-      const r = unwrap(h.gradient(method));
+      if (!GRADIENTS.includes(method)) fail(`unknown gradient method '${String(method).slice(0, 40)}' (use ${GRADIENTS.join(', ')})`);
+      const ms = millis(options(opts, 'gradient options'));
+      const r = unwrap(enter(() => h.gradient(method, ms)));
       if (r.status !== 'success') fail(`gradient: ${r.message}`);
       return r.gradient;
     }
 
     /** z0 is the state at t0 (default: times[0]); times may lie on both sides of t0. */
-    integrate(z0, times, t0) {
+    integrate(z0, times, t0, opts) {
       const h = this._handle;
-      const z = toFloat64(z0, 'z0');
-      const t = toFloat64(times, 'times');
-      checkFinite(z, 'z0');
-      checkFinite(t, 'times');
+      const z = finiteArray(z0, 'z0');
+      const t = finiteArray(times, 'times');
       if (t0 === undefined) {
         if (t.length === 0) fail('integrate: give at least one time (or t0)');
         t0 = t[0];
       }
-      if (typeof t0 !== 'number' || !Number.isFinite(t0)) fail('t0 must be a finite number');
-      const r = unwrap(h.integrate(z, t, t0));
+      number(t0, 't0');
+      const ms = millis(options(opts, 'integrate options'));
+      const r = unwrap(enter(() => h.integrate(z, t, t0, ms)));
       return { status: r.status, message: r.message, states: r.states, nfe: r.nfe };
     }
 
     field(points, t = 0) {
       const h = this._handle;
-      const p = toFloat64(points, 'points');
-      if (typeof t !== 'number') fail('t must be a number');
-      return unwrap(h.field(p, t)).velocities;
+      const p = finiteArray(points, 'points');
+      number(t, 't');
+      return unwrap(enter(() => h.field(p, t))).velocities;
     }
 
-    sampleGrid(spec = {}) {
+    sampleGrid(spec) {
       const h = this._handle;
-      const { xmin = -3, xmax = 3, ymin = -3, ymax = 3, nx = 32, ny = 32, t = 0 } = spec;
-      for (const [k, v] of Object.entries({ xmin, xmax, ymin, ymax, t }))
-        if (typeof v !== 'number' || !Number.isFinite(v)) fail(`sampleGrid: ${k} must be a finite number`);
-      for (const [k, v] of Object.entries({ nx, ny }))
-        if (!Number.isInteger(v)) fail(`sampleGrid: ${k} must be a whole number`);
-      return unwrap(h.sampleGrid(xmin, xmax, ymin, ymax, nx, ny, t)).values;
-    }
-
-    /** Fresh weights (from seed, default the config's), optimiser and iteration count reset; data kept. */
-    reset(seed) {
-      resetWeights(this._handle, seed === undefined ? this.config().seed : seed);
-    }
-
-    iteration() {
-      return this._handle.iteration();
-    }
-
-    toJSON() {
-      return JSON.parse(this._handle.toJSON());
-    }
-
-    delete() {
-      if (this._h) {
-        this._h.delete();
-        this._h = null;
-        live.delete(this);
-      }
-    }
-
-    isDeleted() {
-      return this._h === null;
+      const g = gridSpec(spec, 'sampleGrid', { xmin: -3, xmax: 3, ymin: -3, ymax: 3, nx: 32, ny: 32, t: 0 });
+      const ms = millis(g);
+      return unwrap(enter(() => h.sampleGrid(g.xmin, g.xmax, g.ymin, g.ymax, g.nx, g.ny, g.t, ms))).values;
     }
   }
 
-  class DensityTrainer {
-    /** @param {object|string} config  trainer fields plus tEnd and trace ('exact' | 'hutchinson') */
-    constructor(config) {
-      const handle = new core.DensityHandle();
-      const err = handle.init(configText(config));
-      if (err) {
-        handle.delete();
-        fail(err);
-      }
-      this._h = handle;
-      live.add(this);
-    }
-
-    /** A density trainer from a flow document (object or JSON string). */
-    static fromJSON(json) {
-      return load(core.DensityHandle, DensityTrainer, json, 'a density document');
-    }
-
-    toJSON() {
-      return JSON.parse(this._handle.toJSON());
-    }
-
-    get _handle() {
-      if (!this._h) fail('this DensityTrainer has been deleted');
-      return this._h;
-    }
-
-    config() {
-      return JSON.parse(this._handle.config());
-    }
+  class DensityTrainer extends TrainerBase {
+    static _Handle = () => core.DensityHandle;
+    static _what = 'a density document';
 
     /** points: row-major m × 2; returns the new sample count. */
     addSamples(points) {
       const h = this._handle;
-      const p = toFloat64(points, 'points');
-      checkFinite(p, 'points');
-      return unwrap(h.addSamples(p)).count;
+      const p = finiteArray(points, 'points');
+      return unwrap(enter(() => h.addSamples(p))).count;
     }
 
     clearSamples() {
@@ -284,75 +315,52 @@ function wrap(core) {
       return this._handle.sampleCount();
     }
 
-    step(n = 1) {
-      return runSteps(this._handle, n);
-    }
-
     /** Mean negative log-likelihood of all samples (nats). */
-    nll() {
-      const r = this._handle.nll();
+    nll(opts) {
+      const h = this._handle;
+      const ms = millis(options(opts, 'nll options'));
+      const r = unwrap(enter(() => h.nll(ms)));
       if (r.status !== 'success') fail(`nll: ${r.message}`);
       return r.nll;
     }
 
     /** n base samples pushed to time t ∈ [0, tEnd]: {status, message, points (row-major n × 2)}. */
-    sample(n, t, seed = 0) {
+    sample(n, t, seed = 0, opts) {
       const h = this._handle;
-      if (!Number.isInteger(n)) fail('sample: n must be a whole number');
+      whole(n, 'sample: n', 1, 1e7);
       if (typeof t !== 'number' || !Number.isFinite(t)) fail('sample: t must be a finite number');
-      if (!Number.isInteger(seed) || seed < 0) fail('sample: seed must be a whole number ≥ 0');
-      const r = unwrap(h.sample(n, t, seed));
+      whole(seed, 'sample: seed', 0, LIMITS.maxWhole);
+      const ms = millis(options(opts, 'sample options'));
+      const r = unwrap(enter(() => h.sample(n, t, seed, ms)));
       return { status: r.status, message: r.message, points: r.points };
     }
 
-    logDensity(points) {
-      return unwrap(this._handle.logDensity(toFloat64(points, 'points'))).values;
-    }
-
-    /** Float32Array of nx·ny log-densities, row by row from ymin. */
-    logDensityGrid(spec = {}) {
+    logDensity(points, opts) {
       const h = this._handle;
-      const { xmin = -3, xmax = 3, ymin = -3, ymax = 3, nx = 64, ny = 64 } = spec;
-      for (const [k, v] of Object.entries({ xmin, xmax, ymin, ymax }))
-        if (typeof v !== 'number' || !Number.isFinite(v)) fail(`logDensityGrid: ${k} must be a finite number`);
-      for (const [k, v] of Object.entries({ nx, ny })) if (!Number.isInteger(v)) fail(`logDensityGrid: ${k} must be a whole number`);
-      const r = unwrap(h.logDensityGrid(xmin, xmax, ymin, ymax, nx, ny));
-      if (r.status !== 'success') fail(`logDensityGrid: ${r.message}`);
+      const p = finiteArray(points, 'points');
+      const ms = millis(options(opts, 'logDensity options'));
+      const r = unwrap(enter(() => h.logDensity(p, ms)));
+      if (r.status !== 'success') fail(`logDensity: ${r.message}`);
       return r.values;
     }
 
-    parameters() {
-      return this._handle.parameters();
-    }
-
-    setParameters(p) {
-      setParameters(this._handle, p);
-    }
-
-    reset(seed) {
-      resetWeights(this._handle, seed === undefined ? this.config().seed : seed);
-    }
-
-    iteration() {
-      return this._handle.iteration();
-    }
-
-    delete() {
-      if (this._h) {
-        this._h.delete();
-        this._h = null;
-        live.delete(this);
-      }
-    }
-
-    isDeleted() {
-      return this._h === null;
+    /** Float32Array of nx·ny log-densities, row by row from ymin. */
+    logDensityGrid(spec) {
+      const h = this._handle;
+      const g = gridSpec(spec, 'logDensityGrid', { xmin: -3, xmax: 3, ymin: -3, ymax: 3, nx: 64, ny: 64 });
+      const ms = millis(g);
+      const r = unwrap(enter(() => h.logDensityGrid(g.xmin, g.xmax, g.ymin, g.ymax, g.nx, g.ny, ms)));
+      if (r.status !== 'success') fail(`logDensityGrid: ${r.message}`);
+      return r.values;
     }
   }
 
   const densityNames = Array.from(core.densityPresets());
   const systemList = core.systems();
   const names = systemList.map((s) => s.name);
+  const checkSystem = (name) => {
+    if (!names.includes(name)) fail(`unknown system '${String(name).slice(0, 40)}' (use ${names.join(', ')})`);
+  };
 
   return {
     version: core.version(),
@@ -360,28 +368,46 @@ function wrap(core) {
     DensityTrainer,
     densityPresets: () => densityNames.slice(),
     sampleDensity(name, n = 1000, seed = 0) {
-      if (!densityNames.includes(name)) fail(`unknown density '${name}' (use ${densityNames.join(', ')})`);
-      if (!Number.isInteger(n) || !Number.isInteger(seed) || seed < 0) fail('sampleDensity: n and seed must be whole numbers');
-      return unwrap(core.sampleDensity(name, n, seed)).points;
+      if (!densityNames.includes(name)) fail(`unknown density '${String(name).slice(0, 40)}' (use ${densityNames.join(', ')})`);
+      whole(n, 'sampleDensity: n', 1, 1e7);
+      whole(seed, 'sampleDensity: seed', 0, LIMITS.maxWhole);
+      return unwrap(enter(() => core.sampleDensity(name, n, seed))).points;
     },
     systems: () => names.slice(),
     systemInfo(name) {
-      const s = systemList.find((x) => x.name === name);
-      if (!s) fail(`unknown system '${name}' (use ${names.join(', ')})`);
-      return structuredClone(s);
+      checkSystem(name);
+      return structuredClone(systemList.find((x) => x.name === name));
     },
-    sampleSystem(name, options = {}) {
-      if (!names.includes(name)) fail(`unknown system '${name}' (use ${names.join(', ')})`);
-      if (options === null || typeof options !== 'object') fail('sampleSystem options must be an object');
-      return unwrap(core.sampleSystem(name, options));
+    sampleSystem(name, opts = {}) {
+      checkSystem(name);
+      const o = options(opts, 'sampleSystem options');
+      const { trajectories = 8, points = 50, noise = 0, seed = 0, tEnd = 0, regular = false, initial } = o;
+      whole(trajectories, 'trajectories', 1, 1000);
+      whole(points, 'points', 2, 100000);
+      number(noise, 'noise', 0, 10);
+      whole(seed, 'seed', 0, LIMITS.maxWhole);
+      number(tEnd, 'tEnd', 0, 1e4);
+      if (typeof regular !== 'boolean') fail('regular must be true or false');
+      let z = [0, 0];
+      if (initial !== undefined) {
+        z = finiteArray(initial, 'initial');
+        if (z.length !== 2) fail('initial must be two finite numbers');
+      }
+      const ms = millis(o);
+      return unwrap(enter(() => core.sampleSystem(name, trajectories, points, noise, seed, tEnd, regular, initial !== undefined, z[0], z[1], ms)));
     },
     systemField(name, points) {
-      if (!names.includes(name)) fail(`unknown system '${name}' (use ${names.join(', ')})`);
-      return unwrap(core.systemField(name, toFloat64(points, 'points'))).velocities;
+      checkSystem(name);
+      const p = finiteArray(points, 'points');
+      return unwrap(enter(() => core.systemField(name, p))).velocities;
     },
+    /** The limits every call is checked against: {data, parameter, callBytes, maxMillis, defaultMillis, maxWhole, jsonDepth, jsonBytes}. */
+    limits: () => ({ ...LIMITS }),
     /** Number of Trainers not yet deleted. */
     liveTrainers: () => live.size,
     /** Bytes of the wasm heap (grows, never shrinks). */
     heapBytes: () => core.heapBytes(),
+    /** Largest block the heap could allocate now, in bytes (a diagnostic: it may grow the heap to find out). */
+    largestFreeBlock: () => core.largestFreeBlock(),
   };
 }

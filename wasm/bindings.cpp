@@ -3,52 +3,57 @@
 
 #include "adapters.hpp"
 
+namespace {
+
+/// The calls both trainer handles share, registered under the same names.
+template <class H, class T>
+void common(emscripten::class_<H>& c) {
+  using B = nde::wasm::Handle<T>;
+  c.template constructor<>()
+      .function("init", static_cast<std::string (H::*)(const std::string&)>(&B::init))
+      .function("load", static_cast<std::string (H::*)(const std::string&)>(&B::load))
+      .function("notice", static_cast<std::string (H::*)() const>(&B::notice))
+      .function("toJSON", static_cast<std::string (H::*)() const>(&B::to_json))
+      .function("config", static_cast<std::string (H::*)() const>(&B::config))
+      .function("step", static_cast<emscripten::val (H::*)(double, double)>(&B::step))
+      .function("parameters", static_cast<emscripten::val (H::*)() const>(&B::parameters))
+      .function("setParameters", static_cast<std::string (H::*)(const emscripten::val&)>(&B::set_parameters))
+      .function("reset", static_cast<std::string (H::*)(double)>(&B::reset))
+      .function("iteration", static_cast<double (H::*)() const>(&B::iteration));
+}
+
+}  // namespace
+
 EMSCRIPTEN_BINDINGS(neural_ode) {
   using namespace emscripten;
+  using nde::wasm::DensityHandle;
   using nde::wasm::TrainerHandle;
-  class_<TrainerHandle>("TrainerHandle")
-      .constructor<>()
-      .function("init", &TrainerHandle::init)
-      .function("load", &TrainerHandle::load)
-      .function("config", &TrainerHandle::config)
-      .function("addTrajectory", &TrainerHandle::add_trajectory)
+  class_<TrainerHandle> trainer("TrainerHandle");
+  common<TrainerHandle, nde::Trainer>(trainer);
+  trainer.function("addTrajectory", &TrainerHandle::add_trajectory)
       .function("clearTrajectories", &TrainerHandle::clear_trajectories)
       .function("trajectoryCount", &TrainerHandle::trajectory_count)
-      .function("step", &TrainerHandle::step)
       .function("loss", &TrainerHandle::loss)
-      .function("parameters", &TrainerHandle::parameters)
-      .function("setParameters", &TrainerHandle::set_parameters)
       .function("gradient", &TrainerHandle::gradient)
       .function("integrate", &TrainerHandle::integrate)
       .function("field", &TrainerHandle::field)
-      .function("sampleGrid", &TrainerHandle::sample_grid)
-      .function("toJSON", &TrainerHandle::to_json)
-      .function("reset", &TrainerHandle::reset)
-      .function("iteration", &TrainerHandle::iteration);
-  using nde::wasm::DensityHandle;
-  class_<DensityHandle>("DensityHandle")
-      .constructor<>()
-      .function("init", &DensityHandle::init)
-      .function("load", &DensityHandle::load)
-      .function("toJSON", &DensityHandle::to_json)
-      .function("config", &DensityHandle::config)
-      .function("addSamples", &DensityHandle::add_samples)
+      .function("sampleGrid", &TrainerHandle::sample_grid);
+  class_<DensityHandle> density("DensityHandle");
+  common<DensityHandle, nde::DensityTrainer>(density);
+  density.function("addSamples", &DensityHandle::add_samples)
       .function("clearSamples", &DensityHandle::clear_samples)
       .function("sampleCount", &DensityHandle::sample_count)
-      .function("step", &DensityHandle::step)
       .function("nll", &DensityHandle::nll)
       .function("sample", &DensityHandle::sample)
       .function("logDensity", &DensityHandle::log_density)
-      .function("logDensityGrid", &DensityHandle::log_density_grid)
-      .function("parameters", &DensityHandle::parameters)
-      .function("setParameters", &DensityHandle::set_parameters)
-      .function("reset", &DensityHandle::reset)
-      .function("iteration", &DensityHandle::iteration);
+      .function("logDensityGrid", &DensityHandle::log_density_grid);
   function("densityPresets", &nde::wasm::density_presets);
   function("sampleDensity", &nde::wasm::sample_density);
   function("systems", &nde::wasm::systems);
   function("sampleSystem", &nde::wasm::sample_system);
   function("systemField", &nde::wasm::system_field);
+  function("limits", &nde::wasm::limits);
   function("version", &nde::wasm::version);
   function("heapBytes", &nde::wasm::heap_bytes);
+  function("largestFreeBlock", &nde::wasm::largest_free_block);
 }

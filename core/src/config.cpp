@@ -2,12 +2,14 @@
 
 #include <cmath>
 
+#include "nde/limits.hpp"
+
 namespace nde {
 
 namespace {
 bool in(double x, double lo, double hi) { return std::isfinite(x) && x >= lo && x <= hi; }
 std::string range(const char* name, double lo, double hi) {
-  return std::string(name) + " must be a number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+  return std::string(name) + " must be a number in [" + limits::format(lo) + ", " + limits::format(hi) + "]";
 }
 }  // namespace
 
@@ -18,7 +20,17 @@ std::string validate(const TrainerConfig& c) {
     if (w < 1 || w > 1024) return "each hidden width must be an integer in [1, 1024]";
   if (c.mlp.augment < 0 || c.mlp.augment > 16) return "augment must be an integer in [0, 16]";
   if (!in(c.mlp.init_std, 0, 10)) return range("initStd", 0, 10);
-  if (!tableau_by_name(c.solver.method)) return "unknown solver method '" + c.solver.method + "' (use dopri5, rk4, rk4-38, midpoint or euler)";
+  double params = 0;  // weights and biases, counted without building the network
+  int fan_in = c.mlp.dim + c.mlp.augment + (c.mlp.time_dependent ? 1 : 0);
+  for (int w : c.mlp.hidden) {
+    params += (static_cast<double>(fan_in) + 1) * w;
+    fan_in = w;
+  }
+  params += (static_cast<double>(fan_in) + 1) * (c.mlp.dim + c.mlp.augment);
+  if (params > limits::kParameters)
+    return "the network would have " + limits::format(params) + " parameters; at most " + limits::format(limits::kParameters) +
+           " are allowed (use narrower or fewer hidden layers)";
+  if (!tableau_by_name(c.solver.method)) return "unknown solver method " + limits::quote(c.solver.method) + " (use dopri5, rk4, rk4-38, midpoint or euler)";
   if (!in(c.solver.rtol, 1e-14, 1)) return range("solver.rtol", 1e-14, 1);
   if (!in(c.solver.atol, 1e-14, 1)) return range("solver.atol", 1e-14, 1);
   if (!in(c.solver.step, 0, 1e6)) return range("solver.stepSize", 0, 1e6);

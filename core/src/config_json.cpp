@@ -50,31 +50,30 @@ Result<TrainerConfig> config_from_document(const json& j) {
     if (!j["hidden"].is_array()) r.fail("hidden must be an array of layer widths, e.g. [32, 32]");
     else {
       c.mlp.hidden.clear();
-      for (const json& w : j["hidden"]) {
-        if (!w.is_number_integer()) { r.fail("hidden must contain whole numbers"); break; }
-        c.mlp.hidden.push_back(w.get<int>());
-      }
+      if (j["hidden"].size() > 64) r.fail("hidden may have at most 8 layers");
+      else
+        for (const json& w : j["hidden"]) {
+          int width = 0;
+          if (!r.whole(w, "each hidden width", width)) break;
+          c.mlp.hidden.push_back(width);
+        }
     }
   }
   std::string s;
   if (r.string(j, "activation", s)) {
     if (auto a = activation_from_string(s)) c.mlp.activation = *a;
-    else r.fail("unknown activation '" + s + "' (use tanh, softplus or silu)");
+    else r.fail("unknown activation " + limits::quote(s) + " (use tanh, softplus or silu)");
   }
   r.boolean(j, "timeDependent", c.mlp.time_dependent);
   r.integer(j, "augment", c.mlp.augment);
   if (r.string(j, "input", s)) {
     if (s == "identity") c.mlp.input = InputMap::Identity;
     else if (s == "cube") c.mlp.input = InputMap::Cube;
-    else r.fail("unknown input map '" + s + "' (use identity or cube)");
+    else r.fail("unknown input map " + limits::quote(s) + " (use identity or cube)");
   }
   r.number(j, "initStd", c.mlp.init_std);
   r.boolean(j, "normalize", c.normalize);
-  double seed = 0;
-  if (r.number(j, "seed", seed)) {
-    if (seed < 0 || seed > 9007199254740991.0 || std::floor(seed) != seed) r.fail("seed must be a whole number in [0, 2^53)");
-    else c.seed = static_cast<std::uint64_t>(seed);
-  }
+  r.integer(j, "seed", c.seed);
   if (const json* sv = r.object(j, "solver")) {
     r.keys(*sv, "solver", {"method", "rtol", "atol", "stepSize", "maxSteps", "checkpoints", "adjointRtol",
                            "adjointAtol", "seminorm"});
@@ -90,13 +89,13 @@ Result<TrainerConfig> config_from_document(const json& j) {
   }
   if (r.string(j, "gradient", s)) {
     if (auto g = gradient_method_from_string(s)) c.gradient = *g;
-    else r.fail("unknown gradient method '" + s + "' (use checkpointed, direct or adjoint)");
+    else r.fail("unknown gradient method " + limits::quote(s) + " (use checkpointed, direct or adjoint)");
   }
   if (const json* o = r.object(j, "optimizer")) {
     r.keys(*o, "optimizer", {"name", "lr", "weightDecay", "clip", "beta1", "beta2", "alpha", "eps"});
     if (r.string(*o, "name", s)) {
       if (auto k = optimizer_from_string(s)) c.optimizer.kind = *k;
-      else r.fail("unknown optimizer '" + s + "' (use adam or rmsprop)");
+      else r.fail("unknown optimizer " + limits::quote(s) + " (use adam or rmsprop)");
     }
     r.number(*o, "lr", c.optimizer.lr);
     r.number(*o, "weightDecay", c.optimizer.weight_decay);
@@ -113,7 +112,7 @@ Result<TrainerConfig> config_from_document(const json& j) {
   }
   if (r.string(j, "loss", s)) {
     if (auto l = loss_kind_from_string(s)) c.loss = *l;
-    else r.fail("unknown loss '" + s + "' (use mse or l1)");
+    else r.fail("unknown loss " + limits::quote(s) + " (use mse or l1)");
   }
   if (const json* g = r.object(j, "regularization")) {
     r.keys(*g, "regularization", {"kinetic", "jacobian"});
@@ -127,9 +126,13 @@ Result<TrainerConfig> config_from_document(const json& j) {
 }
 
 Result<DensityConfig> density_config_from_json(const std::string& text) {
+  Result<json> j = parse_json(text, "config");
+  if (!j.ok()) return Result<DensityConfig>::failure(j.error);
+  return density_config_from_document(*j.value);
+}
+
+Result<DensityConfig> density_config_from_document(json j) {
   using R = Result<DensityConfig>;
-  json j = json::parse(text, nullptr, false);
-  if (j.is_discarded()) return R::failure("config is not valid JSON");
   if (!j.is_object()) return R::failure("config must be a JSON object");
   DensityConfig d;
   JsonReader r;
@@ -138,7 +141,7 @@ Result<DensityConfig> density_config_from_json(const std::string& text) {
   if (r.string(j, "trace", trace)) {
     if (trace == "exact") d.trace = TraceMode::Exact;
     else if (trace == "hutchinson") d.trace = TraceMode::Hutchinson;
-    else r.fail("unknown trace '" + trace + "' (use exact or hutchinson)");
+    else r.fail("unknown trace " + limits::quote(trace) + " (use exact or hutchinson)");
   }
   if (!r.error.empty()) return R::failure(r.error);
   j.erase("tEnd");
@@ -160,17 +163,19 @@ Result<DensityConfig> density_config_from_json(const std::string& text) {
   return R::success(d);
 }
 
-std::string density_config_to_json(const DensityConfig& c) {
+json density_config_to_document(const DensityConfig& c) {
   json j = config_to_document(c.base);
   j["tEnd"] = c.t_end;
   j["trace"] = c.trace == TraceMode::Exact ? "exact" : "hutchinson";
-  return j.dump();
+  return j;
 }
 
+std::string density_config_to_json(const DensityConfig& c) { return density_config_to_document(c).dump(); }
+
 Result<TrainerConfig> config_from_json(const std::string& text) {
-  json j = json::parse(text, nullptr, false);
-  if (j.is_discarded()) return Result<TrainerConfig>::failure("config is not valid JSON");
-  return config_from_document(j);
+  Result<json> j = parse_json(text, "config");
+  if (!j.ok()) return Result<TrainerConfig>::failure(j.error);
+  return config_from_document(*j.value);
 }
 
 }  // namespace nde

@@ -2,6 +2,9 @@
 
 #include <chrono>
 #include <cmath>
+#include <limits>
+
+#include "nde/limits.hpp"
 
 namespace nde {
 
@@ -29,7 +32,12 @@ std::string DensityTrainer::add_samples(const Mat& x) {
     return "samples have dimension " + std::to_string(x.rows()) + ", the model has " + std::to_string(config_.base.mlp.dim);
   if (x.cols() == 0) return "no samples given";
   for (Index k = 0; k < x.cols(); ++k)
-    if (!x.col(k).allFinite()) return "sample " + std::to_string(k) + " is not finite";
+    for (Index j = 0; j < x.rows(); ++j) {
+      const std::string err = limits::check_data(x(j, k), "sample " + std::to_string(k));
+      if (!err.empty()) return err;
+    }
+  const std::string mem = limits::check_memory(16.0 * x.rows() * static_cast<double>(data_.cols() + x.cols()), "the samples");
+  if (!mem.empty()) return mem;
   Mat next(data_.rows(), data_.cols() + x.cols());
   next << data_, x;
   data_ = std::move(next);
@@ -92,7 +100,8 @@ GradientResult DensityTrainer::evaluate(const Mat& x, bool gradient, RowVec* log
     return nll;
   };
   if (logp) logp->resize(B);
-  const SolverOptions opt = solver_options(config_.base.solver);
+  SolverOptions opt = solver_options(config_.base.solver);
+  opt.deadline = deadline_;
   if (!gradient) return loss_only(field, config_.t_end, y0, {0.0}, loss, opt);
   return loss_and_gradient(field, config_.t_end, y0, {0.0}, loss, opt, gradient_options(config_.base));
 }
@@ -106,10 +115,12 @@ StepReport DensityTrainer::step() {
     rep.message = "no samples to train on";
     return rep;
   }
+  const Rng before = rng_;
   const Index B = std::min<Index>(config_.base.batch_size, std::max<Index>(data_.cols(), 1));
   Mat batch(data_.rows(), B);
   for (Index k = 0; k < B; ++k) batch.col(k) = data_.col(static_cast<Index>(rng_.below(static_cast<std::uint64_t>(data_.cols()))));
   apply_update(evaluate(batch, true, nullptr, rng_.next()), optimizer_, mlp_.params(), iteration_, rep);
+  if (rep.status != Status::Success) rng_ = before;  // a failed step changes nothing
   rep.millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return rep;
 }
@@ -121,13 +132,21 @@ DensityResult DensityTrainer::log_density(const Mat& x) const {
     r.message = "points must be finite and have the model's dimension";
     return r;
   }
-  if (x.cols() == 0) return r;
-  RowVec lp;
-  const GradientResult g = evaluate(x, false, &lp, 12345);
-  r.status = g.status;
-  r.message = g.message;
-  r.nfe = g.forward.nfe;
-  r.values = lp;
+  r.values = RowVec::Constant(x.cols(), std::numeric_limits<double>::quiet_NaN());
+  // Blocks bound the memory of the joint solve (its state and the network's work grow with the columns).
+  const Index block = limits::block_columns(mlp_.column_bytes() * (mlp_.state_dim() + 1) + 8.0 * 16 * (mlp_.state_dim() + 1));
+  for (Index first = 0; first < x.cols(); first += block) {
+    const Index k = std::min(block, x.cols() - first);
+    RowVec lp;
+    const GradientResult g = evaluate(x.middleCols(first, k), false, &lp, 12345);
+    r.nfe += g.forward.nfe;
+    if (g.status != Status::Success) {
+      r.status = g.status;
+      r.message = g.message;
+      return r;
+    }
+    r.values.segment(first, k) = lp;
+  }
   return r;
 }
 
@@ -150,20 +169,37 @@ Solution DensityTrainer::sample(Index n, double t, std::uint64_t seed) const {
   const Index S = mlp_.state_dim();
   Vec y0(S * n);
   for (Index k = 0; k < y0.size(); ++k) y0[k] = r.normal();
-  const BatchField field(mlp_, RowVec::Zero(n));
-  Solution s = solve(field, 0.0, y0, {t}, solver_options(config_.base.solver));
-  Mat out = Eigen::Map<const Mat>(s.states.col(0).data(), S, n);
-  s.states = (out.array().colwise() * norm_.scale.array()).colwise() + norm_.offset.array();
-  return s;
+  SolverOptions opt = solver_options(config_.base.solver);
+  opt.deadline = deadline_;
+  Solution out;
+  out.states = Mat::Constant(S, n, std::numeric_limits<double>::quiet_NaN());
+  // Blocks bound the memory of the joint solve; each block is one batched solve as before.
+  const Index block = limits::block_columns(mlp_.column_bytes() + 8.0 * 16 * S);
+  for (Index first = 0; first < n; first += block) {
+    const Index k = std::min(block, n - first);
+    const BatchField field(mlp_, RowVec::Zero(k));
+    const Solution s = solve(field, 0.0, y0.segment(first * S, k * S), {t}, opt);
+    out.stats.nfe += s.stats.nfe;
+    out.stats.accepted += s.stats.accepted;
+    out.stats.rejected += s.stats.rejected;
+    if (s.status != Status::Success) {
+      out.status = s.status;
+      out.message = s.message;
+      break;
+    }
+    out.states.middleCols(first, k) = Eigen::Map<const Mat>(s.states.col(0).data(), S, k);
+  }
+  out.t_reached = out.status == Status::Success ? t : 0.0;
+  out.states = (out.states.array().colwise() * norm_.scale.array()).colwise() + norm_.offset.array();
+  return out;
 }
 
 std::string DensityTrainer::set_parameters(const Vec& theta) { return mlp_.set_params(theta); }
 
-void DensityTrainer::restore(const Vec& theta, const Normalization& norm, long iteration) {
-  mlp_.params() = theta;
-  norm_ = norm;
-  iteration_ = iteration;
-  optimizer_.reset();
+TrainingState DensityTrainer::state() const { return {mlp_.params(), norm_, iteration_, optimizer_.state(), rng_.state()}; }
+
+std::string DensityTrainer::restore(const TrainingState& s) {
+  return restore_state(s, mlp_.num_params(), config_.base.mlp.dim, mlp_, norm_, optimizer_, rng_, iteration_);
 }
 
 void DensityTrainer::reset(std::uint64_t seed) {

@@ -1,5 +1,6 @@
 #include "nde/grid.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace nde {
@@ -12,22 +13,28 @@ std::string validate(const GridSpec& g) {
   return {};
 }
 
-Mat sample_grid(const Trainer& t, const GridSpec& g) {
+Mat sample_grid(const Trainer& t, const GridSpec& g, const Deadline& deadline) {
   const int d = t.config().mlp.dim;
   const Index m = static_cast<Index>(g.nx) * g.ny;
-  Mat pts(d, m);
-  for (int j = 0; j < d; ++j) pts.row(j).setConstant(t.normalization().offset[j]);
-  for (int r = 0; r < g.ny; ++r) {
-    const double y = g.ymin + (g.ymax - g.ymin) * r / (g.ny - 1);
-    for (int c = 0; c < g.nx; ++c) {
-      const Index k = static_cast<Index>(r) * g.nx + c;
-      pts(0, k) = g.xmin + (g.xmax - g.xmin) * c / (g.nx - 1);
-      if (d > 1) pts(1, k) = y;
-    }
-  }
-  const Mat v = t.field(pts, g.t);
+  const int rows_per_block = std::max(1, static_cast<int>(4096 / g.nx));
   Mat out = Mat::Zero(2, m);
-  out.topRows(std::min<Index>(2, d)) = v.topRows(std::min<Index>(2, d));
+  for (int r0 = 0; r0 < g.ny; r0 += rows_per_block) {
+    if (deadline.passed()) return Mat();
+    const int r1 = std::min(g.ny, r0 + rows_per_block);
+    const Index first = static_cast<Index>(r0) * g.nx, count = static_cast<Index>(r1 - r0) * g.nx;
+    Mat pts(d, count);
+    for (int j = 0; j < d; ++j) pts.row(j).setConstant(t.normalization().offset[j]);
+    for (int r = r0; r < r1; ++r) {
+      const double y = g.ymin + (g.ymax - g.ymin) * r / (g.ny - 1);
+      for (int c = 0; c < g.nx; ++c) {
+        const Index k = static_cast<Index>(r) * g.nx + c - first;
+        pts(0, k) = g.xmin + (g.xmax - g.xmin) * c / (g.nx - 1);
+        if (d > 1) pts(1, k) = y;
+      }
+    }
+    const Mat v = t.field(pts, g.t);
+    out.block(0, first, std::min<Index>(2, d), count) = v.topRows(std::min<Index>(2, d));
+  }
   return out;
 }
 

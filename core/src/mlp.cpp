@@ -4,6 +4,7 @@
 #include <cmath>
 #include <type_traits>
 
+#include "nde/limits.hpp"
 #include "nde/rng.hpp"
 
 namespace nde {
@@ -24,7 +25,8 @@ Mlp::Mlp(MlpConfig config) : config_(std::move(config)) {
 std::string Mlp::set_params(const Vec& theta) {
   if (theta.size() != num_params())
     return "expected " + std::to_string(num_params()) + " parameters, got " + std::to_string(theta.size());
-  if (!theta.allFinite()) return "parameters must be finite";
+  if (!theta.allFinite() || (theta.size() > 0 && theta.cwiseAbs().maxCoeff() > limits::kParameter))
+    return "parameters must be finite with magnitude at most " + limits::format(limits::kParameter);
   params_ = theta;
   return {};
 }

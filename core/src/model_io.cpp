@@ -1,9 +1,11 @@
 #include "nde/model_io.hpp"
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "nde/config_json.hpp"
 #include "nde/json_util.hpp"
+#include "nde/limits.hpp"
 
 namespace nde {
 
@@ -11,111 +13,153 @@ using nlohmann::json;
 
 namespace {
 
-bool read_vector(const json& j, const char* key, Index size, Vec& out, std::string& err) {
+/// An array of exactly `size` numbers in [lo, hi] into out; the first problem goes to r.
+bool read_vector(JsonReader& r, const json& j, const char* key, Index size, double lo, double hi, Vec& out) {
   if (!j.contains(key) || !j[key].is_array()) {
-    err = std::string("model document needs an array '") + key + "'";
+    r.fail(std::string("document needs an array '") + key + "'");
     return false;
   }
   const json& a = j[key];
-  if (static_cast<Index>(a.size()) != size) {
-    err = std::string("'") + key + "' has " + std::to_string(a.size()) + " entries, the config needs " + std::to_string(size);
+  if (a.size() != static_cast<std::size_t>(size)) {
+    r.fail(std::string("'") + key + "' has " + std::to_string(a.size()) + " entries, the config needs " + std::to_string(size));
     return false;
   }
   out.resize(size);
   for (Index i = 0; i < size; ++i) {
     const json& v = a[static_cast<std::size_t>(i)];
-    if (!v.is_number() || !std::isfinite(v.get<double>())) {
-      err = std::string("'") + key + "' entry " + std::to_string(i) + " is not a finite number";
+    const double x = v.is_number() ? v.get<double>() : NAN;
+    if (!(x >= lo && x <= hi)) {
+      r.fail(std::string("'") + key + "' entry " + std::to_string(i) + " must be a number in [" + limits::format(lo) + ", " +
+             limits::format(hi) + "]");
       return false;
     }
-    out[i] = v.get<double>();
+    out[i] = x;
   }
   return true;
 }
 
 std::vector<double> as_vector(const Vec& v) { return std::vector<double>(v.data(), v.data() + v.size()); }
 
-/// The learned state shared by both documents: θ, normalisation, iteration count.
+std::string rng_to_hex(const std::array<std::uint64_t, 4>& w) {
+  char buf[65];
+  for (std::size_t k = 0; k < 4; ++k) std::snprintf(buf + 16 * k, 17, "%016llx", static_cast<unsigned long long>(w[k]));
+  return std::string(buf, 64);
+}
+
+bool rng_from_hex(const std::string& s, std::array<std::uint64_t, 4>& w) {
+  if (s.size() != 64) return false;
+  for (std::size_t k = 0; k < 4; ++k) {
+    std::uint64_t x = 0;
+    for (std::size_t i = 0; i < 16; ++i) {
+      const char c = s[16 * k + i];
+      const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+      if (d < 0) return false;
+      x = (x << 4) | static_cast<std::uint64_t>(d);
+    }
+    w[k] = x;
+  }
+  return true;
+}
+
+/// The learned state shared by both documents: θ, normalisation, iteration count, optimiser, sampler stream.
 template <class T>
-json document(const char* format, json config, const T& trainer) {
+std::string document(const char* format, json config, const T& trainer) {
+  const TrainingState s = trainer.state();
   json j;
   j["format"] = format;
   j["version"] = kModelVersion;
   j["config"] = std::move(config);
-  j["parameters"] = as_vector(trainer.mlp().params());
-  const Normalization& n = trainer.normalization();
-  j["normalization"] = {{"offset", as_vector(n.offset)}, {"scale", as_vector(n.scale)}};
-  j["iteration"] = trainer.iteration();
-  return j;
+  j["parameters"] = as_vector(s.theta);
+  j["normalization"] = {{"offset", as_vector(s.norm.offset)}, {"scale", as_vector(s.norm.scale)}};
+  j["iteration"] = s.iteration;
+  j["optimizer"] = {{"step", s.optimizer.step}, {"m", as_vector(s.optimizer.m)}, {"v", as_vector(s.optimizer.v)}};
+  j["rng"] = rng_to_hex(*s.rng);
+  return j.dump();
 }
 
-/// Parses and checks the envelope (JSON, format, version, config present); empty on success.
-std::string check_envelope(const json& j, const char* format, const char* what) {
-  const std::string w = what;
-  if (j.is_discarded()) return w + " document is not valid JSON";
-  if (!j.is_object()) return w + " document must be a JSON object";
+/// Parses and checks the envelope (size, nesting, JSON, format, version, config present).
+Result<json> envelope(const std::string& text, const char* format, const std::string& what, std::int64_t& version) {
+  using R = Result<json>;
+  Result<json> parsed = parse_json(text, what + " document");
+  if (!parsed.ok()) return parsed;
+  const json& j = *parsed.value;
+  if (!j.is_object()) return R::failure(what + " document must be a JSON object");
   if (!j.contains("format") || j["format"] != format)
-    return "not a " + w + " document (expected format '" + format + "')";
-  if (!j.contains("version") || !j["version"].is_number_integer()) return w + " document has no version";
-  if (j["version"].get<int>() != kModelVersion)
-    return w + " document version " + std::to_string(j["version"].get<int>()) + " is not supported (expected " +
-           std::to_string(kModelVersion) + ")";
-  if (!j.contains("config") || !j["config"].is_object()) return w + " document has no config";
-  return {};
+    return R::failure("not a " + what + " document (expected format '" + format + "')");
+  JsonReader r;
+  if (!j.contains("version") || !r.integer(j, "version", version)) return R::failure(what + " document has no whole-number version");
+  if (version != 1 && version != kModelVersion)
+    return R::failure(what + " document version " + std::to_string(version) + " is not supported (this build reads 1 and " +
+                      std::to_string(kModelVersion) + ")");
+  if (!j.contains("config") || !j["config"].is_object()) return R::failure(what + " document has no config");
+  return parsed;
 }
 
-/// Reads θ, normalisation and iteration into `trainer` (created from the document's config).
+/// Reads the saved state of a document of `version` into `trainer` (created from the document's config).
 template <class T>
-std::string restore_state(const json& j, T& trainer, int dim, const char* what) {
-  Vec theta;
-  Normalization norm;
-  std::string err;
-  if (!read_vector(j, "parameters", trainer.mlp().num_params(), theta, err)) return err;
-  if (!j.contains("normalization") || !j["normalization"].is_object()) return std::string(what) + " document has no normalization";
-  if (!read_vector(j["normalization"], "offset", dim, norm.offset, err)) return "normalization: " + err;
-  if (!read_vector(j["normalization"], "scale", dim, norm.scale, err)) return "normalization: " + err;
-  if ((norm.scale.array() <= 0).any()) return "normalization: scale must be positive";
-  long iteration = 0;
-  if (j.contains("iteration")) {
-    if (!j["iteration"].is_number_integer() || j["iteration"].get<long>() < 0) return "iteration must be a whole number ≥ 0";
-    iteration = j["iteration"].get<long>();
+std::string restore_from(const json& j, std::int64_t version, T& trainer, Index dim, std::string* notice) {
+  JsonReader r;
+  TrainingState s = trainer.state();
+  read_vector(r, j, "parameters", trainer.mlp().num_params(), -limits::kParameter, limits::kParameter, s.theta);
+  if (!j.contains("normalization") || !j["normalization"].is_object()) r.fail("document has no normalization");
+  else {
+    const json& n = j["normalization"];
+    if (read_vector(r, n, "offset", dim, -limits::kData, limits::kData, s.norm.offset))
+      read_vector(r, n, "scale", dim, limits::kMinScale, limits::kData, s.norm.scale);
   }
-  trainer.restore(theta, norm, iteration);
-  return {};
+  s.iteration = 0;
+  if (r.integer(j, "iteration", s.iteration) && s.iteration < 0) r.fail("iteration must be ≥ 0");
+  s.optimizer = OptimizerState{};
+  if (version >= 2) {
+    const json* o = r.object(j, "optimizer");
+    if (!o) r.fail("document has no optimizer state");
+    else if (r.integer(*o, "step", s.optimizer.step) && s.optimizer.step > 0) {
+      const Index p = trainer.mlp().num_params();
+      read_vector(r, *o, "m", p, -limits::kMaxWhole, limits::kMaxWhole, s.optimizer.m);
+      read_vector(r, *o, "v", p, 0, limits::kMaxWhole, s.optimizer.v);
+    }
+    std::string hex;
+    std::array<std::uint64_t, 4> words{};
+    if (!r.string(j, "rng", hex) || !rng_from_hex(hex, words)) r.fail("rng must be 64 lowercase hex digits");
+    s.rng = words;
+  } else if (notice) {
+    *notice = "this is a version-1 document without optimiser state: the optimiser restarts (fresh moments)";
+  }
+  if (!r.error.empty()) return r.error;
+  return trainer.restore(s);
 }
+
+template <class T, class Config>
+Result<std::shared_ptr<T>> load(const std::string& text, const char* format, const std::string& what,
+                                Result<Config> (*read_config)(const json&), std::string* notice) {
+  using R = Result<std::shared_ptr<T>>;
+  std::int64_t version = 0;
+  Result<json> j = envelope(text, format, what, version);
+  if (!j.ok()) return R::failure(j.error);
+  Result<Config> cfg = read_config((*j.value)["config"]);
+  if (!cfg.ok()) return R::failure(what + " config: " + cfg.error);
+  auto trainer = std::make_shared<T>(*cfg.value);
+  const std::string err = restore_from(*j.value, version, *trainer, trainer->mlp().config().dim, notice);
+  if (!err.empty()) return R::failure(what + " document: " + err);
+  return R::success(std::move(trainer));
+}
+
+Result<DensityConfig> density_config(const json& j) { return density_config_from_document(j); }
 
 }  // namespace
 
-std::string model_to_json(const Trainer& t) { return document(kModelFormat, config_to_document(t.config()), t).dump(); }
+std::string model_to_json(const Trainer& t) { return document(kModelFormat, config_to_document(t.config()), t); }
 
-Result<std::shared_ptr<Trainer>> model_from_json(const std::string& text) {
-  using R = Result<std::shared_ptr<Trainer>>;
-  const json j = json::parse(text, nullptr, false);
-  std::string err = check_envelope(j, kModelFormat, "model");
-  if (!err.empty()) return R::failure(err);
-  Result<TrainerConfig> cfg = config_from_document(j["config"]);
-  if (!cfg.ok()) return R::failure("model config: " + cfg.error);
-  auto trainer = std::make_shared<Trainer>(*cfg.value);
-  err = restore_state(j, *trainer, cfg.value->mlp.dim, "model");
-  if (!err.empty()) return R::failure(err);
-  return R::success(std::move(trainer));
+Result<std::shared_ptr<Trainer>> model_from_json(const std::string& text, std::string* notice) {
+  return load<Trainer, TrainerConfig>(text, kModelFormat, "model", &config_from_document, notice);
 }
 
 std::string density_to_json(const DensityTrainer& t) {
-  return document(kDensityFormat, json::parse(density_config_to_json(t.config())), t).dump();
+  return document(kDensityFormat, density_config_to_document(t.config()), t);
 }
 
-Result<std::shared_ptr<DensityTrainer>> density_from_json(const std::string& text) {
-  using R = Result<std::shared_ptr<DensityTrainer>>;
-  const json j = json::parse(text, nullptr, false);
-  std::string err = check_envelope(j, kDensityFormat, "density");
-  if (!err.empty()) return R::failure(err);
-  Result<DensityConfig> cfg = density_config_from_json(j["config"].dump());
-  if (!cfg.ok()) return R::failure("density config: " + cfg.error);
-  auto trainer = std::make_shared<DensityTrainer>(*cfg.value);
-  err = restore_state(j, *trainer, cfg.value->base.mlp.dim, "density");
-  if (!err.empty()) return R::failure(err);
-  return R::success(std::move(trainer));
+Result<std::shared_ptr<DensityTrainer>> density_from_json(const std::string& text, std::string* notice) {
+  return load<DensityTrainer, DensityConfig>(text, kDensityFormat, "density", &density_config, notice);
 }
 
 }  // namespace nde

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "nde/limits.hpp"
+
 namespace nde {
 
 const char* to_string(OptimizerConfig::Kind k) { return k == OptimizerConfig::Kind::Adam ? "adam" : "rmsprop"; }
@@ -31,7 +33,7 @@ bool Optimizer::update(Vec& theta, const Vec& grad_in, bool guard, double& norm)
     v_ = Vec::Zero(theta.size());
     t_ = 0;
   }
-  const long t = t_ + 1;
+  const std::int64_t t = t_ + 1;
   if (config_.kind == OptimizerConfig::Kind::Adam) {
     m_next_ = config_.beta1 * m_ + (1 - config_.beta1) * g_;
     v_next_ = config_.beta2 * v_ + (1 - config_.beta2) * g_.cwiseAbs2();
@@ -43,12 +45,28 @@ bool Optimizer::update(Vec& theta, const Vec& grad_in, bool guard, double& norm)
     v_next_ = config_.alpha * v_ + (1 - config_.alpha) * g_.cwiseAbs2();
     delta_ = config_.lr * g_.array() / (v_next_.array().sqrt() + config_.eps);
   }
-  if (guard && !(theta - delta_).allFinite()) return false;
+  if (guard) {
+    const Vec next = theta - delta_;
+    if (!next.allFinite() || (next.size() > 0 && next.cwiseAbs().maxCoeff() > limits::kParameter)) return false;
+  }
   theta -= delta_;
   m_.swap(m_next_);
   v_.swap(v_next_);
   t_ = t;
   return true;
+}
+
+std::string Optimizer::set_state(const OptimizerState& s, Index num_params) {
+  if (s.step < 0) return "optimizer step must be ≥ 0";
+  const Index want = s.step == 0 && s.m.size() == 0 ? 0 : num_params;
+  if (s.m.size() != want || s.v.size() != want)
+    return "optimizer moments must have " + std::to_string(num_params) + " entries each";
+  if (!s.m.allFinite() || !s.v.allFinite() || (s.v.array() < 0).any())
+    return "optimizer moments must be finite (second moments ≥ 0)";
+  t_ = s.step;
+  m_ = s.m;
+  v_ = s.v;
+  return {};
 }
 
 }  // namespace nde

@@ -14,6 +14,7 @@ const char* to_string(Status s) {
     case Status::StepTooSmall: return "step-too-small";
     case Status::NonFinite: return "non-finite";
     case Status::InvalidInput: return "invalid-input";
+    case Status::TimeLimit: return "time-limit";
   }
   return "invalid-input";
 }
@@ -72,6 +73,7 @@ Solution solve(const VectorField& f, double t0, const Vec& y0, const std::vector
         for (long k = 0; k < m; ++k) {
           if (sol.stats.accepted >= opt.max_steps)
             return fail(std::move(sol), Status::MaxSteps, t, "step budget of " + std::to_string(opt.max_steps) + " used up" + at(t));
+          if (opt.deadline.passed()) return fail(std::move(sol), Status::TimeLimit, t, "time budget used up" + at(t));
           sol.stats.nfe += rk_step(tab, f, t, y, hh, w, false);
           if (!w.y1.allFinite()) return fail(std::move(sol), Status::NonFinite, t, "state became non-finite" + at(t));
           if (hooks.on_step) hooks.on_step(t, hh, y, w.K);
@@ -84,6 +86,7 @@ Solution solve(const VectorField& f, double t0, const Vec& y0, const std::vector
       while (dir * (T - t) > 0) {
         if (sol.stats.accepted + sol.stats.rejected >= opt.max_steps)
           return fail(std::move(sol), Status::MaxSteps, t, "step budget of " + std::to_string(opt.max_steps) + " used up" + at(t));
+        if (opt.deadline.passed()) return fail(std::move(sol), Status::TimeLimit, t, "time budget used up" + at(t));
         if (!k1_known) {
           f.eval(t, y, w.k);
           ++sol.stats.nfe;

@@ -102,6 +102,7 @@ std::vector<Trajectory> sample_system(const System& s, const SampleOptions& o) {
   const int n = std::max(2, o.points);
   std::vector<Trajectory> out;
   for (int k = 0; k < o.trajectories; ++k) {
+    if (o.deadline.passed()) break;
     Trajectory tr;
     const Vec z0 = o.initial.size() == 2 ? o.initial : s.initial(rng);
     tr.times.push_back(0.0);

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include "nde/limits.hpp"
+
 namespace nde {
 
 Trainer::Trainer(TrainerConfig config)
@@ -15,6 +17,10 @@ Trainer::Trainer(TrainerConfig config)
 
 std::string Trainer::add_trajectory(Trajectory t, std::size_t* index) {
   std::string err = validate_trajectory(t, config_.mlp.dim);
+  if (!err.empty()) return err;
+  double stored = static_cast<double>(t.times.size());
+  for (const Trajectory& u : data_) stored += static_cast<double>(u.times.size());
+  err = limits::check_memory(8.0 * (config_.mlp.dim + 1) * stored, "the trajectories");
   if (!err.empty()) return err;
   data_.push_back(std::move(t));
   if (index) *index = data_.size() - 1;
@@ -136,7 +142,8 @@ GradientResult Trainer::evaluate(const std::vector<Window>& windows, bool regula
   for (const Window& w : windows) entries += w.length - 1;
   const double weight = entries == 0 ? 0.0 : 1.0 / static_cast<double>(entries * static_cast<std::size_t>(config_.mlp.dim));
   const double per_window = 1.0 / static_cast<double>(std::max<std::size_t>(1, windows.size()));
-  const SolverOptions opt = solver_options(config_.solver);
+  SolverOptions opt = solver_options(config_.solver);
+  opt.deadline = deadline_;
   const LossKind kind = config_.loss;
   GradientResult total;
   total.grad_theta = Vec::Zero(mlp_.num_params());
@@ -183,7 +190,7 @@ GradientResult Trainer::evaluate(const std::vector<Window>& windows, bool regula
   return total;
 }
 
-void apply_update(const GradientResult& g, Optimizer& optimizer, Vec& theta, long& iteration, StepReport& rep) {
+void apply_update(const GradientResult& g, Optimizer& optimizer, Vec& theta, std::int64_t& iteration, StepReport& rep) {
   rep.loss = g.loss;
   rep.nfe_forward = g.forward.nfe;
   rep.nfe_backward = g.backward.nfe;
@@ -194,7 +201,7 @@ void apply_update(const GradientResult& g, Optimizer& optimizer, Vec& theta, lon
     rep.message = "loss or gradient is not finite";
   } else if (g.status == Status::Success && !optimizer.safe_step(theta, g.grad_theta, rep.grad_norm)) {
     rep.status = Status::NonFinite;
-    rep.message = "update produced non-finite parameters";
+    rep.message = "update produced parameters that are not finite or exceed the allowed magnitude";
   }
   if (rep.status == Status::Success) rep.iteration = ++iteration;
   else rep.message += "; parameters kept";
@@ -209,16 +216,45 @@ StepReport Trainer::step() {
     rep.message = "no trajectories to train on";
     return rep;
   }
+  const Rng before = rng_;
   const std::vector<Window> windows = sample_windows(rng_);
+  const std::string mem = limits::check_memory(step_bytes(windows), "one training step (batch.size × batch.window)");
+  if (!mem.empty()) {
+    rng_ = before;
+    rep.status = Status::InvalidInput;
+    rep.message = mem + ": lower batch.size or batch.window";
+    return rep;
+  }
   apply_update(evaluate(windows, true, true, config_.gradient), optimizer_, mlp_.params(), iteration_, rep);
+  if (rep.status != Status::Success) rng_ = before;  // a failed step changes nothing
   rep.millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return rep;
+}
+
+double Trainer::step_bytes(const std::vector<Window>& windows) const {
+  // The batched state with its stored outputs (adjoint keeps one state per output time), the targets, and the
+  // network's work per column; the direct method's tape is bounded separately inside the solve.
+  const double S = mlp_.state_dim(), d = config_.mlp.dim;
+  double columns = 0, entries = 0, longest = 0;
+  for (const Window& w : windows) {
+    columns += 1;
+    entries += static_cast<double>(w.length);
+    longest = std::max(longest, static_cast<double>(w.length));
+  }
+  return 8.0 * (S * columns + 1) * (longest + 8) + entries * (8.0 * d + 64) + columns * mlp_.column_bytes();
 }
 
 GradientResult Trainer::full_loss() const { return evaluate(all_windows(), false, false, config_.gradient); }
 
 GradientResult Trainer::full_gradient(GradientMethod method) const {
-  return evaluate(all_windows(), false, true, method);
+  const std::vector<Window> windows = all_windows();
+  GradientResult r;
+  r.message = limits::check_memory(step_bytes(windows), "the full-data gradient");
+  if (!r.message.empty()) {
+    r.status = Status::InvalidInput;
+    return r;
+  }
+  return evaluate(windows, false, true, method);
 }
 
 std::string Trainer::set_parameters(const Vec& theta) { return mlp_.set_params(theta); }
@@ -231,11 +267,31 @@ void Trainer::reset(std::uint64_t seed) {
   fit_normalization();
 }
 
-void Trainer::restore(const Vec& theta, const Normalization& norm, long iteration) {
-  mlp_.params() = theta;
-  norm_ = norm;
-  iteration_ = iteration;
-  optimizer_.reset();
+std::string restore_state(const TrainingState& s, Index num_params, Index dim, Mlp& mlp, Normalization& norm,
+                          Optimizer& optimizer, Rng& rng, std::int64_t& iteration) {
+  if (s.theta.size() != num_params) return "expected " + std::to_string(num_params) + " parameters";
+  if (s.norm.offset.size() != dim || s.norm.scale.size() != dim) return "normalization must have dim entries";
+  if (s.iteration < 0) return "iteration must be ≥ 0";
+  Optimizer opt = optimizer;
+  std::string err = opt.set_state(s.optimizer, num_params);
+  if (!err.empty()) return err;
+  Rng r = rng;
+  if (s.rng && !r.set_state(*s.rng)) return "rng state must not be all zero";
+  Mlp m = mlp;
+  err = m.set_params(s.theta);
+  if (!err.empty()) return err;
+  mlp = std::move(m);
+  norm = s.norm;
+  optimizer = std::move(opt);
+  rng = r;
+  iteration = s.iteration;
+  return {};
+}
+
+TrainingState Trainer::state() const { return {mlp_.params(), norm_, iteration_, optimizer_.state(), rng_.state()}; }
+
+std::string Trainer::restore(const TrainingState& s) {
+  return restore_state(s, mlp_.num_params(), config_.mlp.dim, mlp_, norm_, optimizer_, rng_, iteration_);
 }
 
 Solution Trainer::integrate(const Vec& z0, double t0, const std::vector<double>& times) const {
@@ -250,7 +306,8 @@ Solution Trainer::integrate(const Vec& z0, double t0, const std::vector<double>&
   Vec y0 = Vec::Zero(S);
   y0.head(d) = (z0 - norm_.offset).cwiseQuotient(norm_.scale);
   const BatchField field(mlp_, RowVec::Constant(1, t0));
-  const SolverOptions opt = solver_options(config_.solver);
+  SolverOptions opt = solver_options(config_.solver);
+  opt.deadline = deadline_;
   out.states = Mat::Constant(d, static_cast<Index>(times.size()), std::numeric_limits<double>::quiet_NaN());
   // Times after t0 are solved forwards, times before it backwards; each side in order away from t0.
   for (const double dir : {1.0, -1.0}) {
@@ -281,10 +338,16 @@ Solution Trainer::integrate(const Vec& z0, double t0, const std::vector<double>&
 
 Mat Trainer::field(const Mat& points, double t) const {
   const Index S = mlp_.state_dim(), d = config_.mlp.dim, m = points.cols();
-  Mat Z = Mat::Zero(S, m);
-  Z.topRows(d) = (points.colwise() - norm_.offset).array().colwise() / norm_.scale.array();
-  const Mat F = mlp_.eval(Z, RowVec::Constant(m, t));
-  return F.topRows(d).array().colwise() * norm_.scale.array();
+  const Index block = limits::block_columns(mlp_.column_bytes());
+  Mat out(d, m);
+  for (Index first = 0; first < m; first += block) {
+    const Index k = std::min(block, m - first);
+    Mat Z = Mat::Zero(S, k);
+    Z.topRows(d) = (points.middleCols(first, k).colwise() - norm_.offset).array().colwise() / norm_.scale.array();
+    const Mat F = mlp_.eval(Z, RowVec::Constant(k, t));
+    out.middleCols(first, k) = F.topRows(d).array().colwise() * norm_.scale.array();
+  }
+  return out;
 }
 
 }  // namespace nde

@@ -106,7 +106,7 @@ TEST_CASE("Bad samples are refused and leave the data as it was") {
   REQUIRE(t.add_samples(sample_density("rings", 10, 2)).empty());
   Mat bad = Mat::Zero(2, 3);
   bad(1, 2) = NAN;
-  CHECK(t.add_samples(bad).find("sample 2 is not finite") != std::string::npos);
+  CHECK(t.add_samples(bad).find("sample 2 must be finite") != std::string::npos);
   CHECK(t.add_samples(Mat::Zero(3, 2)).find("dimension") != std::string::npos);
   CHECK(t.sample_count() == 10);
   DensityTrainer empty(DensityConfig{});

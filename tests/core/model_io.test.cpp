@@ -32,7 +32,7 @@ TEST_CASE("Config JSON: defaults fill in - round trip is exact - bad fields are 
 
   struct Bad { const char* doc; const char* says; };
   for (const Bad& b : {Bad{"{", "not valid JSON"}, Bad{"[]", "object"}, Bad{R"({"solver":{"method":"rk45"}})", "rk45"},
-                       Bad{R"({"dim":"two"})", "dim must be a number"}, Bad{R"({"hidden":[8.5]})", "whole numbers"},
+                       Bad{R"({"dim":"two"})", "dim must be a whole number"}, Bad{R"({"hidden":[8.5]})", "hidden width must be a whole number"},
                        Bad{R"({"optimizer":{"lr":-1}})", "optimizer.lr"}, Bad{R"({"batch":{"window":1}})", "batch.window"},
                        Bad{R"({"colour":"red"})", "unknown config field 'colour'"}, Bad{R"({"activation":"relu"})", "relu"},
                        Bad{R"({"seed":-3})", "seed"}, Bad{R"({"gradient":"magic"})", "magic"}}) {
@@ -81,8 +81,8 @@ TEST_CASE("Malformed or mismatched model documents say what is wrong") {
       {[](json& j) { j.erase("config"); }, "no config"},
       {[](json& j) { j["config"]["solver"]["method"] = "rk45"; }, "model config: unknown solver"},
       {[](json& j) { j["parameters"].erase(0); }, "'parameters' has"},
-      {[](json& j) { j["parameters"][3] = "x"; }, "entry 3 is not a finite number"},
-      {[](json& j) { j["normalization"]["scale"][0] = -1.0; }, "scale must be positive"},
+      {[](json& j) { j["parameters"][3] = "x"; }, "entry 3 must be a number in"},
+      {[](json& j) { j["normalization"]["scale"][0] = -1.0; }, "'scale' entry 0 must be a number in"},
       {[](json& j) { j["normalization"].erase("offset"); }, "offset"},
       {[](json& j) { j["config"]["hidden"] = json::array({7}); }, "'parameters' has"},
   };

@@ -27,7 +27,7 @@ test('DensityTrainer: config defaults, bad configs and samples refused without c
   assert.throws(() => d.addSamples([1, NaN]), /points\[1\] is not finite/);
   assert.equal(d.sampleCount(), 50);
   assert.throws(() => d.sample(10, 2), /t must be in \[0, tEnd\]/);
-  assert.throws(() => d.logDensityGrid({ nx: 1 }), /nx and ny/);
+  assert.throws(() => d.logDensityGrid({ nx: 1 }), /nx must be a whole number/);
   d.clearSamples();
   assert.throws(() => d.step(), /no samples/);
   d.delete();

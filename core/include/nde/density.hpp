@@ -42,7 +42,7 @@ class DensityTrainer {
   const DensityConfig& config() const { return config_; }
   const Mlp& mlp() const { return mlp_; }
   const Normalization& normalization() const { return norm_; }
-  long iteration() const { return iteration_; }
+  std::int64_t iteration() const { return iteration_; }
 
   /// Adds samples (dim × n, physical units); empty on success, else why not (nothing is added then).
   std::string add_samples(const Mat& x);
@@ -52,21 +52,27 @@ class DensityTrainer {
 
   /// One maximum-likelihood step on a random minibatch (loss = mean NLL + regularisers).
   StepReport step();
-  /// log p(x) at t_end for points (dim × m).
+  /// log p(x) at t_end for points (dim × m), solved in blocks of columns (bounded memory; the deadline is
+  /// checked inside each solve).
   DensityResult log_density(const Mat& x) const;
   /// Mean negative log-likelihood of all samples (values has one entry).
   DensityResult nll() const;
   /// Mean NLL of the given points and its gradient by the configured method (for tests).
   GradientResult nll_gradient(const Mat& x) const;
-  /// n base samples pushed to time t ∈ [0, t_end] (dim × n); seeded.
+  /// n base samples pushed to time t ∈ [0, t_end] (dim × n); seeded; solved in blocks of columns.
   Solution sample(Index n, double t, std::uint64_t seed) const;
 
   /// Replaces θ; empty on success, else why not.
   std::string set_parameters(const Vec& theta);
   /// Fresh weights, optimiser and iteration count; normalisation refitted.
   void reset(std::uint64_t seed);
-  /// Restores a saved flow (used by model_io).
-  void restore(const Vec& theta, const Normalization& norm, long iteration);
+  /// The state a density document saves.
+  [[nodiscard]] TrainingState state() const;
+  /// Restores a saved state (used by model_io); empty on success, else why not (nothing changed then).
+  [[nodiscard]] std::string restore(const TrainingState& s);
+  /// The time budget of every solve this trainer runs from now on (a solve past it ends with TimeLimit).
+  void set_deadline(const Deadline& d) { deadline_ = d; }
+  const Deadline& deadline() const { return deadline_; }
 
  private:
   GradientResult evaluate(const Mat& x, bool gradient, RowVec* logp, std::uint64_t probe_seed) const;
@@ -77,7 +83,8 @@ class DensityTrainer {
   Normalization norm_;
   Optimizer optimizer_;
   Rng rng_;
-  long iteration_ = 0;
+  std::int64_t iteration_ = 0;
+  Deadline deadline_;
   Mat data_;
 };
 

@@ -14,7 +14,8 @@ struct GridSpec {
 /// Empty when the grid is usable; otherwise why not.
 std::string validate(const GridSpec& g);
 /// Velocities (first two components) at the grid points, row by row from ymin: a 2 × (nx·ny) matrix.
-/// Other state components (dim > 2) are held at the normalisation offset.
-Mat sample_grid(const Trainer& t, const GridSpec& g);
+/// Other state components (dim > 2) are held at the normalisation offset. Evaluated in blocks of rows; if the
+/// deadline passes between blocks the result is empty (0 columns).
+Mat sample_grid(const Trainer& t, const GridSpec& g, const Deadline& deadline = {});
 
 }  // namespace nde

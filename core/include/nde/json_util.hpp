@@ -1,16 +1,25 @@
 #pragma once
-/// Checked reads from nlohmann::json that collect the first error instead of throwing.
+/// Checked reads from nlohmann::json that collect the first error instead of throwing, and the one guarded
+/// parser every document goes through (size and nesting bounded before parsing).
 #include <cmath>
 #include <initializer_list>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "nde/config.hpp"
+#include "nde/density.hpp"
+#include "nde/limits.hpp"
 #include "nde/result.hpp"
 
 namespace nde {
 
-/// Reads optional fields with type checks; the first problem is kept in `error`.
+/// Parses untrusted text: refuses more than limits::kJsonBytes or nesting deeper than limits::kJsonDepth
+/// before parsing, and invalid JSON; `what` names the document in messages ("config", "model document").
+[[nodiscard]] Result<nlohmann::json> parse_json(const std::string& text, const std::string& what);
+
+/// Reads optional fields with type and range checks; the first problem is kept in `error`.
+/// No value is converted before it is known to fit its target type (no wrap-around, no undefined casts).
 struct JsonReader {
   std::string error;
   void fail(const std::string& m) { if (error.empty()) error = m; }
@@ -19,21 +28,34 @@ struct JsonReader {
     for (auto it = j.begin(); it != j.end(); ++it) {
       bool ok = false;
       for (const char* a : allowed) ok = ok || it.key() == a;
-      if (!ok) fail("unknown " + where + " field '" + it.key() + "'");
+      if (!ok) fail("unknown " + where + " field " + limits::quote(it.key()));
     }
   }
+  /// A finite number (JSON has no infinities, but 1e400 parses as one).
   bool number(const nlohmann::json& j, const char* key, double& out) {
     if (!j.contains(key)) return false;
-    if (!j[key].is_number()) { fail(std::string(key) + " must be a number"); return false; }
-    out = j[key].get<double>();
+    const nlohmann::json& v = j[key];
+    if (!v.is_number() || !std::isfinite(v.get<double>())) { fail(std::string(key) + " must be a finite number"); return false; }
+    out = v.get<double>();
     return true;
   }
+  /// A whole number that fits I (and ±2^53); read as a double first, range-checked, then converted.
   template <class I>
   bool integer(const nlohmann::json& j, const char* key, I& out) {
-    double v = 0;
-    if (!number(j, key, v)) return false;
-    if (std::floor(v) != v || std::abs(v) > 1e15) { fail(std::string(key) + " must be a whole number"); return false; }
-    out = static_cast<I>(v);
+    if (!j.contains(key)) return false;
+    return whole(j[key], key, out);
+  }
+  /// The same check for a value that is not a named field (e.g. an array entry).
+  template <class I>
+  bool whole(const nlohmann::json& v, const std::string& name, I& out) {
+    const double lo = std::max(-limits::kMaxWhole, static_cast<double>(std::numeric_limits<I>::min()));
+    const double hi = std::min(limits::kMaxWhole, static_cast<double>(std::numeric_limits<I>::max()));
+    const double x = v.is_number() ? v.get<double>() : NAN;
+    if (!(std::floor(x) == x && x >= lo && x <= hi)) {
+      fail(name + " must be a whole number in [" + limits::format(lo) + ", " + limits::format(hi) + "]");
+      return false;
+    }
+    out = static_cast<I>(x);
     return true;
   }
   bool boolean(const nlohmann::json& j, const char* key, bool& out) {
@@ -59,5 +81,9 @@ struct JsonReader {
 nlohmann::json config_to_document(const TrainerConfig& c);
 /// Parses a config object.
 Result<TrainerConfig> config_from_document(const nlohmann::json& j);
+/// The density config as a JSON object.
+nlohmann::json density_config_to_document(const DensityConfig& c);
+/// Parses a density config object (taken by value: density defaults are filled in before parsing).
+Result<DensityConfig> density_config_from_document(nlohmann::json j);
 
 }  // namespace nde

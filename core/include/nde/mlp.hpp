@@ -41,6 +41,12 @@ class Mlp {
   const MlpConfig& config() const { return config_; }
   /// dim + augment: the size of the state the ODE evolves.
   int state_dim() const { return config_.dim + config_.augment; }
+  /// Bytes a forward-and-backward pass keeps per batch column (activations of every layer, a few copies).
+  [[nodiscard]] double column_bytes() const {
+    double width = state_dim() + 1.0;
+    for (int w : config_.hidden) width += w;
+    return 8.0 * 4.0 * width;
+  }
   /// Number of entries of θ.
   Index num_params() const { return params_.size(); }
   /// θ, all weights and biases, layer by layer (W column-major, then b).

@@ -1,5 +1,7 @@
 #pragma once
-/// A trained model (config, θ, normalisation, format version) <-> JSON.
+/// A trained model <-> JSON: config, θ, normalisation, iteration count, optimiser moments and the minibatch
+/// sampler's stream, so that train → save → load → train equals an uninterrupted run. Version 1 documents
+/// (without optimiser state) still load; the optimiser then restarts and the loader says so in `notice`.
 #include <memory>
 #include <string>
 
@@ -11,18 +13,20 @@ namespace nde {
 
 /// The document's format tag and version.
 inline constexpr const char* kModelFormat = "neural-ode-model";
-inline constexpr int kModelVersion = 1;
+inline constexpr int kModelVersion = 2;
 
 /// The model document of a trainer (its data is not included).
 std::string model_to_json(const Trainer& t);
 /// A trainer holding the model of a document; errors say what is wrong with it.
-Result<std::shared_ptr<Trainer>> model_from_json(const std::string& text);
+/// `notice`, when given, receives a remark about the load (e.g. that the optimiser restarts), else stays as it was.
+[[nodiscard]] Result<std::shared_ptr<Trainer>> model_from_json(const std::string& text, std::string* notice = nullptr);
 
 /// The density flow's document tag.
 inline constexpr const char* kDensityFormat = "neural-ode-density";
 /// The flow of a density trainer (its samples are not included).
 std::string density_to_json(const DensityTrainer& t);
 /// A density trainer holding the flow of a document; errors say what is wrong with it.
-Result<std::shared_ptr<DensityTrainer>> density_from_json(const std::string& text);
+[[nodiscard]] Result<std::shared_ptr<DensityTrainer>> density_from_json(const std::string& text,
+                                                                       std::string* notice = nullptr);
 
 }  // namespace nde

@@ -1,5 +1,6 @@
 #pragma once
 /// Optimisers (Adam, RMSprop) with weight decay and gradient-norm clipping.
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -25,24 +26,36 @@ const char* to_string(OptimizerConfig::Kind k);
 /// Parses an optimiser name; nullopt when unknown.
 std::optional<OptimizerConfig::Kind> optimizer_from_string(const std::string& name);
 
+/// What an optimiser carries between steps: its step count and moments (empty before the first step).
+struct OptimizerState {
+  std::int64_t step = 0;
+  Vec m;  ///< first moments (Adam)
+  Vec v;  ///< second moments
+};
+
 /// Optimiser state over a flat parameter vector.
 class Optimizer {
  public:
   explicit Optimizer(OptimizerConfig config = {}) : config_(config) {}
   /// Updates theta in place from grad; returns the gradient norm before clipping.
   double step(Vec& theta, const Vec& grad);
-  /// Like step, but if θ would become non-finite, θ and the moments stay as they were and false is returned.
+  /// Like step, but if θ would leave the finite range (|θ| ≤ limits::kParameter), θ and the moments stay as they
+  /// were and false is returned.
   bool safe_step(Vec& theta, const Vec& grad, double& grad_norm);
   /// Forgets the moments.
   void reset() { m_.resize(0); v_.resize(0); t_ = 0; }
   const OptimizerConfig& config() const { return config_; }
+  /// The step count and moments, to save.
+  [[nodiscard]] OptimizerState state() const { return {t_, m_, v_}; }
+  /// Restores saved state for `num_params` parameters; empty on success, else why not (nothing changed then).
+  [[nodiscard]] std::string set_state(const OptimizerState& s, Index num_params);
 
  private:
-  /// One update; with `guard`, leaves θ and the moments as they were (returning false) if θ would turn non-finite.
+  /// One update; with `guard`, leaves θ and the moments as they were (returning false) if θ would leave the range.
   bool update(Vec& theta, const Vec& grad, bool guard, double& norm);
   OptimizerConfig config_;
   Vec m_, v_;
-  long t_ = 0;
+  std::int64_t t_ = 0;
   Vec g_, m_next_, v_next_, delta_;  ///< workspace of an update
 };
 

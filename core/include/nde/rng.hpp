@@ -1,5 +1,6 @@
 #pragma once
 /// A small, portable random generator (xoshiro256**): the same stream natively and in wasm for a seed.
+#include <array>
 #include <cmath>
 #include <cstdint>
 
@@ -17,6 +18,14 @@ class Rng {
       z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
       w = z ^ (z >> 31);
     }
+  }
+  /// The generator's four state words (to save and restore a stream mid-way).
+  [[nodiscard]] std::array<std::uint64_t, 4> state() const { return {s_[0], s_[1], s_[2], s_[3]}; }
+  /// Continues a saved stream; an all-zero state (which xoshiro never leaves) is refused with false.
+  [[nodiscard]] bool set_state(const std::array<std::uint64_t, 4>& w) {
+    if ((w[0] | w[1] | w[2] | w[3]) == 0) return false;
+    for (int k = 0; k < 4; ++k) s_[k] = w[static_cast<std::size_t>(k)];
+    return true;
   }
   /// Next raw 64-bit word.
   std::uint64_t next() {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "nde/controller.hpp"
+#include "nde/deadline.hpp"
 #include "nde/field.hpp"
 #include "nde/step.hpp"
 #include "nde/tableau.hpp"
@@ -12,9 +13,9 @@
 namespace nde {
 
 /// How a solve ended. Anything but Success means the outputs past the failure are missing.
-enum class Status { Success, MaxSteps, StepTooSmall, NonFinite, InvalidInput };
+enum class Status { Success, MaxSteps, StepTooSmall, NonFinite, InvalidInput, TimeLimit };
 
-/// "success" | "max-steps" | "step-too-small" | "non-finite" | "invalid-input".
+/// "success" | "max-steps" | "step-too-small" | "non-finite" | "invalid-input" | "time-limit".
 const char* to_string(Status s);
 
 /// Counters of a solve.
@@ -35,6 +36,7 @@ struct SolverOptions {
   double h_max = 0.0;     ///< adaptive: largest step magnitude (0: unbounded)
   long max_steps = 100000;  ///< budget of accepted + rejected steps
   bool seminorm = false;    ///< adaptive: error control leaves out the field's trailing quadrature components
+  Deadline deadline;        ///< the solve stops with Status::TimeLimit once this passes
 };
 
 /// Optional callbacks of a solve.

@@ -1,5 +1,7 @@
 #pragma once
 /// A data set of trajectories, minibatches of windows and one training step of the neural ODE.
+#include <array>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,9 +18,19 @@ struct Normalization {
   Vec scale;
 };
 
+/// Everything a saved model restores besides its config: θ, normalisation, iteration count, optimiser
+/// moments and the minibatch sampler's stream, so that training resumes exactly where it stopped.
+struct TrainingState {
+  Vec theta;
+  Normalization norm;
+  std::int64_t iteration = 0;
+  OptimizerState optimizer;                            ///< step 0 and no moments: a fresh optimiser
+  std::optional<std::array<std::uint64_t, 4>> rng;     ///< absent: the stream seeded from config.seed
+};
+
 /// What one training step did. On failure the parameters are those from before the step.
 struct StepReport {
-  long iteration = 0;       ///< completed iterations after the step
+  std::int64_t iteration = 0;       ///< completed iterations after the step
   double loss = 0.0;        ///< minibatch loss before the update (incl. regularisers)
   double grad_norm = 0.0;   ///< before clipping
   long nfe_forward = 0;
@@ -31,7 +43,12 @@ struct StepReport {
 /// Turns a loss-and-gradient result into a parameter update: a failed solve, a non-finite loss or gradient,
 /// or an update that would make θ non-finite leaves θ and the optimiser as they were and says so in rep.
 /// Fills rep's loss, NFE, status and message; on success increments `iteration` and sets rep.grad_norm.
-void apply_update(const GradientResult& g, Optimizer& optimizer, Vec& theta, long& iteration, StepReport& rep);
+void apply_update(const GradientResult& g, Optimizer& optimizer, Vec& theta, std::int64_t& iteration, StepReport& rep);
+
+/// Checks a saved state against a model of `num_params` parameters and `dim` states and applies it to the
+/// parts both trainers share; empty on success, else why not (nothing changed then).
+std::string restore_state(const TrainingState& s, Index num_params, Index dim, Mlp& mlp, Normalization& norm,
+                          Optimizer& optimizer, Rng& rng, std::int64_t& iteration);
 
 /// Observations of windows integrated together: one joint solve over the union of their relative times.
 struct BatchProblem {
@@ -59,7 +76,7 @@ class Trainer {
   const TrainerConfig& config() const { return config_; }
   const Mlp& mlp() const { return mlp_; }
   const Normalization& normalization() const { return norm_; }
-  long iteration() const { return iteration_; }
+  std::int64_t iteration() const { return iteration_; }
 
   /// Adds a trajectory (physical coordinates); returns an error message, or empty on success with *index set.
   std::string add_trajectory(Trajectory t, std::size_t* index = nullptr);
@@ -78,13 +95,19 @@ class Trainer {
   std::string set_parameters(const Vec& theta);
   /// Re-initialises weights from `seed`, forgets optimiser state and iterations, refits normalisation.
   void reset(std::uint64_t seed);
-  /// Restores a saved model state (used by model_io).
-  void restore(const Vec& theta, const Normalization& norm, long iteration);
+  /// The state a model document saves.
+  [[nodiscard]] TrainingState state() const;
+  /// Restores a saved state (used by model_io); empty on success, else why not (nothing changed then).
+  [[nodiscard]] std::string restore(const TrainingState& s);
+  /// The time budget of every solve this trainer runs from now on (a solve past it ends with TimeLimit).
+  void set_deadline(const Deadline& d) { deadline_ = d; }
+  const Deadline& deadline() const { return deadline_; }
 
   /// Integrates the learned ODE from z0 (physical) at time t0 to each of `times` (either side of t0, any
   /// order, no repeats); states are dim × N in the order given.
   Solution integrate(const Vec& z0, double t0, const std::vector<double>& times) const;
-  /// Learned velocities (physical units) at points (dim × m) at time t.
+  /// Learned velocities (physical units) at points (dim × m) at time t; evaluated in column blocks so the
+  /// network's work memory stays bounded whatever m is.
   Mat field(const Mat& points, double t) const;
 
   /// The windows a training step would use, drawn from rng (exposed for tests).
@@ -98,6 +121,8 @@ class Trainer {
   GradientResult evaluate(const std::vector<Window>& windows, bool regularize, bool gradient,
                           GradientMethod method) const;
   std::vector<Window> all_windows() const;
+  /// Bytes one training step on these windows needs (an estimate, checked against limits::kCallBytes first).
+  double step_bytes(const std::vector<Window>& windows) const;
   void fit_normalization();
 
   TrainerConfig config_;
@@ -105,7 +130,8 @@ class Trainer {
   Normalization norm_;
   Optimizer optimizer_;
   Rng rng_;
-  long iteration_ = 0;
+  std::int64_t iteration_ = 0;
+  Deadline deadline_;
   std::vector<Trajectory> data_;
 };
 

@@ -1,0 +1,46 @@
+#pragma once
+/// Every limit on what a caller may hand the core, stated once: JSON documents, counts, value ranges and the
+/// memory one call may allocate. Parsers, validators and the wasm adapters all read these.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace nde::limits {
+
+/// Deepest nesting of arrays/objects in any JSON document (ours nest 3 deep).
+inline constexpr int kJsonDepth = 32;
+/// Longest JSON document accepted, in bytes.
+inline constexpr std::size_t kJsonBytes = std::size_t{1} << 29;
+/// Largest whole number a document or call may carry (2^53: exact in a JS number).
+inline constexpr double kMaxWhole = 9007199254740992.0;
+/// Largest |value| of a data coordinate or time (states, samples, query points, grid bounds).
+inline constexpr double kData = 1e12;
+/// Largest |θ| entry: far beyond any trained network, far below float64 overflow through 8 layers.
+inline constexpr double kParameter = 1e8;
+/// Normalisation scales lie in [kMinScale, kData] and offsets in [−kData, kData].
+inline constexpr double kMinScale = 1e-9;
+/// Most network parameters (hidden widths × layers).
+inline constexpr double kParameters = 4194304;
+/// Memory one call may allocate for its work and result, in bytes (the wasm heap tops out at 2 GiB).
+inline constexpr double kCallBytes = 256.0 * 1024 * 1024;
+/// Largest time budget of a call in milliseconds (one hour) and the default when none is given (one minute).
+inline constexpr double kMaxMillis = 3600000.0;
+inline constexpr double kDefaultMillis = 60000.0;
+
+/// Columns per block when a batch is processed in blocks so that one block's work uses at most a quarter
+/// of kCallBytes (between 1 and 4096 columns).
+[[nodiscard]] inline long block_columns(double bytes_per_column) {
+  const double n = kCallBytes / 4.0 / (bytes_per_column > 1 ? bytes_per_column : 1.0);
+  return n < 1 ? 1 : n > 4096 ? 4096 : static_cast<long>(n);
+}
+
+/// A number for a message: shortest form that reads back the same ("1e-14", "0.5", "4096").
+[[nodiscard]] std::string format(double x);
+/// A user-supplied string for a message: quoted, at most 40 characters.
+[[nodiscard]] std::string quote(const std::string& s);
+/// Empty if `bytes` fit the call budget, else "<what> would need about N MiB; the limit is 256 MiB".
+[[nodiscard]] std::string check_memory(double bytes, const std::string& what);
+/// Empty if x is finite with |x| ≤ kData, else "<what> must be finite with magnitude at most 1e+12".
+[[nodiscard]] std::string check_data(double x, const std::string& what);
+
+}  // namespace nde::limits
