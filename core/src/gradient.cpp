@@ -1,7 +1,10 @@
 #include "nde/gradient.hpp"
 
+#include <algorithm>
+
 #include "nde/adjoint.hpp"
 #include "nde/checkpoints.hpp"
+#include "nde/limits.hpp"
 
 namespace nde {
 
@@ -66,8 +69,19 @@ GradientResult direct(const DifferentiableField& f, double t0, const Vec& y0, co
   OutputCotangents out(times.size());
   SolveHooks hooks;
   hooks.on_step = [&](double t, double h, const Vec& y, const Mat& K) { tape.push_back({t, h, y, K}); };
-  const Solution fwd = forward(f, t0, y0, times, loss, opt, out, r.loss, [&] { return static_cast<long>(tape.size()); }, hooks);
+  // The tape grows with the steps: cap them so it stays within the memory one call may use.
+  SolverOptions capped = opt;
+  const double entry_bytes = 8.0 * static_cast<double>(y0.size()) * (opt.method.stages() + 2) + 96;
+  const long cap = static_cast<long>(std::min(1e15, limits::kCallBytes / entry_bytes));
+  if (cap < capped.max_steps) capped.max_steps = std::max(1L, cap);
+  const Solution fwd = forward(f, t0, y0, times, loss, capped, out, r.loss, [&] { return static_cast<long>(tape.size()); }, hooks);
   r.forward = fwd.stats;
+  if (fwd.status == Status::MaxSteps && capped.max_steps < opt.max_steps) {
+    r.status = Status::MaxSteps;
+    r.message = "the direct gradient's tape would exceed the memory limit after " + std::to_string(capped.max_steps) +
+                " steps (use checkpointed, whose memory is bounded)";
+    return r;
+  }
   if (fwd.status != Status::Success) return failed(std::move(r), fwd);
   r.stored_states = tape.size();
   Vec y_bar = Vec::Zero(y0.size());

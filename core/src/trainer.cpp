@@ -233,7 +233,8 @@ StepReport Trainer::step() {
 
 double Trainer::step_bytes(const std::vector<Window>& windows) const {
   // The batched state with its stored outputs (adjoint keeps one state per output time), the targets, and the
-  // network's work per column; the direct method's tape is bounded separately inside the solve.
+  // network's work per column, the checkpointed method's stored states (plus its recursion); the direct
+  // method's tape is bounded separately inside the solve.
   const double S = mlp_.state_dim(), d = config_.mlp.dim;
   double columns = 0, entries = 0, longest = 0;
   for (const Window& w : windows) {
@@ -241,7 +242,8 @@ double Trainer::step_bytes(const std::vector<Window>& windows) const {
     entries += static_cast<double>(w.length);
     longest = std::max(longest, static_cast<double>(w.length));
   }
-  return 8.0 * (S * columns + 1) * (longest + 8) + entries * (8.0 * d + 64) + columns * mlp_.column_bytes();
+  const double checkpoints = config_.gradient == GradientMethod::Checkpointed ? config_.solver.checkpoints + 64.0 : 0.0;
+  return 8.0 * (S * columns + 1) * (longest + 8 + checkpoints) + entries * (8.0 * d + 64) + columns * mlp_.column_bytes();
 }
 
 GradientResult Trainer::full_loss() const { return evaluate(all_windows(), false, false, config_.gradient); }
