@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's commands. Each installs what it needs (Debian packages, npm modules) and builds what is missing.
 #   ./dev.sh start   build what is missing, serve the playground on 127.0.0.1, print its URL (PORT=… to choose)
-#   ./dev.sh test    run every test: native (Release and ASan+UBSan), wasm under Node, web units, browser e2e
+#   ./dev.sh test    run every test: native (Release and ASan+UBSan), the JSON fuzzer (if clang is installed),
+#                    wasm under Node, web units, browser e2e
 #   ./dev.sh bench   print the benchmarks as JSON lines (native, then wasm under Node)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -77,9 +78,31 @@ test_native() {
     ctest --test-dir build-asan -j "$JOBS" --output-on-failure -E '^Learning a two-Gaussian'
 }
 
+test_fuzz() {
+  # The libFuzzer target over the four JSON loaders, for a bounded time from the seed corpus (needs clang).
+  if ! command -v clang++ >/dev/null 2>&1; then
+    log "fuzzing skipped: clang++ is not installed"
+    return 0
+  fi
+  log "fuzzing the JSON loaders (libFuzzer + ASan + UBSan, ${FUZZ_SECONDS:-40} s)"
+  CXX=clang++ build_native build-fuzz -DNDE_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  local work
+  work=$(mktemp -d)
+  if ./build-fuzz/tests/fuzz/nde_fuzz_documents -max_total_time="${FUZZ_SECONDS:-40}" -max_len=8192 -timeout=10 \
+      -print_final_stats=1 -artifact_prefix="$work/" "$work" tests/fuzz/corpus >"$work/log" 2>&1; then
+    grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb)' "$work/log"
+    rm -rf "$work"
+  else
+    tail -40 "$work/log"
+    echo "the fuzzer failed; its log and the crashing input are in $work" >&2
+    return 1
+  fi
+}
+
 case "${1:-}" in
   test)
     test_native
+    test_fuzz
     test_wasm
     test_web
     ;;

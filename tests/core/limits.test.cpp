@@ -1,0 +1,73 @@
+// The limits of nde/limits.hpp as the parsers apply them (run under UBSan in ./dev.sh test): no value is
+// converted before it is known to fit, no document nests deeper than the limit, no message echoes input whole.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "nde/config_json.hpp"
+#include "nde/json_util.hpp"
+#include "nde/limits.hpp"
+#include "nde/model_io.hpp"
+
+using namespace nde;
+
+TEST_CASE("Whole numbers out of their type's range are refused, not wrapped or cast with undefined behaviour", "[limits]") {
+  for (const char* doc : {R"({"dim":1e12})", R"({"dim":4294967298})", R"({"dim":-1e300})", R"({"hidden":[4294967297]})",
+                          R"({"hidden":[-4294967292]})", R"({"solver":{"maxSteps":1e15}})", R"({"batch":{"size":2.5}})",
+                          R"({"seed":9007199254740994})", R"({"seed":-1})"}) {
+    const auto r = config_from_json(doc);
+    INFO(doc << " -> " << r.error);
+    CHECK_FALSE(r.ok());
+    CHECK(r.error.find("must be") != std::string::npos);
+  }
+  const std::string model = model_to_json(Trainer(TrainerConfig{}));
+  for (const char* it : {"4294967301", "9007199254740992", "3000000000"}) {
+    auto j = nlohmann::json::parse(model);
+    j["iteration"] = nlohmann::json::parse(it);
+    const auto r = model_from_json(j.dump());
+    REQUIRE(r.ok());
+    CHECK(static_cast<double>((*r.value)->iteration()) == std::stod(it));
+  }
+  auto j = nlohmann::json::parse(model);
+  j["version"] = 4294967297.0;
+  CHECK(model_from_json(j.dump()).error.find("version 4294967297 is not supported") != std::string::npos);
+}
+
+TEST_CASE("Nesting beyond the limit is refused before parsing; deep input never reaches a recursive parser", "[limits]") {
+  for (const int depth : {limits::kJsonDepth + 1, 5000, 100000}) {
+    const std::string deep = std::string(static_cast<std::size_t>(depth), '[') + std::string(static_cast<std::size_t>(depth), ']');
+    CHECK(parse_json(deep, "x").error.find("nests deeper than") != std::string::npos);
+    const std::string doc = R"({"format":"neural-ode-density","version":1,"config":{"x":)" + deep + "}}";
+    CHECK(density_from_json(doc).error.find("nests deeper than") != std::string::npos);
+  }
+  // Brackets inside strings do not count; a document at the limit parses.
+  CHECK(parse_json(R"({"a":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["})", "x").ok());
+  const std::string at = std::string(limits::kJsonDepth, '[') + std::string(limits::kJsonDepth, ']');
+  CHECK(parse_json(at, "x").ok());
+}
+
+TEST_CASE("Messages quote user strings briefly and print numbers readably", "[limits]") {
+  const auto r = config_from_json(R"({"activation":")" + std::string(100000, 'x') + R"("})");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error.size() < 200);
+  CHECK(config_from_json(R"({"solver":{"rtol":2}})").error == "solver.rtol must be a number in [1e-14, 1]");
+  CHECK(limits::format(0.5) == "0.5");
+  CHECK(limits::format(4096) == "4096");
+  CHECK(limits::format(1e-14) == "1e-14");
+  CHECK(limits::format(0.1 + 0.2) == "0.30000000000000004");
+}
+
+TEST_CASE("Values beyond the valid range are refused: samples, trajectories, parameters, scalings", "[limits]") {
+  DensityTrainer d(DensityConfig{});
+  CHECK(d.add_samples(Mat::Constant(2, 1, 1e200)).find("magnitude at most 1e+12") != std::string::npos);
+  CHECK(d.sample_count() == 0);
+  Trainer t(TrainerConfig{});
+  Vec p = t.mlp().params();
+  p[0] = 1e300;
+  CHECK(t.set_parameters(p).find("magnitude at most 1e+08") != std::string::npos);
+  auto j = nlohmann::json::parse(model_to_json(t));
+  j["normalization"]["scale"][0] = 1e-320;
+  CHECK(model_from_json(j.dump()).error.find("'scale' entry 0 must be a number in [1e-09, 1e+12]") != std::string::npos);
+  TrainerConfig wide;
+  wide.mlp.hidden = {1024, 1024, 1024, 1024, 1024};
+  CHECK(validate(wide).find("parameters; at most 4194304") != std::string::npos);
+}
