@@ -1,26 +1,39 @@
 // Launches Debian's Chromium through playwright-core (no browser download), headless, with WebGL2 via SwiftShader.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
-export async function launch() {
+/** A fresh browser profile; `options` are playwright context options (viewport, hasTouch, isMobile, …). */
+export async function launch(options = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'nde-chromium-'));
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1280, height: 900 },
     acceptDownloads: true,
+    ...options,
     args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
       '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'],
   });
   return {
     context,
+    /** The context's first page. */
+    async page() {
+      return context.pages()[0] ?? (await context.newPage());
+    },
     async close() {
       await context.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Runs axe-core in the page (evaluated through the DevTools protocol, so a strict CSP does not block it); the violations. */
+export async function axeViolations(page, options = {}) {
+  const source = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
+  await page.evaluate(source);
+  return page.evaluate((o) => window.axe.run(document, o).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }))), options);
 }

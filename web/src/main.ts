@@ -71,7 +71,7 @@ function notice(text: string, opts: { action?: HintAction; fatal?: boolean } = {
 }
 
 // ---- the initial state: autosave, then the link on top ----
-const stored = loadSession();
+const stored = await loadSession();
 const link = parseLink(location.search, stored.session?.settings ?? { ...DEFAULTS });
 function stateFrom(s: Session | null, settings: Settings, task: TaskId): AppState {
   const traj: TaskState<'trajectories'> = { ...emptyTask<'trajectories'>(s?.strokes ?? []), preset: s?.preset ?? null, model: s?.model ?? null };
@@ -128,6 +128,7 @@ const scene: Scene = {
 const layers: [LayerDef, Layer][] = LAYERS.map((def) => [def, def.create({ particleCanvas: $<HTMLCanvasElement>('particles') })]);
 const layerInfo = () => Object.assign({}, ...layers.map(([, l]) => l.info?.() ?? {}));
 document.documentElement.dataset.renderer = String(layerInfo().renderer ?? '');
+/** The scene changed: the layers update and the overlay redraws on the next frame. */
 let dirty = true;
 const invalidate = () => (dirty = true);
 
@@ -221,7 +222,6 @@ function applyState(next: AppState, chartData?: ChartData | null) {
 }
 
 function updateLayers() {
-  for (const [, l] of layers) l.update?.(scene);
   dirty = true;
 }
 
@@ -248,11 +248,13 @@ function fillPresets() {
 
 // ---- persistence: autosave and the URL ----
 let saveTimer = 0;
+let lastSaveError: string | null = null;
 function scheduleSave() {
   clearTimeout(saveTimer);
-  saveTimer = window.setTimeout(() => {
-    const err = saveSession(sessionOf(state));
-    if (err) hint(err);
+  saveTimer = window.setTimeout(async () => {
+    const err = await saveSession(sessionOf(state));
+    if (err && err !== lastSaveError) notice(err);
+    lastSaveError = err;
   }, 400);
 }
 function sessionOf(s: AppState): Session {
@@ -275,6 +277,8 @@ function scheduleUrl() {
 
 // ---- readouts ----
 let running = false;
+let workerRunning = false;
+let pausing = false;
 const fmt = (x: number, digits = 4) => (Number.isFinite(x) ? (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(digits - 1) : String(+x.toPrecision(digits))) : '–');
 let lastDataIteration = -1;
 let lastProgress: Progress | null = null;
@@ -323,7 +327,10 @@ function onMessage(m: FromWorker) {
     }
     case 'progress':
       if (m.task !== state.task) break;
-      running = m.running;
+      workerRunning = m.running;
+      // After Pause, progress the worker sent before it saw the Pause must not turn the button back.
+      if (pausing && !m.running) pausing = false;
+      running = m.running && !pausing;
       showProgress(m.progress);
       updateButtons();
       if (!running) requestSnapshot();
@@ -343,14 +350,18 @@ function onMessage(m: FromWorker) {
       scheduleSave();
       break;
     case 'diverged':
-      running = false;
+      running = workerRunning = false;
       updateButtons();
       notice(`Training paused: ${m.reason}. Try a smaller learning rate, Reset, or a looser solver tolerance.`,
         m.goodIteration !== null ? { action: { label: `Restore the weights of iteration ${m.goodIteration}`, run: () => send({ type: 'restore' }) } } : {});
       break;
     case 'error':
       if (m.fatal) engineFailure(m.message);
-      else hint(m.message);
+      else if (m.persistent) {
+        running = workerRunning = pausing = false;
+        updateButtons();
+        notice(m.message);
+      } else hint(m.message);
       break;
   }
 }
@@ -396,6 +407,7 @@ function frame(now: number) {
       scene.phase = phase < 1 ? phase : 2 - phase;
     } else scene.phase = state.time;
     let redraw = dirty;
+    if (dirty) for (const [, l] of layers) l.update?.(scene);
     for (const [def, l] of layers) {
       if (!layerShown(def, scene)) continue;
       if (def.target === 'own') l.draw(octx, scene, seconds);
@@ -425,10 +437,11 @@ function toggleTraining() {
   if (engineFailed) return;
   const next = !running;
   if (!next) {
-    // Pause answers at once; the worker confirms after its current iteration.
+    // Pause answers at once; the worker confirms after its current piece of work.
     running = false;
+    pausing = true;
     updateButtons();
-  }
+  } else pausing = false;
   send({ type: 'train', running: next });
 }
 function resetWeights() {
@@ -613,10 +626,12 @@ if (state.tasks[state.task].model) $('iteration').textContent = String(state.tas
   get task() { return state.task; },
   get densitySamples() { return state.tasks.density.data.length / 2; },
   densityMass: () => massInPaintedCells(scene.density, state.tasks.density.data),
-  get densityReady() { return scene.density !== null; },
+  get densityReady() { return Boolean(scene.density?.logp); },
   get renderer() { return layerInfo().renderer; },
   get particles() { return layerInfo().particles; },
+  get maxParticles() { return layerInfo().maxParticles; },
   get running() { return running; },
+  get workerRunning() { return workerRunning; },
   get engineReady() { return engineReady; },
   get chart() { return chart.get(); },
   get canUndo() { return histories[state.task].canUndo; },

@@ -21,7 +21,8 @@ export interface TaskTypes {
     view: DensityView;
     model: DensityDocument;
     config: DensityConfig;
-    visual: { spec: DensityView; logp: Float32Array; frames: Float64Array[] };
+    /** the heatmap, or some of the flow's frames (the page assembles them) */
+    visual: { spec: DensityView; logp?: Float32Array; frames?: { from: number; total: number; list: Float64Array[] } };
     preset: { points: Float64Array };
     query: never;
     answer: never;
@@ -95,6 +96,7 @@ export type FromWorker =
   | ({ type: 'answer'; id: number } & PerTask<'answer'>)
   | { type: 'snapshot'; task: TaskId; model: ModelDocument | DensityDocument; iteration: number }
   | { type: 'diverged'; task: TaskId; reason: string; goodIteration: number | null }
-  | { type: 'error'; message: string; fatal?: boolean };
+  /** fatal: the engine cannot work; persistent: shown until dismissed */
+  | { type: 'error'; message: string; fatal?: boolean; persistent?: boolean };
 
 export type { SystemInfo };

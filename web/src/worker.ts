@@ -23,7 +23,7 @@ const VISUAL_MS = 150;
 const VISUAL_SHARE = 7;
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
-const error = (message: string, fatal = false) => post({ type: 'error', message, fatal });
+const error = (message: string, fatal = false, persistent = false) => post({ type: 'error', message, fatal, persistent });
 const now = () => performance.now();
 
 /** Per task: its engine and what the loop knows about its run. */
@@ -58,50 +58,115 @@ function postProgress() {
   post({ type: 'progress', task: active, running, progress: run().progress });
 }
 
-/** The whole-data loss (and the divergence check and the last good weights); false if training must stop. */
-function measureDataLoss(r: Run): boolean {
-  if (!r.engine.hasData()) return true;
-  const t0 = now();
-  let loss: number;
-  try {
-    loss = r.engine.dataLoss();
-  } catch {
-    return true; // a failing solve keeps the last value; the step status says why
-  }
-  r.dataLossCost = now() - t0;
-  r.lastDataLoss = now();
-  const iteration = r.engine.trainer()?.iteration() ?? 0;
-  r.progress = { ...r.progress, dataLoss: loss, dataLossIteration: iteration, dataLossMillis: r.dataLossCost };
-  const { reason } = r.watch.dataLoss(loss);
-  if (reason) {
-    diverged(r, reason);
-    return false;
-  }
-  const t = r.engine.trainer();
-  if (t) r.good = { params: t.parameters(), iteration };
-  return true;
+// ---- the loop: one tick at a time, each bounded (~CHUNK_MS); messages are answered between ticks ----
+// Jobs (parts of the whole-data loss, parts of the visuals) run before training resumes, so the weights do
+// not change under them.
+type Job = () => void;
+let jobs: Job[] = [];
+let lossPending = false, visualsPending = false;
+const visualJobs = new WeakSet<Job>();
+let ticking = false;
+
+function wake() {
+  if (ticking) return;
+  ticking = true;
+  setTimeout(tick, 0);
 }
 
-function sendVisuals(r: Run) {
-  const t0 = now();
-  try {
-    const v = r.engine.visuals();
+function tick() {
+  ticking = false;
+  const start = now();
+  if (jobs.length) {
+    while (jobs.length && now() - start < CHUNK_MS) {
+      try {
+        jobs.shift()!();
+      } catch (e) {
+        error((e as Error).message);
+      }
+    }
+  } else if (running) trainChunk();
+  if (jobs.length || running) wake();
+}
+
+/** Queue the whole-data loss (then the divergence check, the last good weights, the progress). */
+function queueDataLoss(r: Run) {
+  if (lossPending || !r.engine.hasData()) return;
+  const parts = r.engine.dataLossParts();
+  if (!parts.length) return;
+  lossPending = true;
+  let sum = 0, weight = 0, cost = 0;
+  let failed: string | null = null;
+  for (const part of parts)
+    jobs.push(() => {
+      if (failed) return;
+      const t0 = now();
+      try {
+        const [s, w] = part();
+        sum += s;
+        weight += w;
+      } catch (e) {
+        failed = (e as Error).message;
+      }
+      cost += now() - t0;
+    });
+  jobs.push(() => {
+    lossPending = false;
+    r.lastDataLoss = now();
+    r.dataLossCost = cost;
+    if (failed !== null) {
+      // While training, a whole-data loss that cannot be computed means the field has blown up.
+      if (running && r === run()) diverged(r, `the loss on all data could not be computed (${failed})`);
+      return;
+    }
+    if (weight === 0) return;
+    const loss = sum / weight;
+    const iteration = r.engine.trainer()?.iteration() ?? 0;
+    r.progress = { ...r.progress, dataLoss: loss, dataLossIteration: iteration, dataLossMillis: cost };
+    const { reason } = r.watch.dataLoss(loss);
+    if (reason) diverged(r, reason);
+    else {
+      const t = r.engine.trainer();
+      if (t) r.good = { params: t.parameters(), iteration };
+    }
+    if (r === run()) postProgress();
+  });
+}
+
+/** Queue the visuals, part by part. */
+function queueVisuals(r: Run) {
+  if (visualsPending) return;
+  const parts = r.engine.visuals();
+  if (!parts.length) return;
+  visualsPending = true;
+  let cost = 0;
+  const queued: Job[] = parts.map((part) => () => {
+    const t0 = now();
+    const v = part();
     if (v) post(...v);
-  } catch (e) {
-    error((e as Error).message);
-  }
-  r.visualCost = now() - t0;
-  r.lastVisual = now();
-  r.progress = { ...r.progress, visualMillis: r.visualCost };
+    cost += now() - t0;
+  });
+  queued.push(() => {
+    visualsPending = false;
+    r.visualCost = cost;
+    r.lastVisual = now();
+    r.progress = { ...r.progress, visualMillis: cost };
+  });
+  queued.forEach((j) => visualJobs.add(j));
+  jobs.push(...queued);
 }
 
-/** Full refresh after anything changed: whole-data loss, field error, visuals, progress. */
+/** Everything shown is recomputed (after a pause, a step, new data, settings or weights): stale jobs are dropped. */
 function refresh() {
+  jobs = [];
+  lossPending = visualsPending = false;
   const r = run();
-  measureDataLoss(r);
-  r.progress = { ...r.progress, fieldError: r.engine.fieldError() };
-  sendVisuals(r);
-  postProgress();
+  jobs.push(() => {
+    r.progress = { ...r.progress, fieldError: r.engine.fieldError() };
+    postProgress();
+  });
+  queueDataLoss(r);
+  queueVisuals(r);
+  wake();
 }
 
 function diverged(r: Run, reason: string) {
@@ -114,11 +179,14 @@ function record(r: Run, res: StepResult, steps: number, nfeF: number, nfeB: numb
     nfeBackward: nfeB / steps, millis: millis / steps, status: res.status, message: res.message };
 }
 
+/** Training steps for about CHUNK_MS, then the whole-data loss and the visuals when they are due. */
 function trainChunk() {
-  if (!running) return;
   const r = run();
   const t = r.engine.trainer();
-  if (!t) return;
+  if (!t) {
+    running = false;
+    return;
+  }
   const start = now();
   let steps = 0, nfeF = 0, nfeB = 0, millis = 0;
   let res: StepResult | null = null;
@@ -143,20 +211,20 @@ function trainChunk() {
     }
     if (took > SLOW_ITERATION_MS) {
       running = false;
-      error(`One iteration takes ${(took / 1000).toFixed(1)} s with these settings, so Pause could not answer quickly: training stopped. ` +
-        'Choose a smaller width, depth, batch or window, or a looser solver tolerance (Step still runs one iteration).');
+      error(`Training stopped: one iteration takes ${(took / 1000).toFixed(1)} s with these settings, so Pause could not answer quickly. ` +
+        'Choose a smaller width, depth, batch or window, or a looser solver tolerance (Step still runs one iteration).', false, true);
       break;
     }
   }
   if (res) record(r, res, steps, nfeF, nfeB, millis);
-  const tNow = now();
-  if (running && tNow - r.lastDataLoss > Math.max(DATA_LOSS_MS, DATA_LOSS_SHARE * r.dataLossCost)) measureDataLoss(r);
-  if (!running) refresh();
-  else {
-    if (tNow - r.lastVisual > Math.max(VISUAL_MS, VISUAL_SHARE * r.visualCost)) sendVisuals(r);
-    postProgress();
-    setTimeout(trainChunk, 0);
+  if (!running) {
+    refresh();
+    return;
   }
+  const tNow = now();
+  if (tNow - r.lastDataLoss > Math.max(DATA_LOSS_MS, DATA_LOSS_SHARE * r.dataLossCost)) queueDataLoss(r);
+  if (tNow - r.lastVisual > Math.max(VISUAL_MS, VISUAL_SHARE * r.visualCost)) queueVisuals(r);
+  postProgress();
 }
 
 function handle(m: ToWorker) {
@@ -182,7 +250,12 @@ function handle(m: ToWorker) {
     }
     case 'view':
       (runs[m.task].engine.setView as (v: unknown) => void)(m.view);
-      if (m.task === active) sendVisuals(run());
+      if (m.task === active) {
+        visualsPending = false;
+        jobs = jobs.filter((j) => !visualJobs.has(j));
+        queueVisuals(run());
+        wake();
+      }
       break;
     case 'activate':
       running = false;
@@ -197,12 +270,12 @@ function handle(m: ToWorker) {
         postProgress();
         break;
       }
-      const start = m.running && !running;
+      const was = running;
       running = m.running;
-      if (start) setTimeout(trainChunk, 0);
       // Pausing shows fresh visuals and the whole-data loss at the current weights.
-      if (!running) refresh();
+      if (!running && was) refresh();
       else postProgress();
+      wake();
       break;
     }
     case 'step': {

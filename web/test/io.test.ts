@@ -24,6 +24,13 @@ describe('CSV import', () => {
     expect(parseCsv('\n\n').error).toMatch(/no data rows/);
     expect(parseCsv('t,x,y\n0,1,NaN\n').error).toMatch(/^line 2: y "NaN"/);
   });
+
+  it('refuses absurd values with the line number', () => {
+    expect(parseCsv('t,x,y\n0,1e300,2\n1,1e301,3\n').error).toMatch(/^line 2: x = 1e300 is outside ±1e\+6/);
+    expect(parseCsv('t,x,y\n0,1,2\n1,1,-2e7\n').error).toMatch(/^line 3: y = -2e7 is outside/);
+    expect(parseCsv('t,x,y\n0,1,2\n1e9,1,2\n').error).toMatch(/^line 3: t = 1e9 is outside/);
+    expect(parseCsv('t,x,y\n0,1e5,2\n1,-1e5,3\n').trajectories).toHaveLength(1);
+  });
 });
 
 describe('session import', () => {

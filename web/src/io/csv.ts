@@ -2,6 +2,9 @@
 
 import type { Trajectory } from '../draw/strokes';
 
+/** Largest magnitude accepted for t, x and y: far beyond any plane the page draws (and within what float64 training handles). */
+export const CSV_LIMIT = 1e6;
+
 export type CsvResult = { trajectories: Trajectory[]; error?: undefined } | { trajectories?: undefined; error: string };
 
 /** Parses the text; errors name the line (1-based) and what is wrong with it. Rows of one id must have increasing t. */
@@ -26,8 +29,11 @@ export function parseCsv(text: string): CsvResult {
     }
     if (cells.length < 3 || cells.length > 4) return { error: `line ${lineNo}: expected 3 or 4 columns (t, x, y[, id]), got ${cells.length}` };
     if (columns > 0 && cells.length !== columns) return { error: `line ${lineNo}: expected ${columns} columns like the header, got ${cells.length}` };
-    for (let k = 0; k < 3; k++)
+    for (let k = 0; k < 3; k++) {
       if (!Number.isFinite(numeric[k])) return { error: `line ${lineNo}: ${['t', 'x', 'y'][k]} "${cells[k]}" is not a finite number` };
+      if (Math.abs(numeric[k]) > CSV_LIMIT)
+        return { error: `line ${lineNo}: ${['t', 'x', 'y'][k]} = ${cells[k]} is outside ±${CSV_LIMIT.toExponential(0)}, far beyond the plane: rescale the data` };
+    }
     const id = cells.length === 4 ? cells[3] : '0';
     if (id === '') return { error: `line ${lineNo}: the trajectory id is empty` };
     let g = groups.get(id);

@@ -1,34 +1,164 @@
-// Autosave of the session in localStorage (strokes, settings, view, preset and the trained model).
+// Autosave: the session in IndexedDB as a compact record (model parameters and samples as Float64Arrays, not
+// JSON text), localStorage (JSON) where IndexedDB is missing. When the models do not fit, the rest is saved
+// and the message says what was not.
+import type { DensityDocument, ModelDocument } from '../../../wasm/neural-ode';
 import { parseSession, type Session } from './session';
 
-const KEY = 'neural-ode-playground/session';
+const DB_NAME = 'neural-ode-playground';
+const STORE = 'sessions';
+const KEY = 'autosave';
+const LEGACY_KEY = 'neural-ode-playground/session';
 
-export function saveSession(s: Session): string | null {
+/** Where the record goes: IndexedDB, localStorage, or a test double. */
+export interface Backend {
+  readonly name: string;
+  get(): Promise<unknown>;
+  put(record: unknown): Promise<void>;
+}
+
+type Compact<D> = Omit<D, 'parameters'> & { parameters: Float64Array };
+/** The stored form of a session. */
+export interface SessionRecord {
+  session: Omit<Session, 'model' | 'density'> & {
+    model: Compact<ModelDocument> | null;
+    density?: { samples: Float64Array; model?: Compact<DensityDocument> | null; preset?: string | null };
+  };
+}
+
+const pack = <D extends { parameters: number[] }>(d: D | null | undefined): Compact<D> | null =>
+  d ? { ...d, parameters: Float64Array.from(d.parameters) } : null;
+const unpack = <D extends { parameters: number[] }>(d: Compact<D> | null | undefined): D | null =>
+  d ? ({ ...d, parameters: Array.from(d.parameters) } as unknown as D) : null;
+
+export function toRecord(s: Session): SessionRecord {
+  const { model, density, ...rest } = s;
+  const record: SessionRecord = { session: { ...rest, model: pack(model) } };
+  if (density) record.session.density = { samples: Float64Array.from(density.samples), model: pack(density.model), preset: density.preset ?? null };
+  return record;
+}
+
+/** A stored record back to a checked session (the same checks as an import). */
+export function fromRecord(r: unknown): { session: Session | null; error?: string } {
+  const rec = r as SessionRecord | null;
+  if (!rec || typeof rec !== 'object' || !rec.session || typeof rec.session !== 'object') return { session: null, error: 'the record is not a session' };
+  const { model, density, ...rest } = rec.session;
+  const doc: Record<string, unknown> = { ...rest, model: unpack(model) };
+  if (density) doc.density = { samples: Array.from(density.samples ?? []), model: unpack(density.model), preset: density.preset ?? null };
+  const p = parseSession(doc);
+  return p.session ? { session: p.session } : { session: null, error: p.error };
+}
+
+function withoutModels(s: Session): Session {
+  return { ...s, model: null, density: s.density ? { ...s.density, model: null } : undefined };
+}
+
+const megabytes = (s: Session) => {
+  const n = (s.model?.parameters.length ?? 0) + (s.density?.model?.parameters.length ?? 0);
+  return (8 * n) / 1e6;
+};
+
+/** Saves the session; null, or a message saying what could not be saved (the strokes and samples are kept whenever possible). */
+export async function saveSession(s: Session, backend: Backend | null = defaultBackend()): Promise<string | null> {
+  if (!backend) return 'Autosave is not available in this browser: use Export session to keep your work.';
   try {
-    localStorage.setItem(KEY, JSON.stringify(s));
+    await backend.put(toRecord(s));
     return null;
   } catch (e) {
-    return `could not autosave (${(e as Error).message})`;
+    if (!s.model && !s.density?.model) return `Could not autosave (${(e as Error).message}): use Export session to keep your work.`;
+    try {
+      await backend.put(toRecord(withoutModels(s)));
+      return `The trained model (${megabytes(s).toFixed(1)} MB) could not be autosaved (${(e as Error).message}); the strokes, samples and settings were. Export session keeps the model.`;
+    } catch (e2) {
+      return `Could not autosave (${(e2 as Error).message}): use Export session to keep your work.`;
+    }
   }
 }
 
-/** The saved session, or null (a damaged one is reported and left in place, not overwritten). */
-export function loadSession(): { session: Session | null; error?: string } {
+/** The saved session, or null (a damaged one is reported, and replaced by the next autosave). */
+export async function loadSession(backend: Backend | null = defaultBackend()): Promise<{ session: Session | null; error?: string }> {
+  let record: unknown = null;
+  try {
+    record = backend ? await backend.get() : null;
+  } catch {
+    record = null;
+  }
+  if (record) {
+    const r = fromRecord(record);
+    return r.session ? r : { session: null, error: `the autosaved session could not be restored (${r.error})` };
+  }
+  // An autosave of an earlier version of the page (JSON in localStorage).
   let text: string | null = null;
   try {
-    text = localStorage.getItem(KEY);
+    text = localStorage.getItem(LEGACY_KEY);
   } catch {
     return { session: null };
   }
   if (!text) return { session: null };
   const r = parseSession(text);
-  if (r.error) {
-    try {
-      localStorage.setItem(`${KEY}.damaged`, text);
-    } catch {
-      /* ignore */
-    }
-    return { session: null, error: `the autosaved session could not be restored (${r.error}); a copy was kept` };
-  }
+  if (r.error) return { session: null, error: `the autosaved session could not be restored (${r.error})` };
   return { session: r.session ?? null };
+}
+
+let cached: Backend | null | undefined;
+function defaultBackend(): Backend | null {
+  if (cached !== undefined) return cached;
+  cached = typeof indexedDB !== 'undefined' ? indexedDbBackend() : typeof localStorage !== 'undefined' ? localStorageBackend() : null;
+  return cached;
+}
+
+function request<T>(r: IDBRequest<T>): Promise<T> {
+  return new Promise((ok, fail) => {
+    r.onsuccess = () => ok(r.result);
+    r.onerror = () => fail(r.error ?? new Error('IndexedDB request failed'));
+  });
+}
+
+function indexedDbBackend(): Backend {
+  let db: Promise<IDBDatabase> | null = null;
+  const open = () => {
+    db ??= new Promise((ok, fail) => {
+      const r = indexedDB.open(DB_NAME, 1);
+      r.onupgradeneeded = () => r.result.createObjectStore(STORE);
+      r.onsuccess = () => ok(r.result);
+      r.onerror = () => fail(r.error ?? new Error('IndexedDB did not open'));
+    });
+    return db;
+  };
+  return {
+    name: 'IndexedDB',
+    async get() {
+      const d = await open();
+      return request(d.transaction(STORE, 'readonly').objectStore(STORE).get(KEY));
+    },
+    async put(record) {
+      const d = await open();
+      const tx = d.transaction(STORE, 'readwrite');
+      tx.objectStore(STORE).put(record, KEY);
+      await new Promise<void>((ok, fail) => {
+        tx.oncomplete = () => ok();
+        tx.onerror = tx.onabort = () => fail(tx.error ?? new Error('the autosave transaction failed'));
+      });
+      try {
+        localStorage.removeItem(LEGACY_KEY);
+      } catch {
+        /* nothing to migrate */
+      }
+    },
+  };
+}
+
+function localStorageBackend(): Backend {
+  return {
+    name: 'localStorage',
+    async get() {
+      const t = localStorage.getItem(`${LEGACY_KEY}.v2`);
+      if (!t) return null;
+      const r = parseSession(t);
+      return r.session ? toRecord(r.session) : null;
+    },
+    async put(record) {
+      const r = fromRecord(record);
+      if (r.session) localStorage.setItem(`${LEGACY_KEY}.v2`, JSON.stringify(r.session));
+    },
+  };
 }

@@ -5,7 +5,24 @@ import type { TaskTypes } from '../protocol';
 import { viridis } from './colormap';
 import { toScreen, type Viewport } from './view';
 
-export type DensityVisual = TaskTypes['density']['visual'];
+/** What density mode draws: the learned density on a grid and the flow's frames (assembled from the worker's parts). */
+export interface DensityVisual {
+  spec: TaskTypes['density']['view'];
+  logp: Float32Array | null;
+  frames: (Float64Array | undefined)[];
+}
+
+/** The visual after one part from the worker (a part for another grid starts a new visual). */
+export function mergeDensityVisual(prev: DensityVisual | null, part: TaskTypes['density']['visual']): DensityVisual {
+  const same = prev !== null && JSON.stringify(prev.spec) === JSON.stringify(part.spec);
+  const next: DensityVisual = same ? { ...prev!, frames: prev!.frames.slice() } : { spec: part.spec, logp: null, frames: [] };
+  if (part.logp) next.logp = part.logp;
+  if (part.frames) {
+    next.frames.length = part.frames.total;
+    part.frames.list.forEach((f, i) => (next.frames[part.frames!.from + i] = f));
+  }
+  return next;
+}
 
 /** Spray: `count` points uniformly in a disc of `radius` around (x, y). */
 export function spray(x: number, y: number, radius: number, count: number, rand: () => number = Math.random): number[] {
@@ -24,7 +41,7 @@ export function densityView(view: View): TaskTypes['density']['view'] {
 
 /** Fraction of the heatmap's probability mass inside the cells that hold samples (dilated by one cell). */
 export function massInPaintedCells(visual: DensityVisual | null, samples: ArrayLike<number>): number {
-  if (!visual || samples.length === 0) return 0;
+  if (!visual?.logp || samples.length === 0) return 0;
   const { logp, spec } = visual;
   const { nx, ny, xmin, xmax, ymin, ymax } = spec;
   const painted = new Uint8Array(nx * ny);
@@ -51,8 +68,8 @@ const heatCanvas = typeof document !== 'undefined' ? document.createElement('can
 
 /** The learned density as a viridis heatmap. */
 export function drawHeatmap(ctx: CanvasRenderingContext2D, vp: Viewport, visual: DensityVisual): void {
-  if (!heatCanvas) return;
   const { logp, spec } = visual;
+  if (!heatCanvas || !logp) return;
   const { nx, ny } = spec;
   heatCanvas.width = nx;
   heatCanvas.height = ny;
@@ -88,12 +105,13 @@ export function drawSamples(ctx: CanvasRenderingContext2D, vp: Viewport, samples
 }
 
 /** Base samples carried by the flow, at animation phase u ∈ [0, 1] (interpolated between the frames). */
-export function drawFlow(ctx: CanvasRenderingContext2D, vp: Viewport, frames: Float64Array[], u: number): void {
+export function drawFlow(ctx: CanvasRenderingContext2D, vp: Viewport, frames: (Float64Array | undefined)[], u: number): void {
   const dpr = window.devicePixelRatio || 1;
   const F = frames.length;
   if (F < 2) return;
   const pos = Math.min(1, Math.max(0, u)) * (F - 1), k = Math.min(F - 2, Math.floor(pos)), w = pos - k;
   const a = frames[k], b = frames[k + 1];
+  if (!a || !b) return; // still arriving
   ctx.fillStyle = 'rgba(255,255,255,0.9)';
   for (let i = 0; i + 1 < a.length; i += 2) {
     const [x, y] = toScreen(vp, (1 - w) * a[i] + w * b[i], (1 - w) * a[i + 1] + w * b[i + 1]);

@@ -1,7 +1,7 @@
 // The density task on the page: spray-painted samples; the learned density and the flow's frames come back from
 // the worker. The slider scrubs the flow's time when the animation is off.
 import { withData, withPreset } from '../app/state';
-import { densityView, spray } from '../render/density';
+import { densityView, mergeDensityVisual, spray } from '../render/density';
 import { toDensityConfig } from '../settings';
 import type { TaskModule } from './task';
 
@@ -24,7 +24,7 @@ export const densityTask: TaskModule<'density'> = {
     scene.samples = state.data;
   },
   onVisual(env, v) {
-    env.scene.density = v;
+    env.scene.density = mergeDensityVisual(env.scene.density, v);
     env.invalidate();
   },
   onPreset(env, name, p) {

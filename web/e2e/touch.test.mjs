@@ -1,0 +1,47 @@
+// A touch phone: no keyboard hints, 24 px targets, and in landscape (844×390) Train and the whole plane on one screen.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { serve } from '../serve.mjs';
+import { axeViolations, launch } from './browser.mjs';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+let server, url, browser, page;
+
+before(async () => {
+  ({ server, url } = await serve(`${ROOT}dist`, 0));
+  browser = await launch({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
+  page = await browser.page();
+  await page.goto(url);
+  await page.waitForFunction(() => document.querySelector('#preset')?.options.length > 1, null, { timeout: 30000 });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+test('portrait 390×844: no key hints, radio buttons at least 24 px, 0 axe violations (target size included)', async () => {
+  const hints = await page.locator('.key-hint').evaluateAll((els) => els.filter((e) => e.getBoundingClientRect().width > 0).length);
+  assert.equal(hints, 0);
+  assert.doesNotMatch(await page.locator('header').innerText(), /Space/);
+  for (const r of await page.locator('input[type=radio]').all()) {
+    const box = await r.boundingBox();
+    if (!box) continue; // hidden (another task's)
+    assert.ok(box.width >= 24 && box.height >= 24, `radio ${box.width}×${box.height}`);
+  }
+  assert.deepEqual(await axeViolations(page, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa', 'best-practice'] }), []);
+});
+
+test('landscape 844×390: the Train button and the whole canvas fit one screen', async () => {
+  await page.setViewportSize({ width: 844, height: 390 });
+  await page.waitForTimeout(300);
+  const train = await page.getByRole('button', { name: 'Train', exact: true }).boundingBox();
+  const plane = await page.getByTestId('phase-plane').boundingBox();
+  assert.ok(train.y >= 0 && train.y + train.height <= 390, `Train at ${train.y}`);
+  assert.ok(plane.y >= 0 && plane.y + plane.height <= 390 && plane.height >= 150, `plane ${plane.y}..${plane.y + plane.height}`);
+  // Drawing with a finger adds a stroke.
+  await page.touchscreen.tap(plane.x + 10, plane.y + 10);
+  assert.equal(await page.evaluate(() => window.playground.strokes), 0, 'a tap is not a stroke');
+});
