@@ -172,6 +172,21 @@ test('divergent settings pause with the reason and offer the last good weights',
   await page.waitForFunction((g) => window.playground.progress.dataLoss <= 1.5 * g, good, { timeout: 20000 });
 });
 
+test('the largest model: Pause answers at once, and a single iteration over 2 s stops training with a message', async () => {
+  await fresh('?w=256&d=6&preset=van-der-pol');
+  await page.waitForFunction(() => window.playground.strokes === 8, null, { timeout: 60000 });
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  // The button answers at once, whatever the worker is doing.
+  assert.equal(await page.evaluate(() => { document.querySelector('#train').click(); return document.querySelector('#train').textContent; }), 'Train');
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await page.waitForFunction(() => /Training stopped: one iteration takes more than 2 s/.test(document.querySelector('#notice').textContent)
+    || Number(document.querySelector('[data-testid=iteration]').textContent) >= 3, null, { timeout: 90000, polling: 250 });
+  // On a machine fast enough for iterations under 2 s it trains instead; either way the worker answers again.
+  await page.getByRole('button', { name: /Train|Pause/ }).first().waitFor();
+  if (await pg('workerRunning')) await page.keyboard.press('Space');
+  await page.waitForFunction(() => !window.playground.workerRunning, null, { timeout: 10000 });
+});
+
 test('autosave keeps models as binary in IndexedDB; the particle count follows its setting up to 100,000+', async () => {
   await fresh('?np=120000');
   assert.equal((await pg('settings')).particles, 120000);

@@ -12,9 +12,10 @@ import { LAYERS, layerShown, type Layer, type LayerDef, type Scene } from './ren
 import { fitView, toWorld } from './render/view';
 import { DEFAULTS, SETTINGS, TASK_IDS, appliesTo, settingsToQuery, type Settings, type TaskId } from './settings';
 import { TASKS, SYNCS } from './tasks';
-import type { HintAction, PageEnv, PointerTool, TaskModule } from './tasks/task';
+import type { PageEnv, PointerTool, TaskModule } from './tasks/task';
 import { setPointerMode, type PointerMode } from './tasks/trajectory';
 import { createLossChart, type ChartData } from './ui/chart';
+import { createMessages } from './ui/messages';
 import { createPanel } from './ui/panel';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -22,53 +23,7 @@ const DEFAULT_VIEW: View = { xmin: -3, xmax: 3, ymin: -3, ymax: 3 };
 const reducedMotion = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
 const mod = <T extends TaskId>(t: T) => TASKS[t] as TaskModule<T>;
 
-// ---- messages: transient hints and persistent notices ----
-const hintEl = $<HTMLParagraphElement>('hint');
-let hintTimer = 0;
-function hint(text: string, action?: HintAction) {
-  hintEl.textContent = text;
-  if (action) {
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.textContent = action.label;
-    b.onclick = () => {
-      action.run();
-      hintEl.textContent = '';
-    };
-    hintEl.append(b);
-  }
-  clearTimeout(hintTimer);
-  hintTimer = window.setTimeout(() => (hintEl.textContent = ''), action ? 30000 : 10000);
-}
-const noticeEl = $<HTMLDivElement>('notice');
-/** A message that stays until it is dismissed (or, with `fatal`, for good). */
-function notice(text: string, opts: { action?: HintAction; fatal?: boolean } = {}) {
-  noticeEl.replaceChildren();
-  const p = document.createElement('p');
-  p.textContent = text;
-  noticeEl.append(p);
-  const row = document.createElement('div');
-  if (opts.action) {
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.textContent = opts.action.label;
-    b.onclick = () => {
-      opts.action!.run();
-      noticeEl.hidden = true;
-    };
-    row.append(b);
-  }
-  if (!opts.fatal) {
-    const close = document.createElement('button');
-    close.type = 'button';
-    close.textContent = 'Dismiss';
-    close.onclick = () => (noticeEl.hidden = true);
-    row.append(close);
-  }
-  noticeEl.append(row);
-  noticeEl.dataset.kind = opts.fatal ? 'fatal' : 'warning';
-  noticeEl.hidden = false;
-}
+const { hint, notice } = createMessages($<HTMLParagraphElement>('hint'), $<HTMLDivElement>('notice'));
 
 // ---- the initial state: autosave, then the link on top ----
 const stored = await loadSession();
@@ -233,7 +188,7 @@ function fillPresets() {
     select.replaceChildren();
     const none = document.createElement('option');
     none.value = '';
-    none.textContent = t === 'density' ? '(your samples)' : '(your strokes)';
+    none.textContent = mod(t).ownData;
     select.append(none);
     for (const it of items) {
       const o = document.createElement('option');

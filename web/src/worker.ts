@@ -7,13 +7,13 @@ import { NO_PROGRESS, type FromWorker, type Progress, type ToWorker } from './pr
 import type { TaskId } from './settings';
 import { densityEngine } from './worker/density-engine';
 import { DivergenceWatch } from './worker/divergence';
-import type { Engine } from './worker/engine';
+import { WORK_BUDGET, type Engine } from './worker/engine';
 import { trajectoryEngine } from './worker/trajectory-engine';
 
 /** Work between two looks at the message queue. */
 const CHUNK_MS = 40;
-/** A single iteration slower than this stops training with a message: Pause would wait for it (until the core's
- * time-bounded step can cut one iteration short, Pause waits for the iteration under way, at most this long). */
+/** One iteration may take this long (the core cuts it there); a slower one stops training with a message. Pause
+ * waits for the iteration under way, so it answers within max(CHUNK_MS, one iteration) ≤ this. */
 const SLOW_ITERATION_MS = 2000;
 /** Least time between two whole-data losses / two visual refreshes while training; they also take at most
  * 1/DATA_LOSS_SHARE and 1/VISUAL_SHARE of the time (measured), so training keeps most of it. */
@@ -49,6 +49,7 @@ function newRun(engine: Engine<TaskId>): Run {
 
 /** Forget the run's history (new model or data): iteration from the trainer, losses unknown. */
 function restart(r: Run) {
+  iterationMs = 0;
   r.progress = { ...NO_PROGRESS, iteration: r.engine.trainer()?.iteration() ?? 0 };
   r.watch.reset();
   r.good = null;
@@ -95,7 +96,7 @@ function queueDataLoss(r: Run) {
   if (!parts.length) return;
   lossPending = true;
   let sum = 0, weight = 0, cost = 0;
-  let failed: string | null = null;
+  let failed: string | null = null, slow = false;
   for (const part of parts)
     jobs.push(() => {
       if (failed) return;
@@ -106,6 +107,7 @@ function queueDataLoss(r: Run) {
         weight += w;
       } catch (e) {
         failed = (e as Error).message;
+        if (now() - t0 >= 0.9 * WORK_BUDGET.maxMillis) slow = true;
       }
       cost += now() - t0;
     });
@@ -113,6 +115,12 @@ function queueDataLoss(r: Run) {
     lossPending = false;
     r.lastDataLoss = now();
     r.dataLossCost = cost;
+    if (slow) {
+      r.progress = { ...r.progress, dataLoss: NaN, dataLossIteration: -1 };
+      error(`The loss on all data takes more than ${WORK_BUDGET.maxMillis / 1000} s to compute with these settings, so it is not shown.`);
+      if (r === run()) postProgress();
+      return;
+    }
     if (failed !== null) {
       // While training, a whole-data loss that cannot be computed means the field has blown up.
       if (running && r === run()) diverged(r, `the loss on all data could not be computed (${failed})`);
@@ -179,7 +187,11 @@ function record(r: Run, res: StepResult, steps: number, nfeF: number, nfeB: numb
     nfeBackward: nfeB / steps, millis: millis / steps, status: res.status, message: res.message };
 }
 
-/** Training steps for about CHUNK_MS, then the whole-data loss and the visuals when they are due. */
+/** How long one iteration took lately (ms): the next chunk's time budget allows for one of them. */
+let iterationMs = 0;
+
+/** Training steps for about CHUNK_MS (the core stops starting iterations when the budget would be exceeded and
+ * cuts one that overruns it), then the whole-data loss and the visuals when they are due. */
 function trainChunk() {
   const r = run();
   const t = r.engine.trainer();
@@ -187,36 +199,28 @@ function trainChunk() {
     running = false;
     return;
   }
-  const start = now();
-  let steps = 0, nfeF = 0, nfeB = 0, millis = 0;
-  let res: StepResult | null = null;
-  while (running && now() - start < CHUNK_MS) {
-    const t0 = now();
-    res = t.step(1); // with a time-bounded step(n, {maxMillis}) this loop becomes one call
-    const took = now() - t0;
-    steps++;
-    nfeF += res.nfeForward;
-    nfeB += res.nfeBackward;
-    millis += res.millis;
-    if (res.status !== 'success') {
-      record(r, res, steps, nfeF, nfeB, millis);
-      diverged(r, `the solver stopped (${res.status}: ${res.message})`);
-      break;
-    }
-    const reason = r.watch.step(res.loss, res.nfeForward);
-    if (reason) {
-      record(r, res, steps, nfeF, nfeB, millis);
-      diverged(r, reason);
-      break;
-    }
-    if (took > SLOW_ITERATION_MS) {
-      running = false;
-      error(`Training stopped: one iteration takes ${(took / 1000).toFixed(1)} s with these settings, so Pause could not answer quickly. ` +
-        'Choose a smaller width, depth, batch or window, or a looser solver tolerance (Step still runs one iteration).', false, true);
-      break;
-    }
+  let budget = Math.min(SLOW_ITERATION_MS, Math.max(CHUNK_MS, 1.5 * iterationMs));
+  let res = t.step(1000, { maxMillis: budget });
+  if (res.iterations === 0 && res.status === 'time-limit' && budget < SLOW_ITERATION_MS) {
+    // One iteration needs more than a chunk: it gets up to SLOW_ITERATION_MS.
+    budget = SLOW_ITERATION_MS;
+    res = t.step(1, { maxMillis: budget });
   }
-  if (res) record(r, res, steps, nfeF, nfeB, millis);
+  if (res.iterations > 0) iterationMs = res.millis / res.iterations;
+  const steps = Math.max(1, res.iterations);
+  if (res.iterations > 0) record(r, res, steps, res.nfeForward, res.nfeBackward, res.millis);
+  if (res.iterations === 0 && res.status === 'time-limit') {
+    running = false;
+    error(`Training stopped: one iteration takes more than ${SLOW_ITERATION_MS / 1000} s with these settings (it was cut short and discarded; ` +
+      'the weights are unchanged), so Pause could not answer quickly. Choose a smaller width, depth, batch or window, or a looser solver ' +
+      'tolerance.', false, true);
+  } else if (res.status !== 'success' && res.status !== 'time-limit') {
+    record(r, res, steps, res.nfeForward, res.nfeBackward, res.millis);
+    diverged(r, `the solver stopped (${res.status}: ${res.message})`);
+  } else {
+    const reason = r.watch.step(res.loss, res.nfeForward / steps);
+    if (reason) diverged(r, reason);
+  }
   if (!running) {
     refresh();
     return;
@@ -286,6 +290,7 @@ function handle(m: ToWorker) {
         error(r.engine.emptyMessage);
         break;
       }
+      // Step runs one iteration whatever it costs (the core's budget of one call, 60 s, bounds it).
       const res = t.step(1);
       record(r, res, 1, res.nfeForward, res.nfeBackward, res.millis);
       if (res.status !== 'success') diverged(r, `the solver stopped (${res.status}: ${res.message})`);

@@ -16,7 +16,8 @@ export interface Backend {
   put(record: unknown): Promise<void>;
 }
 
-type Compact<D> = Omit<D, 'parameters'> & { parameters: Float64Array };
+type Optim = { step: number; m: number[]; v: number[] };
+type Compact<D> = Omit<D, 'parameters' | 'optimizer'> & { parameters: Float64Array; optimizer?: { step: number; m: Float64Array; v: Float64Array } };
 /** The stored form of a session. */
 export interface SessionRecord {
   session: Omit<Session, 'model' | 'density'> & {
@@ -25,10 +26,21 @@ export interface SessionRecord {
   };
 }
 
-const pack = <D extends { parameters: number[] }>(d: D | null | undefined): Compact<D> | null =>
-  d ? { ...d, parameters: Float64Array.from(d.parameters) } : null;
-const unpack = <D extends { parameters: number[] }>(d: Compact<D> | null | undefined): D | null =>
-  d ? ({ ...d, parameters: Array.from(d.parameters) } as unknown as D) : null;
+/** A model document with its long arrays (parameters, optimiser moments) as Float64Arrays. */
+function pack<D extends { parameters: number[]; optimizer?: Optim }>(d: D | null | undefined): Compact<D> | null {
+  if (!d) return null;
+  const { optimizer, ...rest } = d;
+  const out = { ...rest, parameters: Float64Array.from(d.parameters) } as unknown as Compact<D>;
+  if (optimizer) out.optimizer = { step: optimizer.step, m: Float64Array.from(optimizer.m), v: Float64Array.from(optimizer.v) };
+  return out;
+}
+function unpack<D>(d: Compact<D & { parameters: number[] }> | null | undefined): D | null {
+  if (!d) return null;
+  const { optimizer, ...rest } = d;
+  const out = { ...rest, parameters: Array.from(d.parameters) } as Record<string, unknown>;
+  if (optimizer) out.optimizer = { step: optimizer.step, m: Array.from(optimizer.m), v: Array.from(optimizer.v) };
+  return out as D;
+}
 
 export function toRecord(s: Session): SessionRecord {
   const { model, density, ...rest } = s;
@@ -53,8 +65,8 @@ function withoutModels(s: Session): Session {
 }
 
 const megabytes = (s: Session) => {
-  const n = (s.model?.parameters.length ?? 0) + (s.density?.model?.parameters.length ?? 0);
-  return (8 * n) / 1e6;
+  const size = (d: { parameters: number[]; optimizer?: Optim } | null | undefined) => (d ? d.parameters.length + (d.optimizer?.m.length ?? 0) + (d.optimizer?.v.length ?? 0) : 0);
+  return (8 * (size(s.model) + size(s.density?.model))) / 1e6;
 };
 
 /** Saves the session; null, or a message saying what could not be saved (the strokes and samples are kept whenever possible). */

@@ -8,6 +8,7 @@ import type { TaskModule } from './task';
 export const densityTask: TaskModule<'density'> = {
   id: 'density',
   emptyHint: 'Paint samples here: drag to spray points where the density should be. Or pick a preset above.',
+  ownData: '(your samples)',
   lossLabel: 'NLL, all samples (nats)',
   empty: [],
   dataSize: (d) => d.length / 2,

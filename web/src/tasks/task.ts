@@ -40,6 +40,8 @@ export interface TaskModule<T extends TaskId> {
   id: T;
   /** what the empty plane invites the user to do */
   emptyHint: string;
+  /** the preset menu's entry for the user's own data */
+  ownData: string;
   /** label of the whole-data loss readout */
   lossLabel: string;
   empty: PageData[T];

@@ -43,6 +43,7 @@ function checkCrossings(env: PageEnv, strokes: Stroke[]) {
 export const trajectoryTask: TaskModule<'trajectories'> = {
   id: 'trajectories',
   emptyHint: 'Draw a trajectory here: drag across the plane. Or pick a preset above.',
+  ownData: '(your strokes)',
   lossLabel: 'loss, all data',
   empty: [],
   dataSize: (d) => d.length,

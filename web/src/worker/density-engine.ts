@@ -1,7 +1,7 @@
 // The density task in the worker: a DensityTrainer on the painted samples, the heatmap and the flow's frames.
 import type { DensityConfig, DensityDocument, DensityTrainer, NeuralOde } from '../../../wasm/neural-ode';
 import type { DensityView, FromWorker } from '../protocol';
-import type { Engine } from './engine';
+import { WORK_BUDGET, type Engine } from './engine';
 
 /** Samples per part of the whole-data NLL, and flow frames per part of the visuals (bounded work between messages). */
 const PART = 256;
@@ -30,6 +30,8 @@ export function densityEngine(ode: NeuralOde): Engine<'density'> {
         } catch (e) {
           warning = `The saved density flow does not fit these settings (${(e as Error).message}); starting fresh.`;
         }
+        // e.g. a version-1 document: the optimiser restarts.
+        if (next?.notice) warning = next.notice;
       } else if (keep && trainer) {
         const doc = trainer.toJSON();
         next = ode.DensityTrainer.fromJSON({ ...doc, config: { ...doc.config, ...config } as DensityDocument['config'] });
@@ -70,7 +72,7 @@ export function densityEngine(ode: NeuralOde): Engine<'density'> {
         const slice = points.subarray(i, Math.min(points.length, i + 2 * PART));
         parts.push(() => {
           let sum = 0;
-          for (const v of t.logDensity(slice)) sum -= v;
+          for (const v of t.logDensity(slice, WORK_BUDGET)) sum -= v;
           return [sum, slice.length / 2];
         });
       }
@@ -83,14 +85,14 @@ export function densityEngine(ode: NeuralOde): Engine<'density'> {
       const t = trainer, v = view;
       if (!t || !v) return [];
       const parts: Array<() => [FromWorker, Transferable[]]> = [() => {
-        const logp = t.logDensityGrid(v);
+        const logp = t.logDensityGrid({ ...v, ...WORK_BUDGET });
         return [{ type: 'visual', task: 'density', visual: { spec: v, logp } }, [logp.buffer]];
       }];
       const tEnd = t.config().tEnd;
       for (let from = 0; from < v.frames; from += FRAMES_PER_PART)
         parts.push(() => {
           const list: Float64Array[] = [];
-          for (let k = from; k < Math.min(v.frames, from + FRAMES_PER_PART); k++) list.push(t.sample(v.particles, (tEnd * k) / (v.frames - 1), 7).points);
+          for (let k = from; k < Math.min(v.frames, from + FRAMES_PER_PART); k++) list.push(t.sample(v.particles, (tEnd * k) / (v.frames - 1), 7, WORK_BUDGET).points);
           return [{ type: 'visual', task: 'density', visual: { spec: v, frames: { from, total: v.frames, list } } }, list.map((f) => f.buffer)];
         });
       return parts;

@@ -3,9 +3,13 @@ import type { NeuralOde, StepResult } from '../../../wasm/neural-ode';
 import type { FromWorker, Of, PresetItem } from '../protocol';
 import type { TaskId } from '../settings';
 
+/** The time budget of one piece of work besides training (a whole-data loss part, a visual part): past it the call
+ * stops (and throws or returns a short result), so the worker answers again. */
+export const WORK_BUDGET = Object.freeze({ maxMillis: 2000 });
+
 /** What the worker loop needs of a trainer (Trainer and DensityTrainer both have it). */
 export interface TrainerLike {
-  step(n?: number): StepResult;
+  step(n?: number, options?: { maxMillis?: number }): StepResult;
   reset(seed?: number): void;
   iteration(): number;
   parameters(): Float64Array;

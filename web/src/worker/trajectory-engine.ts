@@ -1,7 +1,7 @@
 // The trajectory task in the worker: a Trainer on the strokes, the field grid, rollouts, predictions, presets.
 import type { GridSpec, ModelDocument, NeuralOde, Trainer, TrainerConfig } from '../../../wasm/neural-ode';
 import type { Trajectory } from '../draw/strokes';
-import type { Engine } from './engine';
+import { WORK_BUDGET, type Engine } from './engine';
 
 export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
   let trainer: Trainer | null = null;
@@ -30,6 +30,8 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
         } catch (e) {
           warning = `The saved model does not fit these settings (${(e as Error).message}); starting from fresh weights.`;
         }
+        // e.g. a version-1 document: the optimiser restarts.
+        if (next?.notice) warning = next.notice;
       } else if (keep && trainer) {
         const doc = trainer.toJSON();
         next = ode.Trainer.fromJSON({ ...doc, config: { ...doc.config, ...config } as ModelDocument['config'] });
@@ -62,7 +64,7 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
       grid = v;
     },
     trainer: () => trainer,
-    dataLossParts: () => (trainer ? [() => [trainer!.loss(), 1]] : []),
+    dataLossParts: () => (trainer ? [() => [trainer!.loss(WORK_BUDGET), 1]] : []),
     fieldError() {
       if (!trainer || !truth || data.length === 0) return null;
       let num = 0, den = 0;
@@ -79,7 +81,7 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
     snapshot: () => trainer?.toJSON() ?? null,
     visuals: () => [() => {
       if (!trainer || !grid) return null;
-      const values = trainer.sampleGrid(grid);
+      const values = trainer.sampleGrid({ ...grid, ...WORK_BUDGET });
       let truthValues: Float32Array | null = null;
       if (truth) {
         const pts = new Float64Array(2 * grid.nx * grid.ny);
@@ -91,7 +93,7 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
           }
         truthValues = Float32Array.from(ode.systemField(truth, pts));
       }
-      const rollouts = data.map((tr) => trainer!.integrate(tr.states.subarray(0, 2), tr.times).states);
+      const rollouts = data.map((tr) => trainer!.integrate(tr.states.subarray(0, 2), tr.times, undefined, WORK_BUDGET).states);
       const transfer: Transferable[] = [values.buffer, ...rollouts.map((p) => p.buffer)];
       if (truthValues) transfer.push(truthValues.buffer);
       return [{ type: 'visual', task: 'trajectories', visual: { spec: grid, values, truth: truthValues, rollouts } }, transfer];
@@ -108,8 +110,8 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
         fwd[i] = q.t0 + (q.span * i) / (n - 1);
         back[i] = q.t0 - (q.span * i) / (n - 1);
       }
-      const f = trainer.integrate(q.z0, fwd, q.t0);
-      const b = trainer.integrate(q.z0, back, q.t0);
+      const f = trainer.integrate(q.z0, fwd, q.t0, WORK_BUDGET);
+      const b = trainer.integrate(q.z0, back, q.t0, WORK_BUDGET);
       // One path from the far past to the far future.
       const path = new Float64Array(4 * n - 2);
       for (let i = 0; i < n; i++) {
