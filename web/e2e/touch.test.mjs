@@ -41,7 +41,11 @@ test('landscape 844×390: the Train button and the whole canvas fit one screen',
   const plane = await page.getByTestId('phase-plane').boundingBox();
   assert.ok(train.y >= 0 && train.y + train.height <= 390, `Train at ${train.y}`);
   assert.ok(plane.y >= 0 && plane.y + plane.height <= 390 && plane.height >= 150, `plane ${plane.y}..${plane.y + plane.height}`);
-  // Drawing with a finger adds a stroke.
   await page.touchscreen.tap(plane.x + 10, plane.y + 10);
   assert.equal(await page.evaluate(() => window.playground.strokes), 0, 'a tap is not a stroke');
+  // After the turn, the field the particles follow is sampled on the new view.
+  await page.getByLabel('Preset').selectOption('spiral');
+  await page.waitForFunction(() => window.playground.strokes === 8, null, { timeout: 20000 });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForFunction(() => window.playground.fieldCoversView, null, { timeout: 20000 });
 });

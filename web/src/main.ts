@@ -585,6 +585,11 @@ if (state.tasks[state.task].model) $('iteration').textContent = String(state.tas
   get renderer() { return layerInfo().renderer; },
   get particles() { return layerInfo().particles; },
   get maxParticles() { return layerInfo().maxParticles; },
+  /** whether the field the particles follow was sampled on the view now shown */
+  get fieldCoversView() {
+    const f = layerInfo().particleField as View | null, v = scene.vp.view;
+    return Boolean(f) && Math.abs(f!.xmin - v.xmin) + Math.abs(f!.xmax - v.xmax) + Math.abs(f!.ymin - v.ymin) + Math.abs(f!.ymax - v.ymax) < 1e-9;
+  },
   get running() { return running; },
   get workerRunning() { return workerRunning; },
   get engineReady() { return engineReady; },

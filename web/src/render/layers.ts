@@ -103,7 +103,7 @@ function particlesLayer(env: LayerEnv): Layer {
       if (n !== renderer.count) renderer.setCount(n);
     },
     clear: () => renderer.clear(),
-    info: () => ({ renderer: renderer.kind, particles: renderer.count, maxParticles: budget.max }),
+    info: () => ({ renderer: renderer.kind, particles: renderer.count, maxParticles: budget.max, particleField: field?.spec ?? null }),
     dispose: () => renderer.dispose(),
   };
 }
