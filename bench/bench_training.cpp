@@ -15,6 +15,7 @@
 
 #include "alloc_counter.hpp"
 #include "nde/densities.hpp"
+#include "nde/grid.hpp"
 #include "nde/density.hpp"
 #include "nde/systems.hpp"
 #include "nde/trainer.hpp"
@@ -131,6 +132,34 @@ void density_bench(int iters) {
   std::printf("{\"bench\":\"density-two-moons\",\"regularisers_cut_nfe_by_percent\":%.1f}\n", 100.0 * (1.0 - nfe_reg / nfe_plain));
 }
 
+void grid_bench() {
+  // The field on a 64×64 grid (what the page draws), float32 against float64, for both networks.
+  for (const auto& [label, hidden, cube] : {std::tuple{"replica 2-50-2 (cube)", std::vector<int>{50}, true},
+                                            std::tuple{"page default 2-32-32-2", std::vector<int>{32, 32}, false}}) {
+    TrainerConfig c;
+    c.mlp.hidden = hidden;
+    c.mlp.input = cube ? InputMap::Cube : InputMap::Identity;
+    Trainer t(c);
+    double ms[2];
+    for (int single = 0; single < 2; ++single) {
+      GridSpec g;
+      g.nx = g.ny = 64;
+      g.single = single == 1;
+      std::vector<double> v;
+      for (int i = 0; i < 200; ++i) {
+        const auto a = std::chrono::steady_clock::now();
+        const Mat f = sample_grid(t, g);
+        v.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count());
+        if (!f.allFinite()) std::abort();
+      }
+      ms[single] = median(v);
+    }
+    std::printf("{\"bench\":\"sample-grid\",\"runtime\":\"native\",\"grid\":\"64x64\",\"network\":\"%s\",\"ms_float64\":%.4f,"
+                "\"ms_float32\":%.4f,\"speedup\":%.2f}\n", label, ms[0], ms[1], ms[0] / ms[1]);
+    std::fflush(stdout);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -144,6 +173,7 @@ int main(int argc, char** argv) {
   run("ode_demo", "dopri5/direct", replica_config("dopri5", GradientMethod::Direct), spiral, iters);
   run("ode_demo", "dopri5/adjoint", replica_config("dopri5", GradientMethod::Adjoint), spiral, iters);
   if (only_demo) return 0;
+  grid_bench();
 
   SampleOptions so;
   so.trajectories = 10;

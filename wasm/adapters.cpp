@@ -317,8 +317,8 @@ val TrainerHandle::field(const val& points, double t) const {
 }
 
 val TrainerHandle::sample_grid(double xmin, double xmax, double ymin, double ymax, double nx, double ny, double t,
-                               double max_millis) const {
-  GridSpec g{xmin, xmax, ymin, ymax, 0, 0, t};
+                               double max_millis, bool single) const {
+  GridSpec g{xmin, xmax, ymin, ymax, 0, 0, t, single};
   std::string err;
   if (!grid_counts(nx, ny, g, err)) return error(err);
   err = check_grid(g, t_->config().mlp.dim);

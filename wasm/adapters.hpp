@@ -64,7 +64,7 @@ class TrainerHandle : public Handle<Trainer> {
   val field(const val& points, double t) const;
   /// {values: Float32Array of nx·ny (vx, vy) pairs, row by row} or {error}.
   val sample_grid(double xmin, double xmax, double ymin, double ymax, double nx, double ny, double t,
-                  double max_millis) const;
+                  double max_millis, bool single) const;
 };
 
 /// A DensityTrainer as JS sees it (same conventions).

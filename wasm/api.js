@@ -290,9 +290,11 @@ function wrap(core) {
 
     sampleGrid(spec) {
       const h = this._handle;
-      const g = gridSpec(spec, 'sampleGrid', { xmin: -3, xmax: 3, ymin: -3, ymax: 3, nx: 32, ny: 32, t: 0 });
+      const g = gridSpec(spec, 'sampleGrid', { xmin: -3, xmax: 3, ymin: -3, ymax: 3, nx: 32, ny: 32, t: 0, precision: 'float32' });
       const ms = millis(g);
-      return unwrap(enter(() => h.sampleGrid(g.xmin, g.xmax, g.ymin, g.ymax, g.nx, g.ny, g.t, ms))).values;
+      if (g.precision !== 'float32' && g.precision !== 'float64') fail("sampleGrid: precision must be 'float32' or 'float64'");
+      const single = g.precision === 'float32';
+      return unwrap(enter(() => h.sampleGrid(g.xmin, g.xmax, g.ymin, g.ymax, g.nx, g.ny, g.t, ms, single))).values;
     }
   }
 

@@ -55,13 +55,18 @@ if (existsSync(nativeBin)) {
 for (const [label, cfg] of [['replica 2-50-2 (cube)', { hidden: [50], input: 'cube' }], ['page default 2-32-32-2', { hidden: [32, 32] }]]) {
   const tr = new ode.Trainer(cfg);
   for (const n of [64, 256]) {
-    const ms = [];
-    for (let i = 0; i < (n === 64 ? 200 : 20); i++) {
-      const a = performance.now();
-      tr.sampleGrid({ nx: n, ny: n });
-      ms.push(performance.now() - a);
+    const ms = {};
+    for (const precision of ['float64', 'float32']) {
+      const v = [];
+      for (let i = 0; i < (n === 64 ? 200 : 20); i++) {
+        const a = performance.now();
+        tr.sampleGrid({ nx: n, ny: n, precision });
+        v.push(performance.now() - a);
+      }
+      ms[precision] = median(v);
     }
-    console.log(JSON.stringify({ bench: 'sample-grid', grid: `${n}x${n}`, network: label, ms_median: +median(ms).toFixed(4) }));
+    console.log(JSON.stringify({ bench: 'sample-grid', runtime: 'wasm', grid: `${n}x${n}`, network: label,
+      ms_float64: +ms.float64.toFixed(4), ms_float32: +ms.float32.toFixed(4), speedup: +(ms.float64 / ms.float32).toFixed(2) }));
   }
   tr.delete();
 }

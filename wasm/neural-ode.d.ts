@@ -57,7 +57,11 @@ export interface IntegrateResult {
   nfe: number;
 }
 
-export interface GridSpec { xmin?: number; xmax?: number; ymin?: number; ymax?: number; nx?: number; ny?: number; t?: number }
+export interface GridSpec {
+  xmin?: number; xmax?: number; ymin?: number; ymax?: number; nx?: number; ny?: number; t?: number;
+  /** Network arithmetic: float32 (default, vectorised, ~1e-7 relative) or float64. */
+  precision?: 'float32' | 'float64';
+}
 
 /** Optimiser state saved with a model (version 2): step count and moments (empty before the first step). */
 export interface OptimizerState { step: number; m: number[]; v: number[] }

@@ -32,7 +32,7 @@ Mat sample_grid(const Trainer& t, const GridSpec& g, const Deadline& deadline) {
         if (d > 1) pts(1, k) = y;
       }
     }
-    const Mat v = t.field(pts, g.t);
+    const Mat v = t.field(pts, g.t, g.single);
     out.block(0, first, std::min<Index>(2, d), count) = v.topRows(std::min<Index>(2, d));
   }
   return out;

@@ -338,7 +338,7 @@ Solution Trainer::integrate(const Vec& z0, double t0, const std::vector<double>&
   return out;
 }
 
-Mat Trainer::field(const Mat& points, double t) const {
+Mat Trainer::field(const Mat& points, double t, bool single) const {
   const Index S = mlp_.state_dim(), d = config_.mlp.dim, m = points.cols();
   const Index block = limits::block_columns(mlp_.column_bytes());
   Mat out(d, m);
@@ -346,7 +346,7 @@ Mat Trainer::field(const Mat& points, double t) const {
     const Index k = std::min(block, m - first);
     Mat Z = Mat::Zero(S, k);
     Z.topRows(d) = (points.middleCols(first, k).colwise() - norm_.offset).array().colwise() / norm_.scale.array();
-    const Mat F = mlp_.eval(Z, RowVec::Constant(k, t));
+    const Mat F = single ? mlp_.eval_single(Z, t) : mlp_.eval(Z, RowVec::Constant(k, t));
     out.middleCols(first, k) = F.topRows(d).array().colwise() * norm_.scale.array();
   }
   return out;

@@ -20,7 +20,9 @@ TEST_CASE("The grid samples the learned field row by row from ymin") {
   REQUIRE(v.cols() == 12);
   // Row 1 (y = 0.5), column 2 (x = 1).
   const Vec p = (Vec(2) << 1.0, 0.5).finished();
-  CHECK((v.col(1 * 4 + 2) - t.field(Mat(p), 0.0).col(0)).norm() < 1e-15);
+  CHECK((v.col(1 * 4 + 2) - t.field(Mat(p), 0.0, true).col(0)).norm() < 1e-15);
+  g.single = false;
+  CHECK((sample_grid(t, g).col(1 * 4 + 2) - t.field(Mat(p), 0.0).col(0)).norm() < 1e-15);
   g.nx = 1;
   CHECK_FALSE(validate(g).empty());
   g.nx = 4;

@@ -173,6 +173,9 @@ test('field and sampleGrid: values match each other; bad grids refused', () => {
   const k = (2 * 4 + 1) * 2;
   assert.ok(Math.abs(grid[k] - v[0]) < 1e-5 * (1 + Math.abs(v[0])));
   assert.ok(Math.abs(grid[k + 1] - v[1]) < 1e-5 * (1 + Math.abs(v[1])));
+  const grid64 = tr.sampleGrid({ xmin: 0, xmax: 3, ymin: 0, ymax: 2, nx: 4, ny: 3, precision: 'float64' });
+  for (let i = 0; i < grid.length; i++) assert.ok(Math.abs(grid[i] - grid64[i]) <= 1e-5 * (1 + Math.abs(grid64[i])));
+  assert.throws(() => tr.sampleGrid({ precision: 'half' }), /precision/);
   assert.throws(() => tr.sampleGrid({ nx: 1 }), /nx must be a whole number/);
   assert.throws(() => tr.sampleGrid({ xmin: 1, xmax: 0 }), /xmax > xmin/);
   assert.throws(() => tr.sampleGrid({ t: NaN }), /t must be a finite number/);

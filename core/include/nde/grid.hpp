@@ -9,6 +9,7 @@ struct GridSpec {
   double xmin = -3, xmax = 3, ymin = -3, ymax = 3;
   int nx = 32, ny = 32;
   double t = 0.0;
+  bool single = true;  ///< evaluate the network in float32 (what drawing needs), else in double
 };
 
 /// Empty when the grid is usable; otherwise why not.

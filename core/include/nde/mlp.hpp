@@ -80,6 +80,9 @@ class Mlp {
   Mat eval(const Mat& Z, const RowVec& t) const;
   /// f for one state.
   Vec eval(const Vec& z, double t) const;
+  /// f for a batch at one time, computed in single precision (float32 weights, vectorised kernels): for
+  /// sampling the field to draw it, where ~1e-6 relative error is invisible. Training stays in double.
+  Mat eval_single(const Mat& Z, double t) const;
   /// Vector–Jacobian products for a batch; dtheta is accumulated into (sized on first use).
   void vjp(const Mat& Z, const RowVec& t, const Mat& A, Mat* dZ, Vec* dtheta, RowVec* dt) const;
   /// ∂f/∂z at one state.
@@ -103,6 +106,7 @@ class Mlp {
   std::vector<Layer> layers_;
   Vec params_;
   mutable Tape<double> work_;  ///< workspace of forward passes without a tape (single-threaded use)
+  mutable std::vector<float> single_;  ///< workspace of eval_single: θ in float, then two activation blocks
   /// Rows of ∂f/∂z for each column: J[i] is the matrix whose column k is (e_iᵀ ∂f/∂z(z_k))ᵀ.
   std::vector<Mat> jacobian_rows(const Mat& Z, const RowVec& t) const;
   /// Σ_i over directions: dual-part gradients of Σ_k w_k a_ikᵀ J(z_k) u_ik.

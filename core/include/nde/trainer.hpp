@@ -107,8 +107,9 @@ class Trainer {
   /// order, no repeats); states are dim × N in the order given.
   Solution integrate(const Vec& z0, double t0, const std::vector<double>& times) const;
   /// Learned velocities (physical units) at points (dim × m) at time t; evaluated in column blocks so the
-  /// network's work memory stays bounded whatever m is.
-  Mat field(const Mat& points, double t) const;
+  /// network's work memory stays bounded whatever m is. `single` evaluates the network in float32 (for
+  /// drawing), otherwise in double.
+  Mat field(const Mat& points, double t, bool single = false) const;
 
   /// The windows a training step would use, drawn from rng (exposed for tests).
   std::vector<Window> sample_windows(Rng& rng) const;
