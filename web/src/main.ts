@@ -38,6 +38,8 @@ function stateFrom(s: Session | null, settings: Settings, task: TaskId): AppStat
 }
 let state: AppState = stateFrom(stored.session, link.settings, link.task ?? stored.session?.task ?? 'trajectories');
 let applied: AppState | null = null;
+/** numbers the data sent to the worker, per task: visuals of older data are dropped */
+const dataSeq: Record<TaskId, number> = { trajectories: 0, density: 0 };
 let presets: Record<TaskId, PresetItem[]> | null = null;
 let nextStrokeId = state.tasks.trajectories.data.reduce((m, s) => Math.max(m, s.id), 0) + 1;
 
@@ -120,7 +122,7 @@ function commit(next: AppState, undo?: 'data' | 'model') {
 
 function applyState(next: AppState, chartData?: ChartData | null) {
   const prev = applied;
-  for (const m of planSync(prev, next, SYNCS)) send(m);
+  for (const m of planSync(prev, next, SYNCS)) send(m.type === 'data' ? { ...m, seq: ++dataSeq[m.task] } : m);
   const t = next.task, m = mod(t);
   const taskChanged = !prev || prev.task !== t;
   // The chart follows the active task's model: kept, handed over (undo), or fresh.
@@ -291,7 +293,7 @@ function onMessage(m: FromWorker) {
       if (!running) requestSnapshot();
       break;
     case 'visual':
-      if (m.task === state.task) (mod(m.task).onVisual as (e: PageEnv, v: unknown) => void)(env, m.visual);
+      if (m.task === state.task && m.seq === dataSeq[m.task]) (mod(m.task).onVisual as (e: PageEnv, v: unknown) => void)(env, m.visual);
       break;
     case 'preset':
       if (m.task === state.task) (mod(m.task).onPreset as (e: PageEnv, n: string, p: unknown) => void)(env, m.name, m.preset);

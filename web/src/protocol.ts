@@ -77,7 +77,7 @@ export const NO_PROGRESS: Readonly<Progress> = Object.freeze({
 
 export type ToWorker =
   | ({ type: 'configure'; /** null: fresh weights unless `keep` */ model: ModelDocument | DensityDocument | null; keep: boolean } & PerTask<'config'>)
-  | ({ type: 'data' } & PerTask<'data'>)
+  | ({ type: 'data'; /** numbers the page's data changes: visuals carry the one they were computed for */ seq?: number } & PerTask<'data'>)
   | ({ type: 'view' } & PerTask<'view'>)
   | ({ type: 'query'; id: number } & PerTask<'query'>)
   | { type: 'activate'; task: TaskId }
@@ -91,7 +91,7 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'ready'; version: string; presets: Record<TaskId, PresetItem[]> }
   | { type: 'progress'; task: TaskId; running: boolean; progress: Progress }
-  | ({ type: 'visual' } & PerTask<'visual'>)
+  | ({ type: 'visual'; /** the data change it was computed for */ seq?: number } & PerTask<'visual'>)
   | ({ type: 'preset'; name: string } & PerTask<'preset'>)
   | ({ type: 'answer'; id: number } & PerTask<'answer'>)
   | { type: 'snapshot'; task: TaskId; model: ModelDocument | DensityDocument; iteration: number }

@@ -29,6 +29,8 @@ const now = () => performance.now();
 /** Per task: its engine and what the loop knows about its run. */
 interface Run {
   engine: Engine<TaskId>;
+  /** the page's number of the current data */
+  seq: number;
   progress: Progress;
   watch: DivergenceWatch;
   good: { params: Float64Array; iteration: number } | null;
@@ -44,7 +46,7 @@ let running = false;
 const run = () => runs[active];
 
 function newRun(engine: Engine<TaskId>): Run {
-  return { engine, progress: { ...NO_PROGRESS }, watch: new DivergenceWatch(), good: null, lastDataLoss: 0, dataLossCost: 0, lastVisual: 0, visualCost: 0 };
+  return { engine, seq: 0, progress: { ...NO_PROGRESS }, watch: new DivergenceWatch(), good: null, lastDataLoss: 0, dataLossCost: 0, lastVisual: 0, visualCost: 0 };
 }
 
 /** Forget the run's history (new model or data): iteration from the trainer, losses unknown. */
@@ -150,7 +152,7 @@ function queueVisuals(r: Run) {
   const queued: Job[] = parts.map((part) => () => {
     const t0 = now();
     const v = part();
-    if (v) post(...v);
+    if (v) post({ ...v[0], seq: r.seq } as FromWorker, v[1]);
     cost += now() - t0;
   });
   queued.push(() => {
@@ -245,6 +247,7 @@ function handle(m: ToWorker) {
     case 'data': {
       const r = runs[m.task];
       (r.engine.setData as (d: unknown) => void)(m.data);
+      r.seq = m.seq ?? 0;
       r.watch.reset();
       r.good = null;
       r.progress = { ...r.progress, dataLoss: NaN, dataLossIteration: -1 };

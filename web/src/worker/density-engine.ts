@@ -4,8 +4,8 @@ import type { DensityView, FromWorker } from '../protocol';
 import { WORK_BUDGET, type Engine } from './engine';
 
 /** Samples per part of the whole-data NLL, and flow frames per part of the visuals (bounded work between messages). */
-const PART = 256;
-const FRAMES_PER_PART = 3;
+const PART = 128;
+const FRAMES_PER_PART = 2;
 
 export function densityEngine(ode: NeuralOde): Engine<'density'> {
   let trainer: DensityTrainer | null = null;
