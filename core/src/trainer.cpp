@@ -180,6 +180,7 @@ GradientResult Trainer::evaluate(const std::vector<Window>& windows, bool regula
     total.backward.nfe += r.backward.nfe;
     total.backward.accepted += r.backward.accepted;
     total.backward.rejected += r.backward.rejected;
+    total.stored_states = std::max(total.stored_states, r.stored_states);
     if (r.status != Status::Success) {
       total.status = r.status;
       total.message = r.message;

@@ -1,0 +1,43 @@
+#pragma once
+/// A small ensemble of trainers (different seeds, same data): where the members disagree the data do not
+/// determine the field — "the model is guessing here".
+#include <vector>
+
+#include "nde/grid.hpp"
+
+namespace nde {
+
+/// Members are trainers of one config with seeds seed, seed + 1, …; data and steps go to every member.
+class Ensemble {
+ public:
+  /// The config must be valid; members ≥ 1.
+  Ensemble(const TrainerConfig& config, int members);
+
+  /// Number of members.
+  [[nodiscard]] int size() const { return static_cast<int>(members_.size()); }
+  /// One member.
+  [[nodiscard]] const Trainer& member(int k) const { return members_[static_cast<std::size_t>(k)]; }
+  /// Adds a trajectory to every member; an invalid one is refused by all (message returned) and changes nothing.
+  [[nodiscard]] std::string add_trajectory(const Trajectory& t);
+  /// The time budget of every member's solves from now on.
+  void set_deadline(const Deadline& d);
+  /// Removes all trajectories from every member.
+  void clear_trajectories();
+  /// One step of every member: mean loss, summed NFE and time; the first failure's status and message.
+  StepReport step();
+  /// Iterations completed by the first member (all members step together).
+  [[nodiscard]] long iteration() const { return members_.front().iteration(); }
+
+  /// The members' mean velocity at points (dim × m) at time t.
+  [[nodiscard]] Mat mean_field(const Mat& points, double t) const;
+  /// Spread of the members' velocities per point: sqrt(mean_k ‖f_k − f̄‖²) (physical units, 1 × m).
+  [[nodiscard]] RowVec disagreement(const Mat& points, double t) const;
+
+ private:
+  std::vector<Trainer> members_;
+};
+
+/// Disagreement on a grid (row by row from ymin); other state components at the normalisation offset.
+[[nodiscard]] RowVec disagreement_grid(const Ensemble& e, const GridSpec& g);
+
+}  // namespace nde

@@ -1,0 +1,85 @@
+#include "nde/ensemble.hpp"
+
+#include <algorithm>
+
+namespace nde {
+
+Ensemble::Ensemble(const TrainerConfig& config, int members) {
+  for (int k = 0; k < std::max(1, members); ++k) {
+    TrainerConfig c = config;
+    c.seed = config.seed + static_cast<std::uint64_t>(k);
+    members_.emplace_back(c);
+  }
+}
+
+std::string Ensemble::add_trajectory(const Trajectory& t) {
+  // Members share config and data: what the first accepts, all accept.
+  std::string err = members_.front().add_trajectory(t);
+  if (!err.empty()) return err;
+  for (std::size_t k = 1; k < members_.size(); ++k) (void)members_[k].add_trajectory(t);
+  return {};
+}
+
+void Ensemble::set_deadline(const Deadline& d) {
+  for (Trainer& m : members_) m.set_deadline(d);
+}
+
+void Ensemble::clear_trajectories() {
+  for (Trainer& m : members_) m.clear_trajectories();
+}
+
+StepReport Ensemble::step() {
+  StepReport total;
+  double loss = 0.0;
+  for (Trainer& m : members_) {
+    const StepReport r = m.step();
+    loss += r.loss;
+    total.grad_norm = std::max(total.grad_norm, r.grad_norm);
+    total.nfe_forward += r.nfe_forward;
+    total.nfe_backward += r.nfe_backward;
+    total.millis += r.millis;
+    if (r.status != Status::Success && total.status == Status::Success) {
+      total.status = r.status;
+      total.message = r.message;
+    }
+  }
+  total.loss = loss / static_cast<double>(members_.size());
+  total.iteration = iteration();
+  return total;
+}
+
+Mat Ensemble::mean_field(const Mat& points, double t) const {
+  Mat sum = Mat::Zero(points.rows(), points.cols());
+  for (const Trainer& m : members_) sum += m.field(points, t);
+  return sum / static_cast<double>(members_.size());
+}
+
+RowVec Ensemble::disagreement(const Mat& points, double t) const {
+  std::vector<Mat> F;
+  Mat mean = Mat::Zero(points.rows(), points.cols());
+  for (const Trainer& m : members_) {
+    F.push_back(m.field(points, t));
+    mean += F.back();
+  }
+  mean /= static_cast<double>(members_.size());
+  RowVec var = RowVec::Zero(points.cols());
+  for (const Mat& f : F) var += (f - mean).colwise().squaredNorm();
+  return (var / static_cast<double>(members_.size())).cwiseSqrt();
+}
+
+RowVec disagreement_grid(const Ensemble& e, const GridSpec& g) {
+  const Trainer& first = e.member(0);
+  const int d = first.config().mlp.dim;
+  const Index m = static_cast<Index>(g.nx) * g.ny;
+  Mat pts(d, m);
+  for (int j = 0; j < d; ++j) pts.row(j).setConstant(first.normalization().offset[j]);
+  for (int r = 0; r < g.ny; ++r)
+    for (int c = 0; c < g.nx; ++c) {
+      const Index k = static_cast<Index>(r) * g.nx + c;
+      pts(0, k) = g.xmin + (g.xmax - g.xmin) * c / (g.nx - 1);
+      if (d > 1) pts(1, k) = g.ymin + (g.ymax - g.ymin) * r / (g.ny - 1);
+    }
+  return e.disagreement(pts, g.t);
+}
+
+}  // namespace nde

@@ -1,0 +1,49 @@
+// Ensembles: members with different seeds agree where the data are and disagree away from them.
+#include <catch2/catch.hpp>
+
+#include "nde/ensemble.hpp"
+#include "nde/systems.hpp"
+
+using namespace nde;
+
+TEST_CASE("Ensemble members start apart, train together, and bad data is refused by all") {
+  Ensemble e(TrainerConfig{}, 3);
+  REQUIRE(e.size() == 3);
+  CHECK(e.member(1).config().seed == 1);
+  CHECK(e.member(0).mlp().params() != e.member(1).mlp().params());
+  Trajectory bad{{0.0, 0.0}, Mat::Zero(2, 2)};
+  CHECK_FALSE(e.add_trajectory(bad).empty());
+  for (int k = 0; k < 3; ++k) CHECK(e.member(k).trajectories().empty());
+  SampleOptions so;
+  so.trajectories = 2;
+  so.points = 10;
+  for (auto& tr : sample_system(*find_system("toggle"), so)) REQUIRE(e.add_trajectory(tr).empty());
+  const StepReport r = e.step();
+  CHECK(r.status == Status::Success);
+  CHECK(e.iteration() == 1);
+  for (int k = 0; k < 3; ++k) CHECK(e.member(k).iteration() == 1);
+}
+
+TEST_CASE("Ensemble disagreement is at least 3x larger far from the data than on it (toggle preset)", "[learning]") {
+  Ensemble e(TrainerConfig{}, 5);
+  SampleOptions so;
+  so.trajectories = 8;
+  so.points = 40;
+  const auto data = sample_system(*find_system("toggle"), so);
+  for (const auto& tr : data) REQUIRE(e.add_trajectory(tr).empty());
+  for (int i = 0; i < 60; ++i) REQUIRE(e.step().status == Status::Success);
+  // On the data: every observed state. Far: a ring of points 3 units outside the view [−0.25, 4.75]².
+  Mat on(2, 0);
+  for (const auto& tr : data) {
+    on.conservativeResize(2, on.cols() + tr.states.cols());
+    on.rightCols(tr.states.cols()) = tr.states;
+  }
+  Mat far(2, 64);
+  for (int k = 0; k < 64; ++k) {
+    const double a = 2 * M_PI * k / 64;
+    far.col(k) << 2.25 + 6.5 * std::cos(a), 2.25 + 6.5 * std::sin(a);
+  }
+  const double d_on = e.disagreement(on, 0.0).mean(), d_far = e.disagreement(far, 0.0).mean();
+  INFO("mean disagreement on the data " << d_on << ", far from it " << d_far);
+  CHECK(d_far >= 3 * d_on);
+}
