@@ -1,5 +1,6 @@
 #include "nde/limit_cycles.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -55,7 +56,7 @@ std::optional<LimitCycle> refine_cycle(const PhaseField& f, const Vec& z0, const
   double period = 0.0;
   bool closed = false;
   for (int ret = 0; ret < o.max_returns && !closed; ++ret) {
-    const long max_steps = static_cast<long>(std::ceil(50.0 * o.time_unit / h));
+    const long max_steps = static_cast<long>(std::min(1e5, std::ceil(50.0 * o.time_unit / h)));
     Vec y = z, fy = g.at(y);
     double t = 0.0, s = 0.0;
     bool returned = false;

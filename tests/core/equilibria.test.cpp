@@ -86,7 +86,9 @@ TEST_CASE("The true systems' equilibria: toggle switch, pendulum (incl. just out
   GridSpec pv = view(-4, 4);
   pv.ymin = -3;
   pv.ymax = 3;
-  const auto peq = find_equilibria(system_phase_field(*find_system("pendulum")), pv);
+  EquilibriumOptions fine;  // the portrait also seeds from sign changes; here a finer lattice does
+  fine.seeds = 12;
+  const auto peq = find_equilibria(system_phase_field(*find_system("pendulum")), pv, fine);
   REQUIRE(peq.size() == 5);  // θ = −2π … 2π
   for (std::size_t i = 0; i < 5; ++i) {
     CHECK(std::abs(peq[i].z[0] - (static_cast<double>(i) - 2.0) * M_PI) < 1e-9);
