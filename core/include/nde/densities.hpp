@@ -4,10 +4,9 @@
 #include <vector>
 
 #include "nde/field.hpp"
+#include "nde/types.hpp"
 
 namespace nde {
-
-using Mat = Eigen::MatrixXd;
 
 /// Names: two-moons | rings | eight-gaussians | checkerboard | pinwheel | two-gaussians.
 const std::vector<std::string>& density_presets();

@@ -2,10 +2,9 @@
 /// Vector fields on a flat state: what `solve` integrates and what the gradient methods differentiate.
 #include <Eigen/Dense>
 
-namespace nde {
+#include "nde/types.hpp"
 
-using Vec = Eigen::VectorXd;
-using Eigen::Index;
+namespace nde {
 
 /// dy/dt = f(t, y) on a flat state.
 class VectorField {

@@ -7,13 +7,10 @@
 
 #include "nde/activation.hpp"
 #include "nde/dual.hpp"
+#include "nde/types.hpp"
 
 namespace nde {
 
-using Vec = Eigen::VectorXd;
-using Mat = Eigen::MatrixXd;
-using RowVec = Eigen::RowVectorXd;
-using Eigen::Index;
 template <class S> using MatS = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>;
 template <class S> using VecS = Eigen::Matrix<S, Eigen::Dynamic, 1>;
 template <class S> using RowS = Eigen::Matrix<S, 1, Eigen::Dynamic>;

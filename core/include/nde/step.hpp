@@ -4,10 +4,9 @@
 
 #include "nde/field.hpp"
 #include "nde/tableau.hpp"
+#include "nde/types.hpp"
 
 namespace nde {
-
-using Mat = Eigen::MatrixXd;
 
 /// Buffers of a step: stage derivatives K (one column per stage), the new state and the error estimate.
 struct StepWork {

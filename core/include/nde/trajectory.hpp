@@ -4,10 +4,9 @@
 #include <vector>
 
 #include "nde/field.hpp"
+#include "nde/types.hpp"
 
 namespace nde {
-
-using Mat = Eigen::MatrixXd;
 
 /// Observations z(t_i): states has one column per time (dim × n).
 struct Trajectory {
