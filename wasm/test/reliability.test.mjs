@@ -122,7 +122,8 @@ test('6. values beyond the valid range are refused: data, points, parameters, sc
 test('7. long calls have time budgets: step(1e6) returns the iterations done; an over-long iteration is discarded', () => {
   const tr = toggleTrainer();
   const r = tr.step(1e6, { maxMillis: 150 });
-  assert.equal(r.status, 'success');
+  // 'time-limit' only if the last iteration ran past the budget despite the estimate (a loaded machine).
+  assert.ok(['success', 'time-limit'].includes(r.status), r.message);
   assert.ok(r.iterations > 0 && r.iterations < 1e6, `${r.iterations} iterations`);
   assert.equal(r.iteration, r.iterations);
   tr.delete();
