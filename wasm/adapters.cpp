@@ -2,15 +2,18 @@
 
 #include <emscripten/bind.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <vector>
 
 #include "nde/config_json.hpp"
 #include "nde/densities.hpp"
+#include "nde/gradient_truth.hpp"
 #include "nde/grid.hpp"
 #include "nde/limits.hpp"
 #include "nde/model_io.hpp"
+#include "nde/phase_portrait.hpp"
 #include "nde/systems.hpp"
 
 namespace nde::wasm {
@@ -553,6 +556,276 @@ double largest_free_block() {
     }
   }
   return static_cast<double>(lo) * 1048576.0;
+}
+
+// ---- What it learned: phase portraits, gradient truth, ensembles ----
+
+namespace {
+
+/// Analysis views: a few hundred points a side keep one analysis well under a second.
+constexpr double kMaxAnalysisGrid = 256;
+
+std::string analysis_view(double nx, double ny, GridSpec& g) {
+  if (!whole(nx, 8, kMaxAnalysisGrid) || !whole(ny, 8, kMaxAnalysisGrid))
+    return "analysis grid nx and ny must be whole numbers in [8, " + format(kMaxAnalysisGrid) + "]";
+  g.nx = static_cast<int>(nx);
+  g.ny = static_cast<int>(ny);
+  return check_grid(g, 2);
+}
+
+val complex_list(const Eigen::VectorXcd& v) {
+  val a = val::array();
+  for (Index i = 0; i < v.size(); ++i) {
+    val c = val::object();
+    c.set("re", v[i].real());
+    c.set("im", v[i].imag());
+    a.call<void>("push", c);
+  }
+  return a;
+}
+
+val portrait_object(const PhasePortrait& p) {
+  val o = val::object();
+  o.set("summary", summary(p));
+  val eqs = val::array();
+  for (const Equilibrium& e : p.equilibria) {
+    val q = val::object();
+    q.set("x", e.z[0]);
+    q.set("y", e.z.size() > 1 ? e.z[1] : 0.0);
+    q.set("type", std::string(to_string(e.type)));
+    q.set("stable", e.stable());
+    q.set("eigenvalues", complex_list(e.eigenvalues));
+    const Mat Jt = e.jacobian.transpose();  // row-major out
+    q.set("jacobian", f64(Jt.data(), static_cast<std::size_t>(Jt.size())));
+    eqs.call<void>("push", q);
+  }
+  o.set("equilibria", eqs);
+  val nc = val::object();
+  nc.set("x", f64(p.nullclines.x.data(), static_cast<std::size_t>(p.nullclines.x.size())));
+  nc.set("y", f64(p.nullclines.y.data(), static_cast<std::size_t>(p.nullclines.y.size())));
+  o.set("nullclines", nc);
+  val cycles = val::array();
+  for (const LimitCycle& c : p.cycles) {
+    val q = val::object();
+    q.set("points", rows(c.points.topRows(2)));
+    q.set("period", c.period);
+    q.set("multiplier", c.multiplier);
+    q.set("stable", c.stable());
+    cycles.call<void>("push", q);
+  }
+  o.set("cycles", cycles);
+  val att = val::array();
+  for (const Attractor& a : p.attractors) {
+    val q = val::object();
+    q.set("kind", std::string(a.kind == AttractorKind::Equilibrium ? "equilibrium" : "cycle"));
+    q.set("index", a.index);
+    att.call<void>("push", q);
+  }
+  o.set("attractors", att);
+  o.set("basins", val::global("Int32Array").new_(emscripten::typed_memory_view(p.basins.size(), p.basins.data())));
+  val seps = val::array();
+  for (const Separatrix& s : p.separatrices) {
+    val q = val::object();
+    q.set("saddle", s.saddle);
+    q.set("stable", s.stable);
+    q.set("points", rows(s.points.topRows(2)));
+    seps.call<void>("push", q);
+  }
+  o.set("separatrices", seps);
+  o.set("timeUnit", p.time_unit);
+  o.set("complete", p.complete);
+  return o;
+}
+
+double millis_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+val TrainerHandle::analyze(double xmin, double xmax, double ymin, double ymax, double nx, double ny, double t,
+                           const std::string& truth, double max_millis) const {
+  const auto start = std::chrono::steady_clock::now();
+  GridSpec g{xmin, xmax, ymin, ymax, 0, 0, t};
+  const std::string err = analysis_view(nx, ny, g);
+  if (!err.empty()) return error(err);
+  const System* s = truth.empty() ? nullptr : find_system(truth);
+  if (!truth.empty() && !s) return error("unknown system " + limits::quote(truth));
+  if (t_->config().mlp.dim < 2) return error("analyze: the phase portrait needs a model of dimension ≥ 2");
+  PortraitOptions po;
+  po.deadline = budget(max_millis);
+  const PhasePortrait learned = nde::analyze(learned_phase_field(*t_, t), g, po);
+  val o = portrait_object(learned);
+  if (s) {
+    const PhasePortrait true_portrait = nde::analyze(system_phase_field(*s), g, po);
+    const PortraitComparison c = compare(learned, true_portrait);
+    o.set("truth", portrait_object(true_portrait));
+    val q = val::object();
+    q.set("sameStructure", c.same_structure);
+    q.set("positionError", c.position_error);
+    q.set("periodError", c.period_error);
+    q.set("basinAgreement", c.basin_agreement);
+    q.set("verdict", c.verdict);
+    val m = val::array();
+    for (int k : c.attractor_match) m.call<void>("push", k);
+    q.set("attractorMatch", m);
+    o.set("comparison", q);
+    if (!true_portrait.complete) o.set("complete", false);
+  }
+  o.set("millis", millis_since(start));
+  return o;
+}
+
+val TrainerHandle::gradient_truth(double coordinates, double max_millis) const {
+  if (!whole(coordinates, 1, 64)) return error(whole_range("gradientTruth: coordinates", 1, 64));
+  if (t_->trajectories().empty()) return error("gradientTruth: no trajectories");
+  DeadlineScope<Trainer> scope(*t_, max_millis);
+  const GradientTruth g = nde::gradient_truth(*t_, static_cast<int>(coordinates));
+  val o = status_object(g.status, g.message);
+  o.set("loss", g.loss);
+  o.set("tolerance", kGradientTolerance);
+  o.set("fdStep", g.fd_step);
+  val coords = val::array();
+  for (Index i : g.coordinates) coords.call<void>("push", static_cast<double>(i));
+  o.set("coordinates", coords);
+  o.set("finiteDifferences", f64(g.finite_differences.data(), static_cast<std::size_t>(g.finite_differences.size())));
+  val methods = val::array();
+  for (const MethodGradient& m : g.methods) {
+    val q = status_object(m.status, m.message);
+    q.set("method", std::string(to_string(m.method)));
+    std::vector<double> sub;
+    for (Index i : g.coordinates) sub.push_back(i < m.gradient.size() ? m.gradient[i] : NAN);
+    q.set("values", f64(sub.data(), sub.size()));
+    q.set("relToFd", m.rel_to_fd);
+    q.set("relToDirect", m.rel_to_direct);
+    q.set("agrees", m.agrees);
+    q.set("nfeForward", static_cast<double>(m.forward.nfe));
+    q.set("nfeBackward", static_cast<double>(m.backward.nfe));
+    q.set("storedStates", static_cast<double>(m.stored_states));
+    q.set("millis", m.millis);
+    methods.call<void>("push", q);
+  }
+  o.set("methods", methods);
+  return o;
+}
+
+val TrainerHandle::memory_sweep(const val& steps, double max_millis) const {
+  const Result<std::vector<double>> v = numbers(steps, "steps");
+  if (!v.ok()) return error(v.error);
+  if (v.value->empty() || v.value->size() > 16) return error("memorySweep: give 1 to 16 step counts");
+  std::vector<long> counts;
+  for (double s : *v.value) {
+    if (!whole(s, 1, 1e6)) return error(whole_range("memorySweep: each step count", 1, 1e6));
+    counts.push_back(static_cast<long>(s));
+  }
+  if (t_->trajectories().empty()) return error("memorySweep: no trajectories");
+  DeadlineScope<Trainer> scope(*t_, max_millis);
+  val out = val::array();
+  for (const MemoryPoint& p : nde::memory_sweep(*t_, counts)) {
+    val q = status_object(p.status, "");
+    q.set("steps", static_cast<double>(p.steps));
+    q.set("method", std::string(to_string(p.method)));
+    q.set("accepted", static_cast<double>(p.accepted));
+    q.set("storedStates", static_cast<double>(p.stored_states));
+    q.set("nfeForward", static_cast<double>(p.nfe_forward));
+    q.set("nfeBackward", static_cast<double>(p.nfe_backward));
+    q.set("millis", p.millis);
+    out.call<void>("push", q);
+  }
+  return out;
+}
+
+std::string EnsembleHandle::init(const std::string& config_json, double members) {
+  if (!whole(members, 2, 16)) return whole_range("members", 2, 16);
+  Result<TrainerConfig> c = config_from_json(config_json);
+  if (!c.ok()) return c.error;
+  const double params = static_cast<double>(Mlp(c.value->mlp).num_params());
+  const std::string mem = limits::check_memory(members * params * 8.0 * 6, "an ensemble of " + format(members));
+  if (!mem.empty()) return mem;
+  e_ = std::make_shared<Ensemble>(*c.value, static_cast<int>(members));
+  return {};
+}
+
+val EnsembleHandle::add_trajectory(const val& times, const val& states) {
+  const Result<std::vector<double>> ts = numbers(times, "times"), zs = numbers(states, "states");
+  if (!ts.ok()) return error(ts.error);
+  if (!zs.ok()) return error(zs.error);
+  const std::size_t d = static_cast<std::size_t>(e_->member(0).config().mlp.dim);
+  if (zs.value->size() != ts.value->size() * d)
+    return error("states must hold times.length × dim = " + std::to_string(ts.value->size() * d) +
+                 " numbers (row-major), got " + std::to_string(zs.value->size()));
+  for (const std::string& err : {check_values(*ts.value, "times"), check_values(*zs.value, "states")})
+    if (!err.empty()) return error(err);
+  const std::string err = e_->add_trajectory(Trajectory{*ts.value, columns(*zs.value, static_cast<Index>(d))});
+  if (!err.empty()) return error(err);
+  val o = val::object();
+  o.set("index", static_cast<double>(e_->member(0).trajectories().size() - 1));
+  return o;
+}
+
+void EnsembleHandle::clear_trajectories() { e_->clear_trajectories(); }
+
+double EnsembleHandle::size() const { return e_->size(); }
+
+double EnsembleHandle::iteration() const { return static_cast<double>(e_->iteration()); }
+
+val EnsembleHandle::step(double n, double max_millis) {
+  if (!whole(n, 1, 1e6)) return error(whole_range("step(n): n", 1, 1e6));
+  const Deadline deadline = budget(max_millis);
+  e_->set_deadline(deadline);
+  StepReport last;
+  long nfe_f = 0, nfe_b = 0;
+  double millis = 0;
+  int done = 0;
+  for (int i = 0; i < static_cast<int>(n); ++i) {
+    if (i > 0 && deadline.remaining_millis() < last.millis) break;
+    last = e_->step();
+    nfe_f += last.nfe_forward;
+    nfe_b += last.nfe_backward;
+    millis += last.millis;
+    if (last.status != Status::Success) break;
+    ++done;
+  }
+  e_->set_deadline({});
+  val o = status_object(last.status, last.message);
+  o.set("iteration", static_cast<double>(e_->iteration()));
+  o.set("iterations", done);
+  o.set("loss", last.loss);
+  o.set("gradNorm", last.grad_norm);
+  o.set("nfeForward", static_cast<double>(nfe_f));
+  o.set("nfeBackward", static_cast<double>(nfe_b));
+  o.set("millis", millis);
+  return o;
+}
+
+val EnsembleHandle::disagreement_grid(double xmin, double xmax, double ymin, double ymax, double nx, double ny,
+                                      double t) const {
+  GridSpec g{xmin, xmax, ymin, ymax, 0, 0, t};
+  std::string err;
+  if (!grid_counts(nx, ny, g, err)) return error(err);
+  err = check_grid(g, e_->member(0).config().mlp.dim * (e_->size() + 1));
+  if (!err.empty()) return error(err);
+  const RowVec d = nde::disagreement_grid(*e_, g);
+  std::vector<float> out(static_cast<std::size_t>(d.size()));
+  for (Index k = 0; k < d.size(); ++k) out[static_cast<std::size_t>(k)] = static_cast<float>(d[k]);
+  val o = val::object();
+  o.set("values", f32(out.data(), out.size()));
+  return o;
+}
+
+val analyze_system(const std::string& name, double xmin, double xmax, double ymin, double ymax, double nx, double ny,
+                   double max_millis) {
+  const auto start = std::chrono::steady_clock::now();
+  const System* s = find_system(name);
+  if (!s) return error("unknown system " + limits::quote(name));
+  GridSpec g{xmin, xmax, ymin, ymax, 0, 0, 0.0};
+  const std::string err = analysis_view(nx, ny, g);
+  if (!err.empty()) return error(err);
+  PortraitOptions po;
+  po.deadline = budget(max_millis);
+  val o = portrait_object(nde::analyze(system_phase_field(*s), g, po));
+  o.set("millis", millis_since(start));
+  return o;
 }
 
 }  // namespace nde::wasm

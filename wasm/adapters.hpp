@@ -9,6 +9,7 @@
 #include <string>
 
 #include "nde/density.hpp"
+#include "nde/ensemble.hpp"
 #include "nde/trainer.hpp"
 
 namespace nde::wasm {
@@ -65,6 +66,16 @@ class TrainerHandle : public Handle<Trainer> {
   /// {values: Float32Array of nx·ny (vx, vy) pairs, row by row} or {error}.
   val sample_grid(double xmin, double xmax, double ymin, double ymax, double nx, double ny, double t,
                   double max_millis, bool single) const;
+  /// The learned field's phase portrait over a view (nx, ny in [8, 256]) — {summary, equilibria, nullclines,
+  /// cycles, attractors, basins, separatrices, timeUnit, complete, millis} — and with a system name `truth`
+  /// also {truth: its portrait, comparison}; or {error}.
+  val analyze(double xmin, double xmax, double ymin, double ymax, double nx, double ny, double t,
+              const std::string& truth, double max_millis) const;
+  /// Every gradient method against central differences on `coordinates` parameters, or {error}.
+  val gradient_truth(double coordinates, double max_millis) const;
+  /// [{steps, method, accepted, storedStates, nfeForward, nfeBackward, millis, status}] at fixed RK4 step counts
+  /// (a Float64Array of whole numbers in [1, 1e6]), or {error}.
+  val memory_sweep(const val& steps, double max_millis) const;
 };
 
 /// A DensityTrainer as JS sees it (same conventions).
@@ -83,6 +94,30 @@ class DensityHandle : public Handle<DensityTrainer> {
   /// {values: Float32Array of nx·ny log-densities, row by row from ymin, status, message} or {error}.
   val log_density_grid(double xmin, double xmax, double ymin, double ymax, double nx, double ny, double max_millis) const;
 };
+
+/// An Ensemble (trainers with seeds seed, seed + 1, … on the same data) as JS sees it.
+class EnsembleHandle {
+ public:
+  /// Creates `members` ∈ [2, 16] trainers from a config document; returns an error message or "".
+  std::string init(const std::string& config_json, double members);
+  /// {index} or {error}; the trajectory goes to every member.
+  val add_trajectory(const val& times, const val& states);
+  void clear_trajectories();
+  double size() const;
+  /// Up to n steps of every member within max_millis: {iteration, iterations, loss (mean), nfeForward,
+  /// nfeBackward (summed), status, message, millis}.
+  val step(double n, double max_millis);
+  double iteration() const;
+  /// {values: Float32Array of nx·ny spreads of the members' velocities, row by row from ymin} or {error}.
+  val disagreement_grid(double xmin, double xmax, double ymin, double ymax, double nx, double ny, double t) const;
+
+ private:
+  std::shared_ptr<Ensemble> e_;
+};
+
+/// The true system's phase portrait over a view (nx, ny in [8, 256]), or {error}.
+val analyze_system(const std::string& name, double xmin, double xmax, double ymin, double ymax, double nx, double ny,
+                   double max_millis);
 
 /// Names of the density presets.
 val density_presets();

@@ -296,6 +296,118 @@ function wrap(core) {
       const single = g.precision === 'float32';
       return unwrap(enter(() => h.sampleGrid(g.xmin, g.xmax, g.ymin, g.ymax, g.nx, g.ny, g.t, ms, single))).values;
     }
+
+    /**
+     * The learned field's phase portrait over a view (default 64 × 64, nx and ny in [8, 256]): equilibria,
+     * nullclines, limit cycles, basins, separatrices. opts.truth (a system name) adds the true portrait and a
+     * comparison with a verdict; opts.maxMillis bounds the time (stages past it are skipped: complete false).
+     */
+    analyze(view, opts) {
+      const h = this._handle;
+      const g = analysisView(view, 'analyze', true);
+      const o = options(opts, 'analyze options');
+      const truth = o.truth ?? '';
+      if (truth !== '') checkSystem(truth);
+      const ms = millis(o);
+      return unwrap(enter(() => h.analyze(g.xmin, g.xmax, g.ymin, g.ymax, g.nx, g.ny, g.t, truth, ms)));
+    }
+
+    /** The full-data gradient by every method against central differences on a few parameters (model unchanged). */
+    gradientTruth(opts) {
+      const h = this._handle;
+      const o = options(opts, 'gradientTruth options');
+      const coordinates = whole(o.coordinates ?? 5, 'gradientTruth: coordinates', 1, 64);
+      const ms = millis(o);
+      return unwrap(enter(() => h.gradientTruth(coordinates, ms)));
+    }
+
+    /** Memory against solver steps: each method at fixed RK4 step counts on the current model and data. */
+    memorySweep(steps = [100, 1000, 10000], opts) {
+      const h = this._handle;
+      const s = finiteArray(steps, 'steps');
+      const ms = millis(options(opts, 'memorySweep options'));
+      return unwrap(enter(() => h.memorySweep(s, ms)));
+    }
+  }
+
+  /** An analysis view: finite bounds (and t), nx and ny in [8, 256]. */
+  function analysisView(spec, name, withTime) {
+    const defaults = { xmin: -3, xmax: 3, ymin: -3, ymax: 3, nx: 64, ny: 64 };
+    if (withTime) defaults.t = 0;
+    const s = { ...defaults, ...options(spec, name) };
+    for (const k of Object.keys(defaults)) if (k !== 'nx' && k !== 'ny') number(s[k], `${name}: ${k}`);
+    for (const k of ['nx', 'ny']) whole(s[k], `${name}: ${k}`, 8, 256);
+    return s;
+  }
+
+  /** Trainers of one config with seeds seed, seed + 1, … on the same data: where they disagree, the data
+   *  leave the field undetermined. */
+  class Ensemble {
+    constructor(config, members = 5) {
+      const text = config === undefined ? '{}' : jsonText(config, 'config');
+      whole(members, 'members', 2, 16);
+      const handle = new core.EnsembleHandle();
+      const err = enter(() => handle.init(text, members));
+      if (err) {
+        handle.delete();
+        fail(err);
+      }
+      this._h = handle;
+      live.add(this);
+    }
+
+    get _handle() {
+      if (!this._h) fail('this Ensemble has been deleted');
+      return this._h;
+    }
+
+    size() {
+      return this._handle.size();
+    }
+
+    addTrajectory(times, states) {
+      const h = this._handle;
+      const t = finiteArray(times, 'times');
+      const s = finiteArray(states, 'states');
+      return unwrap(enter(() => h.addTrajectory(t, s))).index;
+    }
+
+    clearTrajectories() {
+      this._handle.clearTrajectories();
+    }
+
+    /** Up to n steps of every member within opts.maxMillis: mean loss, summed NFE. */
+    step(n = 1, opts) {
+      const h = this._handle;
+      whole(n, 'step(n): n', 1, 1e6);
+      const ms = millis(options(opts, 'step options'));
+      const r = unwrap(enter(() => h.step(n, ms)));
+      if (r.status === 'invalid-input') fail(r.message);
+      return r;
+    }
+
+    iteration() {
+      return this._handle.iteration();
+    }
+
+    /** Float32Array of nx·ny spreads of the members' velocities (data units per time), row by row from ymin. */
+    disagreementGrid(spec) {
+      const h = this._handle;
+      const g = gridSpec(spec, 'disagreementGrid', { xmin: -3, xmax: 3, ymin: -3, ymax: 3, nx: 32, ny: 32, t: 0 });
+      return unwrap(enter(() => h.disagreementGrid(g.xmin, g.xmax, g.ymin, g.ymax, g.nx, g.ny, g.t))).values;
+    }
+
+    delete() {
+      if (this._h) {
+        this._h.delete();
+        this._h = null;
+        live.delete(this);
+      }
+    }
+
+    isDeleted() {
+      return this._h === null;
+    }
   }
 
   class DensityTrainer extends TrainerBase {
@@ -368,6 +480,7 @@ function wrap(core) {
     version: core.version(),
     Trainer,
     DensityTrainer,
+    Ensemble,
     densityPresets: () => densityNames.slice(),
     sampleDensity(name, n = 1000, seed = 0) {
       if (!densityNames.includes(name)) fail(`unknown density '${String(name).slice(0, 40)}' (use ${densityNames.join(', ')})`);
@@ -403,9 +516,17 @@ function wrap(core) {
       const p = finiteArray(points, 'points');
       return unwrap(enter(() => core.systemField(name, p))).velocities;
     },
+    /** The true system's phase portrait over a view (default: its bounds, 64 × 64). */
+    analyzeSystem(name, view, opts) {
+      checkSystem(name);
+      const bounds = systemList.find((x) => x.name === name).bounds;
+      const g = analysisView({ ...bounds, ...options(view, 'analyzeSystem') }, 'analyzeSystem', false);
+      const ms = millis(options(opts, 'analyzeSystem options'));
+      return unwrap(enter(() => core.analyzeSystem(name, g.xmin, g.xmax, g.ymin, g.ymax, g.nx, g.ny, ms)));
+    },
     /** The limits every call is checked against: {data, parameter, callBytes, maxMillis, defaultMillis, maxWhole, jsonDepth, jsonBytes}. */
     limits: () => ({ ...LIMITS }),
-    /** Number of Trainers not yet deleted. */
+    /** Number of Trainers, DensityTrainers and Ensembles not yet deleted. */
     liveTrainers: () => live.size,
     /** Bytes of the wasm heap (grows, never shrinks). */
     heapBytes: () => core.heapBytes(),

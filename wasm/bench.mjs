@@ -1,6 +1,7 @@
 // WebAssembly benchmark (not a test): the ode_demo replica through the JS API under Node, the same
 // JSON lines as the native benchmark, and the wasm/native ratio measured in this one run; the time to
-// sample 64×64 and 256×256 grids; the size of the .wasm and the JS glue (raw and gzip).
+// sample 64×64 and 256×256 grids; the phase-portrait analysis, gradient truth and memory against steps of
+// preset models; the size of the .wasm and the JS glue (raw and gzip).
 // usage: node wasm/bench.mjs [iterations]
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -67,6 +68,36 @@ for (const [label, cfg] of [['replica 2-50-2 (cube)', { hidden: [50], input: 'cu
     }
     console.log(JSON.stringify({ bench: 'sample-grid', runtime: 'wasm', grid: `${n}x${n}`, network: label,
       ms_float64: +ms.float64.toFixed(4), ms_float32: +ms.float32.toFixed(4), speedup: +(ms.float64 / ms.float32).toFixed(2) }));
+  }
+  tr.delete();
+}
+
+// Phase-portrait analysis of a 64×64 view (issue 12's budget: ≤ 200 ms), learned (default config, preset data,
+// 200 steps) and true; then the gradient-truth panel's cost on the same model.
+for (const name of ['toggle', 'van-der-pol', 'pendulum']) {
+  const tr = new ode.Trainer();
+  for (const t of ode.sampleSystem(name, { trajectories: 8, points: 40, seed: 0 }).trajectories) tr.addTrajectory(t.times, t.states);
+  tr.step(200);
+  const view = { ...ode.systemInfo(name).bounds, nx: 64, ny: 64 };
+  for (const subject of ['learned', 'true']) {
+    const ms = [];
+    let summary = '';
+    for (let i = 0; i < 5; i++) {
+      const a = performance.now();
+      summary = (subject === 'learned' ? tr.analyze(view) : ode.analyzeSystem(name, view)).summary;
+      ms.push(performance.now() - a);
+    }
+    console.log(JSON.stringify({ bench: 'analysis', system: name, subject, grid: '64x64', ms_median: +median(ms).toFixed(1), summary }));
+  }
+  const a = performance.now();
+  const g = tr.gradientTruth();
+  console.log(JSON.stringify({ bench: 'gradient-truth', system: name, ms: +(performance.now() - a).toFixed(1), tolerance: g.tolerance,
+    methods: g.methods.map((m) => ({ method: m.method, rel_to_fd: +m.relToFd.toExponential(2), rel_to_direct: +m.relToDirect.toExponential(2),
+      nfe_forward: m.nfeForward, nfe_backward: m.nfeBackward, stored_states: m.storedStates, ms: +m.millis.toFixed(1) })) }));
+  if (name === 'toggle') {
+    for (const p of tr.memorySweep([100, 1000, 10000]))
+      console.log(JSON.stringify({ bench: 'memory-vs-steps', runtime: 'wasm', system: name, steps: p.steps, method: p.method,
+        accepted: p.accepted, stored_states: p.storedStates, nfe_forward: p.nfeForward, nfe_backward: p.nfeBackward, ms: +p.millis.toFixed(1), status: p.status }));
   }
   tr.delete();
 }

@@ -37,7 +37,20 @@ EMSCRIPTEN_BINDINGS(neural_ode) {
       .function("gradient", &TrainerHandle::gradient)
       .function("integrate", &TrainerHandle::integrate)
       .function("field", &TrainerHandle::field)
-      .function("sampleGrid", &TrainerHandle::sample_grid);
+      .function("sampleGrid", &TrainerHandle::sample_grid)
+      .function("analyze", &TrainerHandle::analyze)
+      .function("gradientTruth", &TrainerHandle::gradient_truth)
+      .function("memorySweep", &TrainerHandle::memory_sweep);
+  using nde::wasm::EnsembleHandle;
+  class_<EnsembleHandle>("EnsembleHandle")
+      .constructor<>()
+      .function("init", &EnsembleHandle::init)
+      .function("addTrajectory", &EnsembleHandle::add_trajectory)
+      .function("clearTrajectories", &EnsembleHandle::clear_trajectories)
+      .function("size", &EnsembleHandle::size)
+      .function("step", &EnsembleHandle::step)
+      .function("iteration", &EnsembleHandle::iteration)
+      .function("disagreementGrid", &EnsembleHandle::disagreement_grid);
   class_<DensityHandle> density("DensityHandle");
   common<DensityHandle, nde::DensityTrainer>(density);
   density.function("addSamples", &DensityHandle::add_samples)
@@ -52,6 +65,7 @@ EMSCRIPTEN_BINDINGS(neural_ode) {
   function("systems", &nde::wasm::systems);
   function("sampleSystem", &nde::wasm::sample_system);
   function("systemField", &nde::wasm::system_field);
+  function("analyzeSystem", &nde::wasm::analyze_system);
   function("limits", &nde::wasm::limits);
   function("version", &nde::wasm::version);
   function("heapBytes", &nde::wasm::heap_bytes);

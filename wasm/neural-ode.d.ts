@@ -67,6 +67,104 @@ export interface GridSpec {
 export interface OptimizerState { step: number; m: number[]; v: number[] }
 
 /** Version 2 adds optimizer and rng; version 1 documents still load (the optimiser then restarts). */
+export type EquilibriumType =
+  'stable node' | 'stable focus' | 'unstable node' | 'unstable focus' | 'saddle' | 'centre-like' | 'degenerate';
+
+export interface Equilibrium {
+  x: number;
+  y: number;
+  type: EquilibriumType;
+  /** a stable node or focus (an attractor) */
+  stable: boolean;
+  /** sorted by decreasing real part */
+  eigenvalues: { re: number; im: number }[];
+  /** row-major dim × dim */
+  jacobian: Float64Array;
+}
+
+export interface LimitCycle {
+  /** one period, equally spaced in time along the flow, row-major k × 2 */
+  points: Float64Array;
+  period: number;
+  /** nontrivial Floquet multiplier exp(∮ div f dt): < 1 stable */
+  multiplier: number;
+  stable: boolean;
+}
+
+/** The phase portrait over a view grid; basins run row by row from ymin. */
+export interface PhasePortrait {
+  /** e.g. "2 stable nodes + 1 saddle" */
+  summary: string;
+  equilibria: Equilibrium[];
+  /** segments (x0, y0, x1, y1) of f_x = 0 and f_y = 0 */
+  nullclines: { x: Float64Array; y: Float64Array };
+  cycles: LimitCycle[];
+  /** what basin labels index: stable equilibria, then stable cycles */
+  attractors: { kind: 'equilibrium' | 'cycle'; index: number }[];
+  /** nx·ny labels: attractor index, −1 undecided (no attractor reached), −2 escaped the view's surroundings */
+  basins: Int32Array;
+  /** stable (basin boundaries) and unstable manifolds of the saddles, row-major k × 2 */
+  separatrices: { saddle: number; stable: boolean; points: Float64Array }[];
+  /** view diagonal / median speed */
+  timeUnit: number;
+  /** false when the time budget cut the analysis short */
+  complete: boolean;
+  millis: number;
+}
+
+export interface PortraitComparison {
+  sameStructure: boolean;
+  /** largest distance between matched equilibria of the same type (data units) */
+  positionError: number;
+  /** largest relative period difference of matched cycles */
+  periodError: number;
+  /** fraction of grid points whose attractors correspond */
+  basinAgreement: number;
+  /** per learned attractor: the index of the matching true attractor, or −1 */
+  attractorMatch: number[];
+  /** e.g. "2 stable nodes + 1 saddle, as the true system; positions within 0.03; basins agree on 97 % of the view" */
+  verdict: string;
+}
+
+export interface GradientTruth {
+  status: Status;
+  message: string;
+  loss: number;
+  /** relative difference from the central differences within which a method agrees */
+  tolerance: number;
+  fdStep: number;
+  /** checked parameters: the largest entries of the direct gradient */
+  coordinates: number[];
+  finiteDifferences: Float64Array;
+  methods: {
+    method: GradientMethod;
+    status: Status;
+    message: string;
+    /** the gradient at the checked coordinates */
+    values: Float64Array;
+    relToFd: number;
+    relToDirect: number;
+    agrees: boolean;
+    nfeForward: number;
+    nfeBackward: number;
+    /** most solver states held at once for the backward pass */
+    storedStates: number;
+    millis: number;
+  }[];
+}
+
+export interface MemoryPoint {
+  steps: number;
+  method: GradientMethod;
+  /** forward steps the solver took */
+  accepted: number;
+  storedStates: number;
+  nfeForward: number;
+  nfeBackward: number;
+  millis: number;
+  status: Status;
+}
+
 export interface ModelDocument {
   format: 'neural-ode-model';
   version: 2 | 1;
@@ -107,6 +205,24 @@ export declare class Trainer extends TrainerBase<TrainerConfig, ModelDocument> {
   integrate(z0: NumberArray, times: NumberArray, t0?: number, options?: Budget): IntegrateResult;
   field(points: NumberArray, t?: number): Float64Array;
   sampleGrid(spec?: GridSpec & Budget): Float32Array;
+  /** nx, ny in [8, 256] (default 64) */
+  analyze(view?: GridSpec, options?: { truth?: string } & Budget): PhasePortrait & { truth?: PhasePortrait; comparison?: PortraitComparison };
+  gradientTruth(options?: { coordinates?: number } & Budget): GradientTruth;
+  memorySweep(steps?: NumberArray, options?: Budget): MemoryPoint[];
+}
+
+/** Trainers of one config with seeds seed, seed + 1, … on the same data; their spread shows where the data
+ *  leave the field undetermined. */
+export declare class Ensemble {
+  constructor(config?: TrainerConfig | string, members?: number);
+  size(): number;
+  addTrajectory(times: NumberArray, states: NumberArray): number;
+  clearTrajectories(): void;
+  step(n?: number, options?: Budget): StepResult;
+  iteration(): number;
+  disagreementGrid(spec?: GridSpec): Float32Array;
+  delete(): void;
+  isDeleted(): boolean;
 }
 
 /** Density-mode config: the trainer's fields plus the flow's length and the divergence estimator. */
@@ -162,12 +278,14 @@ export interface NeuralOde {
   version: string;
   Trainer: typeof Trainer;
   DensityTrainer: typeof DensityTrainer;
+  Ensemble: typeof Ensemble;
   densityPresets(): string[];
   sampleDensity(name: string, n?: number, seed?: number): Float64Array;
   systems(): string[];
   systemInfo(name: string): SystemInfo;
   sampleSystem(name: string, options?: SampleOptions): { trajectories: { times: Float64Array; states: Float64Array }[]; bounds: Bounds };
   systemField(name: string, points: NumberArray): Float64Array;
+  analyzeSystem(name: string, view?: Omit<GridSpec, 't'>, options?: Budget): PhasePortrait;
   limits(): Limits;
   liveTrainers(): number;
   heapBytes(): number;
