@@ -47,7 +47,7 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-void run(const char* bench, const char* variant, const TrainerConfig& c, const std::vector<Trajectory>& data, int iters) {
+double run(const char* bench, const char* variant, const TrainerConfig& c, const std::vector<Trajectory>& data, int iters) {
   Trainer t(c);
   for (const auto& tr : data) t.add_trajectory(tr);
   std::vector<double> ms;
@@ -73,6 +73,7 @@ void run(const char* bench, const char* variant, const TrainerConfig& c, const s
       bench, variant, iters, median(ms), double(nfe_f) / iters, double(nfe_b) / iters, loss, nde_bench::heap_peak() - base,
       double(allocs) / std::max(1, iters - warm));
   std::fflush(stdout);
+  return median(ms);
 }
 
 void memory_sweep() {
@@ -163,7 +164,7 @@ void grid_bench() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // usage: nde_bench [iterations] [only-ode_demo]
+  // usage: nde_bench [iterations] [ode_demo | page-like (only those)]
   mallopt(M_TRIM_THRESHOLD, 256 << 20);  // see tests/catch_main.cpp: keep freed heap pages
   mallopt(M_MMAP_THRESHOLD, 64 << 20);
   const int iters = argc > 1 ? std::atoi(argv[1]) : 200;
@@ -173,7 +174,8 @@ int main(int argc, char** argv) {
   run("ode_demo", "dopri5/direct", replica_config("dopri5", GradientMethod::Direct), spiral, iters);
   run("ode_demo", "dopri5/adjoint", replica_config("dopri5", GradientMethod::Adjoint), spiral, iters);
   if (only_demo) return 0;
-  grid_bench();
+  const bool only_page = argc > 2 && std::string(argv[2]) == "page-like";
+  if (!only_page) grid_bench();
 
   SampleOptions so;
   so.trajectories = 10;
@@ -181,9 +183,25 @@ int main(int argc, char** argv) {
   const auto toggle = sample_system(*find_system("toggle"), so);
   TrainerConfig tc;  // the page's defaults
   for (GradientMethod g : {GradientMethod::Direct, GradientMethod::Adjoint, GradientMethod::Checkpointed}) {
+    if (only_page) break;
     tc.gradient = g;
     run("toggle-default", to_string(g), tc, toggle, iters);
   }
+  {
+    // Page-like: 3 strokes of 60 points with jittered times, the page's defaults (16 windows of 10 points).
+    SampleOptions po;
+    po.trajectories = 3;
+    po.points = 60;
+    const auto strokes = sample_system(*find_system("toggle"), po);
+    TrainerConfig pc;
+    double ms[2];
+    for (int joint = 1; joint >= 0; --joint) {
+      pc.joint = joint == 1;
+      ms[joint] = run("page-like", joint ? "joint (dense output)" : "separate (one solve per time grid)", pc, strokes, iters);
+    }
+    std::printf("{\"bench\":\"page-like\",\"separate_over_joint_ms\":%.2f}\n", ms[0] / ms[1]);
+  }
+  if (only_page) return 0;
   memory_sweep();
   density_bench(std::min(iters, 120));
   return 0;

@@ -29,7 +29,7 @@ export interface TrainerConfig {
   };
   gradient?: GradientMethod;
   optimizer?: { name?: 'adam' | 'rmsprop'; lr?: number; weightDecay?: number; clip?: number; beta1?: number; beta2?: number; alpha?: number; eps?: number };
-  batch?: { size?: number; window?: number };
+  batch?: { size?: number; window?: number; joint?: boolean };
   loss?: 'mse' | 'l1';
   regularization?: { kinetic?: number; jacobian?: number };
 }

@@ -30,7 +30,7 @@ json config_to_document(const TrainerConfig& c) {
                     {"weightDecay", c.optimizer.weight_decay}, {"clip", c.optimizer.clip},
                     {"beta1", c.optimizer.beta1}, {"beta2", c.optimizer.beta2},
                     {"alpha", c.optimizer.alpha}, {"eps", c.optimizer.eps}};
-  j["batch"] = {{"size", c.batch_size}, {"window", c.window}};
+  j["batch"] = {{"size", c.batch_size}, {"window", c.window}, {"joint", c.joint}};
   j["loss"] = to_string(c.loss);
   j["regularization"] = {{"kinetic", c.kinetic}, {"jacobian", c.jacobian}};
   return j;
@@ -106,9 +106,10 @@ Result<TrainerConfig> config_from_document(const json& j) {
     r.number(*o, "eps", c.optimizer.eps);
   }
   if (const json* b = r.object(j, "batch")) {
-    r.keys(*b, "batch", {"size", "window"});
+    r.keys(*b, "batch", {"size", "window", "joint"});
     r.integer(*b, "size", c.batch_size);
     r.integer(*b, "window", c.window);
+    r.boolean(*b, "joint", c.joint);
   }
   if (r.string(j, "loss", s)) {
     if (auto l = loss_kind_from_string(s)) c.loss = *l;

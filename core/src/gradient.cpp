@@ -4,6 +4,7 @@
 
 #include "nde/adjoint.hpp"
 #include "nde/checkpoints.hpp"
+#include "nde/dense.hpp"
 #include "nde/limits.hpp"
 
 namespace nde {
@@ -39,15 +40,37 @@ struct TapeEntry {
   Mat K;
 };
 
-/// Cotangents ∂ℓ_i/∂y of the outputs, entering the reverse sweep after the step that reached them.
+/// Cotangents ∂ℓ_i/∂y of the outputs, entering the reverse sweep after the step that reached them. An output
+/// read inside step k by dense output, y0 + h Σ β_j(θ) K_j, enters as h β_j(θ) ∂ℓ_i/∂y on step k's stages
+/// and as ∂ℓ_i/∂y on its start state (that is, after step k − 1).
 struct OutputCotangents {
-  std::vector<std::size_t> steps_at_output;  ///< accepted steps done on reaching output i
+  std::vector<std::size_t> steps_at_output;  ///< accepted steps done on reaching output i (dense: its step)
   std::vector<Vec> dl;
-  std::size_t pending;  ///< outputs not yet entered
-  explicit OutputCotangents(std::size_t n) : steps_at_output(n), dl(n), pending(n) {}
+  std::vector<long> dense_step;  ///< the step a dense output was read in; −1 for outputs reached by a step
+  std::vector<double> theta;     ///< where inside that step
+  std::size_t pending;           ///< outputs not yet entered
+  std::size_t dense_pending;     ///< outputs not yet scanned for stage cotangents
+  Mat K_bar;
+  explicit OutputCotangents(std::size_t n)
+      : steps_at_output(n), dl(n), dense_step(n, -1), theta(n, 0.0), pending(n), dense_pending(n) {}
   /// Adds the cotangents of outputs reached right after step k (k = −1: at the start).
   void enter(long k, Vec& y_bar) {
     while (pending > 0 && static_cast<long>(steps_at_output[pending - 1]) == k + 1) y_bar += dl[--pending];
+  }
+  /// Stage cotangents of step k (size h) from the outputs read inside it; null when there are none.
+  const Mat* stage_cotangents(const Tableau& tab, long k, double h) {
+    bool any = false;
+    while (dense_pending > 0) {
+      const std::size_t i = dense_pending - 1;
+      if (dense_step[i] >= 0 && dense_step[i] < k) break;
+      if (dense_step[i] == k) {
+        if (!any) K_bar.setZero(dl[i].size(), tab.stages());
+        any = true;
+        dense_eval_vjp(tab, h, theta[i], dl[i], K_bar);
+      }
+      --dense_pending;
+    }
+    return any ? &K_bar : nullptr;
   }
 };
 
@@ -55,8 +78,12 @@ struct OutputCotangents {
 Solution forward(const DifferentiableField& f, double t0, const Vec& y0, const std::vector<double>& times,
                  const LossTerm& loss, const SolverOptions& opt, OutputCotangents& out, double& L,
                  const std::function<long()>& steps, SolveHooks hooks) {
+  hooks.at_dense_output = [&](std::size_t i, double theta) {
+    out.dense_step[i] = steps() - 1;
+    out.theta[i] = theta;
+  };
   hooks.at_output = [&](std::size_t i, double, Vec& y) {
-    out.steps_at_output[i] = static_cast<std::size_t>(steps());
+    out.steps_at_output[i] = static_cast<std::size_t>(out.dense_step[i] >= 0 ? out.dense_step[i] : steps());
     L += loss(i, y, &out.dl[i]);
   };
   return solve(f, t0, y0, times, opt, hooks, false);
@@ -90,7 +117,8 @@ GradientResult direct(const DifferentiableField& f, double t0, const Vec& y0, co
   for (std::size_t k = tape.size(); k-- > 0;) {
     out.enter(static_cast<long>(k), y_bar);
     const TapeEntry& e = tape[k];
-    r.backward.nfe += rk_step_reverse(opt.method, f, e.t, e.h, e.y, &e.K, w, y_bar, r.grad_theta);
+    const Mat* K_bar = out.stage_cotangents(opt.method, static_cast<long>(k), e.h);
+    r.backward.nfe += rk_step_reverse(opt.method, f, e.t, e.h, e.y, &e.K, w, y_bar, r.grad_theta, K_bar);
     ++r.backward.accepted;
   }
   out.enter(-1, y_bar);
@@ -110,7 +138,8 @@ GradientResult checkpointed(const DifferentiableField& f, double t0, const Vec& 
   if (fwd.status != Status::Success) return failed(std::move(r), fwd);
   Vec y_bar = Vec::Zero(y0.size());
   r.grad_theta = Vec::Zero(f.num_params());
-  r.backward.nfe = tape.reverse(opt.method, f, y_bar, r.grad_theta, [&](long k, Vec& yb) { out.enter(k, yb); });
+  r.backward.nfe = tape.reverse(opt.method, f, y_bar, r.grad_theta, [&](long k, Vec& yb) { out.enter(k, yb); },
+                                [&](long k, double h) { return out.stage_cotangents(opt.method, k, h); });
   r.backward.accepted = tape.steps();
   out.enter(-1, y_bar);
   r.grad_y0 = y_bar;
@@ -158,6 +187,7 @@ GradientResult backsolve(const DifferentiableField& f, double t0, const Vec& y0,
   if (g.adjoint_rtol > 0) bopt.controller.rtol = g.adjoint_rtol;
   if (g.adjoint_atol > 0) bopt.controller.atol = g.adjoint_atol;
   bopt.seminorm = g.seminorm;
+  bopt.dense = false;  // the backward solve jumps at every output
   const Solution bwd = solve(aug, times.back(), s, back, bopt, hooks, false);
   r.backward = bwd.stats;
   if (bwd.status != Status::Success) return failed(std::move(r), bwd);

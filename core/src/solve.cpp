@@ -1,5 +1,7 @@
 #include "nde/solve.hpp"
 
+#include "nde/dense.hpp"
+
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
@@ -50,6 +52,9 @@ Solution solve(const VectorField& f, double t0, const Vec& y0, const std::vector
                       std::to_string(i) + " breaks it");
   }
   if (keep_states) sol.states = Mat::Constant(n, static_cast<Index>(N), std::numeric_limits<double>::quiet_NaN());
+  const bool dense = opt.dense && N > 1;
+  if (opt.dense && opt.method.dense.empty())
+    return fail(std::move(sol), Status::InvalidInput, t0, "method " + opt.method.name + " has no dense output");
 
   const Tableau& tab = opt.method;
   const bool adaptive = tab.adaptive() && opt.step <= 0;
@@ -62,21 +67,54 @@ Solution solve(const VectorField& f, double t0, const Vec& y0, const std::vector
   double h = opt.h0;  // magnitude; 0 until chosen
   double prev_error = 1.0;
 
-  for (std::size_t i = 0; i < N; ++i) {
+  // Dense solves step to the last output only; the earlier ones are read inside the accepted steps.
+  std::size_t next = 0;  // first output not yet given
+  Vec yi;
+  auto give = [&](std::size_t j, const Vec& v) {
+    if (keep_states) sol.states.col(static_cast<Index>(j)) = v;
+    if (hooks.at_output) {
+      yi = v;
+      hooks.at_output(j, times[j], yi);  // a copy: dense outputs cannot jump
+    }
+  };
+  // Before accepting the step from (ts, y) by hs to t_end (stages in w.K, end state in w.y1).
+  auto give_inside = [&](double ts, double hs, double t_end) {
+    while (next + 1 < N && dir * (times[next] - t_end) <= 0) {
+      const std::size_t j = next++;
+      if (times[j] == t_end) {
+        give(j, w.y1);
+        continue;
+      }
+      const double theta = (times[j] - ts) / hs;
+      dense_eval(tab, y, hs, w.K, theta, w.tmp);
+      if (hooks.at_dense_output) hooks.at_dense_output(j, theta);
+      give(j, w.tmp);
+    }
+  };
+  if (dense) {
+    while (next + 1 < N && times[next] == t0) give(next++, y);
+  }
+
+  for (std::size_t i = dense ? N - 1 : 0; i < N; ++i) {
     const double T = times[i];
     if (!adaptive) {
       const double span = T - t;
       if (span != 0.0) {
-        const long m = opt.step > 0 ? std::max(1L, static_cast<long>(std::ceil(std::abs(span) / opt.step - 1e-9))) : 1;
+        const long m = opt.step > 0   ? std::max(1L, static_cast<long>(std::ceil(std::abs(span) / opt.step - 1e-9)))
+                       : dense ? std::max(1L, opt.dense_steps)
+                               : 1;
         const double hh = span / static_cast<double>(m);
         const double start = t;
         for (long k = 0; k < m; ++k) {
           if (sol.stats.accepted >= opt.max_steps)
             return fail(std::move(sol), Status::MaxSteps, t, "step budget of " + std::to_string(opt.max_steps) + " used up" + at(t));
           if (opt.deadline.passed()) return fail(std::move(sol), Status::TimeLimit, t, "time budget used up" + at(t));
-          sol.stats.nfe += rk_step(tab, f, t, y, hh, w, false);
+          const bool reuse = dense && tab.fsal && k > 0;  // K.col(0) holds f(t, y) from the last step's end stage
+          sol.stats.nfe += rk_step(tab, f, t, y, hh, w, reuse);
           if (!w.y1.allFinite()) return fail(std::move(sol), Status::NonFinite, t, "state became non-finite" + at(t));
           if (hooks.on_step) hooks.on_step(t, hh, y, w.K);
+          if (dense) give_inside(t, hh, (k + 1 == m) ? T : start + static_cast<double>(k + 1) * hh);
+          if (dense && tab.fsal) w.K.col(0) = w.K.col(tab.stages() - 1);
           y.swap(w.y1);
           t = (k + 1 == m) ? T : start + static_cast<double>(k + 1) * hh;
           ++sol.stats.accepted;
@@ -111,6 +149,7 @@ Solution solve(const VectorField& f, double t0, const Vec& y0, const std::vector
         const double fac = ctl.factor(e, tab.order, prev_error, accept);
         if (accept) {
           if (hooks.on_step) hooks.on_step(t, dir * hs, y, w.K);
+          if (dense) give_inside(t, dir * hs, hit ? T : t + dir * hs);
           y.swap(w.y1);
           t = hit ? T : t + dir * hs;
           ++sol.stats.accepted;

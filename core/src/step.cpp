@@ -65,13 +65,13 @@ int rk_step_vjp(const Tableau& tab, const DifferentiableField& f, double t, cons
 }
 
 int rk_step_reverse(const Tableau& tab, const DifferentiableField& f, double t, double h, const Vec& y, const Mat* K,
-                    StepWork& w, Vec& y_bar, Vec& g_theta) {
+                    StepWork& w, Vec& y_bar, Vec& g_theta, const Mat* K_bar) {
   int n = 0;
   if (!K) {
     n += rk_step(tab, f, t, y, h, w, false);
     K = &w.K;
   }
-  return n + rk_step_vjp(tab, f, t, y, h, *K, y_bar, g_theta);
+  return n + rk_step_vjp(tab, f, t, y, h, *K, y_bar, g_theta, K_bar);
 }
 
 }  // namespace nde

@@ -1,5 +1,7 @@
 #include "nde/trainer.hpp"
 
+#include "nde/dense.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -147,7 +149,19 @@ GradientResult Trainer::evaluate(const std::vector<Window>& windows, bool regula
   const LossKind kind = config_.loss;
   GradientResult total;
   total.grad_theta = Vec::Zero(mlp_.num_params());
-  for (const std::vector<Window>& group : group_windows(windows)) {
+  // Windows on different time grids: one joint solve that reads each window's states from the steps' dense
+  // output (batch.joint), or one solve per grid. The backsolve adjoint keeps one solve per grid: its
+  // backward pass must stop at every observation anyway.
+  std::vector<std::vector<Window>> groups = group_windows(windows);
+  if (config_.joint && groups.size() > 1 && !(gradient && method == GradientMethod::Adjoint)) {
+    groups.assign(1, windows);
+    opt.method = with_dense_output(opt.method);
+    opt.dense = true;
+    std::size_t longest = 2;
+    for (const Window& w : windows) longest = std::max(longest, w.length);
+    opt.dense_steps = static_cast<long>(longest - 1);  // fixed-step methods: a window's worth of steps
+  }
+  for (const std::vector<Window>& group : groups) {
     const BatchProblem p = make_problem(group, regularize, weight);
     if (p.times.empty()) continue;
     const BatchField field(mlp_, p.offsets, regularize ? config_.kinetic * per_window : 0.0,

@@ -29,12 +29,15 @@ class CheckpointTape {
   /// cotangents of observations made after step k. Each step is recomputed from the nearest checkpoint
   /// (segments are bisected recursively, so a segment of L steps holds log2 L extra states) and reversed by
   /// rk_step_reverse. Returns evaluations + VJPs.
+  /// `stage_bar(k, h)`, if given, returns extra cotangents of step k's stages (dense output) or null.
   long reverse(const Tableau& tab, const DifferentiableField& f, Vec& y_bar, Vec& g_theta,
-               const std::function<void(long k, Vec& y_bar)>& enter);
+               const std::function<void(long k, Vec& y_bar)>& enter,
+               const std::function<const Mat*(long k, double h)>& stage_bar = {});
 
  private:
   long reverse_range(const Tableau& tab, const DifferentiableField& f, const Vec& y, long a, long b, Vec& y_bar,
-                     Vec& g_theta, const std::function<void(long, Vec&)>& enter, std::size_t held);
+                     Vec& g_theta, const std::function<void(long, Vec&)>& enter,
+                     const std::function<const Mat*(long, double)>& stage_bar, std::size_t held);
   std::size_t capacity_;
   long stride_ = 1;
   std::vector<double> t_, h_;

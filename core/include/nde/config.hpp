@@ -34,6 +34,7 @@ struct TrainerConfig {
   OptimizerConfig optimizer;
   int batch_size = 16;  ///< windows per training step
   int window = 10;      ///< observations per window
+  bool joint = true;    ///< windows on different time grids share one solve read by dense output (else one each)
   LossKind loss = LossKind::Mse;
   double kinetic = 0.0;   ///< weight of ∫‖f‖² dt
   double jacobian = 0.0;  ///< weight of ∫‖∂f/∂z‖²_F dt

@@ -37,6 +37,10 @@ struct SolverOptions {
   long max_steps = 100000;  ///< budget of accepted + rejected steps
   bool seminorm = false;    ///< adaptive: error control leaves out the field's trailing quadrature components
   Deadline deadline;        ///< the solve stops with Status::TimeLimit once this passes
+  /// Read the outputs before the last from the method's continuous extension (dense.hpp) instead of clipping
+  /// steps to them; the method must have one (see with_dense_output). Outputs cannot jump then.
+  bool dense = false;
+  long dense_steps = 0;     ///< dense, fixed-step with step = 0: this many equal steps to the last output (≥ 1)
 };
 
 /// Optional callbacks of a solve.
@@ -45,6 +49,8 @@ struct SolveHooks {
   std::function<void(std::size_t i, double t, Vec& y)> at_output;
   /// Called after each accepted step with its start time, step, start state and stages.
   std::function<void(double t, double h, const Vec& y, const Mat& K)> on_step;
+  /// Dense solves: called just before at_output for an output read inside the last accepted step, at θ ∈ (0, 1).
+  std::function<void(std::size_t i, double theta)> at_dense_output;
 };
 
 /// The result: states at the requested times, one column each (NaN for those not reached).
@@ -57,7 +63,8 @@ struct Solution {
 };
 
 /// Integrates from (t0, y0) to each of `times` (monotone in one direction; the first may equal t0).
-/// Steps are clipped so every requested time is hit exactly. If keep_states is false, states stays empty.
+/// Steps are clipped so every requested time is hit exactly (unless options.dense). If keep_states is false,
+/// states stays empty.
 Solution solve(const VectorField& f, double t0, const Vec& y0, const std::vector<double>& times,
                const SolverOptions& options, const SolveHooks& hooks = {}, bool keep_states = true);
 

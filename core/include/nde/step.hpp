@@ -30,8 +30,9 @@ int rk_step_vjp(const Tableau& tab, const class DifferentiableField& f, double t
                 const Mat& K, Vec& y_bar, Vec& g_theta, const Mat* K_bar = nullptr);
 
 /// The reverse of one recorded step (t, h, y), shared by every discrete gradient (direct, checkpointed):
-/// recomputes the stages into w.K unless `K` holds them, then runs rk_step_vjp. Returns evaluations + VJPs.
+/// recomputes the stages into w.K unless `K` holds them, then runs rk_step_vjp (with extra stage cotangents
+/// K_bar from dense output, if given). Returns evaluations + VJPs.
 int rk_step_reverse(const Tableau& tab, const class DifferentiableField& f, double t, double h, const Vec& y,
-                    const Mat* K, StepWork& w, Vec& y_bar, Vec& g_theta);
+                    const Mat* K, StepWork& w, Vec& y_bar, Vec& g_theta, const Mat* K_bar = nullptr);
 
 }  // namespace nde

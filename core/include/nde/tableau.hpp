@@ -15,6 +15,9 @@ struct Tableau {
   std::vector<double> err;               ///< b − b̂: weights of the embedded error estimate
   int order = 1;                         ///< order of the propagated solution
   bool fsal = false;                     ///< last stage equals f at the new point
+  /// Continuous extension (dense output), empty if none: y(t + θh) = y + h Σ_j β_j(θ) K_j with
+  /// β_j(θ) = Σ_p dense[j][p] θ^(p+1). See dense.hpp.
+  std::vector<std::vector<double>> dense;
   /// Number of stages.
   int stages() const { return static_cast<int>(b.size()); }
   /// Whether the method has an embedded error estimate.
