@@ -198,7 +198,8 @@ test('autosave keeps models as binary in IndexedDB; the particle count follows i
   await page.waitForFunction(() => window.playground.strokes === 8, null, { timeout: 20000 });
   await page.getByRole('button', { name: 'Step' }).click();
   await page.waitForFunction(() => document.querySelector('[data-testid=iteration]').textContent === '1', null, { timeout: 20000 });
-  const stored = await page.waitForFunction(() => new Promise((ok) => {
+  // Autosave is debounced: poll IndexedDB until the model of iteration 1 is stored (or 10 s pass).
+  const read = () => page.evaluate(() => new Promise((ok) => {
     const r = indexedDB.open('neural-ode-playground');
     r.onsuccess = () => {
       const g = r.result.transaction('sessions').objectStore('sessions').get('autosave');
@@ -207,6 +208,11 @@ test('autosave keeps models as binary in IndexedDB; the particle count follows i
       g.onerror = () => ok(false);
     };
     r.onerror = () => ok(false);
-  }), null, { timeout: 10000, polling: 500 });
-  assert.deepEqual(await stored.jsonValue(), { binary: true, iteration: 1 });
+  }));
+  let stored = false;
+  for (let k = 0; k < 20 && !stored; ++k) {
+    stored = await read();
+    if (!stored) await page.waitForTimeout(500);
+  }
+  assert.deepEqual(stored, { binary: true, iteration: 1 });
 });
