@@ -143,7 +143,7 @@ inline void tanh_inplace(double* v, Index n) {
     const double P = r * ((1.26177193074810590878e-4 * r2 + 3.02994407707441961300e-2) * r2 + 9.99999999999999999910e-1);
     const double Q = ((3.00198505138664455042e-6 * r2 + 2.52448340349684104192e-3) * r2 + 2.27265548208155028766e-1) * r2 +
                      2.00000000000000000009e0;
-    const std::int64_t bits = (__builtin_bit_cast(std::int64_t, t) - magic_bits + 1023) << 52;
+    const std::uint64_t bits = static_cast<std::uint64_t>(__builtin_bit_cast(std::int64_t, t) - magic_bits + 1023) << 52;  // unsigned: no UB
     const double s = __builtin_bit_cast(double, bits);  // 2^n: s ± 1 are exact for the n reached here
     v[i] = ((s - 1.0) * Q + (s + 1.0) * P) / ((s + 1.0) * Q + (s - 1.0) * P);
   }
