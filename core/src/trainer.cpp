@@ -12,7 +12,14 @@
 namespace nde {
 
 Trainer::Trainer(TrainerConfig config)
-    : config_(std::move(config)), mlp_(config_.mlp), optimizer_(config_.optimizer), rng_(config_.seed) {
+    : config_(std::move(config)),
+      solver_(solver_options(config_.solver)),
+      dense_solver_(solver_),
+      mlp_(config_.mlp),
+      optimizer_(config_.optimizer),
+      rng_(config_.seed) {
+  dense_solver_.method = with_dense_output(solver_.method);
+  dense_solver_.dense = true;
   mlp_.init(config_.seed);
   fit_normalization();
 }
@@ -57,9 +64,16 @@ void Trainer::fit_normalization() {
 
 std::vector<Window> Trainer::sample_windows(Rng& rng) const {
   std::vector<Window> out;
-  if (data_.empty()) return out;
+  sample_windows_into(rng, out);
+  return out;
+}
+
+void Trainer::sample_windows_into(Rng& rng, std::vector<Window>& out) const {
+  out.clear();
+  if (data_.empty()) return;
   const std::size_t W = static_cast<std::size_t>(config_.window);
-  std::vector<std::size_t> starts;  // number of start positions per trajectory, cumulative
+  std::vector<std::size_t>& starts = buffers_.starts;  // number of start positions per trajectory, cumulative
+  starts.clear();
   std::size_t total = 0;
   for (const Trajectory& t : data_) {
     const std::size_t n = t.times.size();
@@ -72,7 +86,6 @@ std::vector<Window> Trainer::sample_windows(Rng& rng) const {
     const std::size_t first = k - (i == 0 ? 0 : starts[i - 1]);
     out.push_back({i, first, std::min(W, data_[i].times.size())});
   }
-  return out;
 }
 
 std::vector<Window> Trainer::all_windows() const {
@@ -82,6 +95,15 @@ std::vector<Window> Trainer::all_windows() const {
 }
 
 std::vector<std::vector<Window>> Trainer::group_windows(const std::vector<Window>& windows) const {
+  std::vector<std::vector<Window>> groups;
+  std::size_t count = 0;
+  group_windows_into(windows, groups, count);
+  groups.resize(count);
+  return groups;
+}
+
+void Trainer::group_windows_into(const std::vector<Window>& windows, std::vector<std::vector<Window>>& groups,
+                                 std::size_t& count) const {
   // Windows whose relative observation times agree (to rounding) share one batched solve; others
   // are solved on their own, so irregular times never force a batch to stop at everyone's times.
   auto rel = [&](const Window& w, std::size_t i) {
@@ -96,22 +118,32 @@ std::vector<std::vector<Window>> Trainer::group_windows(const std::vector<Window
     }
     return true;
   };
-  std::vector<std::vector<Window>> groups;
+  count = 0;
   for (const Window& w : windows) {
-    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return same(g.front(), w); });
-    if (it == groups.end()) groups.push_back({w});
-    else it->push_back(w);
+    std::size_t g = 0;
+    while (g < count && !same(groups[g].front(), w)) ++g;
+    if (g == count) {
+      if (groups.size() == count) groups.emplace_back();
+      groups[count++].clear();
+    }
+    groups[g].push_back(w);
   }
-  return groups;
 }
 
 BatchProblem Trainer::make_problem(const std::vector<Window>& windows, bool regularize, double weight) const {
-  const Index S = mlp_.state_dim(), d = config_.mlp.dim, B = static_cast<Index>(windows.size());
   BatchProblem p;
-  p.y0 = Vec::Zero(S * B + (regularize ? 1 : 0));
+  make_problem_into(windows, regularize, weight, p);
+  return p;
+}
+
+void Trainer::make_problem_into(const std::vector<Window>& windows, bool regularize, double weight,
+                                BatchProblem& p) const {
+  const Index S = mlp_.state_dim(), d = config_.mlp.dim, B = static_cast<Index>(windows.size());
+  p.y0.resize(S * B + (regularize ? 1 : 0));
+  p.y0.setZero();
   p.offsets.resize(B);
-  struct Entry { double t; Index column; std::size_t traj, obs; };
-  std::vector<Entry> entries;
+  std::vector<StepBuffers::Entry>& entries = buffers_.entries;
+  entries.clear();
   for (Index k = 0; k < B; ++k) {
     const Window& w = windows[static_cast<std::size_t>(k)];
     const Trajectory& tr = data_[w.trajectory];
@@ -120,19 +152,25 @@ BatchProblem Trainer::make_problem(const std::vector<Window>& windows, bool regu
     p.y0.segment(k * S, d) = (tr.states.col(static_cast<Index>(w.start)) - norm_.offset).cwiseQuotient(norm_.scale);
     for (std::size_t j = w.start + 1; j < w.start + w.length; ++j) entries.push_back({tr.times[j] - t0, k, w.trajectory, j});
   }
-  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.t < b.t; });
-  for (const Entry& e : entries) {
+  std::sort(entries.begin(), entries.end(), [](const StepBuffers::Entry& a, const StepBuffers::Entry& b) { return a.t < b.t; });
+  const Index n = static_cast<Index>(entries.size());
+  if (p.value.rows() != d || p.value.cols() < n) p.value.resize(d, std::max(n, 2 * p.value.cols()));
+  p.times.clear();
+  p.first.clear();
+  p.column.clear();
+  for (Index k = 0; k < n; ++k) {
+    const StepBuffers::Entry& e = entries[static_cast<std::size_t>(k)];
     // Relative times that differ only by rounding share one output.
     if (p.times.empty() || e.t - p.times.back() > 1e-9 * std::max(1.0, std::abs(e.t))) {
       p.times.push_back(e.t);
-      p.targets.emplace_back();
+      p.first.push_back(static_cast<std::size_t>(k));
     }
     const Trajectory& tr = data_[e.traj];
-    p.targets.back().push_back({e.column, (tr.states.col(static_cast<Index>(e.obs)) - norm_.offset).cwiseQuotient(norm_.scale)});
+    p.column.push_back(e.column);
+    p.value.col(k) = (tr.states.col(static_cast<Index>(e.obs)) - norm_.offset).cwiseQuotient(norm_.scale);
   }
-  p.weight = weight > 0 ? weight
-                        : (entries.empty() ? 0.0 : 1.0 / static_cast<double>(entries.size() * static_cast<std::size_t>(d)));
-  return p;
+  p.first.push_back(static_cast<std::size_t>(n));
+  p.weight = weight > 0 ? weight : (n == 0 ? 0.0 : 1.0 / static_cast<double>(n * d));
 }
 
 GradientResult Trainer::evaluate(const std::vector<Window>& windows, bool regularize, bool gradient,
@@ -144,25 +182,28 @@ GradientResult Trainer::evaluate(const std::vector<Window>& windows, bool regula
   for (const Window& w : windows) entries += w.length - 1;
   const double weight = entries == 0 ? 0.0 : 1.0 / static_cast<double>(entries * static_cast<std::size_t>(config_.mlp.dim));
   const double per_window = 1.0 / static_cast<double>(std::max<std::size_t>(1, windows.size()));
-  SolverOptions opt = solver_options(config_.solver);
-  opt.deadline = deadline_;
   const LossKind kind = config_.loss;
   GradientResult total;
   total.grad_theta = Vec::Zero(mlp_.num_params());
   // Windows on different time grids: one joint solve that reads each window's states from the steps' dense
   // output (batch.joint), or one solve per grid. The backsolve adjoint keeps one solve per grid: its
   // backward pass must stop at every observation anyway.
-  std::vector<std::vector<Window>> groups = group_windows(windows);
-  if (config_.joint && groups.size() > 1 && !(gradient && method == GradientMethod::Adjoint)) {
-    groups.assign(1, windows);
-    opt.method = with_dense_output(opt.method);
-    opt.dense = true;
+  std::vector<std::vector<Window>>& groups = buffers_.groups;
+  std::size_t count = 0;
+  group_windows_into(windows, groups, count);
+  const bool joint = config_.joint && count > 1 && !(gradient && method == GradientMethod::Adjoint);
+  SolverOptions& opt = joint ? dense_solver_ : solver_;
+  opt.deadline = deadline_;
+  if (joint) {
+    count = 1;
+    groups[0] = windows;
     std::size_t longest = 2;
     for (const Window& w : windows) longest = std::max(longest, w.length);
     opt.dense_steps = static_cast<long>(longest - 1);  // fixed-step methods: a window's worth of steps
   }
-  for (const std::vector<Window>& group : groups) {
-    const BatchProblem p = make_problem(group, regularize, weight);
+  BatchProblem& p = buffers_.problem;
+  for (std::size_t g = 0; g < count; ++g) {
+    make_problem_into(groups[g], regularize, weight, p);
     if (p.times.empty()) continue;
     const BatchField field(mlp_, p.offsets, regularize ? config_.kinetic * per_window : 0.0,
                            regularize ? config_.jacobian * per_window : 0.0);
@@ -171,12 +212,14 @@ GradientResult Trainer::evaluate(const std::vector<Window>& windows, bool regula
     LossTerm loss = [&](std::size_t i, const Vec& y, Vec* grad) {
       if (grad) grad->setZero(n);
       double l = 0.0;
-      for (const BatchProblem::Target& tg : p.targets[i]) {
+      for (std::size_t k = p.first[i]; k < p.first[i + 1]; ++k) {
+        const Index c = p.column[k];
+        const auto value = p.value.col(static_cast<Index>(k));
         if (grad) {
-          auto g = grad->segment(tg.column * S, d);
-          l += observation_loss(kind, y.segment(tg.column * S, d), tg.value, p.weight, &g);
+          auto gs = grad->segment(c * S, d);
+          l += observation_loss(kind, y.segment(c * S, d), value, p.weight, &gs);
         } else {
-          l += observation_loss(kind, y.segment(tg.column * S, d), tg.value, p.weight, static_cast<Vec*>(nullptr));
+          l += observation_loss(kind, y.segment(c * S, d), value, p.weight, static_cast<Vec*>(nullptr));
         }
       }
       if (regularize && i == last) {
@@ -232,7 +275,8 @@ StepReport Trainer::step() {
     return rep;
   }
   const Rng before = rng_;
-  const std::vector<Window> windows = sample_windows(rng_);
+  std::vector<Window>& windows = buffers_.windows;
+  sample_windows_into(rng_, windows);
   const std::string mem = limits::check_memory(step_bytes(windows), "one training step (batch.size × batch.window)");
   if (!mem.empty()) {
     rng_ = before;
@@ -323,7 +367,7 @@ Solution Trainer::integrate(const Vec& z0, double t0, const std::vector<double>&
   Vec y0 = Vec::Zero(S);
   y0.head(d) = (z0 - norm_.offset).cwiseQuotient(norm_.scale);
   const BatchField field(mlp_, RowVec::Constant(1, t0));
-  SolverOptions opt = solver_options(config_.solver);
+  SolverOptions opt = solver_;
   opt.deadline = deadline_;
   out.states = Mat::Constant(d, static_cast<Index>(times.size()), std::numeric_limits<double>::quiet_NaN());
   // Times after t0 are solved forwards, times before it backwards; each side in order away from t0.

@@ -100,7 +100,8 @@ TEST_CASE("Windows with irregular times share one joint solve over the union of 
   const BatchProblem p = t.make_problem({{0, 0, 3}, {1, 0, 3}}, false);
   REQUIRE(p.times.size() == 3);  // 0.3 is shared, 0.5 and 1.0 are not
   CHECK(p.times[0] == Approx(0.3));
-  CHECK(p.targets[0].size() == 2);
+  CHECK(p.targets(0) == 2);
+  CHECK(p.targets(1) + p.targets(2) == 2);
   CHECK(p.offsets[1] == 5.0);
   CHECK(p.weight == Approx(1.0 / 8));
 }

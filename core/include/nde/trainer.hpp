@@ -55,9 +55,12 @@ struct BatchProblem {
   Vec y0;                      ///< [vec(Z0), r0]
   RowVec offsets;              ///< absolute start time of each window
   std::vector<double> times;   ///< relative output times (union over windows)
-  struct Target { Index column; Vec value; };
-  std::vector<std::vector<Target>> targets;  ///< per output time
+  std::vector<std::size_t> first;  ///< output i's targets are first[i] … first[i + 1] − 1
+  std::vector<Index> column;       ///< each target's window (its column in the batch)
+  Mat value;                       ///< each target's observation in model coordinates (dim × ≥ targets)
   double weight = 1.0;         ///< 1 / number of observed entries (mean)
+  /// Number of targets at output i.
+  [[nodiscard]] std::size_t targets(std::size_t i) const { return first[i + 1] - first[i]; }
 };
 
 /// A consecutive run of observations of one trajectory.
@@ -112,11 +115,11 @@ class Trainer {
   Mat field(const Mat& points, double t, bool single = false) const;
 
   /// The windows a training step would use, drawn from rng (exposed for tests).
-  std::vector<Window> sample_windows(Rng& rng) const;
+  [[nodiscard]] std::vector<Window> sample_windows(Rng& rng) const;
   /// The joint problem for a set of windows; weight 0 means 1 / (the windows' observed entries).
-  BatchProblem make_problem(const std::vector<Window>& windows, bool regularize, double weight = 0.0) const;
+  [[nodiscard]] BatchProblem make_problem(const std::vector<Window>& windows, bool regularize, double weight = 0.0) const;
   /// Windows grouped by equal relative observation times (each group is one batched solve).
-  std::vector<std::vector<Window>> group_windows(const std::vector<Window>& windows) const;
+  [[nodiscard]] std::vector<std::vector<Window>> group_windows(const std::vector<Window>& windows) const;
 
  private:
   GradientResult evaluate(const std::vector<Window>& windows, bool regularize, bool gradient,
@@ -125,8 +128,28 @@ class Trainer {
   /// Bytes one training step on these windows needs (an estimate, checked against limits::kCallBytes first).
   double step_bytes(const std::vector<Window>& windows) const;
   void fit_normalization();
+  /// sample_windows into `out`, reusing its storage.
+  void sample_windows_into(Rng& rng, std::vector<Window>& out) const;
+  /// make_problem into `p`, reusing its storage (a steady-state step allocates nothing here).
+  void make_problem_into(const std::vector<Window>& windows, bool regularize, double weight, BatchProblem& p) const;
+  /// group_windows into `groups`; the first `count` entries are the groups (later ones keep their storage).
+  void group_windows_into(const std::vector<Window>& windows, std::vector<std::vector<Window>>& groups,
+                          std::size_t& count) const;
+
+  /// Buffers a training step reuses, sized by the first steps: later steps of the same shape allocate nothing.
+  struct StepBuffers {
+    struct Entry { double t; Index column; std::size_t traj, obs; };
+    std::vector<Window> windows;
+    std::vector<std::size_t> starts;
+    std::vector<std::vector<Window>> groups;
+    std::vector<Entry> entries;
+    BatchProblem problem;
+  };
 
   TrainerConfig config_;
+  mutable SolverOptions solver_;        ///< solver_options(config_.solver), built once (its deadline set per call)
+  mutable SolverOptions dense_solver_;  ///< the same with dense output (the joint solve of irregular windows)
+  mutable StepBuffers buffers_;
   Mlp mlp_;
   Normalization norm_;
   Optimizer optimizer_;
