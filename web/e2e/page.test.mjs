@@ -166,10 +166,15 @@ test('divergent settings pause with the reason and offer the last good weights',
   const notice = await text('#notice');
   if (/one iteration takes/.test(notice)) return; // the blow-up made one iteration take seconds: stopped, said why
   assert.match(notice, /Training paused: the (loss on all data|solver)/);
-  await page.getByRole('button', { name: /Restore the weights of iteration/ }).click();
+  const restore = page.getByRole('button', { name: /Restore the weights of iteration/ });
+  const goodIteration = Number(/iteration (\d+)/.exec(await restore.textContent())[1]);
+  await restore.click();
   assert.ok(await page.locator('#notice').isHidden());
   // The restored weights give back the healthy whole-data loss.
   await page.waitForFunction((g) => window.playground.progress.dataLoss <= 1.5 * g, good, { timeout: 20000 });
+  // The optimiser's state comes back with the weights: the model is that of the good iteration, moments and step count too.
+  await page.waitForFunction((g) => window.playground.model?.iteration === g && window.playground.model.optimizerStep === g, goodIteration, { timeout: 20000 })
+    .catch(async (e) => { console.error(goodIteration, JSON.stringify(await pg('model'))); throw e; });
 });
 
 test('the largest model: Pause answers at once, and a single iteration over 2 s stops training with a message', async () => {

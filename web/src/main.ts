@@ -9,6 +9,7 @@ import { loadSession, saveSession } from './io/storage';
 import type { FromWorker, PresetItem, Progress, ToWorker } from './protocol';
 import { massInPaintedCells } from './render/density';
 import { LAYERS, layerShown, type Layer, type LayerDef, type Scene } from './render/layers';
+import { describeEquilibrium, equilibriumAt } from './render/portrait';
 import { fitView, toWorld } from './render/view';
 import { DEFAULTS, SETTINGS, TASK_IDS, appliesTo, settingsToQuery, type Settings, type TaskId } from './settings';
 import { TASKS, SYNCS } from './tasks';
@@ -16,7 +17,9 @@ import type { PageEnv, PointerTool, TaskModule } from './tasks/task';
 import { setPointerMode, type PointerMode } from './tasks/trajectory';
 import { createLossChart, type ChartData } from './ui/chart';
 import { createMessages } from './ui/messages';
+import { createInspectPanel } from './ui/inspect-panel';
 import { createPanel } from './ui/panel';
+import { createPortraitPanel } from './ui/portrait-panel';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const DEFAULT_VIEW: View = { xmin: -3, xmax: 3, ymin: -3, ymax: 3 };
@@ -81,6 +84,7 @@ const octx = overlay.getContext('2d')!;
 const scene: Scene = {
   task: state.task, settings: state.settings, vp: { view: state.view, width: overlay.width, height: overlay.height }, time: state.time, reducedMotion,
   strokes: [], selected: null, drawing: null, rollouts: [], predictions: [], field: null, truth: null, samples: [], density: null, phase: 1,
+  portrait: null, confidence: null,
 };
 const layers: [LayerDef, Layer][] = LAYERS.map((def) => [def, def.create({ particleCanvas: $<HTMLCanvasElement>('particles') })]);
 const layerInfo = () => Object.assign({}, ...layers.map(([, l]) => l.info?.() ?? {}));
@@ -109,6 +113,13 @@ const pointers: Record<TaskId, PointerTool> = { trajectories: mod('trajectories'
 
 // ---- the one path from a state to the page and the worker ----
 const chart = createLossChart($('chart-plot'), $('chart-hint'));
+const portraitPanel = createPortraitPanel($('analysis-text'));
+const inspectPanel = createInspectPanel($('inspect-body'), (what) => {
+  // The check uses the current weights: training pauses first.
+  if (running) toggleTraining();
+  inspectPanel.busy(what, true);
+  send({ type: 'inspect', what });
+});
 const panel = createPanel($('panel'), state.settings, (s) => commit(withSettings(state, s)));
 
 /** A new state, optionally undoable in the active task. */
@@ -144,7 +155,8 @@ function applyState(next: AppState, chartData?: ChartData | null) {
     const box = document.getElementById(`layer-${def.key}`) as HTMLInputElement | null;
     if (box) {
       box.checked = Boolean(next.settings[def.key]);
-      box.closest('label')!.hidden = !appliesTo(def, t);
+      // A layer of the true system needs a preset.
+      box.closest('label')!.hidden = !appliesTo(def, t) || (def.needsTruth === true && next.tasks[t].preset === null);
     }
   }
   fillPresets();
@@ -164,7 +176,7 @@ function applyState(next: AppState, chartData?: ChartData | null) {
 
   // Scene.
   if (taskChanged) {
-    scene.field = scene.truth = scene.density = null;
+    scene.field = scene.truth = scene.density = scene.portrait = scene.confidence = null;
     scene.rollouts = [];
   }
   scene.task = t;
@@ -173,6 +185,7 @@ function applyState(next: AppState, chartData?: ChartData | null) {
   if (!prev || prev.view !== next.view) scene.vp = { ...scene.vp, view: next.view };
   (m.toScene as (s: TaskState<TaskId>, sc: Scene) => void)(next.tasks[t], scene);
   for (const [def, l] of layers) if (!layerShown(def, scene)) l.clear?.();
+  portraitPanel.update(scene);
   updateLayers();
   scheduleUrl();
   scheduleSave();
@@ -298,6 +311,16 @@ function onMessage(m: FromWorker) {
     case 'preset':
       if (m.task === state.task) (mod(m.task).onPreset as (e: PageEnv, n: string, p: unknown) => void)(env, m.name, m.preset);
       break;
+    case 'analysis':
+      if (m.task === state.task && m.seq === dataSeq[m.task]) {
+        (mod(m.task).onAnalysis as ((e: PageEnv, a: unknown) => void) | undefined)?.(env, m.analysis);
+        portraitPanel.update(scene);
+      }
+      break;
+    case 'inspection':
+      inspectPanel.busy(m.what, false);
+      inspectPanel.show(m.what, m.result, m.error);
+      break;
     case 'answer':
       (mod(m.task).onAnswer as (e: PageEnv, a: unknown) => void)(env, m.answer);
       break;
@@ -385,7 +408,21 @@ overlay.addEventListener('pointerdown', (e) => {
   overlay.focus();
   pointers[state.task].down(e);
 });
-overlay.addEventListener('pointermove', (e) => pointers[state.task].move(e));
+overlay.addEventListener('pointermove', (e) => {
+  pointers[state.task].move(e);
+  // The tooltip of the equilibrium glyph under a hovering pointer.
+  if (e.buttons === 0) {
+    const p = scene.portrait;
+    let tip = '';
+    if (p && state.settings.showEquilibria && state.task === 'trajectories') {
+      const r = overlay.getBoundingClientRect();
+      const dpr = overlay.width / r.width;
+      const eq = equilibriumAt(scene.vp, p.learned, (e.clientX - r.left) * dpr, (e.clientY - r.top) * dpr, 10 * dpr);
+      if (eq) tip = describeEquilibrium(eq);
+    }
+    if (overlay.title !== tip) overlay.title = tip;
+  }
+});
 overlay.addEventListener('pointerup', (e) => pointers[state.task].up(e));
 overlay.addEventListener('pointercancel', (e) => pointers[state.task].up(e));
 
@@ -598,4 +635,24 @@ if (state.tasks[state.task].model) $('iteration').textContent = String(state.tas
   get chart() { return chart.get(); },
   get canUndo() { return histories[state.task].canUndo; },
   get progress() { return lastProgress; },
+  /** the last model document the page holds (autosave, export): its iteration and optimiser step count */
+  get model() {
+    const m = state.tasks[state.task].model;
+    return m && { iteration: m.iteration, optimizerStep: m.optimizer?.step ?? null };
+  },
+  /** the portrait shown (null before the first analysis) and what the layers drew of it */
+  get portrait() {
+    const p = scene.portrait;
+    const info = layerInfo();
+    return p && {
+      iteration: p.iteration, summary: p.learned.summary, verdict: p.comparison?.verdict ?? null, complete: p.learned.complete,
+      equilibria: p.learned.equilibria.map((e) => ({ type: e.type, x: e.x, y: e.y })), truth: p.truth?.summary ?? null,
+      drawn: { equilibria: info.equilibria, basinCells: info.basinCells, nullclineSegments: info.nullclineSegments, cycles: info.cycles,
+        separatrices: info.separatrices, trueMarks: info.trueMarks },
+    };
+  },
+  get confidence() {
+    const c = scene.confidence;
+    return c && { iteration: c.iteration, iterations: c.iterations, members: c.members, drawnCells: layerInfo().confidenceCells };
+  },
 };

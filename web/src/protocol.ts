@@ -1,6 +1,6 @@
 // Messages between the page and the training worker (which owns the wasm module and one engine per task).
 // Task-specific payloads are typed per task; the worker's loop never looks inside them.
-import type { DensityConfig, DensityDocument, GridSpec, ModelDocument, SystemInfo, TrainerConfig } from '../../wasm/neural-ode';
+import type { DensityConfig, DensityDocument, GradientTruth, GridSpec, MemoryPoint, ModelDocument, PhasePortrait, PortraitComparison, SystemInfo, TrainerConfig } from '../../wasm/neural-ode';
 import type { Trajectory } from './draw/strokes';
 import type { TaskId } from './settings';
 
@@ -15,6 +15,9 @@ export interface TaskTypes {
     preset: { trajectories: Trajectory[]; info: SystemInfo };
     query: { z0: [number, number]; t0: number; span: number; points: number };
     answer: { path: Float64Array; status: string };
+    /** which analyses the page shows (the worker computes only those) */
+    want: { portrait: boolean; confidence: boolean };
+    analysis: { portrait: PortraitVisual } | { confidence: ConfidenceVisual };
   };
   density: {
     data: { points: Float64Array };
@@ -26,10 +29,38 @@ export interface TaskTypes {
     preset: { points: Float64Array };
     query: never;
     answer: never;
+    want: never;
+    analysis: never;
   };
 }
 export type Of<T extends TaskId, K extends keyof TaskTypes['trajectories']> = TaskTypes[T][K];
 type PerTask<K extends keyof TaskTypes['trajectories']> = { [T in TaskId]: { task: T } & { [P in K]: TaskTypes[T][K] } }[TaskId];
+
+/** The learned phase portrait over the view grid; for presets the true one and the comparison's verdict too. */
+export interface PortraitVisual {
+  spec: Required<GridSpec>;
+  learned: PhasePortrait;
+  truth: PhasePortrait | null;
+  comparison: PortraitComparison | null;
+  /** the iteration the portrait is of, and the one the comparison with the truth was made at (null: none) */
+  iteration: number;
+  comparedAt: number | null;
+}
+
+/** Where an ensemble trained on the same data disagrees: nx·ny spreads, row by row from ymin. */
+export interface ConfidenceVisual {
+  spec: Required<GridSpec>;
+  disagreement: Float32Array;
+  members: number;
+  /** the ensemble's iterations so far, and the most it trains */
+  iteration: number;
+  iterations: number;
+}
+
+/** On-demand checks of the current model: the gradient by each method against finite differences, memory against solver steps. */
+export type Inspection =
+  | { what: 'gradient'; result: GradientTruth }
+  | { what: 'memory'; result: MemoryPoint[] };
 
 /** The heatmap grid and the animation request of density mode. */
 export interface DensityView {
@@ -86,7 +117,9 @@ export type ToWorker =
   | { type: 'step' }
   | { type: 'reset'; seed: number }
   | { type: 'snapshot' }
-  | { type: 'restore' };
+  | { type: 'restore' }
+  | ({ type: 'want' } & PerTask<'want'>)
+  | { type: 'inspect'; what: Inspection['what'] };
 
 export type FromWorker =
   | { type: 'ready'; version: string; presets: Record<TaskId, PresetItem[]> }
@@ -94,6 +127,9 @@ export type FromWorker =
   | ({ type: 'visual'; /** the data change it was computed for */ seq?: number } & PerTask<'visual'>)
   | ({ type: 'preset'; name: string } & PerTask<'preset'>)
   | ({ type: 'answer'; id: number } & PerTask<'answer'>)
+  | ({ type: 'analysis'; /** the data change it was computed for */ seq?: number } & PerTask<'analysis'>)
+  /** the answer to 'inspect': the result, or why there is none */
+  | ({ type: 'inspection'; error?: string } & (Inspection | { what: Inspection['what']; result: null }))
   | { type: 'snapshot'; task: TaskId; model: ModelDocument | DensityDocument; iteration: number }
   | { type: 'diverged'; task: TaskId; reason: string; goodIteration: number | null }
   /** fatal: the engine cannot work; persistent: shown until dismissed */

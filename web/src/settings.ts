@@ -19,6 +19,8 @@ export interface SettingDef {
   tasks?: readonly TaskId[];
   /** shown first, outside the Advanced folder */
   basic?: boolean;
+  /** a layer that needs a preset's true system (hidden without one) */
+  needsTruth?: boolean;
   min?: number;
   max?: number;
   step?: number;
@@ -58,6 +60,13 @@ export interface Settings {
   showTruth: boolean;
   showSamples: boolean;
   animate: boolean;
+  showEquilibria: boolean;
+  showNullclines: boolean;
+  showBasins: boolean;
+  showCycles: boolean;
+  showSeparatrices: boolean;
+  showTruePortrait: boolean;
+  showConfidence: boolean;
 }
 
 export const DEFAULTS: Readonly<Settings> = Object.freeze({
@@ -90,6 +99,13 @@ export const DEFAULTS: Readonly<Settings> = Object.freeze({
   showTruth: true,
   showSamples: true,
   animate: true,
+  showEquilibria: false,
+  showNullclines: false,
+  showBasins: false,
+  showCycles: false,
+  showSeparatrices: false,
+  showTruePortrait: false,
+  showConfidence: false,
 });
 
 const T: readonly TaskId[] = ['trajectories'];
@@ -122,7 +138,14 @@ export const SETTINGS: readonly SettingDef[] = [
   { key: 'showParticles', label: 'particles', param: 'lp', group: 'Layers', kind: 'bool', tasks: T, rebuilds: false, help: 'particles carried by the learned field' },
   { key: 'showArrows', label: 'arrows', param: 'la', group: 'Layers', kind: 'bool', tasks: T, rebuilds: false, help: 'arrows of the learned field' },
   { key: 'showStrokes', label: 'strokes', param: 'ls', group: 'Layers', kind: 'bool', tasks: T, rebuilds: false, help: 'your strokes and the model’s rollouts' },
-  { key: 'showTruth', label: 'true field', param: 'lt', group: 'Layers', kind: 'bool', tasks: T, rebuilds: false, help: 'arrows of the preset’s true field' },
+  { key: 'showTruth', label: 'true field', param: 'lt', group: 'Layers', kind: 'bool', tasks: T, needsTruth: true, rebuilds: false, help: 'arrows of the preset’s true field' },
+  { key: 'showEquilibria', label: 'equilibria', param: 'leq', group: 'Layers', kind: 'bool', tasks: T, rebuilds: false, help: 'fixed points of the learned field: filled = stable, hollow = unstable, × = saddle (hover for the eigenvalues)' },
+  { key: 'showNullclines', label: 'nullclines', param: 'lnc', group: 'Layers', kind: 'bool', tasks: T, rebuilds: false, help: 'where the learned ẋ = 0 (cyan) and ẏ = 0 (pink)' },
+  { key: 'showBasins', label: 'basins', param: 'lbs', group: 'Layers', kind: 'bool', tasks: T, rebuilds: false, help: 'which attractor each start ends in, shaded by attractor' },
+  { key: 'showCycles', label: 'limit cycles', param: 'lcy', group: 'Layers', kind: 'bool', tasks: T, rebuilds: false, help: 'closed orbits of the learned field, with their period' },
+  { key: 'showSeparatrices', label: 'separatrices', param: 'lsp', group: 'Layers', kind: 'bool', tasks: T, rebuilds: false, help: 'the stable manifolds of saddles: the borders between basins' },
+  { key: 'showTruePortrait', label: 'true portrait', param: 'ltp', group: 'Layers', kind: 'bool', tasks: T, needsTruth: true, rebuilds: false, help: 'the preset’s true equilibria and cycles (white outlines) and how the learned portrait compares' },
+  { key: 'showConfidence', label: 'confidence', param: 'lcf', group: 'Layers', kind: 'bool', tasks: T, rebuilds: false, help: 'an ensemble of models trained on the same data: shaded where they disagree (the model is guessing there)' },
   { key: 'showSamples', label: 'samples', param: 'lsm', group: 'Layers', kind: 'bool', tasks: D, rebuilds: false, help: 'the painted samples' },
   { key: 'animate', label: 'animate flow', param: 'lan', group: 'Layers', kind: 'bool', tasks: D, rebuilds: false, help: 'base samples move through the flow (off: the t slider scrubs)' },
 ];
@@ -224,6 +247,14 @@ export function panelLayout(): { basic: SettingDef[]; advanced: Map<string, Sett
     advanced.get(d.group)!.push(d);
   }
   return { basic, advanced };
+}
+
+/** The layer settings of the phase portrait (any of them on: the worker analyses the learned field). */
+export const PORTRAIT_LAYERS: readonly (keyof Settings)[] = ['showEquilibria', 'showNullclines', 'showBasins', 'showCycles', 'showSeparatrices', 'showTruePortrait'];
+
+/** Which analyses these settings show. */
+export function analysisWants(s: Settings, hasTruth: boolean): { portrait: boolean; confidence: boolean } {
+  return { portrait: PORTRAIT_LAYERS.some((k) => s[k] && (k !== 'showTruePortrait' || hasTruth)), confidence: s.showConfidence };
 }
 
 /** Whether a setting applies to a task. */

@@ -21,6 +21,13 @@ const DATA_LOSS_MS = 400;
 const DATA_LOSS_SHARE = 10;
 const VISUAL_MS = 150;
 const VISUAL_SHARE = 7;
+/** The same for the analyses (phase portrait): slower, so less often. */
+const ANALYSIS_MS = 3000;
+const ANALYSIS_SHARE = 6;
+/** While training, one chunk in this many goes to background work (the confidence ensemble) when it is due. */
+const BACKGROUND_EVERY = 4;
+/** Least time between two snapshots of the last good model (a document of weights and optimiser state). */
+const GOOD_EVERY_MS = 1000;
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
 const error = (message: string, fatal = false, persistent = false) => post({ type: 'error', message, fatal, persistent });
@@ -33,11 +40,14 @@ interface Run {
   seq: number;
   progress: Progress;
   watch: DivergenceWatch;
-  good: { params: Float64Array; iteration: number } | null;
+  /** the last good model (weights and optimiser state) and when it was taken */
+  good: { doc: unknown; iteration: number; at: number } | null;
   lastDataLoss: number;
   dataLossCost: number;
   lastVisual: number;
   visualCost: number;
+  lastAnalysis: number;
+  analysisCost: number;
 }
 
 let runs: Record<TaskId, Run>;
@@ -46,7 +56,7 @@ let running = false;
 const run = () => runs[active];
 
 function newRun(engine: Engine<TaskId>): Run {
-  return { engine, seq: 0, progress: { ...NO_PROGRESS }, watch: new DivergenceWatch(), good: null, lastDataLoss: 0, dataLossCost: 0, lastVisual: 0, visualCost: 0 };
+  return { engine, seq: 0, progress: { ...NO_PROGRESS }, watch: new DivergenceWatch(), good: null, lastDataLoss: 0, dataLossCost: 0, lastVisual: 0, visualCost: 0, lastAnalysis: 0, analysisCost: 0 };
 }
 
 /** Forget the run's history (new model or data): iteration from the trainer, losses unknown. */
@@ -66,8 +76,7 @@ function postProgress() {
 // not change under them.
 type Job = () => void;
 let jobs: Job[] = [];
-let lossPending = false, visualsPending = false;
-const visualJobs = new WeakSet<Job>();
+let lossPending = false;
 let ticking = false;
 
 function wake() {
@@ -76,9 +85,12 @@ function wake() {
   setTimeout(tick, 0);
 }
 
+let chunks = 0;
 function tick() {
   ticking = false;
   const start = now();
+  const r = run();
+  const backgroundDue = r.engine.backgroundDue?.() ?? false;
   if (jobs.length) {
     while (jobs.length && now() - start < CHUNK_MS) {
       try {
@@ -87,8 +99,19 @@ function tick() {
         error((e as Error).message);
       }
     }
-  } else if (running) trainChunk();
-  if (jobs.length || running) wake();
+  } else if (backgroundDue && (!running || ++chunks % BACKGROUND_EVERY === 0)) background(r);
+  else if (running) trainChunk();
+  if (jobs.length || running || (r.engine.backgroundDue?.() ?? false)) wake();
+}
+
+/** One piece of the engine's background work (bounded by the engine). */
+function background(r: Run) {
+  try {
+    const { post: p } = r.engine.background!();
+    if (p) post(p[0].type === 'analysis' ? ({ ...p[0], seq: r.seq } as FromWorker) : p[0], p[1]);
+  } catch (e) {
+    error((e as Error).message);
+  }
 }
 
 /** Queue the whole-data loss (then the divergence check, the last good weights, the progress). */
@@ -134,41 +157,68 @@ function queueDataLoss(r: Run) {
     r.progress = { ...r.progress, dataLoss: loss, dataLossIteration: iteration, dataLossMillis: cost };
     const { reason } = r.watch.dataLoss(loss);
     if (reason) diverged(r, reason);
-    else {
-      const t = r.engine.trainer();
-      if (t) r.good = { params: t.parameters(), iteration };
+    else if (!r.good || r.good.iteration !== iteration && now() - r.good.at > GOOD_EVERY_MS) {
+      // The whole model document: restoring it brings back the optimiser's moments and step count with the weights.
+      const doc = r.engine.snapshot();
+      if (doc) r.good = { doc, iteration, at: now() };
     }
     if (r === run()) postProgress();
   });
 }
 
-/** Queue the visuals, part by part. */
-function queueVisuals(r: Run) {
-  if (visualsPending) return;
-  const parts = r.engine.visuals();
+/** Parts of drawn results (visuals, analyses): each queued at most once at a time, droppable when the view changes. */
+const partKinds = {
+  visual: { pending: false, jobs: new WeakSet<Job>() },
+  analysis: { pending: false, jobs: new WeakSet<Job>() },
+};
+type PartKind = keyof typeof partKinds;
+
+/** Queue the visuals or the analyses, part by part. */
+function queueParts(r: Run, kind: PartKind) {
+  const k = partKinds[kind];
+  if (k.pending) return;
+  const parts = kind === 'visual' ? r.engine.visuals() : r.engine.analyses?.(running) ?? [];
   if (!parts.length) return;
-  visualsPending = true;
+  k.pending = true;
   let cost = 0;
   const queued: Job[] = parts.map((part) => () => {
     const t0 = now();
-    const v = part();
-    if (v) post({ ...v[0], seq: r.seq } as FromWorker, v[1]);
-    cost += now() - t0;
+    try {
+      const v = part();
+      if (v) post({ ...v[0], seq: r.seq } as FromWorker, v[1]);
+    } finally {
+      cost += now() - t0;
+    }
   });
   queued.push(() => {
-    visualsPending = false;
-    r.visualCost = cost;
-    r.lastVisual = now();
-    r.progress = { ...r.progress, visualMillis: cost };
+    k.pending = false;
+    if (kind === 'visual') {
+      r.visualCost = cost;
+      r.lastVisual = now();
+      r.progress = { ...r.progress, visualMillis: cost };
+    } else {
+      r.analysisCost = cost;
+      r.lastAnalysis = now();
+    }
   });
-  queued.forEach((j) => visualJobs.add(j));
+  queued.forEach((j) => k.jobs.add(j));
   jobs.push(...queued);
+}
+const queueVisuals = (r: Run) => queueParts(r, 'visual');
+
+/** Drop queued parts of a kind (their view or wants changed) and queue them afresh. */
+function requeue(r: Run, kind: PartKind) {
+  const k = partKinds[kind];
+  k.pending = false;
+  jobs = jobs.filter((j) => !k.jobs.has(j));
+  queueParts(r, kind);
+  wake();
 }
 
 /** Everything shown is recomputed (after a pause, a step, new data, settings or weights): stale jobs are dropped. */
 function refresh() {
   jobs = [];
-  lossPending = visualsPending = false;
+  lossPending = partKinds.visual.pending = partKinds.analysis.pending = false;
   const r = run();
   jobs.push(() => {
     r.progress = { ...r.progress, fieldError: r.engine.fieldError() };
@@ -176,6 +226,7 @@ function refresh() {
   });
   queueDataLoss(r);
   queueVisuals(r);
+  queueParts(r, 'analysis');
   wake();
 }
 
@@ -230,6 +281,7 @@ function trainChunk() {
   const tNow = now();
   if (tNow - r.lastDataLoss > Math.max(DATA_LOSS_MS, DATA_LOSS_SHARE * r.dataLossCost)) queueDataLoss(r);
   if (tNow - r.lastVisual > Math.max(VISUAL_MS, VISUAL_SHARE * r.visualCost)) queueVisuals(r);
+  if (tNow - r.lastAnalysis > Math.max(ANALYSIS_MS, ANALYSIS_SHARE * r.analysisCost)) queueParts(r, 'analysis');
   postProgress();
 }
 
@@ -258,12 +310,30 @@ function handle(m: ToWorker) {
     case 'view':
       (runs[m.task].engine.setView as (v: unknown) => void)(m.view);
       if (m.task === active) {
-        visualsPending = false;
-        jobs = jobs.filter((j) => !visualJobs.has(j));
-        queueVisuals(run());
-        wake();
+        requeue(run(), 'visual');
+        requeue(run(), 'analysis');
       }
       break;
+    case 'want':
+      (runs[m.task].engine.setWants as ((w: unknown) => void) | undefined)?.(m.want);
+      if (m.task === active) requeue(run(), 'analysis');
+      wake();
+      break;
+    case 'inspect': {
+      const e = run().engine;
+      if (!e.inspect) {
+        post({ type: 'inspection', what: m.what, result: null, error: 'not available for this task' });
+        break;
+      }
+      running = false;
+      try {
+        post({ type: 'inspection', ...e.inspect(m.what) } as FromWorker);
+      } catch (err) {
+        post({ type: 'inspection', what: m.what, result: null, error: (err as Error).message });
+      }
+      postProgress();
+      break;
+    }
     case 'activate':
       running = false;
       active = m.task;
@@ -309,8 +379,10 @@ function handle(m: ToWorker) {
       const r = run();
       const t = r.engine.trainer();
       if (!t || !r.good) break;
-      t.setParameters(r.good.params);
-      r.watch.reset();
+      const good = r.good;
+      (r.engine.restore as (d: unknown) => void)(good.doc);
+      restart(r);
+      r.good = good;
       refresh();
       break;
     }

@@ -18,7 +18,21 @@ const fakeModel = { format: 'neural-ode-model', iteration: 7 } as never;
 describe('planSync: one path from a state to the worker', () => {
   it('a new worker hears everything: both configs, both data sets, both views, the active task', () => {
     expect(types(planSync(null, base(), SYNCS))).toEqual([
-      'configure:trajectories', 'data:trajectories', 'view:trajectories', 'configure:density', 'data:density', 'view:density', 'activate:trajectories']);
+      'configure:trajectories', 'data:trajectories', 'view:trajectories', 'want:trajectories', 'configure:density', 'data:density', 'view:density',
+      'activate:trajectories']);
+  });
+
+  it('a portrait or confidence layer asks the worker for that analysis; the true portrait only with a preset', () => {
+    const s = base();
+    const want = (a: AppState, b: AppState) => planSync(a, b, SYNCS).filter((m) => m.type === 'want').map((m) => (m as { want: unknown }).want);
+    expect(want(s, withSettings(s, { ...s.settings, showBasins: true }))).toEqual([{ portrait: true, confidence: false }]);
+    expect(want(s, withSettings(s, { ...s.settings, showConfidence: true }))).toEqual([{ portrait: false, confidence: true }]);
+    // Toggling a second portrait layer changes nothing the worker computes.
+    const b = withSettings(s, { ...s.settings, showBasins: true });
+    expect(want(b, withSettings(b, { ...b.settings, showEquilibria: true }))).toEqual([]);
+    const tp = withSettings(s, { ...s.settings, showTruePortrait: true });
+    expect(want(s, tp)).toEqual([]);
+    expect(want(tp, withData(tp, 'trajectories', [stroke(1)], 'toggle'))).toEqual([{ portrait: true, confidence: false }]);
   });
 
   it('an unchanged state sends nothing; a worker snapshot (same generation) sends nothing', () => {

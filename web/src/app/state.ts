@@ -38,6 +38,8 @@ export interface TaskSync<T extends TaskId> {
   /** the settings the worker data depends on, as a comparable key */
   dataKey(s: Settings): string;
   viewSpec(view: View, time: number): Of<T, 'view'>;
+  /** which analyses the worker computes for these settings (tasks without analyses: none) */
+  wants?(state: TaskState<T>, s: Settings): Of<T, 'want'>;
 }
 export type Syncs = { [T in TaskId]: TaskSync<T> };
 
@@ -106,5 +108,9 @@ function planTask<T extends TaskId>(prev: AppState | null, next: AppState, task:
     out.push({ type: 'data', task, data: sync.workerData(b, next.settings) } as ToWorker);
   const view = sync.viewSpec(next.view, next.time);
   if (!prev || JSON.stringify(sync.viewSpec(prev.view, prev.time)) !== JSON.stringify(view)) out.push({ type: 'view', task, view } as ToWorker);
+  if (sync.wants) {
+    const want = sync.wants(b, next.settings);
+    if (!prev || JSON.stringify(sync.wants(a!, prev.settings)) !== JSON.stringify(want)) out.push({ type: 'want', task, want } as ToWorker);
+  }
   return out;
 }

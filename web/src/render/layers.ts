@@ -1,12 +1,14 @@
 // The layer registry: everything drawn on the phase plane is a layer made by a factory {update, draw, dispose},
 // registered here once, toggled by its 'Layers' setting (settings.ts) and drawn in this order.
 import type { PenPoint, Stroke } from '../draw/strokes';
+import type { ConfidenceVisual, PortraitVisual } from '../protocol';
 import type { Settings, TaskId } from '../settings';
 import { ParticleBudget } from './adapt';
 import { drawFlow, drawHeatmap, drawSamples, type DensityVisual } from './density';
 import type { FieldGrid } from './field';
 import { drawArrows, drawAxes, drawPaths, drawStrokes } from './overlay';
 import { createCanvasParticles, createGlParticles, type ParticleRenderer } from './particles';
+import { drawBasins, drawConfidence, drawCycles, drawEquilibria, drawNullclines, drawSeparatrices, drawTruePortrait } from './portrait';
 import type { Viewport } from './view';
 
 /** What the layers draw from; the page updates it, the layers only read it. */
@@ -28,6 +30,10 @@ export interface Scene {
   density: DensityVisual | null;
   /** density animation phase in [0, 1] */
   phase: number;
+  /** the learned phase portrait (and the true one for a preset), when a portrait layer is on */
+  portrait: PortraitVisual | null;
+  /** where the confidence ensemble disagrees, when its layer is on */
+  confidence: ConfidenceVisual | null;
 }
 
 export interface Layer {
@@ -109,14 +115,33 @@ function particlesLayer(env: LayerEnv): Layer {
 }
 
 const overlay = (draw: (ctx: CanvasRenderingContext2D, s: Scene) => void) => (): Layer => ({ draw: (ctx, s) => draw(ctx, s) });
+/** An overlay layer that reports how much it drew (info()[name]: 0 when hidden or nothing to draw). */
+const counted = (name: string, draw: (ctx: CanvasRenderingContext2D, s: Scene) => number) => (): Layer => {
+  let n = 0;
+  return { draw: (ctx, s) => void (n = draw(ctx, s)), clear: () => void (n = 0), info: () => ({ [name]: n }) };
+};
 
 export const LAYERS: LayerDef[] = [
   { id: 'particles', task: 'trajectories', setting: 'showParticles', target: 'own', shown: (s) => s.settings.showParticles && !s.reducedMotion, create: particlesLayer },
+  { id: 'confidence', task: 'trajectories', setting: 'showConfidence', target: 'overlay',
+    create: counted('confidenceCells', (ctx, s) => (s.confidence ? drawConfidence(ctx, s.vp, s.confidence) : 0)) },
+  { id: 'basins', task: 'trajectories', setting: 'showBasins', target: 'overlay',
+    create: counted('basinCells', (ctx, s) => (s.portrait ? drawBasins(ctx, s.vp, s.portrait) : 0)) },
   { id: 'axes', task: 'trajectories', target: 'overlay', create: overlay((ctx, s) => drawAxes(ctx, s.vp)) },
   { id: 'truth', task: 'trajectories', setting: 'showTruth', target: 'overlay', create: overlay((ctx, s) => s.truth && drawArrows(ctx, s.vp, s.truth, 'rgba(255,255,255,1)', 0.22)) },
   // With reduced motion the particles stand still: the arrows show the field instead.
   { id: 'arrows', task: 'trajectories', setting: 'showArrows', target: 'overlay', shown: (s) => s.settings.showArrows || (s.reducedMotion && s.settings.showParticles),
     create: overlay((ctx, s) => s.field && drawArrows(ctx, s.vp, s.field, null, 0.9)) },
+  { id: 'nullclines', task: 'trajectories', setting: 'showNullclines', target: 'overlay',
+    create: counted('nullclineSegments', (ctx, s) => (s.portrait ? drawNullclines(ctx, s.vp, s.portrait.learned) : 0)) },
+  { id: 'separatrices', task: 'trajectories', setting: 'showSeparatrices', target: 'overlay',
+    create: counted('separatrices', (ctx, s) => (s.portrait ? drawSeparatrices(ctx, s.vp, s.portrait.learned) : 0)) },
+  { id: 'true-portrait', task: 'trajectories', setting: 'showTruePortrait', target: 'overlay',
+    create: counted('trueMarks', (ctx, s) => (s.portrait?.truth ? drawTruePortrait(ctx, s.vp, s.portrait.truth) : 0)) },
+  { id: 'cycles', task: 'trajectories', setting: 'showCycles', target: 'overlay',
+    create: counted('cycles', (ctx, s) => (s.portrait ? drawCycles(ctx, s.vp, s.portrait.learned) : 0)) },
+  { id: 'equilibria', task: 'trajectories', setting: 'showEquilibria', target: 'overlay',
+    create: counted('equilibria', (ctx, s) => (s.portrait ? drawEquilibria(ctx, s.vp, s.portrait.learned) : 0)) },
   { id: 'strokes', task: 'trajectories', setting: 'showStrokes', target: 'overlay', create: overlay((ctx, s) => drawStrokes(ctx, s.vp, s.strokes, s.selected, s.rollouts)) },
   { id: 'paths', task: 'trajectories', target: 'overlay', create: overlay((ctx, s) => drawPaths(ctx, s.vp, s.predictions, s.drawing)) },
   { id: 'heatmap', task: 'density', target: 'overlay', create: overlay((ctx, s) => s.density && drawHeatmap(ctx, s.vp, s.density)) },

@@ -63,6 +63,8 @@ export interface TaskModule<T extends TaskId> {
   onVisual(env: PageEnv, v: Of<T, 'visual'>): void;
   onPreset(env: PageEnv, name: string, p: Of<T, 'preset'>): void;
   onAnswer(env: PageEnv, a: Of<T, 'answer'>): void;
+  /** an analysis of the model (phase portrait, confidence), for tasks that have them */
+  onAnalysis?(env: PageEnv, a: Of<T, 'analysis'>): void;
   pointer(env: PageEnv): PointerTool;
   /** the toolbar's pointer modes (radio name 'mode'), if any */
   modes: boolean;

@@ -3,7 +3,7 @@
 import { withData, withPreset, type TaskState } from '../app/state';
 import { distanceToStroke, strokeToTrajectory, strokesCross, trajectoryToStroke, type PenPoint, type Stroke, type Trajectory } from '../draw/strokes';
 import { makeFieldGrid } from '../render/field';
-import { toTrainerConfig, type Settings } from '../settings';
+import { analysisWants, toTrainerConfig, type Settings } from '../settings';
 import type { PageEnv, TaskModule } from './task';
 
 const MAX_POINTS = 80;
@@ -53,6 +53,7 @@ export const trajectoryTask: TaskModule<'trajectories'> = {
     dataKey: (s) => `${s.timeMode} ${s.timeScale}`,
     // float32 sampling: the grid is only drawn (the core's faster path for pictures)
     viewSpec: (view, t) => ({ ...view, nx: 64, ny: 64, t, precision: 'float32' }),
+    wants: (state, s) => analysisWants(s, state.preset !== null),
   },
   time: {
     min: -10, max: 10, step: 0.1, initial: 0,
@@ -64,6 +65,8 @@ export const trajectoryTask: TaskModule<'trajectories'> = {
     if (scene.strokes !== state.data) {
       scene.strokes = state.data;
       scene.rollouts = [];
+      // The ensemble learns from the data: its picture is of the old data until the new one comes.
+      scene.confidence = null;
       if (scene.selected !== null && !state.data.some((s) => s.id === scene.selected)) scene.selected = null;
     }
   },
@@ -79,6 +82,11 @@ export const trajectoryTask: TaskModule<'trajectories'> = {
     env.scene.predictions = [];
     env.commit({ ...next, view: env.fit(p.info.bounds) }, 'model');
     env.hint(`${p.info.title}: ${p.info.description} A fresh model starts; Undo brings back the previous one.`);
+  },
+  onAnalysis(env, a) {
+    if ('portrait' in a) env.scene.portrait = a.portrait;
+    else env.scene.confidence = a.confidence;
+    env.invalidate();
   },
   onAnswer(env, a) {
     env.scene.predictions = [...env.scene.predictions.slice(-4), a.path];

@@ -2,70 +2,38 @@
 import type { DensityConfig, DensityDocument, DensityTrainer, NeuralOde } from '../../../wasm/neural-ode';
 import type { DensityView, FromWorker } from '../protocol';
 import { WORK_BUDGET, type Engine } from './engine';
+import { trainerSlot } from './slot';
 
 /** Samples per part of the whole-data NLL, and flow frames per part of the visuals (bounded work between messages). */
 const PART = 128;
 const FRAMES_PER_PART = 2;
 
 export function densityEngine(ode: NeuralOde): Engine<'density'> {
-  let trainer: DensityTrainer | null = null;
-  let points: Float64Array = new Float64Array(0);
+  const slot = trainerSlot<DensityTrainer, DensityDocument, DensityConfig, Float64Array>({
+    what: 'density flow',
+    create: (c) => new ode.DensityTrainer(c),
+    fromJSON: (doc) => ode.DensityTrainer.fromJSON(doc),
+    load(t, p) {
+      t.clearSamples();
+      if (p.length) t.addSamples(p);
+    },
+  }, new Float64Array(0));
   let view: DensityView | null = null;
-
-  function load(t: DensityTrainer, p: Float64Array) {
-    t.clearSamples();
-    if (p.length) t.addSamples(p);
-  }
 
   return {
     task: 'density',
     emptyMessage: 'Paint some samples (or load a preset) before training.',
     presets: () => ode.densityPresets().map((n) => ({ value: n, label: n.replace(/-/g, ' ') })),
-    configure(config: DensityConfig, model: DensityDocument | null, keep: boolean) {
-      let next: DensityTrainer | null = null;
-      let warning: string | null = null;
-      if (model) {
-        try {
-          next = ode.DensityTrainer.fromJSON({ ...model, config: { ...model.config, ...config } as DensityDocument['config'] });
-        } catch (e) {
-          warning = `The saved density flow does not fit these settings (${(e as Error).message}); starting fresh.`;
-        }
-        // e.g. a version-1 document: the optimiser restarts.
-        if (next?.notice) warning = next.notice;
-      } else if (keep && trainer) {
-        const doc = trainer.toJSON();
-        next = ode.DensityTrainer.fromJSON({ ...doc, config: { ...doc.config, ...config } as DensityDocument['config'] });
-      }
-      next ??= new ode.DensityTrainer(config);
-      try {
-        load(next, points);
-      } catch (e) {
-        next.delete();
-        throw e;
-      }
-      trainer?.delete();
-      trainer = next;
-      return warning;
-    },
-    setData(d) {
-      if (trainer) {
-        try {
-          load(trainer, d.points);
-        } catch (e) {
-          load(trainer, points);
-          throw e;
-        }
-      }
-      points = d.points;
-    },
-    hasData: () => points.length > 0,
+    configure: (config, model, keep) => slot.configure(config, model, keep),
+    setData: (d) => slot.setData(d.points),
+    hasData: () => slot.data.length > 0,
     setView(v) {
       view = v;
     },
-    trainer: () => trainer,
+    trainer: () => slot.trainer,
     // −mean log p over all samples, in parts of PART samples (the NLL of all samples, with bounded work per part).
     dataLossParts() {
-      const t = trainer;
+      const t = slot.trainer, points = slot.data;
       if (!t || points.length === 0) return [];
       const parts: Array<() => [number, number]> = [];
       for (let i = 0; i < points.length; i += 2 * PART) {
@@ -79,10 +47,11 @@ export function densityEngine(ode: NeuralOde): Engine<'density'> {
       return parts;
     },
     fieldError: () => null,
-    snapshot: () => trainer?.toJSON() ?? null,
+    snapshot: () => slot.trainer?.toJSON() ?? null,
+    restore: (doc) => slot.restore(doc),
     // The heatmap, then the flow's frames a few at a time.
     visuals() {
-      const t = trainer, v = view;
+      const t = slot.trainer, v = view;
       if (!t || !v) return [];
       const parts: Array<() => [FromWorker, Transferable[]]> = [() => {
         const logp = t.logDensityGrid({ ...v, ...WORK_BUDGET });

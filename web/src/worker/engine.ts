@@ -1,6 +1,6 @@
 // One engine per task, behind one interface: the worker's loop (worker.ts) drives whichever is active.
 import type { NeuralOde, StepResult } from '../../../wasm/neural-ode';
-import type { FromWorker, Of, PresetItem } from '../protocol';
+import type { FromWorker, Inspection, Of, PresetItem } from '../protocol';
 import type { TaskId } from '../settings';
 
 /** The time budget of one piece of work besides training (a whole-data loss part, a visual part): past it the call
@@ -33,12 +33,24 @@ export interface Engine<T extends TaskId> {
   dataLossParts(): Array<() => [number, number]>;
   /** The relative error against a known true field, or null. */
   fieldError(): number | null;
-  /** The document that restores the current model. */
+  /** The document that restores the current model (weights, optimiser state, iteration). */
   snapshot(): Of<T, 'model'> | null;
+  /** Goes back to a snapshot (the last good weights and optimiser state after a divergence). */
+  restore(doc: Of<T, 'model'>): void;
   /** The messages (and transferables) that redraw the task's visuals, as parts of bounded work. */
   visuals(): Array<() => [FromWorker, Transferable[]] | null>;
   preset(name: string, seed: number): [FromWorker, Transferable[]];
   query(id: number, q: Of<T, 'query'>): [FromWorker, Transferable[]] | null;
+  /** Which analyses the page shows. */
+  setWants?(want: Of<T, 'want'>): void;
+  /** The analyses the page shows (phase portrait) as parts of bounded work; slower than visuals, so refreshed less often; cheaper ones while training. */
+  analyses?(training: boolean): Array<() => [FromWorker, Transferable[]] | null>;
+  /** Background work besides training (the confidence ensemble): one bounded piece (≤ ~CHUNK_MS), what to post, and whether more is due. */
+  background?(): { post: [FromWorker, Transferable[]] | null; more: boolean };
+  /** Whether background work is due now (cheap). */
+  backgroundDue?(): boolean;
+  /** An on-demand check of the current model; throws with a message when it cannot be done. */
+  inspect?(what: Inspection['what']): Inspection;
 }
 
 export type EngineFactory<T extends TaskId> = (ode: NeuralOde) => Engine<T>;

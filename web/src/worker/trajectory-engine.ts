@@ -1,18 +1,51 @@
 // The trajectory task in the worker: a Trainer on the strokes, the field grid, rollouts, predictions, presets.
-import type { GridSpec, ModelDocument, NeuralOde, Trainer, TrainerConfig } from '../../../wasm/neural-ode';
+import type { Ensemble, GridSpec, ModelDocument, NeuralOde, PhasePortrait, PortraitComparison, Trainer, TrainerConfig } from '../../../wasm/neural-ode';
 import type { Trajectory } from '../draw/strokes';
+import type { FromWorker, PortraitVisual } from '../protocol';
 import { WORK_BUDGET, type Engine } from './engine';
+import { trainerSlot } from './slot';
+
+/** On-demand checks (gradient truth, memory sweep) may take this long; the page pauses training first. */
+const INSPECT_MILLIS = 8000;
+/** The memory demo's fixed RK4 step counts. */
+export const MEMORY_STEPS = [25, 100, 400, 1600];
+
+/** The phase portrait's grid (per axis) and time budgets, while training and when paused (with the true portrait and the
+ * comparison): past it the core skips stages (the portrait says it is incomplete). */
+export const PORTRAIT = Object.freeze({ n: 64, maxMillis: 150, pausedMillis: 600 });
+/** The confidence ensemble: members, windows per member's step, most iterations it trains, the budget of one piece (doubled
+ * up to maxPieceMillis while one iteration does not fit), iterations between two pictures, grid per axis. */
+export const ENSEMBLE = Object.freeze({ members: 5, batch: 8, iterations: 300, pieceMillis: 80, maxPieceMillis: 320, postEvery: 50, n: 48 });
 
 export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
-  let trainer: Trainer | null = null;
-  let data: Trajectory[] = [];
-  let truth: string | null = null;
-  let grid: Required<GridSpec> | null = null;
-
-  function load(t: Trainer, list: Trajectory[]) {
+  const load = (t: { clearTrajectories(): void; addTrajectory(times: Float64Array, states: Float64Array): number }, list: Trajectory[]) => {
     t.clearTrajectories();
     for (const tr of list) t.addTrajectory(tr.times, tr.states);
-  }
+  };
+  const slot = trainerSlot<Trainer, ModelDocument, TrainerConfig, Trajectory[]>({
+    what: 'model',
+    create: (c) => new ode.Trainer(c),
+    fromJSON: (doc) => ode.Trainer.fromJSON(doc),
+    load,
+  }, []);
+  let truth: string | null = null;
+  let grid: Required<GridSpec> | null = null;
+  let config: TrainerConfig | null = null;
+  let want = { portrait: false, confidence: false };
+  // The true portrait and the last comparison, for the view and preset of `key`.
+  let truthCache: { key: string; portrait: PhasePortrait | null; comparison: PortraitComparison | null; iteration: number } | null = null;
+  // The confidence ensemble, rebuilt when the config or the data change; `posted`: the iteration last shown (-1: none for this view).
+  let ensemble: Ensemble | null = null;
+  let posted = -1;
+  let ensembleFailed = false;
+  let pieceMillis: number = ENSEMBLE.pieceMillis;
+  const dropEnsemble = () => {
+    ensemble?.delete();
+    ensemble = null;
+    posted = -1;
+    ensembleFailed = false;
+    pieceMillis = ENSEMBLE.pieceMillis;
+  };
 
   return {
     task: 'trajectories',
@@ -21,51 +54,29 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
       const info = ode.systemInfo(n);
       return { value: n, label: info.title, description: info.description };
     }),
-    configure(config: TrainerConfig, model: ModelDocument | null, keep: boolean) {
-      let next: Trainer | null = null;
-      let warning: string | null = null;
-      if (model) {
-        try {
-          next = ode.Trainer.fromJSON({ ...model, config: { ...model.config, ...config } as ModelDocument['config'] });
-        } catch (e) {
-          warning = `The saved model does not fit these settings (${(e as Error).message}); starting from fresh weights.`;
-        }
-        // e.g. a version-1 document: the optimiser restarts.
-        if (next?.notice) warning = next.notice;
-      } else if (keep && trainer) {
-        const doc = trainer.toJSON();
-        next = ode.Trainer.fromJSON({ ...doc, config: { ...doc.config, ...config } as ModelDocument['config'] });
-      }
-      next ??= new ode.Trainer(config);
-      try {
-        load(next, data);
-      } catch (e) {
-        next.delete();
-        throw e;
-      }
-      trainer?.delete();
-      trainer = next;
+    configure(c, model, keep) {
+      const warning = slot.configure(c, model, keep);
+      if (JSON.stringify(c) !== JSON.stringify(config)) dropEnsemble();
+      config = c;
       return warning;
     },
     setData(d) {
-      if (trainer) {
-        try {
-          load(trainer, d.trajectories);
-        } catch (e) {
-          load(trainer, data);
-          throw e;
-        }
-      }
-      data = d.trajectories;
+      slot.setData(d.trajectories);
       truth = d.truth;
+      dropEnsemble();
     },
-    hasData: () => data.length > 0,
+    hasData: () => slot.data.length > 0,
     setView(v) {
       grid = v;
+      posted = -1;
     },
-    trainer: () => trainer,
-    dataLossParts: () => (trainer ? [() => [trainer!.loss(WORK_BUDGET), 1]] : []),
+    trainer: () => slot.trainer,
+    dataLossParts() {
+      const trainer = slot.trainer;
+      return trainer ? [() => [trainer.loss(WORK_BUDGET), 1]] : [];
+    },
     fieldError() {
+      const trainer = slot.trainer, data = slot.data;
       if (!trainer || !truth || data.length === 0) return null;
       let num = 0, den = 0;
       for (const tr of data) {
@@ -78,8 +89,10 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
       }
       return den > 0 ? Math.sqrt(num / den) : null;
     },
-    snapshot: () => trainer?.toJSON() ?? null,
+    snapshot: () => slot.trainer?.toJSON() ?? null,
+    restore: (doc) => slot.restore(doc),
     visuals: () => [() => {
+      const trainer = slot.trainer, data = slot.data;
       if (!trainer || !grid) return null;
       const values = trainer.sampleGrid({ ...grid, ...WORK_BUDGET });
       let truthValues: Float32Array | null = null;
@@ -103,6 +116,7 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
       return [{ type: 'preset', task: 'trajectories', name, preset: { trajectories: s.trajectories, info: ode.systemInfo(name) } }, []];
     },
     query(id, q) {
+      const trainer = slot.trainer;
       if (!trainer) return null;
       const n = Math.max(2, q.points);
       const fwd = new Float64Array(n), back = new Float64Array(n);
@@ -121,6 +135,74 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
       path.set(f.states.subarray(2), 2 * n);
       const status = f.status !== 'success' ? f.status : b.status;
       return [{ type: 'answer', task: 'trajectories', id, answer: { path, status } }, [path.buffer]];
+    },
+    setWants(w) {
+      if (!w.confidence) dropEnsemble();
+      want = { ...w };
+    },
+    // The learned portrait, bounded by PORTRAIT.maxMillis. For a preset, paused: with the true one and the verdict
+    // (one call); training: the learned one alone (cheaper), the true portrait from a cache and the last verdict.
+    analyses(training) {
+      if (!want.portrait) return [];
+      return [() => {
+        const trainer = slot.trainer;
+        if (!trainer || !grid) return null;
+        const spec = { ...grid, nx: PORTRAIT.n, ny: PORTRAIT.n };
+        const view = { xmin: spec.xmin, xmax: spec.xmax, ymin: spec.ymin, ymax: spec.ymax, nx: spec.nx, ny: spec.ny, t: spec.t };
+        const key = JSON.stringify([truth, view]);
+        let portrait: PortraitVisual;
+        if (truth && (!training || truthCache?.key !== key)) {
+          const { truth: truePortrait, comparison, ...learned } = trainer.analyze(view, { truth, maxMillis: PORTRAIT.pausedMillis });
+          truthCache = { key, portrait: truePortrait ?? null, comparison: comparison ?? null, iteration: trainer.iteration() };
+          portrait = { spec, learned, truth: truthCache.portrait, comparison: truthCache.comparison, iteration: trainer.iteration(), comparedAt: trainer.iteration() };
+        } else {
+          const learned = trainer.analyze(view, { maxMillis: training ? PORTRAIT.maxMillis : PORTRAIT.pausedMillis });
+          const cached = truth && truthCache?.key === key ? truthCache : null;
+          portrait = { spec, learned, truth: cached?.portrait ?? null, comparison: cached?.comparison ?? null, iteration: trainer.iteration(),
+            comparedAt: cached?.iteration ?? null };
+        }
+        return [{ type: 'analysis', task: 'trajectories', analysis: { portrait } }, []];
+      }];
+    },
+    backgroundDue: () => want.confidence && !ensembleFailed && slot.data.length > 0 && grid !== null &&
+      (!ensemble || ensemble.iteration() < ENSEMBLE.iterations || posted !== ensemble.iteration()),
+    // One piece of the ensemble's training (bounded by ENSEMBLE.pieceMillis), and its disagreement now and then.
+    background() {
+      if (!config || !grid) return { post: null, more: false };
+      if (!ensemble) {
+        ensemble = new ode.Ensemble({ ...config, batch: { ...config.batch, size: Math.min(config.batch?.size ?? 16, ENSEMBLE.batch) } }, ENSEMBLE.members);
+        load(ensemble, slot.data);
+      }
+      const e = ensemble;
+      if (e.iteration() < ENSEMBLE.iterations) {
+        const r = e.step(ENSEMBLE.iterations - e.iteration(), { maxMillis: pieceMillis });
+        if (r.iterations === 0 && r.status === 'time-limit' && pieceMillis < ENSEMBLE.maxPieceMillis) {
+          pieceMillis *= 2;
+          return { post: null, more: true };
+        }
+        if (r.iterations === 0 || (r.status !== 'success' && r.status !== 'time-limit')) {
+          ensembleFailed = true;
+          const why = r.status === 'time-limit' ? `one iteration of the ${ENSEMBLE.members} models takes more than ${ENSEMBLE.maxPieceMillis} ms` : r.message;
+          return { post: [{ type: 'error', message: `Confidence is not shown: ${why}. Try a smaller model or fewer points.` }, []], more: false };
+        }
+      }
+      const it = e.iteration();
+      const done = it >= ENSEMBLE.iterations;
+      let post: [FromWorker, Transferable[]] | null = null;
+      if (done || posted < 0 || it - posted >= ENSEMBLE.postEvery) {
+        const spec = { ...grid, nx: ENSEMBLE.n, ny: ENSEMBLE.n };
+        const disagreement = e.disagreementGrid({ xmin: spec.xmin, xmax: spec.xmax, ymin: spec.ymin, ymax: spec.ymax, nx: spec.nx, ny: spec.ny, t: spec.t });
+        posted = it;
+        post = [{ type: 'analysis', task: 'trajectories', analysis: { confidence: { spec, disagreement, members: ENSEMBLE.members, iteration: it, iterations: ENSEMBLE.iterations } } },
+          [disagreement.buffer]];
+      }
+      return { post, more: !done || posted !== it };
+    },
+    inspect(what) {
+      const trainer = slot.trainer;
+      if (!trainer || slot.data.length === 0) throw new Error('draw a trajectory (or load a preset) first');
+      if (what === 'gradient') return { what, result: trainer.gradientTruth({ coordinates: 5, maxMillis: INSPECT_MILLIS }) };
+      return { what, result: trainer.memorySweep(MEMORY_STEPS, { maxMillis: INSPECT_MILLIS }) };
     },
   };
 }

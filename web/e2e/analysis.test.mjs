@@ -1,0 +1,151 @@
+// What did it learn? The phase-portrait layers, the verdict against a preset's true system, the confidence fog and
+// the gradient truth panel, in the built page (dist/) in Chromium.
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { serve } from '../serve.mjs';
+import { launch } from './browser.mjs';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const OUT = `${ROOT}test-output`;
+mkdirSync(OUT, { recursive: true });
+let server, url, browser, page;
+
+before(async () => {
+  ({ server, url } = await serve(`${ROOT}dist`, 0));
+  browser = await launch();
+  page = await browser.page();
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+const pg = (key) => page.evaluate((k) => window.playground[k], key);
+const ready = () => page.waitForFunction(() => document.querySelector('#preset')?.options.length > 1, null, { timeout: 30000 });
+
+/** Clears the autosave from a same-origin page that runs no script, then opens the page with `query`. */
+async function fresh(query = '') {
+  await page.goto(`${url}no-such-page`);
+  await page.evaluate(async () => {
+    localStorage.clear();
+    for (const db of (await indexedDB.databases?.()) ?? []) if (db.name) indexedDB.deleteDatabase(db.name);
+  });
+  await page.goto(url + query);
+  await ready();
+}
+
+/** Trains until the worker has done at least `n` iterations, then pauses and waits for the worker to confirm. */
+async function train(n) {
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await page.waitForFunction((k) => (window.playground.progress?.iteration ?? 0) >= k, n, { timeout: 120000 });
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await page.waitForFunction(() => !window.playground.workerRunning, null, { timeout: 10000 });
+}
+
+/** The overlay canvas's RGBA pixels (the layers drawn on it; the particles have their own canvas). */
+const overlayPixels = () => page.evaluate(() => {
+  const c = document.getElementById('overlay');
+  return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data);
+});
+
+function differingPixels(a, b) {
+  let n = 0;
+  for (let i = 0; i < a.length; i += 4) if (a[i] !== b[i] || a[i + 1] !== b[i + 1] || a[i + 2] !== b[i + 2] || a[i + 3] !== b[i + 3]) n++;
+  return n;
+}
+
+test('the true-field and true-portrait checkboxes show only with a preset', async () => {
+  await fresh();
+  for (const key of ['showTruth', 'showTruePortrait']) assert.equal(await page.locator(`#layer-${key}`).isVisible(), false, key);
+  assert.equal(await page.locator('#layer-showEquilibria').isVisible(), true);
+  await page.locator('#preset').selectOption('toggle');
+  await page.waitForFunction(() => window.playground.preset === 'toggle');
+  for (const key of ['showTruth', 'showTruePortrait']) assert.equal(await page.locator(`#layer-${key}`).isVisible(), true, key);
+});
+
+test('toggle preset → train → portrait: equilibria and basins drawn, the verdict against the true system shown', async () => {
+  await fresh('?preset=toggle');
+  await page.waitForFunction(() => window.playground.preset === 'toggle' && window.playground.strokes > 0);
+  await train(60);
+  const before = await overlayPixels();
+  for (const key of ['showEquilibria', 'showBasins', 'showTruePortrait']) await page.locator(`#layer-${key}`).check();
+  await page.waitForFunction(() => {
+    const p = window.playground.portrait;
+    return p && p.drawn.equilibria > 0 && p.drawn.basinCells > 0 && p.verdict;
+  }, null, { timeout: 30000 });
+  for (const key of ['showNullclines', 'showSeparatrices']) await page.locator(`#layer-${key}`).check();
+  await page.waitForFunction(() => window.playground.portrait.drawn.nullclineSegments > 0);
+  writeFileSync(`${OUT}/analysis-portrait.png`, await page.locator('.stage').screenshot());
+  for (const key of ['showNullclines', 'showSeparatrices']) await page.locator(`#layer-${key}`).uncheck();
+  const p = await pg('portrait');
+  assert.equal(p.truth, '2 stable nodes + 1 saddle');
+  assert.equal(p.drawn.equilibria, p.equilibria.length);
+  assert.ok(p.drawn.basinCells > 0.5 * 64 * 64, `basins shade ${p.drawn.basinCells} of 4096 cells`);
+  assert.ok(p.drawn.trueMarks >= 3, 'the true equilibria are outlined');
+  // The layers change the picture (the overlay holds no animation: the particles have their own canvas).
+  await page.waitForTimeout(100);
+  const after = await overlayPixels();
+  assert.ok(differingPixels(before, after) > 0.2 * (after.length / 4), 'the basins shade the plane');
+  // The verdict and the equilibria with their eigenvalues are on the page.
+  const verdict = await page.getByTestId('verdict').textContent();
+  assert.match(verdict, /true system/);
+  assert.ok(verdict.includes(p.verdict));
+  const items = await page.locator('#equilibria-list li').allTextContents();
+  assert.equal(items.length, p.equilibria.length);
+  for (const t of items) assert.match(t, /(node|focus|saddle|centre-like|degenerate) at \(.*\); eigenvalues /);
+  // Turning the layers off clears what they drew.
+  for (const key of ['showEquilibria', 'showBasins', 'showTruePortrait']) await page.locator(`#layer-${key}`).uncheck();
+  await page.waitForFunction(() => window.playground.portrait.drawn.basinCells === 0 && window.playground.portrait.drawn.equilibria === 0);
+  assert.equal(await page.locator('#analysis-text').isVisible(), false);
+});
+
+test('gradient truth: every method agrees with finite differences to the printed tolerance; adjoint memory flat, direct growing', async () => {
+  // A reproducible model: the preset's fresh weights after a few steps (the seed fixes both).
+  await fresh('?preset=toggle');
+  await page.waitForFunction(() => window.playground.preset === 'toggle' && window.playground.strokes > 0);
+  for (let i = 1; i <= 5; i++) {
+    await page.getByRole('button', { name: 'Step' }).click();
+    await page.waitForFunction((k) => window.playground.progress?.iteration === k, i, { timeout: 20000 });
+  }
+  await page.locator('#inspect summary').click();
+  await page.getByRole('button', { name: 'Check the gradient' }).click();
+  await page.getByTestId('gradient-table').waitFor({ timeout: 60000 });
+  const rows = await page.locator('[data-testid=gradient-table] tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+  assert.deepEqual(rows.map((r) => r[0]), ['adjoint', 'checkpointed', 'direct']);
+  const summary = await page.getByTestId('gradient-summary').textContent();
+  const tol = Number(/tolerance (\d(?:\.\d+)?e[+-]?\d+)/i.exec(summary)?.[1]);
+  assert.ok(tol > 0 && tol < 0.1, summary);
+  for (const r of rows) {
+    assert.equal(r[3], 'yes', `${r[0]} agrees`);
+    assert.ok(Number(r[1]) <= tol, `${r[0]}: ${r[1]} ≤ ${tol}`);
+  }
+  assert.match(summary, /All methods agree/);
+
+  await page.getByRole('button', { name: 'Memory vs solver steps' }).click();
+  await page.waitForFunction(() => document.getElementById('memory-result')?.dataset.series, null, { timeout: 60000 });
+  const m = JSON.parse(await page.locator('#memory-result').getAttribute('data-series'));
+  const of = (name) => m.storedStates[m.methods.indexOf(name)];
+  const adjoint = of('adjoint'), direct = of('direct');
+  assert.ok(adjoint.every((v) => v !== null && v === adjoint[0]), `adjoint flat: ${adjoint}`);
+  assert.ok(direct.every((v, i) => v !== null && (i === 0 || v > direct[i - 1])), `direct grows: ${direct}`);
+  assert.ok(direct.at(-1) > 10 * adjoint.at(-1));
+});
+
+test('confidence: an ensemble trained on the same data fogs where it disagrees, with the hint to draw there', async () => {
+  // (the toggle preset of the previous test is loaded)
+  await page.locator('#layer-showConfidence').check();
+  await page.waitForFunction(() => (window.playground.confidence?.drawnCells ?? 0) > 0, null, { timeout: 60000 });
+  const c = await pg('confidence');
+  assert.equal(c.members, 5);
+  assert.ok(c.iteration > 0 && c.iteration <= c.iterations, JSON.stringify(c));
+  assert.match(await page.locator('#confidence-note').textContent(), /guessing there: draw a trajectory there/);
+  // Its training is bounded: it goes on while the page is idle and stops at its iteration limit.
+  await page.waitForFunction(() => window.playground.confidence.iteration > 50, null, { timeout: 120000 });
+  await page.locator('#layer-showConfidence').uncheck();
+  assert.equal(await page.locator('#confidence-note').isVisible(), false);
+});
