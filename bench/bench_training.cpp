@@ -100,6 +100,41 @@ void memory_sweep() {
   }
 }
 
+void second_order_bench() {
+  // The CNF's exact-trace gradient (∂/∂θ, ∂/∂z of Σ w tr ∂f/∂z) on a density batch: split value/tangent double
+  // products against the generic Dual-scalar passes they replaced.
+  MlpConfig mc;
+  mc.hidden = {32, 32};
+  mc.time_dependent = true;
+  Mlp m(mc);
+  m.init(1);
+  const Index B = 256;
+  const Mat Z = Mat::Random(2, B);
+  const RowVec t = RowVec::Constant(B, 0.5), w = RowVec::Constant(B, 1.0 / B);
+  std::vector<Mat> E;
+  for (int i = 0; i < 2; ++i) {
+    Mat e = Mat::Zero(2, B);
+    e.row(i).setOnes();
+    E.push_back(e);
+  }
+  double ms[2];
+  for (int dual = 0; dual < 2; ++dual) {
+    std::vector<double> v;
+    for (int r = 0; r < 30; ++r) {
+      Mat dZ;
+      Vec dth;
+      const auto a = std::chrono::steady_clock::now();
+      if (dual) m.second_order_dual(Z, t, E, E, w, &dZ, &dth);
+      else m.second_order(Z, t, E, E, w, &dZ, &dth);
+      v.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count());
+    }
+    ms[dual] = median(v);
+  }
+  std::printf("{\"bench\":\"divergence-gradient\",\"network\":\"2-32-32-2 (time)\",\"columns\":%ld,\"ms_split\":%.4f,"
+              "\"ms_dual_scalar\":%.4f,\"dual_over_split\":%.2f}\n", static_cast<long>(B), ms[0], ms[1], ms[1] / ms[0]);
+  std::fflush(stdout);
+}
+
 void density_bench(int iters) {
   // Two moons, exact trace: the regularisers should keep the flow simple and cut the solver's work.
   double nfe_plain = 0, nfe_reg = 0;
@@ -164,11 +199,16 @@ void grid_bench() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // usage: nde_bench [iterations] [ode_demo | page-like (only those)]
+  // usage: nde_bench [iterations] [ode_demo | page-like | density (only those)]
   mallopt(M_TRIM_THRESHOLD, 256 << 20);  // see tests/catch_main.cpp: keep freed heap pages
   mallopt(M_MMAP_THRESHOLD, 64 << 20);
   const int iters = argc > 1 ? std::atoi(argv[1]) : 200;
   const bool only_demo = argc > 2 && std::string(argv[2]) == "ode_demo";
+  if (argc > 2 && std::string(argv[2]) == "density") {
+    second_order_bench();
+    density_bench(std::min(iters, 120));
+    return 0;
+  }
   const std::vector<Trajectory> spiral{torchdiffeq_spiral()};
   run("ode_demo", "rk4/direct", replica_config("rk4", GradientMethod::Direct), spiral, iters);
   run("ode_demo", "dopri5/direct", replica_config("dopri5", GradientMethod::Direct), spiral, iters);
@@ -203,6 +243,7 @@ int main(int argc, char** argv) {
   }
   if (only_page) return 0;
   memory_sweep();
+  second_order_bench();
   density_bench(std::min(iters, 120));
   return 0;
 }

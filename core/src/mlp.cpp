@@ -281,6 +281,85 @@ RowVec Mlp::jacobian_frobenius(const Mat& Z, const RowVec& t) const {
 
 void Mlp::second_order(const Mat& Z, const RowVec& t, const std::vector<Mat>& A, const std::vector<Mat>& U,
                        const RowVec& w, Mat* dZ, Vec* dtheta) const {
+  // Forward-over-reverse with the dual numbers split into value and tangent matrices: the weights carry no
+  // tangent, so every product is a plain double product (vectorised, GEMM) rather than one over Dual scalars.
+  // The value pass and σ', σ'' are shared by all directions.
+  if (dZ) *dZ = Mat::Zero(Z.rows(), Z.cols());
+  if (dtheta && dtheta->size() != num_params()) *dtheta = Vec::Zero(num_params());
+  const Index sd = state_dim();
+  const std::size_t L = layers_.size();
+  constexpr Index kBlock = 256;  // columns per pass: bounds the temporaries whatever the batch
+  SecondOrderWork& k = second_;
+  k.s1.resize(L - 1);
+  k.s2.resize(L - 1);
+  k.dP.resize(L - 1);
+  k.dX.resize(L);
+  for (Index c0 = 0; c0 < Z.cols(); c0 += kBlock) {
+    const Index nc = std::min(kBlock, Z.cols() - c0);
+    const auto Zb = Z.middleCols(c0, nc);
+    Mat F;
+    forward<double>(Zb, t.segment(c0, nc), F, &k.tape);
+    for (std::size_t l = 0; l + 1 < L; ++l) {  // σ'(P) and σ''(P) of each hidden layer
+      const Mat& H = k.tape.inputs[l + 1];
+      if (config_.activation == Activation::Tanh) {
+        k.s1[l] = 1.0 - H.array().square();
+        k.s2[l] = -2.0 * H.array() * k.s1[l].array();
+      } else {
+        const Mat& P = k.tape.pre[l];
+        k.s1[l].resize(P.rows(), P.cols());
+        k.s2[l].resize(P.rows(), P.cols());
+        for (Index e = 0; e < P.size(); ++e) {
+          const Dual d = activate_deriv(config_.activation, Dual(P(e), 1.0));
+          k.s1[l](e) = d.v;
+          k.s2[l](e) = d.d;
+        }
+      }
+    }
+    for (std::size_t i = 0; i < A.size(); ++i) {
+      const auto Ub = U[i].middleCols(c0, nc);
+      // Tangent forward: dX₀ = ∂input/∂z · u (the time row has no tangent), dP = W dX, dX' = σ'(P) ∘ dP.
+      Mat& dX0 = k.dX[0];
+      dX0.setZero(layers_.front().in, nc);
+      if (config_.input == InputMap::Cube) dX0.topRows(sd) = (3.0 * Zb.array().square() * Ub.array()).matrix();
+      else dX0.topRows(sd) = Ub;
+      for (std::size_t l = 0; l + 1 < L; ++l) {
+        const Layer& Ly = layers_[l];
+        Eigen::Map<const Mat> W(params_.data() + Ly.offset, Ly.out, Ly.in);
+        k.dP[l].noalias() = W * k.dX[l];
+        k.dX[l + 1] = k.s1[l].cwiseProduct(k.dP[l]);
+      }
+      // Reverse pass of the value (G) and its tangent (dG), from the real cotangent a ∘ w.
+      k.G = A[i].middleCols(c0, nc).array().rowwise() * w.segment(c0, nc).array();
+      k.dG.setZero(k.G.rows(), nc);
+      for (std::size_t l = L; l-- > 0;) {
+        const Layer& Ly = layers_[l];
+        Eigen::Map<const Mat> W(params_.data() + Ly.offset, Ly.out, Ly.in);
+        if (dtheta) {  // tangent of (dW += G Xᵀ, db += Σ G)
+          Eigen::Map<Mat> gW(dtheta->data() + Ly.offset, Ly.out, Ly.in);
+          Eigen::Map<Vec> gb(dtheta->data() + Ly.offset + Ly.out * Ly.in, Ly.out);
+          gW.noalias() += k.dG * k.tape.inputs[l].transpose();
+          gW.noalias() += k.G * k.dX[l].transpose();
+          gb += k.dG.rowwise().sum();
+        }
+        if (l == 0 && !dZ) break;
+        k.Gx.noalias() = W.transpose() * k.G;
+        k.dGx.noalias() = W.transpose() * k.dG;
+        if (l > 0) {  // through σ: G' = G ∘ σ'(P), dG' = dG ∘ σ'(P) + G ∘ σ''(P) ∘ dP
+          k.dG = k.dGx.cwiseProduct(k.s1[l - 1]) + k.Gx.cwiseProduct(k.s2[l - 1]).cwiseProduct(k.dP[l - 1]);
+          k.G = k.Gx.cwiseProduct(k.s1[l - 1]);
+        } else if (config_.input == InputMap::Cube) {
+          dZ->middleCols(c0, nc).array() += 3.0 * k.dGx.topRows(sd).array() * Zb.array().square() +
+                                            6.0 * k.Gx.topRows(sd).array() * Zb.array() * Ub.array();
+        } else {
+          dZ->middleCols(c0, nc) += k.dGx.topRows(sd);
+        }
+      }
+    }
+  }
+}
+
+void Mlp::second_order_dual(const Mat& Z, const RowVec& t, const std::vector<Mat>& A, const std::vector<Mat>& U,
+                       const RowVec& w, Mat* dZ, Vec* dtheta) const {
   if (dZ) *dZ = Mat::Zero(Z.rows(), Z.cols());
   if (dtheta && dtheta->size() != num_params()) *dtheta = Vec::Zero(num_params());
   // Columns in blocks: the dual-number temporaries stay small (and out of the allocator's trim path).

@@ -136,3 +136,29 @@ TEST_CASE("Gradients of the divergence and of the Jacobian norm agree with centr
     }
   }
 }
+
+TEST_CASE("Second-order passes: split value/tangent products equal the Dual-scalar reference") {
+  for (Activation act : {Activation::Tanh, Activation::Softplus, Activation::Silu}) {
+    for (InputMap input : {InputMap::Identity, InputMap::Cube}) {
+      DYNAMIC_SECTION("activation " << to_string(act) << (input == InputMap::Cube ? ", cube input" : "")) {
+        const Mlp m = make(act, true, 1, input);
+        // 300 columns: more than one block of the split pass.
+        const Mat Z = random_mat(3, 300, 5);
+        const RowVec t = RowVec::LinSpaced(300, -0.5, 0.8);
+        const RowVec w = random_mat(1, 300, 6);
+        const std::vector<Mat> A{random_mat(3, 300, 8), random_mat(3, 300, 9)};
+        const std::vector<Mat> U{random_mat(3, 300, 10), random_mat(3, 300, 11)};
+        Mat dZ, dZ_ref;
+        Vec dth = Vec::Constant(m.num_params(), 0.25), dth_ref = dth;  // both accumulate into θ's gradient
+        m.second_order(Z, t, A, U, w, &dZ, &dth);
+        m.second_order_dual(Z, t, A, U, w, &dZ_ref, &dth_ref);
+        CHECK(test::rel_err(Eigen::Map<const Vec>(dZ.data(), dZ.size()), Eigen::Map<const Vec>(dZ_ref.data(), dZ_ref.size())) < 1e-12);
+        CHECK(test::rel_err(dth, dth_ref) < 1e-12);
+        Vec only_theta = Vec::Zero(m.num_params()), only_theta_ref = only_theta;
+        m.second_order(Z, t, A, U, w, nullptr, &only_theta);
+        m.second_order_dual(Z, t, A, U, w, nullptr, &only_theta_ref);
+        CHECK(test::rel_err(only_theta, only_theta_ref) < 1e-12);
+      }
+    }
+  }
+}

@@ -96,6 +96,13 @@ class Mlp {
   RowVec jacobian_frobenius(const Mat& Z, const RowVec& t) const;
   /// Gradients of Σ_k w_k ‖∂f/∂z(z_k)‖²_F: dZ (set), dtheta (accumulated).
   void jacobian_frobenius_grad(const Mat& Z, const RowVec& t, const RowVec& w, Mat* dZ, Vec* dtheta) const;
+  /// Σ_i over directions: dual-part gradients of Σ_k w_k a_ikᵀ J(z_k) u_ik — dZ (set), dtheta (accumulated);
+  /// forward-over-reverse with split value/tangent matrices (double products throughout).
+  void second_order(const Mat& Z, const RowVec& t, const std::vector<Mat>& A, const std::vector<Mat>& U,
+                    const RowVec& w, Mat* dZ, Vec* dtheta) const;
+  /// The same through the generic Dual-scalar passes (the reference the tests and the bench compare with).
+  void second_order_dual(const Mat& Z, const RowVec& t, const std::vector<Mat>& A, const std::vector<Mat>& U,
+                         const RowVec& w, Mat* dZ, Vec* dtheta) const;
 
  private:
   struct Layer { Index in, out, offset; };
@@ -106,9 +113,14 @@ class Mlp {
   mutable std::vector<float> single_;  ///< workspace of eval_single: θ in float, then two activation blocks
   /// Rows of ∂f/∂z for each column: J[i] is the matrix whose column k is (e_iᵀ ∂f/∂z(z_k))ᵀ.
   std::vector<Mat> jacobian_rows(const Mat& Z, const RowVec& t) const;
-  /// Σ_i over directions: dual-part gradients of Σ_k w_k a_ikᵀ J(z_k) u_ik.
-  void second_order(const Mat& Z, const RowVec& t, const std::vector<Mat>& A, const std::vector<Mat>& U,
-                    const RowVec& w, Mat* dZ, Vec* dtheta) const;
+  /// Buffers of second_order (value tape, σ', σ'', tangents), reused across calls.
+  struct SecondOrderWork {
+    Tape<double> tape;
+    std::vector<Mat> s1, s2, dP, dX;
+    Mat G, dG, Gx, dGx;
+  };
+  mutable SecondOrderWork second_;
+
 };
 
 }  // namespace nde
