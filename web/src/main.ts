@@ -17,6 +17,7 @@ import type { PageEnv, PointerTool, TaskModule } from './tasks/task';
 import { setPointerMode, type PointerMode } from './tasks/trajectory';
 import { createLossChart, type ChartData } from './ui/chart';
 import { createMessages } from './ui/messages';
+import { lossNote } from './ui/readouts';
 import { createInspectPanel } from './ui/inspect-panel';
 import { createPanel } from './ui/panel';
 import { createPortraitPanel } from './ui/portrait-panel';
@@ -249,6 +250,9 @@ function scheduleUrl() {
 let running = false;
 let workerRunning = false;
 let pausing = false;
+/** The last Pause: when it was pressed and at which iteration the page then was; and how the worker answered it. */
+let pauseFrom: { at: number; iteration: number } | null = null;
+let lastPause: { millis: number; iterations: number; msPerIteration: number } | null = null;
 const fmt = (x: number, digits = 4) => (Number.isFinite(x) ? (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(digits - 1) : String(+x.toPrecision(digits))) : '–');
 let lastDataIteration = -1;
 let lastProgress: Progress | null = null;
@@ -256,7 +260,7 @@ function showProgress(p: Progress) {
   lastProgress = p;
   $('iteration').textContent = String(p.iteration);
   $('loss').textContent = Number.isFinite(p.dataLoss) ? String(+p.dataLoss.toPrecision(6)) : '–';
-  $('loss-at').textContent = Number.isFinite(p.dataLoss) && p.dataLossIteration !== p.iteration ? `at iteration ${p.dataLossIteration}` : '';
+  $('loss-at').textContent = Number.isFinite(p.dataLoss) ? lossNote(p) : '';
   $('batch-loss').textContent = fmt(p.batchLoss);
   $('grad').textContent = fmt(p.gradNorm);
   $('nfe').textContent = p.nfeForward ? `${Math.round(p.nfeForward)} / ${Math.round(p.nfeBackward)}` : '–';
@@ -299,7 +303,11 @@ function onMessage(m: FromWorker) {
       if (m.task !== state.task) break;
       workerRunning = m.running;
       // After Pause, progress the worker sent before it saw the Pause must not turn the button back.
-      if (pausing && !m.running) pausing = false;
+      if (pausing && !m.running) {
+        pausing = false;
+        if (pauseFrom) lastPause = { millis: performance.now() - pauseFrom.at, iterations: m.progress.iteration - pauseFrom.iteration, msPerIteration: m.progress.millis };
+        pauseFrom = null;
+      }
       running = m.running && !pausing;
       showProgress(m.progress);
       updateButtons();
@@ -434,6 +442,7 @@ function toggleTraining() {
     // Pause answers at once; the worker confirms after its current piece of work.
     running = false;
     pausing = true;
+    pauseFrom = { at: performance.now(), iteration: lastProgress?.iteration ?? 0 };
     updateButtons();
   } else pausing = false;
   send({ type: 'train', running: next });
@@ -635,6 +644,8 @@ if (state.tasks[state.task].model) $('iteration').textContent = String(state.tas
   get chart() { return chart.get(); },
   get canUndo() { return histories[state.task].canUndo; },
   get progress() { return lastProgress; },
+  /** how the worker answered the last Pause: after how long, and how many iterations it finished after the click */
+  get lastPause() { return lastPause; },
   /** the last model document the page holds (autosave, export): its iteration and optimiser step count */
   get model() {
     const m = state.tasks[state.task].model;

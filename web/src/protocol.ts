@@ -88,6 +88,8 @@ export interface Progress {
   /** loss on all the data, and the iteration it was computed at (NaN: not known yet) */
   dataLoss: number;
   dataLossIteration: number;
+  /** null: the loss is over all the data; else over `covered` of `total` (the other parts did not fit their time budget) */
+  dataLossCoverage: { covered: number; total: number; unit: string } | null;
   gradNorm: number;
   nfeForward: number;
   nfeBackward: number;
@@ -102,7 +104,7 @@ export interface Progress {
 }
 
 export const NO_PROGRESS: Readonly<Progress> = Object.freeze({
-  iteration: 0, batchLoss: NaN, dataLoss: NaN, dataLossIteration: -1, gradNorm: NaN, nfeForward: 0, nfeBackward: 0, millis: 0,
+  iteration: 0, batchLoss: NaN, dataLoss: NaN, dataLossIteration: -1, dataLossCoverage: null, gradNorm: NaN, nfeForward: 0, nfeBackward: 0, millis: 0,
   status: 'success', message: '', fieldError: null, dataLossMillis: 0, visualMillis: 0,
 });
 

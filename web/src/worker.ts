@@ -7,14 +7,15 @@ import { NO_PROGRESS, type FromWorker, type Progress, type ToWorker } from './pr
 import type { TaskId } from './settings';
 import { densityEngine } from './worker/density-engine';
 import { DivergenceWatch } from './worker/divergence';
-import { WORK_BUDGET, type Engine } from './worker/engine';
+import { PIECE_MS, type Engine } from './worker/engine';
 import { trajectoryEngine } from './worker/trajectory-engine';
 
 /** Work between two looks at the message queue. */
 const CHUNK_MS = 40;
 /** One iteration may take this long (the core cuts it there); a slower one stops training with a message. Pause
- * waits for the iteration under way, so it answers within max(CHUNK_MS, one iteration) ≤ this. */
-const SLOW_ITERATION_MS = 2000;
+ * waits for the iteration under way (an iteration cannot be split), so it answers within max(CHUNK_MS, one iteration);
+ * every other piece of work is sized for PIECE_MS. */
+const SLOW_ITERATION_MS = 1000;
 /** Least time between two whole-data losses / two visual refreshes while training; they also take at most
  * 1/DATA_LOSS_SHARE and 1/VISUAL_SHARE of the time (measured), so training keeps most of it. */
 const DATA_LOSS_MS = 400;
@@ -114,50 +115,55 @@ function background(r: Run) {
   }
 }
 
-/** Queue the whole-data loss (then the divergence check, the last good weights, the progress). */
+/** Queue the whole-data loss in parts (then the divergence check, the last good model, the progress). Parts that do not
+ * fit their time budget are left out and the readout says over how much of the data the loss is. */
 function queueDataLoss(r: Run) {
   if (lossPending || !r.engine.hasData()) return;
   const parts = r.engine.dataLossParts();
   if (!parts.length) return;
   lossPending = true;
-  let sum = 0, weight = 0, cost = 0;
-  let failed: string | null = null, slow = false;
-  for (const part of parts)
+  let sum = 0, weight = 0, cost = 0, covered = 0, total = 0;
+  let failed: string | null = null;
+  for (const part of parts) {
+    total += part.units;
     jobs.push(() => {
       if (failed) return;
       const t0 = now();
       try {
-        const [s, w] = part();
-        sum += s;
-        weight += w;
+        const got = part.run();
+        if (got) {
+          sum += got[0];
+          weight += got[1];
+          covered += part.units;
+        }
       } catch (e) {
         failed = (e as Error).message;
-        if (now() - t0 >= 0.9 * WORK_BUDGET.maxMillis) slow = true;
       }
       cost += now() - t0;
     });
+  }
   jobs.push(() => {
     lossPending = false;
     r.lastDataLoss = now();
     r.dataLossCost = cost;
-    if (slow) {
-      r.progress = { ...r.progress, dataLoss: NaN, dataLossIteration: -1 };
-      error(`The loss on all data takes more than ${WORK_BUDGET.maxMillis / 1000} s to compute with these settings, so it is not shown.`);
-      if (r === run()) postProgress();
-      return;
-    }
     if (failed !== null) {
       // While training, a whole-data loss that cannot be computed means the field has blown up.
       if (running && r === run()) diverged(r, `the loss on all data could not be computed (${failed})`);
       return;
     }
-    if (weight === 0) return;
+    const coverage = covered < total ? { covered, total, unit: r.engine.lossUnit } : null;
+    if (weight === 0) {
+      r.progress = { ...r.progress, dataLoss: NaN, dataLossIteration: -1, dataLossCoverage: coverage };
+      error(`The loss on all data is not shown: each part of it takes more than ${PIECE_MS} ms with these settings.`);
+      if (r === run()) postProgress();
+      return;
+    }
     const loss = sum / weight;
     const iteration = r.engine.trainer()?.iteration() ?? 0;
-    r.progress = { ...r.progress, dataLoss: loss, dataLossIteration: iteration, dataLossMillis: cost };
-    const { reason } = r.watch.dataLoss(loss);
+    r.progress = { ...r.progress, dataLoss: loss, dataLossIteration: iteration, dataLossMillis: cost, dataLossCoverage: coverage };
+    const { reason } = coverage ? { reason: null } : r.watch.dataLoss(loss);
     if (reason) diverged(r, reason);
-    else if (!r.good || r.good.iteration !== iteration && now() - r.good.at > GOOD_EVERY_MS) {
+    else if (!coverage && (!r.good || r.good.iteration !== iteration && now() - r.good.at > GOOD_EVERY_MS)) {
       // The whole model document: restoring it brings back the optimiser's moments and step count with the weights.
       const doc = r.engine.snapshot();
       if (doc) r.good = { doc, iteration, at: now() };

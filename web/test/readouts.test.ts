@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 
 import { ParticleBudget } from '../src/render/adapt';
 import { advectStep } from '../src/render/particles';
+import { NO_PROGRESS } from '../src/protocol';
 import { formatLoss, logTickLabels } from '../src/ui/chart';
+import { lossNote } from '../src/ui/readouts';
 import { DivergenceWatch } from '../src/worker/divergence';
 
 describe('loss chart ticks', () => {
@@ -59,5 +61,14 @@ describe('adaptive rendering', () => {
     for (let i = 0; i < 30 * 5; i++) n = b.frame(8);
     expect(n).toBe(150000);
     expect(b.frame(5000)).toBe(150000); // a stalled tab says nothing
+  });
+});
+
+describe('whole-data loss note', () => {
+  it('says nothing for a loss of now on all data; names the part of the data and the iteration otherwise', () => {
+    const p = { ...NO_PROGRESS, iteration: 10, dataLoss: 0.5, dataLossIteration: 10 };
+    expect(lossNote(p)).toBe('');
+    expect(lossNote({ ...p, dataLossIteration: 8 })).toBe('at iteration 8');
+    expect(lossNote({ ...p, dataLossCoverage: { covered: 7, total: 8, unit: 'trajectories' } })).toBe('on 7 of 8 trajectories (the rest takes too long to evaluate)');
   });
 });

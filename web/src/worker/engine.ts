@@ -3,9 +3,20 @@ import type { NeuralOde, StepResult } from '../../../wasm/neural-ode';
 import type { FromWorker, Inspection, Of, PresetItem } from '../protocol';
 import type { TaskId } from '../settings';
 
-/** The time budget of one piece of work besides training (a whole-data loss part, a visual part): past it the call
- * stops (and throws or returns a short result), so the worker answers again. */
+/** The time budget of one call that cannot be split further (a safety net): past it the call stops (and throws or
+ * returns a short result), so the worker answers again. */
 export const WORK_BUDGET = Object.freeze({ maxMillis: 2000 });
+/** What one piece of work between two looks at the message queue should take at most (ms): parts are sized for it, so
+ * Pause and every other control are answered within about this long (besides one training iteration). */
+export const PIECE_MS = 100;
+
+/** Row bands [from, to) of an ny-row grid, `rows` rows each (each at least 2 rows: a grid call needs 2). */
+export function rowBands(ny: number, rows: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let r = 0; r < ny; r += rows) out.push([r, Math.min(ny, r + rows)]);
+  if (out.length > 1 && out[out.length - 1][1] - out[out.length - 1][0] < 2) out[out.length - 2][1] = out.pop()![1];
+  return out;
+}
 
 /** What the worker loop needs of a trainer (Trainer and DensityTrainer both have it). */
 export interface TrainerLike {
@@ -15,6 +26,23 @@ export interface TrainerLike {
   parameters(): Float64Array;
   setParameters(p: Float64Array): void;
   delete(): void;
+}
+
+/** A part of the whole-data loss: how much data it covers and its [sum, weight] (null: it did not fit its time budget). */
+export interface LossPart {
+  units: number;
+  run(): [number, number] | null;
+}
+
+/** Runs `f` (a call with a time budget of `maxMillis`); null when it threw after using (nearly) all of it, else rethrows. */
+export function withinBudget<R>(maxMillis: number, f: () => R): R | null {
+  const t0 = performance.now();
+  try {
+    return f();
+  } catch (e) {
+    if (performance.now() - t0 >= 0.9 * maxMillis) return null;
+    throw e;
+  }
 }
 
 export interface Engine<T extends TaskId> {
@@ -29,8 +57,12 @@ export interface Engine<T extends TaskId> {
   emptyMessage: string;
   setView(view: Of<T, 'view'>): void;
   trainer(): TrainerLike | null;
-  /** The loss on all the data as parts of bounded work, each giving [sum, weight]: loss = Σ sum / Σ weight. Parts throw when they cannot be computed. */
-  dataLossParts(): Array<() => [number, number]>;
+  /** The loss on all the data as parts of bounded work (`maxMillis` each), each giving [sum, weight]: loss = Σ sum / Σ weight.
+   * A part returns null when it did not fit its budget (the loss is then over the other parts) and throws when it cannot
+   * be computed (a field that blew up). */
+  dataLossParts(maxMillis?: number): LossPart[];
+  /** What the data is counted in, plural ("trajectories", "samples"): the readout says "on 7 of 8 trajectories" when parts were left out. */
+  readonly lossUnit: string;
   /** The relative error against a known true field, or null. */
   fieldError(): number | null;
   /** The document that restores the current model (weights, optimiser state, iteration). */

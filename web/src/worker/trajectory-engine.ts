@@ -2,7 +2,7 @@
 import type { Ensemble, GridSpec, ModelDocument, NeuralOde, PhasePortrait, PortraitComparison, Trainer, TrainerConfig } from '../../../wasm/neural-ode';
 import type { Trajectory } from '../draw/strokes';
 import type { FromWorker, PortraitVisual } from '../protocol';
-import { WORK_BUDGET, type Engine } from './engine';
+import { PIECE_MS, WORK_BUDGET, withinBudget, type Engine, type LossPart } from './engine';
 import { trainerSlot } from './slot';
 
 /** On-demand checks (gradient truth, memory sweep) may take this long; the page pauses training first. */
@@ -12,10 +12,10 @@ export const MEMORY_STEPS = [25, 100, 400, 1600];
 
 /** The phase portrait's grid (per axis) and time budgets, while training and when paused (with the true portrait and the
  * comparison): past it the core skips stages (the portrait says it is incomplete). */
-export const PORTRAIT = Object.freeze({ n: 64, maxMillis: 150, pausedMillis: 600 });
+export const PORTRAIT = Object.freeze({ n: 64, maxMillis: PIECE_MS, pausedMillis: 600 });
 /** The confidence ensemble: members, windows per member's step, most iterations it trains, the budget of one piece (doubled
  * up to maxPieceMillis while one iteration does not fit), iterations between two pictures, grid per axis. */
-export const ENSEMBLE = Object.freeze({ members: 5, batch: 8, iterations: 300, pieceMillis: 80, maxPieceMillis: 320, postEvery: 50, n: 48 });
+export const ENSEMBLE = Object.freeze({ members: 5, batch: 8, iterations: 300, pieceMillis: 80, maxPieceMillis: 200, postEvery: 50, n: 48 });
 
 export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
   const load = (t: { clearTrajectories(): void; addTrajectory(times: Float64Array, states: Float64Array): number }, list: Trajectory[]) => {
@@ -47,6 +47,25 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
     pieceMillis = ENSEMBLE.pieceMillis;
   };
 
+  // The evaluation copy for the whole-data loss in parts. Rebuilt from a document when the trainer or its
+  // normalisation may have changed (a new trainer, new data, a reset: iteration 0 or lower than when built); its
+  // iteration is at least 1 so that changing its trajectories keeps the document's normalisation.
+  let evaluator: Trainer | null = null;
+  let evaluatorOf: { trainer: Trainer; iteration: number } | null = null;
+  function syncEvaluator(t: Trainer) {
+    const it = t.iteration();
+    if (!evaluator || evaluatorOf?.trainer !== t || it === 0 || it < evaluatorOf.iteration) {
+      const doc = t.toJSON();
+      evaluator?.delete();
+      evaluator = ode.Trainer.fromJSON({ ...doc, iteration: Math.max(1, doc.iteration) });
+      evaluatorOf = { trainer: t, iteration: it };
+    } else evaluator.setParameters(t.parameters());
+  }
+  const dropEvaluator = () => {
+    evaluator?.delete();
+    evaluator = evaluatorOf = null;
+  };
+
   return {
     task: 'trajectories',
     emptyMessage: 'Draw a trajectory (or load a preset) before training.',
@@ -56,6 +75,7 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
     }),
     configure(c, model, keep) {
       const warning = slot.configure(c, model, keep);
+      dropEvaluator();
       if (JSON.stringify(c) !== JSON.stringify(config)) dropEnsemble();
       config = c;
       return warning;
@@ -64,6 +84,7 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
       slot.setData(d.trajectories);
       truth = d.truth;
       dropEnsemble();
+      dropEvaluator();
     },
     hasData: () => slot.data.length > 0,
     setView(v) {
@@ -71,9 +92,24 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
       posted = -1;
     },
     trainer: () => slot.trainer,
-    dataLossParts() {
-      const trainer = slot.trainer;
-      return trainer ? [() => [trainer.loss(WORK_BUDGET), 1]] : [];
+    lossUnit: 'trajectories',
+    // The loss on all data, one trajectory per part, on an evaluation copy of the trainer (same weights and
+    // normalisation) holding that trajectory alone. The core's loss is the mean over observation entries, so the whole
+    // is Σ lossᵢ·(nᵢ − 1) / Σ (nᵢ − 1) over trajectories of nᵢ points (the first point is the initial state).
+    dataLossParts(maxMillis = PIECE_MS) {
+      const trainer = slot.trainer, data = slot.data;
+      if (!trainer || data.length === 0) return [];
+      return data.map((tr, i): LossPart => ({
+        units: 1,
+        run() {
+          if (i === 0) syncEvaluator(trainer);
+          const e = evaluator!;
+          e.clearTrajectories();
+          e.addTrajectory(tr.times, tr.states);
+          const n = tr.times.length - 1;
+          return withinBudget(maxMillis, () => [e.loss({ maxMillis }) * n, n] as [number, number]);
+        },
+      }));
     },
     fieldError() {
       const trainer = slot.trainer, data = slot.data;
@@ -90,27 +126,41 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
       return den > 0 ? Math.sqrt(num / den) : null;
     },
     snapshot: () => slot.trainer?.toJSON() ?? null,
-    restore: (doc) => slot.restore(doc),
-    visuals: () => [() => {
-      const trainer = slot.trainer, data = slot.data;
-      if (!trainer || !grid) return null;
-      const values = trainer.sampleGrid({ ...grid, ...WORK_BUDGET });
-      let truthValues: Float32Array | null = null;
-      if (truth) {
-        const pts = new Float64Array(2 * grid.nx * grid.ny);
-        for (let r = 0; r < grid.ny; r++)
-          for (let c = 0; c < grid.nx; c++) {
-            const k = r * grid.nx + c;
-            pts[2 * k] = grid.xmin + ((grid.xmax - grid.xmin) * c) / (grid.nx - 1);
-            pts[2 * k + 1] = grid.ymin + ((grid.ymax - grid.ymin) * r) / (grid.ny - 1);
-          }
-        truthValues = Float32Array.from(ode.systemField(truth, pts));
-      }
-      const rollouts = data.map((tr) => trainer!.integrate(tr.states.subarray(0, 2), tr.times, undefined, WORK_BUDGET).states);
-      const transfer: Transferable[] = [values.buffer, ...rollouts.map((p) => p.buffer)];
-      if (truthValues) transfer.push(truthValues.buffer);
-      return [{ type: 'visual', task: 'trajectories', visual: { spec: grid, values, truth: truthValues, rollouts } }, transfer];
-    }],
+    restore(doc) {
+      slot.restore(doc);
+      dropEvaluator();
+    },
+    // The field grid (and the true one), then the rollouts one trajectory per part; the last part posts them together.
+    visuals() {
+      const trainer = slot.trainer, data = slot.data, g = grid;
+      if (!trainer || !g) return [];
+      let values: Float32Array, truthValues: Float32Array | null = null;
+      const rollouts: Float64Array[] = [];
+      const post = (): [FromWorker, Transferable[]] => {
+        const transfer: Transferable[] = [values.buffer, ...rollouts.map((p) => p.buffer)];
+        if (truthValues) transfer.push(truthValues.buffer);
+        return [{ type: 'visual', task: 'trajectories', visual: { spec: g, values, truth: truthValues, rollouts } }, transfer];
+      };
+      const parts: Array<() => [FromWorker, Transferable[]] | null> = [() => {
+        values = trainer.sampleGrid({ ...g, ...WORK_BUDGET });
+        if (truth) {
+          const pts = new Float64Array(2 * g.nx * g.ny);
+          for (let r = 0; r < g.ny; r++)
+            for (let c = 0; c < g.nx; c++) {
+              const k = r * g.nx + c;
+              pts[2 * k] = g.xmin + ((g.xmax - g.xmin) * c) / (g.nx - 1);
+              pts[2 * k + 1] = g.ymin + ((g.ymax - g.ymin) * r) / (g.ny - 1);
+            }
+          truthValues = Float32Array.from(ode.systemField(truth, pts));
+        }
+        return data.length ? null : post();
+      }];
+      data.forEach((tr, i) => parts.push(() => {
+        rollouts.push(trainer.integrate(tr.states.subarray(0, 2), tr.times, undefined, WORK_BUDGET).states);
+        return i === data.length - 1 ? post() : null;
+      }));
+      return parts;
+    },
     preset(name, seed) {
       const s = ode.sampleSystem(name, { trajectories: 8, points: 40, seed });
       return [{ type: 'preset', task: 'trajectories', name, preset: { trajectories: s.trajectories, info: ode.systemInfo(name) } }, []];

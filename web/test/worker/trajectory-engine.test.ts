@@ -1,0 +1,82 @@
+// The trajectory engine against the real wasm module (built into wasm/build/): the whole-data loss in parts equals the
+// core's loss on all data, parts that do not fit their budget are left out, and visuals come in bounded parts.
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { createNeuralOde } from '../../../wasm/api.js';
+import type { NeuralOde } from '../../../wasm/neural-ode';
+import { DEFAULTS, toTrainerConfig } from '../../src/settings';
+import { rowBands } from '../../src/worker/engine';
+import { trajectoryEngine } from '../../src/worker/trajectory-engine';
+
+let ode: NeuralOde;
+beforeAll(async () => {
+  ode = await createNeuralOde();
+});
+
+function engineWith(preset: string, trained: number) {
+  const e = trajectoryEngine(ode);
+  e.configure(toTrainerConfig(DEFAULTS), null, false);
+  const s = ode.sampleSystem(preset, { trajectories: 8, points: 40, seed: 0 });
+  e.setData({ trajectories: s.trajectories, truth: preset });
+  if (trained) e.trainer()!.step(trained);
+  return e;
+}
+
+/** Relative difference: one adaptive solve per trajectory takes other steps than the core's batched solve, so the two
+ *  agree to the solver's tolerance (rtol 1e-4), not to rounding. */
+const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+const lossOf = (parts: { run(): [number, number] | null }[]) => {
+  let sum = 0, weight = 0;
+  for (const p of parts) {
+    const r = p.run();
+    if (r) [sum, weight] = [sum + r[0], weight + r[1]];
+  }
+  return sum / weight;
+};
+
+describe('trajectory engine: the whole-data loss in parts', () => {
+  it('one part per trajectory; together they give the core loss on all data (fresh and trained, after a reset)', () => {
+    // (a wrong normalisation or weighting would be off by far more than 1e-4)
+    const e = engineWith('van-der-pol', 0);
+    const t = e.trainer() as unknown as { loss(): number; reset(s: number): void; step(n: number): unknown };
+    const parts = e.dataLossParts();
+    expect(parts).toHaveLength(8);
+    expect(parts.every((p) => p.units === 1)).toBe(true);
+    expect(rel(lossOf(parts), t.loss())).toBeLessThan(1e-4);
+    t.step(5);
+    expect(rel(lossOf(e.dataLossParts()), t.loss())).toBeLessThan(1e-4);
+    t.reset(3);
+    expect(rel(lossOf(e.dataLossParts()), t.loss())).toBeLessThan(1e-4);
+  });
+
+  it('a part that does not fit its budget is left out (null), not thrown', () => {
+    const e = engineWith('toggle', 0);
+    // A budget no solve can meet: every part is left out.
+    const parts = e.dataLossParts(1e-6);
+    expect(parts.map((p) => p.run())).toEqual(parts.map(() => null));
+  });
+});
+
+describe('bounded visual parts', () => {
+  it('row bands cover the grid, each at least 2 rows', () => {
+    expect(rowBands(42, 6)).toHaveLength(7);
+    expect(rowBands(13, 6)).toEqual([[0, 6], [6, 13]]);
+    expect(rowBands(12, 6)).toEqual([[0, 6], [6, 12]]);
+    expect(rowBands(2, 6)).toEqual([[0, 2]]);
+  });
+
+  it('the trajectory visuals come as the field then one rollout per part, posted together by the last', () => {
+    const e = engineWith('spiral', 0);
+    e.setView({ xmin: -3, xmax: 3, ymin: -3, ymax: 3, nx: 16, ny: 16, t: 0, precision: 'float32' });
+    const parts = e.visuals();
+    expect(parts).toHaveLength(9);
+    const out = parts.map((p) => p());
+    expect(out.slice(0, -1).every((o) => o === null)).toBe(true);
+    const [msg] = out[8]!;
+    expect(msg.type).toBe('visual');
+    const v = (msg as { visual: { values: Float32Array; rollouts: Float64Array[]; truth: Float32Array | null } }).visual;
+    expect(v.values).toHaveLength(2 * 16 * 16);
+    expect(v.rollouts).toHaveLength(8);
+    expect(v.truth).toHaveLength(2 * 16 * 16);
+  });
+});
