@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { serve } from '../serve.mjs';
-import { launch } from './browser.mjs';
+import { axeViolations, launch } from './browser.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUT = `${ROOT}test-output`;
@@ -98,6 +98,15 @@ test('toggle preset → train → portrait: equilibria and basins drawn, the ver
   const items = await page.locator('#equilibria-list li').allTextContents();
   assert.equal(items.length, p.equilibria.length);
   for (const t of items) assert.match(t, /(node|focus|saddle|centre-like|degenerate) at \(.*\); eigenvalues /);
+  // Hovering a glyph shows its eigenvalues as the plane's tooltip.
+  const spot = await page.evaluate(() => {
+    const c = document.getElementById('overlay'), r = c.getBoundingClientRect();
+    const e = window.playground.portrait.equilibria[0], v = window.playground.view;
+    return [r.left + ((e.x - v.xmin) / (v.xmax - v.xmin)) * r.width, r.top + (1 - (e.y - v.ymin) / (v.ymax - v.ymin)) * r.height];
+  });
+  await page.mouse.move(spot[0], spot[1]);
+  assert.equal(await page.getByTestId('phase-plane').getAttribute('title'), items[0]);
+  assert.deepEqual(await axeViolations(page), []);
   // Turning the layers off clears what they drew.
   for (const key of ['showEquilibria', 'showBasins', 'showTruePortrait']) await page.locator(`#layer-${key}`).uncheck();
   await page.waitForFunction(() => window.playground.portrait.drawn.basinCells === 0 && window.playground.portrait.drawn.equilibria === 0);
@@ -134,6 +143,7 @@ test('gradient truth: every method agrees with finite differences to the printed
   assert.ok(adjoint.every((v) => v !== null && v === adjoint[0]), `adjoint flat: ${adjoint}`);
   assert.ok(direct.every((v, i) => v !== null && (i === 0 || v > direct[i - 1])), `direct grows: ${direct}`);
   assert.ok(direct.at(-1) > 10 * adjoint.at(-1));
+  assert.deepEqual(await axeViolations(page), []);
 });
 
 test('confidence: an ensemble trained on the same data fogs where it disagrees, with the hint to draw there', async () => {

@@ -625,6 +625,8 @@ if (state.tasks[state.task].model) $('iteration').textContent = String(state.tas
 (window as unknown as { playground: object }).playground = {
   get strokes() { return state.tasks.trajectories.data.length; },
   get settings() { return { ...state.settings }; },
+  /** the world rectangle shown on the plane */
+  get view() { return { ...scene.vp.view }; },
   get preset() { return state.tasks[state.task].preset; },
   get task() { return state.task; },
   get densitySamples() { return state.tasks.density.data.length / 2; },

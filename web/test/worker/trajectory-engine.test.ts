@@ -80,3 +80,19 @@ describe('bounded visual parts', () => {
     expect(v.truth).toHaveLength(2 * 16 * 16);
   });
 });
+
+describe('restoring the last good model', () => {
+  it('brings back the weights, the optimiser state and the iteration of the snapshot, with the current data', () => {
+    const e = engineWith('toggle', 5);
+    const good = e.snapshot()!;
+    expect(good.optimizer!.step).toBe(5);
+    e.trainer()!.step(5);
+    e.restore(good);
+    const now = e.snapshot()!;
+    expect(now.iteration).toBe(5);
+    expect(now.optimizer).toEqual(good.optimizer);
+    expect(now.parameters).toEqual(good.parameters);
+    // The data stays loaded: training goes on from there.
+    expect(e.trainer()!.step(1).status).toBe('success');
+  });
+});
