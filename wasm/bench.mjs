@@ -1,7 +1,7 @@
 // WebAssembly benchmark (not a test): the ode_demo replica through the JS API under Node, the same
 // JSON lines as the native benchmark, and the wasm/native ratio measured in this one run; the time to
 // sample 64×64 and 256×256 grids; the phase-portrait analysis, gradient truth and memory against steps of
-// preset models; the size of the .wasm and the JS glue (raw and gzip).
+// preset models; density presets' NLL against training time; the size of the .wasm and the JS glue (raw and gzip).
 // usage: node wasm/bench.mjs [iterations]
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -100,6 +100,32 @@ for (const name of ['toggle', 'van-der-pol', 'pendulum']) {
         accepted: p.accepted, stored_states: p.storedStates, nfe_forward: p.nfeForward, nfe_backward: p.nfeBackward, ms: +p.millis.toFixed(1), status: p.status }));
   }
   tr.delete();
+}
+
+// Density presets with the page's defaults (2-32-32-2, Adam 0.01, batch 256, exact trace): NLL against training
+// time in chunks of 40 ms as the worker runs them (DENSITY_SECONDS per preset, 20 by default), and the time to
+// come within 0.2 nats of the last value.
+const densitySeconds = Number(process.env.DENSITY_SECONDS ?? 20);
+for (const name of ode.densityPresets()) {
+  const dt = new ode.DensityTrainer({ hidden: [32, 32], optimizer: { name: 'adam', lr: 0.01 } });
+  dt.addSamples(ode.sampleDensity(name, 2000, 0));
+  const curve = [[0, dt.nll()]];
+  let train = 0, iteration = 0, next = densitySeconds * 100;
+  while (train < densitySeconds * 1000) {
+    const a = performance.now();
+    iteration = dt.step(1000, { maxMillis: 40 }).iteration;
+    train += performance.now() - a;
+    if (train >= next) {
+      curve.push([train / 1000, dt.nll()]);
+      next += densitySeconds * 100;
+    }
+  }
+  const last = curve[curve.length - 1][1];
+  const within = curve.find(([, nll]) => nll <= last + 0.2)[0];
+  console.log(JSON.stringify({ bench: 'density-preset', runtime: 'wasm', preset: name, seconds: +(train / 1000).toFixed(1), iterations: iteration,
+    ms_per_iter: +(train / Math.max(1, iteration)).toFixed(1), nll_start: +curve[0][1].toFixed(3), nll_end: +last.toFixed(3),
+    seconds_to_within_0_2_nats_of_end: +within.toFixed(1) }));
+  dt.delete();
 }
 
 for (const file of ['neural-ode-core.wasm', 'neural-ode-core.mjs', '../api.js']) {
