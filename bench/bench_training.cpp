@@ -29,6 +29,7 @@ TrainerConfig replica_config(const std::string& method, GradientMethod g) {
   c.mlp.hidden = {50};
   c.mlp.input = InputMap::Cube;
   c.mlp.init_std = 0.1;
+  c.mlp.init_output = 1.0;  // torchdiffeq's init: normal(0, 0.1) in every layer
   c.normalize = false;
   c.solver.method = method;
   c.solver.rtol = 1e-7;  // torchdiffeq's defaults for dopri5

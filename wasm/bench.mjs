@@ -15,7 +15,7 @@ const ode = await createNeuralOde();
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 
 const replica = (method, gradient) => ({
-  hidden: [50], input: 'cube', initStd: 0.1, normalize: false, seed: 0,
+  hidden: [50], input: 'cube', initStd: 0.1, initOutput: 1, normalize: false, seed: 0,
   solver: { method, rtol: 1e-7, atol: 1e-9 }, gradient,
   optimizer: { name: 'rmsprop', lr: 1e-3 }, batch: { size: 20, window: 10 }, loss: 'l1',
 });

@@ -19,6 +19,9 @@ export interface TrainerConfig {
   augment?: number;
   input?: 'identity' | 'cube';
   initStd?: number;
+  /** factor on the last layer's initial weights (default 0.1: the field starts near zero; density flows 1) */
+  initOutput?: number;
+  /** fit offset/scale of the states and a time scale (normalised velocities O(1)) from the data */
   normalize?: boolean;
   seed?: number;
   solver?: {
@@ -167,10 +170,11 @@ export interface MemoryPoint {
 
 export interface ModelDocument {
   format: 'neural-ode-model';
-  version: 2 | 1;
+  version: 3 | 2 | 1;
   config: Required<TrainerConfig>;
   parameters: number[];
-  normalization: { offset: number[]; scale: number[] };
+  /** z_model = (z − offset) / scale, t_model = t / time (versions 1–2 have no time: 1) */
+  normalization: { offset: number[]; scale: number[]; time?: number };
   iteration: number;
   optimizer?: OptimizerState;
   /** the minibatch sampler's stream: 64 hex digits */
@@ -233,10 +237,10 @@ export interface DensityConfig extends TrainerConfig {
 
 export interface DensityDocument {
   format: 'neural-ode-density';
-  version: 2 | 1;
+  version: 3 | 2 | 1;
   config: Required<DensityConfig>;
   parameters: number[];
-  normalization: { offset: number[]; scale: number[] };
+  normalization: { offset: number[]; scale: number[]; time?: number };
   iteration: number;
   optimizer?: OptimizerState;
   rng?: string;

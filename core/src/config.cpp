@@ -20,6 +20,7 @@ std::string validate(const TrainerConfig& c) {
     if (w < 1 || w > 1024) return "each hidden width must be an integer in [1, 1024]";
   if (c.mlp.augment < 0 || c.mlp.augment > 16) return "augment must be an integer in [0, 16]";
   if (!in(c.mlp.init_std, 0, 10)) return range("initStd", 0, 10);
+  if (!in(c.mlp.init_output, 0, 10)) return range("initOutput", 0, 10);
   double params = 0;  // weights and biases, counted without building the network
   int fan_in = c.mlp.dim + c.mlp.augment + (c.mlp.time_dependent ? 1 : 0);
   for (int w : c.mlp.hidden) {

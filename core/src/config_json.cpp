@@ -19,6 +19,7 @@ json config_to_document(const TrainerConfig& c) {
   j["augment"] = c.mlp.augment;
   j["input"] = c.mlp.input == InputMap::Cube ? "cube" : "identity";
   j["initStd"] = c.mlp.init_std;
+  j["initOutput"] = c.mlp.init_output;
   j["normalize"] = c.normalize;
   j["seed"] = c.seed;
   j["solver"] = {{"method", c.solver.method}, {"rtol", c.solver.rtol}, {"atol", c.solver.atol},
@@ -43,7 +44,7 @@ Result<TrainerConfig> config_from_document(const json& j) {
   TrainerConfig c;
   JsonReader r;
   if (!j.is_object()) return R::failure("config must be a JSON object");
-  r.keys(j, "config", {"dim", "hidden", "activation", "timeDependent", "augment", "input", "initStd", "normalize",
+  r.keys(j, "config", {"dim", "hidden", "activation", "timeDependent", "augment", "input", "initStd", "initOutput", "normalize",
                        "seed", "solver", "gradient", "optimizer", "batch", "loss", "regularization"});
   r.integer(j, "dim", c.mlp.dim);
   if (j.contains("hidden")) {
@@ -72,6 +73,7 @@ Result<TrainerConfig> config_from_document(const json& j) {
     else r.fail("unknown input map " + limits::quote(s) + " (use identity or cube)");
   }
   r.number(j, "initStd", c.mlp.init_std);
+  r.number(j, "initOutput", c.mlp.init_output);
   r.boolean(j, "normalize", c.normalize);
   r.integer(j, "seed", c.seed);
   if (const json* sv = r.object(j, "solver")) {
@@ -149,6 +151,7 @@ Result<DensityConfig> density_config_from_document(json j) {
   j.erase("trace");
   // Density defaults where the document is silent.
   if (!j.contains("timeDependent")) j["timeDependent"] = true;
+  if (!j.contains("initOutput")) j["initOutput"] = DensityConfig{}.base.mlp.init_output;
   if (!j.contains("batch")) j["batch"] = json::object();
   if (j["batch"].is_object() && !j["batch"].contains("size")) j["batch"]["size"] = 256;
   if (!j.contains("solver")) j["solver"] = json::object();

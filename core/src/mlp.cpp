@@ -35,10 +35,12 @@ std::string Mlp::set_params(const Vec& theta) {
 void Mlp::init(std::uint64_t seed) {
   Rng rng(seed);
   params_.setZero();
-  for (const Layer& l : layers_) {
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    const Layer& l = layers_[i];
     const double bound = std::sqrt(6.0 / static_cast<double>(l.in + l.out));
+    const double factor = i + 1 == layers_.size() ? config_.init_output : 1.0;
     for (Index k = 0; k < l.in * l.out; ++k)
-      params_[l.offset + k] = config_.init_std > 0 ? config_.init_std * rng.normal() : rng.uniform(-bound, bound);
+      params_[l.offset + k] = factor * (config_.init_std > 0 ? config_.init_std * rng.normal() : rng.uniform(-bound, bound));
   }
 }
 

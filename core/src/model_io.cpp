@@ -70,7 +70,7 @@ std::string document(const char* format, json config, const T& trainer) {
   j["version"] = kModelVersion;
   j["config"] = std::move(config);
   j["parameters"] = as_vector(s.theta);
-  j["normalization"] = {{"offset", as_vector(s.norm.offset)}, {"scale", as_vector(s.norm.scale)}};
+  j["normalization"] = {{"offset", as_vector(s.norm.offset)}, {"scale", as_vector(s.norm.scale)}, {"time", s.norm.time}};
   j["iteration"] = s.iteration;
   j["optimizer"] = {{"step", s.optimizer.step}, {"m", as_vector(s.optimizer.m)}, {"v", as_vector(s.optimizer.v)}};
   j["rng"] = rng_to_hex(*s.rng);
@@ -88,8 +88,8 @@ Result<json> envelope(const std::string& text, const char* format, const std::st
     return R::failure("not a " + what + " document (expected format '" + format + "')");
   JsonReader r;
   if (!j.contains("version") || !r.integer(j, "version", version)) return R::failure(what + " document has no whole-number version");
-  if (version != 1 && version != kModelVersion)
-    return R::failure(what + " document version " + std::to_string(version) + " is not supported (this build reads 1 and " +
+  if (version < 1 || version > kModelVersion)
+    return R::failure(what + " document version " + std::to_string(version) + " is not supported (this build reads 1 to " +
                       std::to_string(kModelVersion) + ")");
   if (!j.contains("config") || !j["config"].is_object()) return R::failure(what + " document has no config");
   return parsed;
@@ -106,6 +106,13 @@ std::string restore_from(const json& j, std::int64_t version, T& trainer, Index 
     const json& n = j["normalization"];
     if (read_vector(r, n, "offset", dim, -limits::kData, limits::kData, s.norm.offset))
       read_vector(r, n, "scale", dim, limits::kMinScale, limits::kData, s.norm.scale);
+    // Versions 1 and 2 had no time scale: their models ran in physical time.
+    s.norm.time = 1.0;
+    if (version >= 3) {
+      if (!n.contains("time")) r.fail("document needs normalization.time (the time scale)");
+      else if (r.number(n, "time", s.norm.time) && !(s.norm.time >= kMinTimeScale && s.norm.time <= kMaxTimeScale))
+        r.fail("normalization.time must be a number in [" + limits::format(kMinTimeScale) + ", " + limits::format(kMaxTimeScale) + "]");
+    }
   }
   s.iteration = 0;
   if (r.integer(j, "iteration", s.iteration) && s.iteration < 0) r.fail("iteration must be ≥ 0");

@@ -25,15 +25,16 @@ PhaseField learned_phase_field(const Trainer& trainer, double t) {
     const Normalization& n = tr->normalization();
     Vec zm = Vec::Zero(tr->mlp().state_dim());
     zm.head(d) = (z - n.offset).cwiseQuotient(n.scale);
-    const Mat J = tr->mlp().jacobian(zm, t).topLeftCorner(d, d);
-    // f_phys(z) = S f((z − o)/S)  ⇒  J_phys = S J S⁻¹.
-    return Mat(n.scale.asDiagonal() * J * n.scale.cwiseInverse().asDiagonal());
+    const Mat J = tr->mlp().jacobian(zm, t / n.time).topLeftCorner(d, d);
+    // f_phys(z) = S f((z − o)/S) / T  ⇒  J_phys = S J S⁻¹ / T.
+    return Mat(n.scale.asDiagonal() * J * n.scale.cwiseInverse().asDiagonal() / n.time);
   };
   if (trainer.config().mlp.augment == 0) {
     f.divergence = [tr, t, d](const Mat& Z) {
       const Normalization& n = tr->normalization();
       const Mat Zm = (Z.colwise() - n.offset).array().colwise() / n.scale.array();
-      return RowVec(tr->mlp().divergence(Zm, RowVec::Constant(Z.cols(), t)));  // the trace is scale-invariant
+      // The trace is invariant under the state scaling; the time scale divides it.
+      return RowVec(tr->mlp().divergence(Zm, RowVec::Constant(Z.cols(), t / n.time)) / n.time);
     };
   } else {
     f.divergence = [f](const Mat& Z) {

@@ -60,6 +60,25 @@ void Trainer::fit_normalization() {
     const double sd = var > 0 ? std::sqrt(var) : 0.0;
     norm_.scale[j] = sd > 1e-8 ? sd : 1.0;
   }
+  norm_.time = fit_time_scale(data_, norm_.offset, norm_.scale);
+}
+
+double fit_time_scale(const std::vector<Trajectory>& data, const Vec& offset, const Vec& scale) {
+  // Time-averaged squared speed Σ‖Δz‖²/Δt / ΣΔt: long intervals count by their length, so a few close,
+  // noisy observations cannot dominate it.
+  (void)offset;  // differences do not depend on the offset
+  double moved = 0.0, elapsed = 0.0;
+  for (const Trajectory& t : data)
+    for (std::size_t i = 1; i < t.times.size(); ++i) {
+      const double dt = t.times[i] - t.times[i - 1];
+      if (!(dt > 0)) continue;
+      const Index c = static_cast<Index>(i);
+      moved += (t.states.col(c) - t.states.col(c - 1)).cwiseQuotient(scale).squaredNorm() / static_cast<double>(scale.size()) / dt;
+      elapsed += dt;
+    }
+  if (!(elapsed > 0) || !(moved > 0)) return 1.0;
+  const double time = 1.0 / std::sqrt(moved / elapsed);
+  return std::isfinite(time) ? std::clamp(time, kMinTimeScale, kMaxTimeScale) : 1.0;
 }
 
 std::vector<Window> Trainer::sample_windows(Rng& rng) const {
@@ -148,9 +167,10 @@ void Trainer::make_problem_into(const std::vector<Window>& windows, bool regular
     const Window& w = windows[static_cast<std::size_t>(k)];
     const Trajectory& tr = data_[w.trajectory];
     const double t0 = tr.times[w.start];
-    p.offsets[k] = t0;
+    p.offsets[k] = t0 / norm_.time;
     p.y0.segment(k * S, d) = (tr.states.col(static_cast<Index>(w.start)) - norm_.offset).cwiseQuotient(norm_.scale);
-    for (std::size_t j = w.start + 1; j < w.start + w.length; ++j) entries.push_back({tr.times[j] - t0, k, w.trajectory, j});
+    for (std::size_t j = w.start + 1; j < w.start + w.length; ++j)
+      entries.push_back({(tr.times[j] - t0) / norm_.time, k, w.trajectory, j});
   }
   std::sort(entries.begin(), entries.end(), [](const StepBuffers::Entry& a, const StepBuffers::Entry& b) { return a.t < b.t; });
   const Index n = static_cast<Index>(entries.size());
@@ -194,6 +214,7 @@ GradientResult Trainer::evaluate(const std::vector<Window>& windows, bool regula
   const bool joint = config_.joint && count > 1 && !(gradient && method == GradientMethod::Adjoint);
   SolverOptions& opt = joint ? dense_solver_ : solver_;
   opt.deadline = deadline_;
+  opt.step = config_.solver.step / norm_.time;  // the fixed step is set in physical time
   if (joint) {
     count = 1;
     groups[0] = windows;
@@ -332,6 +353,7 @@ std::string restore_state(const TrainingState& s, Index num_params, Index dim, M
                           Optimizer& optimizer, Rng& rng, std::int64_t& iteration) {
   if (s.theta.size() != num_params) return "expected " + std::to_string(num_params) + " parameters";
   if (s.norm.offset.size() != dim || s.norm.scale.size() != dim) return "normalization must have dim entries";
+  if (!(s.norm.time >= kMinTimeScale && s.norm.time <= kMaxTimeScale)) return "normalization time scale out of range";
   if (s.iteration < 0) return "iteration must be ≥ 0";
   Optimizer opt = optimizer;
   std::string err = opt.set_state(s.optimizer, num_params);
@@ -366,9 +388,10 @@ Solution Trainer::integrate(const Vec& z0, double t0, const std::vector<double>&
   }
   Vec y0 = Vec::Zero(S);
   y0.head(d) = (z0 - norm_.offset).cwiseQuotient(norm_.scale);
-  const BatchField field(mlp_, RowVec::Constant(1, t0));
+  const BatchField field(mlp_, RowVec::Constant(1, t0 / norm_.time));
   SolverOptions opt = solver_;
   opt.deadline = deadline_;
+  opt.step = config_.solver.step / norm_.time;  // the fixed step is set in physical time
   out.states = Mat::Constant(d, static_cast<Index>(times.size()), std::numeric_limits<double>::quiet_NaN());
   // Times after t0 are solved forwards, times before it backwards; each side in order away from t0.
   for (const double dir : {1.0, -1.0}) {
@@ -377,7 +400,7 @@ Solution Trainer::integrate(const Vec& z0, double t0, const std::vector<double>&
       if (!std::isfinite(times[i]) || (dir > 0 ? times[i] >= t0 : times[i] < t0)) idx.push_back(i);
     std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return dir * times[a] < dir * times[b]; });
     std::vector<double> rel;
-    for (std::size_t i : idx) rel.push_back(times[i] - t0);
+    for (std::size_t i : idx) rel.push_back((times[i] - t0) / norm_.time);
     const Solution s = solve(field, 0.0, y0, rel, opt);
     out.stats.nfe += s.stats.nfe;
     out.stats.accepted += s.stats.accepted;
@@ -389,7 +412,7 @@ Solution Trainer::integrate(const Vec& z0, double t0, const std::vector<double>&
     if (s.status != Status::Success && out.status == Status::Success) {
       out.status = s.status;
       out.message = s.message;
-      out.t_reached = s.t_reached + t0;
+      out.t_reached = s.t_reached * norm_.time + t0;
     }
   }
   if (out.status == Status::Success && !times.empty())
@@ -405,8 +428,9 @@ Mat Trainer::field(const Mat& points, double t, bool single) const {
     const Index k = std::min(block, m - first);
     Mat Z = Mat::Zero(S, k);
     Z.topRows(d) = (points.middleCols(first, k).colwise() - norm_.offset).array().colwise() / norm_.scale.array();
-    const Mat F = single ? mlp_.eval_single(Z, t) : mlp_.eval(Z, RowVec::Constant(k, t));
-    out.middleCols(first, k) = F.topRows(d).array().colwise() * norm_.scale.array();
+    const double tm = t / norm_.time;
+    const Mat F = single ? mlp_.eval_single(Z, tm) : mlp_.eval(Z, RowVec::Constant(k, tm));
+    out.middleCols(first, k) = (F.topRows(d).array().colwise() * norm_.scale.array()) / norm_.time;
   }
   return out;
 }

@@ -31,7 +31,7 @@ TEST_CASE("Ensemble disagreement is at least 3x larger far from the data than on
   so.points = 40;
   const auto data = sample_system(*find_system("toggle"), so);
   for (const auto& tr : data) REQUIRE(e.add_trajectory(tr).empty());
-  for (int i = 0; i < 60; ++i) REQUIRE(e.step().status == Status::Success);
+  for (int i = 0; i < 200; ++i) REQUIRE(e.step().status == Status::Success);
   // On the data: every observed state. Far: a ring of points 3 units outside the view [−0.25, 4.75]².
   Mat on(2, 0);
   for (const auto& tr : data) {

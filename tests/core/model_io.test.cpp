@@ -60,10 +60,47 @@ TEST_CASE("Model JSON round trip restores config - parameters - normalisation an
   CHECK(u.mlp().params() == t.mlp().params());
   CHECK(u.normalization().offset == t.normalization().offset);
   CHECK(u.normalization().scale == t.normalization().scale);
+  CHECK(u.normalization().time == t.normalization().time);
+  CHECK(t.normalization().time != 1.0);
   CHECK(u.iteration() == 5);
   const Mat pts = Mat::Random(2, 7);
   CHECK(u.field(pts, 0.0) == t.field(pts, 0.0));
   CHECK(model_to_json(u) == doc);
+}
+
+TEST_CASE("Version-2 documents (no time scale, no initOutput) still load and keep their physical-time field") {
+  // A document as the previous format wrote it: normalisation without a time scale, config without initOutput.
+  json j = json::parse(R"({"format": "neural-ode-model", "version": 2,
+    "config": {"dim": 2, "hidden": [3], "activation": "tanh", "normalize": true, "seed": 0},
+    "parameters": [0.5, -0.2, 0.1, 0.3, -0.4, 0.25, 0.01, -0.02, 0.03,
+                   1.0, -0.5, 0.2, 0.7, -0.3, 0.4, 0.05, -0.06],
+    "normalization": {"offset": [1.0, -2.0], "scale": [2.0, 0.5]}, "iteration": 7,
+    "optimizer": {"step": 0, "m": [], "v": []},
+    "rng": null})");
+  j["rng"] = std::string(63, '0') + "1";  // the sampler's stream: 64 hex digits
+  const auto r = model_from_json(j.dump());
+  REQUIRE(r.ok());
+  const Trainer& t = **r.value;
+  CHECK(t.normalization().time == 1.0);
+  CHECK(t.iteration() == 7);
+  // f(z) = scale ⊙ (W2 tanh(W1 (z − offset)/scale + b1) + b2), exactly the previous format's field.
+  const Vec p = t.mlp().params();
+  const Eigen::Map<const Mat> W1(p.data(), 3, 2), W2(p.data() + 9, 2, 3);
+  const Vec b1 = p.segment(6, 3), b2 = p.segment(15, 2);
+  const Vec z = (Vec(2) << 0.3, -1.7).finished();
+  const Vec zn = (z - Vec((Vec(2) << 1.0, -2.0).finished())).cwiseQuotient((Vec(2) << 2.0, 0.5).finished());
+  const Vec expect = (W2 * (W1 * zn + b1).array().tanh().matrix() + b2).cwiseProduct((Vec(2) << 2.0, 0.5).finished());
+  CHECK((t.field(Mat(z), 0.0).col(0) - expect).norm() < 1e-12);
+  // Saved again, it is a current document with time 1.
+  const json back = json::parse(model_to_json(t));
+  CHECK(back["version"] == kModelVersion);
+  CHECK(back["normalization"]["time"] == 1.0);
+  // A current-version document must carry its time scale, in range.
+  json k = back;
+  k["normalization"].erase("time");
+  CHECK(model_from_json(k.dump()).error.find("normalization.time") != std::string::npos);
+  k["normalization"]["time"] = 0.0;
+  CHECK(model_from_json(k.dump()).error.find("normalization.time") != std::string::npos);
 }
 
 TEST_CASE("Malformed or mismatched model documents say what is wrong") {

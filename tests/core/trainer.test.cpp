@@ -99,10 +99,12 @@ TEST_CASE("Windows with irregular times share one joint solve over the union of 
   REQUIRE(t.add_trajectory({{5.0, 5.3, 5.5}, Mat::Random(2, 3)}).empty());
   const BatchProblem p = t.make_problem({{0, 0, 3}, {1, 0, 3}}, false);
   REQUIRE(p.times.size() == 3);  // 0.3 is shared, 0.5 and 1.0 are not
-  CHECK(p.times[0] == Approx(0.3));
+  // Times are in model time: physical time / the fitted time scale.
+  const double T = t.normalization().time;
+  CHECK(p.times[0] == Approx(0.3 / T));
   CHECK(p.targets(0) == 2);
   CHECK(p.targets(1) + p.targets(2) == 2);
-  CHECK(p.offsets[1] == 5.0);
+  CHECK(p.offsets[1] == Approx(5.0 / T));
   CHECK(p.weight == Approx(1.0 / 8));
 }
 
@@ -159,6 +161,8 @@ TEST_CASE("Normalisation is fitted from the data and frozen once training starts
   CHECK(t.normalization().offset[0] == Approx(12));
   CHECK(t.normalization().scale[0] == Approx(2));
   CHECK(t.normalization().offset[1] == Approx(-2));
+  // Normalised displacement (2, 2) in one time unit: RMS speed 2 per dimension, so one model time unit is 0.5.
+  CHECK(t.normalization().time == Approx(0.5));
   t.step();
   REQUIRE(t.iteration() == 1);
   const Vec off = t.normalization().offset;
@@ -172,11 +176,57 @@ TEST_CASE("Normalisation is fitted from the data and frozen once training starts
   CHECK(test::rel_err(slope, t.field(Mat(z0), 0.0).col(0)) < 1e-5);
 }
 
+TEST_CASE("The time scale makes normalised velocities O(1): a circle at angular speed w gets time 1/w") {
+  for (const double w : {0.2, 3.0}) {
+    Trajectory tr;
+    for (int i = 0; i <= 400; ++i) tr.times.push_back(2 * M_PI / w * i / 400.0);
+    tr.states.resize(2, 401);
+    for (int i = 0; i <= 400; ++i) tr.states.col(i) << 5 + std::cos(w * tr.times[i]), std::sin(w * tr.times[i]);
+    const Vec scale = Vec::Constant(2, std::sqrt(0.5));  // the standard deviation of cos and sin over a period
+    CHECK(fit_time_scale({tr}, Vec::Zero(2), scale) == Approx(1 / w).epsilon(1e-3));
+  }
+  CHECK(fit_time_scale({}, Vec::Zero(2), Vec::Ones(2)) == 1.0);  // no data, no motion: time is not rescaled
+  CHECK(fit_time_scale({{{0.0, 1.0}, Mat::Ones(2, 2)}}, Vec::Zero(2), Vec::Ones(2)) == 1.0);
+}
+
+TEST_CASE("With time normalisation, training does not depend on the unit of time") {
+  // The same data in seconds and in units of 10 s: the model sees identical problems, so θ after 30 steps agrees
+  // to rounding, and the physical fields differ by exactly the factor 10.
+  std::vector<Trainer> trainers{Trainer(TrainerConfig{}), Trainer(TrainerConfig{})};
+  SampleOptions o;
+  o.trajectories = 4;
+  o.points = 30;
+  o.seed = 3;
+  for (Trajectory tr : sample_system(*find_system("pendulum"), o)) {
+    REQUIRE(trainers[0].add_trajectory(tr).empty());
+    for (double& t : tr.times) t /= 10;
+    REQUIRE(trainers[1].add_trajectory(tr).empty());
+  }
+  CHECK(trainers[0].normalization().time == Approx(10 * trainers[1].normalization().time));
+  for (int i = 0; i < 30; ++i)
+    for (Trainer& t : trainers) REQUIRE(t.step().status == Status::Success);
+  CHECK(test::rel_err(trainers[0].mlp().params(), trainers[1].mlp().params()) < 1e-8);
+  const Mat pts = trainers[0].trajectories()[0].states;
+  CHECK(test::rel_err(10 * trainers[0].field(pts, 0.0), trainers[1].field(pts, 0.0)) < 1e-8);
+}
+
+TEST_CASE("The default network starts near zero: the last layer's initial weights are scaled by initOutput") {
+  TrainerConfig big;
+  big.mlp.init_output = 1.0;
+  const Trainer small(TrainerConfig{}), full(big);
+  REQUIRE(TrainerConfig{}.mlp.init_output == 0.1);
+  const Mat pts = Mat::Random(2, 50);
+  // Biases start at zero, so the output is exactly proportional to the last layer's weights.
+  CHECK(test::rel_err(10 * small.field(pts, 0.0), full.field(pts, 0.0)) < 1e-12);
+  CHECK(validate([] { TrainerConfig c; c.mlp.init_output = -1; return c; }()).find("initOutput") != std::string::npos);
+}
+
 TEST_CASE("Learning works: the torchdiffeq ode_demo replica reaches mean-abs error <= 0.08 within 2000 iterations") {
   TrainerConfig c;
   c.mlp.hidden = {50};
   c.mlp.input = InputMap::Cube;
   c.mlp.init_std = 0.1;
+  c.mlp.init_output = 1.0;  // torchdiffeq's init: normal(0, 0.1) in every layer
   c.normalize = false;
   c.seed = 0;
   c.solver.method = "rk4";

@@ -189,7 +189,7 @@ test('toJSON / fromJSON round trip; malformed documents refused with reasons', (
   tr.step(5);
   const doc = tr.toJSON();
   assert.equal(doc.format, 'neural-ode-model');
-  assert.equal(doc.version, 2);
+  assert.equal(doc.version, 3);
   const copy = ode.Trainer.fromJSON(doc);
   assert.deepEqual(copy.parameters(), tr.parameters());
   assert.deepEqual(copy.field([1, 1]), tr.field([1, 1]));

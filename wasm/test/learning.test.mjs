@@ -7,7 +7,7 @@ import { ode } from './helpers.mjs';
 
 test('spiral replica reaches mean-abs error <= 0.08 within 2000 iterations', () => {
   const tr = new ode.Trainer({
-    hidden: [50], input: 'cube', initStd: 0.1, normalize: false, seed: 0,
+    hidden: [50], input: 'cube', initStd: 0.1, initOutput: 1, normalize: false, seed: 0,
     solver: { method: 'rk4' }, gradient: 'direct',
     optimizer: { name: 'rmsprop', lr: 1e-3 }, batch: { size: 20, window: 10 }, loss: 'l1',
   });

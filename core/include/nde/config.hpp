@@ -25,9 +25,17 @@ struct SolverConfig {
   bool seminorm = GradientOptions{}.seminorm;          ///< adjoint: no error control on the parameter quadrature
 };
 
+/// The trainer's default network: 2 → 32 → 32 → 2 (tanh), last layer's initial weights × 0.1 so the learned
+/// field starts near zero instead of throwing states across the plane.
+inline MlpConfig default_trainer_mlp() {
+  MlpConfig m{2, {32, 32}};
+  m.init_output = 0.1;
+  return m;
+}
+
 /// A trainer's full configuration.
 struct TrainerConfig {
-  MlpConfig mlp{2, {32, 32}};
+  MlpConfig mlp = default_trainer_mlp();
   std::uint64_t seed = 0;
   SolverConfig solver;
   GradientMethod gradient = GradientOptions{}.method;
@@ -38,7 +46,7 @@ struct TrainerConfig {
   LossKind loss = LossKind::Mse;
   double kinetic = 0.0;   ///< weight of ∫‖f‖² dt
   double jacobian = 0.0;  ///< weight of ∫‖∂f/∂z‖²_F dt
-  bool normalize = true;  ///< fit offset and scale of the states from the data
+  bool normalize = true;  ///< fit offset and scale of the states, and a time scale, from the data (see Normalization)
 };
 
 /// Empty when c is valid; otherwise the first problem found, naming the field.

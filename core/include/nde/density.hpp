@@ -15,6 +15,7 @@ struct DensityConfig {
   TrainerConfig base = [] {
     TrainerConfig c;
     c.mlp.time_dependent = true;
+    c.mlp.init_output = 1.0;
     c.batch_size = 256;
     c.solver.rtol = 1e-5;
     c.solver.atol = 1e-5;

@@ -27,6 +27,7 @@ struct MlpConfig {
   int augment = 0;                    ///< extra zero-initialised state dimensions (ANODE)
   InputMap input = InputMap::Identity;
   double init_std = 0.0;              ///< 0: Glorot-uniform weights; > 0: normal(0, init_std) weights
+  double init_output = 1.0;           ///< factor on the last layer's initial weights (small: the field starts near zero)
 };
 
 /// f_θ: R^(dim+augment) × R → R^(dim+augment). Batches are matrices with one state per column.

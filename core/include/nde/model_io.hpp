@@ -13,7 +13,7 @@ namespace nde {
 
 /// The document's format tag and version.
 inline constexpr const char* kModelFormat = "neural-ode-model";
-inline constexpr int kModelVersion = 2;
+inline constexpr int kModelVersion = 3;
 
 /// The model document of a trainer (its data is not included).
 std::string model_to_json(const Trainer& t);

@@ -12,11 +12,20 @@
 
 namespace nde {
 
-/// Affine map to the model's coordinates: z_model = (z − offset) / scale.
+/// Affine map to the model's coordinates: z_model = (z − offset) / scale and t_model = t / time, so the
+/// network learns dz_model/dt_model = f(z_model, t_model) and the physical field is scale ⊙ f / time.
 struct Normalization {
   Vec offset;
   Vec scale;
+  double time = 1.0;  ///< physical time per model time unit (1: time is not rescaled, e.g. documents before it)
 };
+
+/// Range of Normalization::time.
+inline constexpr double kMinTimeScale = 1e-6, kMaxTimeScale = 1e6;
+
+/// The time scale that makes the data's normalised velocities O(1): 1 / the time-averaged RMS speed of the
+/// normalised states over the observation intervals (finite differences); 1 when the data do not move.
+[[nodiscard]] double fit_time_scale(const std::vector<Trajectory>& data, const Vec& offset, const Vec& scale);
 
 /// Everything a saved model restores besides its config: θ, normalisation, iteration count, optimiser
 /// moments and the minibatch sampler's stream, so that training resumes exactly where it stopped.
