@@ -151,6 +151,7 @@ test('confidence: an ensemble trained on the same data fogs where it disagrees, 
   await page.locator('#layer-showConfidence').check();
   await page.waitForFunction(() => (window.playground.confidence?.drawnCells ?? 0) > 0, null, { timeout: 60000 });
   const c = await pg('confidence');
+  writeFileSync(`${OUT}/analysis-confidence.png`, await page.getByTestId('phase-plane').screenshot());
   assert.equal(c.members, 5);
   assert.ok(c.iteration > 0 && c.iteration <= c.iterations, JSON.stringify(c));
   assert.match(await page.locator('#confidence-note').textContent(), /guessing there: draw a trajectory there/);

@@ -124,7 +124,7 @@ const counted = (name: string, draw: (ctx: CanvasRenderingContext2D, s: Scene) =
 export const LAYERS: LayerDef[] = [
   { id: 'particles', task: 'trajectories', setting: 'showParticles', target: 'own', shown: (s) => s.settings.showParticles && !s.reducedMotion, create: particlesLayer },
   { id: 'confidence', task: 'trajectories', setting: 'showConfidence', target: 'overlay',
-    create: counted('confidenceCells', (ctx, s) => (s.confidence ? drawConfidence(ctx, s.vp, s.confidence) : 0)) },
+    create: counted('confidenceCells', (ctx, s) => (s.confidence ? drawConfidence(ctx, s.vp, s.confidence, s.field?.speedScale ?? null) : 0)) },
   { id: 'basins', task: 'trajectories', setting: 'showBasins', target: 'overlay',
     create: counted('basinCells', (ctx, s) => (s.portrait ? drawBasins(ctx, s.vp, s.portrait) : 0)) },
   { id: 'axes', task: 'trajectories', target: 'overlay', create: overlay((ctx, s) => drawAxes(ctx, s.vp)) },

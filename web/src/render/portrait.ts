@@ -27,12 +27,12 @@ function gridRect(vp: Viewport, spec: { xmin: number; xmax: number; ymin: number
   return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
 }
 
-/** An image of nx × ny cells (row 0 = ymin at the bottom), cached per data array. */
-const images = new WeakMap<object, HTMLCanvasElement>();
-function cellImage(key: object, nx: number, ny: number, colour: (k: number) => [number, number, number, number] | null): HTMLCanvasElement {
-  let c = images.get(key);
-  if (c) return c;
-  c = document.createElement('canvas');
+/** An image of nx × ny cells (row 0 = ymin at the bottom), cached per data array and `variant`. */
+const images = new WeakMap<object, { variant: string; canvas: HTMLCanvasElement }>();
+function cellImage(key: object, variant: string, nx: number, ny: number, colour: (k: number) => [number, number, number, number] | null): HTMLCanvasElement {
+  const hit = images.get(key);
+  if (hit?.variant === variant) return hit.canvas;
+  const c = document.createElement('canvas');
   c.width = nx;
   c.height = ny;
   const ctx = c.getContext('2d')!;
@@ -45,22 +45,21 @@ function cellImage(key: object, nx: number, ny: number, colour: (k: number) => [
       img.data.set(v, o);
     }
   ctx.putImageData(img, 0, 0);
-  images.set(key, c);
+  images.set(key, { variant, canvas: c });
   return c;
 }
 
 /** Basins: each cell shaded by the attractor its start reaches (undecided and escaped cells stay clear). Returns the shaded cells. */
 export function drawBasins(ctx: CanvasRenderingContext2D, vp: Viewport, v: PortraitVisual): number {
   const { basins } = v.learned;
-  let shaded = 0;
-  const img = cellImage(basins, v.spec.nx, v.spec.ny, (k) => {
+  const img = cellImage(basins, '', v.spec.nx, v.spec.ny, (k) => {
     const l = basins[k];
     if (l < 0) return null;
-    shaded++;
     const c = ATTRACTOR_COLOURS[l % ATTRACTOR_COLOURS.length];
     return [c[0], c[1], c[2], Math.round(255 * BASIN_ALPHA)];
   });
-  if (!shaded) for (const l of basins) if (l >= 0) shaded++;
+  let shaded = 0;
+  for (const l of basins) if (l >= 0) shaded++;
   const r = gridRect(vp, v.spec);
   ctx.imageSmoothingEnabled = false;
   ctx.drawImage(img, r.x, r.y, r.w, r.h);
@@ -204,30 +203,39 @@ export function drawTruePortrait(ctx: CanvasRenderingContext2D, vp: Viewport, p:
   return p.equilibria.length + p.cycles.length;
 }
 
-/** Confidence: a fog as thick as the ensemble's disagreement (relative to its largest), and a "?" where it is largest. Returns the fogged cells. */
-export function drawConfidence(ctx: CanvasRenderingContext2D, vp: Viewport, c: ConfidenceVisual): number {
+/** The fog is full where the members' velocity spread reaches FULL_FOG of the field's typical speed, absent below
+ *  FOG_FROM of that; a "?" marks the largest spread when it reaches QUESTION of that. */
+const FULL_FOG = 0.5;
+const FOG_FROM = 0.1;
+const QUESTION = 0.3;
+
+/** Confidence: a fog as thick as the ensemble's disagreement relative to the learned field's typical speed (`speed`:
+ *  its 95th percentile; null: relative to the largest disagreement), and a "?" where it is largest. Returns the fogged cells. */
+export function drawConfidence(ctx: CanvasRenderingContext2D, vp: Viewport, c: ConfidenceVisual, speed: number | null): number {
   const d = c.disagreement;
   const { max, at } = disagreementPeak(d);
-  if (!(max > 0)) return 0;
-  let fogged = 0;
-  const img = cellImage(d, c.spec.nx, c.spec.ny, (k) => {
-    const a = Math.min(1, d[k] / max);
-    if (a < 0.15) return null;
-    fogged++;
-    return [235, 235, 245, Math.round(255 * 0.5 * a)];
+  const scale = speed && speed > 0 ? FULL_FOG * speed : max;
+  if (!(scale > 0)) return 0;
+  const level = (k: number) => Math.min(1, d[k] / scale);
+  const img = cellImage(d, scale.toPrecision(2), c.spec.nx, c.spec.ny, (k) => {
+    const a = level(k);
+    return a < FOG_FROM ? null : [235, 235, 245, Math.round(255 * 0.55 * a)];
   });
-  if (!fogged) for (const v of d) if (v / max >= 0.15) fogged++;
+  let fogged = 0;
+  for (let k = 0; k < d.length; k++) if (level(k) >= FOG_FROM) fogged++;
   const r = gridRect(vp, c.spec);
   ctx.imageSmoothingEnabled = true;
   ctx.drawImage(img, r.x, r.y, r.w, r.h);
-  const { xmin, xmax, ymin, ymax, nx, ny } = c.spec;
-  const [x, y] = toScreen(vp, xmin + ((xmax - xmin) * (at % nx)) / (nx - 1), ymin + ((ymax - ymin) * Math.floor(at / nx)) / (ny - 1));
-  ctx.font = `bold ${Math.round(20 * (window.devicePixelRatio || 1))}px system-ui, sans-serif`;
-  ctx.textAlign = 'center';
-  ctx.textBaseline = 'middle';
-  ctx.fillStyle = '#222';
-  ctx.fillText('?', x, y);
-  ctx.textBaseline = 'alphabetic';
+  if (max / scale >= QUESTION) {
+    const { xmin, xmax, ymin, ymax, nx, ny } = c.spec;
+    const [x, y] = toScreen(vp, xmin + ((xmax - xmin) * (at % nx)) / (nx - 1), ymin + ((ymax - ymin) * Math.floor(at / nx)) / (ny - 1));
+    ctx.font = `bold ${Math.round(20 * (window.devicePixelRatio || 1))}px system-ui, sans-serif`;
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    ctx.fillStyle = '#222';
+    ctx.fillText('?', x, y);
+    ctx.textBaseline = 'alphabetic';
+  }
   return fogged;
 }
 

@@ -1,0 +1,34 @@
+// The phase portrait's pure helpers: glyph tooltips, hit testing, attractor colours, the confidence peak.
+import { describe, expect, it } from 'vitest';
+
+import type { Equilibrium, PhasePortrait } from '../../wasm/neural-ode';
+import { attractorOf, describeEquilibrium, disagreementPeak, equilibriumAt } from '../src/render/portrait';
+import type { Viewport } from '../src/render/view';
+
+const eq = (x: number, y: number, type: Equilibrium['type'], eigenvalues: { re: number; im: number }[]): Equilibrium =>
+  ({ x, y, type, stable: type.startsWith('stable'), eigenvalues, jacobian: new Float64Array(4) });
+
+describe('portrait helpers', () => {
+  it('describes an equilibrium with its type, position and eigenvalues (complex pairs as a ± bi)', () => {
+    expect(describeEquilibrium(eq(1.23456, -0.5, 'saddle', [{ re: 0.828, im: 0 }, { re: -2.4, im: 0 }])))
+      .toBe('saddle at (1.23, -0.5); eigenvalues 0.828, -2.4');
+    expect(describeEquilibrium(eq(0, 0, 'stable focus', [{ re: -0.1, im: 1 }, { re: -0.1, im: -1 }])))
+      .toBe('stable focus at (0, 0); eigenvalues -0.1 + 1i, -0.1 − 1i');
+  });
+
+  it('finds the equilibrium under the pointer within a radius in canvas pixels', () => {
+    const vp: Viewport = { view: { xmin: 0, xmax: 10, ymin: 0, ymax: 10 }, width: 100, height: 100 };
+    const p = { equilibria: [eq(1, 1, 'stable node', []), eq(5, 5, 'saddle', [])] } as unknown as PhasePortrait;
+    expect(equilibriumAt(vp, p, 51, 49, 5)?.type).toBe('saddle'); // (5, 5) is at pixel (50, 50), y down
+    expect(equilibriumAt(vp, p, 10, 90, 5)?.type).toBe('stable node');
+    expect(equilibriumAt(vp, p, 30, 30, 5)).toBeNull();
+  });
+
+  it('maps equilibria and cycles to their attractor (basin colour) index; the largest disagreement and its cell', () => {
+    const p = { attractors: [{ kind: 'equilibrium', index: 0 }, { kind: 'equilibrium', index: 2 }, { kind: 'cycle', index: 0 }] } as unknown as PhasePortrait;
+    expect([0, 1, 2].map((i) => attractorOf(p, 'equilibrium', i))).toEqual([0, -1, 1]);
+    expect(attractorOf(p, 'cycle', 0)).toBe(2);
+    expect(disagreementPeak([0.1, 0.7, 0.3])).toEqual({ max: 0.7, at: 1 });
+    expect(disagreementPeak([])).toEqual({ max: 0, at: 0 });
+  });
+});
