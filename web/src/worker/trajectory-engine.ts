@@ -220,8 +220,15 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
     background() {
       if (!config || !grid) return { post: null, more: false };
       if (!ensemble) {
-        ensemble = new ode.Ensemble({ ...config, batch: { ...config.batch, size: Math.min(config.batch?.size ?? 16, ENSEMBLE.batch) } }, ENSEMBLE.members);
-        load(ensemble, slot.data);
+        try {
+          ensemble = new ode.Ensemble({ ...config, batch: { ...config.batch, size: Math.min(config.batch?.size ?? 16, ENSEMBLE.batch) } }, ENSEMBLE.members);
+          load(ensemble, slot.data);
+        } catch (err) {
+          // Not again until the config or the data change (no error every tick).
+          dropEnsemble();
+          ensembleFailed = true;
+          return { post: [{ type: 'error', message: `Confidence is not shown: ${(err as Error).message}.` }, []], more: false };
+        }
       }
       const e = ensemble;
       if (e.iteration() < ENSEMBLE.iterations) {

@@ -96,3 +96,26 @@ describe('restoring the last good model', () => {
     expect(e.trainer()!.step(1).status).toBe('success');
   });
 });
+
+describe('the confidence ensemble', () => {
+  it('trains in bounded pieces up to its iteration limit, posts its disagreement, then stops asking for time', () => {
+    const e = engineWith('toggle', 0);
+    e.setView({ xmin: 0, xmax: 4, ymin: 0, ymax: 4, nx: 16, ny: 16, t: 0, precision: 'float32' });
+    expect(e.backgroundDue!()).toBe(false); // not wanted
+    e.setWants!({ portrait: false, confidence: true });
+    expect(e.backgroundDue!()).toBe(true);
+    let posts = 0, last: unknown = null;
+    for (let k = 0; k < 1000 && e.backgroundDue!(); k++) {
+      const { post } = e.background!();
+      if (post) [posts, last] = [posts + 1, post[0]];
+    }
+    expect(e.backgroundDue!()).toBe(false);
+    const c = (last as { analysis: { confidence: { iteration: number; iterations: number; disagreement: Float32Array } } }).analysis.confidence;
+    expect(c.iteration).toBe(c.iterations);
+    expect(c.disagreement.length).toBe(48 * 48);
+    expect(posts).toBeGreaterThan(1);
+    // New data: a new ensemble.
+    e.setData({ trajectories: ode.sampleSystem('toggle', { trajectories: 2, points: 10, seed: 1 }).trajectories, truth: 'toggle' });
+    expect(e.backgroundDue!()).toBe(true);
+  });
+});
