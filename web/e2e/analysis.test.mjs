@@ -150,7 +150,8 @@ test('gradient truth: every method agrees with finite differences to the printed
 });
 
 test('confidence: an ensemble trained on the same data fogs where it disagrees, with the hint to draw there', async () => {
-  // (the toggle preset of the previous test is loaded)
+  await fresh('?preset=toggle');
+  await page.waitForFunction(() => window.playground.preset === 'toggle' && window.playground.strokes > 0);
   await page.locator('#layer-showConfidence').check();
   await page.waitForFunction(() => (window.playground.confidence?.drawnCells ?? 0) > 0, null, { timeout: 60000 });
   const c = await pg('confidence');
