@@ -91,35 +91,79 @@ val status_object(Status s, const std::string& message) {
   return o;
 }
 
-/// Document I/O of each trainer type.
+/// Document I/O of each trainer type: its config parser and writer, its document reader and writer.
 template <class T>
 struct Io;
 template <>
 struct Io<Trainer> {
-  static Result<std::shared_ptr<Trainer>> create(const std::string& text) {
-    Result<TrainerConfig> c = config_from_json(text);
-    if (!c.ok()) return Result<std::shared_ptr<Trainer>>::failure(c.error);
-    return Result<std::shared_ptr<Trainer>>::success(std::make_shared<Trainer>(*c.value));
-  }
-  static Result<std::shared_ptr<Trainer>> load(const std::string& text, std::string* notice) {
-    return model_from_json(text, notice);
-  }
-  static std::string save(const Trainer& t) { return model_to_json(t); }
-  static std::string config(const Trainer& t) { return config_to_json(t.config()); }
+  static constexpr auto parse_config = config_from_json;
+  static constexpr auto config_json = config_to_json;
+  static constexpr auto load = model_from_json;
+  static constexpr auto save = model_to_json;
 };
 template <>
 struct Io<DensityTrainer> {
-  static Result<std::shared_ptr<DensityTrainer>> create(const std::string& text) {
-    Result<DensityConfig> c = density_config_from_json(text);
-    if (!c.ok()) return Result<std::shared_ptr<DensityTrainer>>::failure(c.error);
-    return Result<std::shared_ptr<DensityTrainer>>::success(std::make_shared<DensityTrainer>(*c.value));
-  }
-  static Result<std::shared_ptr<DensityTrainer>> load(const std::string& text, std::string* notice) {
-    return density_from_json(text, notice);
-  }
-  static std::string save(const DensityTrainer& t) { return density_to_json(t); }
-  static std::string config(const DensityTrainer& t) { return density_config_to_json(t.config()); }
+  static constexpr auto parse_config = density_config_from_json;
+  static constexpr auto config_json = density_config_to_json;
+  static constexpr auto load = density_from_json;
+  static constexpr auto save = density_to_json;
 };
+
+/// A trajectory from JS numbers: times (n) and states (row-major n × d), all in the data range.
+Result<Trajectory> trajectory(const val& times, const val& states, Index d) {
+  using R = Result<Trajectory>;
+  const Result<std::vector<double>> ts = numbers(times, "times"), zs = numbers(states, "states");
+  if (!ts.ok()) return R::failure(ts.error);
+  if (!zs.ok()) return R::failure(zs.error);
+  const std::size_t n = ts.value->size() * static_cast<std::size_t>(d);
+  if (zs.value->size() != n)
+    return R::failure("states must hold times.length × dim = " + std::to_string(n) + " numbers (row-major), got " +
+                      std::to_string(zs.value->size()));
+  for (const std::string& err : {check_values(*ts.value, "times"), check_values(*zs.value, "states")})
+    if (!err.empty()) return R::failure(err);
+  return R::success(Trajectory{*ts.value, columns(*zs.value, d)});
+}
+
+/// Up to n steps of a trainer or an ensemble within max_millis, as the JS report {iteration, iterations, loss,
+/// gradNorm, nfeForward, nfeBackward, status, message, millis}. Another iteration starts only if the last one's
+/// duration still fits; an iteration cut off by the budget is discarded by the trainer.
+template <class T>
+val run_steps(T& t, double n, double max_millis) {
+  if (!whole(n, 1, 1e6)) return error(whole_range("step(n): n", 1, 1e6));
+  const double budget_ms = max_millis > 0 && max_millis <= limits::kMaxMillis ? max_millis : limits::kMaxMillis;
+  const Deadline deadline = budget(budget_ms);
+  t.set_deadline(deadline);
+  StepReport last;
+  long nfe_f = 0, nfe_b = 0;
+  double millis = 0;
+  int done = 0;
+  for (int i = 0; i < static_cast<int>(n); ++i) {
+    if (i > 0 && deadline.remaining_millis() < last.millis) break;
+    last = t.step();
+    nfe_f += last.nfe_forward;
+    nfe_b += last.nfe_backward;
+    millis += last.millis;
+    if (last.status != Status::Success) break;
+    ++done;
+  }
+  t.set_deadline({});
+  std::string message = last.message;
+  if (last.status == Status::TimeLimit)
+    message = "the time budget of " + format(budget_ms) + " ms ran out inside an iteration after " + std::to_string(done) +
+              " completed; that iteration was discarded (parameters and optimiser as before it)" +
+              (done == 0 ? ": one iteration costs more than the budget (lower batch.size, batch.window, the width or the "
+                           "tolerances, or raise maxMillis)"
+                         : "");
+  val o = status_object(last.status, message);
+  o.set("iteration", static_cast<double>(t.iteration()));
+  o.set("iterations", done);
+  o.set("loss", last.loss);
+  o.set("gradNorm", last.grad_norm);
+  o.set("nfeForward", static_cast<double>(nfe_f));
+  o.set("nfeBackward", static_cast<double>(nfe_b));
+  o.set("millis", millis);
+  return o;
+}
 
 /// Grid points and their count check (both grids share them).
 std::string check_grid(const GridSpec& g, int dim) {
@@ -148,9 +192,9 @@ bool grid_counts(double nx, double ny, GridSpec& g, std::string& err) {
 
 template <class T>
 std::string Handle<T>::init(const std::string& config_json) {
-  Result<std::shared_ptr<T>> r = Io<T>::create(config_json);
-  if (!r.ok()) return r.error;
-  t_ = *r.value;
+  const auto c = Io<T>::parse_config(config_json);
+  if (!c.ok()) return c.error;
+  t_ = std::make_shared<T>(*c.value);
   return {};
 }
 
@@ -171,46 +215,12 @@ std::string Handle<T>::to_json() const {
 
 template <class T>
 std::string Handle<T>::config() const {
-  return Io<T>::config(*t_);
+  return Io<T>::config_json(t_->config());
 }
 
 template <class T>
 val Handle<T>::step(double n, double max_millis) {
-  if (!whole(n, 1, 1e6)) return error(whole_range("step(n): n", 1, 1e6));
-  const double budget_ms = max_millis > 0 && max_millis <= limits::kMaxMillis ? max_millis : limits::kMaxMillis;
-  DeadlineScope<T> scope(*t_, budget_ms);
-  const Deadline& deadline = t_->deadline();
-  StepReport last;
-  last.iteration = t_->iteration();
-  long nfe_f = 0, nfe_b = 0;
-  double millis = 0;
-  int done = 0;
-  for (int i = 0; i < static_cast<int>(n); ++i) {
-    // Start another iteration only if the last one's duration still fits the budget.
-    if (i > 0 && deadline.remaining_millis() < last.millis) break;
-    last = t_->step();
-    nfe_f += last.nfe_forward;
-    nfe_b += last.nfe_backward;
-    millis += last.millis;
-    if (last.status != Status::Success) break;
-    ++done;
-  }
-  std::string message = last.message;
-  if (last.status == Status::TimeLimit)
-    message = "the time budget of " + format(budget_ms) + " ms ran out inside an iteration after " + std::to_string(done) +
-              " completed; that iteration was discarded (parameters and optimiser as before it)" +
-              (done == 0 ? ": one iteration costs more than the budget (lower batch.size, batch.window, the width or the "
-                           "tolerances, or raise maxMillis)"
-                         : "");
-  val o = status_object(last.status, message);
-  o.set("iteration", static_cast<double>(t_->iteration()));
-  o.set("iterations", done);
-  o.set("loss", last.loss);
-  o.set("gradNorm", last.grad_norm);
-  o.set("nfeForward", static_cast<double>(nfe_f));
-  o.set("nfeBackward", static_cast<double>(nfe_b));
-  o.set("millis", millis);
-  return o;
+  return run_steps(*t_, n, max_millis);
 }
 
 template <class T>
@@ -244,18 +254,10 @@ template class Handle<DensityTrainer>;
 // ---- Trajectory trainer ----
 
 val TrainerHandle::add_trajectory(const val& times, const val& states) {
-  const Result<std::vector<double>> ts = numbers(times, "times"), zs = numbers(states, "states");
-  if (!ts.ok()) return error(ts.error);
-  if (!zs.ok()) return error(zs.error);
-  const std::size_t d = static_cast<std::size_t>(t_->config().mlp.dim);
-  if (zs.value->size() != ts.value->size() * d)
-    return error("states must hold times.length × dim = " + std::to_string(ts.value->size() * d) +
-                 " numbers (row-major), got " + std::to_string(zs.value->size()));
-  for (const std::string& err : {check_values(*ts.value, "times"), check_values(*zs.value, "states")})
-    if (!err.empty()) return error(err);
-  Trajectory tr{*ts.value, columns(*zs.value, static_cast<Index>(d))};
+  Result<Trajectory> tr = trajectory(times, states, t_->config().mlp.dim);
+  if (!tr.ok()) return error(tr.error);
   std::size_t index = 0;
-  const std::string err = t_->add_trajectory(std::move(tr), &index);
+  const std::string err = t_->add_trajectory(std::move(*tr.value), &index);
   if (!err.empty()) return error(err);
   val o = val::object();
   o.set("index", static_cast<double>(index));
@@ -747,16 +749,9 @@ std::string EnsembleHandle::init(const std::string& config_json, double members)
 }
 
 val EnsembleHandle::add_trajectory(const val& times, const val& states) {
-  const Result<std::vector<double>> ts = numbers(times, "times"), zs = numbers(states, "states");
-  if (!ts.ok()) return error(ts.error);
-  if (!zs.ok()) return error(zs.error);
-  const std::size_t d = static_cast<std::size_t>(e_->member(0).config().mlp.dim);
-  if (zs.value->size() != ts.value->size() * d)
-    return error("states must hold times.length × dim = " + std::to_string(ts.value->size() * d) +
-                 " numbers (row-major), got " + std::to_string(zs.value->size()));
-  for (const std::string& err : {check_values(*ts.value, "times"), check_values(*zs.value, "states")})
-    if (!err.empty()) return error(err);
-  const std::string err = e_->add_trajectory(Trajectory{*ts.value, columns(*zs.value, static_cast<Index>(d))});
+  const Result<Trajectory> tr = trajectory(times, states, e_->member(0).config().mlp.dim);
+  if (!tr.ok()) return error(tr.error);
+  const std::string err = e_->add_trajectory(*tr.value);
   if (!err.empty()) return error(err);
   val o = val::object();
   o.set("index", static_cast<double>(e_->member(0).trajectories().size() - 1));
@@ -769,34 +764,7 @@ double EnsembleHandle::size() const { return e_->size(); }
 
 double EnsembleHandle::iteration() const { return static_cast<double>(e_->iteration()); }
 
-val EnsembleHandle::step(double n, double max_millis) {
-  if (!whole(n, 1, 1e6)) return error(whole_range("step(n): n", 1, 1e6));
-  const Deadline deadline = budget(max_millis);
-  e_->set_deadline(deadline);
-  StepReport last;
-  long nfe_f = 0, nfe_b = 0;
-  double millis = 0;
-  int done = 0;
-  for (int i = 0; i < static_cast<int>(n); ++i) {
-    if (i > 0 && deadline.remaining_millis() < last.millis) break;
-    last = e_->step();
-    nfe_f += last.nfe_forward;
-    nfe_b += last.nfe_backward;
-    millis += last.millis;
-    if (last.status != Status::Success) break;
-    ++done;
-  }
-  e_->set_deadline({});
-  val o = status_object(last.status, last.message);
-  o.set("iteration", static_cast<double>(e_->iteration()));
-  o.set("iterations", done);
-  o.set("loss", last.loss);
-  o.set("gradNorm", last.grad_norm);
-  o.set("nfeForward", static_cast<double>(nfe_f));
-  o.set("nfeBackward", static_cast<double>(nfe_b));
-  o.set("millis", millis);
-  return o;
-}
+val EnsembleHandle::step(double n, double max_millis) { return run_steps(*e_, n, max_millis); }
 
 val EnsembleHandle::disagreement_grid(double xmin, double xmax, double ymin, double ymax, double nx, double ny,
                                       double t) const {

@@ -134,36 +134,24 @@ function wrap(core) {
     return s;
   }
 
-  /** What both trainers share: construction, documents, steps, parameters, reset, lifetime. */
-  class TrainerBase {
-    constructor(config) {
-      const text = config === undefined ? '{}' : jsonText(config, 'config');
-      const handle = new (this.constructor._Handle())();
-      const err = enter(() => handle.init(text));
-      if (err) {
-        handle.delete();
-        fail(err);
-      }
-      this._h = handle;
-      /** A remark about how this trainer was loaded (e.g. that the optimiser restarts), or ''. */
-      this.notice = '';
-      live.add(this);
+  /** A new handle of class Handle set up by init(handle) (which returns an error message or ''); on error the
+   *  handle is deleted and the message thrown. */
+  function created(Handle, init) {
+    const handle = new Handle();
+    const err = enter(() => init(handle));
+    if (err) {
+      handle.delete();
+      fail(err);
     }
+    return handle;
+  }
 
-    /** A trainer from a document (object or JSON string) of its kind. */
-    static fromJSON(json) {
-      const text = jsonText(json, this._what);
-      const handle = new (this._Handle())();
-      const err = enter(() => handle.load(text));
-      if (err) {
-        handle.delete();
-        fail(err);
-      }
-      const t = Object.create(this.prototype);
-      t._h = handle;
-      t.notice = handle.notice();
-      live.add(t);
-      return t;
+  /** Owns one core handle: lifetime (delete, isDeleted, counted in liveTrainers) and what every trainer-like
+   *  object shares (adding trajectories, stepping). */
+  class Owned {
+    _own(handle) {
+      this._h = handle;
+      live.add(this);
     }
 
     get _handle() {
@@ -171,13 +159,12 @@ function wrap(core) {
       return this._h;
     }
 
-    config() {
-      return JSON.parse(this._handle.config());
-    }
-
-    toJSON() {
+    /** Adds a trajectory: times (n) and states (row-major n × dim); returns its index. */
+    _addTrajectory(times, states) {
       const h = this._handle;
-      return JSON.parse(enter(() => h.toJSON()));
+      const t = finiteArray(times, 'times');
+      const s = finiteArray(states, 'states');
+      return unwrap(enter(() => h.addTrajectory(t, s))).index;
     }
 
     /** Up to n training steps within options.maxMillis; a call that cannot train throws. */
@@ -188,6 +175,52 @@ function wrap(core) {
       const r = unwrap(enter(() => h.step(n, ms)));
       if (r.status === 'invalid-input') fail(r.message);
       return r;
+    }
+
+    iteration() {
+      return this._handle.iteration();
+    }
+
+    delete() {
+      if (this._h) {
+        this._h.delete();
+        this._h = null;
+        live.delete(this);
+      }
+    }
+
+    isDeleted() {
+      return this._h === null;
+    }
+  }
+
+  /** What both trainers share: construction, documents, steps, parameters, reset, lifetime. */
+  class TrainerBase extends Owned {
+    constructor(config) {
+      super();
+      const text = config === undefined ? '{}' : jsonText(config, 'config');
+      this._own(created(this.constructor._Handle(), (h) => h.init(text)));
+      /** A remark about how this trainer was loaded (e.g. that the optimiser restarts), or ''. */
+      this.notice = '';
+    }
+
+    /** A trainer from a document (object or JSON string) of its kind. */
+    static fromJSON(json) {
+      const text = jsonText(json, this._what);
+      const handle = created(this._Handle(), (h) => h.load(text));
+      const t = Object.create(this.prototype);
+      t._own(handle);
+      t.notice = handle.notice();
+      return t;
+    }
+
+    config() {
+      return JSON.parse(this._handle.config());
+    }
+
+    toJSON() {
+      const h = this._handle;
+      return JSON.parse(enter(() => h.toJSON()));
     }
 
     parameters() {
@@ -208,22 +241,6 @@ function wrap(core) {
       const err = enter(() => h.reset(s));
       if (err) fail(err);
     }
-
-    iteration() {
-      return this._handle.iteration();
-    }
-
-    delete() {
-      if (this._h) {
-        this._h.delete();
-        this._h = null;
-        live.delete(this);
-      }
-    }
-
-    isDeleted() {
-      return this._h === null;
-    }
   }
 
   class Trainer extends TrainerBase {
@@ -235,10 +252,7 @@ function wrap(core) {
     }
 
     addTrajectory(times, states) {
-      const h = this._handle;
-      const t = finiteArray(times, 'times');
-      const s = finiteArray(states, 'states');
-      return unwrap(enter(() => h.addTrajectory(t, s))).index;
+      return this._addTrajectory(times, states);
     }
 
     clearTrajectories() {
@@ -342,23 +356,12 @@ function wrap(core) {
 
   /** Trainers of one config with seeds seed, seed + 1, … on the same data: where they disagree, the data
    *  leave the field undetermined. */
-  class Ensemble {
+  class Ensemble extends Owned {
     constructor(config, members = 5) {
+      super();
       const text = config === undefined ? '{}' : jsonText(config, 'config');
       whole(members, 'members', 2, 16);
-      const handle = new core.EnsembleHandle();
-      const err = enter(() => handle.init(text, members));
-      if (err) {
-        handle.delete();
-        fail(err);
-      }
-      this._h = handle;
-      live.add(this);
-    }
-
-    get _handle() {
-      if (!this._h) fail('this Ensemble has been deleted');
-      return this._h;
+      this._own(created(core.EnsembleHandle, (h) => h.init(text, members)));
     }
 
     size() {
@@ -366,28 +369,11 @@ function wrap(core) {
     }
 
     addTrajectory(times, states) {
-      const h = this._handle;
-      const t = finiteArray(times, 'times');
-      const s = finiteArray(states, 'states');
-      return unwrap(enter(() => h.addTrajectory(t, s))).index;
+      return this._addTrajectory(times, states);
     }
 
     clearTrajectories() {
       this._handle.clearTrajectories();
-    }
-
-    /** Up to n steps of every member within opts.maxMillis: mean loss, summed NFE. */
-    step(n = 1, opts) {
-      const h = this._handle;
-      whole(n, 'step(n): n', 1, 1e6);
-      const ms = millis(options(opts, 'step options'));
-      const r = unwrap(enter(() => h.step(n, ms)));
-      if (r.status === 'invalid-input') fail(r.message);
-      return r;
-    }
-
-    iteration() {
-      return this._handle.iteration();
     }
 
     /** Float32Array of nx·ny spreads of the members' velocities (data units per time), row by row from ymin. */
@@ -395,18 +381,6 @@ function wrap(core) {
       const h = this._handle;
       const g = gridSpec(spec, 'disagreementGrid', { xmin: -3, xmax: 3, ymin: -3, ymax: 3, nx: 32, ny: 32, t: 0 });
       return unwrap(enter(() => h.disagreementGrid(g.xmin, g.xmax, g.ymin, g.ymax, g.nx, g.ny, g.t))).values;
-    }
-
-    delete() {
-      if (this._h) {
-        this._h.delete();
-        this._h = null;
-        live.delete(this);
-      }
-    }
-
-    isDeleted() {
-      return this._h === null;
     }
   }
 

@@ -26,12 +26,13 @@ void CheckpointTape::record(double t, double h, const Vec& y) {
 
 long CheckpointTape::reverse(const Tableau& tab, const DifferentiableField& f, Vec& y_bar, Vec& g_theta,
                              const std::function<void(long, Vec&)>& enter,
-                             const std::function<const Mat*(long, double)>& stage_bar) {
+                             const std::function<const Mat*(long, double)>& stage_bar, const Deadline& deadline) {
   long n = 0;
   long end = steps();
-  for (std::size_t j = states_.size(); j-- > 0;) {
+  stopped_ = false;
+  for (std::size_t j = states_.size(); j-- > 0 && !stopped_;) {
     n += reverse_range(tab, f, states_[j].second, states_[j].first, end, y_bar, g_theta, enter, stage_bar,
-                       states_.size());
+                       states_.size(), deadline);
     end = states_[j].first;
   }
   return n;
@@ -39,7 +40,8 @@ long CheckpointTape::reverse(const Tableau& tab, const DifferentiableField& f, V
 
 long CheckpointTape::reverse_range(const Tableau& tab, const DifferentiableField& f, const Vec& y, long a, long b,
                                    Vec& y_bar, Vec& g_theta, const std::function<void(long, Vec&)>& enter,
-                                   const std::function<const Mat*(long, double)>& stage_bar, std::size_t held) {
+                                   const std::function<const Mat*(long, double)>& stage_bar, std::size_t held,
+                                   const Deadline& deadline) {
   peak_ = std::max(peak_, held);
   long n = 0;
   while (b - a > 1) {
@@ -47,13 +49,22 @@ long CheckpointTape::reverse_range(const Tableau& tab, const DifferentiableField
     const long mid = a + (b - a) / 2;
     Vec ym = y;
     for (long k = a; k < mid; ++k) {
+      if (deadline.passed()) {
+        stopped_ = true;
+        return n;
+      }
       n += rk_step(tab, f, t_[static_cast<std::size_t>(k)], ym, h_[static_cast<std::size_t>(k)], work_, false);
       ym.swap(work_.y1);
     }
-    n += reverse_range(tab, f, ym, mid, b, y_bar, g_theta, enter, stage_bar, held + 1);
+    n += reverse_range(tab, f, ym, mid, b, y_bar, g_theta, enter, stage_bar, held + 1, deadline);
+    if (stopped_) return n;
     b = mid;
   }
   if (b - a == 1) {
+    if (deadline.passed()) {
+      stopped_ = true;
+      return n;
+    }
     enter(a, y_bar);
     const auto k = static_cast<std::size_t>(a);
     n += rk_step_reverse(tab, f, t_[k], h_[k], y, nullptr, work_, y_bar, g_theta, stage_bar ? stage_bar(a, h_[k]) : nullptr);

@@ -1,6 +1,5 @@
 #include "nde/density.hpp"
 
-#include <chrono>
 #include <cmath>
 #include <limits>
 
@@ -21,8 +20,7 @@ std::string validate(const DensityConfig& c) {
 }
 
 DensityTrainer::DensityTrainer(DensityConfig config)
-    : config_(std::move(config)), mlp_(config_.base.mlp), optimizer_(config_.base.optimizer), rng_(config_.base.seed) {
-  mlp_.init(config_.base.seed);
+    : Learner(config.base.mlp, config.base.optimizer, config.base.seed), config_(std::move(config)) {
   data_.resize(config_.base.mlp.dim, 0);
   fit_normalization();
 }
@@ -107,22 +105,19 @@ GradientResult DensityTrainer::evaluate(const Mat& x, bool gradient, RowVec* log
 }
 
 StepReport DensityTrainer::step() {
-  const auto start = std::chrono::steady_clock::now();
-  StepReport rep;
-  rep.iteration = iteration_;
   if (data_.cols() == 0) {
+    StepReport rep;
+    rep.iteration = iteration_;
     rep.status = Status::InvalidInput;
     rep.message = "no samples to train on";
     return rep;
   }
-  const Rng before = rng_;
-  const Index B = std::min<Index>(config_.base.batch_size, std::max<Index>(data_.cols(), 1));
-  Mat batch(data_.rows(), B);
-  for (Index k = 0; k < B; ++k) batch.col(k) = data_.col(static_cast<Index>(rng_.below(static_cast<std::uint64_t>(data_.cols()))));
-  apply_update(evaluate(batch, true, nullptr, rng_.next()), optimizer_, mlp_.params(), iteration_, rep);
-  if (rep.status != Status::Success) rng_ = before;  // a failed step changes nothing
-  rep.millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  return rep;
+  return train_step([&] {
+    const Index B = std::min<Index>(config_.base.batch_size, data_.cols());
+    Mat batch(data_.rows(), B);
+    for (Index k = 0; k < B; ++k) batch.col(k) = data_.col(static_cast<Index>(rng_.below(static_cast<std::uint64_t>(data_.cols()))));
+    return evaluate(batch, true, nullptr, rng_.next());
+  });
 }
 
 DensityResult DensityTrainer::log_density(const Mat& x) const {
@@ -194,19 +189,8 @@ Solution DensityTrainer::sample(Index n, double t, std::uint64_t seed) const {
   return out;
 }
 
-std::string DensityTrainer::set_parameters(const Vec& theta) { return mlp_.set_params(theta); }
-
-TrainingState DensityTrainer::state() const { return {mlp_.params(), norm_, iteration_, optimizer_.state(), rng_.state()}; }
-
-std::string DensityTrainer::restore(const TrainingState& s) {
-  return restore_state(s, mlp_.num_params(), config_.base.mlp.dim, mlp_, norm_, optimizer_, rng_, iteration_);
-}
-
 void DensityTrainer::reset(std::uint64_t seed) {
-  mlp_.init(seed);
-  optimizer_.reset();
-  rng_ = Rng(seed);
-  iteration_ = 0;
+  restart(seed);
   fit_normalization();
 }
 

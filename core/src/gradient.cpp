@@ -33,6 +33,15 @@ GradientResult failed(GradientResult r, const Solution& s) {
   return r;
 }
 
+/// The backward sweep ran past the deadline: no gradient (what was summed so far is discarded).
+GradientResult backward_stopped(GradientResult r, const char* method) {
+  r.status = Status::TimeLimit;
+  r.message = std::string("time budget used up in the ") + method + " gradient's backward sweep";
+  r.grad_theta = Vec();
+  r.grad_y0 = Vec();
+  return r;
+}
+
 /// One accepted forward step with its stages, kept by direct backprop.
 struct TapeEntry {
   double t, h;
@@ -115,6 +124,7 @@ GradientResult direct(const DifferentiableField& f, double t0, const Vec& y0, co
   r.grad_theta = Vec::Zero(f.num_params());
   StepWork w;
   for (std::size_t k = tape.size(); k-- > 0;) {
+    if (opt.deadline.passed()) return backward_stopped(std::move(r), "direct");
     out.enter(static_cast<long>(k), y_bar);
     const TapeEntry& e = tape[k];
     const Mat* K_bar = out.stage_cotangents(opt.method, static_cast<long>(k), e.h);
@@ -139,7 +149,8 @@ GradientResult checkpointed(const DifferentiableField& f, double t0, const Vec& 
   Vec y_bar = Vec::Zero(y0.size());
   r.grad_theta = Vec::Zero(f.num_params());
   r.backward.nfe = tape.reverse(opt.method, f, y_bar, r.grad_theta, [&](long k, Vec& yb) { out.enter(k, yb); },
-                                [&](long k, double h) { return out.stage_cotangents(opt.method, k, h); });
+                                [&](long k, double h) { return out.stage_cotangents(opt.method, k, h); }, opt.deadline);
+  if (tape.stopped()) return backward_stopped(std::move(r), "checkpointed");
   r.backward.accepted = tape.steps();
   out.enter(-1, y_bar);
   r.grad_y0 = y_bar;

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <limits>
 
+#include "nde/limits.hpp"
+
 namespace nde {
 
 const char* to_string(Status s) {
@@ -30,7 +32,7 @@ Solution fail(Solution sol, Status s, double t, std::string message) {
   return sol;
 }
 
-std::string at(double t) { return " at t = " + std::to_string(t); }
+std::string at(double t) { return " at t = " + limits::format(t); }
 
 }  // namespace
 
@@ -140,7 +142,7 @@ Solution solve(const VectorField& f, double t0, const Vec& y0, const std::vector
         bool hit = false;
         if (hs >= remaining * (1 - 1e-12)) { hs = remaining; hit = true; }
         if (hs < h_min && !hit)
-          return fail(std::move(sol), Status::StepTooSmall, t, "step size fell below " + std::to_string(h_min) + at(t));
+          return fail(std::move(sol), Status::StepTooSmall, t, "step size fell below " + limits::format(h_min) + at(t));
         sol.stats.nfe += rk_step(tab, f, t, y, dir * hs, w, true);
         const bool finite = w.y1.allFinite() && w.err.allFinite();
         const Index m = opt.seminorm ? n - f.quadrature() : n;

@@ -80,13 +80,21 @@ const System* find_system(const std::string& name) {
   return nullptr;
 }
 
-Mat system_solution(const System& s, const Vec& z0, const std::vector<double>& times) {
+namespace {
+/// The reference solve (dopri5, rtol = atol = 1e-10), stopped with TimeLimit once `deadline` passes.
+Solution solve_system(const System& s, const Vec& z0, const std::vector<double>& times, const Deadline& deadline) {
   FunctionField f(s.f);
   SolverOptions o;
   o.controller.rtol = 1e-10;
   o.controller.atol = 1e-10;
   o.max_steps = 1000000;
-  return solve(f, 0.0, z0, times, o).states;
+  o.deadline = deadline;
+  return solve(f, 0.0, z0, times, o);
+}
+}  // namespace
+
+Mat system_solution(const System& s, const Vec& z0, const std::vector<double>& times) {
+  return solve_system(s, z0, times, {}).states;
 }
 
 Trajectory torchdiffeq_spiral(int points) {
@@ -115,7 +123,9 @@ std::vector<Trajectory> sample_system(const System& s, const SampleOptions& o) {
       for (double t : ts)
         if (t > tr.times.back() + 1e-9) tr.times.push_back(t);
     }
-    tr.states = system_solution(s, z0, tr.times);
+    Solution sol = solve_system(s, z0, tr.times, o.deadline);
+    if (sol.status == Status::TimeLimit) break;  // a trajectory cut short is not returned
+    tr.states = std::move(sol.states);
     if (o.noise > 0)
       for (Index j = 0; j < tr.states.size(); ++j) tr.states(j) += o.noise * rng.normal();
     out.push_back(std::move(tr));

@@ -11,16 +11,83 @@
 
 namespace nde {
 
+namespace {
+/// Turns a loss-and-gradient result into a parameter update: a failed solve, a non-finite loss or gradient, or an
+/// update that would make θ non-finite leaves θ and the optimiser as they were and says so in rep.
+void apply_update(const GradientResult& g, Optimizer& optimizer, Vec& theta, std::int64_t& iteration, StepReport& rep) {
+  rep.loss = g.loss;
+  rep.nfe_forward = g.forward.nfe;
+  rep.nfe_backward = g.backward.nfe;
+  rep.status = g.status;
+  rep.message = g.message;
+  if (g.status == Status::Success && (!std::isfinite(g.loss) || !g.grad_theta.allFinite())) {
+    rep.status = Status::NonFinite;
+    rep.message = "loss or gradient is not finite";
+  } else if (g.status == Status::Success && !optimizer.safe_step(theta, g.grad_theta, rep.grad_norm)) {
+    rep.status = Status::NonFinite;
+    rep.message = "update produced parameters that are not finite or exceed the allowed magnitude";
+  }
+  if (rep.status == Status::Success) rep.iteration = ++iteration;
+  else rep.message += "; parameters kept";
+}
+}  // namespace
+
+Learner::Learner(const MlpConfig& mlp, const OptimizerConfig& optimizer, std::uint64_t seed)
+    : mlp_(mlp), norm_{Vec::Zero(mlp.dim), Vec::Ones(mlp.dim)}, optimizer_(optimizer), rng_(seed) {
+  mlp_.init(seed);
+}
+
+void Learner::restart(std::uint64_t seed) {
+  mlp_.init(seed);
+  optimizer_.reset();
+  rng_ = Rng(seed);
+  iteration_ = 0;
+}
+
+StepReport Learner::train_step(const std::function<GradientResult()>& minibatch) {
+  const auto start = std::chrono::steady_clock::now();
+  StepReport rep;
+  rep.iteration = iteration_;
+  const Rng before = rng_;
+  apply_update(minibatch(), optimizer_, mlp_.params(), iteration_, rep);
+  if (rep.status != Status::Success) rng_ = before;  // a failed step changes nothing
+  rep.millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return rep;
+}
+
+std::string Learner::set_parameters(const Vec& theta) { return mlp_.set_params(theta); }
+
+TrainingState Learner::state() const { return {mlp_.params(), norm_, iteration_, optimizer_.state(), rng_.state()}; }
+
+std::string Learner::restore(const TrainingState& s) {
+  const Index num_params = mlp_.num_params(), dim = mlp_.config().dim;
+  if (s.theta.size() != num_params) return "expected " + std::to_string(num_params) + " parameters";
+  if (s.norm.offset.size() != dim || s.norm.scale.size() != dim) return "normalization must have dim entries";
+  if (!(s.norm.time >= kMinTimeScale && s.norm.time <= kMaxTimeScale)) return "normalization time scale out of range";
+  if (s.iteration < 0) return "iteration must be ≥ 0";
+  Optimizer opt = optimizer_;
+  std::string err = opt.set_state(s.optimizer, num_params);
+  if (!err.empty()) return err;
+  Rng r = rng_;
+  if (s.rng && !r.set_state(*s.rng)) return "rng state must not be all zero";
+  Mlp m = mlp_;
+  err = m.set_params(s.theta);
+  if (!err.empty()) return err;
+  mlp_ = std::move(m);
+  norm_ = s.norm;
+  optimizer_ = std::move(opt);
+  rng_ = r;
+  iteration_ = s.iteration;
+  return {};
+}
+
 Trainer::Trainer(TrainerConfig config)
-    : config_(std::move(config)),
+    : Learner(config.mlp, config.optimizer, config.seed),
+      config_(std::move(config)),
       solver_(solver_options(config_.solver)),
-      dense_solver_(solver_),
-      mlp_(config_.mlp),
-      optimizer_(config_.optimizer),
-      rng_(config_.seed) {
+      dense_solver_(solver_) {
   dense_solver_.method = with_dense_output(solver_.method);
   dense_solver_.dense = true;
-  mlp_.init(config_.seed);
   fit_normalization();
 }
 
@@ -269,46 +336,26 @@ GradientResult Trainer::evaluate(const std::vector<Window>& windows, bool regula
   return total;
 }
 
-void apply_update(const GradientResult& g, Optimizer& optimizer, Vec& theta, std::int64_t& iteration, StepReport& rep) {
-  rep.loss = g.loss;
-  rep.nfe_forward = g.forward.nfe;
-  rep.nfe_backward = g.backward.nfe;
-  rep.status = g.status;
-  rep.message = g.message;
-  if (g.status == Status::Success && (!std::isfinite(g.loss) || !g.grad_theta.allFinite())) {
-    rep.status = Status::NonFinite;
-    rep.message = "loss or gradient is not finite";
-  } else if (g.status == Status::Success && !optimizer.safe_step(theta, g.grad_theta, rep.grad_norm)) {
-    rep.status = Status::NonFinite;
-    rep.message = "update produced parameters that are not finite or exceed the allowed magnitude";
-  }
-  if (rep.status == Status::Success) rep.iteration = ++iteration;
-  else rep.message += "; parameters kept";
-}
-
 StepReport Trainer::step() {
-  const auto start = std::chrono::steady_clock::now();
-  StepReport rep;
-  rep.iteration = iteration_;
   if (data_.empty()) {
+    StepReport rep;
+    rep.iteration = iteration_;
     rep.status = Status::InvalidInput;
     rep.message = "no trajectories to train on";
     return rep;
   }
-  const Rng before = rng_;
-  std::vector<Window>& windows = buffers_.windows;
-  sample_windows_into(rng_, windows);
-  const std::string mem = limits::check_memory(step_bytes(windows), "one training step (batch.size × batch.window)");
-  if (!mem.empty()) {
-    rng_ = before;
-    rep.status = Status::InvalidInput;
-    rep.message = mem + ": lower batch.size or batch.window";
-    return rep;
-  }
-  apply_update(evaluate(windows, true, true, config_.gradient), optimizer_, mlp_.params(), iteration_, rep);
-  if (rep.status != Status::Success) rng_ = before;  // a failed step changes nothing
-  rep.millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  return rep;
+  return train_step([&] {
+    std::vector<Window>& windows = buffers_.windows;
+    sample_windows_into(rng_, windows);
+    GradientResult g;
+    g.message = limits::check_memory(step_bytes(windows), "one training step (batch.size × batch.window)");
+    if (!g.message.empty()) {
+      g.status = Status::InvalidInput;
+      g.message += ": lower batch.size or batch.window";
+      return g;
+    }
+    return evaluate(windows, true, true, config_.gradient);
+  });
 }
 
 double Trainer::step_bytes(const std::vector<Window>& windows) const {
@@ -339,42 +386,9 @@ GradientResult Trainer::full_gradient(GradientMethod method) const {
   return evaluate(windows, false, true, method);
 }
 
-std::string Trainer::set_parameters(const Vec& theta) { return mlp_.set_params(theta); }
-
 void Trainer::reset(std::uint64_t seed) {
-  mlp_.init(seed);
-  optimizer_.reset();
-  rng_ = Rng(seed);
-  iteration_ = 0;
+  restart(seed);
   fit_normalization();
-}
-
-std::string restore_state(const TrainingState& s, Index num_params, Index dim, Mlp& mlp, Normalization& norm,
-                          Optimizer& optimizer, Rng& rng, std::int64_t& iteration) {
-  if (s.theta.size() != num_params) return "expected " + std::to_string(num_params) + " parameters";
-  if (s.norm.offset.size() != dim || s.norm.scale.size() != dim) return "normalization must have dim entries";
-  if (!(s.norm.time >= kMinTimeScale && s.norm.time <= kMaxTimeScale)) return "normalization time scale out of range";
-  if (s.iteration < 0) return "iteration must be ≥ 0";
-  Optimizer opt = optimizer;
-  std::string err = opt.set_state(s.optimizer, num_params);
-  if (!err.empty()) return err;
-  Rng r = rng;
-  if (s.rng && !r.set_state(*s.rng)) return "rng state must not be all zero";
-  Mlp m = mlp;
-  err = m.set_params(s.theta);
-  if (!err.empty()) return err;
-  mlp = std::move(m);
-  norm = s.norm;
-  optimizer = std::move(opt);
-  rng = r;
-  iteration = s.iteration;
-  return {};
-}
-
-TrainingState Trainer::state() const { return {mlp_.params(), norm_, iteration_, optimizer_.state(), rng_.state()}; }
-
-std::string Trainer::restore(const TrainingState& s) {
-  return restore_state(s, mlp_.num_params(), config_.mlp.dim, mlp_, norm_, optimizer_, rng_, iteration_);
 }
 
 Solution Trainer::integrate(const Vec& z0, double t0, const std::vector<double>& times) const {

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "nde/limits.hpp"
+
 namespace nde {
 
 std::string validate_trajectory(const Trajectory& t, int dim) {
@@ -15,8 +17,8 @@ std::string validate_trajectory(const Trajectory& t, int dim) {
     if (!std::isfinite(t.times[i])) return "time " + std::to_string(i) + " is not finite";
     if (!t.states.col(static_cast<Index>(i)).allFinite()) return "state " + std::to_string(i) + " is not finite";
     if (i > 0 && !(t.times[i] > t.times[i - 1]))
-      return "times must be strictly increasing: time " + std::to_string(i) + " (" + std::to_string(t.times[i]) +
-             ") is not after time " + std::to_string(i - 1) + " (" + std::to_string(t.times[i - 1]) + ")";
+      return "times must be strictly increasing: time " + std::to_string(i) + " (" + limits::format(t.times[i]) +
+             ") is not after time " + std::to_string(i - 1) + " (" + limits::format(t.times[i - 1]) + ")";
   }
   return {};
 }

@@ -291,3 +291,47 @@ TEST_CASE("The seminorm saves backward steps by not controlling the parameter qu
   CHECK(semi.backward.nfe <= full.backward.nfe);
   CHECK(test::rel_err(semi.grad_theta, d.grad_theta) <= 1e-3);
 }
+
+namespace {
+/// Wraps a field and lets the solve's deadline pass on the first vector–Jacobian product, that is as soon as
+/// the backward sweep has begun (the forward solve never calls vjp).
+struct DeadlineAtBackward : DifferentiableField {
+  const DifferentiableField& f;
+  SolverOptions& opt;
+  mutable long vjps = 0;
+  DeadlineAtBackward(const DifferentiableField& field, SolverOptions& o) : f(field), opt(o) {}
+  Index size() const override { return f.size(); }
+  Index quadrature() const override { return f.quadrature(); }
+  Index num_params() const override { return f.num_params(); }
+  void eval(double t, const Vec& y, Vec& dy) const override { f.eval(t, y, dy); }
+  void vjp(double t, const Vec& y, const Vec& a, Vec& a_y, Vec& g) const override {
+    if (vjps++ == 0) opt.deadline = Deadline::in_millis(0);
+    f.vjp(t, y, a, a_y, g);
+  }
+};
+}  // namespace
+
+TEST_CASE("The backward sweep (checkpointed recompute, direct) stops once the deadline passes") {
+  Problem p(11, true, 1, Activation::Tanh);
+  for (double& t : p.times) t *= 6.0;
+  const BatchField f = p.field();
+  SolverOptions base;
+  base.method = rk4();
+  base.step = 0.013;  // ~200 steps: the checkpointed sweep recomputes long segments from 2 states
+  for (GradientMethod m : {GradientMethod::Checkpointed, GradientMethod::Direct}) {
+    GradientOptions g;
+    g.method = m;
+    g.checkpoints = 2;
+    const GradientResult whole = loss_and_gradient(f, 0.0, p.y0, p.times, p.loss(), base, g);
+    REQUIRE(whole.status == Status::Success);
+    SolverOptions o = base;
+    const DeadlineAtBackward late(f, o);
+    const GradientResult cut = loss_and_gradient(late, 0.0, p.y0, p.times, p.loss(), o, g);
+    INFO(to_string(m));
+    CHECK(cut.status == Status::TimeLimit);
+    CHECK(cut.message.find("backward sweep") != std::string::npos);
+    CHECK(cut.forward.accepted == whole.forward.accepted);  // the forward solve ran to the end
+    CHECK(late.vjps == 1);                                   // and the sweep stopped at its first step
+    CHECK(cut.grad_theta.size() == 0);                       // no partial gradient is handed out
+  }
+}

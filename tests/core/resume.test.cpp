@@ -1,5 +1,6 @@
 // Training resumes exactly: train N → save → load → train N equals train 2N, for both trainers.
 #include <catch2/catch.hpp>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "nde/densities.hpp"
@@ -10,7 +11,9 @@ using namespace nde;
 
 namespace {
 
-std::vector<double> losses(Trainer& t, int n) {
+/// The minibatch losses of n steps (each must succeed).
+template <class T>
+std::vector<double> losses(T& t, int n) {
   std::vector<double> out;
   for (int i = 0; i < n; ++i) {
     const StepReport r = t.step();
@@ -20,64 +23,75 @@ std::vector<double> losses(Trainer& t, int n) {
   return out;
 }
 
-std::vector<double> losses(DensityTrainer& t, int n) {
-  std::vector<double> out;
+/// Trains one trainer 2n steps and another n, saves, loads and trains n more: the losses of the last n steps agree
+/// to 1e-12 and so do the final parameters. `make` builds a trainer with its data; `reload` saves and loads one
+/// (the document holds no data, so it gives the loaded trainer its data back).
+template <class T, class Make, class Reload>
+void check_resume(int n, const Make& make, const Reload& reload) {
+  std::unique_ptr<T> a = make(), b = make();
+  const std::vector<double> whole = losses(*a, 2 * n);
+  losses(*b, n);
+  std::shared_ptr<T> r = reload(*b);
+  REQUIRE(r);
+  const std::vector<double> resumed = losses(*r, n);
   for (int i = 0; i < n; ++i) {
-    const StepReport r = t.step();
-    REQUIRE(r.status == Status::Success);
-    out.push_back(r.loss);
+    INFO("step " << n + i);
+    CHECK(resumed[static_cast<std::size_t>(i)] == Approx(whole[static_cast<std::size_t>(n + i)]).epsilon(1e-12));
   }
-  return out;
+  CHECK(r->mlp().params() == a->mlp().params());
+  CHECK(r->iteration() == 2 * n);
 }
 
 }  // namespace
 
 TEST_CASE("Trainer: train 200, save, load, train 200 equals train 400 (adam and rmsprop)", "[resume]") {
+  SampleOptions o;
+  o.trajectories = 3;
+  o.points = 15;
+  const auto data = sample_system(*find_system("toggle"), o);
   for (const char* opt : {"adam", "rmsprop"}) {
+    INFO(opt);
     TrainerConfig c;
     c.mlp.hidden = {8, 8};
     c.optimizer.kind = *optimizer_from_string(opt);
-    SampleOptions o;
-    o.trajectories = 3;
-    o.points = 15;
-    const auto data = sample_system(*find_system("toggle"), o);
-    Trainer a(c), b(c);
-    for (const auto& tr : data) {
-      REQUIRE(a.add_trajectory(tr).empty());
-      REQUIRE(b.add_trajectory(tr).empty());
-    }
-    const std::vector<double> whole = losses(a, 400);
-    losses(b, 200);
-    const auto back = model_from_json(model_to_json(b));
-    REQUIRE(back.ok());
-    Trainer& r = **back.value;
-    for (const auto& tr : data) REQUIRE(r.add_trajectory(tr).empty());
-    const std::vector<double> resumed = losses(r, 200);
-    INFO(opt);
-    for (int i = 0; i < 200; ++i) CHECK(resumed[static_cast<std::size_t>(i)] == Approx(whole[static_cast<std::size_t>(200 + i)]).epsilon(1e-12));
-    CHECK(r.mlp().params() == a.mlp().params());
-    CHECK(r.iteration() == 400);
+    const auto with_data = [&](Trainer& t) {
+      for (const auto& tr : data) REQUIRE(t.add_trajectory(tr).empty());
+    };
+    check_resume<Trainer>(
+        200,
+        [&] {
+          auto t = std::make_unique<Trainer>(c);
+          with_data(*t);
+          return t;
+        },
+        [&](const Trainer& t) {
+          const auto back = model_from_json(model_to_json(t));
+          REQUIRE(back.ok());
+          with_data(**back.value);
+          return *back.value;
+        });
   }
 }
 
-TEST_CASE("DensityTrainer: train 100, save, load, train 100 equals train 200 (Hutchinson probes included)", "[resume]") {
+TEST_CASE("DensityTrainer: train 200, save, load, train 200 equals train 400 (Hutchinson probes included)", "[resume]") {
   DensityConfig c;
   c.base.mlp.hidden = {8};
   c.base.batch_size = 32;
   c.trace = TraceMode::Hutchinson;
   const Mat x = sample_density("two-moons", 200, 3);
-  DensityTrainer a(c), b(c);
-  REQUIRE(a.add_samples(x).empty());
-  REQUIRE(b.add_samples(x).empty());
-  const std::vector<double> whole = losses(a, 200);
-  losses(b, 100);
-  const auto back = density_from_json(density_to_json(b));
-  REQUIRE(back.ok());
-  DensityTrainer& r = **back.value;
-  REQUIRE(r.add_samples(x).empty());
-  const std::vector<double> resumed = losses(r, 100);
-  for (int i = 0; i < 100; ++i) CHECK(resumed[static_cast<std::size_t>(i)] == Approx(whole[static_cast<std::size_t>(100 + i)]).epsilon(1e-12));
-  CHECK(r.mlp().params() == a.mlp().params());
+  check_resume<DensityTrainer>(
+      200,
+      [&] {
+        auto t = std::make_unique<DensityTrainer>(c);
+        REQUIRE(t->add_samples(x).empty());
+        return t;
+      },
+      [&](const DensityTrainer& t) {
+        const auto back = density_from_json(density_to_json(t));
+        REQUIRE(back.ok());
+        REQUIRE((*back.value)->add_samples(x).empty());
+        return *back.value;
+      });
 }
 
 TEST_CASE("Version-1 documents still load; the optimiser restarts and the loader says so", "[resume]") {

@@ -50,3 +50,18 @@ TEST_CASE("The toggle switch is bistable and the spiral matches torchdiffeq's da
   CHECK(sp.states(0, 0) == 2.0);
   CHECK(sp.states.col(999).norm() < sp.states.col(0).norm());  // a sink
 }
+
+TEST_CASE("sample_system stops inside one long trajectory once its deadline passes") {
+  SampleOptions o;
+  o.trajectories = 1;
+  o.points = 100000;   // 100,000 outputs at rtol 1e-10: far more than a millisecond of work
+  o.regular = true;
+  o.t_end = 10000;
+  o.deadline = Deadline::in_millis(1);
+  // Checked only between trajectories, the one trajectory would be solved to the end.
+  CHECK(sample_system(*find_system("van-der-pol"), o).empty());
+  o.deadline = {};
+  o.points = 50;
+  o.t_end = 0;
+  CHECK(sample_system(*find_system("van-der-pol"), o).size() == 1);
+}

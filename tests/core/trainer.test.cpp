@@ -153,6 +153,25 @@ TEST_CASE("A step that fails keeps the parameters and says so") {
   CHECK(empty.mlp().params() == before);
 }
 
+TEST_CASE("A step past its deadline stops with time-limit and changes nothing (parameters, iteration, sampler)") {
+  Trainer a(small_config()), b(small_config());
+  for (auto& tr : toggle_data(2, 20)) {
+    REQUIRE(a.add_trajectory(tr).empty());
+    REQUIRE(b.add_trajectory(tr).empty());
+  }
+  const Vec before = a.mlp().params();
+  a.set_deadline(Deadline::in_millis(0));
+  const StepReport r = a.step();
+  CHECK(r.status == Status::TimeLimit);
+  CHECK(r.message.find("kept") != std::string::npos);
+  CHECK(a.mlp().params() == before);
+  CHECK(a.iteration() == 0);
+  a.set_deadline({});
+  // The failed step drew no minibatch: the next one is the one an untouched trainer takes.
+  CHECK(a.step().loss == b.step().loss);
+  CHECK(a.mlp().params() == b.mlp().params());
+}
+
 TEST_CASE("Normalisation is fitted from the data and frozen once training starts") {
   Trainer t(small_config());
   Trajectory tr{{0.0, 1.0}, Mat(2, 2)};

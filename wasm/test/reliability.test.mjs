@@ -144,6 +144,9 @@ test('7. long calls have time budgets: step(1e6) returns the iterations done; an
   const sm = d.sample(1e6, 1, 0, { maxMillis: 50 });
   assert.equal(sm.status, 'time-limit');
   d.delete();
+  // One huge trajectory: the budget is checked inside its solve too, not only between trajectories.
+  assert.throws(() => ode.sampleSystem('van-der-pol', { trajectories: 1, points: 100000, tEnd: 10000, regular: true, maxMillis: 1 }),
+    /sampleSystem: the time budget ran out after 0 of 1 trajectories/);
 });
 
 for (const kind of ['Trainer', 'DensityTrainer']) {

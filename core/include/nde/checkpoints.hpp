@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "nde/deadline.hpp"
 #include "nde/field.hpp"
 #include "nde/step.hpp"
 #include "nde/tableau.hpp"
@@ -30,20 +31,26 @@ class CheckpointTape {
   /// (segments are bisected recursively, so a segment of L steps holds log2 L extra states) and reversed by
   /// rk_step_reverse. Returns evaluations + VJPs.
   /// `stage_bar(k, h)`, if given, returns extra cotangents of step k's stages (dense output) or null.
+  /// Once `deadline` passes the sweep stops between two recomputed or reversed steps and stopped() says so
+  /// (y_bar and g_theta are then partial and must be discarded).
   long reverse(const Tableau& tab, const DifferentiableField& f, Vec& y_bar, Vec& g_theta,
                const std::function<void(long k, Vec& y_bar)>& enter,
-               const std::function<const Mat*(long k, double h)>& stage_bar = {});
+               const std::function<const Mat*(long k, double h)>& stage_bar = {}, const Deadline& deadline = {});
+  /// Whether the last reverse sweep stopped at its deadline before reaching step 0.
+  [[nodiscard]] bool stopped() const { return stopped_; }
 
  private:
   long reverse_range(const Tableau& tab, const DifferentiableField& f, const Vec& y, long a, long b, Vec& y_bar,
                      Vec& g_theta, const std::function<void(long, Vec&)>& enter,
-                     const std::function<const Mat*(long, double)>& stage_bar, std::size_t held);
+                     const std::function<const Mat*(long, double)>& stage_bar, std::size_t held,
+                     const Deadline& deadline);
   std::size_t capacity_;
   long stride_ = 1;
   std::vector<double> t_, h_;
   std::vector<std::pair<long, Vec>> states_;  ///< (step, state at its start), increasing steps
   StepWork work_;
   std::size_t peak_ = 0;
+  bool stopped_ = false;
 };
 
 }  // namespace nde

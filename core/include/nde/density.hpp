@@ -37,13 +37,10 @@ struct DensityResult {
 };
 
 /// Owns the flow (MLP, normalisation), the samples and the optimiser.
-class DensityTrainer {
+class DensityTrainer : public Learner {
  public:
   explicit DensityTrainer(DensityConfig config);
   const DensityConfig& config() const { return config_; }
-  const Mlp& mlp() const { return mlp_; }
-  const Normalization& normalization() const { return norm_; }
-  std::int64_t iteration() const { return iteration_; }
 
   /// Adds samples (dim × n, physical units); empty on success, else why not (nothing is added then).
   std::string add_samples(const Mat& x);
@@ -63,29 +60,14 @@ class DensityTrainer {
   /// n base samples pushed to time t ∈ [0, t_end] (dim × n); seeded; solved in blocks of columns.
   Solution sample(Index n, double t, std::uint64_t seed) const;
 
-  /// Replaces θ; empty on success, else why not.
-  std::string set_parameters(const Vec& theta);
   /// Fresh weights, optimiser and iteration count; normalisation refitted.
   void reset(std::uint64_t seed);
-  /// The state a density document saves.
-  [[nodiscard]] TrainingState state() const;
-  /// Restores a saved state (used by model_io); empty on success, else why not (nothing changed then).
-  [[nodiscard]] std::string restore(const TrainingState& s);
-  /// The time budget of every solve this trainer runs from now on (a solve past it ends with TimeLimit).
-  void set_deadline(const Deadline& d) { deadline_ = d; }
-  const Deadline& deadline() const { return deadline_; }
 
  private:
   GradientResult evaluate(const Mat& x, bool gradient, RowVec* logp, std::uint64_t probe_seed) const;
   void fit_normalization();
 
   DensityConfig config_;
-  Mlp mlp_;
-  Normalization norm_;
-  Optimizer optimizer_;
-  Rng rng_;
-  std::int64_t iteration_ = 0;
-  Deadline deadline_;
   Mat data_;
 };
 

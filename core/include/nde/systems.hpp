@@ -35,7 +35,7 @@ struct SampleOptions {
   bool regular = false;     ///< evenly spaced times instead of irregular ones
   Vec initial;              ///< if set, every trajectory starts here instead of a random state
   std::uint64_t seed = 0;
-  Deadline deadline;        ///< sampling stops between trajectories once it passes (fewer are returned)
+  Deadline deadline;        ///< sampling stops once it passes, inside a trajectory's solve too (fewer are returned)
 };
 
 /// Trajectories of a system at sorted random (irregular) times, integrated with tight tolerances.

@@ -1,6 +1,7 @@
 #pragma once
 /// A data set of trajectories, minibatches of windows and one training step of the neural ODE.
 #include <array>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,15 +50,39 @@ struct StepReport {
   double millis = 0.0;
 };
 
-/// Turns a loss-and-gradient result into a parameter update: a failed solve, a non-finite loss or gradient,
-/// or an update that would make θ non-finite leaves θ and the optimiser as they were and says so in rep.
-/// Fills rep's loss, NFE, status and message; on success increments `iteration` and sets rep.grad_norm.
-void apply_update(const GradientResult& g, Optimizer& optimizer, Vec& theta, std::int64_t& iteration, StepReport& rep);
+/// What both trainers share: the network, its normalisation, the optimiser, the minibatch sampler's stream,
+/// the iteration count and the time budget, with the operations on them that do not depend on the data.
+class Learner {
+ public:
+  const Mlp& mlp() const { return mlp_; }
+  const Normalization& normalization() const { return norm_; }
+  std::int64_t iteration() const { return iteration_; }
+  /// Replaces θ; empty on success, else why not (size, non-finite; nothing changed then).
+  [[nodiscard]] std::string set_parameters(const Vec& theta);
+  /// The state a document saves.
+  [[nodiscard]] TrainingState state() const;
+  /// Restores a saved state (used by model_io); empty on success, else why not (nothing changed then).
+  [[nodiscard]] std::string restore(const TrainingState& s);
+  /// The time budget of every solve this trainer runs from now on (a solve past it ends with TimeLimit).
+  void set_deadline(const Deadline& d) { deadline_ = d; }
+  const Deadline& deadline() const { return deadline_; }
 
-/// Checks a saved state against a model of `num_params` parameters and `dim` states and applies it to the
-/// parts both trainers share; empty on success, else why not (nothing changed then).
-std::string restore_state(const TrainingState& s, Index num_params, Index dim, Mlp& mlp, Normalization& norm,
-                          Optimizer& optimizer, Rng& rng, std::int64_t& iteration);
+ protected:
+  /// Weights initialised from `seed`; identity normalisation of mlp.dim states.
+  Learner(const MlpConfig& mlp, const OptimizerConfig& optimizer, std::uint64_t seed);
+  /// Fresh weights from `seed`, optimiser, sampler stream and iteration count (the caller refits normalisation).
+  void restart(std::uint64_t seed);
+  /// One training step: `minibatch` draws from rng_ and returns the loss and gradient; the update is applied,
+  /// or on any failure nothing changes (θ, optimiser, iteration, sampler stream) and the report says why.
+  StepReport train_step(const std::function<GradientResult()>& minibatch);
+
+  Mlp mlp_;
+  Normalization norm_;
+  Optimizer optimizer_;
+  Rng rng_;
+  std::int64_t iteration_ = 0;
+  Deadline deadline_;
+};
 
 /// Observations of windows integrated together: one joint solve over the union of their relative times.
 struct BatchProblem {
@@ -80,15 +105,12 @@ struct Window {
 };
 
 /// Owns the model (MLP, normalisation), the data and the optimiser.
-class Trainer {
+class Trainer : public Learner {
  public:
   /// The config must be valid (see validate()); weights are initialised from config.seed.
   explicit Trainer(TrainerConfig config);
 
   const TrainerConfig& config() const { return config_; }
-  const Mlp& mlp() const { return mlp_; }
-  const Normalization& normalization() const { return norm_; }
-  std::int64_t iteration() const { return iteration_; }
 
   /// Adds a trajectory (physical coordinates); returns an error message, or empty on success with *index set.
   std::string add_trajectory(Trajectory t, std::size_t* index = nullptr);
@@ -103,17 +125,8 @@ class Trainer {
   /// Full-data loss and its gradient by the given method.
   GradientResult full_gradient(GradientMethod method) const;
 
-  /// Replaces θ; empty on success, else why not (size, non-finite).
-  std::string set_parameters(const Vec& theta);
   /// Re-initialises weights from `seed`, forgets optimiser state and iterations, refits normalisation.
   void reset(std::uint64_t seed);
-  /// The state a model document saves.
-  [[nodiscard]] TrainingState state() const;
-  /// Restores a saved state (used by model_io); empty on success, else why not (nothing changed then).
-  [[nodiscard]] std::string restore(const TrainingState& s);
-  /// The time budget of every solve this trainer runs from now on (a solve past it ends with TimeLimit).
-  void set_deadline(const Deadline& d) { deadline_ = d; }
-  const Deadline& deadline() const { return deadline_; }
 
   /// Integrates the learned ODE from z0 (physical) at time t0 to each of `times` (either side of t0, any
   /// order, no repeats); states are dim × N in the order given.
@@ -159,12 +172,6 @@ class Trainer {
   mutable SolverOptions solver_;        ///< solver_options(config_.solver), built once (its deadline set per call)
   mutable SolverOptions dense_solver_;  ///< the same with dense output (the joint solve of irregular windows)
   mutable StepBuffers buffers_;
-  Mlp mlp_;
-  Normalization norm_;
-  Optimizer optimizer_;
-  Rng rng_;
-  std::int64_t iteration_ = 0;
-  Deadline deadline_;
   std::vector<Trajectory> data_;
 };
 
