@@ -271,5 +271,5 @@ export function rebuildNeeded(a: Settings, b: Settings, task?: TaskId): boolean 
 export function toDensityConfig(s: Settings): DensityConfig {
   const c = toTrainerConfig(s);
   return { hidden: c.hidden, activation: c.activation, seed: c.seed, solver: c.solver, gradient: c.gradient, optimizer: c.optimizer,
-    regularization: c.regularization, timeDependent: true, batch: { size: 256 }, tEnd: s.tEnd, trace: s.trace as 'exact' | 'hutchinson' };
+    regularization: c.regularization, timeDependent: true, tEnd: s.tEnd, trace: s.trace as 'exact' | 'hutchinson' };
 }

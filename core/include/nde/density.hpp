@@ -16,7 +16,7 @@ struct DensityConfig {
     TrainerConfig c;
     c.mlp.time_dependent = true;
     c.mlp.init_output = 1.0;
-    c.batch_size = 256;
+    c.batch_size = 128;  // half of 256: a lower NLL in the same time (bench) and a shorter iteration before Pause answers
     c.solver.rtol = 1e-5;
     c.solver.atol = 1e-5;
     return c;
