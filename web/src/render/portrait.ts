@@ -133,21 +133,17 @@ function glyph(ctx: CanvasRenderingContext2D, x: number, y: number, e: Equilibri
   ctx.beginPath();
   switch (e.type) {
     case 'saddle':
-      ctx.strokeStyle = '#000';
-      ctx.lineWidth = 5 * scale;
-      for (const s of [1, -1]) {
-        ctx.moveTo(x - r, y - s * r);
-        ctx.lineTo(x + r, y + s * r);
+      // A white × over a dark halo, visible on any basin colour.
+      for (const [colour, width] of [['#000', 5], ['#fff', 2.5]] as const) {
+        ctx.beginPath();
+        ctx.strokeStyle = colour;
+        ctx.lineWidth = width * scale;
+        for (const s of [1, -1]) {
+          ctx.moveTo(x - r, y - s * r);
+          ctx.lineTo(x + r, y + s * r);
+        }
+        ctx.stroke();
       }
-      ctx.stroke();
-      ctx.beginPath();
-      ctx.strokeStyle = '#fff';
-      ctx.lineWidth = 2.5 * scale;
-      for (const s of [1, -1]) {
-        ctx.moveTo(x - r, y - s * r);
-        ctx.lineTo(x + r, y + s * r);
-      }
-      ctx.stroke();
       return;
     case 'stable focus':
     case 'unstable focus':
