@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { serve } from '../serve.mjs';
-import { axeViolations, launch } from './browser.mjs';
+import { axeViolations, launch, openFresh } from './browser.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUT = `${ROOT}test-output`;
@@ -26,18 +26,9 @@ after(async () => {
 });
 
 const pg = (key) => page.evaluate((k) => window.playground[k], key);
-const ready = () => page.waitForFunction(() => document.querySelector('#preset')?.options.length > 1, null, { timeout: 30000 });
 
-/** Clears the autosave from a same-origin page that runs no script, then opens the page with `query`. */
-async function fresh(query = '') {
-  await page.goto(`${url}no-such-page`);
-  await page.evaluate(async () => {
-    localStorage.clear();
-    for (const db of (await indexedDB.databases?.()) ?? []) if (db.name) indexedDB.deleteDatabase(db.name);
-  });
-  await page.goto(url + query);
-  await ready();
-}
+/** Opens the page with `query` and no autosave. */
+const fresh = (query = '') => openFresh(page, url, query);
 
 /** Trains until the worker has done at least `n` iterations, then pauses and waits for the worker to confirm. */
 async function train(n) {

@@ -37,3 +37,20 @@ export async function axeViolations(page, options = {}) {
   await page.evaluate(source);
   return page.evaluate((o) => window.axe.run(document, o).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }))), options);
 }
+
+/** Waits until the page is ready: the worker has started and sent its presets. */
+export function pageReady(page) {
+  return page.waitForFunction(() => document.querySelector('#preset')?.options.length > 1, null, { timeout: 30000 });
+}
+
+/** Clears the autosave from a same-origin page that runs no script (no timer can save again), then opens the page at
+ * `url + query` and waits until it is ready. */
+export async function openFresh(page, url, query = '') {
+  await page.goto(`${url}no-such-page`);
+  await page.evaluate(async () => {
+    localStorage.clear();
+    for (const db of (await indexedDB.databases?.()) ?? []) if (db.name) indexedDB.deleteDatabase(db.name);
+  });
+  await page.goto(url + query);
+  await pageReady(page);
+}

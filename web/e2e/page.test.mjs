@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { CSP_HEADER, serve } from '../serve.mjs';
-import { axeViolations, launch } from './browser.mjs';
+import { axeViolations, launch, openFresh } from './browser.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 let server, url, browser, page;
@@ -32,18 +32,9 @@ after(async () => {
 
 const text = (sel) => page.locator(sel).textContent();
 const pg = (key) => page.evaluate((k) => window.playground[k], key);
-const ready = () => page.waitForFunction(() => document.querySelector('#preset')?.options.length > 1, null, { timeout: 30000 });
 
-/** Clears the autosave from a same-origin page that runs no script, then opens the page with `query`. */
-async function fresh(query = '') {
-  await page.goto(`${url}no-such-page`);
-  await page.evaluate(async () => {
-    localStorage.clear();
-    for (const db of (await indexedDB.databases?.()) ?? []) if (db.name) indexedDB.deleteDatabase(db.name);
-  });
-  await page.goto(url + query);
-  await ready();
-}
+/** Opens the page with `query` and no autosave. */
+const fresh = (query = '') => openFresh(page, url, query);
 
 async function drawLine(fx0, fy0, fx1, fy1) {
   const box = await page.getByTestId('phase-plane').boundingBox();

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { serve } from '../serve.mjs';
-import { launch } from './browser.mjs';
+import { launch, openFresh, pageReady } from './browser.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 let server, url, browser, page;
@@ -25,7 +25,7 @@ after(async () => {
 });
 
 const pg = (key) => page.evaluate((k) => window.playground[k], key);
-const ready = () => page.waitForFunction(() => document.querySelector('#preset')?.options.length > 1, null, { timeout: 30000 });
+const ready = () => pageReady(page);
 const iterationShown = () => page.evaluate(() => Number(document.querySelector('[data-testid=iteration]').textContent));
 
 /** The whole-data loss once it is known at iteration n (the worker computes it after a Step or a Pause). */
@@ -83,13 +83,7 @@ function copyRecord(from, to) {
 
 test('reload mid-training, Step: the loss on all data continues instead of jumping', async () => {
   // A clean profile for this origin, then the spiral preset.
-  await page.goto(`${url}no-such-page`);
-  await page.evaluate(async () => {
-    localStorage.clear();
-    for (const db of (await indexedDB.databases?.()) ?? []) if (db.name) indexedDB.deleteDatabase(db.name);
-  });
-  await page.goto(url);
-  await ready();
+  await openFresh(page, url);
   await page.getByLabel('Preset').selectOption('spiral');
   await page.waitForFunction(() => window.playground.strokes === 8, null, { timeout: 20000 });
 

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { serve } from '../serve.mjs';
-import { axeViolations, launch } from './browser.mjs';
+import { axeViolations, launch, pageReady } from './browser.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 let server, url, browser, page;
@@ -14,7 +14,7 @@ before(async () => {
   browser = await launch({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
   page = await browser.page();
   await page.goto(url);
-  await page.waitForFunction(() => document.querySelector('#preset')?.options.length > 1, null, { timeout: 30000 });
+  await pageReady(page);
 });
 
 after(async () => {
