@@ -27,7 +27,7 @@ struct SolverConfig {
 
 /// The trainer's default network: 2 → 32 → 32 → 2 (tanh), last layer's initial weights × 0.1 so the learned
 /// field starts near zero instead of throwing states across the plane.
-inline MlpConfig default_trainer_mlp() {
+[[nodiscard]] inline MlpConfig default_trainer_mlp() {
   MlpConfig m{2, {32, 32}};
   m.init_output = 0.1;
   return m;
