@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type { Equilibrium, PhasePortrait } from '../../wasm/neural-ode';
-import { attractorOf, describeEquilibrium, disagreementPeak, equilibriumAt } from '../src/render/portrait';
+import { attractorOf, confidenceFog, describeEquilibrium, disagreementPeak, equilibriumAt } from '../src/render/portrait';
 import type { Viewport } from '../src/render/view';
 
 const eq = (x: number, y: number, type: Equilibrium['type'], eigenvalues: { re: number; im: number }[]): Equilibrium =>
@@ -30,5 +30,21 @@ describe('portrait helpers', () => {
     expect(attractorOf(p, 'cycle', 0)).toBe(2);
     expect(disagreementPeak([0.1, 0.7, 0.3])).toEqual({ max: 0.7, at: 1 });
     expect(disagreementPeak([])).toEqual({ max: 0, at: 0 });
+  });
+
+  it('fogs relative to the field\'s typical speed: an ensemble that agrees everywhere shows no fog and no "?"', () => {
+    const levels = (d: number[], speed: number | null) => { const f = confidenceFog(d, speed); return d.map((_, k) => f.level(k)); };
+    // Spreads of at most 4 % of the typical speed 1: no fog anywhere, no "?".
+    const agree = confidenceFog([0.01, 0.04, 0.02], 1);
+    expect(levels([0.01, 0.04, 0.02], 1)).toEqual([0, 0, 0]);
+    expect(agree.question).toBe(false);
+    // Full fog at half the typical speed, proportional above a tenth of it, none below; "?" at the largest from 30 %.
+    const f = confidenceFog([0.01, 0.1, 0.25, 2], 1);
+    expect([0, 1, 2, 3].map((k) => f.level(k))).toEqual([0, 0.2, 0.5, 1]);
+    expect([f.question, f.at]).toEqual([true, 3]);
+    expect(confidenceFog([0.1, 0.14], 1).question).toBe(false);
+    // Without a typical speed, relative to the largest spread.
+    expect(levels([0.5, 1, 0.01], null)).toEqual([0.5, 1, 0]);
+    expect(confidenceFog([0, 0], 1).level(0)).toBe(0);
   });
 });

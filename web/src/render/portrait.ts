@@ -209,20 +209,18 @@ const QUESTION = 0.3;
  *  its 95th percentile; null: relative to the largest disagreement), and a "?" where it is largest. Returns the fogged cells. */
 export function drawConfidence(ctx: CanvasRenderingContext2D, vp: Viewport, c: ConfidenceVisual, speed: number | null): number {
   const d = c.disagreement;
-  const { max, at } = disagreementPeak(d);
-  const scale = speed && speed > 0 ? FULL_FOG * speed : max;
+  const { scale, level, question, at } = confidenceFog(d, speed);
   if (!(scale > 0)) return 0;
-  const level = (k: number) => Math.min(1, d[k] / scale);
   const img = cellImage(d, scale.toPrecision(2), c.spec.nx, c.spec.ny, (k) => {
     const a = level(k);
-    return a < FOG_FROM ? null : [235, 235, 245, Math.round(255 * 0.55 * a)];
+    return a === 0 ? null : [235, 235, 245, Math.round(255 * 0.55 * a)];
   });
   let fogged = 0;
-  for (let k = 0; k < d.length; k++) if (level(k) >= FOG_FROM) fogged++;
+  for (let k = 0; k < d.length; k++) if (level(k) > 0) fogged++;
   const r = gridRect(vp, c.spec);
   ctx.imageSmoothingEnabled = true;
   ctx.drawImage(img, r.x, r.y, r.w, r.h);
-  if (max / scale >= QUESTION) {
+  if (question) {
     const { xmin, xmax, ymin, ymax, nx, ny } = c.spec;
     const [x, y] = toScreen(vp, xmin + ((xmax - xmin) * (at % nx)) / (nx - 1), ymin + ((ymax - ymin) * Math.floor(at / nx)) / (ny - 1));
     ctx.font = `bold ${Math.round(20 * (window.devicePixelRatio || 1))}px system-ui, sans-serif`;
@@ -233,6 +231,18 @@ export function drawConfidence(ctx: CanvasRenderingContext2D, vp: Viewport, c: C
     ctx.textBaseline = 'alphabetic';
   }
   return fogged;
+}
+
+/** The fog of a disagreement grid: its scale (the spread of full fog), each cell's level in [0, 1] (0: no fog, below
+ *  FOG_FROM), and whether the largest spread (at cell `at`) gets a "?". */
+export function confidenceFog(d: ArrayLike<number>, speed: number | null) {
+  const { max, at } = disagreementPeak(d);
+  const scale = speed && speed > 0 ? FULL_FOG * speed : max;
+  const level = (k: number) => {
+    const a = Math.min(1, d[k] / scale);
+    return a >= FOG_FROM ? a : 0;
+  };
+  return { scale, level, question: scale > 0 && max / scale >= QUESTION, at };
 }
 
 /** The largest disagreement and its cell. */
