@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { DEFAULTS, SETTINGS, rebuildNeeded, settingsFromObject, settingsFromQuery, settingsToQuery, toTrainerConfig } from '../src/settings';
+import { DEFAULTS, SETTINGS, rebuildNeeded, settingsFromObject, settingsFromQuery, settingsToQuery, toDensityConfig, toTrainerConfig } from '../src/settings';
 
 describe('settings table', () => {
   it('has one definition per setting, with unique URL names and defaults inside their ranges', () => {
@@ -52,5 +52,13 @@ describe('settings table', () => {
     expect(c.solver?.method).toBe('dopri5');
     expect(rebuildNeeded(DEFAULTS, { ...DEFAULTS, width: 8 })).toBe(true);
     expect(rebuildNeeded(DEFAULTS, { ...DEFAULTS, lr: 0.1 })).toBe(false);
+  });
+
+  it('leaves the defaults the page does not set to the core (one source of truth): density batch, initOutput', () => {
+    const d = toDensityConfig(DEFAULTS);
+    expect(d.batch).toBeUndefined(); // the core's density default (128), not a copy of it
+    expect(d.initOutput).toBeUndefined();
+    expect(d.timeDependent).toBe(true);
+    expect(toTrainerConfig(DEFAULTS).initOutput).toBeUndefined();
   });
 });
