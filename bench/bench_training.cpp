@@ -24,6 +24,15 @@ using namespace nde;
 
 namespace {
 
+/// Stops the bench with the message of a failed call (a bench on refused data measures nothing).
+template <class R>
+void require(const R& r) {
+  if (!r.ok()) {
+    std::fprintf(stderr, "%s\n", r.error.c_str());
+    std::exit(1);
+  }
+}
+
 TrainerConfig replica_config(const std::string& method, GradientMethod g) {
   TrainerConfig c;
   c.mlp.hidden = {50};
@@ -50,7 +59,7 @@ double median(std::vector<double> v) {
 
 double run(const char* bench, const char* variant, const TrainerConfig& c, const std::vector<Trajectory>& data, int iters) {
   Trainer t(c);
-  for (const auto& tr : data) t.add_trajectory(tr);
+  for (const auto& tr : data) require(t.add_trajectory(tr));
   std::vector<double> ms;
   long nfe_f = 0, nfe_b = 0;
   double loss = 0;
@@ -89,7 +98,7 @@ void memory_sweep() {
       c.solver.step = tr.times.back() / static_cast<double>(steps);
       c.solver.max_steps = 10 * steps;
       Trainer t(c);
-      t.add_trajectory(tr);
+      require(t.add_trajectory(tr));
       nde_bench::reset_peak();
       const std::size_t base = nde_bench::heap_in_use();
       const auto a = std::chrono::steady_clock::now();
@@ -146,7 +155,7 @@ void density_bench(int iters) {
     c.base.kinetic = kinetic;
     c.base.jacobian = jacobian;
     DensityTrainer t(c);
-    t.add_samples(sample_density("two-moons", 4000, 1));
+    require(t.add_samples(sample_density("two-moons", 4000, 1)));
     std::vector<double> ms;
     double nfe_f = 0, nfe_b = 0, loss = 0;
     const int tail = std::max(1, iters / 3);

@@ -32,9 +32,9 @@ int main(int argc, char** argv) {
     x.times = tr["times"].get<std::vector<double>>();
     const auto s = tr["states"].get<std::vector<double>>();
     x.states = Eigen::Map<const nde::Mat>(s.data(), d, static_cast<Eigen::Index>(x.times.size()));
-    const std::string err = t.add_trajectory(x);
-    if (!err.empty()) {
-      std::cerr << err << "\n";
+    const nde::Result<std::size_t> added = t.add_trajectory(x);
+    if (!added.ok()) {
+      std::cerr << added.error << "\n";
       return 1;
     }
   }

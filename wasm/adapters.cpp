@@ -48,22 +48,22 @@ val error(const std::string& message) {
   return o;
 }
 
+/// {} on success, else {error}: the answer of a call with nothing to return.
+val outcome(const Result<>& r) { return r.ok() ? val::object() : error(r.error); }
+
 /// A Float64Array's numbers, at most limits::kCallBytes of them; anything else is an error (JS passes only these).
 Result<std::vector<double>> numbers(const val& v, const std::string& name) {
   using R = Result<std::vector<double>>;
   if (!v.instanceof(val::global("Float64Array"))) return R::failure(name + " must be a Float64Array");
   const double n = v["length"].as<double>();
-  const std::string mem = limits::check_memory(8.0 * n, name);
-  if (!mem.empty()) return R::failure(mem);
+  if (const Result<> mem = limits::check_memory(8.0 * n, name); !mem.ok()) return R::failure(mem.error);
   return R::success(emscripten::convertJSArrayToNumberVector<double>(v));
 }
 
-/// The first entry outside the data range, as a message; empty when all are in range.
-std::string check_values(const std::vector<double>& v, const std::string& name) {
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    const std::string err = limits::check_data(v[i], name + "[" + std::to_string(i) + "]");
-    if (!err.empty()) return err;
-  }
+/// Fails at the first entry outside the data range.
+Result<> check_values(const std::vector<double>& v, const std::string& name) {
+  for (std::size_t i = 0; i < v.size(); ++i)
+    if (Result<> r = limits::check_data(v[i], name + "[" + std::to_string(i) + "]"); !r.ok()) return r;
   return {};
 }
 
@@ -119,8 +119,8 @@ Result<Trajectory> trajectory(const val& times, const val& states, Index d) {
   if (zs.value->size() != n)
     return R::failure("states must hold times.length × dim = " + std::to_string(n) + " numbers (row-major), got " +
                       std::to_string(zs.value->size()));
-  for (const std::string& err : {check_values(*ts.value, "times"), check_values(*zs.value, "states")})
-    if (!err.empty()) return R::failure(err);
+  for (const Result<>& err : {check_values(*ts.value, "times"), check_values(*zs.value, "states")})
+    if (!err.ok()) return R::failure(err.error);
   return R::success(Trajectory{*ts.value, columns(*zs.value, d)});
 }
 
@@ -166,24 +166,19 @@ val run_steps(T& t, double n, double max_millis) {
 }
 
 /// Grid points and their count check (both grids share them).
-std::string check_grid(const GridSpec& g, int dim) {
-  for (double v : {g.xmin, g.xmax, g.ymin, g.ymax, g.t}) {
-    const std::string err = limits::check_data(v, "grid bounds and time");
-    if (!err.empty()) return err;
-  }
-  const std::string err = validate(g);
-  if (!err.empty()) return err;
+Result<> check_grid(const GridSpec& g, int dim) {
+  for (double v : {g.xmin, g.xmax, g.ymin, g.ymax, g.t})
+    if (Result<> r = limits::check_data(v, "grid bounds and time"); !r.ok()) return r;
+  if (Result<> r = validate(g); !r.ok()) return r;
   return limits::check_memory(8.0 * g.nx * g.ny * (2.0 * dim + 3), "a grid of " + format(g.nx) + " × " + format(g.ny));
 }
 
-bool grid_counts(double nx, double ny, GridSpec& g, std::string& err) {
-  if (!whole(nx, 2, 2048) || !whole(ny, 2, 2048)) {
-    err = "grid nx and ny must be whole numbers in [2, 2048]";
-    return false;
-  }
+/// Sets g's counts from JS numbers, or says why not.
+Result<> grid_counts(double nx, double ny, GridSpec& g) {
+  if (!whole(nx, 2, 2048) || !whole(ny, 2, 2048)) return Result<>::failure("grid nx and ny must be whole numbers in [2, 2048]");
   g.nx = static_cast<int>(nx);
   g.ny = static_cast<int>(ny);
-  return true;
+  return {};
 }
 
 }  // namespace
@@ -191,21 +186,21 @@ bool grid_counts(double nx, double ny, GridSpec& g, std::string& err) {
 // ---- Both trainers ----
 
 template <class T>
-std::string Handle<T>::init(const std::string& config_json) {
+val Handle<T>::init(const std::string& config_json) {
   const auto c = Io<T>::parse_config(config_json);
-  if (!c.ok()) return c.error;
+  if (!c.ok()) return error(c.error);
   t_ = std::make_shared<T>(*c.value);
-  return {};
+  return val::object();
 }
 
 template <class T>
-std::string Handle<T>::load(const std::string& doc) {
+val Handle<T>::load(const std::string& doc) {
   std::string notice;
   Result<std::shared_ptr<T>> r = Io<T>::load(doc, &notice);
-  if (!r.ok()) return r.error;
+  if (!r.ok()) return error(r.error);
   t_ = *r.value;
   notice_ = notice;
-  return {};
+  return val::object();
 }
 
 template <class T>
@@ -230,17 +225,17 @@ val Handle<T>::parameters() const {
 }
 
 template <class T>
-std::string Handle<T>::set_parameters(const val& p) {
+val Handle<T>::set_parameters(const val& p) {
   const Result<std::vector<double>> v = numbers(p, "parameters");
-  if (!v.ok()) return v.error;
-  return t_->set_parameters(Eigen::Map<const Vec>(v.value->data(), static_cast<Index>(v.value->size())));
+  if (!v.ok()) return error(v.error);
+  return outcome(t_->set_parameters(Eigen::Map<const Vec>(v.value->data(), static_cast<Index>(v.value->size()))));
 }
 
 template <class T>
-std::string Handle<T>::reset(double seed) {
-  if (!whole(seed, 0, limits::kMaxWhole)) return whole_range("reset(seed): seed", 0, limits::kMaxWhole);
+val Handle<T>::reset(double seed) {
+  if (!whole(seed, 0, limits::kMaxWhole)) return error(whole_range("reset(seed): seed", 0, limits::kMaxWhole));
   t_->reset(static_cast<std::uint64_t>(seed));
-  return {};
+  return val::object();
 }
 
 template <class T>
@@ -256,11 +251,10 @@ template class Handle<DensityTrainer>;
 val TrainerHandle::add_trajectory(const val& times, const val& states) {
   Result<Trajectory> tr = trajectory(times, states, t_->config().mlp.dim);
   if (!tr.ok()) return error(tr.error);
-  std::size_t index = 0;
-  const std::string err = t_->add_trajectory(std::move(*tr.value), &index);
-  if (!err.empty()) return error(err);
+  const Result<std::size_t> index = t_->add_trajectory(std::move(*tr.value));
+  if (!index.ok()) return error(index.error);
   val o = val::object();
-  o.set("index", static_cast<double>(index));
+  o.set("index", static_cast<double>(*index.value));
   return o;
 }
 
@@ -295,10 +289,10 @@ val TrainerHandle::integrate(const val& z0, const val& times, double t0, double 
   if (!ts.ok()) return error(ts.error);
   const Index d = t_->config().mlp.dim;
   if (static_cast<Index>(z.value->size()) != d) return error("z0 must hold dim = " + std::to_string(d) + " numbers");
-  for (const std::string& err :
+  for (const Result<>& err :
        {check_values(*z.value, "z0"), check_values(*ts.value, "times"), limits::check_data(t0, "t0"),
         limits::check_memory(8.0 * static_cast<double>(ts.value->size()) * (3.0 * d + 4), "integrate")})
-    if (!err.empty()) return error(err);
+    if (!err.ok()) return error(err.error);
   DeadlineScope<Trainer> scope(*t_, max_millis);
   const Solution s = t_->integrate(Eigen::Map<const Vec>(z.value->data(), d), t0, *ts.value);
   if (s.status == Status::InvalidInput) return error(s.message);
@@ -313,9 +307,9 @@ val TrainerHandle::field(const val& points, double t) const {
   if (!p.ok()) return error(p.error);
   const Index d = t_->config().mlp.dim;
   if (p.value->size() % static_cast<std::size_t>(d) != 0) return error("points must hold m × dim numbers (row-major)");
-  for (const std::string& err : {check_values(*p.value, "points"), limits::check_data(t, "t"),
+  for (const Result<>& err : {check_values(*p.value, "points"), limits::check_data(t, "t"),
                                  limits::check_memory(8.0 * 3 * static_cast<double>(p.value->size()), "field")})
-    if (!err.empty()) return error(err);
+    if (!err.ok()) return error(err.error);
   val o = val::object();
   o.set("velocities", rows(t_->field(columns(*p.value, d), t)));
   return o;
@@ -324,10 +318,8 @@ val TrainerHandle::field(const val& points, double t) const {
 val TrainerHandle::sample_grid(double xmin, double xmax, double ymin, double ymax, double nx, double ny, double t,
                                double max_millis, bool single) const {
   GridSpec g{xmin, xmax, ymin, ymax, 0, 0, t, single};
-  std::string err;
-  if (!grid_counts(nx, ny, g, err)) return error(err);
-  err = check_grid(g, t_->config().mlp.dim);
-  if (!err.empty()) return error(err);
+  if (const Result<> err = grid_counts(nx, ny, g); !err.ok()) return error(err.error);
+  if (const Result<> err = check_grid(g, t_->config().mlp.dim); !err.ok()) return error(err.error);
   const Mat v = nde::sample_grid(*t_, g, budget(max_millis));
   if (v.cols() == 0) return error("sampleGrid: the time budget of " + format(max_millis) + " ms ran out");
   std::vector<float> out(static_cast<std::size_t>(v.size()));
@@ -343,12 +335,12 @@ val DensityHandle::add_samples(const val& points) {
   const Result<std::vector<double>> p = numbers(points, "points");
   if (!p.ok()) return error(p.error);
   if (p.value->size() % 2 != 0) return error("points must hold m × 2 numbers (row-major)");
-  for (const std::string& err :
+  for (const Result<>& err :
        {check_values(*p.value, "points"),
         limits::check_memory(2.0 * 8 * (static_cast<double>(p.value->size()) + 2.0 * t_->sample_count()), "the samples")})
-    if (!err.empty()) return error(err);
-  const std::string err = t_->add_samples(columns(*p.value, 2));
-  if (!err.empty()) return error(err);
+    if (!err.ok()) return error(err.error);
+  if (const Result<> err = t_->add_samples(columns(*p.value, 2)); !err.ok())
+    return error(err.error);
   val o = val::object();
   o.set("count", static_cast<double>(t_->sample_count()));
   return o;
@@ -372,8 +364,8 @@ val DensityHandle::sample(double n, double t, double seed, double max_millis) co
   if (!whole(n, 1, 1e7)) return error(whole_range("sample: n", 1, 1e7));
   if (!whole(seed, 0, limits::kMaxWhole)) return error(whole_range("sample: seed", 0, limits::kMaxWhole));
   if (!std::isfinite(t) || t < 0 || t > t_->config().t_end) return error("sample: t must be in [0, tEnd]");
-  const std::string mem = limits::check_memory(8.0 * n * 2 * 4, "sample(" + format(n) + ")");
-  if (!mem.empty()) return error(mem);
+  if (const Result<> mem = limits::check_memory(8.0 * n * 2 * 4, "sample(" + format(n) + ")"); !mem.ok())
+    return error(mem.error);
   DeadlineScope<DensityTrainer> scope(*t_, max_millis);
   const Solution s = t_->sample(static_cast<Index>(n), t, static_cast<std::uint64_t>(seed));
   val o = status_object(s.status, s.message);
@@ -385,9 +377,9 @@ val DensityHandle::log_density(const val& points, double max_millis) const {
   const Result<std::vector<double>> p = numbers(points, "points");
   if (!p.ok()) return error(p.error);
   if (p.value->size() % 2 != 0) return error("points must hold m × 2 numbers (row-major)");
-  for (const std::string& err : {check_values(*p.value, "points"),
+  for (const Result<>& err : {check_values(*p.value, "points"),
                                  limits::check_memory(8.0 * 3 * static_cast<double>(p.value->size()), "logDensity")})
-    if (!err.empty()) return error(err);
+    if (!err.ok()) return error(err.error);
   DeadlineScope<DensityTrainer> scope(*t_, max_millis);
   const DensityResult r = t_->log_density(columns(*p.value, 2));
   if (r.status == Status::InvalidInput) return error(r.message);
@@ -399,10 +391,8 @@ val DensityHandle::log_density(const val& points, double max_millis) const {
 val DensityHandle::log_density_grid(double xmin, double xmax, double ymin, double ymax, double nx, double ny,
                                     double max_millis) const {
   GridSpec g{xmin, xmax, ymin, ymax, 0, 0, 0.0};
-  std::string err;
-  if (!grid_counts(nx, ny, g, err)) return error(err);
-  err = check_grid(g, 2);
-  if (!err.empty()) return error(err);
+  if (const Result<> err = grid_counts(nx, ny, g); !err.ok()) return error(err.error);
+  if (const Result<> err = check_grid(g, 2); !err.ok()) return error(err.error);
   Mat pts(2, static_cast<Index>(g.nx) * g.ny);
   for (int r = 0; r < g.ny; ++r)
     for (int c = 0; c < g.nx; ++c) {
@@ -429,8 +419,8 @@ val density_presets() {
 val sample_density(const std::string& name, double n, double seed) {
   if (!whole(n, 1, 1e7)) return error(whole_range("sampleDensity: n", 1, 1e7));
   if (!whole(seed, 0, limits::kMaxWhole)) return error(whole_range("sampleDensity: seed", 0, limits::kMaxWhole));
-  const std::string mem = limits::check_memory(8.0 * n * 2 * 2, "sampleDensity(" + format(n) + ")");
-  if (!mem.empty()) return error(mem);
+  if (const Result<> mem = limits::check_memory(8.0 * n * 2 * 2, "sampleDensity(" + format(n) + ")"); !mem.ok())
+    return error(mem.error);
   const Mat x = nde::sample_density(name, static_cast<Index>(n), static_cast<std::uint64_t>(seed));
   if (x.size() == 0) return error("unknown density " + limits::quote(name));
   val o = val::object();
@@ -472,9 +462,8 @@ val sample_system(const std::string& name, double trajectories, double points, d
   if (!whole(seed, 0, limits::kMaxWhole)) return error(whole_range("seed", 0, limits::kMaxWhole));
   if (!(noise >= 0 && noise <= 10)) return error("noise must be a number in [0, 10]");
   if (!(t_end >= 0 && t_end <= 1e4)) return error("tEnd must be a number in [0, 10000]");
-  const std::string mem =
-      limits::check_memory(8.0 * trajectories * points * 3 * 3, format(trajectories) + " trajectories of " + format(points) + " points");
-  if (!mem.empty()) return error(mem);
+  if (const Result<> mem = limits::check_memory(8.0 * trajectories * points * 3 * 3, format(trajectories) + " trajectories of " + format(points) + " points"); !mem.ok())
+    return error(mem.error);
   SampleOptions o;
   o.trajectories = static_cast<int>(trajectories);
   o.points = static_cast<int>(points);
@@ -483,8 +472,8 @@ val sample_system(const std::string& name, double trajectories, double points, d
   o.t_end = t_end;
   o.regular = regular;
   if (has_initial) {
-    for (const std::string& err : {limits::check_data(x0, "initial[0]"), limits::check_data(y0, "initial[1]")})
-      if (!err.empty()) return error(err);
+    for (const Result<>& err : {limits::check_data(x0, "initial[0]"), limits::check_data(y0, "initial[1]")})
+      if (!err.ok()) return error(err.error);
     o.initial = Vec(2);
     o.initial << x0, y0;
   }
@@ -512,8 +501,8 @@ val system_field(const std::string& name, const val& points) {
   const Result<std::vector<double>> p = numbers(points, "points");
   if (!p.ok()) return error(p.error);
   if (p.value->size() % 2 != 0) return error("points must hold m × 2 numbers (row-major)");
-  for (const std::string& err : {check_values(*p.value, "points"), limits::check_memory(8.0 * 3 * static_cast<double>(p.value->size()), "systemField")})
-    if (!err.empty()) return error(err);
+  for (const Result<>& err : {check_values(*p.value, "points"), limits::check_memory(8.0 * 3 * static_cast<double>(p.value->size()), "systemField")})
+    if (!err.ok()) return error(err.error);
   std::vector<double> v(p.value->size());
   for (std::size_t k = 0; k + 1 < p.value->size(); k += 2) {
     Vec z(2);
@@ -567,9 +556,9 @@ namespace {
 /// Analysis views: a few hundred points a side keep one analysis well under a second.
 constexpr double kMaxAnalysisGrid = 256;
 
-std::string analysis_view(double nx, double ny, GridSpec& g) {
+Result<> analysis_view(double nx, double ny, GridSpec& g) {
   if (!whole(nx, 8, kMaxAnalysisGrid) || !whole(ny, 8, kMaxAnalysisGrid))
-    return "analysis grid nx and ny must be whole numbers in [8, " + format(kMaxAnalysisGrid) + "]";
+    return Result<>::failure("analysis grid nx and ny must be whole numbers in [8, " + format(kMaxAnalysisGrid) + "]");
   g.nx = static_cast<int>(nx);
   g.ny = static_cast<int>(ny);
   return check_grid(g, 2);
@@ -649,8 +638,8 @@ val TrainerHandle::analyze(double xmin, double xmax, double ymin, double ymax, d
                            const std::string& truth, double max_millis) const {
   const auto start = std::chrono::steady_clock::now();
   GridSpec g{xmin, xmax, ymin, ymax, 0, 0, t};
-  const std::string err = analysis_view(nx, ny, g);
-  if (!err.empty()) return error(err);
+  if (const Result<> err = analysis_view(nx, ny, g); !err.ok())
+    return error(err.error);
   const System* s = truth.empty() ? nullptr : find_system(truth);
   if (!truth.empty() && !s) return error("unknown system " + limits::quote(truth));
   if (t_->config().mlp.dim < 2) return error("analyze: the phase portrait needs a model of dimension ≥ 2");
@@ -737,24 +726,24 @@ val TrainerHandle::memory_sweep(const val& steps, double max_millis) const {
   return out;
 }
 
-std::string EnsembleHandle::init(const std::string& config_json, double members) {
-  if (!whole(members, 2, 16)) return whole_range("members", 2, 16);
+val EnsembleHandle::init(const std::string& config_json, double members) {
+  if (!whole(members, 2, 16)) return error(whole_range("members", 2, 16));
   Result<TrainerConfig> c = config_from_json(config_json);
-  if (!c.ok()) return c.error;
+  if (!c.ok()) return error(c.error);
   const double params = static_cast<double>(Mlp(c.value->mlp).num_params());
-  const std::string mem = limits::check_memory(members * params * 8.0 * 6, "an ensemble of " + format(members));
-  if (!mem.empty()) return mem;
+  if (const Result<> mem = limits::check_memory(members * params * 8.0 * 6, "an ensemble of " + format(members)); !mem.ok())
+    return error(mem.error);
   e_ = std::make_shared<Ensemble>(*c.value, static_cast<int>(members));
-  return {};
+  return val::object();
 }
 
 val EnsembleHandle::add_trajectory(const val& times, const val& states) {
   const Result<Trajectory> tr = trajectory(times, states, e_->member(0).config().mlp.dim);
   if (!tr.ok()) return error(tr.error);
-  const std::string err = e_->add_trajectory(*tr.value);
-  if (!err.empty()) return error(err);
+  const Result<std::size_t> index = e_->add_trajectory(*tr.value);
+  if (!index.ok()) return error(index.error);
   val o = val::object();
-  o.set("index", static_cast<double>(e_->member(0).trajectories().size() - 1));
+  o.set("index", static_cast<double>(*index.value));
   return o;
 }
 
@@ -769,10 +758,8 @@ val EnsembleHandle::step(double n, double max_millis) { return run_steps(*e_, n,
 val EnsembleHandle::disagreement_grid(double xmin, double xmax, double ymin, double ymax, double nx, double ny,
                                       double t) const {
   GridSpec g{xmin, xmax, ymin, ymax, 0, 0, t};
-  std::string err;
-  if (!grid_counts(nx, ny, g, err)) return error(err);
-  err = check_grid(g, e_->member(0).config().mlp.dim * (e_->size() + 1));
-  if (!err.empty()) return error(err);
+  if (const Result<> err = grid_counts(nx, ny, g); !err.ok()) return error(err.error);
+  if (const Result<> err = check_grid(g, e_->member(0).config().mlp.dim * (e_->size() + 1)); !err.ok()) return error(err.error);
   const RowVec d = nde::disagreement_grid(*e_, g);
   std::vector<float> out(static_cast<std::size_t>(d.size()));
   for (Index k = 0; k < d.size(); ++k) out[static_cast<std::size_t>(k)] = static_cast<float>(d[k]);
@@ -787,8 +774,8 @@ val analyze_system(const std::string& name, double xmin, double xmax, double ymi
   const System* s = find_system(name);
   if (!s) return error("unknown system " + limits::quote(name));
   GridSpec g{xmin, xmax, ymin, ymax, 0, 0, 0.0};
-  const std::string err = analysis_view(nx, ny, g);
-  if (!err.empty()) return error(err);
+  if (const Result<> err = analysis_view(nx, ny, g); !err.ok())
+    return error(err.error);
   PortraitOptions po;
   po.deadline = budget(max_millis);
   val o = portrait_object(nde::analyze(system_phase_field(*s), g, po));

@@ -1,8 +1,8 @@
 #pragma once
 /// Conversions between JS values and the core: typed arrays in, copied typed arrays and plain objects out.
 /// Nothing here throws and nothing here reads a JS object's properties: api.js validates every value and
-/// passes numbers, strings and Float64Arrays only. Failures come back as {error: "..."} objects or error
-/// strings for the JS layer to raise. Counts arrive as doubles and are range-checked here (no int wrap-around).
+/// passes numbers, strings and Float64Arrays only. Failures come back as {error: "..."} objects for the JS
+/// layer to raise (calls with nothing to return answer {} on success). Counts arrive as doubles and are range-checked here (no int wrap-around).
 #include <emscripten/val.h>
 
 #include <memory>
@@ -20,11 +20,11 @@ using emscripten::val;
 template <class T>
 class Handle {
  public:
-  /// Creates the trainer from a config document; returns an error message or "".
-  std::string init(const std::string& config_json);
-  /// Replaces the trainer by a document's; returns an error message or "". notice() then says e.g. that the
-  /// optimiser restarts (older documents).
-  std::string load(const std::string& doc);
+  /// Creates the trainer from a config document: {} or {error}.
+  val init(const std::string& config_json);
+  /// Replaces the trainer by a document's: {} or {error}. notice() then says e.g. that the optimiser restarts
+  /// (older documents).
+  val load(const std::string& doc);
   /// A remark about the last load, or "".
   std::string notice() const { return notice_; }
   /// The document (model or density flow).
@@ -36,10 +36,10 @@ class Handle {
   val step(double n, double max_millis);
   /// θ as a new Float64Array.
   val parameters() const;
-  /// Replaces θ; returns an error message or "".
-  std::string set_parameters(const val& p);
-  /// Fresh weights from a seed; data kept. Returns an error message or "".
-  std::string reset(double seed);
+  /// Replaces θ: {} or {error}.
+  val set_parameters(const val& p);
+  /// Fresh weights from a seed; data kept: {} or {error}.
+  val reset(double seed);
   /// Completed iterations.
   double iteration() const;
 
@@ -98,8 +98,8 @@ class DensityHandle : public Handle<DensityTrainer> {
 /// An Ensemble (trainers with seeds seed, seed + 1, … on the same data) as JS sees it.
 class EnsembleHandle {
  public:
-  /// Creates `members` ∈ [2, 16] trainers from a config document; returns an error message or "".
-  std::string init(const std::string& config_json, double members);
+  /// Creates `members` ∈ [2, 16] trainers from a config document: {} or {error}.
+  val init(const std::string& config_json, double members);
   /// {index} or {error}; the trajectory goes to every member.
   val add_trajectory(const val& times, const val& states);
   void clear_trajectories();

@@ -134,14 +134,14 @@ function wrap(core) {
     return s;
   }
 
-  /** A new handle of class Handle set up by init(handle) (which returns an error message or ''); on error the
-   *  handle is deleted and the message thrown. */
+  /** A new handle of class Handle set up by init(handle) (which answers {} or {error}); on error the handle is
+   *  deleted and the message thrown. */
   function created(Handle, init) {
     const handle = new Handle();
-    const err = enter(() => init(handle));
-    if (err) {
+    const r = enter(() => init(handle));
+    if (r.error !== undefined) {
       handle.delete();
-      fail(err);
+      fail(r.error);
     }
     return handle;
   }
@@ -230,16 +230,14 @@ function wrap(core) {
     setParameters(p) {
       const h = this._handle;
       const v = finiteArray(p, 'parameters');
-      const err = enter(() => h.setParameters(v));
-      if (err) fail(err);
+      unwrap(enter(() => h.setParameters(v)));
     }
 
     /** Fresh weights (from seed, default the config's), optimiser and iteration count reset; data kept. */
     reset(seed) {
       const h = this._handle;
       const s = seed === undefined ? this.config().seed : whole(seed, 'reset(seed): seed', 0, LIMITS.maxWhole);
-      const err = enter(() => h.reset(s));
-      if (err) fail(err);
+      unwrap(enter(() => h.reset(s)));
     }
   }
 

@@ -10,15 +10,15 @@ template <class H, class T>
 void common(emscripten::class_<H>& c) {
   using B = nde::wasm::Handle<T>;
   c.template constructor<>()
-      .function("init", static_cast<std::string (H::*)(const std::string&)>(&B::init))
-      .function("load", static_cast<std::string (H::*)(const std::string&)>(&B::load))
+      .function("init", static_cast<emscripten::val (H::*)(const std::string&)>(&B::init))
+      .function("load", static_cast<emscripten::val (H::*)(const std::string&)>(&B::load))
       .function("notice", static_cast<std::string (H::*)() const>(&B::notice))
       .function("toJSON", static_cast<std::string (H::*)() const>(&B::to_json))
       .function("config", static_cast<std::string (H::*)() const>(&B::config))
       .function("step", static_cast<emscripten::val (H::*)(double, double)>(&B::step))
       .function("parameters", static_cast<emscripten::val (H::*)() const>(&B::parameters))
-      .function("setParameters", static_cast<std::string (H::*)(const emscripten::val&)>(&B::set_parameters))
-      .function("reset", static_cast<std::string (H::*)(double)>(&B::reset))
+      .function("setParameters", static_cast<emscripten::val (H::*)(const emscripten::val&)>(&B::set_parameters))
+      .function("reset", static_cast<emscripten::val (H::*)(double)>(&B::reset))
       .function("iteration", static_cast<double (H::*)() const>(&B::iteration));
 }
 

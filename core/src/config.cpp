@@ -13,14 +13,14 @@ std::string range(const char* name, double lo, double hi) {
 }
 }  // namespace
 
-std::string validate(const TrainerConfig& c) {
-  if (c.mlp.dim < 1 || c.mlp.dim > 64) return "dim must be an integer in [1, 64]";
-  if (c.mlp.hidden.size() > 8) return "hidden may have at most 8 layers";
+Result<> validate(const TrainerConfig& c) {
+  if (c.mlp.dim < 1 || c.mlp.dim > 64) return Result<>::failure("dim must be an integer in [1, 64]");
+  if (c.mlp.hidden.size() > 8) return Result<>::failure("hidden may have at most 8 layers");
   for (int w : c.mlp.hidden)
-    if (w < 1 || w > 1024) return "each hidden width must be an integer in [1, 1024]";
-  if (c.mlp.augment < 0 || c.mlp.augment > 16) return "augment must be an integer in [0, 16]";
-  if (!in(c.mlp.init_std, 0, 10)) return range("initStd", 0, 10);
-  if (!in(c.mlp.init_output, 0, 10)) return range("initOutput", 0, 10);
+    if (w < 1 || w > 1024) return Result<>::failure("each hidden width must be an integer in [1, 1024]");
+  if (c.mlp.augment < 0 || c.mlp.augment > 16) return Result<>::failure("augment must be an integer in [0, 16]");
+  if (!in(c.mlp.init_std, 0, 10)) return Result<>::failure(range("initStd", 0, 10));
+  if (!in(c.mlp.init_output, 0, 10)) return Result<>::failure(range("initOutput", 0, 10));
   double params = 0;  // weights and biases, counted without building the network
   int fan_in = c.mlp.dim + c.mlp.augment + (c.mlp.time_dependent ? 1 : 0);
   for (int w : c.mlp.hidden) {
@@ -29,27 +29,27 @@ std::string validate(const TrainerConfig& c) {
   }
   params += (static_cast<double>(fan_in) + 1) * (c.mlp.dim + c.mlp.augment);
   if (params > limits::kParameters)
-    return "the network would have " + limits::format(params) + " parameters; at most " + limits::format(limits::kParameters) +
-           " are allowed (use narrower or fewer hidden layers)";
-  if (!tableau_by_name(c.solver.method)) return "unknown solver method " + limits::quote(c.solver.method) + " (use dopri5, rk4, rk4-38, midpoint or euler)";
-  if (!in(c.solver.rtol, 1e-14, 1)) return range("solver.rtol", 1e-14, 1);
-  if (!in(c.solver.atol, 1e-14, 1)) return range("solver.atol", 1e-14, 1);
-  if (!in(c.solver.step, 0, 1e6)) return range("solver.stepSize", 0, 1e6);
-  if (c.solver.checkpoints < 2 || c.solver.checkpoints > 100000) return "solver.checkpoints must be an integer in [2, 100000]";
-  if (c.solver.adjoint_rtol != 0 && !in(c.solver.adjoint_rtol, 1e-14, 1)) return "solver.adjointRtol must be 0 (same as rtol) or a number in [1e-14, 1]";
-  if (c.solver.adjoint_atol != 0 && !in(c.solver.adjoint_atol, 1e-14, 1)) return "solver.adjointAtol must be 0 (same as atol) or a number in [1e-14, 1]";
-  if (c.solver.max_steps < 1 || c.solver.max_steps > 10000000) return "solver.maxSteps must be an integer in [1, 10000000]";
-  if (!in(c.optimizer.lr, 0, 10) || c.optimizer.lr == 0) return "optimizer.lr must be a number in (0, 10]";
-  if (!in(c.optimizer.beta1, 0, 0.999999)) return range("optimizer.beta1", 0, 0.999999);
-  if (!in(c.optimizer.beta2, 0, 0.999999)) return range("optimizer.beta2", 0, 0.999999);
-  if (!in(c.optimizer.alpha, 0, 0.999999)) return range("optimizer.alpha", 0, 0.999999);
-  if (!in(c.optimizer.eps, 1e-16, 1)) return range("optimizer.eps", 1e-16, 1);
-  if (!in(c.optimizer.weight_decay, 0, 1)) return range("optimizer.weightDecay", 0, 1);
-  if (!in(c.optimizer.clip, 0, 1e9)) return range("optimizer.clip", 0, 1e9);
-  if (c.batch_size < 1 || c.batch_size > 4096) return "batch.size must be an integer in [1, 4096]";
-  if (c.window < 2 || c.window > 100000) return "batch.window must be an integer in [2, 100000]";
-  if (!in(c.kinetic, 0, 1e3)) return range("regularization.kinetic", 0, 1e3);
-  if (!in(c.jacobian, 0, 1e3)) return range("regularization.jacobian", 0, 1e3);
+    return Result<>::failure("the network would have " + limits::format(params) + " parameters; at most " + limits::format(limits::kParameters) +
+           " are allowed (use narrower or fewer hidden layers)");
+  if (!tableau_by_name(c.solver.method)) return Result<>::failure("unknown solver method " + limits::quote(c.solver.method) + " (use dopri5, rk4, rk4-38, midpoint or euler)");
+  if (!in(c.solver.rtol, 1e-14, 1)) return Result<>::failure(range("solver.rtol", 1e-14, 1));
+  if (!in(c.solver.atol, 1e-14, 1)) return Result<>::failure(range("solver.atol", 1e-14, 1));
+  if (!in(c.solver.step, 0, 1e6)) return Result<>::failure(range("solver.stepSize", 0, 1e6));
+  if (c.solver.checkpoints < 2 || c.solver.checkpoints > 100000) return Result<>::failure("solver.checkpoints must be an integer in [2, 100000]");
+  if (c.solver.adjoint_rtol != 0 && !in(c.solver.adjoint_rtol, 1e-14, 1)) return Result<>::failure("solver.adjointRtol must be 0 (same as rtol) or a number in [1e-14, 1]");
+  if (c.solver.adjoint_atol != 0 && !in(c.solver.adjoint_atol, 1e-14, 1)) return Result<>::failure("solver.adjointAtol must be 0 (same as atol) or a number in [1e-14, 1]");
+  if (c.solver.max_steps < 1 || c.solver.max_steps > 10000000) return Result<>::failure("solver.maxSteps must be an integer in [1, 10000000]");
+  if (!in(c.optimizer.lr, 0, 10) || c.optimizer.lr == 0) return Result<>::failure("optimizer.lr must be a number in (0, 10]");
+  if (!in(c.optimizer.beta1, 0, 0.999999)) return Result<>::failure(range("optimizer.beta1", 0, 0.999999));
+  if (!in(c.optimizer.beta2, 0, 0.999999)) return Result<>::failure(range("optimizer.beta2", 0, 0.999999));
+  if (!in(c.optimizer.alpha, 0, 0.999999)) return Result<>::failure(range("optimizer.alpha", 0, 0.999999));
+  if (!in(c.optimizer.eps, 1e-16, 1)) return Result<>::failure(range("optimizer.eps", 1e-16, 1));
+  if (!in(c.optimizer.weight_decay, 0, 1)) return Result<>::failure(range("optimizer.weightDecay", 0, 1));
+  if (!in(c.optimizer.clip, 0, 1e9)) return Result<>::failure(range("optimizer.clip", 0, 1e9));
+  if (c.batch_size < 1 || c.batch_size > 4096) return Result<>::failure("batch.size must be an integer in [1, 4096]");
+  if (c.window < 2 || c.window > 100000) return Result<>::failure("batch.window must be an integer in [2, 100000]");
+  if (!in(c.kinetic, 0, 1e3)) return Result<>::failure(range("regularization.kinetic", 0, 1e3));
+  if (!in(c.jacobian, 0, 1e3)) return Result<>::failure(range("regularization.jacobian", 0, 1e3));
   return {};
 }
 

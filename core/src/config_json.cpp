@@ -123,8 +123,8 @@ Result<TrainerConfig> config_from_document(const json& j) {
     r.number(*g, "jacobian", c.jacobian);
   }
   if (!r.error.empty()) return R::failure(r.error);
-  std::string err = validate(c);
-  if (!err.empty()) return R::failure(err);
+  const Result<> valid = validate(c);
+  if (!valid.ok()) return R::failure(valid.error);
   return R::success(std::move(c));
 }
 
@@ -162,8 +162,8 @@ Result<DensityConfig> density_config_from_document(json j) {
   Result<TrainerConfig> base = config_from_document(j);
   if (!base.ok()) return R::failure(base.error);
   d.base = *base.value;
-  const std::string err = validate(d);
-  if (!err.empty()) return R::failure(err);
+  const Result<> valid = validate(d);
+  if (!valid.ok()) return R::failure(valid.error);
   return R::success(d);
 }
 

@@ -11,11 +11,10 @@ namespace {
 constexpr double kLog2Pi = 1.8378770664093453;
 }
 
-std::string validate(const DensityConfig& c) {
-  std::string err = validate(c.base);
-  if (!err.empty()) return err;
-  if (c.base.mlp.augment != 0) return "augment must be 0 in density mode";
-  if (!std::isfinite(c.t_end) || c.t_end <= 0 || c.t_end > 100) return "tEnd must be a number in (0, 100]";
+Result<> validate(const DensityConfig& c) {
+  if (Result<> base = validate(c.base); !base.ok()) return base;
+  if (c.base.mlp.augment != 0) return Result<>::failure("augment must be 0 in density mode");
+  if (!std::isfinite(c.t_end) || c.t_end <= 0 || c.t_end > 100) return Result<>::failure("tEnd must be a number in (0, 100]");
   return {};
 }
 
@@ -25,17 +24,16 @@ DensityTrainer::DensityTrainer(DensityConfig config)
   fit_normalization();
 }
 
-std::string DensityTrainer::add_samples(const Mat& x) {
+Result<> DensityTrainer::add_samples(const Mat& x) {
   if (x.rows() != config_.base.mlp.dim)
-    return "samples have dimension " + std::to_string(x.rows()) + ", the model has " + std::to_string(config_.base.mlp.dim);
-  if (x.cols() == 0) return "no samples given";
+    return Result<>::failure("samples have dimension " + std::to_string(x.rows()) + ", the model has " + std::to_string(config_.base.mlp.dim));
+  if (x.cols() == 0) return Result<>::failure("no samples given");
   for (Index k = 0; k < x.cols(); ++k)
     for (Index j = 0; j < x.rows(); ++j) {
-      const std::string err = limits::check_data(x(j, k), "sample " + std::to_string(k));
-      if (!err.empty()) return err;
+      if (Result<> r = limits::check_data(x(j, k), "sample " + std::to_string(k)); !r.ok()) return r;
     }
-  const std::string mem = limits::check_memory(16.0 * x.rows() * static_cast<double>(data_.cols() + x.cols()), "the samples");
-  if (!mem.empty()) return mem;
+  if (Result<> r = limits::check_memory(16.0 * x.rows() * static_cast<double>(data_.cols() + x.cols()), "the samples"); !r.ok())
+    return r;
   Mat next(data_.rows(), data_.cols() + x.cols());
   next << data_, x;
   data_ = std::move(next);

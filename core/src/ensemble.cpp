@@ -12,12 +12,12 @@ Ensemble::Ensemble(const TrainerConfig& config, int members) {
   }
 }
 
-std::string Ensemble::add_trajectory(const Trajectory& t) {
+Result<std::size_t> Ensemble::add_trajectory(const Trajectory& t) {
   // Members share config and data: what the first accepts, all accept.
-  std::string err = members_.front().add_trajectory(t);
-  if (!err.empty()) return err;
+  const Result<std::size_t> first = members_.front().add_trajectory(t);
+  if (!first.ok()) return first;
   for (std::size_t k = 1; k < members_.size(); ++k) (void)members_[k].add_trajectory(t);
-  return {};
+  return first;
 }
 
 void Ensemble::set_deadline(const Deadline& d) {

@@ -5,11 +5,11 @@
 
 namespace nde {
 
-std::string validate(const GridSpec& g) {
+Result<> validate(const GridSpec& g) {
   for (double v : {g.xmin, g.xmax, g.ymin, g.ymax, g.t})
-    if (!std::isfinite(v)) return "grid bounds and time must be finite";
-  if (!(g.xmax > g.xmin) || !(g.ymax > g.ymin)) return "grid needs xmax > xmin and ymax > ymin";
-  if (g.nx < 2 || g.ny < 2 || g.nx > 2048 || g.ny > 2048) return "grid nx and ny must be integers in [2, 2048]";
+    if (!std::isfinite(v)) return Result<>::failure("grid bounds and time must be finite");
+  if (!(g.xmax > g.xmin) || !(g.ymax > g.ymin)) return Result<>::failure("grid needs xmax > xmin and ymax > ymin");
+  if (g.nx < 2 || g.ny < 2 || g.nx > 2048 || g.ny > 2048) return Result<>::failure("grid nx and ny must be integers in [2, 2048]");
   return {};
 }
 

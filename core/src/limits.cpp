@@ -22,15 +22,15 @@ std::string quote(const std::string& s) {
   return "'" + s.substr(0, cut) + "…'";
 }
 
-std::string check_memory(double bytes, const std::string& what) {
+Result<> check_memory(double bytes, const std::string& what) {
   if (bytes <= kCallBytes) return {};
-  return what + " would need about " + format(std::ceil(bytes / 1048576.0)) + " MiB; the limit is " +
-         format(kCallBytes / 1048576.0) + " MiB";
+  return Result<>::failure(what + " would need about " + format(std::ceil(bytes / 1048576.0)) + " MiB; the limit is " +
+         format(kCallBytes / 1048576.0) + " MiB");
 }
 
-std::string check_data(double x, const std::string& what) {
+Result<> check_data(double x, const std::string& what) {
   if (std::isfinite(x) && std::abs(x) <= kData) return {};
-  return what + " must be finite with magnitude at most " + format(kData) + " (got " + format(x) + ")";
+  return Result<>::failure(what + " must be finite with magnitude at most " + format(kData) + " (got " + format(x) + ")");
 }
 
 }  // namespace nde::limits

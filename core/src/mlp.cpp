@@ -23,11 +23,11 @@ Mlp::Mlp(MlpConfig config) : config_(std::move(config)) {
   params_ = Vec::Zero(offset);
 }
 
-std::string Mlp::set_params(const Vec& theta) {
+Result<> Mlp::set_params(const Vec& theta) {
   if (theta.size() != num_params())
-    return "expected " + std::to_string(num_params()) + " parameters, got " + std::to_string(theta.size());
+    return Result<>::failure("expected " + std::to_string(num_params()) + " parameters, got " + std::to_string(theta.size()));
   if (!theta.allFinite() || (theta.size() > 0 && theta.cwiseAbs().maxCoeff() > limits::kParameter))
-    return "parameters must be finite with magnitude at most " + limits::format(limits::kParameter);
+    return Result<>::failure("parameters must be finite with magnitude at most " + limits::format(limits::kParameter));
   params_ = theta;
   return {};
 }

@@ -97,7 +97,7 @@ Result<json> envelope(const std::string& text, const char* format, const std::st
 
 /// Reads the saved state of a document of `version` into `trainer` (created from the document's config).
 template <class T>
-std::string restore_from(const json& j, std::int64_t version, T& trainer, Index dim, std::string* notice) {
+Result<> restore_from(const json& j, std::int64_t version, T& trainer, Index dim, std::string* notice) {
   JsonReader r;
   TrainingState s = trainer.state();
   read_vector(r, j, "parameters", trainer.mlp().num_params(), -limits::kParameter, limits::kParameter, s.theta);
@@ -132,7 +132,7 @@ std::string restore_from(const json& j, std::int64_t version, T& trainer, Index 
   } else if (notice) {
     *notice = "this is a version-1 document without optimiser state: the optimiser restarts (fresh moments)";
   }
-  if (!r.error.empty()) return r.error;
+  if (!r.error.empty()) return Result<>::failure(r.error);
   return trainer.restore(s);
 }
 
@@ -146,8 +146,8 @@ Result<std::shared_ptr<T>> load(const std::string& text, const char* format, con
   Result<Config> cfg = read_config((*j.value)["config"]);
   if (!cfg.ok()) return R::failure(what + " config: " + cfg.error);
   auto trainer = std::make_shared<T>(*cfg.value);
-  const std::string err = restore_from(*j.value, version, *trainer, trainer->mlp().config().dim, notice);
-  if (!err.empty()) return R::failure(what + " document: " + err);
+  const Result<> restored = restore_from(*j.value, version, *trainer, trainer->mlp().config().dim, notice);
+  if (!restored.ok()) return R::failure(what + " document: " + restored.error);
   return R::success(std::move(trainer));
 }
 

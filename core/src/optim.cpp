@@ -20,7 +20,12 @@ double Optimizer::step(Vec& theta, const Vec& grad) {
   return norm;
 }
 
-bool Optimizer::safe_step(Vec& theta, const Vec& grad, double& grad_norm) { return update(theta, grad, true, grad_norm); }
+Result<double> Optimizer::safe_step(Vec& theta, const Vec& grad) {
+  double norm = 0.0;
+  if (!update(theta, grad, true, norm))
+    return Result<double>::failure("update produced parameters that are not finite or exceed the allowed magnitude");
+  return Result<double>::success(norm);
+}
 
 bool Optimizer::update(Vec& theta, const Vec& grad_in, bool guard, double& norm) {
   // The new moments and the step go to workspace first: nothing changes unless θ stays finite.
@@ -56,13 +61,13 @@ bool Optimizer::update(Vec& theta, const Vec& grad_in, bool guard, double& norm)
   return true;
 }
 
-std::string Optimizer::set_state(const OptimizerState& s, Index num_params) {
-  if (s.step < 0) return "optimizer step must be ≥ 0";
+Result<> Optimizer::set_state(const OptimizerState& s, Index num_params) {
+  if (s.step < 0) return Result<>::failure("optimizer step must be ≥ 0");
   const Index want = s.step == 0 && s.m.size() == 0 ? 0 : num_params;
   if (s.m.size() != want || s.v.size() != want)
-    return "optimizer moments must have " + std::to_string(num_params) + " entries each";
+    return Result<>::failure("optimizer moments must have " + std::to_string(num_params) + " entries each");
   if (!s.m.allFinite() || !s.v.allFinite() || (s.v.array() < 0).any())
-    return "optimizer moments must be finite (second moments ≥ 0)";
+    return Result<>::failure("optimizer moments must be finite (second moments ≥ 0)");
   t_ = s.step;
   m_ = s.m;
   v_ = s.v;

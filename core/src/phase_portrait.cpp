@@ -69,7 +69,7 @@ std::string fmt(double v) {
 PhasePortrait analyze(const PhaseField& f, const GridSpec& view, const PortraitOptions& o) {
   PhasePortrait p;
   p.view = view;
-  if (f.dim < 2 || !validate(view).empty()) return p;
+  if (f.dim < 2 || !validate(view).ok()) return p;
   const Mat F = f.eval(grid_points(f, view));
   p.velocities = F.topRows(2);
   p.nullclines = nullclines(p.velocities, view);

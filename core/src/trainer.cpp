@@ -23,9 +23,14 @@ void apply_update(const GradientResult& g, Optimizer& optimizer, Vec& theta, std
   if (g.status == Status::Success && (!std::isfinite(g.loss) || !g.grad_theta.allFinite())) {
     rep.status = Status::NonFinite;
     rep.message = "loss or gradient is not finite";
-  } else if (g.status == Status::Success && !optimizer.safe_step(theta, g.grad_theta, rep.grad_norm)) {
-    rep.status = Status::NonFinite;
-    rep.message = "update produced parameters that are not finite or exceed the allowed magnitude";
+  } else if (g.status == Status::Success) {
+    const Result<double> norm = optimizer.safe_step(theta, g.grad_theta);
+    if (norm.ok()) {
+      rep.grad_norm = *norm.value;
+    } else {
+      rep.status = Status::NonFinite;
+      rep.message = norm.error;
+    }
   }
   if (rep.status == Status::Success) rep.iteration = ++iteration;
   else rep.message += "; parameters kept";
@@ -55,28 +60,28 @@ StepReport Learner::train_step(const std::function<GradientResult()>& minibatch)
   return rep;
 }
 
-std::string Learner::set_parameters(const Vec& theta) { return mlp_.set_params(theta); }
+Result<> Learner::set_parameters(const Vec& theta) { return mlp_.set_params(theta); }
 
 TrainingState Learner::state() const { return {mlp_.params(), norm_, iteration_, optimizer_.state(), rng_.state()}; }
 
-std::string Learner::restore(const TrainingState& s) {
+Result<> Learner::restore(const TrainingState& s) {
+  using R = Result<>;
   const Index num_params = mlp_.num_params(), dim = mlp_.config().dim;
-  if (s.theta.size() != num_params) return "expected " + std::to_string(num_params) + " parameters";
-  if (s.norm.offset.size() != dim || s.norm.scale.size() != dim) return "normalization must have dim entries";
-  if (!(s.norm.time >= kMinTimeScale && s.norm.time <= kMaxTimeScale)) return "normalization time scale out of range";
-  if (s.iteration < 0) return "iteration must be ≥ 0";
+  if (s.theta.size() != num_params) return R::failure("expected " + std::to_string(num_params) + " parameters");
+  if (s.norm.offset.size() != dim || s.norm.scale.size() != dim) return R::failure("normalization must have dim entries");
+  if (!(s.norm.time >= kMinTimeScale && s.norm.time <= kMaxTimeScale)) return R::failure("normalization time scale out of range");
+  if (s.iteration < 0) return R::failure("iteration must be ≥ 0");
   Optimizer opt = optimizer_;
-  std::string err = opt.set_state(s.optimizer, num_params);
-  if (!err.empty()) return err;
-  Rng r = rng_;
-  if (s.rng && !r.set_state(*s.rng)) return "rng state must not be all zero";
+  if (R r = opt.set_state(s.optimizer, num_params); !r.ok()) return r;
+  Rng rng = rng_;
+  if (s.rng)
+    if (R r = rng.set_state(*s.rng); !r.ok()) return r;
   Mlp m = mlp_;
-  err = m.set_params(s.theta);
-  if (!err.empty()) return err;
+  if (R r = m.set_params(s.theta); !r.ok()) return r;
   mlp_ = std::move(m);
   norm_ = s.norm;
   optimizer_ = std::move(opt);
-  rng_ = r;
+  rng_ = rng;
   iteration_ = s.iteration;
   return {};
 }
@@ -91,17 +96,16 @@ Trainer::Trainer(TrainerConfig config)
   fit_normalization();
 }
 
-std::string Trainer::add_trajectory(Trajectory t, std::size_t* index) {
-  std::string err = validate_trajectory(t, config_.mlp.dim);
-  if (!err.empty()) return err;
+Result<std::size_t> Trainer::add_trajectory(Trajectory t) {
+  using R = Result<std::size_t>;
+  if (Result<> r = validate_trajectory(t, config_.mlp.dim); !r.ok()) return R::failure(r.error);
   double stored = static_cast<double>(t.times.size());
   for (const Trajectory& u : data_) stored += static_cast<double>(u.times.size());
-  err = limits::check_memory(8.0 * (config_.mlp.dim + 1) * stored, "the trajectories");
-  if (!err.empty()) return err;
+  if (Result<> r = limits::check_memory(8.0 * (config_.mlp.dim + 1) * stored, "the trajectories"); !r.ok())
+    return R::failure(r.error);
   data_.push_back(std::move(t));
-  if (index) *index = data_.size() - 1;
   if (iteration_ == 0) fit_normalization();
-  return {};
+  return R::success(data_.size() - 1);
 }
 
 void Trainer::clear_trajectories() {
@@ -348,10 +352,9 @@ StepReport Trainer::step() {
     std::vector<Window>& windows = buffers_.windows;
     sample_windows_into(rng_, windows);
     GradientResult g;
-    g.message = limits::check_memory(step_bytes(windows), "one training step (batch.size × batch.window)");
-    if (!g.message.empty()) {
+    if (Result<> mem = limits::check_memory(step_bytes(windows), "one training step (batch.size × batch.window)"); !mem.ok()) {
       g.status = Status::InvalidInput;
-      g.message += ": lower batch.size or batch.window";
+      g.message = mem.error + ": lower batch.size or batch.window";
       return g;
     }
     return evaluate(windows, true, true, config_.gradient);
@@ -378,8 +381,8 @@ GradientResult Trainer::full_loss() const { return evaluate(all_windows(), false
 GradientResult Trainer::full_gradient(GradientMethod method) const {
   const std::vector<Window> windows = all_windows();
   GradientResult r;
-  r.message = limits::check_memory(step_bytes(windows), "the full-data gradient");
-  if (!r.message.empty()) {
+  if (Result<> mem = limits::check_memory(step_bytes(windows), "the full-data gradient"); !mem.ok()) {
+    r.message = mem.error;
     r.status = Status::InvalidInput;
     return r;
   }

@@ -70,12 +70,12 @@ TEST_CASE("The NLL gradient agrees with central differences for every method and
       c.trace = mode;
       DensityTrainer t(c);
       const Mat x = sample_density("two-moons", 5, 1);
-      REQUIRE(t.add_samples(x).empty());
+      REQUIRE(t.add_samples(x).ok());
       const GradientResult r = t.nll_gradient(x);
       REQUIRE(r.status == Status::Success);
       DensityTrainer probe = t;
       const Vec fd = test::central_gradient([&](const Vec& th) {
-        REQUIRE(probe.set_parameters(th).empty());
+        REQUIRE(probe.set_parameters(th).ok());
         return probe.nll_gradient(x).loss;
       }, t.mlp().params());
       INFO(to_string(g) << (mode == TraceMode::Exact ? " exact" : " hutchinson") << " rel err " << test::rel_err(r.grad_theta, fd));
@@ -93,7 +93,7 @@ TEST_CASE("The regularisers add a positive penalty to the density loss, growing 
     c.base.kinetic = w;
     c.base.jacobian = w;
     DensityTrainer t(c);
-    REQUIRE(t.add_samples(x).empty());
+    REQUIRE(t.add_samples(x).ok());
     const GradientResult r = t.nll_gradient(x);
     REQUIRE(r.status == Status::Success);
     if (w > 0) CHECK(r.loss > previous);
@@ -103,17 +103,17 @@ TEST_CASE("The regularisers add a positive penalty to the density loss, growing 
 
 TEST_CASE("Bad samples are refused and leave the data as it was") {
   DensityTrainer t(DensityConfig{});
-  REQUIRE(t.add_samples(sample_density("rings", 10, 2)).empty());
+  REQUIRE(t.add_samples(sample_density("rings", 10, 2)).ok());
   Mat bad = Mat::Zero(2, 3);
   bad(1, 2) = NAN;
-  CHECK(t.add_samples(bad).find("sample 2 must be finite") != std::string::npos);
-  CHECK(t.add_samples(Mat::Zero(3, 2)).find("dimension") != std::string::npos);
+  CHECK(t.add_samples(bad).error.find("sample 2 must be finite") != std::string::npos);
+  CHECK(t.add_samples(Mat::Zero(3, 2)).error.find("dimension") != std::string::npos);
   CHECK(t.sample_count() == 10);
   DensityTrainer empty(DensityConfig{});
   CHECK(empty.step().status == Status::InvalidInput);
   DensityConfig aug;
   aug.base.mlp.augment = 1;
-  CHECK_FALSE(validate(aug).empty());
+  CHECK_FALSE(validate(aug).ok());
   CHECK(sample_density("unknown", 3, 1).size() == 0);
   for (const auto& name : density_presets()) CHECK(sample_density(name, 50, 3).allFinite());
 }
@@ -127,7 +127,7 @@ TEST_CASE("Learning a two-Gaussian mixture: held-out NLL within 0.1 nats of the 
   c.base.solver.rtol = 1e-4;
   c.base.solver.atol = 1e-4;
   DensityTrainer t(c);
-  REQUIRE(t.add_samples(sample_density("two-gaussians", 4000, 1)).empty());
+  REQUIRE(t.add_samples(sample_density("two-gaussians", 4000, 1)).ok());
   for (int i = 0; i < 600; ++i) REQUIRE(t.step().status == Status::Success);
   const Mat held = sample_density("two-gaussians", 2000, 99);
   const DensityResult lp = t.log_density(held);

@@ -12,12 +12,12 @@ TEST_CASE("Ensemble members start apart, train together, and bad data is refused
   CHECK(e.member(1).config().seed == 1);
   CHECK(e.member(0).mlp().params() != e.member(1).mlp().params());
   Trajectory bad{{0.0, 0.0}, Mat::Zero(2, 2)};
-  CHECK_FALSE(e.add_trajectory(bad).empty());
+  CHECK_FALSE(e.add_trajectory(bad).ok());
   for (int k = 0; k < 3; ++k) CHECK(e.member(k).trajectories().empty());
   SampleOptions so;
   so.trajectories = 2;
   so.points = 10;
-  for (auto& tr : sample_system(*find_system("toggle"), so)) REQUIRE(e.add_trajectory(tr).empty());
+  for (auto& tr : sample_system(*find_system("toggle"), so)) REQUIRE(e.add_trajectory(tr).ok());
   const StepReport r = e.step();
   CHECK(r.status == Status::Success);
   CHECK(e.iteration() == 1);
@@ -30,7 +30,7 @@ TEST_CASE("Ensemble disagreement is at least 3x larger far from the data than on
   so.trajectories = 8;
   so.points = 40;
   const auto data = sample_system(*find_system("toggle"), so);
-  for (const auto& tr : data) REQUIRE(e.add_trajectory(tr).empty());
+  for (const auto& tr : data) REQUIRE(e.add_trajectory(tr).ok());
   for (int i = 0; i < 200; ++i) REQUIRE(e.step().status == Status::Success);
   // On the data: every observed state. Far: a ring of points 3 units outside the view [−0.25, 4.75]².
   Mat on(2, 0);

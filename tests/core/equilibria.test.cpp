@@ -111,7 +111,7 @@ TEST_CASE("The learned field's Jacobian (normalised coordinates undone) matches 
   SampleOptions so;
   so.trajectories = 3;
   so.points = 10;
-  for (auto& tr : sample_system(*find_system("toggle"), so)) REQUIRE(t.add_trajectory(tr).empty());
+  for (auto& tr : sample_system(*find_system("toggle"), so)) REQUIRE(t.add_trajectory(tr).ok());
   const PhaseField f = learned_phase_field(t);
   const Vec z = (Vec(2) << 1.3, 2.1).finished();
   Mat fd(2, 2);

@@ -11,7 +11,7 @@ TEST_CASE("Gradient truth on the toggle preset: all methods agree with central d
   SampleOptions so;
   so.trajectories = 8;
   so.points = 40;
-  for (auto& tr : sample_system(*find_system("toggle"), so)) REQUIRE(t.add_trajectory(tr).empty());
+  for (auto& tr : sample_system(*find_system("toggle"), so)) REQUIRE(t.add_trajectory(tr).ok());
   for (int i = 0; i < 30; ++i) REQUIRE(t.step().status == Status::Success);
   const Vec before = t.mlp().params();
   const GradientTruth g = gradient_truth(t, 5);
@@ -55,7 +55,7 @@ TEST_CASE("Memory against solver steps from the solver's counters: backsolve fla
   SampleOptions so;
   so.trajectories = 2;
   so.points = 6;
-  for (auto& tr : sample_system(*find_system("toggle"), so)) REQUIRE(t.add_trajectory(tr).empty());
+  for (auto& tr : sample_system(*find_system("toggle"), so)) REQUIRE(t.add_trajectory(tr).ok());
   const auto pts = memory_sweep(t, {100, 1000, 10000});
   REQUIRE(pts.size() == 9);
   auto at = [&](long steps, GradientMethod m) {

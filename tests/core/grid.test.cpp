@@ -15,7 +15,7 @@ TEST_CASE("The grid samples the learned field row by row from ymin") {
   g.ymax = 1;
   g.nx = 4;
   g.ny = 3;
-  REQUIRE(validate(g).empty());
+  REQUIRE(validate(g).ok());
   const Mat v = sample_grid(t, g);
   REQUIRE(v.cols() == 12);
   // Row 1 (y = 0.5), column 2 (x = 1).
@@ -24,8 +24,8 @@ TEST_CASE("The grid samples the learned field row by row from ymin") {
   g.single = false;
   CHECK((sample_grid(t, g).col(1 * 4 + 2) - t.field(Mat(p), 0.0).col(0)).norm() < 1e-15);
   g.nx = 1;
-  CHECK_FALSE(validate(g).empty());
+  CHECK_FALSE(validate(g).ok());
   g.nx = 4;
   g.xmax = g.xmin;
-  CHECK_FALSE(validate(g).empty());
+  CHECK_FALSE(validate(g).ok());
 }

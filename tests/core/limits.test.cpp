@@ -58,16 +58,16 @@ TEST_CASE("Messages quote user strings briefly and print numbers readably", "[li
 
 TEST_CASE("Values beyond the valid range are refused: samples, trajectories, parameters, scalings", "[limits]") {
   DensityTrainer d(DensityConfig{});
-  CHECK(d.add_samples(Mat::Constant(2, 1, 1e200)).find("magnitude at most 1e+12") != std::string::npos);
+  CHECK(d.add_samples(Mat::Constant(2, 1, 1e200)).error.find("magnitude at most 1e+12") != std::string::npos);
   CHECK(d.sample_count() == 0);
   Trainer t(TrainerConfig{});
   Vec p = t.mlp().params();
   p[0] = 1e300;
-  CHECK(t.set_parameters(p).find("magnitude at most 1e+08") != std::string::npos);
+  CHECK(t.set_parameters(p).error.find("magnitude at most 1e+08") != std::string::npos);
   auto j = nlohmann::json::parse(model_to_json(t));
   j["normalization"]["scale"][0] = 1e-320;
   CHECK(model_from_json(j.dump()).error.find("'scale' entry 0 must be a number in [1e-09, 1e+12]") != std::string::npos);
   TrainerConfig wide;
   wide.mlp.hidden = {1024, 1024, 1024, 1024, 1024};
-  CHECK(validate(wide).find("parameters; at most 4194304") != std::string::npos);
+  CHECK(validate(wide).error.find("parameters; at most 4194304") != std::string::npos);
 }

@@ -20,7 +20,7 @@ std::size_t peak_bytes(GradientMethod g, long steps) {
   c.solver.step = tr.times.back() / static_cast<double>(steps);
   c.solver.max_steps = 2 * steps;
   Trainer t(c);
-  REQUIRE(t.add_trajectory(tr).empty());
+  REQUIRE(t.add_trajectory(tr).ok());
   nde_bench::reset_peak();
   const std::size_t base = nde_bench::heap_in_use();
   const GradientResult r = t.full_gradient(g);

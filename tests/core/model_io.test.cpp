@@ -51,7 +51,7 @@ TEST_CASE("Model JSON round trip restores config - parameters - normalisation an
   SampleOptions o;
   o.trajectories = 3;
   o.points = 12;
-  for (const auto& tr : sample_system(*find_system("van-der-pol"), o)) REQUIRE(t.add_trajectory(tr).empty());
+  for (const auto& tr : sample_system(*find_system("van-der-pol"), o)) REQUIRE(t.add_trajectory(tr).ok());
   for (int i = 0; i < 5; ++i) t.step();
   const std::string doc = model_to_json(t);
   const auto back = model_from_json(doc);
@@ -156,7 +156,7 @@ TEST_CASE("Density flow JSON round trip; mismatched documents refused") {
   c.base.mlp.hidden = {6};
   c.trace = TraceMode::Hutchinson;
   DensityTrainer t(c);
-  REQUIRE(t.add_samples(Mat::Random(2, 20)).empty());
+  REQUIRE(t.add_samples(Mat::Random(2, 20)).ok());
   const std::string doc = density_to_json(t);
   const auto back = density_from_json(doc);
   REQUIRE(back.ok());

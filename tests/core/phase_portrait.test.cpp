@@ -34,7 +34,7 @@ Trainer trained_on_preset(const System& s, int steps) {
   so.trajectories = 8;
   so.points = 40;
   so.seed = 0;
-  for (auto& tr : sample_system(s, so)) REQUIRE(t.add_trajectory(tr).empty());
+  for (auto& tr : sample_system(s, so)) REQUIRE(t.add_trajectory(tr).ok());
   for (int i = 0; i < steps; ++i) REQUIRE(t.step().status == Status::Success);
   return t;
 }

@@ -55,7 +55,7 @@ TEST_CASE("Trainer: train 200, save, load, train 200 equals train 400 (adam and 
     c.mlp.hidden = {8, 8};
     c.optimizer.kind = *optimizer_from_string(opt);
     const auto with_data = [&](Trainer& t) {
-      for (const auto& tr : data) REQUIRE(t.add_trajectory(tr).empty());
+      for (const auto& tr : data) REQUIRE(t.add_trajectory(tr).ok());
     };
     check_resume<Trainer>(
         200,
@@ -83,13 +83,13 @@ TEST_CASE("DensityTrainer: train 200, save, load, train 200 equals train 400 (Hu
       200,
       [&] {
         auto t = std::make_unique<DensityTrainer>(c);
-        REQUIRE(t->add_samples(x).empty());
+        REQUIRE(t->add_samples(x).ok());
         return t;
       },
       [&](const DensityTrainer& t) {
         const auto back = density_from_json(density_to_json(t));
         REQUIRE(back.ok());
-        REQUIRE((*back.value)->add_samples(x).empty());
+        REQUIRE((*back.value)->add_samples(x).ok());
         return *back.value;
       });
 }

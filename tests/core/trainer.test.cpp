@@ -31,35 +31,37 @@ std::vector<Trajectory> toggle_data(int n = 10, int points = 40, std::uint64_t s
 
 TEST_CASE("Config validation names the bad field") {
   TrainerConfig c;
-  CHECK(validate(c).empty());
+  CHECK(validate(c).ok());
   c.solver.method = "rk45";
-  CHECK(validate(c).find("rk45") != std::string::npos);
+  CHECK(validate(c).error.find("rk45") != std::string::npos);
   c = {};
   c.optimizer.lr = NAN;
-  CHECK(validate(c).find("optimizer.lr") != std::string::npos);
+  CHECK(validate(c).error.find("optimizer.lr") != std::string::npos);
   c = {};
   c.window = 1;
-  CHECK(validate(c).find("batch.window") != std::string::npos);
+  CHECK(validate(c).error.find("batch.window") != std::string::npos);
   c = {};
   c.mlp.hidden = {0};
-  CHECK(validate(c).find("hidden") != std::string::npos);
+  CHECK(validate(c).error.find("hidden") != std::string::npos);
 }
 
 TEST_CASE("Bad trajectories are refused with a reason and leave the data as it was") {
   Trainer t(small_config());
   Trajectory ok{{0.0, 0.5, 1.2}, Mat::Random(2, 3)};
   std::size_t idx = 99;
-  REQUIRE(t.add_trajectory(ok, &idx).empty());
+  const Result<std::size_t> added = t.add_trajectory(ok);
+  REQUIRE(added.ok());
+  idx = *added.value;
   CHECK(idx == 0);
   const Vec offset = t.normalization().offset;
-  CHECK(t.add_trajectory({{0.0}, Mat::Zero(2, 1)}).find("at least 2") != std::string::npos);
-  CHECK(t.add_trajectory({{0.0, 1.0, 1.0}, Mat::Zero(2, 3)}).find("strictly increasing") != std::string::npos);
-  CHECK(t.add_trajectory({{0.0, 2.0, 1.0}, Mat::Zero(2, 3)}).find("strictly increasing") != std::string::npos);
+  CHECK(t.add_trajectory({{0.0}, Mat::Zero(2, 1)}).error.find("at least 2") != std::string::npos);
+  CHECK(t.add_trajectory({{0.0, 1.0, 1.0}, Mat::Zero(2, 3)}).error.find("strictly increasing") != std::string::npos);
+  CHECK(t.add_trajectory({{0.0, 2.0, 1.0}, Mat::Zero(2, 3)}).error.find("strictly increasing") != std::string::npos);
   Mat nan = Mat::Zero(2, 2);
   nan(1, 1) = NAN;
-  CHECK(t.add_trajectory({{0.0, 1.0}, nan}).find("not finite") != std::string::npos);
-  CHECK(t.add_trajectory({{0.0, 1.0}, Mat::Zero(3, 2)}).find("dimension") != std::string::npos);
-  CHECK(t.add_trajectory({{0.0, 1.0, 2.0}, Mat::Zero(2, 2)}).find("3 times but 2 states") != std::string::npos);
+  CHECK(t.add_trajectory({{0.0, 1.0}, nan}).error.find("not finite") != std::string::npos);
+  CHECK(t.add_trajectory({{0.0, 1.0}, Mat::Zero(3, 2)}).error.find("dimension") != std::string::npos);
+  CHECK(t.add_trajectory({{0.0, 1.0, 2.0}, Mat::Zero(2, 2)}).error.find("3 times but 2 states") != std::string::npos);
   CHECK(t.trajectories().size() == 1);
   CHECK(t.normalization().offset == offset);
 }
@@ -69,7 +71,7 @@ TEST_CASE("Training is deterministic for a seed and differs across seeds") {
     TrainerConfig c = small_config();
     c.seed = seed;
     Trainer t(c);
-    for (auto& tr : toggle_data(4, 20)) REQUIRE(t.add_trajectory(tr).empty());
+    for (auto& tr : toggle_data(4, 20)) REQUIRE(t.add_trajectory(tr).ok());
     std::vector<double> losses;
     for (int i = 0; i < 5; ++i) losses.push_back(t.step().loss);
     return losses;
@@ -83,7 +85,7 @@ TEST_CASE("Windows stay inside one trajectory and cover the configured length") 
   auto data = toggle_data(3, 12);
   data[1].times.resize(3);
   data[1].states.conservativeResize(2, 3);
-  for (auto& tr : data) REQUIRE(t.add_trajectory(tr).empty());
+  for (auto& tr : data) REQUIRE(t.add_trajectory(tr).ok());
   Rng rng(1);
   for (int rep = 0; rep < 50; ++rep)
     for (const Window& w : t.sample_windows(rng)) {
@@ -95,8 +97,8 @@ TEST_CASE("Windows stay inside one trajectory and cover the configured length") 
 
 TEST_CASE("Windows with irregular times share one joint solve over the union of their times") {
   Trainer t(small_config());
-  REQUIRE(t.add_trajectory({{0.0, 0.3, 1.0}, Mat::Random(2, 3)}).empty());
-  REQUIRE(t.add_trajectory({{5.0, 5.3, 5.5}, Mat::Random(2, 3)}).empty());
+  REQUIRE(t.add_trajectory({{0.0, 0.3, 1.0}, Mat::Random(2, 3)}).ok());
+  REQUIRE(t.add_trajectory({{5.0, 5.3, 5.5}, Mat::Random(2, 3)}).ok());
   const BatchProblem p = t.make_problem({{0, 0, 3}, {1, 0, 3}}, false);
   REQUIRE(p.times.size() == 3);  // 0.3 is shared, 0.5 and 1.0 are not
   // Times are in model time: physical time / the fitted time scale.
@@ -113,12 +115,12 @@ TEST_CASE("The trainer's full-data gradient agrees with central differences - fo
   c.mlp.time_dependent = true;
   c.solver.rtol = c.solver.atol = 1e-11;
   Trainer t(c);
-  for (auto& tr : toggle_data(3, 6)) REQUIRE(t.add_trajectory(tr).empty());
+  for (auto& tr : toggle_data(3, 6)) REQUIRE(t.add_trajectory(tr).ok());
   const Vec theta = t.mlp().params();
   Trainer probe = t;
   const Vec fd = test::central_gradient(
       [&](const Vec& th) {
-        REQUIRE(probe.set_parameters(th).empty());
+        REQUIRE(probe.set_parameters(th).ok());
         return probe.full_loss().loss;
       },
       theta);
@@ -133,9 +135,9 @@ TEST_CASE("A step that fails keeps the parameters and says so") {
   TrainerConfig c = small_config();
   c.solver.max_steps = 3;
   Trainer t(c);
-  for (auto& tr : toggle_data(2, 20)) REQUIRE(t.add_trajectory(tr).empty());
+  for (auto& tr : toggle_data(2, 20)) REQUIRE(t.add_trajectory(tr).ok());
   Vec wild = t.mlp().params() * 50.0;
-  REQUIRE(t.set_parameters(wild).empty());
+  REQUIRE(t.set_parameters(wild).ok());
   const StepReport r = t.step();
   CHECK(r.status == Status::MaxSteps);
   CHECK(r.message.find("kept") != std::string::npos);
@@ -144,7 +146,7 @@ TEST_CASE("A step that fails keeps the parameters and says so") {
   // Non-finite parameters are refused outright.
   Vec bad = wild;
   bad[0] = NAN;
-  CHECK_FALSE(t.set_parameters(bad).empty());
+  CHECK_FALSE(t.set_parameters(bad).ok());
   CHECK(t.mlp().params() == wild);
   // No data: a clear status, nothing changes.
   Trainer empty(small_config());
@@ -156,8 +158,8 @@ TEST_CASE("A step that fails keeps the parameters and says so") {
 TEST_CASE("A step past its deadline stops with time-limit and changes nothing (parameters, iteration, sampler)") {
   Trainer a(small_config()), b(small_config());
   for (auto& tr : toggle_data(2, 20)) {
-    REQUIRE(a.add_trajectory(tr).empty());
-    REQUIRE(b.add_trajectory(tr).empty());
+    REQUIRE(a.add_trajectory(tr).ok());
+    REQUIRE(b.add_trajectory(tr).ok());
   }
   const Vec before = a.mlp().params();
   a.set_deadline(Deadline::in_millis(0));
@@ -176,7 +178,7 @@ TEST_CASE("Normalisation is fitted from the data and frozen once training starts
   Trainer t(small_config());
   Trajectory tr{{0.0, 1.0}, Mat(2, 2)};
   tr.states << 10, 14, -3, -1;
-  REQUIRE(t.add_trajectory(tr).empty());
+  REQUIRE(t.add_trajectory(tr).ok());
   CHECK(t.normalization().offset[0] == Approx(12));
   CHECK(t.normalization().scale[0] == Approx(2));
   CHECK(t.normalization().offset[1] == Approx(-2));
@@ -185,7 +187,7 @@ TEST_CASE("Normalisation is fitted from the data and frozen once training starts
   t.step();
   REQUIRE(t.iteration() == 1);
   const Vec off = t.normalization().offset;
-  REQUIRE(t.add_trajectory({{0.0, 1.0}, Mat::Zero(2, 2)}).empty());
+  REQUIRE(t.add_trajectory({{0.0, 1.0}, Mat::Zero(2, 2)}).ok());
   CHECK(t.normalization().offset == off);
   // Field and integrate speak physical units: the field at a point equals the finite-difference slope.
   const Vec z0 = tr.states.col(0);
@@ -217,9 +219,9 @@ TEST_CASE("With time normalisation, training does not depend on the unit of time
   o.points = 30;
   o.seed = 3;
   for (Trajectory tr : sample_system(*find_system("pendulum"), o)) {
-    REQUIRE(trainers[0].add_trajectory(tr).empty());
+    REQUIRE(trainers[0].add_trajectory(tr).ok());
     for (double& t : tr.times) t /= 10;
-    REQUIRE(trainers[1].add_trajectory(tr).empty());
+    REQUIRE(trainers[1].add_trajectory(tr).ok());
   }
   CHECK(trainers[0].normalization().time == Approx(10 * trainers[1].normalization().time));
   for (int i = 0; i < 30; ++i)
@@ -237,7 +239,7 @@ TEST_CASE("The default network starts near zero: the last layer's initial weight
   const Mat pts = Mat::Random(2, 50);
   // Biases start at zero, so the output is exactly proportional to the last layer's weights.
   CHECK(test::rel_err(10 * small.field(pts, 0.0), full.field(pts, 0.0)) < 1e-12);
-  CHECK(validate([] { TrainerConfig c; c.mlp.init_output = -1; return c; }()).find("initOutput") != std::string::npos);
+  CHECK(validate([] { TrainerConfig c; c.mlp.init_output = -1; return c; }()).error.find("initOutput") != std::string::npos);
 }
 
 TEST_CASE("Learning works: the torchdiffeq ode_demo replica reaches mean-abs error <= 0.08 within 2000 iterations") {
@@ -257,7 +259,7 @@ TEST_CASE("Learning works: the torchdiffeq ode_demo replica reaches mean-abs err
   c.loss = LossKind::L1;
   Trainer t(c);
   const Trajectory data = torchdiffeq_spiral();
-  REQUIRE(t.add_trajectory(data).empty());
+  REQUIRE(t.add_trajectory(data).ok());
   double best = 1e9;
   int at = -1;
   for (int it = 1; it <= 2000 && best > 0.08; ++it) {
@@ -286,7 +288,7 @@ TEST_CASE("Learning works: the toggle switch from 10 irregular trajectories") {
   c.gradient = GradientMethod::Direct;
   Trainer t(c);
   const auto data = toggle_data(10, 30, 11);
-  for (const auto& tr : data) REQUIRE(t.add_trajectory(tr).empty());
+  for (const auto& tr : data) REQUIRE(t.add_trajectory(tr).ok());
   for (int it = 0; it < 2000; ++it) REQUIRE(t.step().status == Status::Success);
   // Relative error of the learned field on the region the data covers (the observed states).
   const System& sys = *find_system("toggle");
@@ -315,9 +317,9 @@ TEST_CASE("Learning works: the toggle switch from 10 irregular trajectories") {
 
 TEST_CASE("Windows on the same relative time grid are batched - irregular ones are solved apart") {
   Trainer t(small_config());
-  REQUIRE(t.add_trajectory({{0.0, 0.5, 1.0, 1.5}, Mat::Random(2, 4)}).empty());
-  REQUIRE(t.add_trajectory({{2.0, 2.5, 3.0}, Mat::Random(2, 3)}).empty());
-  REQUIRE(t.add_trajectory({{0.0, 0.2, 1.0}, Mat::Random(2, 3)}).empty());
+  REQUIRE(t.add_trajectory({{0.0, 0.5, 1.0, 1.5}, Mat::Random(2, 4)}).ok());
+  REQUIRE(t.add_trajectory({{2.0, 2.5, 3.0}, Mat::Random(2, 3)}).ok());
+  REQUIRE(t.add_trajectory({{0.0, 0.2, 1.0}, Mat::Random(2, 3)}).ok());
   const auto groups = t.group_windows({{0, 0, 3}, {0, 1, 3}, {1, 0, 3}, {2, 0, 3}});
   REQUIRE(groups.size() == 2);
   CHECK(groups[0].size() == 3);

@@ -49,8 +49,8 @@ struct TrainerConfig {
   bool normalize = true;  ///< fit offset and scale of the states, and a time scale, from the data (see Normalization)
 };
 
-/// Empty when c is valid; otherwise the first problem found, naming the field.
-std::string validate(const TrainerConfig& c);
+/// Succeeds when c is valid; otherwise fails with the first problem found, naming the field.
+[[nodiscard]] Result<> validate(const TrainerConfig& c);
 /// The solver options a config selects (the config must be valid).
 SolverOptions solver_options(const SolverConfig& c);
 /// The gradient settings a config selects.

@@ -25,8 +25,8 @@ struct DensityConfig {
   TraceMode trace = TraceMode::Exact; ///< exact divergence, or Hutchinson's estimator (one probe per sample and step)
 };
 
-/// Empty when valid; otherwise the first problem.
-std::string validate(const DensityConfig& c);
+/// Succeeds when valid; otherwise fails with the first problem.
+[[nodiscard]] Result<> validate(const DensityConfig& c);
 
 /// Values at points (log-densities, or one mean NLL) with how the solve ended.
 struct DensityResult {
@@ -42,8 +42,8 @@ class DensityTrainer : public Learner {
   explicit DensityTrainer(DensityConfig config);
   const DensityConfig& config() const { return config_; }
 
-  /// Adds samples (dim × n, physical units); empty on success, else why not (nothing is added then).
-  std::string add_samples(const Mat& x);
+  /// Adds samples (dim × n, physical units), or says why not (nothing is added then).
+  [[nodiscard]] Result<> add_samples(const Mat& x);
   void clear_samples();
   Index sample_count() const { return data_.cols(); }
   const Mat& samples() const { return data_; }

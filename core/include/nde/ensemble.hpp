@@ -17,8 +17,8 @@ class Ensemble {
   [[nodiscard]] int size() const { return static_cast<int>(members_.size()); }
   /// One member.
   [[nodiscard]] const Trainer& member(int k) const { return members_[static_cast<std::size_t>(k)]; }
-  /// Adds a trajectory to every member; an invalid one is refused by all (message returned) and changes nothing.
-  [[nodiscard]] std::string add_trajectory(const Trajectory& t);
+  /// Adds a trajectory to every member (its index); an invalid one is refused by all and changes nothing.
+  Result<std::size_t> add_trajectory(const Trajectory& t);
   /// The time budget of every member's solves from now on.
   void set_deadline(const Deadline& d);
   /// Removes all trajectories from every member.

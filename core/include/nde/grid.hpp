@@ -12,8 +12,8 @@ struct GridSpec {
   bool single = true;  ///< evaluate the network in float32 (what drawing needs), else in double
 };
 
-/// Empty when the grid is usable; otherwise why not.
-std::string validate(const GridSpec& g);
+/// Succeeds when the grid is usable; otherwise says why not.
+[[nodiscard]] Result<> validate(const GridSpec& g);
 /// Velocities (first two components) at the grid points, row by row from ymin: a 2 × (nx·ny) matrix.
 /// Other state components (dim > 2) are held at the normalisation offset. Evaluated in blocks of rows; if the
 /// deadline passes between blocks the result is empty (0 columns).

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "nde/result.hpp"
+
 namespace nde::limits {
 
 /// Deepest nesting of arrays/objects in any JSON document (ours nest 3 deep).
@@ -38,9 +40,9 @@ inline constexpr double kDefaultMillis = 60000.0;
 [[nodiscard]] std::string format(double x);
 /// A user-supplied string for a message: quoted, at most 40 characters.
 [[nodiscard]] std::string quote(const std::string& s);
-/// Empty if `bytes` fit the call budget, else "<what> would need about N MiB; the limit is 256 MiB".
-[[nodiscard]] std::string check_memory(double bytes, const std::string& what);
-/// Empty if x is finite with |x| ≤ kData, else "<what> must be finite with magnitude at most 1e+12".
-[[nodiscard]] std::string check_data(double x, const std::string& what);
+/// Fails unless `bytes` fit the call budget: "<what> would need about N MiB; the limit is 256 MiB".
+Result<> check_memory(double bytes, const std::string& what);
+/// Fails unless x is finite with |x| ≤ kData: "<what> must be finite with magnitude at most 1e+12".
+Result<> check_data(double x, const std::string& what);
 
 }  // namespace nde::limits

@@ -8,6 +8,7 @@
 #include "nde/activation.hpp"
 #include "nde/dual.hpp"
 #include "nde/types.hpp"
+#include "nde/result.hpp"
 
 namespace nde {
 
@@ -52,7 +53,7 @@ class Mlp {
   /// Mutable θ.
   Vec& params() { return params_; }
   /// Replaces θ if it has the right size and is finite; otherwise returns why not and keeps θ.
-  std::string set_params(const Vec& theta);
+  [[nodiscard]] Result<> set_params(const Vec& theta);
   /// Seeded initialisation (biases zero).
   void init(std::uint64_t seed);
 

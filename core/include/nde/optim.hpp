@@ -5,6 +5,7 @@
 #include <string>
 
 #include "nde/field.hpp"
+#include "nde/result.hpp"
 
 namespace nde {
 
@@ -39,16 +40,16 @@ class Optimizer {
   explicit Optimizer(OptimizerConfig config = {}) : config_(config) {}
   /// Updates theta in place from grad; returns the gradient norm before clipping.
   double step(Vec& theta, const Vec& grad);
-  /// Like step, but if θ would leave the finite range (|θ| ≤ limits::kParameter), θ and the moments stay as they
-  /// were and false is returned.
-  bool safe_step(Vec& theta, const Vec& grad, double& grad_norm);
+  /// Like step (the gradient norm before clipping on success), but if θ would leave the finite range
+  /// (|θ| ≤ limits::kParameter), θ and the moments stay as they were and the step fails.
+  [[nodiscard]] Result<double> safe_step(Vec& theta, const Vec& grad);
   /// Forgets the moments.
   void reset() { m_.resize(0); v_.resize(0); t_ = 0; }
   const OptimizerConfig& config() const { return config_; }
   /// The step count and moments, to save.
   [[nodiscard]] OptimizerState state() const { return {t_, m_, v_}; }
-  /// Restores saved state for `num_params` parameters; empty on success, else why not (nothing changed then).
-  [[nodiscard]] std::string set_state(const OptimizerState& s, Index num_params);
+  /// Restores saved state for `num_params` parameters, or says why not (nothing changed then).
+  [[nodiscard]] Result<> set_state(const OptimizerState& s, Index num_params);
 
  private:
   /// One update; with `guard`, leaves θ and the moments as they were (returning false) if θ would leave the range.

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "nde/result.hpp"
+
 namespace nde {
 
 /// Deterministic generator; std:: distributions differ between standard libraries, so these do not use them.
@@ -21,11 +23,11 @@ class Rng {
   }
   /// The generator's four state words (to save and restore a stream mid-way).
   [[nodiscard]] std::array<std::uint64_t, 4> state() const { return {s_[0], s_[1], s_[2], s_[3]}; }
-  /// Continues a saved stream; an all-zero state (which xoshiro never leaves) is refused with false.
-  [[nodiscard]] bool set_state(const std::array<std::uint64_t, 4>& w) {
-    if ((w[0] | w[1] | w[2] | w[3]) == 0) return false;
+  /// Continues a saved stream; an all-zero state (which xoshiro never leaves) is refused.
+  Result<> set_state(const std::array<std::uint64_t, 4>& w) {
+    if ((w[0] | w[1] | w[2] | w[3]) == 0) return Result<>::failure("rng state must not be all zero");
     for (int k = 0; k < 4; ++k) s_[k] = w[static_cast<std::size_t>(k)];
-    return true;
+    return {};
   }
   /// Next raw 64-bit word.
   std::uint64_t next() {

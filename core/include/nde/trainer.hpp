@@ -57,12 +57,12 @@ class Learner {
   const Mlp& mlp() const { return mlp_; }
   const Normalization& normalization() const { return norm_; }
   std::int64_t iteration() const { return iteration_; }
-  /// Replaces θ; empty on success, else why not (size, non-finite; nothing changed then).
-  [[nodiscard]] std::string set_parameters(const Vec& theta);
+  /// Replaces θ, or says why not (size, non-finite; nothing changed then).
+  Result<> set_parameters(const Vec& theta);
   /// The state a document saves.
   [[nodiscard]] TrainingState state() const;
-  /// Restores a saved state (used by model_io); empty on success, else why not (nothing changed then).
-  [[nodiscard]] std::string restore(const TrainingState& s);
+  /// Restores a saved state (used by model_io), or says why not (nothing changed then).
+  Result<> restore(const TrainingState& s);
   /// The time budget of every solve this trainer runs from now on (a solve past it ends with TimeLimit).
   void set_deadline(const Deadline& d) { deadline_ = d; }
   const Deadline& deadline() const { return deadline_; }
@@ -112,8 +112,8 @@ class Trainer : public Learner {
 
   const TrainerConfig& config() const { return config_; }
 
-  /// Adds a trajectory (physical coordinates); returns an error message, or empty on success with *index set.
-  std::string add_trajectory(Trajectory t, std::size_t* index = nullptr);
+  /// Adds a trajectory (physical coordinates); its index, or why not (nothing is added then).
+  Result<std::size_t> add_trajectory(Trajectory t);
   /// Removes all trajectories.
   void clear_trajectories();
   const std::vector<Trajectory>& trajectories() const { return data_; }

@@ -5,6 +5,7 @@
 
 #include "nde/field.hpp"
 #include "nde/types.hpp"
+#include "nde/result.hpp"
 
 namespace nde {
 
@@ -14,7 +15,7 @@ struct Trajectory {
   Mat states;
 };
 
-/// Empty when t is usable for a model of dimension dim; otherwise what is wrong with it.
-std::string validate_trajectory(const Trajectory& t, int dim);
+/// Succeeds when t is usable for a model of dimension dim; otherwise says what is wrong with it.
+[[nodiscard]] Result<> validate_trajectory(const Trajectory& t, int dim);
 
 }  // namespace nde
