@@ -79,7 +79,9 @@ test_native() {
 }
 
 test_fuzz() {
-  # The libFuzzer target over the four JSON loaders, for a bounded time from the seed corpus (needs clang).
+  # The libFuzzer target over the four JSON loaders, for a bounded time from the seed corpus (needs clang and
+  # libFuzzer's runtime: Debian 12's clang and libclang-rt-14-dev, installed here when missing).
+  ensure_packages clang libclang-rt-14-dev || log "could not install clang / libclang-rt-14-dev"
   if ! command -v clang++ >/dev/null 2>&1; then
     log "fuzzing skipped: clang++ is not installed"
     return 0
