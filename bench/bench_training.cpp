@@ -151,7 +151,7 @@ void density_bench(int iters) {
   for (const auto& [variant, kinetic, jacobian] : {std::tuple{"plain", 0.0, 0.0}, std::tuple{"kinetic+jacobian 0.05", 0.05, 0.05}}) {
     DensityConfig c;
     c.base.mlp.hidden = {32, 32};
-    c.base.batch_size = 128;
+    // batch: the density default (the page uses it too)
     c.base.kinetic = kinetic;
     c.base.jacobian = jacobian;
     DensityTrainer t(c);
