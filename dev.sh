@@ -73,9 +73,9 @@ test_native() {
   ctest --test-dir build -j "$JOBS" --output-on-failure
   log "native tests under AddressSanitizer + UndefinedBehaviorSanitizer"
   build_native build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNDE_SANITIZE=ON
-  # The density-learning test (minutes under ASan) runs in the Release pass only.
+  # The density-learning and preset-learning tests (minutes under ASan) run in the Release pass only.
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    ctest --test-dir build-asan -j "$JOBS" --output-on-failure -E '^Learning a two-Gaussian'
+    ctest --test-dir build-asan -j "$JOBS" --output-on-failure -E '^(Learning a two-Gaussian|Preset learning)'
 }
 
 test_fuzz() {

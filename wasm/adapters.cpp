@@ -429,6 +429,11 @@ val sample_density(const std::string& name, double n, double seed) {
 }
 
 namespace {
+/// Why a system has no phase portrait here.
+std::string portrait_2d(const System& s) {
+  return "phase portraits are 2-D; " + limits::quote(s.name) + " is " + std::to_string(s.dim) + "-D";
+}
+
 val bounds(const System& s) {
   val b = val::object();
   b.set("xmin", s.xmin);
@@ -448,34 +453,42 @@ val systems() {
     o.set("description", s.description);
     o.set("bounds", bounds(s));
     o.set("tEnd", s.t_end);
+    o.set("dim", s.dim);
+    o.set("points", s.points);
+    o.set("preset", is_preset(s));
     list.call<void>("push", o);
   }
   return list;
 }
 
 val sample_system(const std::string& name, double trajectories, double points, double noise, double seed, double t_end,
-                  bool regular, bool has_initial, double x0, double y0, double max_millis) {
+                  bool regular, const val& initial, double max_millis) {
   const System* s = find_system(name);
   if (!s) return error("unknown system " + limits::quote(name));
   if (!whole(trajectories, 1, 1000)) return error(whole_range("trajectories", 1, 1000));
-  if (!whole(points, 2, 100000)) return error(whole_range("points", 2, 100000));
+  if (points != 0 && !whole(points, 2, 100000)) return error(whole_range("points", 2, 100000));
   if (!whole(seed, 0, limits::kMaxWhole)) return error(whole_range("seed", 0, limits::kMaxWhole));
   if (!(noise >= 0 && noise <= 10)) return error("noise must be a number in [0, 10]");
   if (!(t_end >= 0 && t_end <= 1e4)) return error("tEnd must be a number in [0, 10000]");
-  if (const Result<> mem = limits::check_memory(8.0 * trajectories * points * 3 * 3, format(trajectories) + " trajectories of " + format(points) + " points"); !mem.ok())
+  const double n = points > 0 ? points : s->points;
+  if (const Result<> mem = limits::check_memory(8.0 * trajectories * n * (s->dim + 1) * 3,
+                                                format(trajectories) + " trajectories of " + format(n) + " points");
+      !mem.ok())
     return error(mem.error);
   SampleOptions o;
   o.trajectories = static_cast<int>(trajectories);
-  o.points = static_cast<int>(points);
+  o.points = static_cast<int>(points);  // 0: the system's default
   o.seed = static_cast<std::uint64_t>(seed);
   o.noise = noise;
   o.t_end = t_end;
   o.regular = regular;
-  if (has_initial) {
-    for (const Result<>& err : {limits::check_data(x0, "initial[0]"), limits::check_data(y0, "initial[1]")})
-      if (!err.ok()) return error(err.error);
-    o.initial = Vec(2);
-    o.initial << x0, y0;
+  if (!initial.isNull() && !initial.isUndefined()) {
+    const Result<std::vector<double>> z = numbers(initial, "initial");
+    if (!z.ok()) return error(z.error);
+    if (static_cast<int>(z.value->size()) != s->dim)
+      return error("initial must be " + std::to_string(s->dim) + " finite numbers (" + s->name + " is " + std::to_string(s->dim) + "-D)");
+    if (const Result<> err = check_values(*z.value, "initial"); !err.ok()) return error(err.error);
+    o.initial = Eigen::Map<const Vec>(z.value->data(), s->dim);
   }
   o.deadline = budget(max_millis);
   const std::vector<Trajectory> sampled = nde::sample_system(*s, o);
@@ -500,16 +513,14 @@ val system_field(const std::string& name, const val& points) {
   if (!s) return error("unknown system " + limits::quote(name));
   const Result<std::vector<double>> p = numbers(points, "points");
   if (!p.ok()) return error(p.error);
-  if (p.value->size() % 2 != 0) return error("points must hold m × 2 numbers (row-major)");
+  const std::size_t d = static_cast<std::size_t>(s->dim);
+  if (p.value->size() % d != 0) return error("points must hold m × " + std::to_string(d) + " numbers (row-major)");
   for (const Result<>& err : {check_values(*p.value, "points"), limits::check_memory(8.0 * 3 * static_cast<double>(p.value->size()), "systemField")})
     if (!err.ok()) return error(err.error);
   std::vector<double> v(p.value->size());
-  for (std::size_t k = 0; k + 1 < p.value->size(); k += 2) {
-    Vec z(2);
-    z << (*p.value)[k], (*p.value)[k + 1];
-    const Vec f = s->f(z);
-    v[k] = f[0];
-    v[k + 1] = f[1];
+  for (std::size_t k = 0; k + d <= p.value->size(); k += d) {
+    const Vec f = s->f(Eigen::Map<const Vec>(p.value->data() + k, s->dim));
+    for (std::size_t j = 0; j < d; ++j) v[k + j] = f[static_cast<Index>(j)];
   }
   val o = val::object();
   o.set("velocities", f64(v.data(), v.size()));
@@ -642,6 +653,7 @@ val TrainerHandle::analyze(double xmin, double xmax, double ymin, double ymax, d
     return error(err.error);
   const System* s = truth.empty() ? nullptr : find_system(truth);
   if (!truth.empty() && !s) return error("unknown system " + limits::quote(truth));
+  if (s && s->dim != 2) return error(portrait_2d(*s));
   if (t_->config().mlp.dim < 2) return error("analyze: the phase portrait needs a model of dimension ≥ 2");
   PortraitOptions po;
   po.deadline = budget(max_millis);
@@ -773,6 +785,7 @@ val analyze_system(const std::string& name, double xmin, double xmax, double ymi
   const auto start = std::chrono::steady_clock::now();
   const System* s = find_system(name);
   if (!s) return error("unknown system " + limits::quote(name));
+  if (s->dim != 2) return error(portrait_2d(*s));
   GridSpec g{xmin, xmax, ymin, ymax, 0, 0, 0.0};
   if (const Result<> err = analysis_view(nx, ny, g); !err.ok())
     return error(err.error);

@@ -126,10 +126,11 @@ val sample_density(const std::string& name, double n, double seed);
 
 /// The reference systems: [{name, title, description, bounds: {xmin, xmax, ymin, ymax}, tEnd}].
 val systems();
-/// {trajectories: [{times, states}], bounds} or {error}; initial is used when has_initial.
+/// {trajectories: [{times, states}], bounds} or {error}; points 0: the system's default; initial (a Float64Array of
+/// dim numbers, or null) replaces the random initial states.
 val sample_system(const std::string& name, double trajectories, double points, double noise, double seed, double t_end,
-                  bool regular, bool has_initial, double x0, double y0, double max_millis);
-/// {velocities: Float64Array (row-major m × 2)} of the true field at points, or {error}.
+                  bool regular, const val& initial, double max_millis);
+/// {velocities: Float64Array (row-major m × dim)} of the true field at points, or {error}.
 val system_field(const std::string& name, const val& points);
 /// The limits every call is checked against (nde/limits.hpp), for the JS layer to check first.
 val limits();

@@ -467,21 +467,22 @@ function wrap(core) {
     },
     sampleSystem(name, opts = {}) {
       checkSystem(name);
+      const info = systemList.find((x) => x.name === name);
       const o = options(opts, 'sampleSystem options');
-      const { trajectories = 8, points = 50, noise = 0, seed = 0, tEnd = 0, regular = false, initial } = o;
+      const { trajectories = 8, points = info.points, noise = 0, seed = 0, tEnd = 0, regular = false, initial } = o;
       whole(trajectories, 'trajectories', 1, 1000);
       whole(points, 'points', 2, 100000);
       number(noise, 'noise', 0, 10);
       whole(seed, 'seed', 0, LIMITS.maxWhole);
       number(tEnd, 'tEnd', 0, 1e4);
       if (typeof regular !== 'boolean') fail('regular must be true or false');
-      let z = [0, 0];
+      let z = null;
       if (initial !== undefined) {
         z = finiteArray(initial, 'initial');
-        if (z.length !== 2) fail('initial must be two finite numbers');
+        if (z.length !== info.dim) fail(`initial must be ${info.dim} finite numbers (${name} is ${info.dim}-D)`);
       }
       const ms = millis(o);
-      return unwrap(enter(() => core.sampleSystem(name, trajectories, points, noise, seed, tEnd, regular, initial !== undefined, z[0], z[1], ms)));
+      return unwrap(enter(() => core.sampleSystem(name, trajectories, points, noise, seed, tEnd, regular, z, ms)));
     },
     systemField(name, points) {
       checkSystem(name);

@@ -259,7 +259,15 @@ export declare class DensityTrainer extends TrainerBase<DensityConfig, DensityDo
 }
 
 export interface Bounds { xmin: number; xmax: number; ymin: number; ymax: number }
-export interface SystemInfo { name: string; title: string; description: string; bounds: Bounds; tEnd: number }
+export interface SystemInfo {
+  name: string; title: string; description: string;
+  /** display region of the first two coordinates */ bounds: Bounds;
+  /** default trajectory length */ tEnd: number;
+  /** state dimension */ dim: number;
+  /** default observations per trajectory (sampleSystem's default) */ points: number;
+  /** offered as a page preset (the page is 2-D: every 2-D system) */ preset: boolean;
+}
+/** points: default the system's; initial: dim numbers */
 export interface SampleOptions extends Budget { trajectories?: number; points?: number; noise?: number; seed?: number; tEnd?: number; regular?: boolean; initial?: NumberArray }
 
 /** The limits every call is checked against (core/include/nde/limits.hpp). */

@@ -75,7 +75,7 @@ PhaseField function_phase_field(int dim, std::function<Vec(const Vec&)> fn) {
   return f;
 }
 
-PhaseField system_phase_field(const System& s) { return function_phase_field(2, s.f); }
+PhaseField system_phase_field(const System& s) { return function_phase_field(s.dim, s.f); }
 
 PhaseField reversed(const PhaseField& f) {
   PhaseField r = f;

@@ -7,7 +7,7 @@
 using namespace nde;
 
 TEST_CASE("Every reference system samples valid irregular trajectories - reproducibly") {
-  REQUIRE(systems().size() == 5);
+  REQUIRE(systems().size() == 7);
   for (const System& s : systems()) {
     DYNAMIC_SECTION(s.name) {
       SampleOptions o;
@@ -19,7 +19,7 @@ TEST_CASE("Every reference system samples valid irregular trajectories - reprodu
       const auto b = sample_system(s, o);
       REQUIRE(a.size() == 4);
       for (std::size_t k = 0; k < a.size(); ++k) {
-        CHECK(validate_trajectory(a[k], 2).ok());
+        CHECK(validate_trajectory(a[k], s.dim).ok());
         CHECK(a[k].times.front() == 0.0);
         CHECK(a[k].states == b[k].states);
         // Irregular: the gaps between observations are not all equal.
@@ -31,6 +31,10 @@ TEST_CASE("Every reference system samples valid irregular trajectories - reprodu
         CHECK(hi > 2 * lo);
       }
       CHECK(find_system(s.name) == &s);
+      // Without a count, each system's own default (dense enough to look smooth); the page's presets are the 2-D ones.
+      o.points = 0;
+      for (const Trajectory& tr : sample_system(s, o)) CHECK(tr.times.size() >= static_cast<std::size_t>(s.points) - 2);
+      CHECK(is_preset(s) == (s.dim == 2));
     }
   }
   CHECK(find_system("lorenz") == nullptr);
@@ -64,4 +68,32 @@ TEST_CASE("sample_system stops inside one long trajectory once its deadline pass
   o.points = 50;
   o.t_end = 0;
   CHECK(sample_system(*find_system("van-der-pol"), o).size() == 1);
+}
+
+TEST_CASE("FitzHugh-Nagumo is a fast-slow relaxation oscillator; the repressilator a 3-D limit cycle") {
+  const System& fhn = *find_system("fitzhugh-nagumo");
+  REQUIRE(fhn.dim == 2);
+  // The recovery variable is much slower than the voltage: along an orbit, |dw/dt| stays under a fifth of max |dv/dt|.
+  std::vector<double> times;
+  for (int i = 0; i <= 800; ++i) times.push_back(80.0 + 0.1 * i);
+  const Mat orbit = system_solution(fhn, (Vec(2) << -1.0, 1.0).finished(), times);
+  double vmax = 0, wmax = 0, vlo = 1e9, vhi = -1e9;
+  for (Index k = 0; k < orbit.cols(); ++k) {
+    const Vec f = fhn.f(orbit.col(k));
+    vmax = std::max(vmax, std::abs(f[0]));
+    wmax = std::max(wmax, std::abs(f[1]));
+    vlo = std::min(vlo, orbit(0, k));
+    vhi = std::max(vhi, orbit(0, k));
+  }
+  CHECK(wmax < 0.2 * vmax);
+  CHECK(vlo < -1.5);  // still oscillating between both branches after 80 time units
+  CHECK(vhi > 1.5);
+  const System& rep = *find_system("repressilator");
+  REQUIRE(rep.dim == 3);
+  CHECK_FALSE(is_preset(rep));
+  const Mat r = system_solution(rep, (Vec(3) << 1.0, 2.0, 3.0).finished(), {100.0, 103.0, 106.0, 109.0});
+  CHECK(r.rows() == 3);
+  // Still oscillating: the three genes disagree and keep moving (the symmetric state is unstable).
+  CHECK((r.col(0) - r.col(1)).norm() > 0.5);
+  CHECK(r.col(0).maxCoeff() - r.col(0).minCoeff() > 1.0);
 }

@@ -6,11 +6,39 @@ import { ode, snapshot, toggleTrainer } from './helpers.mjs';
 
 test('module: version and reference systems', () => {
   assert.match(ode.version, /^\d+\.\d+\.\d+$/);
-  assert.deepEqual(ode.systems(), ['spiral', 'toggle', 'lotka-volterra', 'van-der-pol', 'pendulum']);
+  assert.deepEqual(ode.systems(), ['spiral', 'toggle', 'lotka-volterra', 'van-der-pol', 'pendulum', 'fitzhugh-nagumo', 'repressilator']);
   const info = ode.systemInfo('toggle');
   assert.equal(info.name, 'toggle');
+  assert.equal(info.dim, 2);
+  assert.ok(info.points >= 2);
   assert.ok(info.bounds.xmax > info.bounds.xmin);
   assert.throws(() => ode.systemInfo('lorenz'), /unknown system 'lorenz'/);
+  // The page's presets: every 2-D system; the 3-D repressilator is for the API only.
+  assert.deepEqual(ode.systems().filter((n) => ode.systemInfo(n).preset), ode.systems().filter((n) => ode.systemInfo(n).dim === 2));
+  assert.equal(ode.systemInfo('repressilator').preset, false);
+});
+
+test('3-D system: repressilator samples d × n states, its field takes m × 3 points, no 2-D portrait', () => {
+  const info = ode.systemInfo('repressilator');
+  assert.equal(info.dim, 3);
+  const s = ode.sampleSystem('repressilator', { trajectories: 2, seed: 1 });
+  for (const t of s.trajectories) {
+    assert.ok(t.times.length >= info.points - 2); // the system's default count
+    assert.equal(t.states.length, 3 * t.times.length);
+  }
+  const [one] = ode.sampleSystem('repressilator', { trajectories: 1, points: 5, initial: [1, 2, 3] }).trajectories;
+  assert.deepEqual(Array.from(one.states.subarray(0, 3)), [1, 2, 3]);
+  assert.throws(() => ode.sampleSystem('repressilator', { initial: [1, 2] }), /initial must be 3 finite numbers/);
+  const v = ode.systemField('repressilator', [0, 0, 0, 1, 1, 1]);
+  assert.equal(v.length, 6);
+  assert.ok(Math.abs(v[0] - 10) < 1e-12); // dx/dt = 10/(1+0) − 0
+  assert.throws(() => ode.systemField('repressilator', [1, 2]), /m × 3/);
+  assert.throws(() => ode.analyzeSystem('repressilator'), /phase portraits are 2-D/);
+  const tr = new ode.Trainer({ dim: 3, hidden: [8] });
+  for (const t of s.trajectories) tr.addTrajectory(t.times, t.states);
+  assert.equal(tr.step(2).status, 'success');
+  assert.throws(() => tr.analyze({ xmin: 0, xmax: 5, ymin: 0, ymax: 5, nx: 8, ny: 8 }, { truth: 'repressilator' }), /2-D/);
+  tr.delete();
 });
 
 test('sampleSystem: irregular trajectories with bounds, reproducible, bad options rejected', () => {

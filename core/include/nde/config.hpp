@@ -14,8 +14,8 @@ namespace nde {
 /// Solver settings by name (what a user picks).
 struct SolverConfig {
   std::string method = "dopri5";  ///< euler | midpoint | rk4 | rk4-38 | dopri5
-  double rtol = 1e-4;
-  double atol = 1e-5;
+  double rtol = 1e-5;
+  double atol = 1e-6;
   double step = 0.0;       ///< > 0: fixed steps (any method); 0: adaptive (dopri5) or one step per output interval
   long max_steps = 20000;  ///< per solve
   // Settings of the gradient methods (defaults from GradientOptions).

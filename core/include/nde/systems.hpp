@@ -10,26 +10,30 @@
 
 namespace nde {
 
-/// A known 2-D autonomous ODE with a region to show it in.
+/// A known autonomous ODE of dimension d with a region to show it in and its default sampling.
 struct System {
-  std::string name;    ///< id: spiral | toggle | lotka-volterra | van-der-pol | pendulum
+  std::string name;    ///< id: spiral | toggle | lotka-volterra | van-der-pol | pendulum | fitzhugh-nagumo | repressilator
   std::string title;   ///< human-readable name
   std::string description;
+  int dim;                                   ///< state dimension d
   std::function<Vec(const Vec&)> f;          ///< dz/dt
   std::function<Vec(Rng&)> initial;          ///< draws an initial state
-  double xmin, xmax, ymin, ymax;             ///< region to display
+  double xmin, xmax, ymin, ymax;             ///< region to display (the first two coordinates)
   double t_end;                              ///< default trajectory length
+  int points;                                ///< default observations per trajectory (dense enough to look smooth)
 };
 
-/// All reference systems.
+/// All reference systems; the 2-D ones are the page's presets (see is_preset).
 const std::vector<System>& systems();
+/// Whether the page offers the system as a preset: the page is 2-D, so every 2-D system and no other.
+[[nodiscard]] inline bool is_preset(const System& s) { return s.dim == 2; }
 /// One by id; nullptr when unknown.
 const System* find_system(const std::string& name);
 
 /// How to sample trajectories of a system.
 struct SampleOptions {
   int trajectories = 8;
-  int points = 50;          ///< observations per trajectory (the first at t = 0)
+  int points = 0;           ///< observations per trajectory (the first at t = 0); 0: the system's default
   double noise = 0.0;       ///< standard deviation of Gaussian noise on the states
   double t_end = 0.0;       ///< 0: the system's default
   bool regular = false;     ///< evenly spaced times instead of irregular ones

@@ -69,10 +69,9 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
   return {
     task: 'trajectories',
     emptyMessage: 'Draw a trajectory (or load a preset) before training.',
-    presets: () => ode.systems().map((n) => {
-      const info = ode.systemInfo(n);
-      return { value: n, label: info.title, description: info.description };
-    }),
+    // The core decides which systems are presets (every 2-D one) and how densely each is sampled.
+    presets: () => ode.systems().map((n) => ode.systemInfo(n)).filter((info) => info.preset).map((info) => (
+      { value: info.name, label: info.title, description: info.description })),
     configure(c, model, keep) {
       const warning = slot.configure(c, model, keep);
       dropEvaluator();
@@ -162,7 +161,7 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
       return parts;
     },
     preset(name, seed) {
-      const s = ode.sampleSystem(name, { trajectories: 8, points: 40, seed });
+      const s = ode.sampleSystem(name, { seed });
       return [{ type: 'preset', task: 'trajectories', name, preset: { trajectories: s.trajectories, info: ode.systemInfo(name) } }, []];
     },
     query(id, q) {

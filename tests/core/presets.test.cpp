@@ -1,0 +1,125 @@
+// Every trajectory preset learns with the default settings (the page's config and the system's default samples):
+// field error against the truth on the data, whole-trajectory windows, and the default gradient's accuracy.
+// Slow (tens of seconds each in Release): the ASan pass of dev.sh skips the "Preset learning" tests.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <set>
+
+#include "nde/fidelity.hpp"
+
+using namespace nde;
+
+namespace {
+
+/// The page's setup for a preset: default config of the system's dimension, default samples (seed 0).
+struct Setup {
+  const System& system;
+  std::vector<Trajectory> data;
+  TrainerConfig config;
+};
+
+Setup preset(const std::string& name) {
+  const System* s = find_system(name);
+  REQUIRE(s);
+  Setup p{*s, sample_system(*s, SampleOptions{}), TrainerConfig{}};
+  p.config.mlp.dim = s->dim;
+  return p;
+}
+
+/// Trains `iterations` default steps; every step must succeed.
+Trainer trained(const Setup& p, int iterations) {
+  Trainer t(p.config);
+  for (const Trajectory& tr : p.data) REQUIRE(t.add_trajectory(tr).ok());
+  for (int i = 0; i < iterations; ++i) {
+    const StepReport r = t.step();
+    REQUIRE(r.status == Status::Success);
+  }
+  return t;
+}
+
+/// The presets these tests cover: every system the page offers (checked below, so a new preset needs a test).
+const std::set<std::string> kPresets{"spiral", "toggle", "lotka-volterra", "van-der-pol", "pendulum", "fitzhugh-nagumo"};
+constexpr int kIterations = 2000;
+
+/// Issue 8's target is 10 % for every preset. Interim bounds where it is not reached yet (measured after 2000
+/// iterations at the defaults: spiral 15.8 %, Van der Pol 14.3 %, FitzHugh-Nagumo 16.7 %); tighten, never loosen.
+double bound(const std::string& name) {
+  if (name == "spiral" || name == "van-der-pol" || name == "fitzhugh-nagumo") return 0.20;
+  return 0.10;
+}
+
+void learns(const std::string& name, int iterations = kIterations) {
+  const Setup p = preset(name);
+  const Trainer t = trained(p, iterations);
+  const double err = field_error(t, p.system, observed_states(p.data));
+  INFO(name << ": field error on the data " << err << " after " << iterations << " iterations");
+  CHECK(err <= bound(name));
+}
+
+}  // namespace
+
+TEST_CASE("Preset learning: the tests below cover exactly the page's presets", "[learning]") {
+  std::set<std::string> presets;
+  for (const System& s : systems())
+    if (is_preset(s)) presets.insert(s.name);
+  CHECK(presets == kPresets);
+}
+
+TEST_CASE("Preset learning: spiral learns with the defaults (interim bound 20 %)", "[learning]") { learns("spiral"); }
+TEST_CASE("Preset learning: toggle reaches <= 10 % field error with the defaults", "[learning]") { learns("toggle"); }
+TEST_CASE("Preset learning: lotka-volterra reaches <= 10 % field error with the defaults", "[learning]") {
+  learns("lotka-volterra");
+}
+TEST_CASE("Preset learning: van-der-pol learns with the defaults (interim bound 20 %)", "[learning]") {
+  learns("van-der-pol");
+}
+TEST_CASE("Preset learning: pendulum reaches <= 10 % field error with the defaults", "[learning]") { learns("pendulum"); }
+TEST_CASE("Preset learning: fitzhugh-nagumo learns with the defaults (interim bound 20 %)", "[learning]") {
+  learns("fitzhugh-nagumo");
+}
+
+/// Whole-trajectory windows (the window slider at its top): the long solves an untrained field used to blow up.
+void learns_whole(const std::string& name, double limit) {
+  Setup p = preset(name);
+  for (const Trajectory& tr : p.data) p.config.window = std::max(p.config.window, static_cast<int>(tr.times.size()));
+  const Trainer t = trained(p, kIterations);
+  const double err = field_error(t, p.system, observed_states(p.data));
+  INFO(name << ": whole-trajectory windows (" << p.config.window << " points), field error " << err);
+  CHECK(err <= limit);
+}
+
+TEST_CASE("Preset learning: whole-trajectory windows learn the toggle switch to <= 10 %", "[learning]") {
+  learns_whole("toggle", 0.10);
+}
+
+// Interim: issue 8's target is 10 %; measured 30.5 % after 2000 iterations (tighten, never loosen).
+TEST_CASE("Preset learning: whole-trajectory windows learn FitzHugh-Nagumo (interim bound 35 %)", "[learning]") {
+  learns_whole("fitzhugh-nagumo", 0.35);
+}
+
+TEST_CASE("Preset learning: the default gradient is direct's to 1e-8 and a tight solve's to 1e-3 after 200 steps",
+          "[learning]") {
+  REQUIRE(TrainerConfig{}.gradient == GradientMethod::Checkpointed);
+  for (const std::string& name : kPresets) {
+    const Setup p = preset(name);
+    const Trainer t = trained(p, 200);
+    const GradientResult g = t.full_gradient(TrainerConfig{}.gradient), direct = t.full_gradient(GradientMethod::Direct);
+    REQUIRE(g.status == Status::Success);
+    REQUIRE(direct.status == Status::Success);
+    // The reference: the same model and normalisation solved at rtol = atol = 1e-10.
+    TrainerConfig tight = p.config;
+    tight.solver.rtol = tight.solver.atol = 1e-10;
+    tight.solver.max_steps = 1000000;
+    Trainer ref(tight);
+    for (const Trajectory& tr : p.data) REQUIRE(ref.add_trajectory(tr).ok());
+    REQUIRE(ref.restore(t.state()).ok());
+    const GradientResult truth = ref.full_gradient(GradientMethod::Direct);
+    REQUIRE(truth.status == Status::Success);
+    const double to_direct = (g.grad_theta - direct.grad_theta).norm() / direct.grad_theta.norm();
+    const double to_truth = (g.grad_theta - truth.grad_theta).norm() / truth.grad_theta.norm();
+    INFO(name << ": default gradient vs direct " << to_direct << ", vs the tight reference " << to_truth);
+    CHECK(to_direct <= 1e-8);
+    CHECK(to_truth <= 1e-3);
+  }
+}
