@@ -13,6 +13,17 @@ beforeAll(async () => {
   ode = await createNeuralOde();
 });
 
+describe('defaults', () => {
+  it("the page's default settings select the core's default trainer config (one source of truth; the page adds clip 10)", () => {
+    const page = new ode.Trainer(toTrainerConfig(DEFAULTS)), core = new ode.Trainer({});
+    const a = page.config(), b = core.config();
+    expect(a.optimizer.clip).toBe(10);
+    expect({ ...a, optimizer: { ...a.optimizer, clip: 0 } }).toEqual({ ...b, optimizer: { ...b.optimizer, clip: 0 } });
+    page.delete();
+    core.delete();
+  });
+});
+
 function engineWith(preset: string, trained: number) {
   const e = trajectoryEngine(ode);
   e.configure(toTrainerConfig(DEFAULTS), null, false);
