@@ -119,6 +119,7 @@ case "${1:-}" in
     build_native build
     build_wasm
     ./build/bench/nde_bench "${2:-200}"
+    ./build/bench/nde_bench_fidelity
     node wasm/bench.mjs "${2:-200}"
     ;;
   start)

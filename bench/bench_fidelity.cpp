@@ -1,8 +1,8 @@
 // Fidelity benchmark, one JSON line per reference system: the default trainer on the system's default
 // samples (the page's preset data), iterations and seconds to 10 % field error on the data, the final field
 // error on the data and near it, the whole-trajectory rollout error and NFE per iteration.
-// Usage: nde_bench_fidelity [iterations=1500] [system=name] [window=N] [lr=x] [points=N] [width=N] [whole=1]
-//        [rtol=x] [atol=x] [every=50]
+// Usage: nde_bench_fidelity [iterations=2000] [system=name] [window=N] [lr=x] [points=N] [tend=x] [width=N]
+//        [whole=1] [rtol=x] [atol=x] [every=50] [trace=1: progress on stderr] [diag=1: the largest error shares]
 #include <chrono>
 #include <cstdio>
 #include <algorithm>
@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
     arg[a.substr(0, eq)] = a.substr(eq + 1);
   }
   auto num = [&](const char* k, double dflt) { return arg.count(k) ? std::atof(arg[k].c_str()) : dflt; };
-  const int iterations = static_cast<int>(num("iterations", 1500)), every = static_cast<int>(num("every", 50));
+  const int iterations = static_cast<int>(num("iterations", 2000)), every = static_cast<int>(num("every", 50));
   for (const System& s : systems()) {
     if (arg.count("system") && arg["system"] != s.name) continue;
     TrainerConfig c;
