@@ -34,7 +34,7 @@ function engineWith(preset: string, trained: number) {
 }
 
 /** Relative difference: one adaptive solve per trajectory takes other steps than the core's batched solve, so the two
- *  agree to the solver's tolerance (rtol 1e-4), not to rounding. */
+ *  agree to the solver's tolerance (default rtol 1e-5; checked to 1e-4), not to rounding. */
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 /** The loss from all parts; every part must fit (the parts get a generous budget: the sum is what is tested, not speed). */
 const lossOf = (parts: { run(): [number, number] | null }[]) => {
