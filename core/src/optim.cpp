@@ -14,22 +14,13 @@ std::optional<OptimizerConfig::Kind> optimizer_from_string(const std::string& na
   return std::nullopt;
 }
 
-double Optimizer::step(Vec& theta, const Vec& grad) {
-  double norm = 0.0;
-  update(theta, grad, false, norm);
-  return norm;
-}
+double Optimizer::step(Vec& theta, const Vec& grad) { return *update(theta, grad, false).value; }  // unguarded: never fails
 
-Result<double> Optimizer::safe_step(Vec& theta, const Vec& grad) {
-  double norm = 0.0;
-  if (!update(theta, grad, true, norm))
-    return Result<double>::failure("update produced parameters that are not finite or exceed the allowed magnitude");
-  return Result<double>::success(norm);
-}
+Result<double> Optimizer::safe_step(Vec& theta, const Vec& grad) { return update(theta, grad, true); }
 
-bool Optimizer::update(Vec& theta, const Vec& grad_in, bool guard, double& norm) {
+Result<double> Optimizer::update(Vec& theta, const Vec& grad_in, bool guard) {
   // The new moments and the step go to workspace first: nothing changes unless θ stays finite.
-  norm = grad_in.norm();
+  const double norm = grad_in.norm();
   g_ = grad_in;
   if (config_.clip > 0 && norm > config_.clip) g_ *= config_.clip / norm;
   if (config_.weight_decay > 0) g_ += config_.weight_decay * theta;
@@ -50,15 +41,16 @@ bool Optimizer::update(Vec& theta, const Vec& grad_in, bool guard, double& norm)
     v_next_ = config_.alpha * v_ + (1 - config_.alpha) * g_.cwiseAbs2();
     delta_ = config_.lr * g_.array() / (v_next_.array().sqrt() + config_.eps);
   }
-  if (guard) {
-    const Vec next = theta - delta_;
-    if (!next.allFinite() || (next.size() > 0 && next.cwiseAbs().maxCoeff() > limits::kParameter)) return false;
+  if (guard && theta.size() > 0) {
+    const auto next = (theta - delta_).array();  // an expression: checked without a temporary
+    if (!next.isFinite().all() || next.abs().maxCoeff() > limits::kParameter)
+      return Result<double>::failure("update produced parameters that are not finite or exceed the allowed magnitude");
   }
   theta -= delta_;
   m_.swap(m_next_);
   v_.swap(v_next_);
   t_ = t;
-  return true;
+  return Result<double>::success(norm);
 }
 
 Result<> Optimizer::set_state(const OptimizerState& s, Index num_params) {

@@ -52,8 +52,9 @@ class Optimizer {
   [[nodiscard]] Result<> set_state(const OptimizerState& s, Index num_params);
 
  private:
-  /// One update; with `guard`, leaves θ and the moments as they were (returning false) if θ would leave the range.
-  bool update(Vec& theta, const Vec& grad, bool guard, double& norm);
+  /// One update (the gradient norm before clipping); with `guard`, fails and leaves θ and the moments as they
+  /// were if θ would leave the range.
+  [[nodiscard]] Result<double> update(Vec& theta, const Vec& grad, bool guard);
   OptimizerConfig config_;
   Vec m_, v_;
   std::int64_t t_ = 0;
