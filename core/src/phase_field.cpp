@@ -30,7 +30,7 @@ PhaseField learned_phase_field(const Trainer& trainer, double t) {
     return Mat(n.scale.asDiagonal() * J * n.scale.cwiseInverse().asDiagonal() / n.time);
   };
   if (trainer.config().mlp.augment == 0) {
-    f.divergence = [tr, t, d](const Mat& Z) {
+    f.divergence = [tr, t](const Mat& Z) {
       const Normalization& n = tr->normalization();
       const Mat Zm = (Z.colwise() - n.offset).array().colwise() / n.scale.array();
       // The trace is invariant under the state scaling; the time scale divides it.

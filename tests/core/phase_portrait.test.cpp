@@ -20,14 +20,16 @@ GridSpec view_of(const System& s, int n = 64) {
 }
 
 // Issue 12's targets for a model learned with default settings are positions within 0.05, basins agreeing on
-// ≥ 95 % and the Van der Pol period within 5 %. Default training does not reach them within a test's budget
-// yet (400 steps here: 0.55, 93.7 %, 6.1 %; the learning engine, issue 8, is being reworked), so these
-// interim bounds guard the pipeline from learned field to verdict; tighten them with the engine's defaults.
-constexpr double kPositionTolerance = 0.75;
-constexpr double kBasinAgreement = 0.90;
+// ≥ 95 % and the Van der Pol period within 5 %. With the scale-aware defaults (time scale, small last layer,
+// rtol 1e-5) 400 steps reach basins 96.7 % (the target) and positions 0.16 on the toggle switch (0.10 after
+// 800 steps, then it wanders with the constant learning rate); the Van der Pol period swings 6.1-7.5 between
+// checks (8 % off at 400 steps), so those two bounds stay interim: tighten them, never loosen.
+constexpr double kPositionTolerance = 0.25;
+constexpr double kBasinAgreement = 0.95;
 constexpr double kPeriodTolerance = 0.10;
 
-/// A default trainer on the page's preset data (8 trajectories of 40 irregular points, seed 0), trained n steps.
+/// A default trainer on 8 trajectories of 40 irregular points (seed 0; the toggle preset's own sampling, Van der
+/// Pol's page preset has 100), trained n steps.
 Trainer trained_on_preset(const System& s, int steps) {
   Trainer t{TrainerConfig{}};
   SampleOptions so;

@@ -16,7 +16,7 @@ inline constexpr const char* kModelFormat = "neural-ode-model";
 inline constexpr int kModelVersion = 3;
 
 /// The model document of a trainer (its data is not included).
-std::string model_to_json(const Trainer& t);
+[[nodiscard]] std::string model_to_json(const Trainer& t);
 /// A trainer holding the model of a document; errors say what is wrong with it.
 /// `notice`, when given, receives a remark about the load (e.g. that the optimiser restarts), else stays as it was.
 [[nodiscard]] Result<std::shared_ptr<Trainer>> model_from_json(const std::string& text, std::string* notice = nullptr);
@@ -24,7 +24,7 @@ std::string model_to_json(const Trainer& t);
 /// The density flow's document tag.
 inline constexpr const char* kDensityFormat = "neural-ode-density";
 /// The flow of a density trainer (its samples are not included).
-std::string density_to_json(const DensityTrainer& t);
+[[nodiscard]] std::string density_to_json(const DensityTrainer& t);
 /// A density trainer holding the flow of a document; errors say what is wrong with it.
 [[nodiscard]] Result<std::shared_ptr<DensityTrainer>> density_from_json(const std::string& text,
                                                                        std::string* notice = nullptr);

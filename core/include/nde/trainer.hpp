@@ -54,9 +54,12 @@ struct StepReport {
 /// the iteration count and the time budget, with the operations on them that do not depend on the data.
 class Learner {
  public:
-  const Mlp& mlp() const { return mlp_; }
-  const Normalization& normalization() const { return norm_; }
-  std::int64_t iteration() const { return iteration_; }
+  /// The network.
+  [[nodiscard]] const Mlp& mlp() const { return mlp_; }
+  /// The map from physical to model coordinates (states and time).
+  [[nodiscard]] const Normalization& normalization() const { return norm_; }
+  /// Completed training iterations.
+  [[nodiscard]] std::int64_t iteration() const { return iteration_; }
   /// Replaces θ, or says why not (size, non-finite; nothing changed then).
   Result<> set_parameters(const Vec& theta);
   /// The state a document saves.
@@ -65,7 +68,8 @@ class Learner {
   Result<> restore(const TrainingState& s);
   /// The time budget of every solve this trainer runs from now on (a solve past it ends with TimeLimit).
   void set_deadline(const Deadline& d) { deadline_ = d; }
-  const Deadline& deadline() const { return deadline_; }
+  /// The time budget set last.
+  [[nodiscard]] const Deadline& deadline() const { return deadline_; }
 
  protected:
   /// Weights initialised from `seed`; identity normalisation of mlp.dim states.
@@ -74,7 +78,7 @@ class Learner {
   void restart(std::uint64_t seed);
   /// One training step: `minibatch` draws from rng_ and returns the loss and gradient; the update is applied,
   /// or on any failure nothing changes (θ, optimiser, iteration, sampler stream) and the report says why.
-  StepReport train_step(const std::function<GradientResult()>& minibatch);
+  [[nodiscard]] StepReport train_step(const std::function<GradientResult()>& minibatch);
 
   Mlp mlp_;
   Normalization norm_;
