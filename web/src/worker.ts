@@ -87,12 +87,18 @@ function wake() {
 }
 
 let chunks = 0;
+/** When training last ran a chunk. Views can change faster than a big model's visuals are computed (the page adapts
+ * its grid to slow frames): visual parts are then requeued before the queue drains, so training gets a chunk at least
+ * every STARVE_MS while visual or analysis parts wait (never between the parts of a whole-data loss). */
+let trainedAt = 0;
+const STARVE_MS = 250;
 function tick() {
   ticking = false;
   const start = now();
   const r = run();
   const backgroundDue = r.engine.backgroundDue?.() ?? false;
-  if (jobs.length) {
+  const starving = running && !lossPending && start - trainedAt > STARVE_MS;
+  if (jobs.length && !starving) {
     while (jobs.length && now() - start < CHUNK_MS) {
       try {
         jobs.shift()!();
@@ -101,7 +107,10 @@ function tick() {
       }
     }
   } else if (backgroundDue && (!running || ++chunks % BACKGROUND_EVERY === 0)) background(r);
-  else if (running) trainChunk();
+  else if (running) {
+    trainChunk();
+    trainedAt = now();
+  }
   if (jobs.length || running || (r.engine.backgroundDue?.() ?? false)) wake();
 }
 
