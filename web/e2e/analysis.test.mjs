@@ -5,25 +5,19 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { serve } from '../serve.mjs';
-import { axeViolations, launch, openFresh } from './browser.mjs';
+import { axeViolations, openFresh, openSession } from './browser.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUT = `${ROOT}test-output`;
 mkdirSync(OUT, { recursive: true });
-let server, url, browser, page;
+let session, url, page;
 
 before(async () => {
-  ({ server, url } = await serve(`${ROOT}dist`, 0));
-  browser = await launch();
-  page = await browser.page();
-  page.on('pageerror', (e) => console.error('page error:', e.message));
+  session = await openSession();
+  ({ url, page } = session);
 });
 
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+after(() => session?.close());
 
 const pg = (key) => page.evaluate((k) => window.playground[k], key);
 

@@ -2,7 +2,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+
+import { serve } from '../serve.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
@@ -53,4 +56,20 @@ export async function openFresh(page, url, query = '') {
   });
   await page.goto(url + query);
   await pageReady(page);
+}
+
+/** dist/ served on 127.0.0.1 (with `headers`) and a fresh Chromium (playwright context `options`) with its page, whose
+ * errors are logged; `close()` ends both. Every e2e file opens one in `before` and closes it in `after`. */
+export async function openSession({ headers = {}, options = {} } = {}) {
+  const { server, url } = await serve(fileURLToPath(new URL('../../dist', import.meta.url)), 0, headers);
+  const browser = await launch(options);
+  const page = await browser.page();
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  return {
+    server, url, browser, page,
+    async close() {
+      await browser.close();
+      server.close();
+    },
+  };
 }

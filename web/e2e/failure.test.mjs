@@ -1,34 +1,27 @@
 // When the worker or the WebAssembly module cannot start, the page says so in a message that stays, and Train is off.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
-import { serve } from '../serve.mjs';
-import { launch } from './browser.mjs';
+import { openSession } from './browser.mjs';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-let server, url, browser, page;
+let session, url, page;
 
 before(async () => {
-  ({ server, url } = await serve(`${ROOT}dist`, 0));
-  browser = await launch();
-  page = await browser.page();
+  session = await openSession();
+  ({ url, page } = session);
 });
 
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+after(() => session?.close());
 
 async function expectPersistentFailure(pattern) {
-  await browser.context.route(pattern, (route) => route.fulfill({ status: 404, body: 'not found' }));
+  await session.browser.context.route(pattern, (route) => route.fulfill({ status: 404, body: 'not found' }));
   await page.goto(url);
   await page.waitForFunction(() => document.querySelector('#notice')?.dataset.kind === 'fatal' && !document.querySelector('#notice').hidden, null, { timeout: 40000 });
   assert.match(await page.locator('#notice').textContent(), /training engine could not start.*Reload/s);
   assert.ok(await page.getByRole('button', { name: 'Train', exact: true }).isDisabled());
   await page.waitForTimeout(9000); // longer than any transient hint lives
   assert.ok(await page.locator('#notice').isVisible(), 'the message stays');
-  await browser.context.unroute(pattern);
+  await session.browser.context.unroute(pattern);
 }
 
 test('a missing .wasm: a persistent message, Train disabled', async () => {

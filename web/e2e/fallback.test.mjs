@@ -1,18 +1,14 @@
 // Without WebGL2 the page falls back to Canvas2D particles, which still animate the learned flow.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
-import { serve } from '../serve.mjs';
-import { launch } from './browser.mjs';
+import { openSession } from './browser.mjs';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-let server, url, browser, page;
+let session, url, page;
 
 before(async () => {
-  ({ server, url } = await serve(`${ROOT}dist`, 0));
-  browser = await launch();
-  page = browser.context.pages()[0] ?? (await browser.context.newPage());
+  session = await openSession();
+  ({ url, page } = session);
   await page.addInitScript(() => {
     const original = HTMLCanvasElement.prototype.getContext;
     HTMLCanvasElement.prototype.getContext = function (kind, ...rest) {
@@ -21,10 +17,7 @@ before(async () => {
   });
 });
 
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+after(() => session?.close());
 
 test('no WebGL2: Canvas2D particles animate a preset', async () => {
   await page.goto(`${url}?preset=van-der-pol`);

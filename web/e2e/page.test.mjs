@@ -3,19 +3,15 @@
 // per-task settings, links, divergence, big models, autosave, and the particle setting.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
-import { CSP_HEADER, serve } from '../serve.mjs';
-import { axeViolations, launch, openFresh } from './browser.mjs';
+import { CSP_HEADER } from '../serve.mjs';
+import { axeViolations, openFresh, openSession } from './browser.mjs';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-let server, url, browser, page;
+let session, url, page;
 
 before(async () => {
-  ({ server, url } = await serve(`${ROOT}dist`, 0, { 'content-security-policy': CSP_HEADER }));
-  browser = await launch();
-  page = await browser.page();
-  page.on('pageerror', (e) => console.error('page error:', e.message));
+  session = await openSession({ headers: { 'content-security-policy': CSP_HEADER } });
+  ({ url, page } = session);
   // Every CSP violation of the page and of its worker is recorded.
   await page.addInitScript(() => {
     window.__csp = [];
@@ -25,10 +21,7 @@ before(async () => {
   page.on('console', (m) => /Content Security Policy|Refused to/.test(m.text()) && console.error('CSP:', m.text()));
 });
 
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+after(() => session?.close());
 
 const text = (sel) => page.locator(sel).textContent();
 const pg = (key) => page.evaluate((k) => window.playground[k], key);

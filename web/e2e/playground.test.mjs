@@ -5,28 +5,22 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { serve } from '../serve.mjs';
-import { launch, openFresh, pageReady } from './browser.mjs';
+import { openFresh, openSession, pageReady } from './browser.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUT = `${ROOT}test-output`;
 mkdirSync(OUT, { recursive: true });
 
-let server, url, browser, page;
+let session, url, page;
 
 before(async () => {
-  ({ server, url } = await serve(`${ROOT}dist`, 0));
-  browser = await launch();
-  page = browser.context.pages()[0] ?? (await browser.context.newPage());
-  page.on('pageerror', (e) => console.error('page error:', e.message));
+  session = await openSession();
+  ({ url, page } = session);
   await page.goto(url);
   await pageReady(page);
 });
 
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+after(() => session?.close());
 
 const readNumber = async (id) => Number(await page.getByTestId(id).textContent());
 const playground = (key) => page.evaluate((k) => window.playground[k], key);

@@ -4,25 +4,17 @@
 // jumped 20–30×, 0.0041 → 0.086).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
-import { serve } from '../serve.mjs';
-import { launch, openFresh, pageReady } from './browser.mjs';
+import { openFresh, openSession, pageReady } from './browser.mjs';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-let server, url, browser, page;
+let session, url, page;
 
 before(async () => {
-  ({ server, url } = await serve(`${ROOT}dist`, 0));
-  browser = await launch();
-  page = await browser.page();
-  page.on('pageerror', (e) => console.error('page error:', e.message));
+  session = await openSession();
+  ({ url, page } = session);
 });
 
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+after(() => session?.close());
 
 const pg = (key) => page.evaluate((k) => window.playground[k], key);
 const ready = () => pageReady(page);

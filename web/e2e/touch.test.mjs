@@ -1,26 +1,19 @@
 // A touch phone: no keyboard hints, 24 px targets, and in landscape (844×390) Train and the whole plane on one screen.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
-import { serve } from '../serve.mjs';
-import { axeViolations, launch, pageReady } from './browser.mjs';
+import { axeViolations, openSession, pageReady } from './browser.mjs';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-let server, url, browser, page;
+let session, url, page;
 
 before(async () => {
-  ({ server, url } = await serve(`${ROOT}dist`, 0));
-  browser = await launch({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
-  page = await browser.page();
+  session = await openSession({ options: { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 } });
+  ({ url, page } = session);
   await page.goto(url);
   await pageReady(page);
 });
 
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+after(() => session?.close());
 
 test('portrait 390×844: no key hints, radio buttons at least 24 px, 0 axe violations (target size included)', async () => {
   const hints = await page.locator('.key-hint').evaluateAll((els) => els.filter((e) => e.getBoundingClientRect().width > 0).length);
