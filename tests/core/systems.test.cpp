@@ -58,12 +58,15 @@ TEST_CASE("The toggle switch is bistable and the spiral matches torchdiffeq's da
 TEST_CASE("sample_system stops inside one long trajectory once its deadline passes") {
   SampleOptions o;
   o.trajectories = 1;
-  o.points = 100000;   // 100,000 outputs at rtol 1e-10: far more than a millisecond of work
+  o.points = 2000;
   o.regular = true;
-  o.t_end = 10000;
-  o.deadline = Deadline::in_millis(1);
-  // Checked only between trajectories, the one trajectory would be solved to the end.
+  o.t_end = 200;
+  // The budget passes after 20 checks: the check before the trajectory answers false, so the budget runs out
+  // inside its solve (thousands of steps). Checked only between trajectories, it would be solved to the end.
+  o.deadline = Deadline::after_checks(20);
   CHECK(sample_system(*find_system("van-der-pol"), o).empty());
+  o.deadline = Deadline::after_checks(1000000);  // the same trajectory within budget: solved
+  CHECK(sample_system(*find_system("van-der-pol"), o).size() == 1);
   o.deadline = {};
   o.points = 50;
   o.t_end = 0;
