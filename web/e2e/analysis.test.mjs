@@ -1,10 +1,11 @@
 // What did it learn? The phase-portrait layers, the verdict against a preset's true system, the confidence fog and
 // the gradient truth panel, in the built page (dist/) in Chromium.
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
+import { createNeuralOde } from '../../wasm/api.js';
 import { axeViolations, openFresh, openSession } from './browser.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -152,4 +153,39 @@ test('confidence: an ensemble trained on the same data fogs where it disagrees, 
   await page.waitForFunction(() => window.playground.confidence.iteration > 50, null, { timeout: 120000 });
   await page.locator('#layer-showConfidence').uncheck();
   assert.equal(await page.locator('#confidence-note').isVisible(), false);
+});
+
+test('Van der Pol: a model trained on the preset (exported, trained on in the module, imported) shows its limit cycle and period', async () => {
+  await fresh('?preset=van-der-pol');
+  await page.waitForFunction(() => window.playground.preset === 'van-der-pol' && window.playground.strokes > 0);
+  await train(2);
+  // The page's own session: its strokes, settings and model document.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export').click()]);
+  const session = JSON.parse(readFileSync(await download.path(), 'utf8'));
+  assert.ok(session.model && session.strokes.length > 0);
+  // Trained on in the module under Node (the page would need minutes of software-rendered frames for this).
+  const ode = await createNeuralOde();
+  const tr = ode.Trainer.fromJSON(session.model);
+  for (const s of session.strokes) {
+    assert.equal(s.source, 'model', 'preset strokes carry model time');
+    tr.addTrajectory(Float64Array.from(s.points, (q) => q.t), Float64Array.from(s.points.flatMap((q) => [q.x, q.y])));
+  }
+  tr.step(600);
+  session.model = tr.toJSON();
+  tr.delete();
+  await page.locator('#import').setInputFiles({ name: 'vdp.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(session)) });
+  await page.waitForFunction(() => (window.playground.model?.iteration ?? 0) >= 600, null, { timeout: 20000 });
+  await page.locator('#layer-showCycles').check();
+  await page.locator('#layer-showTruePortrait').check();
+  await page.waitForFunction(() => {
+    const p = window.playground.portrait;
+    return p && p.iteration >= 600 && p.drawn.cycles > 0 && p.verdict;
+  }, null, { timeout: 60000 });
+  const p = await pg('portrait');
+  writeFileSync(`${OUT}/analysis-limit-cycle.png`, await page.locator('.stage').screenshot());
+  assert.match(p.summary, /1 stable limit cycle/);
+  assert.match(p.truth, /1 stable limit cycle/);
+  const period = Number(/periods within ([\d.]+) %/.exec(p.verdict)?.[1]);
+  assert.ok(period <= 10, `the learned period is within 10 % of the true one: ${p.verdict}`);
+  assert.match(await page.getByTestId('verdict').textContent(), /periods within/);
 });
