@@ -1,8 +1,11 @@
 // Fidelity benchmark, one JSON line per reference system: the default trainer on the system's default
 // samples (the page's preset data), iterations and seconds to 10 % field error on the data, the final field
 // error on the data and near it, the whole-trajectory rollout error and NFE per iteration.
-// Usage: nde_bench_fidelity [iterations=2000] [system=name] [window=N] [lr=x] [points=N] [tend=x] [width=N]
-//        [whole=1] [rtol=x] [atol=x] [every=50] [trace=1: progress on stderr] [diag=1: the largest error shares]
+// Usage: nde_bench_fidelity [iterations=2000] [system=name] [window=N] [batch=N] [lr=x] [average=β] [points=N]
+//        [tend=x] [width=N] [depth=N] [whole=1] [rtol=x] [atol=x] [every=50] [trace=1: progress on stderr]
+//        [diag=1: the largest error shares] [ema=β1,β2,…: with trace, also the errors of moving averages of the
+//        model's parameters (with average=0: of the iterate)] [portrait=1: with trace, the learned phase portrait
+//        against the true one (equilibria, position error, basins, first cycle's period)]
 #include <chrono>
 #include <cstdio>
 #include <algorithm>
@@ -11,6 +14,8 @@
 #include <string>
 
 #include "nde/fidelity.hpp"
+#include "nde/phase_field.hpp"
+#include "nde/phase_portrait.hpp"
 
 using namespace nde;
 
@@ -33,7 +38,10 @@ int main(int argc, char** argv) {
     c.mlp.dim = s.dim;
     if (arg.count("width")) c.mlp.hidden.assign(c.mlp.hidden.size(), static_cast<int>(num("width", 32)));
     c.window = static_cast<int>(num("window", c.window));
+    c.batch_size = static_cast<int>(num("batch", c.batch_size));
+    if (arg.count("depth")) c.mlp.hidden.assign(static_cast<std::size_t>(num("depth", 2)), c.mlp.hidden.empty() ? 32 : c.mlp.hidden[0]);
     c.optimizer.lr = num("lr", c.optimizer.lr);
+    c.optimizer.average = num("average", c.optimizer.average);
     c.solver.rtol = num("rtol", c.solver.rtol);
     c.solver.atol = num("atol", c.solver.atol);
     SampleOptions so;
@@ -48,6 +56,43 @@ int main(int argc, char** argv) {
     double seconds = 0, to_10_s = -1;
     long nfe = 0, to_10 = -1;
     int done = 0;
+    std::vector<double> betas;
+    if (arg.count("ema")) {
+      std::string e = arg["ema"];
+      for (std::size_t q = 0; q <= e.size();) {
+        std::size_t c = e.find(',', q);
+        if (c == std::string::npos) c = e.size();
+        betas.push_back(std::atof(e.substr(q, c - q).c_str()));
+        q = c + 1;
+      }
+    }
+    std::vector<Vec> avgs(betas.size(), t.mlp().params());
+    std::vector<double> wsums(betas.size(), 0.0);
+    auto averaged = [&](std::size_t k) {
+      Trainer a = t;
+      (void)a.set_parameters(avgs[k]);
+      return a;
+    };
+    bool shown_truth = false;
+    auto portrait = [&](const Trainer& m) {
+      if (!shown_truth) {
+        GridSpec g;
+        g.xmin = s.xmin; g.xmax = s.xmax; g.ymin = s.ymin; g.ymax = s.ymax; g.nx = g.ny = 64;
+        for (const Equilibrium& e : analyze(system_phase_field(s), g).equilibria) std::fprintf(stderr, "  truth (%.3f, %.3f)", e.z[0], e.z[1]);
+        std::fprintf(stderr, "\n");
+        shown_truth = true;
+      }
+      GridSpec g;
+      g.xmin = s.xmin; g.xmax = s.xmax; g.ymin = s.ymin; g.ymax = s.ymax; g.nx = g.ny = 64;
+      const PhasePortrait learned = analyze(learned_phase_field(m), g);
+      const PhasePortrait truth = analyze(system_phase_field(s), g);
+      const PortraitComparison c = compare(learned, truth);
+      double period = learned.cycles.empty() ? -1 : learned.cycles[0].period;
+      std::fprintf(stderr, "   portrait %s pos %.3f basins %.3f period %.3f\n", summary(learned).c_str(), c.position_error,
+                   c.basin_agreement, period);
+      for (const Equilibrium& e : learned.equilibria) std::fprintf(stderr, "     (%.3f, %.3f)", e.z[0], e.z[1]);
+      std::fprintf(stderr, "\n");
+    };
     std::string status = "ok";
     for (int it = 1; it <= iterations; ++it) {
       const auto a = std::chrono::steady_clock::now();
@@ -58,13 +103,24 @@ int main(int argc, char** argv) {
         break;
       }
       nfe += r.nfe_forward + r.nfe_backward;
+      for (std::size_t k = 0; k < betas.size(); ++k) {  // bias-corrected EMA of θ
+        wsums[k] = betas[k] * wsums[k] + (1 - betas[k]);
+        avgs[k] += (1 - betas[k]) / wsums[k] * (t.mlp().params() - avgs[k]);
+      }
       done = it;
       if (to_10 < 0 && it % every == 0 && field_error(t, s, on) <= 0.10) {
         to_10 = it;
         to_10_s = seconds;
       }
       if (arg.count("trace") && it % every == 0)
-        std::fprintf(stderr, "%s %d loss %.4g field %.4f\n", s.name.c_str(), it, r.loss, field_error(t, s, on));
+      {
+        std::fprintf(stderr, "%s %d loss %.4g field %.4f", s.name.c_str(), it, r.loss, field_error(t, s, on));
+        std::fprintf(stderr, " roll %.4f", rollout_error(t, data));
+        for (std::size_t k = 0; k < betas.size(); ++k)
+          std::fprintf(stderr, " | ema%g %.4f roll %.4f", betas[k], field_error(averaged(k), s, on), rollout_error(averaged(k), data));
+        std::fprintf(stderr, "\n");
+        if (arg.count("portrait")) { portrait(t); for (std::size_t k = 0; k < betas.size(); ++k) portrait(averaged(k)); }
+      }
     }
     if (arg.count("diag")) {  // where the field error comes from: the observations with the largest squared error
       const Mat learned = t.field(on, 0.0);

@@ -31,7 +31,8 @@ export interface TrainerConfig {
     /** adjoint gradient: no error control on the parameter quadrature */ seminorm?: boolean;
   };
   gradient?: GradientMethod;
-  optimizer?: { name?: 'adam' | 'rmsprop'; lr?: number; weightDecay?: number; clip?: number; beta1?: number; beta2?: number; alpha?: number; eps?: number };
+  optimizer?: { name?: 'adam' | 'rmsprop'; lr?: number; weightDecay?: number; clip?: number;
+    /** decay of the moving average of θ the model answers with (0–0.9999, default 0.99; 0 = θ itself) */ average?: number; beta1?: number; beta2?: number; alpha?: number; eps?: number };
   batch?: { size?: number; window?: number; joint?: boolean };
   loss?: 'mse' | 'l1';
   regularization?: { kinetic?: number; jacobian?: number };
@@ -170,9 +171,13 @@ export interface MemoryPoint {
 
 export interface ModelDocument {
   format: 'neural-ode-model';
-  version: 3 | 2 | 1;
+  version: 4 | 3 | 2 | 1;
   config: Required<TrainerConfig>;
+  /** θ, the optimiser's iterate (what training updates) */
   parameters: number[];
+  /** version 4: the moving average of θ the model answers with (`optimizer.average`) and its step count since θ
+   *  was last set; older documents have none and answer with θ */
+  average?: { steps: number; parameters: number[] };
   /** z_model = (z − offset) / scale, t_model = t / time (versions 1–2 have no time: 1) */
   normalization: { offset: number[]; scale: number[]; time?: number };
   iteration: number;
@@ -190,7 +195,9 @@ export declare abstract class TrainerBase<Config, Doc> {
   toJSON(): Doc;
   /** Up to n iterations within the budget. */
   step(n?: number, options?: Budget): StepResult;
+  /** The model's parameters: the moving average of the iterates (`optimizer.average`; θ itself when 0). */
   parameters(): Float64Array;
+  /** Sets θ and its average. */
   setParameters(p: NumberArray): void;
   reset(seed?: number): void;
   iteration(): number;
@@ -237,9 +244,12 @@ export interface DensityConfig extends TrainerConfig {
 
 export interface DensityDocument {
   format: 'neural-ode-density';
-  version: 3 | 2 | 1;
+  version: 4 | 3 | 2 | 1;
   config: Required<DensityConfig>;
+  /** θ, the optimiser's iterate */
   parameters: number[];
+  /** version 4: the moving average of θ the flow answers with, as in ModelDocument */
+  average?: { steps: number; parameters: number[] };
   normalization: { offset: number[]; scale: number[]; time?: number };
   iteration: number;
   optimizer?: OptimizerState;

@@ -29,6 +29,7 @@ json config_to_document(const TrainerConfig& c) {
   j["gradient"] = to_string(c.gradient);
   j["optimizer"] = {{"name", to_string(c.optimizer.kind)}, {"lr", c.optimizer.lr},
                     {"weightDecay", c.optimizer.weight_decay}, {"clip", c.optimizer.clip},
+                    {"average", c.optimizer.average},
                     {"beta1", c.optimizer.beta1}, {"beta2", c.optimizer.beta2},
                     {"alpha", c.optimizer.alpha}, {"eps", c.optimizer.eps}};
   j["batch"] = {{"size", c.batch_size}, {"window", c.window}, {"joint", c.joint}};
@@ -94,7 +95,7 @@ Result<TrainerConfig> config_from_document(const json& j) {
     else r.fail("unknown gradient method " + limits::quote(s) + " (use checkpointed, direct or adjoint)");
   }
   if (const json* o = r.object(j, "optimizer")) {
-    r.keys(*o, "optimizer", {"name", "lr", "weightDecay", "clip", "beta1", "beta2", "alpha", "eps"});
+    r.keys(*o, "optimizer", {"name", "lr", "weightDecay", "clip", "average", "beta1", "beta2", "alpha", "eps"});
     if (r.string(*o, "name", s)) {
       if (auto k = optimizer_from_string(s)) c.optimizer.kind = *k;
       else r.fail("unknown optimizer " + limits::quote(s) + " (use adam or rmsprop)");
@@ -102,6 +103,7 @@ Result<TrainerConfig> config_from_document(const json& j) {
     r.number(*o, "lr", c.optimizer.lr);
     r.number(*o, "weightDecay", c.optimizer.weight_decay);
     r.number(*o, "clip", c.optimizer.clip);
+    r.number(*o, "average", c.optimizer.average);
     r.number(*o, "beta1", c.optimizer.beta1);
     r.number(*o, "beta2", c.optimizer.beta2);
     r.number(*o, "alpha", c.optimizer.alpha);

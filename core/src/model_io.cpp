@@ -61,7 +61,8 @@ bool rng_from_hex(const std::string& s, std::array<std::uint64_t, 4>& w) {
   return true;
 }
 
-/// The learned state shared by both documents: θ, normalisation, iteration count, optimiser, sampler stream.
+/// The learned state shared by both documents: θ, its average, normalisation, iteration count, optimiser,
+/// sampler stream.
 template <class T>
 std::string document(const char* format, json config, const T& trainer) {
   const TrainingState s = trainer.state();
@@ -70,6 +71,7 @@ std::string document(const char* format, json config, const T& trainer) {
   j["version"] = kModelVersion;
   j["config"] = std::move(config);
   j["parameters"] = as_vector(s.theta);
+  j["average"] = {{"steps", s.averaged}, {"parameters", as_vector(s.average)}};
   j["normalization"] = {{"offset", as_vector(s.norm.offset)}, {"scale", as_vector(s.norm.scale)}, {"time", s.norm.time}};
   j["iteration"] = s.iteration;
   j["optimizer"] = {{"step", s.optimizer.step}, {"m", as_vector(s.optimizer.m)}, {"v", as_vector(s.optimizer.v)}};
@@ -112,6 +114,19 @@ Result<> restore_from(const json& j, std::int64_t version, T& trainer, Index dim
       if (!n.contains("time")) r.fail("document needs normalization.time (the time scale)");
       else if (r.number(n, "time", s.norm.time) && !(s.norm.time >= kMinTimeScale && s.norm.time <= kMaxTimeScale))
         r.fail("normalization.time must be a number in [" + limits::format(kMinTimeScale) + ", " + limits::format(kMaxTimeScale) + "]");
+    }
+  }
+  // Versions 1–3 had no average: the model answered with θ itself, and still does (an average of θ alone).
+  s.average.resize(0);
+  s.averaged = 0;
+  if (version >= 4) {
+    const json* a = r.object(j, "average");
+    if (!a) {
+      r.fail("document needs an object 'average' (the averaged parameters)");
+    } else {
+      if (!a->contains("steps")) r.fail("average needs 'steps'");
+      else if (r.integer(*a, "steps", s.averaged) && s.averaged < 0) r.fail("average.steps must be ≥ 0");
+      read_vector(r, *a, "parameters", trainer.mlp().num_params(), -limits::kParameter, limits::kParameter, s.average);
     }
   }
   s.iteration = 0;

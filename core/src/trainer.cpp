@@ -40,10 +40,13 @@ void apply_update(const GradientResult& g, Optimizer& optimizer, Vec& theta, std
 Learner::Learner(const MlpConfig& mlp, const OptimizerConfig& optimizer, std::uint64_t seed)
     : mlp_(mlp), norm_{Vec::Zero(mlp.dim), Vec::Ones(mlp.dim)}, optimizer_(optimizer), rng_(seed) {
   mlp_.init(seed);
+  theta_ = mlp_.params();
 }
 
 void Learner::restart(std::uint64_t seed) {
   mlp_.init(seed);
+  theta_ = mlp_.params();
+  averaged_ = 0;
   optimizer_.reset();
   rng_ = Rng(seed);
   iteration_ = 0;
@@ -54,15 +57,41 @@ StepReport Learner::train_step(const std::function<GradientResult()>& minibatch)
   StepReport rep;
   rep.iteration = iteration_;
   const Rng before = rng_;
-  apply_update(minibatch(), optimizer_, mlp_.params(), iteration_, rep);
-  if (rep.status != Status::Success) rng_ = before;  // a failed step changes nothing
+  {
+    // The step works on θ: swap it into the network for the minibatch's gradient and the update (O(1): the
+    // vectors swap their storage), and the average back out however the step ends.
+    struct Swap {
+      Vec& a;
+      Vec& b;
+      Swap(Vec& x, Vec& y) : a(x), b(y) { a.swap(b); }
+      ~Swap() { a.swap(b); }
+    } swap(mlp_.params(), theta_);
+    apply_update(minibatch(), optimizer_, mlp_.params(), iteration_, rep);
+  }
+  if (rep.status == Status::Success) {
+    ++averaged_;
+    // Bias-corrected: after n steps the iterates weigh (1 − β)β^(n−k) / (1 − β^n), so after one step the
+    // average is that step's θ; β = 0 keeps θ itself.
+    const double beta = optimizer_.config().average;
+    const double weight = (1.0 - beta) / (1.0 - std::pow(beta, static_cast<double>(averaged_)));
+    mlp_.params() += weight * (theta_ - mlp_.params());
+  } else {
+    rng_ = before;  // a failed step changes nothing
+  }
   rep.millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return rep;
 }
 
-Result<> Learner::set_parameters(const Vec& theta) { return mlp_.set_params(theta); }
+Result<> Learner::set_parameters(const Vec& theta) {
+  if (Result<> r = mlp_.set_params(theta); !r.ok()) return r;
+  theta_ = theta;
+  averaged_ = 0;
+  return {};
+}
 
-TrainingState Learner::state() const { return {mlp_.params(), norm_, iteration_, optimizer_.state(), rng_.state()}; }
+TrainingState Learner::state() const {
+  return {theta_, mlp_.params(), averaged_, norm_, iteration_, optimizer_.state(), rng_.state()};
+}
 
 Result<> Learner::restore(const TrainingState& s) {
   using R = Result<>;
@@ -71,14 +100,22 @@ Result<> Learner::restore(const TrainingState& s) {
   if (s.norm.offset.size() != dim || s.norm.scale.size() != dim) return R::failure("normalization must have dim entries");
   if (!(s.norm.time >= kMinTimeScale && s.norm.time <= kMaxTimeScale)) return R::failure("normalization time scale out of range");
   if (s.iteration < 0) return R::failure("iteration must be ≥ 0");
+  if (s.averaged < 0) return R::failure("averaged steps must be ≥ 0");
+  if (s.average.size() != 0 && s.average.size() != num_params)
+    return R::failure("expected " + std::to_string(num_params) + " averaged parameters");
+  Mlp check = mlp_;
+  if (R r = check.set_params(s.theta); !r.ok()) return r;
   Optimizer opt = optimizer_;
   if (R r = opt.set_state(s.optimizer, num_params); !r.ok()) return r;
   Rng rng = rng_;
   if (s.rng)
     if (R r = rng.set_state(*s.rng); !r.ok()) return r;
-  Mlp m = mlp_;
-  if (R r = m.set_params(s.theta); !r.ok()) return r;
+  Mlp m = std::move(check);
+  if (s.average.size() != 0)
+    if (R r = m.set_params(s.average); !r.ok()) return R::failure("average: " + r.error);
   mlp_ = std::move(m);
+  theta_ = s.theta;
+  averaged_ = s.average.size() != 0 ? s.averaged : 0;
   norm_ = s.norm;
   optimizer_ = std::move(opt);
   rng_ = rng;

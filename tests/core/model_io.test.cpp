@@ -103,6 +103,32 @@ TEST_CASE("Version-2 documents (no time scale, no initOutput) still load and kee
   CHECK(model_from_json(k.dump()).error.find("normalization.time") != std::string::npos);
 }
 
+TEST_CASE("Version-3 documents (no average) load answering with their θ; current ones keep θ and its average apart") {
+  SampleOptions o;
+  o.trajectories = 2;
+  o.points = 12;
+  TrainerConfig c;
+  c.mlp.hidden = {6};
+  Trainer t(c);
+  for (const auto& tr : sample_system(*find_system("toggle"), o)) REQUIRE(t.add_trajectory(tr).ok());
+  for (int i = 0; i < 5; ++i) REQUIRE(t.step().status == Status::Success);
+  REQUIRE(t.mlp().params() != t.training_parameters());
+  const json doc = json::parse(model_to_json(t));
+  CHECK(doc["average"]["steps"] == 5);
+  const auto same = model_from_json(doc.dump());
+  REQUIRE(same.ok());
+  CHECK((*same.value)->mlp().params() == t.mlp().params());
+  CHECK((*same.value)->training_parameters() == t.training_parameters());
+  // The previous format saved θ only, and its model answered with θ: loaded, it still does.
+  json old = doc;
+  old["version"] = 3;
+  old.erase("average");
+  const auto r = model_from_json(old.dump());
+  REQUIRE(r.ok());
+  CHECK((*r.value)->mlp().params() == t.training_parameters());
+  CHECK((*r.value)->training_parameters() == t.training_parameters());
+}
+
 TEST_CASE("Malformed or mismatched model documents say what is wrong") {
   Trainer t(TrainerConfig{});
   const json good = json::parse(model_to_json(t));
@@ -122,6 +148,11 @@ TEST_CASE("Malformed or mismatched model documents say what is wrong") {
       {[](json& j) { j["normalization"]["scale"][0] = -1.0; }, "'scale' entry 0 must be a number in"},
       {[](json& j) { j["normalization"].erase("offset"); }, "offset"},
       {[](json& j) { j["config"]["hidden"] = json::array({7}); }, "'parameters' has"},
+      {[](json& j) { j.erase("average"); }, "'average'"},
+      {[](json& j) { j["average"].erase("steps"); }, "average needs 'steps'"},
+      {[](json& j) { j["average"]["steps"] = -1; }, "average.steps"},
+      {[](json& j) { j["average"]["parameters"].erase(0); }, "'parameters' has"},
+      {[](json& j) { j["config"]["optimizer"]["average"] = 1.0; }, "optimizer.average"},
   };
   for (const Bad& b : cases) {
     const auto r = with(b.edit);

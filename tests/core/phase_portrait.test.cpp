@@ -20,13 +20,16 @@ GridSpec view_of(const System& s, int n = 64) {
 }
 
 // Issue 12's targets for a model learned with default settings are positions within 0.05, basins agreeing on
-// ≥ 95 % and the Van der Pol period within 5 %. With the scale-aware defaults (time scale, small last layer,
-// rtol 1e-5) 400 steps reach basins 96.7 % (the target) and positions 0.16 on the toggle switch (0.10 after
-// 800 steps, then it wanders with the constant learning rate); the Van der Pol period swings 6.1-7.5 between
-// checks (8 % off at 400 steps), so those two bounds stay interim: tighten them, never loosen.
-constexpr double kPositionTolerance = 0.25;
+// ≥ 95 % and the Van der Pol period within 5 %. The model answers with the moving average of θ
+// (optimizer.average 0.99): the Van der Pol period is within 1 % from 400 steps on (6.60 at 400, 6.69-6.76 at
+// 600-1,200, true 6.6633; the raw iterate swung 6.1-7.0). The toggle's positions settle at 0.16 (0.157 at 1,000
+// steps; the raw iterate wandered 0.10-1.6): the node at (4.0, 0.06) lies beyond the data, whose trajectories
+// toward it stop at u = 3.7-3.9, so that bound stays interim (tighten, never loosen). The average lags the
+// fast early phase (0.5 at 400 steps), so the toggle test trains 1,000 steps.
+constexpr double kPositionTolerance = 0.20;
 constexpr double kBasinAgreement = 0.95;
-constexpr double kPeriodTolerance = 0.10;
+constexpr double kPeriodTolerance = 0.05;
+constexpr int kToggleSteps = 1000;
 
 /// A default trainer on 8 trajectories of 40 irregular points (seed 0; the toggle preset's own sampling, Van der
 /// Pol's page preset has 100), trained n steps.
@@ -90,7 +93,7 @@ TEST_CASE("The toggle switch's true portrait: two nodes, a saddle, mirror-symmet
 TEST_CASE("Learned toggle switch (default settings, preset data): the true portrait's structure, positions and basins",
           "[learning]") {
   const System& s = *find_system("toggle");
-  const Trainer t = trained_on_preset(s, 400);
+  const Trainer t = trained_on_preset(s, kToggleSteps);
   const GridSpec g = view_of(s);
   const PhasePortrait learned = analyze(learned_phase_field(t), g);
   const PhasePortrait truth = analyze(system_phase_field(s), g);

@@ -43,9 +43,11 @@ const std::set<std::string> kPresets{"spiral", "toggle", "lotka-volterra", "van-
 constexpr int kIterations = 2000;
 
 /// Issue 8's target is 10 % for every preset. Interim bounds where it is not reached yet (measured after 2000
-/// iterations at the defaults: spiral 15.8 %, Van der Pol 14.3 %, FitzHugh-Nagumo 16.7 %); tighten, never loosen.
+/// iterations at the defaults, averaged parameters: spiral 13.0 %, Van der Pol 14.1 %, FitzHugh-Nagumo 17.1 %);
+/// tighten, never loosen.
 double bound(const std::string& name) {
-  if (name == "spiral" || name == "van-der-pol" || name == "fitzhugh-nagumo") return 0.20;
+  if (name == "spiral" || name == "van-der-pol") return 0.15;
+  if (name == "fitzhugh-nagumo") return 0.18;
   return 0.10;
 }
 
@@ -66,16 +68,16 @@ TEST_CASE("Preset learning: the tests below cover exactly the page's presets", "
   CHECK(presets == kPresets);
 }
 
-TEST_CASE("Preset learning: spiral learns with the defaults (interim bound 20 %)", "[learning]") { learns("spiral"); }
+TEST_CASE("Preset learning: spiral learns with the defaults (interim bound 15 %)", "[learning]") { learns("spiral"); }
 TEST_CASE("Preset learning: toggle reaches <= 10 % field error with the defaults", "[learning]") { learns("toggle"); }
 TEST_CASE("Preset learning: lotka-volterra reaches <= 10 % field error with the defaults", "[learning]") {
   learns("lotka-volterra");
 }
-TEST_CASE("Preset learning: van-der-pol learns with the defaults (interim bound 20 %)", "[learning]") {
+TEST_CASE("Preset learning: van-der-pol learns with the defaults (interim bound 15 %)", "[learning]") {
   learns("van-der-pol");
 }
 TEST_CASE("Preset learning: pendulum reaches <= 10 % field error with the defaults", "[learning]") { learns("pendulum"); }
-TEST_CASE("Preset learning: fitzhugh-nagumo learns with the defaults (interim bound 20 %)", "[learning]") {
+TEST_CASE("Preset learning: fitzhugh-nagumo learns with the defaults (interim bound 18 %)", "[learning]") {
   learns("fitzhugh-nagumo");
 }
 
@@ -93,9 +95,10 @@ TEST_CASE("Preset learning: whole-trajectory windows learn the toggle switch to 
   learns_whole("toggle", 0.10);
 }
 
-// Interim: issue 8's target is 10 %; measured 30.5 % after 2000 iterations (tighten, never loosen).
-TEST_CASE("Preset learning: whole-trajectory windows learn FitzHugh-Nagumo (interim bound 35 %)", "[learning]") {
-  learns_whole("fitzhugh-nagumo", 0.35);
+// Interim: issue 8's target is 10 %; measured 31.2 % after 2000 iterations (30.5 % without the average; tighten,
+// never loosen).
+TEST_CASE("Preset learning: whole-trajectory windows learn FitzHugh-Nagumo (interim bound 33 %)", "[learning]") {
+  learns_whole("fitzhugh-nagumo", 0.33);
 }
 
 TEST_CASE("Preset learning: the default gradient is direct's to 1e-8 and a tight solve's to 1e-3 after 200 steps",

@@ -38,7 +38,8 @@ void check_resume(int n, const Make& make, const Reload& reload) {
     INFO("step " << n + i);
     CHECK(resumed[static_cast<std::size_t>(i)] == Approx(whole[static_cast<std::size_t>(n + i)]).epsilon(1e-12));
   }
-  CHECK(r->mlp().params() == a->mlp().params());
+  CHECK(r->mlp().params() == a->mlp().params());  // the averaged parameters
+  CHECK(r->training_parameters() == a->training_parameters());
   CHECK(r->iteration() == 2 * n);
 }
 

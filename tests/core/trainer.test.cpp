@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <memory>
 
 #include "approx.hpp"
 #include "nde/systems.hpp"
@@ -242,6 +243,42 @@ TEST_CASE("The default network starts near zero: the last layer's initial weight
   CHECK(validate([] { TrainerConfig c; c.mlp.init_output = -1; return c; }()).error.find("initOutput") != std::string::npos);
 }
 
+TEST_CASE("The model answers with the bias-corrected moving average of θ; training follows θ itself") {
+  auto data = toggle_data(3, 12);
+  auto make = [&](double average) {
+    TrainerConfig c = small_config();
+    c.optimizer.average = average;
+    auto t = std::make_unique<Trainer>(c);
+    for (auto& tr : data) REQUIRE(t->add_trajectory(tr).ok());
+    return t;
+  };
+  auto avg = make(0.9), plain = make(0.0);
+  Vec ema = plain->mlp().params();
+  double mass = 0.0;
+  for (int i = 0; i < 30; ++i) {
+    const StepReport a = avg->step(), b = plain->step();
+    REQUIRE(a.status == Status::Success);
+    // The average does not change training: the same losses and iterates as without it.
+    CHECK(a.loss == b.loss);
+    CHECK(avg->training_parameters() == plain->mlp().params());
+    CHECK(plain->training_parameters() == plain->mlp().params());
+    mass = 0.9 * mass + 0.1;
+    ema += 0.1 / mass * (plain->mlp().params() - ema);
+    CHECK((avg->mlp().params() - ema).norm() <= 1e-12 * ema.norm());
+    if (i == 0) CHECK(avg->mlp().params() == avg->training_parameters());  // bias-corrected: one step is that θ
+  }
+  CHECK((avg->mlp().params() - avg->training_parameters()).norm() > 1e-6);
+  // Outputs use the average: the field and the loss are those of a model whose θ is the average.
+  Trainer same = *plain;
+  REQUIRE(same.set_parameters(avg->mlp().params()).ok());
+  const Mat pts = data[0].states;
+  CHECK(avg->field(pts, 0.0) == same.field(pts, 0.0));
+  CHECK(avg->full_loss().loss == same.full_loss().loss);
+  // Setting θ sets the average too.
+  REQUIRE(avg->set_parameters(plain->mlp().params()).ok());
+  CHECK(avg->mlp().params() == avg->training_parameters());
+}
+
 TEST_CASE("Learning works: the torchdiffeq ode_demo replica reaches mean-abs error <= 0.08 within 2000 iterations") {
   TrainerConfig c;
   c.mlp.hidden = {50};
@@ -257,6 +294,7 @@ TEST_CASE("Learning works: the torchdiffeq ode_demo replica reaches mean-abs err
   c.batch_size = 20;
   c.window = 10;
   c.loss = LossKind::L1;
+  c.optimizer.average = 0;  // torchdiffeq's demo reports the iterate itself
   Trainer t(c);
   const Trajectory data = torchdiffeq_spiral();
   REQUIRE(t.add_trajectory(data).ok());

@@ -20,6 +20,10 @@ struct OptimizerConfig {
   double eps = 1e-8;
   double weight_decay = 0.0;  ///< L2 term added to the gradient (as torch.optim does)
   double clip = 0.0;          ///< clip the gradient norm to this (0: no clipping)
+  /// Decay β of the bias-corrected moving average of θ the model answers with (0: θ itself). Measured
+  /// (nde_bench_fidelity, 2,000 default steps, 0.99 vs 0): rollout error Van der Pol 5.6 → 3.2 %, spiral
+  /// 43 → 26 %, FitzHugh–Nagumo 6.4 → 5.4 %, Lotka–Volterra 1.3 → 0.5 %; field errors unchanged or lower.
+  double average = 0.99;
 };
 
 /// "adam" | "rmsprop".

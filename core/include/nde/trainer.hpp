@@ -28,10 +28,12 @@ inline constexpr double kMinTimeScale = 1e-6, kMaxTimeScale = 1e6;
 /// normalised states over the observation intervals (finite differences); 1 when the data do not move.
 [[nodiscard]] double fit_time_scale(const std::vector<Trajectory>& data, const Vec& offset, const Vec& scale);
 
-/// Everything a saved model restores besides its config: θ, normalisation, iteration count, optimiser
-/// moments and the minibatch sampler's stream, so that training resumes exactly where it stopped.
+/// Everything a saved model restores besides its config: θ, its average, normalisation, iteration count,
+/// optimiser moments and the minibatch sampler's stream, so that training resumes exactly where it stopped.
 struct TrainingState {
-  Vec theta;
+  Vec theta;                ///< the optimiser's iterate (what training updates)
+  Vec average;              ///< the moving average of θ the model answers with (empty: θ itself)
+  std::int64_t averaged = 0;  ///< steps in the average since θ was last set (0: the average is θ)
   Normalization norm;
   std::int64_t iteration = 0;
   OptimizerState optimizer;                            ///< step 0 and no moments: a fresh optimiser
@@ -54,13 +56,15 @@ struct StepReport {
 /// the iteration count and the time budget, with the operations on them that do not depend on the data.
 class Learner {
  public:
-  /// The network.
+  /// The network, with the averaged parameters (OptimizerConfig::average): what every output of the model uses.
   [[nodiscard]] const Mlp& mlp() const { return mlp_; }
+  /// The optimiser's own iterate θ (training's gradients are taken here; the model answers with the average).
+  [[nodiscard]] const Vec& training_parameters() const { return theta_; }
   /// The map from physical to model coordinates (states and time).
   [[nodiscard]] const Normalization& normalization() const { return norm_; }
   /// Completed training iterations.
   [[nodiscard]] std::int64_t iteration() const { return iteration_; }
-  /// Replaces θ, or says why not (size, non-finite; nothing changed then).
+  /// Replaces θ and its average, or says why not (size, non-finite; nothing changed then).
   Result<> set_parameters(const Vec& theta);
   /// The state a document saves.
   [[nodiscard]] TrainingState state() const;
@@ -76,11 +80,14 @@ class Learner {
   Learner(const MlpConfig& mlp, const OptimizerConfig& optimizer, std::uint64_t seed);
   /// Fresh weights from `seed`, optimiser, sampler stream and iteration count (the caller refits normalisation).
   void restart(std::uint64_t seed);
-  /// One training step: `minibatch` draws from rng_ and returns the loss and gradient; the update is applied,
-  /// or on any failure nothing changes (θ, optimiser, iteration, sampler stream) and the report says why.
+  /// One training step: `minibatch` draws from rng_ and returns the loss and gradient at θ (mlp_ holds θ while
+  /// it runs); the update is applied to θ and folded into the average, or on any failure nothing changes (θ,
+  /// average, optimiser, iteration, sampler stream) and the report says why.
   [[nodiscard]] StepReport train_step(const std::function<GradientResult()>& minibatch);
 
-  Mlp mlp_;
+  Mlp mlp_;               ///< the model: its parameters are the average of the iterates
+  Vec theta_;             ///< the optimiser's iterate
+  std::int64_t averaged_ = 0;  ///< steps in the average since θ was last set
   Normalization norm_;
   Optimizer optimizer_;
   Rng rng_;
