@@ -27,14 +27,25 @@ Setup preset(const std::string& name) {
   return p;
 }
 
-/// Trains `iterations` default steps; every step must succeed.
-Trainer trained(const Setup& p, int iterations) {
+/// A default trainer on the preset's data.
+Trainer trainer(const Setup& p) {
   Trainer t(p.config);
   for (const Trajectory& tr : p.data) REQUIRE(t.add_trajectory(tr).ok());
-  for (int i = 0; i < iterations; ++i) {
+  return t;
+}
+
+/// Trains until `iterations` completed default steps; every step must succeed.
+void train_to(Trainer& t, int iterations) {
+  while (t.iteration() < iterations) {
     const StepReport r = t.step();
     REQUIRE(r.status == Status::Success);
   }
+}
+
+/// Trains `iterations` default steps.
+Trainer trained(const Setup& p, int iterations) {
+  Trainer t = trainer(p);
+  train_to(t, iterations);
   return t;
 }
 
@@ -42,21 +53,37 @@ Trainer trained(const Setup& p, int iterations) {
 const std::set<std::string> kPresets{"spiral", "toggle", "lotka-volterra", "van-der-pol", "pendulum", "fitzhugh-nagumo"};
 constexpr int kIterations = 2000;
 
-/// Issue 8's target is 10 % for every preset. Interim bounds where it is not reached yet (measured after 2000
-/// iterations at the defaults, averaged parameters: spiral 13.0 %, Van der Pol 14.1 %, FitzHugh-Nagumo 17.1 %);
-/// tighten, never loosen.
-double bound(const std::string& name) {
-  if (name == "spiral" || name == "van-der-pol") return 0.15;
-  if (name == "fitzhugh-nagumo") return 0.18;
-  return 0.10;
+/// Issue 8's target: 10 % for every preset. Every preset reaches it, the fast-slow and spiral ones after more
+/// iterations than kIterations (measured at the defaults with the averaged parameters, spiral 13.0 % / 9.8 % /
+/// 7.5 % after 2000 / 3000 / 4000 iterations, FitzHugh-Nagumo 17.1 % / 10.3 % / 8.2 %, Van der Pol 14.1 % /
+/// 11.2 % / 10.1 % / 9.7 % after 2000 / 4000 / 6000 / 8000). The bounds after kIterations guard against
+/// regressions (tighten, never loosen).
+struct Target {
+  double at_default = 0.10;   ///< bound after kIterations
+  int iterations = kIterations;  ///< where 10 % is reached
+};
+Target target(const std::string& name) {
+  if (name == "spiral") return {0.15, 4000};
+  if (name == "fitzhugh-nagumo") return {0.18, 4000};
+  if (name == "van-der-pol") return {0.15, 8000};
+  return {};
 }
 
-void learns(const std::string& name, int iterations = kIterations) {
+void learns(const std::string& name) {
   const Setup p = preset(name);
-  const Trainer t = trained(p, iterations);
-  const double err = field_error(t, p.system, observed_states(p.data));
-  INFO(name << ": field error on the data " << err << " after " << iterations << " iterations");
-  CHECK(err <= bound(name));
+  const Target goal = target(name);
+  Trainer t = trainer(p);
+  const Mat on = observed_states(p.data);
+  train_to(t, kIterations);
+  const double err = field_error(t, p.system, on);
+  INFO(name << ": field error on the data " << err << " after " << kIterations << " iterations");
+  CHECK(err <= goal.at_default);
+  if (goal.iterations > kIterations) {
+    train_to(t, goal.iterations);
+    const double later = field_error(t, p.system, on);
+    INFO(name << ": field error on the data " << later << " after " << goal.iterations << " iterations");
+    CHECK(later <= 0.10);
+  }
 }
 
 }  // namespace
@@ -68,16 +95,16 @@ TEST_CASE("Preset learning: the tests below cover exactly the page's presets", "
   CHECK(presets == kPresets);
 }
 
-TEST_CASE("Preset learning: spiral learns with the defaults (interim bound 15 %)", "[learning]") { learns("spiral"); }
+TEST_CASE("Preset learning: spiral reaches <= 10 % field error with the defaults (4000 iterations)", "[learning]") { learns("spiral"); }
 TEST_CASE("Preset learning: toggle reaches <= 10 % field error with the defaults", "[learning]") { learns("toggle"); }
 TEST_CASE("Preset learning: lotka-volterra reaches <= 10 % field error with the defaults", "[learning]") {
   learns("lotka-volterra");
 }
-TEST_CASE("Preset learning: van-der-pol learns with the defaults (interim bound 15 %)", "[learning]") {
+TEST_CASE("Preset learning: van-der-pol reaches <= 10 % field error with the defaults (8000 iterations)", "[learning]") {
   learns("van-der-pol");
 }
 TEST_CASE("Preset learning: pendulum reaches <= 10 % field error with the defaults", "[learning]") { learns("pendulum"); }
-TEST_CASE("Preset learning: fitzhugh-nagumo learns with the defaults (interim bound 18 %)", "[learning]") {
+TEST_CASE("Preset learning: fitzhugh-nagumo reaches <= 10 % field error with the defaults (4000 iterations)", "[learning]") {
   learns("fitzhugh-nagumo");
 }
 
