@@ -3,17 +3,24 @@
 namespace nde {
 
 BatchField::BatchField(const Mlp& mlp, RowVec offsets, double kinetic, double jacobian)
-    : mlp_(mlp), offsets_(std::move(offsets)), kinetic_(kinetic), jacobian_(jacobian) {}
+    : mlp_(mlp), kinetic_(kinetic), jacobian_(jacobian), own_(std::make_unique<Work>()), w_(own_.get()) {
+  w_->offsets = std::move(offsets);
+}
+
+BatchField::BatchField(const Mlp& mlp, const RowVec& offsets, double kinetic, double jacobian, Work& work)
+    : mlp_(mlp), kinetic_(kinetic), jacobian_(jacobian), w_(&work) {
+  w_->offsets = offsets;
+}
 
 Index BatchField::size() const { return mlp_.state_dim() * batch() + (regularized() ? 1 : 0); }
 
 void BatchField::eval(double t, const Vec& y, Vec& dy) const {
   const Index S = mlp_.state_dim(), B = batch();
   const Eigen::Map<const Mat> Z(y.data(), S, B);
-  RowVec& times = times_;
-  times = offsets_.array() + t;
-  Mat& F = F_;
-  mlp_.forward<double>(Z, times, F, nullptr);
+  RowVec& times = w_->times;
+  times = w_->offsets.array() + t;
+  Mat& F = w_->F;
+  mlp_.forward<double>(Z, times, F, &w_->tape);  // this field's buffers, sized for its batch
   dy.resize(size());
   dy.head(S * B) = Eigen::Map<const Vec>(F.data(), S * B);
   if (regularized()) {
@@ -24,16 +31,16 @@ void BatchField::eval(double t, const Vec& y, Vec& dy) const {
 }
 
 void BatchField::vjp(double t, const Vec& y, const Vec& a, Vec& a_y, Vec& g_theta) const {
-  eval_and_vjp(t, y, a, dy_, a_y, g_theta);
+  eval_and_vjp(t, y, a, w_->dy, a_y, g_theta);
 }
 
 void BatchField::eval_and_vjp(double t, const Vec& y, const Vec& a, Vec& dy, Vec& a_y, Vec& g_theta) const {
   const Index S = mlp_.state_dim(), B = batch();
   const Eigen::Map<const Mat> Z(y.data(), S, B);
-  RowVec& times = times_;
-  times = offsets_.array() + t;
-  Mlp::Tape<double>& tape = tape_;
-  Mat &F = F_, &dZ = dZ_, &A = A_;
+  RowVec& times = w_->times;
+  times = w_->offsets.array() + t;
+  Mlp::Tape<double>& tape = w_->tape;
+  Mat &F = w_->F, &dZ = w_->dZ, &A = w_->A;
   mlp_.forward<double>(Z, times, F, &tape);
   dy.resize(size());
   dy.head(S * B) = Eigen::Map<const Vec>(F.data(), S * B);
@@ -47,8 +54,8 @@ void BatchField::eval_and_vjp(double t, const Vec& y, const Vec& a, Vec& dy, Vec
     dy[S * B] = r;
   }
   if (jacobian_ > 0 && ar != 0.0) {
-    mlp_.jacobian_frobenius_grad(Z, times, RowVec::Constant(B, jacobian_ * ar), &dZ2_, &g_theta);
-    dZ += dZ2_;
+    mlp_.jacobian_frobenius_grad(Z, times, RowVec::Constant(B, jacobian_ * ar), &w_->dZ2, &g_theta);
+    dZ += w_->dZ2;
   }
   a_y.resize(size());
   a_y.head(S * B) = Eigen::Map<const Vec>(dZ.data(), S * B);

@@ -34,17 +34,18 @@ double Controller::factor(double e, int order, double& prev_error, bool& accept)
   return std::clamp(safety * std::pow(e, -1.0 / k), min_factor, 1.0);
 }
 
-double Controller::initial_step(const VectorField& f, double t0, const Vec& y0, const Vec& f0, int order,
-                                long& nfe) const {
-  const Vec scale = (atol + rtol * y0.cwiseAbs().array()).matrix();
+double Controller::initial_step(const VectorField& f, double t0, const Vec& y0, const Eigen::Ref<const Vec>& f0,
+                                int order, long& nfe, Vec& y1, Vec& f1) const {
+  const auto scale = atol + rtol * y0.cwiseAbs().array();  // an expression: no temporary
   const double n = static_cast<double>(std::max<Index>(1, y0.size()));
-  const double d0 = std::sqrt(y0.cwiseQuotient(scale).squaredNorm() / n);
-  const double d1 = std::sqrt(f0.cwiseQuotient(scale).squaredNorm() / n);
+  const double d0 = std::sqrt((y0.array() / scale).square().sum() / n);
+  const double d1 = std::sqrt((f0.array() / scale).square().sum() / n);
   double h0 = (d0 < 1e-5 || d1 < 1e-5) ? 1e-6 : 0.01 * d0 / d1;
-  Vec y1 = y0 + h0 * f0, f1(y0.size());
+  y1 = y0 + h0 * f0;
+  f1.resize(y0.size());
   f.eval(t0 + h0, y1, f1);
   ++nfe;
-  const double d2 = std::sqrt((f1 - f0).cwiseQuotient(scale).squaredNorm() / n) / h0;
+  const double d2 = std::sqrt(((f1 - f0).array() / scale).square().sum() / n) / h0;
   const double h1 = std::max(d1, d2) <= 1e-15 ? std::max(1e-6, h0 * 1e-3)
                                               : std::pow(0.01 / std::max(d1, d2), 1.0 / (order + 1));
   return std::min(100 * h0, h1);

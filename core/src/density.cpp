@@ -110,11 +110,12 @@ StepReport DensityTrainer::step() {
     rep.message = "no samples to train on";
     return rep;
   }
-  return train_step([&] {
+  return train_step([&]() -> const GradientResult& {
     const Index B = std::min<Index>(config_.base.batch_size, data_.cols());
     Mat batch(data_.rows(), B);
     for (Index k = 0; k < B; ++k) batch.col(k) = data_.col(static_cast<Index>(rng_.below(static_cast<std::uint64_t>(data_.cols()))));
-    return evaluate(batch, true, nullptr, rng_.next());
+    step_result_ = evaluate(batch, true, nullptr, rng_.next());
+    return step_result_;
   });
 }
 

@@ -27,21 +27,6 @@ std::optional<GradientMethod> gradient_method_from_string(const std::string& nam
 
 namespace {
 
-GradientResult failed(GradientResult r, const Solution& s) {
-  r.status = s.status;
-  r.message = s.message;
-  return r;
-}
-
-/// The backward sweep ran past the deadline: no gradient (what was summed so far is discarded).
-GradientResult backward_stopped(GradientResult r, const char* method) {
-  r.status = Status::TimeLimit;
-  r.message = std::string("time budget used up in the ") + method + " gradient's backward sweep";
-  r.grad_theta = Vec();
-  r.grad_y0 = Vec();
-  return r;
-}
-
 /// One accepted forward step with its stages, kept by direct backprop.
 struct TapeEntry {
   double t, h;
@@ -54,14 +39,20 @@ struct TapeEntry {
 /// and as ∂ℓ_i/∂y on its start state (that is, after step k − 1).
 struct OutputCotangents {
   std::vector<std::size_t> steps_at_output;  ///< accepted steps done on reaching output i (dense: its step)
-  std::vector<Vec> dl;
+  std::vector<Vec> dl;           ///< the first n are this call's (grow-only: later ones keep their storage)
   std::vector<long> dense_step;  ///< the step a dense output was read in; −1 for outputs reached by a step
   std::vector<double> theta;     ///< where inside that step
-  std::size_t pending;           ///< outputs not yet entered
-  std::size_t dense_pending;     ///< outputs not yet scanned for stage cotangents
+  std::size_t pending = 0;       ///< outputs not yet entered
+  std::size_t dense_pending = 0; ///< outputs not yet scanned for stage cotangents
   Mat K_bar;
-  explicit OutputCotangents(std::size_t n)
-      : steps_at_output(n), dl(n), dense_step(n, -1), theta(n, 0.0), pending(n), dense_pending(n) {}
+  /// Ready for a call with n outputs, keeping the storage.
+  void reset(std::size_t n) {
+    steps_at_output.assign(n, 0);
+    if (dl.size() < n) dl.resize(n);
+    dense_step.assign(n, -1);
+    theta.assign(n, 0.0);
+    pending = dense_pending = n;
+  }
   /// Adds the cotangents of outputs reached right after step k (k = −1: at the start).
   void enter(long k, Vec& y_bar) {
     while (pending > 0 && static_cast<long>(steps_at_output[pending - 1]) == k + 1) y_bar += dl[--pending];
@@ -83,152 +74,268 @@ struct OutputCotangents {
   }
 };
 
-/// Forward solve that evaluates the loss at the outputs; `on_step` sees every accepted step.
-Solution forward(const DifferentiableField& f, double t0, const Vec& y0, const std::vector<double>& times,
-                 const LossTerm& loss, const SolverOptions& opt, OutputCotangents& out, double& L,
-                 const std::function<long()>& steps, SolveHooks hooks) {
-  hooks.at_dense_output = [&](std::size_t i, double theta) {
-    out.dense_step[i] = steps() - 1;
-    out.theta[i] = theta;
-  };
-  hooks.at_output = [&](std::size_t i, double, Vec& y) {
-    out.steps_at_output[i] = static_cast<std::size_t>(out.dense_step[i] >= 0 ? out.dense_step[i] : steps());
-    L += loss(i, y, &out.dl[i]);
-  };
-  return solve(f, t0, y0, times, opt, hooks, false);
+}  // namespace
+
+/// Everything a gradient call needs besides its inputs and result; every buffer only grows.
+struct GradientWorkspace::Impl {
+  SolveWork solve;       ///< the forward solve
+  SolveWork back_solve;  ///< the adjoint's backward solve
+  std::vector<TapeEntry> tape;  ///< direct: the first tape_used entries are this call's steps
+  std::size_t tape_used = 0;
+  CheckpointTape checkpoints{2};
+  OutputCotangents out;
+  StepWork step;
+  SolverOptions options;  ///< a changed copy of the caller's options (assigned, so it keeps its storage)
+  Vec y_bar;
+  std::vector<double> back;  ///< adjoint: the backward solve's output times
+  Vec s, s_end, y_end;
+  AdjointField::Work adjoint;
+};
+
+GradientWorkspace::GradientWorkspace() : impl_(std::make_unique<Impl>()) {}
+GradientWorkspace::~GradientWorkspace() = default;
+GradientWorkspace::GradientWorkspace(GradientWorkspace&&) noexcept = default;
+GradientWorkspace& GradientWorkspace::operator=(GradientWorkspace&&) noexcept = default;
+
+namespace {
+
+using Work = GradientWorkspace::Impl;
+
+/// r ready for a new call, its vectors kept.
+void clear(GradientResult& r) {
+  r.status = Status::Success;
+  r.message.clear();
+  r.loss = 0.0;
+  r.forward = SolveStats{};
+  r.backward = SolveStats{};
+  r.stored_states = 0;
 }
 
-GradientResult direct(const DifferentiableField& f, double t0, const Vec& y0, const std::vector<double>& times,
-                      const LossTerm& loss, const SolverOptions& opt) {
-  GradientResult r;
-  std::vector<TapeEntry> tape;
-  OutputCotangents out(times.size());
+void failed(GradientResult& r, const Solution& s) {
+  r.status = s.status;
+  r.message = s.message;
+  r.grad_theta.resize(0);
+  r.grad_y0.resize(0);
+}
+
+/// The backward sweep ran past the deadline: no gradient (what was summed so far is discarded).
+void backward_stopped(GradientResult& r, const char* method) {
+  r.status = Status::TimeLimit;
+  r.message = std::string("time budget used up in the ") + method + " gradient's backward sweep";
+  r.grad_theta.resize(0);
+  r.grad_y0.resize(0);
+}
+
+/// What the forward solve's hooks reach, behind one pointer (so the hooks fit std::function's inline storage
+/// and capturing them allocates nothing).
+struct Forward {
+  Work& ws;
+  const LossTerm& loss;
+  double& L;
+  bool direct;  ///< steps go to ws.tape (else to ws.checkpoints)
+  [[nodiscard]] long steps() const { return direct ? static_cast<long>(ws.tape_used) : ws.checkpoints.steps(); }
+  void record(double t, double h, const Vec& y, const Mat& K) {
+    if (!direct) {
+      ws.checkpoints.record(t, h, y);
+      return;
+    }
+    if (ws.tape_used == ws.tape.size()) {
+      // Grow by a quarter (at least 8 entries), sized now: later calls with a few more steps reuse them.
+      const std::size_t from = ws.tape.size();
+      ws.tape.resize(from + std::max<std::size_t>(8, from / 4));
+      for (std::size_t j = from; j < ws.tape.size(); ++j) {
+        ws.tape[j].y.resize(y.size());
+        ws.tape[j].K.resize(K.rows(), K.cols());
+      }
+    }
+    TapeEntry& e = ws.tape[ws.tape_used++];
+    e.t = t;
+    e.h = h;
+    e.y = y;
+    e.K = K;
+  }
+};
+
+/// Forward solve that evaluates the loss at the outputs and records every accepted step (tape or checkpoints).
+Solution forward(const DifferentiableField& f, double t0, const Vec& y0, const std::vector<double>& times,
+                 const SolverOptions& opt, Forward& c) {
   SolveHooks hooks;
-  hooks.on_step = [&](double t, double h, const Vec& y, const Mat& K) { tape.push_back({t, h, y, K}); };
+  Forward* p = &c;
+  hooks.on_step = [p](double t, double h, const Vec& y, const Mat& K) { p->record(t, h, y, K); };
+  hooks.at_dense_output = [p](std::size_t i, double theta) {
+    p->ws.out.dense_step[i] = p->steps() - 1;
+    p->ws.out.theta[i] = theta;
+  };
+  hooks.at_output = [p](std::size_t i, double, Vec& y) {
+    OutputCotangents& out = p->ws.out;
+    out.steps_at_output[i] = static_cast<std::size_t>(out.dense_step[i] >= 0 ? out.dense_step[i] : p->steps());
+    p->L += p->loss(i, y, &out.dl[i]);
+  };
+  return solve(f, t0, y0, times, opt, hooks, false, c.ws.solve);
+}
+
+void direct(const DifferentiableField& f, double t0, const Vec& y0, const std::vector<double>& times,
+            const LossTerm& loss, const SolverOptions& opt, Work& ws, GradientResult& r) {
+  ws.tape_used = 0;
+  ws.out.reset(times.size());
   // The tape grows with the steps: cap them so it stays within the memory one call may use.
-  SolverOptions capped = opt;
+  ws.options = opt;
+  SolverOptions& capped = ws.options;
   const double entry_bytes = 8.0 * static_cast<double>(y0.size()) * (opt.method.stages() + 2) + 96;
   const long cap = static_cast<long>(std::min(1e15, limits::kCallBytes / entry_bytes));
   if (cap < capped.max_steps) capped.max_steps = std::max(1L, cap);
-  const Solution fwd = forward(f, t0, y0, times, loss, capped, out, r.loss, [&] { return static_cast<long>(tape.size()); }, hooks);
+  Forward c{ws, loss, r.loss, true};
+  const Solution fwd = forward(f, t0, y0, times, capped, c);
   r.forward = fwd.stats;
   if (fwd.status == Status::MaxSteps && capped.max_steps < opt.max_steps) {
     r.status = Status::MaxSteps;
     r.message = "the direct gradient's tape would exceed the memory limit after " + std::to_string(capped.max_steps) +
                 " steps (use checkpointed, whose memory is bounded)";
-    return r;
+    return;
   }
-  if (fwd.status != Status::Success) return failed(std::move(r), fwd);
-  r.stored_states = tape.size();
-  Vec y_bar = Vec::Zero(y0.size());
-  r.grad_theta = Vec::Zero(f.num_params());
-  StepWork w;
-  for (std::size_t k = tape.size(); k-- > 0;) {
-    if (opt.deadline.passed()) return backward_stopped(std::move(r), "direct");
-    out.enter(static_cast<long>(k), y_bar);
-    const TapeEntry& e = tape[k];
-    const Mat* K_bar = out.stage_cotangents(opt.method, static_cast<long>(k), e.h);
-    r.backward.nfe += rk_step_reverse(opt.method, f, e.t, e.h, e.y, &e.K, w, y_bar, r.grad_theta, K_bar);
+  if (fwd.status != Status::Success) return failed(r, fwd);
+  r.stored_states = ws.tape_used;
+  Vec& y_bar = ws.y_bar;
+  y_bar.setZero(y0.size());
+  r.grad_theta.setZero(f.num_params());
+  for (std::size_t k = ws.tape_used; k-- > 0;) {
+    if (opt.deadline.passed()) return backward_stopped(r, "direct");
+    ws.out.enter(static_cast<long>(k), y_bar);
+    const TapeEntry& e = ws.tape[k];
+    const Mat* K_bar = ws.out.stage_cotangents(opt.method, static_cast<long>(k), e.h);
+    r.backward.nfe += rk_step_reverse(opt.method, f, e.t, e.h, e.y, &e.K, ws.step, y_bar, r.grad_theta, K_bar);
     ++r.backward.accepted;
   }
-  out.enter(-1, y_bar);
+  ws.out.enter(-1, y_bar);
   r.grad_y0 = y_bar;
-  return r;
 }
 
-GradientResult checkpointed(const DifferentiableField& f, double t0, const Vec& y0, const std::vector<double>& times,
-                            const LossTerm& loss, const SolverOptions& opt, int checkpoints) {
-  GradientResult r;
-  CheckpointTape tape(checkpoints);
-  OutputCotangents out(times.size());
-  SolveHooks hooks;
-  hooks.on_step = [&](double t, double h, const Vec& y, const Mat&) { tape.record(t, h, y); };
-  const Solution fwd = forward(f, t0, y0, times, loss, opt, out, r.loss, [&] { return tape.steps(); }, hooks);
+void checkpointed(const DifferentiableField& f, double t0, const Vec& y0, const std::vector<double>& times,
+                  const LossTerm& loss, const SolverOptions& opt, int checkpoints, Work& ws, GradientResult& r) {
+  CheckpointTape& tape = ws.checkpoints;
+  tape.reset(checkpoints);
+  ws.out.reset(times.size());
+  Forward c{ws, loss, r.loss, false};
+  const Solution fwd = forward(f, t0, y0, times, opt, c);
   r.forward = fwd.stats;
-  if (fwd.status != Status::Success) return failed(std::move(r), fwd);
-  Vec y_bar = Vec::Zero(y0.size());
-  r.grad_theta = Vec::Zero(f.num_params());
-  r.backward.nfe = tape.reverse(opt.method, f, y_bar, r.grad_theta, [&](long k, Vec& yb) { out.enter(k, yb); },
-                                [&](long k, double h) { return out.stage_cotangents(opt.method, k, h); }, opt.deadline);
-  if (tape.stopped()) return backward_stopped(std::move(r), "checkpointed");
+  if (fwd.status != Status::Success) return failed(r, fwd);
+  Vec& y_bar = ws.y_bar;
+  y_bar.setZero(y0.size());
+  r.grad_theta.setZero(f.num_params());
+  OutputCotangents* out = &ws.out;
+  const Tableau* tab = &opt.method;
+  r.backward.nfe = tape.reverse(opt.method, f, y_bar, r.grad_theta, [out](long k, Vec& yb) { out->enter(k, yb); },
+                                [out, tab](long k, double h) { return out->stage_cotangents(*tab, k, h); }, opt.deadline);
+  if (tape.stopped()) return backward_stopped(r, "checkpointed");
   r.backward.accepted = tape.steps();
-  out.enter(-1, y_bar);
+  ws.out.enter(-1, y_bar);
   r.grad_y0 = y_bar;
   r.stored_states = tape.peak_states();
-  return r;
 }
 
-GradientResult backsolve(const DifferentiableField& f, double t0, const Vec& y0, const std::vector<double>& times,
-                         const LossTerm& loss, const SolverOptions& opt, const GradientOptions& g) {
-  GradientResult r;
+/// What the adjoint's hooks reach, behind one pointer.
+struct Backsolve {
+  Work& ws;
+  const LossTerm& loss;
+  GradientResult& r;
+  std::size_t N;
+  Index n;
+};
+
+void backsolve(const DifferentiableField& f, double t0, const Vec& y0, const std::vector<double>& times,
+               const LossTerm& loss, const SolverOptions& opt, const GradientOptions& g, Work& ws, GradientResult& r) {
   const Index n = y0.size(), p = f.num_params();
   const std::size_t N = times.size();
-  std::vector<Vec> dl(N);
-  Vec y_end = y0;
+  ws.out.reset(N);
+  ws.y_end = y0;
+  Backsolve c{ws, loss, r, N, n};
+  Backsolve* cp = &c;
   SolveHooks fh;
-  fh.at_output = [&](std::size_t i, double, Vec& y) {
-    r.loss += loss(i, y, &dl[i]);
-    if (i + 1 == N) y_end = y;
+  fh.at_output = [cp](std::size_t i, double, Vec& y) {
+    cp->r.loss += cp->loss(i, y, &cp->ws.out.dl[i]);
+    if (i + 1 == cp->N) cp->ws.y_end = y;
   };
-  const Solution fwd = solve(f, t0, y0, times, opt, fh, false);
+  const Solution fwd = solve(f, t0, y0, times, opt, fh, false, ws.solve);
   r.forward = fwd.stats;
-  if (fwd.status != Status::Success) return failed(std::move(r), fwd);
+  if (fwd.status != Status::Success) return failed(r, fwd);
   r.stored_states = 1;
   if (N == 0) {
-    r.grad_theta = Vec::Zero(p);
-    r.grad_y0 = Vec::Zero(n);
-    return r;
+    r.grad_theta.setZero(p);
+    r.grad_y0.setZero(n);
+    return;
   }
   // Backwards from the last observation to each earlier one, then to t0.
-  std::vector<double> back;
+  std::vector<double>& back = ws.back;
+  back.clear();
   for (std::size_t i = N - 1; i-- > 0;) back.push_back(times[i]);
   if (times.front() != t0) back.push_back(t0);
-  Vec s(2 * n + p);
-  s.head(n) = y_end;
-  s.segment(n, n) = dl[N - 1];
+  Vec& s = ws.s;
+  s.resize(2 * n + p);
+  s.head(n) = ws.y_end;
+  s.segment(n, n) = ws.out.dl[N - 1];
   s.tail(p).setZero();
-  AdjointField aug(f);
-  Vec s_end = s;
+  AdjointField aug(f, ws.adjoint);
+  ws.s_end = s;
   SolveHooks hooks;
-  hooks.at_output = [&](std::size_t j, double, Vec& st) {
-    if (j + 1 < N) st.segment(n, n) += dl[N - 2 - j];
-    s_end = st;
+  hooks.at_output = [cp](std::size_t j, double, Vec& st) {
+    if (j + 1 < cp->N) st.segment(cp->n, cp->n) += cp->ws.out.dl[cp->N - 2 - j];
+    cp->ws.s_end = st;
   };
-  SolverOptions bopt = opt;
+  ws.options = opt;
+  SolverOptions& bopt = ws.options;
   if (g.adjoint_rtol > 0) bopt.controller.rtol = g.adjoint_rtol;
   if (g.adjoint_atol > 0) bopt.controller.atol = g.adjoint_atol;
   bopt.seminorm = g.seminorm;
   bopt.dense = false;  // the backward solve jumps at every output
-  const Solution bwd = solve(aug, times.back(), s, back, bopt, hooks, false);
+  const Solution bwd = solve(aug, times.back(), s, back, bopt, hooks, false, ws.back_solve);
   r.backward = bwd.stats;
-  if (bwd.status != Status::Success) return failed(std::move(r), bwd);
-  r.grad_y0 = s_end.segment(n, n);
-  r.grad_theta = s_end.tail(p);
-  return r;
+  if (bwd.status != Status::Success) return failed(r, bwd);
+  r.grad_y0 = ws.s_end.segment(n, n);
+  r.grad_theta = ws.s_end.tail(p);
 }
 
 }  // namespace
 
+void loss_only(const VectorField& f, double t0, const Vec& y0, const std::vector<double>& times, const LossTerm& loss,
+               const SolverOptions& opt, GradientWorkspace& work, GradientResult& r) {
+  clear(r);
+  SolveHooks hooks;
+  GradientResult* rp = &r;
+  const LossTerm* lp = &loss;
+  hooks.at_output = [rp, lp](std::size_t i, double, Vec& y) { rp->loss += (*lp)(i, y, nullptr); };
+  const Solution fwd = solve(f, t0, y0, times, opt, hooks, false, work.impl().solve);
+  r.forward = fwd.stats;
+  if (fwd.status != Status::Success) failed(r, fwd);
+}
+
 GradientResult loss_only(const VectorField& f, double t0, const Vec& y0, const std::vector<double>& times,
                          const LossTerm& loss, const SolverOptions& opt) {
+  GradientWorkspace work;
   GradientResult r;
-  SolveHooks hooks;
-  hooks.at_output = [&](std::size_t i, double, Vec& y) { r.loss += loss(i, y, nullptr); };
-  const Solution fwd = solve(f, t0, y0, times, opt, hooks, false);
-  r.forward = fwd.stats;
-  if (fwd.status != Status::Success) return failed(std::move(r), fwd);
+  loss_only(f, t0, y0, times, loss, opt, work, r);
   return r;
+}
+
+void loss_and_gradient(const DifferentiableField& f, double t0, const Vec& y0, const std::vector<double>& times,
+                       const LossTerm& loss, const SolverOptions& opt, const GradientOptions& g,
+                       GradientWorkspace& work, GradientResult& r) {
+  clear(r);
+  Work& ws = work.impl();
+  switch (g.method) {
+    case GradientMethod::Direct: return direct(f, t0, y0, times, loss, opt, ws, r);
+    case GradientMethod::Adjoint: return backsolve(f, t0, y0, times, loss, opt, g, ws, r);
+    case GradientMethod::Checkpointed: break;
+  }
+  checkpointed(f, t0, y0, times, loss, opt, g.checkpoints, ws, r);
 }
 
 GradientResult loss_and_gradient(const DifferentiableField& f, double t0, const Vec& y0,
                                  const std::vector<double>& times, const LossTerm& loss,
                                  const SolverOptions& opt, const GradientOptions& g) {
-  switch (g.method) {
-    case GradientMethod::Direct: return direct(f, t0, y0, times, loss, opt);
-    case GradientMethod::Adjoint: return backsolve(f, t0, y0, times, loss, opt, g);
-    case GradientMethod::Checkpointed: return checkpointed(f, t0, y0, times, loss, opt, g.checkpoints);
-  }
-  return checkpointed(f, t0, y0, times, loss, opt, g.checkpoints);
+  GradientWorkspace work;
+  GradientResult r;
+  loss_and_gradient(f, t0, y0, times, loss, opt, g, work, r);
+  return r;
 }
 
 GradientResult loss_and_gradient(const DifferentiableField& f, double t0, const Vec& y0,

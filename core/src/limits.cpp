@@ -22,9 +22,9 @@ std::string quote(const std::string& s) {
   return "'" + s.substr(0, cut) + "…'";
 }
 
-Result<> check_memory(double bytes, const std::string& what) {
-  if (bytes <= kCallBytes) return {};
-  return Result<>::failure(what + " would need about " + format(std::ceil(bytes / 1048576.0)) + " MiB; the limit is " +
+Result<> check_memory(double bytes, std::string_view what) {
+  if (bytes <= kCallBytes) return {};  // no string is built on success (a training step checks every time)
+  return Result<>::failure(std::string(what) + " would need about " + format(std::ceil(bytes / 1048576.0)) + " MiB; the limit is " +
          format(kCallBytes / 1048576.0) + " MiB");
 }
 

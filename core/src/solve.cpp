@@ -38,6 +38,12 @@ std::string at(double t) { return " at t = " + limits::format(t); }
 
 Solution solve(const VectorField& f, double t0, const Vec& y0, const std::vector<double>& times,
                const SolverOptions& opt, const SolveHooks& hooks, bool keep_states) {
+  SolveWork work;
+  return solve(f, t0, y0, times, opt, hooks, keep_states, work);
+}
+
+Solution solve(const VectorField& f, double t0, const Vec& y0, const std::vector<double>& times,
+               const SolverOptions& opt, const SolveHooks& hooks, bool keep_states, SolveWork& work) {
   Solution sol;
   sol.t_reached = t0;
   const Index n = y0.size();
@@ -61,9 +67,10 @@ Solution solve(const VectorField& f, double t0, const Vec& y0, const std::vector
   const Tableau& tab = opt.method;
   const bool adaptive = tab.adaptive() && opt.step <= 0;
   const Controller& ctl = opt.controller;
-  Vec y = y0, y_old;
+  Vec& y = work.y;
+  y = y0;
   double t = t0;
-  StepWork w;
+  StepWork& w = work.step;
   w.K.resize(n, tab.stages());
   bool k1_known = false;
   double h = opt.h0;  // magnitude; 0 until chosen
@@ -71,7 +78,7 @@ Solution solve(const VectorField& f, double t0, const Vec& y0, const std::vector
 
   // Dense solves step to the last output only; the earlier ones are read inside the accepted steps.
   std::size_t next = 0;  // first output not yet given
-  Vec yi;
+  Vec& yi = work.yi;
   auto give = [&](std::size_t j, const Vec& v) {
     if (keep_states) sol.states.col(static_cast<Index>(j)) = v;
     if (hooks.at_output) {
@@ -134,7 +141,7 @@ Solution solve(const VectorField& f, double t0, const Vec& y0, const std::vector
           k1_known = true;
           if (!w.k.allFinite()) return fail(std::move(sol), Status::NonFinite, t, "vector field is not finite" + at(t));
         }
-        if (h <= 0) h = ctl.initial_step(f, t, y, w.K.col(0), tab.order, sol.stats.nfe);
+        if (h <= 0) h = ctl.initial_step(f, t, y, w.K.col(0), tab.order, sol.stats.nfe, w.tmp, work.f1);
         if (opt.h_max > 0) h = std::min(h, opt.h_max);
         const double h_min = opt.h_min > 0 ? opt.h_min : 16 * DBL_EPSILON * std::max(1.0, std::abs(t));
         const double remaining = std::abs(T - t);

@@ -52,7 +52,7 @@ void Learner::restart(std::uint64_t seed) {
   iteration_ = 0;
 }
 
-StepReport Learner::train_step(const std::function<GradientResult()>& minibatch) {
+StepReport Learner::train_step(const std::function<const GradientResult&()>& minibatch) {
   const auto start = std::chrono::steady_clock::now();
   StepReport rep;
   rep.iteration = iteration_;
@@ -251,7 +251,8 @@ void Trainer::group_windows_into(const std::vector<Window>& windows, std::vector
     while (g < count && !same(groups[g].front(), w)) ++g;
     if (g == count) {
       if (groups.size() == count) groups.emplace_back();
-      groups[count++].clear();
+      groups[count].clear();
+      groups[count++].reserve(windows.size());  // room for every window: a group never grows in later steps
     }
     groups[g].push_back(w);
   }
@@ -301,8 +302,38 @@ void Trainer::make_problem_into(const std::vector<Window>& windows, bool regular
   p.weight = weight > 0 ? weight : (n == 0 ? 0.0 : 1.0 / static_cast<double>(n * d));
 }
 
-GradientResult Trainer::evaluate(const std::vector<Window>& windows, bool regularize, bool gradient,
-                                 GradientMethod method) const {
+namespace {
+/// What a trainer's loss term reads, behind one pointer (so the LossTerm holds it inline, without allocating).
+struct WindowLoss {
+  const BatchProblem& p;
+  LossKind kind;
+  bool regularize;
+  std::size_t last;  ///< the last output (where the regulariser's integral is read)
+  Index S, d, n;     ///< state size per window, observed dimension, field size
+  double operator()(std::size_t i, const Vec& y, Vec* grad) const {
+    if (grad) grad->setZero(n);
+    double l = 0.0;
+    for (std::size_t k = p.first[i]; k < p.first[i + 1]; ++k) {
+      const Index c = p.column[k];
+      const auto value = p.value.col(static_cast<Index>(k));
+      if (grad) {
+        auto gs = grad->segment(c * S, d);
+        l += observation_loss(kind, y.segment(c * S, d), value, p.weight, &gs);
+      } else {
+        l += observation_loss(kind, y.segment(c * S, d), value, p.weight, static_cast<Vec*>(nullptr));
+      }
+    }
+    if (regularize && i == last) {
+      l += y[n - 1];
+      if (grad) (*grad)[n - 1] = 1.0;
+    }
+    return l;
+  }
+};
+}  // namespace
+
+void Trainer::evaluate(const std::vector<Window>& windows, bool regularize, bool gradient, GradientMethod method,
+                       GradientResult& total) const {
   GradientOptions gopt = gradient_options(config_);
   gopt.method = method;
   regularize = regularize && (config_.kinetic > 0 || config_.jacobian > 0);
@@ -310,9 +341,14 @@ GradientResult Trainer::evaluate(const std::vector<Window>& windows, bool regula
   for (const Window& w : windows) entries += w.length - 1;
   const double weight = entries == 0 ? 0.0 : 1.0 / static_cast<double>(entries * static_cast<std::size_t>(config_.mlp.dim));
   const double per_window = 1.0 / static_cast<double>(std::max<std::size_t>(1, windows.size()));
-  const LossKind kind = config_.loss;
-  GradientResult total;
-  total.grad_theta = Vec::Zero(mlp_.num_params());
+  total.status = Status::Success;
+  total.message.clear();
+  total.loss = 0.0;
+  total.forward = SolveStats{};
+  total.backward = SolveStats{};
+  total.stored_states = 0;
+  total.grad_theta.setZero(mlp_.num_params());
+  total.grad_y0.resize(0);
   // Windows on different time grids: one joint solve that reads each window's states from the steps' dense
   // output (batch.joint), or one solve per grid. The backsolve adjoint keeps one solve per grid: its
   // backward pass must stop at every observation anyway.
@@ -330,35 +366,21 @@ GradientResult Trainer::evaluate(const std::vector<Window>& windows, bool regula
     for (const Window& w : windows) longest = std::max(longest, w.length);
     opt.dense_steps = static_cast<long>(longest - 1);  // fixed-step methods: a window's worth of steps
   }
-  BatchProblem& p = buffers_.problem;
   for (std::size_t g = 0; g < count; ++g) {
+    // Buffers per batch size: one solve per time grid has groups of any size, each solved in buffers of its
+    // own size (Eigen reallocates on any size change), so a warmed-up step allocates nothing either way.
+    StepBuffers::Solve& sb = buffers_.solve(groups[g].size());
+    BatchProblem& p = sb.problem;
+    GradientResult& r = sb.part;
     make_problem_into(groups[g], regularize, weight, p);
     if (p.times.empty()) continue;
     const BatchField field(mlp_, p.offsets, regularize ? config_.kinetic * per_window : 0.0,
-                           regularize ? config_.jacobian * per_window : 0.0);
-    const Index S = mlp_.state_dim(), d = config_.mlp.dim, n = field.size();
-    const std::size_t last = p.times.size() - 1;
-    LossTerm loss = [&](std::size_t i, const Vec& y, Vec* grad) {
-      if (grad) grad->setZero(n);
-      double l = 0.0;
-      for (std::size_t k = p.first[i]; k < p.first[i + 1]; ++k) {
-        const Index c = p.column[k];
-        const auto value = p.value.col(static_cast<Index>(k));
-        if (grad) {
-          auto gs = grad->segment(c * S, d);
-          l += observation_loss(kind, y.segment(c * S, d), value, p.weight, &gs);
-        } else {
-          l += observation_loss(kind, y.segment(c * S, d), value, p.weight, static_cast<Vec*>(nullptr));
-        }
-      }
-      if (regularize && i == last) {
-        l += y[n - 1];
-        if (grad) (*grad)[n - 1] = 1.0;
-      }
-      return l;
-    };
-    const GradientResult r = gradient ? loss_and_gradient(field, 0.0, p.y0, p.times, loss, opt, gopt)
-                                      : loss_only(field, 0.0, p.y0, p.times, loss, opt);
+                           regularize ? config_.jacobian * per_window : 0.0, sb.field);
+    const WindowLoss terms{p, config_.loss, regularize, p.times.size() - 1, mlp_.state_dim(), config_.mlp.dim, field.size()};
+    const WindowLoss* tp = &terms;
+    const LossTerm loss = [tp](std::size_t i, const Vec& y, Vec* grad) { return (*tp)(i, y, grad); };
+    if (gradient) loss_and_gradient(field, 0.0, p.y0, p.times, loss, opt, gopt, sb.gradient, r);
+    else loss_only(field, 0.0, p.y0, p.times, loss, opt, sb.gradient, r);
     total.loss += r.loss;
     total.forward.nfe += r.forward.nfe;
     total.forward.accepted += r.forward.accepted;
@@ -370,11 +392,10 @@ GradientResult Trainer::evaluate(const std::vector<Window>& windows, bool regula
     if (r.status != Status::Success) {
       total.status = r.status;
       total.message = r.message;
-      return total;
+      return;
     }
     if (gradient) total.grad_theta += r.grad_theta;
   }
-  return total;
 }
 
 StepReport Trainer::step() {
@@ -385,16 +406,18 @@ StepReport Trainer::step() {
     rep.message = "no trajectories to train on";
     return rep;
   }
-  return train_step([&] {
+  return train_step([&]() -> const GradientResult& {
     std::vector<Window>& windows = buffers_.windows;
     sample_windows_into(rng_, windows);
-    GradientResult g;
+    GradientResult& g = buffers_.total;
     if (Result<> mem = limits::check_memory(step_bytes(windows), "one training step (batch.size × batch.window)"); !mem.ok()) {
+      g = GradientResult{};
       g.status = Status::InvalidInput;
       g.message = mem.error + ": lower batch.size or batch.window";
       return g;
     }
-    return evaluate(windows, true, true, config_.gradient);
+    evaluate(windows, true, true, config_.gradient, g);
+    return g;
   });
 }
 
@@ -413,7 +436,11 @@ double Trainer::step_bytes(const std::vector<Window>& windows) const {
   return 8.0 * (S * columns + 1) * (longest + 8 + checkpoints) + entries * (8.0 * d + 64) + columns * mlp_.column_bytes();
 }
 
-GradientResult Trainer::full_loss() const { return evaluate(all_windows(), false, false, config_.gradient); }
+GradientResult Trainer::full_loss() const {
+  GradientResult r;
+  evaluate(all_windows(), false, false, config_.gradient, r);
+  return r;
+}
 
 GradientResult Trainer::full_gradient(GradientMethod method) const {
   const std::vector<Window> windows = all_windows();
@@ -423,7 +450,9 @@ GradientResult Trainer::full_gradient(GradientMethod method) const {
     r.status = Status::InvalidInput;
     return r;
   }
-  return evaluate(windows, false, true, method);
+  evaluate(windows, false, true, method, r);
+  buffers_.solves.clear();  // a whole-data tape can be large: do not hold it for the training steps
+  return r;
 }
 
 void Trainer::reset(std::uint64_t seed) {

@@ -3,6 +3,7 @@
 
 #include "alloc_counter.hpp"
 #include "nde/systems.hpp"
+#include "nde/trajectory.hpp"
 #include "nde/trainer.hpp"
 
 using namespace nde;
@@ -51,4 +52,55 @@ TEST_CASE("The checkpointed gradient's peak memory stays far below direct backpr
   // Checkpoint states are bounded; what grows is 16 bytes per step for the step times and sizes.
   CHECK(static_cast<double>(c100k) <= 100000 * 16 * 2.5 + static_cast<double>(c100));
   CHECK(c100k * 5 < d100k);
+}
+
+namespace {
+
+/// Heap allocations made by `count` training steps after `warm` warm-up steps (the steps must succeed).
+template <class T>
+std::size_t step_allocations(T& trainer, int warm, int count) {
+  for (int i = 0; i < warm; ++i) REQUIRE(trainer.step().status == Status::Success);
+  const std::size_t before = nde_bench::allocations();
+  bool ok = true;
+  for (int i = 0; i < count; ++i) ok = ok && trainer.step().status == Status::Success;
+  const std::size_t made = nde_bench::allocations() - before;
+  REQUIRE(ok);
+  return made;
+}
+
+}  // namespace
+
+TEST_CASE("A warmed-up trainer step allocates nothing at the default config, with every gradient method") {
+  // The page's situation: strokes with jittered times, so the default joint solve reads windows by dense output.
+  SampleOptions so;
+  so.trajectories = 3;
+  so.points = 60;
+  const std::vector<Trajectory> strokes = sample_system(*find_system("toggle"), so);
+  for (GradientMethod g : {GradientMethod::Checkpointed, GradientMethod::Direct, GradientMethod::Adjoint}) {
+    TrainerConfig c;  // defaults: dopri5, checkpointed, 16 windows of 10 points, one joint solve
+    c.gradient = g;
+    Trainer t(c);
+    for (const Trajectory& tr : strokes) REQUIRE(t.add_trajectory(tr).ok());
+    const std::size_t made = step_allocations(t, 30, 10);
+    INFO(to_string(g) << ": " << made << " allocations in 10 steps");
+    CHECK(made == 0);
+  }
+}
+
+TEST_CASE("A warmed-up fixed-step trainer step (the ode_demo replica, RK4) allocates nothing") {
+  TrainerConfig c;
+  c.mlp.hidden = {50};
+  c.mlp.input = InputMap::Cube;
+  c.normalize = false;
+  c.solver.method = "rk4";
+  c.batch_size = 20;
+  c.window = 10;
+  for (GradientMethod g : {GradientMethod::Direct, GradientMethod::Checkpointed, GradientMethod::Adjoint}) {
+    c.gradient = g;
+    Trainer t(c);
+    REQUIRE(t.add_trajectory(torchdiffeq_spiral()).ok());
+    const std::size_t made = step_allocations(t, 10, 10);
+    INFO(to_string(g) << ": " << made << " allocations in 10 steps");
+    CHECK(made == 0);
+  }
 }

@@ -1,5 +1,7 @@
 #pragma once
 /// The MLP applied to a batch of states side by side, with an optional regulariser accumulator.
+#include <memory>
+
 #include "nde/field.hpp"
 #include "nde/mlp.hpp"
 
@@ -9,8 +11,18 @@ namespace nde {
 /// kinetic·Σ_k‖f(z_k)‖² + jacobian·Σ_k‖∂f/∂z(z_k)‖²_F. Column k runs at time t + offsets[k].
 class BatchField : public DifferentiableField {
  public:
+  /// Buffers of the evaluations (and the offsets), reusable by the next field of the same batch size.
+  struct Work {
+    RowVec offsets, times;
+    Mat F, A, dZ, dZ2;
+    Mlp::Tape<double> tape;
+    Vec dy;
+  };
   /// The MLP must outlive the field.
   BatchField(const Mlp& mlp, RowVec offsets, double kinetic = 0.0, double jacobian = 0.0);
+  /// The same in borrowed buffers (offsets are copied into them), which must outlive the field: a field made
+  /// again in the same work for the same batch size allocates nothing.
+  BatchField(const Mlp& mlp, const RowVec& offsets, double kinetic, double jacobian, Work& work);
   Index size() const override;
   Index num_params() const override { return mlp_.num_params(); }
   /// The regulariser accumulator is a pure quadrature.
@@ -19,19 +31,16 @@ class BatchField : public DifferentiableField {
   void vjp(double t, const Vec& y, const Vec& a, Vec& a_y, Vec& g_theta) const override;
   void eval_and_vjp(double t, const Vec& y, const Vec& a, Vec& dy, Vec& a_y, Vec& g_theta) const override;
   /// Number of states in the batch.
-  Index batch() const { return offsets_.size(); }
+  Index batch() const { return w_->offsets.size(); }
   /// Whether the state carries the regulariser accumulator as its last entry.
   bool regularized() const { return kinetic_ > 0 || jacobian_ > 0; }
 
  private:
   const Mlp& mlp_;
-  RowVec offsets_;
   double kinetic_, jacobian_;
-  // Workspace reused across evaluations (a field is used by one solve at a time).
-  mutable RowVec times_;
-  mutable Mat F_, A_, dZ_, dZ2_;
-  mutable Mlp::Tape<double> tape_;
-  mutable Vec dy_;
+  // Workspace reused across evaluations (a field is used by one solve at a time): owned or borrowed.
+  std::unique_ptr<Work> own_;
+  Work* w_;
 };
 
 }  // namespace nde

@@ -19,6 +19,9 @@ class CheckpointTape {
  public:
   /// capacity ≥ 2: the most forward states kept.
   explicit CheckpointTape(int capacity);
+  /// Forgets every record and sets a new capacity, keeping the storage (a tape reused for solves of the same
+  /// size allocates nothing).
+  void reset(int capacity);
   /// Records accepted step k = steps() from (t, y) by h (call in step order).
   void record(double t, double h, const Vec& y);
   /// Number of recorded steps.
@@ -42,12 +45,14 @@ class CheckpointTape {
  private:
   long reverse_range(const Tableau& tab, const DifferentiableField& f, const Vec& y, long a, long b, Vec& y_bar,
                      Vec& g_theta, const std::function<void(long, Vec&)>& enter,
-                     const std::function<const Mat*(long, double)>& stage_bar, std::size_t held,
+                     const std::function<const Mat*(long, double)>& stage_bar, std::size_t depth,
                      const Deadline& deadline);
   std::size_t capacity_;
   long stride_ = 1;
   std::vector<double> t_, h_;
-  std::vector<std::pair<long, Vec>> states_;  ///< (step, state at its start), increasing steps
+  std::vector<std::pair<long, Vec>> states_;  ///< (step, state at its start), increasing steps; the first held_
+  std::size_t held_ = 0;
+  std::vector<Vec> mids_;                     ///< the recursion's states, one per depth (sized before it starts)
   StepWork work_;
   std::size_t peak_ = 0;
   bool stopped_ = false;

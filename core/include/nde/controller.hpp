@@ -18,8 +18,10 @@ struct Controller {
   /// Decides on a step with scaled error `e` (≤ 1 accepts); returns the factor for the next step.
   /// `prev_error` carries the PI memory between accepted steps.
   double factor(double e, int order, double& prev_error, bool& accept) const;
-  /// Hairer's starting step for y' = f(t, y) (positive magnitude); counts two evaluations into nfe.
-  double initial_step(const VectorField& f, double t0, const Vec& y0, const Vec& f0, int order, long& nfe) const;
+  /// Hairer's starting step for y' = f(t, y) (positive magnitude); counts one evaluation into nfe. y1 and f1 are
+  /// scratch (resized to y0's size).
+  double initial_step(const VectorField& f, double t0, const Vec& y0, const Eigen::Ref<const Vec>& f0, int order,
+                      long& nfe, Vec& y1, Vec& f1) const;
 };
 
 }  // namespace nde

@@ -69,6 +69,7 @@ class DensityTrainer : public Learner {
 
   DensityConfig config_;
   Mat data_;
+  GradientResult step_result_;  ///< the last step's loss and gradient
 };
 
 }  // namespace nde

@@ -2,6 +2,7 @@
 /// Gradients of a trajectory loss Σ_i ℓ_i(y(t_i)): checkpointed and direct backprop through the solver's
 /// steps (exact for the discrete solution) and the backsolve adjoint (constant memory, approximate).
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,6 +47,23 @@ struct GradientResult {
   std::size_t stored_states = 0;  ///< most solver states held at once for the backward pass
 };
 
+/// Buffers of the gradient methods (direct tape, checkpoints, output cotangents, solver and adjoint states),
+/// reused across calls: they only grow, so a warmed-up call of the same shape allocates nothing.
+class GradientWorkspace {
+ public:
+  GradientWorkspace();
+  ~GradientWorkspace();
+  GradientWorkspace(GradientWorkspace&&) noexcept;
+  GradientWorkspace& operator=(GradientWorkspace&&) noexcept;
+  /// The buffers (defined in gradient.cpp).
+  struct Impl;
+  /// Access for the gradient methods.
+  [[nodiscard]] Impl& impl() { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
 /// L = Σ_i ℓ_i(y(t_i)) only (forward solve, states not kept beyond the loss).
 GradientResult loss_only(const VectorField& f, double t0, const Vec& y0, const std::vector<double>& times,
                          const LossTerm& loss, const SolverOptions& options);
@@ -54,6 +72,14 @@ GradientResult loss_only(const VectorField& f, double t0, const Vec& y0, const s
 GradientResult loss_and_gradient(const DifferentiableField& f, double t0, const Vec& y0,
                                  const std::vector<double>& times, const LossTerm& loss,
                                  const SolverOptions& options, const GradientOptions& gradient);
+/// The same into `r` (its vectors reused) with the buffers of `work`: with a loss that does not allocate, a
+/// warmed-up call of the same shape allocates nothing.
+void loss_and_gradient(const DifferentiableField& f, double t0, const Vec& y0, const std::vector<double>& times,
+                       const LossTerm& loss, const SolverOptions& options, const GradientOptions& gradient,
+                       GradientWorkspace& work, GradientResult& r);
+/// loss_only into `r` with the buffers of `work`.
+void loss_only(const VectorField& f, double t0, const Vec& y0, const std::vector<double>& times,
+               const LossTerm& loss, const SolverOptions& options, GradientWorkspace& work, GradientResult& r);
 /// The same with the method's default settings.
 GradientResult loss_and_gradient(const DifferentiableField& f, double t0, const Vec& y0,
                                  const std::vector<double>& times, const LossTerm& loss,

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "nde/result.hpp"
 
@@ -41,7 +42,7 @@ inline constexpr double kDefaultMillis = 60000.0;
 /// A user-supplied string for a message: quoted, at most 40 characters.
 [[nodiscard]] std::string quote(const std::string& s);
 /// Fails unless `bytes` fit the call budget: "<what> would need about N MiB; the limit is 256 MiB".
-Result<> check_memory(double bytes, const std::string& what);
+Result<> check_memory(double bytes, std::string_view what);
 /// Fails unless x is finite with |x| ≤ kData: "<what> must be finite with magnitude at most 1e+12".
 Result<> check_data(double x, const std::string& what);
 

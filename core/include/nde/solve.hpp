@@ -62,10 +62,22 @@ struct Solution {
   std::string message;     ///< empty on success
 };
 
+/// Buffers of a solve (state, stages, scratch), reused across calls: a solve of the same size allocates nothing.
+struct SolveWork {
+  StepWork step;
+  Vec y;   ///< the current state
+  Vec yi;  ///< the copy of an output handed to at_output
+  Vec f1;  ///< the first-step guess's second evaluation
+};
+
 /// Integrates from (t0, y0) to each of `times` (monotone in one direction; the first may equal t0).
 /// Steps are clipped so every requested time is hit exactly (unless options.dense). If keep_states is false,
 /// states stays empty.
 Solution solve(const VectorField& f, double t0, const Vec& y0, const std::vector<double>& times,
                const SolverOptions& options, const SolveHooks& hooks = {}, bool keep_states = true);
+/// The same in the buffers of `work` (with keep_states false and hooks without heap captures, a warmed-up solve
+/// of the same size allocates nothing).
+Solution solve(const VectorField& f, double t0, const Vec& y0, const std::vector<double>& times,
+               const SolverOptions& options, const SolveHooks& hooks, bool keep_states, SolveWork& work);
 
 }  // namespace nde

@@ -2,6 +2,7 @@
 /// A data set of trajectories, minibatches of windows and one training step of the neural ODE.
 #include <array>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -81,9 +82,10 @@ class Learner {
   /// Fresh weights from `seed`, optimiser, sampler stream and iteration count (the caller refits normalisation).
   void restart(std::uint64_t seed);
   /// One training step: `minibatch` draws from rng_ and returns the loss and gradient at θ (mlp_ holds θ while
-  /// it runs); the update is applied to θ and folded into the average, or on any failure nothing changes (θ,
-  /// average, optimiser, iteration, sampler stream) and the report says why.
-  [[nodiscard]] StepReport train_step(const std::function<GradientResult()>& minibatch);
+  /// it runs; the result is held by the caller's trainer, so that a step can reuse its storage); the update is
+  /// applied to θ and folded into the average, or on any failure nothing changes (θ, average, optimiser,
+  /// iteration, sampler stream) and the report says why.
+  [[nodiscard]] StepReport train_step(const std::function<const GradientResult&()>& minibatch);
 
   Mlp mlp_;               ///< the model: its parameters are the average of the iterates
   Vec theta_;             ///< the optimiser's iterate
@@ -155,8 +157,9 @@ class Trainer : public Learner {
   [[nodiscard]] std::vector<std::vector<Window>> group_windows(const std::vector<Window>& windows) const;
 
  private:
-  GradientResult evaluate(const std::vector<Window>& windows, bool regularize, bool gradient,
-                          GradientMethod method) const;
+  /// Loss (and gradient) over the windows into `total`, reusing its storage and the step buffers.
+  void evaluate(const std::vector<Window>& windows, bool regularize, bool gradient, GradientMethod method,
+                GradientResult& total) const;
   std::vector<Window> all_windows() const;
   /// Bytes one training step on these windows needs (an estimate, checked against limits::kCallBytes first).
   double step_bytes(const std::vector<Window>& windows) const;
@@ -171,12 +174,31 @@ class Trainer : public Learner {
 
   /// Buffers a training step reuses, sized by the first steps: later steps of the same shape allocate nothing.
   struct StepBuffers {
+    StepBuffers() = default;
+    /// A copied trainer starts with empty buffers (they are scratch, not state).
+    StepBuffers(const StepBuffers&) {}
+    /// Assignment keeps this trainer's buffers (scratch, not state).
+    StepBuffers& operator=(const StepBuffers&) { return *this; }
     struct Entry { double t; Index column; std::size_t traj, obs; };
     std::vector<Window> windows;
     std::vector<std::size_t> starts;
     std::vector<std::vector<Window>> groups;
     std::vector<Entry> entries;
-    BatchProblem problem;
+    /// What one batched solve of a given number of windows uses (every size in it follows from that number).
+    struct Solve {
+      BatchProblem problem;
+      BatchField::Work field;      ///< the batched field's evaluation buffers
+      GradientWorkspace gradient;  ///< tapes, cotangents and solver buffers of the gradient
+      GradientResult part;         ///< the solve's result
+    };
+    std::vector<std::unique_ptr<Solve>> solves;  ///< indexed by the solve's number of windows (made on first use)
+    GradientResult total;                        ///< the step's sum
+    /// The buffers of a solve of `windows` windows.
+    Solve& solve(std::size_t windows) {
+      if (solves.size() <= windows) solves.resize(windows + 1);
+      if (!solves[windows]) solves[windows] = std::make_unique<Solve>();
+      return *solves[windows];
+    }
   };
 
   TrainerConfig config_;
