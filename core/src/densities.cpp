@@ -43,7 +43,8 @@ Mat sample_density(const std::string& name, Eigen::Index n, std::uint64_t seed) 
       b = 2 * std::sin(th) + 0.2 * r.normal();
     } else if (name == "checkerboard") {
       const double x1 = r.uniform(-2, 2);
-      const double x2 = r.uniform(0, 1) + static_cast<double>(r.below(2)) * 2 - 2 + (std::fmod(std::floor(x1) + 4, 2.0) == 0 ? 1 : 0);
+      const double u = r.uniform(0, 1);  // draws in separate statements: operand order is unspecified in C++
+      const double x2 = u + static_cast<double>(r.below(2)) * 2 - 2 + (std::fmod(std::floor(x1) + 4, 2.0) == 0 ? 1 : 0);
       a = x1;
       b = x2;
     } else if (name == "pinwheel") {
@@ -53,7 +54,8 @@ Mat sample_density(const std::string& name, Eigen::Index n, std::uint64_t seed) 
       a = 1.2 * (rad * std::cos(th) - tan_ * std::sin(th));
       b = 1.2 * (rad * std::sin(th) + tan_ * std::cos(th));
     } else if (name == "two-gaussians") {
-      a = (r.uniform() < 0.5 ? -1.3 : 1.3) + 0.45 * r.normal();
+      const double centre = r.uniform() < 0.5 ? -1.3 : 1.3;
+      a = centre + 0.45 * r.normal();
       b = 0.45 * r.normal();
     } else {
       return Mat();

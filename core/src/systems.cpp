@@ -21,6 +21,17 @@ Vec v3(double a, double b, double c) {
   return v;
 }
 
+/// A point uniform in the box [lo, hi], coordinates drawn in order (first coordinate first). Draws in one
+/// expression, v2(r.uniform(…), r.uniform(…)), are unsequenced: GCC drew the last first and clang (the wasm
+/// module) the first, so native and the page had different preset data.
+Vec uniform_in(Rng& r, std::initializer_list<double> lo, std::initializer_list<double> hi) {
+  Vec v(static_cast<Index>(lo.size()));
+  auto h = hi.begin();
+  Index k = 0;
+  for (const double l : lo) v[k++] = r.uniform(l, *h++);
+  return v;
+}
+
 /// Wraps a plain function of dimension d as a VectorField.
 class FunctionField : public VectorField {
  public:
@@ -54,22 +65,22 @@ std::vector<System> make_systems() {
                  const double u = std::max(y[0], 0.0), v = std::max(y[1], 0.0);
                  return v2(a / (1 + std::pow(v, n)) - y[0], a / (1 + std::pow(u, n)) - y[1]);
                },
-               [](Rng& r) { return v2(r.uniform(0.0, 4.5), r.uniform(0.0, 4.5)); },
+               [](Rng& r) { return uniform_in(r, {0.0, 0.0}, {4.5, 4.5}); },
                -0.25, 4.75, -0.25, 4.75, 5.0, 40});
   s.push_back({"lotka-volterra", "Lotka-Volterra predator-prey",
                "dx/dt = 1.5x - xy, dy/dt = xy - 3y: prey x and predators y cycle around (3, 1.5).", 2,
                [](const Vec& y) { return v2(1.5 * y[0] - y[0] * y[1], y[0] * y[1] - 3.0 * y[1]); },
-               [](Rng& r) { return v2(r.uniform(1.5, 5.0), r.uniform(0.5, 2.5)); },
+               [](Rng& r) { return uniform_in(r, {1.5, 0.5}, {5.0, 2.5}); },
                0.0, 8.0, 0.0, 6.0, 6.0, 40});
   s.push_back({"van-der-pol", "Van der Pol oscillator",
                "x'' - mu (1 - x^2) x' + x = 0 with mu = 1: every orbit is drawn onto one limit cycle.", 2,
                [](const Vec& y) { return v2(y[1], (1 - y[0] * y[0]) * y[1] - y[0]); },
-               [](Rng& r) { return v2(r.uniform(-3.0, 3.0), r.uniform(-3.0, 3.0)); },
+               [](Rng& r) { return uniform_in(r, {-3.0, -3.0}, {3.0, 3.0}); },
                -4.0, 4.0, -4.0, 4.0, 8.0, 100});
   s.push_back({"pendulum", "Damped pendulum",
                "theta'' = -sin(theta) - 0.25 theta': swings decaying to rest.", 2,
                [](const Vec& y) { return v2(y[1], -std::sin(y[0]) - 0.25 * y[1]); },
-               [](Rng& r) { return v2(r.uniform(-3.0, 3.0), r.uniform(-2.0, 2.0)); },
+               [](Rng& r) { return uniform_in(r, {-3.0, -2.0}, {3.0, 2.0}); },
                -4.0, 4.0, -3.0, 3.0, 12.0, 40});
   s.push_back({"fitzhugh-nagumo", "FitzHugh-Nagumo neuron",
                "A fast-slow relaxation oscillator: dv/dt = v - v^3/3 - w + 0.5, dw/dt = 0.08 (v + 0.7 - 0.8 w). "
@@ -77,7 +88,7 @@ std::vector<System> make_systems() {
                [](const Vec& y) {
                  return v2(y[0] - y[0] * y[0] * y[0] / 3.0 - y[1] + 0.5, 0.08 * (y[0] + 0.7 - 0.8 * y[1]));
                },
-               [](Rng& r) { return v2(r.uniform(-2.2, 2.2), r.uniform(-0.6, 2.0)); },
+               [](Rng& r) { return uniform_in(r, {-2.2, -0.6}, {2.2, 2.0}); },
                -2.8, 2.8, -1.0, 2.6, 40.0, 200});
   s.push_back({"repressilator", "Repressilator (three genes)",
                "Three genes repressing each other in a ring (Elowitz & Leibler, protein-only form): "
@@ -88,7 +99,7 @@ std::vector<System> make_systems() {
                  auto rep = [a](double x) { const double p = std::max(x, 0.0); return a / (1 + p * p * p); };
                  return v3(rep(y[2]) - y[0], rep(y[0]) - y[1], rep(y[1]) - y[2]);
                },
-               [](Rng& r) { return v3(r.uniform(0.0, 6.0), r.uniform(0.0, 6.0), r.uniform(0.0, 6.0)); },
+               [](Rng& r) { return uniform_in(r, {0.0, 0.0, 0.0}, {6.0, 6.0, 6.0}); },
                -0.5, 10.5, -0.5, 10.5, 30.0, 100});
   return s;
 }

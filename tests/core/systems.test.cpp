@@ -100,3 +100,15 @@ TEST_CASE("FitzHugh-Nagumo is a fast-slow relaxation oscillator; the repressilat
   CHECK((r.col(0) - r.col(1)).norm() > 0.5);
   CHECK(r.col(0).maxCoeff() - r.col(0).minCoeff() > 1.0);
 }
+
+TEST_CASE("Initial states draw their coordinates in order (native and the wasm module sample the same presets)") {
+  // v2(r.uniform(…), r.uniform(…)) left the order to the compiler: GCC drew y first, clang (wasm) x first.
+  Rng r(5), q(5);
+  const Vec fhn = find_system("fitzhugh-nagumo")->initial(r);
+  const double u1 = q.uniform(), u2 = q.uniform();
+  CHECK(fhn[0] == Approx(-2.2 + 4.4 * u1).epsilon(1e-15));
+  CHECK(fhn[1] == Approx(-0.6 + 2.6 * u2).epsilon(1e-15));
+  Rng a(7), b(7);
+  const Vec rep = find_system("repressilator")->initial(a);
+  for (int k = 0; k < 3; ++k) CHECK(rep[k] == Approx(6.0 * b.uniform()).epsilon(1e-15));
+}
