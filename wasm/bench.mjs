@@ -10,6 +10,9 @@ import { gzipSync } from 'node:zlib';
 
 import { createNeuralOde } from './api.js';
 
+/** The worker's chunk of training between two looks at its message queue (the page's one source of it). */
+const { chunkMs: CHUNK_MS } = JSON.parse(readFileSync(new URL('../web/src/worker/timing.json', import.meta.url), 'utf8'));
+
 const iters = Number(process.argv[2] ?? 200);
 const ode = await createNeuralOde();
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
@@ -104,7 +107,7 @@ for (const name of ['toggle', 'van-der-pol', 'pendulum']) {
 
 // Density presets with the page's network and optimiser (2-32-32-2, Adam 0.01) at the core's density defaults (batch
 // 128, exact trace, rtol = atol = 1e-5; the page passes its own solver tolerances and clip 10): NLL against training
-// time in chunks of 40 ms as the worker runs them (DENSITY_SECONDS per preset, 20 by default), and the time to
+// time in chunks of CHUNK_MS as the worker runs them (DENSITY_SECONDS per preset, 20 by default), and the time to
 // come within 0.2 nats of the last value.
 const densitySeconds = Number(process.env.DENSITY_SECONDS ?? 20);
 for (const name of ode.densityPresets()) {
@@ -114,7 +117,7 @@ for (const name of ode.densityPresets()) {
   let train = 0, iteration = 0, next = densitySeconds * 100;
   while (train < densitySeconds * 1000) {
     const a = performance.now();
-    iteration = dt.step(1000, { maxMillis: 40 }).iteration;
+    iteration = dt.step(1000, { maxMillis: CHUNK_MS }).iteration;
     train += performance.now() - a;
     if (train >= next) {
       curve.push([train / 1000, dt.nll()]);
@@ -130,7 +133,7 @@ for (const name of ode.densityPresets()) {
 }
 
 // Fidelity per reference system (bench/bench_fidelity.cpp's lines, in wasm): the default trainer on the system's
-// default samples (the page's preset data) for FIDELITY_SECONDS (20) of training in 40 ms chunks, as the worker
+// default samples (the page's preset data) for FIDELITY_SECONDS (20) of training in CHUNK_MS chunks, as the worker
 // runs it: iterations and seconds to 10 % field error on the data (checked every ~0.5 s), the final field error
 // on the data and near it (each observation ±5 % of the data's extent along each axis), the rollout error (RMS
 // distance of whole-trajectory rollouts over the extent) and NFE per iteration.
@@ -160,11 +163,11 @@ for (const name of ode.systems()) {
   let train = 0, iteration = 0, nfe = 0, check = 500, to10 = null;
   while (train < fidelitySeconds * 1000) {
     const a = performance.now();
-    const r = tr.step(1000, { maxMillis: 40 });
+    const r = tr.step(1000, { maxMillis: CHUNK_MS });
     train += performance.now() - a;
     iteration = r.iteration;
     nfe += r.nfeForward + r.nfeBackward;
-    if (r.status !== 'success' && r.status !== 'time-limit') break; // time-limit: the 40 ms chunk ended
+    if (r.status !== 'success' && r.status !== 'time-limit') break; // time-limit: the chunk ended
     if (to10 === null && train >= check) {
       check += 500;
       if (err(on, truthOn) <= 0.1) to10 = { iterations: iteration, seconds: +(train / 1000).toFixed(1) };

@@ -2,6 +2,7 @@
 // a calm first screen with 0 axe violations and 0 CSP violations, honest readouts, Space, presets and Undo,
 // per-task settings, links, divergence, big models, autosave, and the particle setting.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 
 import { CSP_HEADER } from '../serve.mjs';
@@ -207,7 +208,8 @@ test('autosave keeps models as binary in IndexedDB; the particle count follows i
 });
 
 test('Pause: the worker stops within a chunk of iterations at the default settings of both tasks', async () => {
-  const CHUNK_MS = 40; // worker.ts: training runs in chunks of about this long between looks at the message queue
+  // worker.ts: training runs in chunks of about this long between looks at the message queue (one source: timing.json)
+  const { chunkMs: CHUNK_MS } = JSON.parse(readFileSync(new URL('../src/worker/timing.json', import.meta.url), 'utf8'));
   for (const [query, loaded] of [['?preset=van-der-pol', () => window.playground.strokes === 8],
     ['?task=density&preset=two-moons', () => window.playground.densitySamples > 0]]) {
     await fresh(query);

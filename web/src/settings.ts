@@ -21,6 +21,8 @@ export interface SettingDef {
   basic?: boolean;
   /** a layer that needs a preset's true system (hidden without one) */
   needsTruth?: boolean;
+  /** a layer of the phase portrait: any of them on makes the worker analyse the learned field */
+  portrait?: boolean;
   min?: number;
   max?: number;
   step?: number;
@@ -139,12 +141,12 @@ export const SETTINGS: readonly SettingDef[] = [
   { key: 'showArrows', label: 'arrows', param: 'la', group: 'Layers', kind: 'bool', tasks: T, rebuilds: false, help: 'arrows of the learned field' },
   { key: 'showStrokes', label: 'strokes', param: 'ls', group: 'Layers', kind: 'bool', tasks: T, rebuilds: false, help: 'your strokes and the model’s rollouts' },
   { key: 'showTruth', label: 'true field', param: 'lt', group: 'Layers', kind: 'bool', tasks: T, needsTruth: true, rebuilds: false, help: 'arrows of the preset’s true field' },
-  { key: 'showEquilibria', label: 'equilibria', param: 'leq', group: 'Layers', kind: 'bool', tasks: T, rebuilds: false, help: 'fixed points of the learned field: filled = stable, hollow = unstable, × = saddle (hover for the eigenvalues)' },
-  { key: 'showNullclines', label: 'nullclines', param: 'lnc', group: 'Layers', kind: 'bool', tasks: T, rebuilds: false, help: 'where the learned ẋ = 0 (cyan) and ẏ = 0 (pink)' },
-  { key: 'showBasins', label: 'basins', param: 'lbs', group: 'Layers', kind: 'bool', tasks: T, rebuilds: false, help: 'which attractor each start ends in, shaded by attractor' },
-  { key: 'showCycles', label: 'limit cycles', param: 'lcy', group: 'Layers', kind: 'bool', tasks: T, rebuilds: false, help: 'closed orbits of the learned field, with their period' },
-  { key: 'showSeparatrices', label: 'separatrices', param: 'lsp', group: 'Layers', kind: 'bool', tasks: T, rebuilds: false, help: 'the stable manifolds of saddles: the borders between basins' },
-  { key: 'showTruePortrait', label: 'true portrait', param: 'ltp', group: 'Layers', kind: 'bool', tasks: T, needsTruth: true, rebuilds: false, help: 'the preset’s true equilibria and cycles (white outlines) and how the learned portrait compares' },
+  { key: 'showEquilibria', label: 'equilibria', param: 'leq', group: 'Layers', kind: 'bool', tasks: T, portrait: true, rebuilds: false, help: 'fixed points of the learned field: filled = stable, hollow = unstable, × = saddle (hover for the eigenvalues)' },
+  { key: 'showNullclines', label: 'nullclines', param: 'lnc', group: 'Layers', kind: 'bool', tasks: T, portrait: true, rebuilds: false, help: 'where the learned ẋ = 0 (cyan) and ẏ = 0 (pink)' },
+  { key: 'showBasins', label: 'basins', param: 'lbs', group: 'Layers', kind: 'bool', tasks: T, portrait: true, rebuilds: false, help: 'which attractor each start ends in, shaded by attractor' },
+  { key: 'showCycles', label: 'limit cycles', param: 'lcy', group: 'Layers', kind: 'bool', tasks: T, portrait: true, rebuilds: false, help: 'closed orbits of the learned field, with their period' },
+  { key: 'showSeparatrices', label: 'separatrices', param: 'lsp', group: 'Layers', kind: 'bool', tasks: T, portrait: true, rebuilds: false, help: 'the stable manifolds of saddles: the borders between basins' },
+  { key: 'showTruePortrait', label: 'true portrait', param: 'ltp', group: 'Layers', kind: 'bool', tasks: T, needsTruth: true, portrait: true, rebuilds: false, help: 'the preset’s true equilibria and cycles (white outlines) and how the learned portrait compares' },
   { key: 'showConfidence', label: 'confidence', param: 'lcf', group: 'Layers', kind: 'bool', tasks: T, rebuilds: false, help: 'an ensemble of models trained on the same data: shaded where they disagree (the model is guessing there)' },
   { key: 'showSamples', label: 'samples', param: 'lsm', group: 'Layers', kind: 'bool', tasks: D, rebuilds: false, help: 'the painted samples' },
   { key: 'animate', label: 'animate flow', param: 'lan', group: 'Layers', kind: 'bool', tasks: D, rebuilds: false, help: 'base samples move through the flow (off: the t slider scrubs)' },
@@ -249,12 +251,12 @@ export function panelLayout(): { basic: SettingDef[]; advanced: Map<string, Sett
   return { basic, advanced };
 }
 
-/** The layer settings of the phase portrait (any of them on: the worker analyses the learned field). */
-export const PORTRAIT_LAYERS: readonly (keyof Settings)[] = ['showEquilibria', 'showNullclines', 'showBasins', 'showCycles', 'showSeparatrices', 'showTruePortrait'];
+/** The layer settings of the phase portrait (any of them on: the worker analyses the learned field), from SETTINGS. */
+export const PORTRAIT_LAYERS: readonly (keyof Settings)[] = SETTINGS.filter((d) => d.portrait).map((d) => d.key);
 
 /** Which analyses these settings show. */
 export function analysisWants(s: Settings, hasTruth: boolean): { portrait: boolean; confidence: boolean } {
-  return { portrait: PORTRAIT_LAYERS.some((k) => s[k] && (k !== 'showTruePortrait' || hasTruth)), confidence: s.showConfidence };
+  return { portrait: SETTINGS.some((d) => d.portrait && s[d.key] && (!d.needsTruth || hasTruth)), confidence: s.showConfidence };
 }
 
 /** Whether a setting applies to a task. */

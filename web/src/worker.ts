@@ -8,14 +8,15 @@ import type { TaskId } from './settings';
 import { densityEngine } from './worker/density-engine';
 import { DivergenceWatch } from './worker/divergence';
 import { PIECE_MS, type Engine } from './worker/engine';
+import timing from './worker/timing.json';
 import { trajectoryEngine } from './worker/trajectory-engine';
 
-/** Work between two looks at the message queue. */
-const CHUNK_MS = 40;
+/** Work between two looks at the message queue (timing.json: the one source the e2e tests and the bench read too). */
+const CHUNK_MS = timing.chunkMs;
 /** One iteration may take this long (the core cuts it there); a slower one stops training with a message. Pause
  * waits for the iteration under way (an iteration cannot be split), so it answers within max(CHUNK_MS, one iteration);
  * every other piece of work is sized for PIECE_MS. */
-const SLOW_ITERATION_MS = 1000;
+const SLOW_ITERATION_MS = timing.slowIterationMs;
 /** Least time between two whole-data losses / two visual refreshes while training; they also take at most
  * 1/DATA_LOSS_SHARE and 1/VISUAL_SHARE of the time (measured), so training keeps most of it. */
 const DATA_LOSS_MS = 400;

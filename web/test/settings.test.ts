@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { DEFAULTS, SETTINGS, rebuildNeeded, settingsFromObject, settingsFromQuery, settingsToQuery, toDensityConfig, toTrainerConfig } from '../src/settings';
+import { DEFAULTS, PORTRAIT_LAYERS, SETTINGS, analysisWants, rebuildNeeded, settingsFromObject, settingsFromQuery, settingsToQuery, toDensityConfig, toTrainerConfig } from '../src/settings';
 
 describe('settings table', () => {
   it('has one definition per setting, with unique URL names and defaults inside their ranges', () => {
@@ -13,6 +13,16 @@ describe('settings table', () => {
         expect(v).toBeGreaterThanOrEqual(d.min!);
         expect(v).toBeLessThanOrEqual(d.max!);
       }
+    }
+  });
+
+  it('derives the phase-portrait layers from the table: each of them alone asks for the analysis, no other setting does', () => {
+    expect(PORTRAIT_LAYERS).toEqual(['showEquilibria', 'showNullclines', 'showBasins', 'showCycles', 'showSeparatrices', 'showTruePortrait']);
+    for (const d of SETTINGS.filter((x) => x.kind === 'bool')) {
+      const s = { ...DEFAULTS, ...Object.fromEntries(PORTRAIT_LAYERS.map((k) => [k, false])), [d.key]: true };
+      expect(analysisWants(s, true).portrait, d.key).toBe(PORTRAIT_LAYERS.includes(d.key));
+      // The true portrait needs a preset's true system.
+      expect(analysisWants(s, false).portrait, d.key).toBe(PORTRAIT_LAYERS.includes(d.key) && !d.needsTruth);
     }
   });
 

@@ -2,13 +2,14 @@
 import type { NeuralOde, StepResult } from '../../../wasm/neural-ode';
 import type { FromWorker, Inspection, Of, PresetItem } from '../protocol';
 import type { TaskId } from '../settings';
+import timing from './timing.json';
 
 /** The time budget of one call that cannot be split further (a safety net): past it the call stops (and throws or
  * returns a short result), so the worker answers again. */
 export const WORK_BUDGET = Object.freeze({ maxMillis: 2000 });
 /** What one piece of work between two looks at the message queue should take at most (ms): parts are sized for it, so
  * Pause and every other control are answered within about this long (besides one training iteration). */
-export const PIECE_MS = 100;
+export const PIECE_MS = timing.pieceMs;
 
 /** Row bands [from, to) of an ny-row grid, `rows` rows each (each at least 2 rows: a grid call needs 2). */
 export function rowBands(ny: number, rows: number): [number, number][] {
