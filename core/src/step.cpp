@@ -2,8 +2,11 @@
 
 namespace nde {
 
-int rk_step(const Tableau& tab, const VectorField& f, double t, const Vec& y, double h, StepWork& w,
-            bool first_stage_known) {
+namespace {
+
+/// One step; `keep`, when given, evaluates the stages with eval_keep (stage i into slot i).
+int step(const Tableau& tab, const VectorField& f, const DifferentiableField* keep, double t, const Vec& y, double h,
+         StepWork& w, bool first_stage_known) {
   const int s = tab.stages();
   const Index n = y.size();
   if (w.K.rows() != n || w.K.cols() != s) w.K.resize(n, s);
@@ -16,7 +19,8 @@ int rk_step(const Tableau& tab, const VectorField& f, double t, const Vec& y, do
     w.tmp.head(m) = y.head(m);
     for (int j = 0; j < i; ++j)
       if (tab.a[i][j] != 0.0) w.tmp.head(m).noalias() += (h * tab.a[i][j]) * w.K.col(j).head(m);
-    f.eval(t + tab.c[i] * h, w.tmp, w.k);
+    if (keep) keep->eval_keep(t + tab.c[i] * h, w.tmp, w.k, i);
+    else f.eval(t + tab.c[i] * h, w.tmp, w.k);
     w.K.col(i) = w.k;
     ++nfe;
   }
@@ -31,8 +35,19 @@ int rk_step(const Tableau& tab, const VectorField& f, double t, const Vec& y, do
   return nfe;
 }
 
+}  // namespace
+
+int rk_step(const Tableau& tab, const VectorField& f, double t, const Vec& y, double h, StepWork& w,
+            bool first_stage_known) {
+  return step(tab, f, nullptr, t, y, h, w, first_stage_known);
+}
+
+int rk_step_keep(const Tableau& tab, const DifferentiableField& f, double t, const Vec& y, double h, StepWork& w) {
+  return step(tab, f, &f, t, y, h, w, false);
+}
+
 int rk_step_vjp(const Tableau& tab, const DifferentiableField& f, double t, const Vec& y, double h, const Mat& K,
-                Vec& y_bar, Vec& g_theta, const Mat* K_bar) {
+                Vec& y_bar, Vec& g_theta, const Mat* K_bar, bool kept) {
   const int s = tab.stages();
   const Index n = y.size();
   struct Work { Mat stage_bar; Vec k_bar, Y, a_y, y0_bar; };
@@ -55,7 +70,8 @@ int rk_step_vjp(const Tableau& tab, const DifferentiableField& f, double t, cons
     Y = y;
     for (int j = 0; j < i; ++j)
       if (tab.a[i][j] != 0.0) Y.noalias() += (h * tab.a[i][j]) * K.col(j);
-    f.vjp(t + tab.c[i] * h, Y, k_bar, a_y, g_theta);
+    if (kept) f.vjp_kept(t + tab.c[i] * h, Y, k_bar, a_y, g_theta, i);
+    else f.vjp(t + tab.c[i] * h, Y, k_bar, a_y, g_theta);
     ++nvjp;
     stage_bar.col(i) = a_y;
     y0_bar += a_y;
@@ -66,12 +82,9 @@ int rk_step_vjp(const Tableau& tab, const DifferentiableField& f, double t, cons
 
 int rk_step_reverse(const Tableau& tab, const DifferentiableField& f, double t, double h, const Vec& y, const Mat* K,
                     StepWork& w, Vec& y_bar, Vec& g_theta, const Mat* K_bar) {
-  int n = 0;
-  if (!K) {
-    n += rk_step(tab, f, t, y, h, w, false);
-    K = &w.K;
-  }
-  return n + rk_step_vjp(tab, f, t, y, h, *K, y_bar, g_theta, K_bar);
+  if (K) return rk_step_vjp(tab, f, t, y, h, *K, y_bar, g_theta, K_bar);
+  const int n = rk_step_keep(tab, f, t, y, h, w);
+  return n + rk_step_vjp(tab, f, t, y, h, w.K, y_bar, g_theta, K_bar, true);
 }
 
 }  // namespace nde

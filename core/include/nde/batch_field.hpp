@@ -1,6 +1,7 @@
 #pragma once
 /// The MLP applied to a batch of states side by side, with an optional regulariser accumulator.
 #include <memory>
+#include <vector>
 
 #include "nde/field.hpp"
 #include "nde/mlp.hpp"
@@ -17,6 +18,8 @@ class BatchField : public DifferentiableField {
     Mat F, A, dZ, dZ2;
     Mlp::Tape<double> tape;
     Vec dy;
+    std::vector<Mlp::Tape<double>> kept;  ///< eval_keep's forward passes, one per slot
+    std::vector<Mat> kept_F;              ///< and their outputs
   };
   /// The MLP must outlive the field.
   BatchField(const Mlp& mlp, RowVec offsets, double kinetic = 0.0, double jacobian = 0.0);
@@ -30,12 +33,21 @@ class BatchField : public DifferentiableField {
   void eval(double t, const Vec& y, Vec& dy) const override;
   void vjp(double t, const Vec& y, const Vec& a, Vec& a_y, Vec& g_theta) const override;
   void eval_and_vjp(double t, const Vec& y, const Vec& a, Vec& dy, Vec& a_y, Vec& g_theta) const override;
+  /// eval with the network's forward pass kept in the slot (grown on first use).
+  void eval_keep(double t, const Vec& y, Vec& dy, int slot) const override;
+  /// vjp from the slot's kept forward pass (only the backward pass runs).
+  void vjp_kept(double t, const Vec& y, const Vec& a, Vec& a_y, Vec& g_theta, int slot) const override;
   /// Number of states in the batch.
   Index batch() const { return w_->offsets.size(); }
   /// Whether the state carries the regulariser accumulator as its last entry.
   bool regularized() const { return kinetic_ > 0 || jacobian_ > 0; }
 
  private:
+  /// dy from the network output F (and the regulariser at the states Z).
+  void finish_eval(const Mat& F, const Eigen::Map<const Mat>& Z, Vec& dy) const;
+  /// a_y and g_theta from a forward pass recorded in tape with output F.
+  void reverse(Mlp::Tape<double>& tape, const Mat& F, const Eigen::Map<const Mat>& Z, const Vec& a, Vec& a_y,
+               Vec& g_theta) const;
   const Mlp& mlp_;
   double kinetic_, jacobian_;
   // Workspace reused across evaluations (a field is used by one solve at a time): owned or borrowed.

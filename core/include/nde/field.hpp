@@ -30,6 +30,16 @@ class DifferentiableField : public VectorField {
     eval(t, y, dy);
     vjp(t, y, a, a_y, g_theta);
   }
+  /// dy = f(t, y), keeping in `slot` what a VJP at this (t, y) needs (a field that cannot keep it just evaluates).
+  virtual void eval_keep(double t, const Vec& y, Vec& dy, int slot) const {
+    (void)slot;
+    eval(t, y, dy);
+  }
+  /// vjp at the (t, y) last evaluated by eval_keep into `slot` (y is that state): the forward pass is not redone.
+  virtual void vjp_kept(double t, const Vec& y, const Vec& a, Vec& a_y, Vec& g_theta, int slot) const {
+    (void)slot;
+    vjp(t, y, a, a_y, g_theta);
+  }
 };
 
 }  // namespace nde

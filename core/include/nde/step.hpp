@@ -21,17 +21,21 @@ struct StepWork {
 /// Returns the number of function evaluations made. Fills w.y1 and, for adaptive tableaus, w.err.
 int rk_step(const Tableau& tab, const VectorField& f, double t, const Vec& y, double h, StepWork& w,
             bool first_stage_known);
+/// The same with every stage i evaluated by f.eval_keep(…, i), so that rk_step_vjp(…, kept = true) reuses the
+/// stages' forward passes.
+int rk_step_keep(const Tableau& tab, const class DifferentiableField& f, double t, const Vec& y, double h, StepWork& w);
 
 /// Reverse of one step: given ȳ1, returns ȳ0 in `y_bar` (in place) and adds θ̄ into g_theta.
 /// K must hold the stages of the forward step. `K_bar`, when given, holds extra cotangents of the stages
 /// (from dense output read inside the step). Function evaluations (VJPs) are counted in the return value.
 /// Its workspace is reused across calls, so it does not allocate after the first call of a given size.
+/// With `kept`, the stages were just evaluated by rk_step_keep at this (t, y, h): their forward passes are reused.
 int rk_step_vjp(const Tableau& tab, const class DifferentiableField& f, double t, const Vec& y, double h,
-                const Mat& K, Vec& y_bar, Vec& g_theta, const Mat* K_bar = nullptr);
+                const Mat& K, Vec& y_bar, Vec& g_theta, const Mat* K_bar = nullptr, bool kept = false);
 
 /// The reverse of one recorded step (t, h, y), shared by every discrete gradient (direct, checkpointed):
-/// recomputes the stages into w.K unless `K` holds them, then runs rk_step_vjp (with extra stage cotangents
-/// K_bar from dense output, if given). Returns evaluations + VJPs.
+/// recomputes the stages into w.K unless `K` holds them (keeping their forward passes for the VJPs), then runs
+/// rk_step_vjp (with extra stage cotangents K_bar from dense output, if given). Returns evaluations + VJPs.
 int rk_step_reverse(const Tableau& tab, const class DifferentiableField& f, double t, double h, const Vec& y,
                     const Mat* K, StepWork& w, Vec& y_bar, Vec& g_theta, const Mat* K_bar = nullptr);
 
