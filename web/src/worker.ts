@@ -134,7 +134,8 @@ function queueDataLoss(r: Run) {
   lossPending = true;
   let sum = 0, weight = 0, cost = 0, covered = 0, total = 0;
   let failed: string | null = null;
-  for (const part of parts) {
+  const coveredParts: number[] = [];
+  parts.forEach((part, index) => {
     total += part.units;
     jobs.push(() => {
       if (failed) return;
@@ -145,13 +146,14 @@ function queueDataLoss(r: Run) {
           sum += got[0];
           weight += got[1];
           covered += part.units;
+          coveredParts.push(index);
         }
       } catch (e) {
         failed = (e as Error).message;
       }
       cost += now() - t0;
     });
-  }
+  });
   jobs.push(() => {
     lossPending = false;
     r.lastDataLoss = now();
@@ -171,9 +173,10 @@ function queueDataLoss(r: Run) {
     const loss = sum / weight;
     const iteration = r.engine.trainer()?.iteration() ?? 0;
     r.progress = { ...r.progress, dataLoss: loss, dataLossIteration: iteration, dataLossMillis: cost, dataLossCoverage: coverage };
-    const { reason } = coverage ? { reason: null } : r.watch.dataLoss(loss);
+    // With parts left out, the loss is compared with the best over the same parts (like with like).
+    const { reason } = r.watch.dataLoss(loss, coverage ? coveredParts.join(',') : '');
     if (reason) diverged(r, reason);
-    else if (!coverage && (!r.good || r.good.iteration !== iteration && now() - r.good.at > GOOD_EVERY_MS)) {
+    else if (!r.good || r.good.iteration !== iteration && now() - r.good.at > GOOD_EVERY_MS) {
       // The whole model document: restoring it brings back the optimiser's moments and step count with the weights.
       const doc = r.engine.snapshot();
       if (doc) r.good = { doc, iteration, at: now() };

@@ -41,6 +41,20 @@ describe('divergence watch', () => {
     w.reset();
     expect(w.step(1, 460000)).toBeNull(); // a new baseline after a reset
   });
+
+  it('compares a loss over part of the data with the best over that same part only', () => {
+    const w = new DivergenceWatch();
+    expect(w.dataLoss(0.01).isBest).toBe(true); // all data
+    // Over trajectories 0 and 2 the loss is naturally higher than over all: not a blow-up, its own baseline.
+    expect(w.dataLoss(0.5, '0,2')).toEqual({ reason: null, isBest: true });
+    expect(w.dataLoss(0.4, '0,2').isBest).toBe(true);
+    expect(w.dataLoss(12, '0,2').reason).toMatch(/the loss on the data it covers rose to 12\.0, 30× its best value 0\.400/);
+    expect(w.dataLoss(0.15).reason).toBeNull(); // all data: 15×, still under the factor
+    expect(w.dataLoss(NaN, '1').reason).toMatch(/covers became NaN/);
+    w.reset();
+    expect(w.dataLoss(12, '0,2').reason).toBeNull();
+  });
+
 });
 
 describe('adaptive rendering', () => {

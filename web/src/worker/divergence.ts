@@ -15,13 +15,14 @@ export const DEFAULT_LIMITS: Readonly<WatchLimits> = Object.freeze({ lossFactor:
 const fmt = (x: number) => (Math.abs(x) >= 1e4 || Math.abs(x) < 1e-3 ? x.toExponential(2) : x.toPrecision(3));
 
 export class DivergenceWatch {
-  private best = Infinity;
+  /** the best whole-data loss per part of the data it was computed over ('' = all of it) */
+  private best = new Map<string, number>();
   private nfe: number[] = [];
   constructor(private limits: WatchLimits = DEFAULT_LIMITS) {}
 
   /** Forget the history (new model, new data, restored weights). */
   reset(): void {
-    this.best = Infinity;
+    this.best.clear();
     this.nfe = [];
   }
 
@@ -39,13 +40,17 @@ export class DivergenceWatch {
     return null;
   }
 
-  /** A whole-data loss: a reason to stop, or null. Returns whether this is the best so far via `isBest`. */
-  dataLoss(loss: number): { reason: string | null; isBest: boolean } {
-    if (!Number.isFinite(loss)) return { reason: `the loss on all data became ${loss} (not finite)`, isBest: false };
-    if (loss > this.limits.lossFactor * this.best)
-      return { reason: `the loss on all data rose to ${fmt(loss)}, ${Math.round(loss / this.best)}× its best value ${fmt(this.best)}`, isBest: false };
-    const isBest = loss <= this.best;
-    if (isBest) this.best = loss;
+  /** A whole-data loss: a reason to stop, or null. Returns whether this is the best so far via `isBest`. `over` names the
+   * part of the data it covers when some parts were left out ('' = all): it is compared with the best over that same
+   * part only (like with like), so the watch keeps working while slow settings leave parts out. */
+  dataLoss(loss: number, over = ''): { reason: string | null; isBest: boolean } {
+    const what = over ? 'the loss on the data it covers' : 'the loss on all data';
+    if (!Number.isFinite(loss)) return { reason: `${what} became ${loss} (not finite)`, isBest: false };
+    const best = this.best.get(over) ?? Infinity;
+    if (loss > this.limits.lossFactor * best)
+      return { reason: `${what} rose to ${fmt(loss)}, ${Math.round(loss / best)}× its best value ${fmt(best)}`, isBest: false };
+    const isBest = loss <= best;
+    if (isBest) this.best.set(over, loss);
     return { reason: null, isBest };
   }
 }

@@ -2,7 +2,7 @@
 import type { Ensemble, GridSpec, ModelDocument, NeuralOde, PhasePortrait, PortraitComparison, Trainer, TrainerConfig } from '../../../wasm/neural-ode';
 import type { Trajectory } from '../draw/strokes';
 import type { FromWorker, PortraitVisual } from '../protocol';
-import { PIECE_MS, WORK_BUDGET, withinBudget, type Engine, type LossPart } from './engine';
+import { PIECE_MS, WORK_BUDGET, rowBands, withinBudget, type Engine, type LossPart } from './engine';
 import { trainerSlot } from './slot';
 
 /** On-demand checks (gradient truth, memory sweep) may take this long; the page pauses training first. */
@@ -16,6 +16,15 @@ export const PORTRAIT = Object.freeze({ n: 64, maxMillis: PIECE_MS, pausedMillis
 /** The confidence ensemble: members, windows per member's step, most iterations it trains, the budget of one piece (doubled
  * up to maxPieceMillis while one iteration does not fit), iterations between two pictures, grid per axis. */
 export const ENSEMBLE = Object.freeze({ members: 5, batch: 8, iterations: 300, pieceMillis: 80, maxPieceMillis: 200, postEvery: 50, n: 48 });
+
+/** Work of one part of the field grid, in grid points × network parameters (a count, so the split depends on the settings
+ * only): ~50 ms of float32 evaluation in wasm on the 2-core reference box (64 × 64 points of the 256 × 6 network: 1 s). */
+export const FIELD_WORK_PER_PART = 7e7;
+
+/** Grid rows per part of the field (at least 2: a grid call needs 2). */
+export function fieldRows(nx: number, parameters: number): number {
+  return Math.max(2, Math.floor(FIELD_WORK_PER_PART / (nx * Math.max(1, parameters))));
+}
 
 export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
   const load = (t: { clearTrajectories(): void; addTrajectory(times: Float64Array, states: Float64Array): number }, list: Trajectory[]) => {
@@ -129,20 +138,24 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
       slot.restore(doc);
       dropEvaluator();
     },
-    // The field grid (and the true one), then the rollouts one trajectory per part; the last part posts them together.
+    // The field grid in bands of rows (and the true one), then the rollouts one trajectory per part; the last part posts
+    // them together.
     visuals() {
       const trainer = slot.trainer, data = slot.data, g = grid;
       if (!trainer || !g) return [];
-      let values: Float32Array, truthValues: Float32Array | null = null;
+      const values = new Float32Array(2 * g.nx * g.ny);
+      let truthValues: Float32Array | null = null;
       const rollouts: Float64Array[] = [];
       const post = (): [FromWorker, Transferable[]] => {
         const transfer: Transferable[] = [values.buffer, ...rollouts.map((p) => p.buffer)];
         if (truthValues) transfer.push(truthValues.buffer);
         return [{ type: 'visual', task: 'trajectories', visual: { spec: g, values, truth: truthValues, rollouts } }, transfer];
       };
-      const parts: Array<() => [FromWorker, Transferable[]] | null> = [() => {
-        values = trainer.sampleGrid({ ...g, ...WORK_BUDGET });
-        if (truth) {
+      const dy = (g.ymax - g.ymin) / (g.ny - 1);
+      const bands = rowBands(g.ny, fieldRows(g.nx, trainer.parameters().length));
+      const parts: Array<() => [FromWorker, Transferable[]] | null> = bands.map(([r0, r1], i) => () => {
+        values.set(trainer.sampleGrid({ ...g, ymin: g.ymin + r0 * dy, ymax: g.ymin + (r1 - 1) * dy, ny: r1 - r0, ...WORK_BUDGET }), 2 * r0 * g.nx);
+        if (i === 0 && truth) {
           const pts = new Float64Array(2 * g.nx * g.ny);
           for (let r = 0; r < g.ny; r++)
             for (let c = 0; c < g.nx; c++) {
@@ -152,8 +165,8 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
             }
           truthValues = Float32Array.from(ode.systemField(truth, pts));
         }
-        return data.length ? null : post();
-      }];
+        return i === bands.length - 1 && !data.length ? post() : null;
+      });
       data.forEach((tr, i) => parts.push(() => {
         rollouts.push(trainer.integrate(tr.states.subarray(0, 2), tr.times, undefined, WORK_BUDGET).states);
         return i === data.length - 1 ? post() : null;

@@ -6,7 +6,7 @@ import { createNeuralOde } from '../../../wasm/api.js';
 import type { NeuralOde } from '../../../wasm/neural-ode';
 import { DEFAULTS, toTrainerConfig } from '../../src/settings';
 import { rowBands, WORK_BUDGET } from '../../src/worker/engine';
-import { trajectoryEngine } from '../../src/worker/trajectory-engine';
+import { FIELD_WORK_PER_PART, fieldRows, trajectoryEngine } from '../../src/worker/trajectory-engine';
 
 let ode: NeuralOde;
 beforeAll(async () => {
@@ -77,6 +77,27 @@ describe('bounded visual parts', () => {
     expect(rowBands(13, 6)).toEqual([[0, 6], [6, 13]]);
     expect(rowBands(12, 6)).toEqual([[0, 6], [6, 12]]);
     expect(rowBands(2, 6)).toEqual([[0, 2]]);
+  });
+
+  it("a big network's field comes in bands of rows sized by a count (points × parameters), equal to the whole grid", () => {
+    // The largest model (256 × 6): 64 × 64 points in one call took 1 s; bands of FIELD_WORK_PER_PART point-parameters.
+    const t = new ode.Trainer({ ...toTrainerConfig(DEFAULTS), hidden: Array(6).fill(256) });
+    const p = t.parameters().length;
+    const rows = fieldRows(64, p);
+    expect(rows * 64 * p).toBeLessThanOrEqual(FIELD_WORK_PER_PART);
+    expect(rowBands(64, rows).length).toBeGreaterThan(4);
+    expect(fieldRows(64, 1200)).toBeGreaterThanOrEqual(64); // the default network: one band
+    t.delete();
+    const e = engineWith('spiral', 0);
+    const view = { xmin: -3, xmax: 3, ymin: -2, ymax: 2.5, nx: 16, ny: 16, t: 0, precision: 'float64' as const };
+    e.setView(view);
+    e.configure({ ...toTrainerConfig(DEFAULTS), hidden: Array(6).fill(256) }, null, false);
+    const bands = rowBands(16, fieldRows(16, e.trainer()!.parameters().length));
+    expect(bands.length).toBeGreaterThan(1);
+    const out = e.visuals().map((part) => part()).filter((o) => o !== null);
+    const v = (out[0]![0] as { visual: { values: Float32Array } }).visual;
+    const whole = (e.trainer() as unknown as { sampleGrid(g: object): Float32Array }).sampleGrid(view);
+    expect(Array.from(v.values)).toEqual(Array.from(whole));
   });
 
   it('the trajectory visuals come as the field then one rollout per part, posted together by the last', () => {
