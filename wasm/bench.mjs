@@ -56,6 +56,32 @@ if (existsSync(nativeBin)) {
   console.log(JSON.stringify({ bench: 'wasm-vs-native', skipped: `no native benchmark at ${nativeBin}` }));
 }
 
+{
+  // Page-like: 3 strokes of 60 points with jittered times at the core's defaults (16 windows of 10 points, one
+  // joint solve read by dense output, checkpointed gradient), as nde_bench's page-like line (issue 9: ≤ 1.3 ms).
+  const strokes = ode.sampleSystem('toggle', { trajectories: 3, points: 60 }).trajectories;
+  const tr = new ode.Trainer();
+  for (const t of strokes) tr.addTrajectory(t.times, t.states);
+  const ms = [];
+  let nfeF = 0, nfeB = 0;
+  for (let i = 0; i < iters; i++) {
+    const a = performance.now();
+    const r = tr.step();
+    ms.push(performance.now() - a);
+    nfeF += r.nfeForward;
+    nfeB += r.nfeBackward;
+  }
+  tr.delete();
+  console.log(JSON.stringify({ bench: 'page-like', runtime: 'wasm', variant: 'joint (dense output)', iterations: iters,
+    ms_per_iter_median: +median(ms).toFixed(4), nfe_forward_per_iter: nfeF / iters, nfe_backward_per_iter: nfeB / iters }));
+  if (existsSync(nativeBin)) {
+    const native = execFileSync(nativeBin, [String(iters), 'page-like']).toString().trim().split('\n').map((l) => JSON.parse(l))
+      .find((x) => x.bench === 'page-like' && x.variant === 'joint (dense output)');
+    console.log(JSON.stringify({ bench: 'wasm-vs-native', variant: 'page-like joint', wasm_ms: +median(ms).toFixed(4),
+      native_ms: native.ms_per_iter_median, ratio_wasm_over_native: +(median(ms) / native.ms_per_iter_median).toFixed(2) }));
+  }
+}
+
 for (const [label, cfg] of [['replica 2-50-2 (cube)', { hidden: [50], input: 'cube' }], ['page default 2-32-32-2', { hidden: [32, 32] }]]) {
   const tr = new ode.Trainer(cfg);
   for (const n of [64, 256]) {
