@@ -202,16 +202,27 @@ void Trainer::sample_windows_into(Rng& rng, std::vector<Window>& out) const {
   std::vector<std::size_t>& starts = buffers_.starts;  // number of start positions per trajectory, cumulative
   starts.clear();
   std::size_t total = 0;
+  // A trajectory longer than a window has n + W − 3 start positions k = −(W − 2) … n − 2, the window being
+  // observations k … k + W − 1 clipped to the trajectory (at least two): every observation interval lies in
+  // exactly W − 1 of them. Windows starting only inside left a trajectory's first and last intervals to one
+  // window in n − W + 1, and trajectories that start in a fast transient carried most of the field error there.
   for (const Trajectory& t : data_) {
     const std::size_t n = t.times.size();
-    total += n > W ? n - W + 1 : 1;
+    total += n > W ? n + W - 3 : 1;
     starts.push_back(total);
   }
   for (int b = 0; b < config_.batch_size; ++b) {
     const std::size_t k = rng.below(total);
     const std::size_t i = static_cast<std::size_t>(std::upper_bound(starts.begin(), starts.end(), k) - starts.begin());
-    const std::size_t first = k - (i == 0 ? 0 : starts[i - 1]);
-    out.push_back({i, first, std::min(W, data_[i].times.size())});
+    const std::size_t n = data_[i].times.size();
+    if (n <= W) {
+      out.push_back({i, 0, n});
+      continue;
+    }
+    const std::size_t pos = k - (i == 0 ? 0 : starts[i - 1]);  // the start k, shifted by W − 2
+    const std::size_t first = pos >= W - 2 ? pos - (W - 2) : 0;
+    const std::size_t end = std::min(n, pos + 2);                // one past k + W − 1
+    out.push_back({i, first, end - first});
   }
 }
 

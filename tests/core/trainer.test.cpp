@@ -1,6 +1,7 @@
 #include "nde/trainer.hpp"
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cmath>
 #include <memory>
 
@@ -81,19 +82,31 @@ TEST_CASE("Training is deterministic for a seed and differs across seeds") {
   CHECK(run(5) != run(6));
 }
 
-TEST_CASE("Windows stay inside one trajectory and cover the configured length") {
-  Trainer t(small_config());
+TEST_CASE("Windows stay inside one trajectory, are at most the configured length and cover every interval alike") {
+  Trainer t(small_config());  // window 5
   auto data = toggle_data(3, 12);
   data[1].times.resize(3);
   data[1].states.conservativeResize(2, 3);
   for (auto& tr : data) REQUIRE(t.add_trajectory(tr).ok());
   Rng rng(1);
-  for (int rep = 0; rep < 50; ++rep)
+  std::vector<int> covered(11, 0);  // trajectory 0's intervals (i, i + 1)
+  for (int rep = 0; rep < 2000; ++rep)
     for (const Window& w : t.sample_windows(rng)) {
       const std::size_t n = t.trajectories()[w.trajectory].times.size();
       CHECK(w.start + w.length <= n);
-      CHECK(w.length == std::min<std::size_t>(5, n));
+      CHECK(w.length >= 2);
+      CHECK(w.length <= 5);
+      if (n <= 5) CHECK(w.length == n);  // a short trajectory is one window
+      // Clipped windows only at the ends: a shorter one starts at 0 or ends at the last observation.
+      if (w.length < std::min<std::size_t>(5, n)) CHECK((w.start == 0 || w.start + w.length == n));
+      if (w.trajectory == 0)
+        for (std::size_t i = w.start; i + 1 < w.start + w.length; ++i) ++covered[i];
     }
+  // Each interval lies in W − 1 = 4 of trajectory 0's 14 start positions: the first and last as often as the middle.
+  const auto [lo, hi] = std::minmax_element(covered.begin(), covered.end());
+  INFO("coverage " << *lo << " .. " << *hi);
+  CHECK(*lo > 0);
+  CHECK(static_cast<double>(*hi) / *lo < 1.25);
 }
 
 TEST_CASE("Windows with irregular times share one joint solve over the union of their times") {
