@@ -132,7 +132,7 @@ for (const name of ['toggle', 'van-der-pol', 'pendulum']) {
 }
 
 // Density presets with the page's network and optimiser (2-32-32-2, Adam 0.01) at the core's density defaults (batch
-// 128, exact trace, rtol = atol = 1e-5; the page passes its own solver tolerances and clip 10): NLL against training
+// 128, exact trace, rtol = atol = 1e-5; the page uses these tolerances too — its density rtol/atol settings default to them — and passes clip 10): NLL against training
 // time in chunks of CHUNK_MS as the worker runs them (DENSITY_SECONDS per preset, 20 by default), and the time to
 // come within 0.2 nats of the last value.
 const densitySeconds = Number(process.env.DENSITY_SECONDS ?? 20);

@@ -149,7 +149,17 @@ test('divergent settings pause with the reason and offer the last good weights',
     .catch(async (e) => { console.error(await text('#notice'), await text('#hint'), JSON.stringify(await pg('progress'))); throw e; });
   assert.equal(await pg('workerRunning'), false);
   const notice = await text('#notice');
-  if (/one iteration takes/.test(notice)) return; // the blow-up made one iteration take seconds: stopped, said why
+  if (/one iteration takes/.test(notice)) {
+    // The blow-up made one iteration take over 1 s before the watch saw it: training stopped for that reason instead
+    // (an iteration cannot be split yet). Check what that path promises, and say which path this run took.
+    console.log('divergence test: the slow-iteration stop came first; the restore path was not exercised this run');
+    assert.match(notice, /cut short and discarded; the weights are unchanged/);
+    const at = (await pg('progress')).iteration;
+    await page.waitForTimeout(600);
+    assert.equal((await pg('progress')).iteration, at);
+    assert.equal(await pg('workerRunning'), false);
+    return;
+  }
   assert.match(notice, /Training paused: the (loss on all data|solver)/);
   const restore = page.getByRole('button', { name: /Restore the weights of iteration/ });
   const goodIteration = Number(/iteration (\d+)/.exec(await restore.textContent())[1]);

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { createNeuralOde } from '../../../wasm/api.js';
 import type { NeuralOde } from '../../../wasm/neural-ode';
-import { DEFAULTS, toTrainerConfig } from '../../src/settings';
+import { DEFAULTS, toDensityConfig, toTrainerConfig } from '../../src/settings';
 import { rowBands, WORK_BUDGET } from '../../src/worker/engine';
 import { FIELD_WORK_PER_PART, fieldRows, trajectoryEngine } from '../../src/worker/trajectory-engine';
 
@@ -21,6 +21,14 @@ describe('defaults', () => {
     expect({ ...a, optimizer: { ...a.optimizer, clip: 0 } }).toEqual({ ...b, optimizer: { ...b.optimizer, clip: 0 } });
     page.delete();
     core.delete();
+  });
+
+  it("the density task's default tolerances are the core's density defaults (not the trajectory task's)", () => {
+    const page = new ode.DensityTrainer(toDensityConfig(DEFAULTS)), core = new ode.DensityTrainer({});
+    expect({ rtol: page.config().solver.rtol, atol: page.config().solver.atol }).toEqual({ rtol: core.config().solver.rtol, atol: core.config().solver.atol });
+    const trajectories = new ode.Trainer({});
+    expect(page.config().solver.atol).not.toBe(trajectories.config().solver.atol);
+    for (const t of [page, core, trajectories]) t.delete();
   });
 });
 
