@@ -104,3 +104,32 @@ TEST_CASE("A warmed-up fixed-step trainer step (the ode_demo replica, RK4) alloc
     CHECK(made == 0);
   }
 }
+
+TEST_CASE("A trainer's step buffers stay bounded when its batched solves change size from step to step") {
+  // Windows on two regular time grids, one solve per grid: each step splits the batch between the grids anew,
+  // so the solves' sizes vary; buffers kept for every size met grew to ~6x one step's in 200 steps (batch 256).
+  SampleOptions a;
+  a.trajectories = 4;
+  a.points = 40;
+  a.regular = true;
+  a.t_end = 5.0;
+  a.seed = 1;
+  SampleOptions b = a;
+  b.t_end = 6.0;
+  b.seed = 2;
+  TrainerConfig c;
+  c.batch_size = 128;
+  c.joint = false;
+  Trainer t(c);
+  for (const SampleOptions& o : {a, b})
+    for (const Trajectory& tr : sample_system(*find_system("toggle"), o)) REQUIRE(t.add_trajectory(tr).ok());
+  const std::size_t base = nde_bench::heap_in_use();
+  std::size_t early = 0;
+  for (int i = 0; i < 150; ++i) {
+    REQUIRE(t.step().status == Status::Success);
+    if (i < 10) early = std::max(early, nde_bench::heap_in_use() - base);
+  }
+  const std::size_t late = nde_bench::heap_in_use() - base;
+  INFO("step buffers: " << early << " bytes in the first 10 steps, " << late << " after 150");
+  CHECK(late <= early * 3 / 2);
+}

@@ -1,10 +1,12 @@
 #pragma once
 /// A data set of trajectories, minibatches of windows and one training step of the neural ODE.
+#include <algorithm>
 #include <array>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "nde/batch_field.hpp"
@@ -191,13 +193,22 @@ class Trainer : public Learner {
       GradientWorkspace gradient;  ///< tapes, cotangents and solver buffers of the gradient
       GradientResult part;         ///< the solve's result
     };
-    std::vector<std::unique_ptr<Solve>> solves;  ///< indexed by the solve's number of windows (made on first use)
-    GradientResult total;                        ///< the step's sum
-    /// The buffers of a solve of `windows` windows.
+    /// Buffers kept for this many batch sizes at most: groups whose sizes vary from step to step (windows on a
+    /// few time grids, one solve each) would otherwise keep buffers for every size met, far beyond one step's memory.
+    static constexpr std::size_t kKeptSizes = 4;
+    /// (number of windows, its buffers), the most recently used last.
+    std::vector<std::pair<std::size_t, std::unique_ptr<Solve>>> solves;
+    GradientResult total;  ///< the step's sum
+    /// The buffers of a solve of `windows` windows (the least recently used size's are dropped beyond kKeptSizes).
     Solve& solve(std::size_t windows) {
-      if (solves.size() <= windows) solves.resize(windows + 1);
-      if (!solves[windows]) solves[windows] = std::make_unique<Solve>();
-      return *solves[windows];
+      auto it = std::find_if(solves.begin(), solves.end(), [windows](const auto& s) { return s.first == windows; });
+      if (it == solves.end()) {
+        if (solves.size() >= kKeptSizes) solves.erase(solves.begin());
+        solves.emplace_back(windows, std::make_unique<Solve>());
+      } else {
+        std::rotate(it, it + 1, solves.end());  // most recently used last
+      }
+      return *solves.back().second;
     }
   };
 
