@@ -82,6 +82,46 @@ TEST_CASE("Training is deterministic for a seed and differs across seeds") {
   CHECK(run(5) != run(6));
 }
 
+TEST_CASE("Reused step buffers change nothing: whole-data calls between steps and a cold copy train alike") {
+  // The step's buffers (problems, tapes, solver states per batch size) are shared with full_loss and
+  // full_gradient; a copy starts with none. Two time grids (one solve each unless joint) and regularisers
+  // (one more state entry in training than in the whole-data loss) change their sizes between calls.
+  SampleOptions r;
+  r.trajectories = 3;
+  r.points = 20;
+  r.regular = true;
+  r.t_end = 5.0;
+  std::vector<Trajectory> data = sample_system(*find_system("toggle"), r);
+  r.t_end = 6.0;
+  r.seed = 1;
+  for (const Trajectory& tr : sample_system(*find_system("toggle"), r)) data.push_back(tr);
+  for (const GradientMethod g : {GradientMethod::Checkpointed, GradientMethod::Direct, GradientMethod::Adjoint})
+    for (const bool joint : {true, false}) {
+      TrainerConfig c = small_config();
+      c.gradient = g;
+      c.joint = joint;
+      c.kinetic = 0.01;
+      Trainer busy(c), plain(c);
+      for (const Trajectory& tr : data) {
+        REQUIRE(busy.add_trajectory(tr).ok());
+        REQUIRE(plain.add_trajectory(tr).ok());
+      }
+      for (int i = 0; i < 8; ++i) {
+        INFO(to_string(g) << (joint ? " joint" : " per grid") << ", step " << i);
+        REQUIRE(busy.full_loss().status == Status::Success);
+        if (i % 3 == 0) REQUIRE(busy.full_gradient(GradientMethod::Direct).status == Status::Success);
+        if (i % 3 == 1) REQUIRE(busy.full_gradient(GradientMethod::Adjoint).status == Status::Success);
+        Trainer cold = plain;
+        const StepReport a = busy.step(), b = plain.step(), k = cold.step();
+        REQUIRE(b.status == Status::Success);
+        CHECK(a.loss == b.loss);
+        CHECK(k.loss == b.loss);
+        CHECK(busy.training_parameters() == plain.training_parameters());
+        CHECK(cold.training_parameters() == plain.training_parameters());
+      }
+    }
+}
+
 TEST_CASE("Windows stay inside one trajectory, are at most the configured length and cover every interval alike") {
   Trainer t(small_config());  // window 5
   auto data = toggle_data(3, 12);
