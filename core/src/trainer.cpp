@@ -380,7 +380,7 @@ void Trainer::evaluate(const std::vector<Window>& windows, bool regularize, bool
   for (std::size_t g = 0; g < count; ++g) {
     // Buffers per batch size: one solve per time grid has groups of any size, each solved in buffers of its
     // own size (Eigen reallocates on any size change), so a warmed-up step allocates nothing either way.
-    StepBuffers::Solve& sb = buffers_.solve(groups[g].size());
+    StepBuffers::Solve& sb = buffers_.solve(groups[g].size(), joint);
     BatchProblem& p = sb.problem;
     GradientResult& r = sb.part;
     make_problem_into(groups[g], regularize, weight, p);

@@ -193,18 +193,21 @@ class Trainer : public Learner {
       GradientWorkspace gradient;  ///< tapes, cotangents and solver buffers of the gradient
       GradientResult part;         ///< the solve's result
     };
-    /// Buffers kept for this many batch sizes at most: groups whose sizes vary from step to step (windows on a
+    /// Buffers kept for this many kinds of solve at most: groups whose sizes vary from step to step (windows on a
     /// few time grids, one solve each) would otherwise keep buffers for every size met, far beyond one step's memory.
     static constexpr std::size_t kKeptSizes = 4;
-    /// (number of windows, its buffers), the most recently used last.
+    /// (kind of solve: 2 × its windows + 1 if dense, its buffers), the most recently used last.
     std::vector<std::pair<std::size_t, std::unique_ptr<Solve>>> solves;
     GradientResult total;  ///< the step's sum
-    /// The buffers of a solve of `windows` windows (the least recently used size's are dropped beyond kKeptSizes).
-    Solve& solve(std::size_t windows) {
-      auto it = std::find_if(solves.begin(), solves.end(), [windows](const auto& s) { return s.first == windows; });
+    /// The buffers of a solve of `windows` windows, `dense` or not (a joint solve's dense-output method has other
+    /// stages than the plain one: sharing buffers would reallocate them whenever steps alternate between the two);
+    /// the least recently used kind's are dropped beyond kKeptSizes.
+    Solve& solve(std::size_t windows, bool dense) {
+      const std::size_t key = 2 * windows + (dense ? 1 : 0);
+      auto it = std::find_if(solves.begin(), solves.end(), [key](const auto& s) { return s.first == key; });
       if (it == solves.end()) {
         if (solves.size() >= kKeptSizes) solves.erase(solves.begin());
-        solves.emplace_back(windows, std::make_unique<Solve>());
+        solves.emplace_back(key, std::make_unique<Solve>());
       } else {
         std::rotate(it, it + 1, solves.end());  // most recently used last
       }
