@@ -101,16 +101,6 @@ namespace {
 
 using Work = GradientWorkspace::Impl;
 
-/// r ready for a new call, its vectors kept.
-void clear(GradientResult& r) {
-  r.status = Status::Success;
-  r.message.clear();
-  r.loss = 0.0;
-  r.forward = SolveStats{};
-  r.backward = SolveStats{};
-  r.stored_states = 0;
-}
-
 void failed(GradientResult& r, const Solution& s) {
   r.status = s.status;
   r.message = s.message;
@@ -298,7 +288,7 @@ void backsolve(const DifferentiableField& f, double t0, const Vec& y0, const std
 
 void loss_only(const VectorField& f, double t0, const Vec& y0, const std::vector<double>& times, const LossTerm& loss,
                const SolverOptions& opt, GradientWorkspace& work, GradientResult& r) {
-  clear(r);
+  r.clear();
   SolveHooks hooks;
   GradientResult* rp = &r;
   const LossTerm* lp = &loss;
@@ -319,7 +309,7 @@ GradientResult loss_only(const VectorField& f, double t0, const Vec& y0, const s
 void loss_and_gradient(const DifferentiableField& f, double t0, const Vec& y0, const std::vector<double>& times,
                        const LossTerm& loss, const SolverOptions& opt, const GradientOptions& g,
                        GradientWorkspace& work, GradientResult& r) {
-  clear(r);
+  r.clear();
   Work& ws = work.impl();
   switch (g.method) {
     case GradientMethod::Direct: return direct(f, t0, y0, times, loss, opt, ws, r);

@@ -352,12 +352,7 @@ void Trainer::evaluate(const std::vector<Window>& windows, bool regularize, bool
   for (const Window& w : windows) entries += w.length - 1;
   const double weight = entries == 0 ? 0.0 : 1.0 / static_cast<double>(entries * static_cast<std::size_t>(config_.mlp.dim));
   const double per_window = 1.0 / static_cast<double>(std::max<std::size_t>(1, windows.size()));
-  total.status = Status::Success;
-  total.message.clear();
-  total.loss = 0.0;
-  total.forward = SolveStats{};
-  total.backward = SolveStats{};
-  total.stored_states = 0;
+  total.clear();
   total.grad_theta.setZero(mlp_.num_params());
   total.grad_y0.resize(0);
   // Windows on different time grids: one joint solve that reads each window's states from the steps' dense

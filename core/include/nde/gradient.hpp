@@ -45,6 +45,15 @@ struct GradientResult {
   SolveStats forward;
   SolveStats backward;
   std::size_t stored_states = 0;  ///< most solver states held at once for the backward pass
+  /// Ready for a new call: success, no message, zero loss and counts (the vectors keep their storage).
+  void clear() {
+    status = Status::Success;
+    message.clear();
+    loss = 0.0;
+    forward = SolveStats{};
+    backward = SolveStats{};
+    stored_states = 0;
+  }
 };
 
 /// Buffers of the gradient methods (direct tape, checkpoints, output cotangents, solver and adjoint states),
