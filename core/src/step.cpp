@@ -47,11 +47,9 @@ int rk_step_keep(const Tableau& tab, const DifferentiableField& f, double t, con
 }
 
 int rk_step_vjp(const Tableau& tab, const DifferentiableField& f, double t, const Vec& y, double h, const Mat& K,
-                Vec& y_bar, Vec& g_theta, const Mat* K_bar, bool kept) {
+                StepWork& w, Vec& y_bar, Vec& g_theta, const Mat* K_bar, bool kept) {
   const int s = tab.stages();
   const Index n = y.size();
-  struct Work { Mat stage_bar; Vec k_bar, Y, a_y, y0_bar; };
-  static thread_local Work w;  // no wasm threads; one workspace per native thread
   Mat& stage_bar = w.stage_bar;  // cotangent of each stage's input Y_i
   stage_bar.resize(n, s);
   Vec &k_bar = w.k_bar, &Y = w.Y, &a_y = w.a_y, &y0_bar = w.y0_bar;
@@ -82,9 +80,9 @@ int rk_step_vjp(const Tableau& tab, const DifferentiableField& f, double t, cons
 
 int rk_step_reverse(const Tableau& tab, const DifferentiableField& f, double t, double h, const Vec& y, const Mat* K,
                     StepWork& w, Vec& y_bar, Vec& g_theta, const Mat* K_bar) {
-  if (K) return rk_step_vjp(tab, f, t, y, h, *K, y_bar, g_theta, K_bar);
+  if (K) return rk_step_vjp(tab, f, t, y, h, *K, w, y_bar, g_theta, K_bar);
   const int n = rk_step_keep(tab, f, t, y, h, w);
-  return n + rk_step_vjp(tab, f, t, y, h, w.K, y_bar, g_theta, K_bar, true);
+  return n + rk_step_vjp(tab, f, t, y, h, w.K, w, y_bar, g_theta, K_bar, true);
 }
 
 }  // namespace nde

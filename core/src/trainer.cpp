@@ -257,13 +257,16 @@ void Trainer::group_windows_into(const std::vector<Window>& windows, std::vector
     return true;
   };
   count = 0;
+  if (groups.size() < windows.size()) {
+    // At most one group per window, each with room for every window: the groups never grow in later steps.
+    groups.resize(windows.size());
+    for (std::vector<Window>& g : groups) g.reserve(windows.size());
+  }
   for (const Window& w : windows) {
     std::size_t g = 0;
     while (g < count && !same(groups[g].front(), w)) ++g;
     if (g == count) {
-      if (groups.size() == count) groups.emplace_back();
-      groups[count].clear();
-      groups[count++].reserve(windows.size());  // room for every window: a group never grows in later steps
+      groups[count++].clear();
     }
     groups[g].push_back(w);
   }

@@ -81,7 +81,9 @@ TEST_CASE("A warmed-up trainer step allocates nothing at the default config, wit
     c.gradient = g;
     Trainer t(c);
     for (const Trajectory& tr : strokes) REQUIRE(t.add_trajectory(tr).ok());
-    const std::size_t made = step_allocations(t, 30, 10);
+    // The adjoint solves one batch per time grid (windows clipped at a trajectory's ends make more grids), with
+    // buffers per batch size that fill as sizes first appear: it needs a longer warm-up to have seen them.
+    const std::size_t made = step_allocations(t, g == GradientMethod::Adjoint ? 300 : 30, 10);
     INFO(to_string(g) << ": " << made << " allocations in 10 steps");
     CHECK(made == 0);
   }
@@ -99,7 +101,7 @@ TEST_CASE("A warmed-up fixed-step trainer step (the ode_demo replica, RK4) alloc
     c.gradient = g;
     Trainer t(c);
     REQUIRE(t.add_trajectory(torchdiffeq_spiral()).ok());
-    const std::size_t made = step_allocations(t, 10, 10);
+    const std::size_t made = step_allocations(t, g == GradientMethod::Adjoint ? 300 : 10, 10);
     INFO(to_string(g) << ": " << made << " allocations in 10 steps");
     CHECK(made == 0);
   }

@@ -15,6 +15,8 @@ struct StepWork {
   Vec err;
   Vec tmp;
   Vec k;
+  Mat stage_bar;                   ///< reverse: cotangent of each stage's input
+  Vec k_bar, Y, a_y, y0_bar;       ///< reverse: scratch of one stage
 };
 
 /// Advances y by h from t. If `first_stage_known`, K.col(0) already holds f(t, y) (FSAL).
@@ -28,10 +30,10 @@ int rk_step_keep(const Tableau& tab, const class DifferentiableField& f, double 
 /// Reverse of one step: given ȳ1, returns ȳ0 in `y_bar` (in place) and adds θ̄ into g_theta.
 /// K must hold the stages of the forward step. `K_bar`, when given, holds extra cotangents of the stages
 /// (from dense output read inside the step). Function evaluations (VJPs) are counted in the return value.
-/// Its workspace is reused across calls, so it does not allocate after the first call of a given size.
+/// Its scratch is w's reverse part (K is not touched), so it does not allocate after the first call of a given size.
 /// With `kept`, the stages were just evaluated by rk_step_keep at this (t, y, h): their forward passes are reused.
 int rk_step_vjp(const Tableau& tab, const class DifferentiableField& f, double t, const Vec& y, double h,
-                const Mat& K, Vec& y_bar, Vec& g_theta, const Mat* K_bar = nullptr, bool kept = false);
+                const Mat& K, StepWork& w, Vec& y_bar, Vec& g_theta, const Mat* K_bar = nullptr, bool kept = false);
 
 /// The reverse of one recorded step (t, h, y), shared by every discrete gradient (direct, checkpointed):
 /// recomputes the stages into w.K unless `K` holds them (keeping their forward passes for the VJPs), then runs
