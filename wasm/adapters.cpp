@@ -125,21 +125,38 @@ Result<Trajectory> trajectory(const val& times, const val& states, Index d) {
 }
 
 /// Up to n steps of a trainer or an ensemble within max_millis, as the JS report {iteration, iterations, loss,
-/// gradNorm, nfeForward, nfeBackward, status, message, millis}. Another iteration starts only if the last one's
-/// duration still fits; an iteration cut off by the budget is discarded by the trainer.
+/// gradNorm, nfeForward, nfeBackward, status, message, millis, suspended, pendingNfeForward}. Another iteration starts only if the last
+/// one's duration still fits; an iteration cut off by the budget is discarded by the trainer. With a `work` budget
+/// (resumable) iterations run until the budget is used up instead: the one it cuts short is kept
+/// (suspended) and continued by the next call; nfe and millis count whole iterations when they complete.
 template <class T>
-val run_steps(T& t, double n, double max_millis) {
+val run_steps(T& t, double n, double max_millis, double solver_steps) {
   if (!whole(n, 1, 1e6)) return error(whole_range("step(n): n", 1, 1e6));
+  // solver_steps < 0: not resumable; 0: resumable within the time budget; > 0: and at most that many solver steps.
+  const bool resumable = solver_steps >= 0;
+  if (resumable && !whole(solver_steps, 0, 1e9)) return error(whole_range("step: maxSolverSteps", 1, 1e9));
+  WorkBudget budget_steps;
+  if (solver_steps > 0) budget_steps.steps = static_cast<long>(solver_steps);
+  WorkBudget* const work = resumable ? &budget_steps : nullptr;
   const double budget_ms = max_millis > 0 && max_millis <= limits::kMaxMillis ? max_millis : limits::kMaxMillis;
   const Deadline deadline = budget(budget_ms);
-  t.set_deadline(deadline);
+  if (work) work->deadline = deadline;  // a resumable step stops there, losing nothing
+  else t.set_deadline(deadline);
   StepReport last;
   long nfe_f = 0, nfe_b = 0;
   double millis = 0;
   int done = 0;
+  bool suspended = false;
+  long pending_nfe = 0;
   for (int i = 0; i < static_cast<int>(n); ++i) {
-    if (i > 0 && deadline.remaining_millis() < last.millis) break;
-    last = t.step();
+    if (work ? i > 0 && work->exhausted() : i > 0 && deadline.remaining_millis() < last.millis) break;
+    const StepReport r = t.step(work);
+    if (r.suspended) {
+      suspended = true;
+      pending_nfe = r.nfe_forward;
+      break;
+    }
+    last = r;
     nfe_f += last.nfe_forward;
     nfe_b += last.nfe_backward;
     millis += last.millis;
@@ -162,6 +179,8 @@ val run_steps(T& t, double n, double max_millis) {
   o.set("nfeForward", static_cast<double>(nfe_f));
   o.set("nfeBackward", static_cast<double>(nfe_b));
   o.set("millis", millis);
+  o.set("suspended", suspended);
+  o.set("pendingNfeForward", static_cast<double>(pending_nfe));
   return o;
 }
 
@@ -214,8 +233,8 @@ std::string Handle<T>::config() const {
 }
 
 template <class T>
-val Handle<T>::step(double n, double max_millis) {
-  return run_steps(*t_, n, max_millis);
+val Handle<T>::step(double n, double max_millis, double solver_steps) {
+  return run_steps(*t_, n, max_millis, solver_steps);
 }
 
 template <class T>
@@ -765,7 +784,9 @@ double EnsembleHandle::size() const { return e_->size(); }
 
 double EnsembleHandle::iteration() const { return static_cast<double>(e_->iteration()); }
 
-val EnsembleHandle::step(double n, double max_millis) { return run_steps(*e_, n, max_millis); }
+val EnsembleHandle::step(double n, double max_millis, double solver_steps) {
+  return run_steps(*e_, n, max_millis, solver_steps);
+}
 
 val EnsembleHandle::disagreement_grid(double xmin, double xmax, double ymin, double ymax, double nx, double ny,
                                       double t) const {

@@ -32,8 +32,10 @@ class Handle {
   /// The normalised config as JSON.
   std::string config() const;
   /// Up to n training steps within max_millis: {iteration, iterations, loss, gradNorm, nfeForward, nfeBackward,
-  /// status, message, millis}. An iteration cut off by the budget is discarded (status "time-limit").
-  val step(double n, double max_millis);
+  /// status, message, millis, suspended}. solver_steps < 0: an iteration cut off by the budget is discarded (status
+  /// "time-limit"); ≥ 0 (resumable): it stops between two solver steps at the budget (and after solver_steps of
+  /// them, if > 0), is kept (suspended) and the next step call continues it exactly.
+  val step(double n, double max_millis, double solver_steps);
   /// θ as a new Float64Array.
   val parameters() const;
   /// Replaces θ: {} or {error}.
@@ -105,8 +107,8 @@ class EnsembleHandle {
   void clear_trajectories();
   double size() const;
   /// Up to n steps of every member within max_millis: {iteration, iterations, loss (mean), nfeForward,
-  /// nfeBackward (summed), status, message, millis}.
-  val step(double n, double max_millis);
+  /// nfeBackward (summed), status, message, millis, suspended, pendingNfeForward}; solver_steps as Handle::step.
+  val step(double n, double max_millis, double solver_steps);
   double iteration() const;
   /// {values: Float32Array of nx·ny spreads of the members' velocities, row by row from ymin} or {error}.
   val disagreement_grid(double xmin, double xmax, double ymin, double ymax, double nx, double ny, double t) const;

@@ -171,10 +171,20 @@ function wrap(core) {
     step(n = 1, opts) {
       const h = this._handle;
       whole(n, 'step(n): n', 1, 1e6);
-      const ms = millis(options(opts, 'step options'));
-      const r = unwrap(enter(() => h.step(n, ms)));
+      const o = options(opts, 'step options');
+      const ms = millis(o);
+      const r = unwrap(enter(() => this._step(h, n, ms, o)));
       if (r.status === 'invalid-input') fail(r.message);
       return r;
+    }
+
+    /** options.resumable: an iteration the budget cuts short is kept (suspended) and continued by the next step;
+     *  options.maxSolverSteps (resumable): also stop after that many solver steps. */
+    _step(h, n, ms, o) {
+      if (o.resumable !== undefined && typeof o.resumable !== 'boolean') fail('step: resumable must be true or false');
+      if (o.maxSolverSteps !== undefined && !o.resumable) fail('step: maxSolverSteps needs resumable: true');
+      const steps = o.maxSolverSteps === undefined ? 0 : whole(o.maxSolverSteps, 'step: maxSolverSteps', 1, 1e9);
+      return h.step(n, ms, o.resumable ? steps : -1);
     }
 
     iteration() {

@@ -15,7 +15,7 @@ void common(emscripten::class_<H>& c) {
       .function("notice", static_cast<std::string (H::*)() const>(&B::notice))
       .function("toJSON", static_cast<std::string (H::*)() const>(&B::to_json))
       .function("config", static_cast<std::string (H::*)() const>(&B::config))
-      .function("step", static_cast<emscripten::val (H::*)(double, double)>(&B::step))
+      .function("step", static_cast<emscripten::val (H::*)(double, double, double)>(&B::step))
       .function("parameters", static_cast<emscripten::val (H::*)() const>(&B::parameters))
       .function("setParameters", static_cast<emscripten::val (H::*)(const emscripten::val&)>(&B::set_parameters))
       .function("reset", static_cast<emscripten::val (H::*)(double)>(&B::reset))

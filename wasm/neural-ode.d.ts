@@ -10,6 +10,16 @@ export type NumberArray = Float64Array | ArrayLike<number>;
 /** The time budget of a long call in milliseconds, in (0, 3600000]; default 60000. */
 export interface Budget { maxMillis?: number }
 
+/** A trainer's step options. */
+export interface StepOptions extends Budget {
+  /** An iteration the budget cuts short is kept (suspended: true) and continued by the next step call, which gives
+   *  exactly the uninterrupted run's result; default false: it is discarded (status 'time-limit'). */
+  resumable?: boolean;
+  /** resumable: also stop after this many solver steps (forward steps tried, backward steps recomputed or reversed),
+   *  in [1, 1e9]: a bound on the work of one call. */
+  maxSolverSteps?: number;
+}
+
 /** Trainer configuration; every field is optional and defaults as documented in README.md. */
 export interface TrainerConfig {
   dim?: number;
@@ -50,7 +60,12 @@ export interface StepResult {
   /** 'time-limit': the budget ran out inside an iteration, which was discarded (θ and optimiser as before it) */
   status: Status;
   message: string;
+  /** time of the completed iterations (a resumed one's earlier pieces included) */
   millis: number;
+  /** resumable steps: an iteration is under way (the next step continues it); nfe and millis count it once it completes */
+  suspended: boolean;
+  /** the forward evaluations so far of the iteration under way (0 when none): a field blowing up shows here early */
+  pendingNfeForward: number;
 }
 
 export interface IntegrateResult {
@@ -193,8 +208,8 @@ export declare abstract class TrainerBase<Config, Doc> {
   readonly notice: string;
   config(): Required<Config>;
   toJSON(): Doc;
-  /** Up to n iterations within the budget. */
-  step(n?: number, options?: Budget): StepResult;
+  /** Up to n iterations within the budget (see StepOptions for resumable iterations). */
+  step(n?: number, options?: StepOptions): StepResult;
   /** The model's parameters: the moving average of the iterates (`optimizer.average`; θ itself when 0). */
   parameters(): Float64Array;
   /** Sets θ and its average. */
@@ -229,7 +244,7 @@ export declare class Ensemble {
   size(): number;
   addTrajectory(times: NumberArray, states: NumberArray): number;
   clearTrajectories(): void;
-  step(n?: number, options?: Budget): StepResult;
+  step(n?: number, options?: StepOptions): StepResult;
   iteration(): number;
   disagreementGrid(spec?: GridSpec): Float32Array;
   delete(): void;

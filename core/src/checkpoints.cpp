@@ -14,6 +14,7 @@ void CheckpointTape::reset(int capacity) {
   held_ = 0;
   peak_ = 0;
   stopped_ = false;
+  active_ = false;
 }
 
 void CheckpointTape::record(double t, double h, const Vec& y) {
@@ -39,60 +40,80 @@ void CheckpointTape::record(double t, double h, const Vec& y) {
 
 long CheckpointTape::reverse(const Tableau& tab, const DifferentiableField& f, Vec& y_bar, Vec& g_theta,
                              const std::function<void(long, Vec&)>& enter,
-                             const std::function<const Mat*(long, double)>& stage_bar, const Deadline& deadline) {
-  long n = 0;
-  long end = steps();
-  stopped_ = false;
-  // One recursion state per halving of the longest segment (sized now: the recursion holds references into it).
-  long longest = 1;
-  for (std::size_t j = held_; j-- > 0;) {
-    longest = std::max(longest, end - states_[j].first);
-    end = states_[j].first;
-  }
-  std::size_t depth = 1;
-  while ((1L << (depth - 1)) < longest) ++depth;
-  if (mids_.size() < depth) mids_.resize(depth);
-  end = steps();
-  for (std::size_t j = held_; j-- > 0 && !stopped_;) {
-    n += reverse_range(tab, f, states_[j].second, states_[j].first, end, y_bar, g_theta, enter, stage_bar, 0,
-                       deadline);
-    end = states_[j].first;
-  }
-  return n;
-}
-
-long CheckpointTape::reverse_range(const Tableau& tab, const DifferentiableField& f, const Vec& y, long a, long b,
-                                   Vec& y_bar, Vec& g_theta, const std::function<void(long, Vec&)>& enter,
-                                   const std::function<const Mat*(long, double)>& stage_bar, std::size_t depth,
-                                   const Deadline& deadline) {
-  peak_ = std::max(peak_, held_ + depth);
-  long n = 0;
-  while (b - a > 1) {
-    // Advance a copy to the middle, reverse the upper half from there, then continue with the lower half.
-    const long mid = a + (b - a) / 2;
-    Vec& ym = mids_[depth];
-    ym = y;
-    for (long k = a; k < mid; ++k) {
-      if (deadline.passed()) {
-        stopped_ = true;
-        return n;
-      }
-      n += rk_step(tab, f, t_[static_cast<std::size_t>(k)], ym, h_[static_cast<std::size_t>(k)], work_, false);
-      ym.swap(work_.y1);
+                             const std::function<const Mat*(long, double)>& stage_bar, const Deadline& deadline,
+                             WorkBudget* budget) {
+  // Recursive bisection as an explicit stack: a segment [a, b) longer than one step advances a copy of its state
+  // to the middle (mids_ holds one per depth), pushes the upper half [mid, b) (reversed first) and keeps the lower
+  // half [a, mid); a one-step segment is reversed and popped.
+  if (!active_) {
+    long end = steps();
+    // One middle state per halving of the longest segment (sized now: segments point into it).
+    long longest = 1;
+    for (std::size_t j = held_; j-- > 0;) {
+      longest = std::max(longest, end - states_[j].first);
+      end = states_[j].first;
     }
-    n += reverse_range(tab, f, ym, mid, b, y_bar, g_theta, enter, stage_bar, depth + 1, deadline);
-    if (stopped_) return n;
-    b = mid;
+    std::size_t depth = 1;
+    while ((1L << (depth - 1)) < longest) ++depth;
+    if (mids_.size() < depth) mids_.resize(depth);
+    stack_.reserve(depth + 1);
+    stack_.clear();
+    checkpoint_ = held_;
+    end_ = steps();
+    advancing_ = false;
+    active_ = true;
   }
-  if (b - a == 1) {
+  stopped_ = false;
+  long n = 0;
+  // Before each recomputed or reversed step: stop for good at the deadline, or suspend at the budget.
+  auto wait = [&] {
     if (deadline.passed()) {
       stopped_ = true;
-      return n;
+      active_ = false;
+      return true;
     }
-    enter(a, y_bar);
-    const auto k = static_cast<std::size_t>(a);
-    n += rk_step_reverse(tab, f, t_[k], h_[k], y, nullptr, work_, y_bar, g_theta, stage_bar ? stage_bar(a, h_[k]) : nullptr);
+    return !WorkBudget::take(budget);
+  };
+  for (;;) {
+    if (stack_.empty()) {
+      if (checkpoint_ == 0) break;
+      const auto& [step, state] = states_[--checkpoint_];
+      stack_.push_back({step, end_, &state, 0});
+      end_ = step;
+      peak_ = std::max(peak_, held_);
+    }
+    Segment& top = stack_.back();
+    if (top.b - top.a > 1) {
+      Vec& ym = mids_[top.depth];
+      if (!advancing_) {
+        mid_ = top.a + (top.b - top.a) / 2;
+        ym = *top.y;
+        k_ = top.a;
+        advancing_ = true;
+      }
+      for (; k_ < mid_; ++k_) {
+        if (wait()) return n;
+        n += rk_step(tab, f, t_[static_cast<std::size_t>(k_)], ym, h_[static_cast<std::size_t>(k_)], work_, false);
+        ym.swap(work_.y1);
+      }
+      advancing_ = false;
+      const long b = top.b;
+      const std::size_t depth = top.depth + 1;
+      top.b = mid_;
+      stack_.push_back({mid_, b, &ym, depth});  // invalidates top
+      peak_ = std::max(peak_, held_ + depth);
+      continue;
+    }
+    if (top.b - top.a == 1) {
+      if (wait()) return n;
+      enter(top.a, y_bar);
+      const auto k = static_cast<std::size_t>(top.a);
+      n += rk_step_reverse(tab, f, t_[k], h_[k], *top.y, nullptr, work_, y_bar, g_theta,
+                           stage_bar ? stage_bar(top.a, h_[k]) : nullptr);
+    }
+    stack_.pop_back();
   }
+  active_ = false;
   return n;
 }
 

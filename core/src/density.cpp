@@ -34,6 +34,7 @@ Result<> DensityTrainer::add_samples(const Mat& x) {
     }
   if (Result<> r = limits::check_memory(16.0 * x.rows() * static_cast<double>(data_.cols() + x.cols()), "the samples"); !r.ok())
     return r;
+  discard_pending();
   Mat next(data_.rows(), data_.cols() + x.cols());
   next << data_, x;
   data_ = std::move(next);
@@ -42,6 +43,7 @@ Result<> DensityTrainer::add_samples(const Mat& x) {
 }
 
 void DensityTrainer::clear_samples() {
+  discard_pending();
   data_.resize(config_.base.mlp.dim, 0);
   if (iteration_ == 0) fit_normalization();
 }
@@ -58,51 +60,95 @@ void DensityTrainer::fit_normalization() {
   }
 }
 
-GradientResult DensityTrainer::evaluate(const Mat& x, bool gradient, RowVec* logp, std::uint64_t probe_seed) const {
-  const Index S = mlp_.state_dim(), B = x.cols();
-  const bool reg = gradient && (config_.base.kinetic > 0 || config_.base.jacobian > 0);
-  Mat probes;
-  if (config_.trace == TraceMode::Hutchinson) {
-    Rng r(probe_seed);
-    probes.resize(S, B);
-    for (Index k = 0; k < probes.size(); ++k) probes(k) = (r.next() >> 63) ? 1.0 : -1.0;  // Rademacher
+/// The mean NLL of a batch (and its gradient), solved backwards from t_end to 0 with the log-density change; the
+/// gradient is resumable, so a training step can stop between solver steps and continue.
+class DensityTrainer::Evaluation {
+ public:
+  Evaluation(const DensityTrainer& t, Mat x, bool gradient, RowVec* logp, std::uint64_t probe_seed)
+      : t_(t), x_(std::move(x)), logp_(logp), gradient_(gradient) {
+    const DensityConfig& config = t.config_;
+    const Index S = t.mlp_.state_dim(), B = x_.cols();
+    reg_ = gradient && (config.base.kinetic > 0 || config.base.jacobian > 0);
+    if (config.trace == TraceMode::Hutchinson) {
+      Rng r(probe_seed);
+      probes_.resize(S, B);
+      for (Index k = 0; k < probes_.size(); ++k) probes_(k) = (r.next() >> 63) ? 1.0 : -1.0;  // Rademacher
+    }
+    per_ = 1.0 / static_cast<double>(B);
+    field_ = std::make_unique<CnfField>(t.mlp_, B, config.trace, config.trace == TraceMode::Hutchinson ? &probes_ : nullptr,
+                                        reg_ ? config.base.kinetic * per_ : 0.0, reg_ ? config.base.jacobian * per_ : 0.0);
+    y0_ = Vec::Zero(field_->size());
+    const Mat u = (x_.colwise() - t.norm_.offset).array().colwise() / t.norm_.scale.array();
+    y0_.head(S * B) = Eigen::Map<const Vec>(u.data(), S * B);
+    log_scale_ = t.norm_.scale.array().log().sum();
+    if (logp_) logp_->resize(B);
+    opt_ = solver_options(config.base.solver);
+    gopt_ = gradient_options(config.base);
+    loss_ = [this](std::size_t, const Vec& y, Vec* grad) { return nll(y, grad); };
   }
-  const double per = 1.0 / static_cast<double>(B);
-  const CnfField field(mlp_, B, config_.trace, config_.trace == TraceMode::Hutchinson ? &probes : nullptr,
-                       reg ? config_.base.kinetic * per : 0.0, reg ? config_.base.jacobian * per : 0.0);
-  Vec y0 = Vec::Zero(field.size());
-  const Mat u = (x.colwise() - norm_.offset).array().colwise() / norm_.scale.array();
-  y0.head(S * B) = Eigen::Map<const Vec>(u.data(), S * B);
-  const double log_scale = norm_.scale.array().log().sum();
-  // At t = 0: log p(x) = log N(z0) − ℓ0 − Σ log scale, with ℓ integrated from 0 at t_end.
-  LossTerm loss = [&](std::size_t, const Vec& y, Vec* grad) {
+  Evaluation(const Evaluation&) = delete;
+  Evaluation& operator=(const Evaluation&) = delete;
+
+  /// Continues within `budget` (null: to the end); the result has suspended set while it is not finished.
+  const GradientResult& advance(WorkBudget* budget) {
+    opt_.deadline = t_.deadline_;
+    if (!gradient_) loss_only(*field_, t_.config_.t_end, y0_, times_, loss_, opt_, work_, r_);
+    else if (!loss_and_gradient_resumable(*field_, t_.config_.t_end, y0_, times_, loss_, opt_, gopt_, work_, r_, budget)) {
+      waiting_.suspended = true;
+      waiting_.forward.nfe = r_.forward.nfe + work_.forward_nfe();  // the forward NFE so far
+      return waiting_;
+    }
+    return r_;
+  }
+
+ private:
+  /// At t = 0: log p(x) = log N(z0) − ℓ0 − Σ log scale, with ℓ integrated from 0 at t_end.
+  double nll(const Vec& y, Vec* grad) const {
+    const Index S = t_.mlp_.state_dim(), B = x_.cols();
     if (grad) grad->setZero(y.size());
     double nll = 0.0;
     for (Index k = 0; k < B; ++k) {
       const auto z = y.segment(k * S, S);
-      const double lp = -0.5 * z.squaredNorm() - 0.5 * static_cast<double>(S) * kLog2Pi - y[S * B + k] - log_scale;
-      if (logp) (*logp)[k] = lp;
-      nll -= per * lp;
+      const double lp = -0.5 * z.squaredNorm() - 0.5 * static_cast<double>(S) * kLog2Pi - y[S * B + k] - log_scale_;
+      if (logp_) (*logp_)[k] = lp;
+      nll -= per_ * lp;
       if (grad) {
-        grad->segment(k * S, S) = per * z;
-        (*grad)[S * B + k] = per;
+        grad->segment(k * S, S) = per_ * z;
+        (*grad)[S * B + k] = per_;
       }
     }
-    if (reg) {
+    if (reg_) {
       // The solve runs from t_end back to 0, so the accumulator holds −∫_0^T (regulariser) dt.
       nll -= y[y.size() - 1];
       if (grad) (*grad)[y.size() - 1] = -1.0;
     }
     return nll;
-  };
-  if (logp) logp->resize(B);
-  SolverOptions opt = solver_options(config_.base.solver);
-  opt.deadline = deadline_;
-  if (!gradient) return loss_only(field, config_.t_end, y0, {0.0}, loss, opt);
-  return loss_and_gradient(field, config_.t_end, y0, {0.0}, loss, opt, gradient_options(config_.base));
+  }
+
+  const DensityTrainer& t_;
+  Mat x_;
+  RowVec* logp_;
+  bool gradient_;
+  bool reg_ = false;
+  Mat probes_;
+  double per_ = 1.0, log_scale_ = 0.0;
+  std::unique_ptr<CnfField> field_;
+  Vec y0_;
+  std::vector<double> times_{0.0};
+  SolverOptions opt_;
+  GradientOptions gopt_;
+  LossTerm loss_;
+  GradientWorkspace work_;
+  GradientResult r_;
+  GradientResult waiting_;  ///< what a suspended piece returns
+};
+
+GradientResult DensityTrainer::evaluate(const Mat& x, bool gradient, RowVec* logp, std::uint64_t probe_seed) const {
+  Evaluation e(*this, x, gradient, logp, probe_seed);
+  return e.advance(nullptr);
 }
 
-StepReport DensityTrainer::step() {
+StepReport DensityTrainer::step(WorkBudget* budget) {
   if (data_.cols() == 0) {
     StepReport rep;
     rep.iteration = iteration_;
@@ -110,13 +156,15 @@ StepReport DensityTrainer::step() {
     rep.message = "no samples to train on";
     return rep;
   }
-  return train_step([&]() -> const GradientResult& {
-    const Index B = std::min<Index>(config_.base.batch_size, data_.cols());
-    Mat batch(data_.rows(), B);
-    for (Index k = 0; k < B; ++k) batch.col(k) = data_.col(static_cast<Index>(rng_.below(static_cast<std::uint64_t>(data_.cols()))));
-    step_result_ = evaluate(batch, true, nullptr, rng_.next());
-    return step_result_;
-  });
+  return train_step(
+      [this] {
+        const Index B = std::min<Index>(config_.base.batch_size, data_.cols());
+        Mat batch(data_.rows(), B);
+        for (Index k = 0; k < B; ++k) batch.col(k) = data_.col(static_cast<Index>(rng_.below(static_cast<std::uint64_t>(data_.cols()))));
+        const std::uint64_t probe_seed = rng_.next();
+        step_ = std::make_shared<Evaluation>(*this, std::move(batch), true, nullptr, probe_seed);
+      },
+      [this](WorkBudget* b) -> const GradientResult& { return step_->advance(b); }, budget);
 }
 
 DensityResult DensityTrainer::log_density(const Mat& x) const {

@@ -28,12 +28,16 @@ void Ensemble::clear_trajectories() {
   for (Trainer& m : members_) m.clear_trajectories();
 }
 
-StepReport Ensemble::step() {
-  StepReport total;
-  double loss = 0.0;
-  for (Trainer& m : members_) {
-    const StepReport r = m.step();
-    loss += r.loss;
+StepReport Ensemble::step(WorkBudget* budget) {
+  StepReport& total = partial_;
+  for (; next_ < members_.size(); ++next_) {
+    const StepReport r = members_[next_].step(budget);
+    if (r.suspended) {
+      StepReport waiting = r;
+      waiting.iteration = iteration();
+      return waiting;
+    }
+    total.loss += r.loss;
     total.grad_norm = std::max(total.grad_norm, r.grad_norm);
     total.nfe_forward += r.nfe_forward;
     total.nfe_backward += r.nfe_backward;
@@ -43,9 +47,12 @@ StepReport Ensemble::step() {
       total.message = r.message;
     }
   }
-  total.loss = loss / static_cast<double>(members_.size());
-  total.iteration = iteration();
-  return total;
+  StepReport done = total;
+  done.loss = total.loss / static_cast<double>(members_.size());
+  done.iteration = iteration();
+  next_ = 0;
+  partial_ = StepReport{};
+  return done;
 }
 
 Mat Ensemble::mean_field(const Mat& points, double t) const {

@@ -90,12 +90,25 @@ struct GradientWorkspace::Impl {
   std::vector<double> back;  ///< adjoint: the backward solve's output times
   Vec s, s_end, y_end;
   AdjointField::Work adjoint;
+  bool active = false;  ///< a resumable computation is under way
+  int phase = 0;        ///< 0: forward solve, 1: backward pass
+  std::size_t k = 0;    ///< direct: steps not yet reversed
 };
 
 GradientWorkspace::GradientWorkspace() : impl_(std::make_unique<Impl>()) {}
 GradientWorkspace::~GradientWorkspace() = default;
 GradientWorkspace::GradientWorkspace(GradientWorkspace&&) noexcept = default;
 GradientWorkspace& GradientWorkspace::operator=(GradientWorkspace&&) noexcept = default;
+bool GradientWorkspace::under_way() const { return impl_->active; }
+void GradientWorkspace::cancel() {
+  impl_->active = false;
+  impl_->solve.started = false;
+  impl_->back_solve.started = false;
+}
+long GradientWorkspace::forward_nfe() const {
+  if (!impl_->active) return 0;
+  return impl_->phase == 0 ? impl_->solve.sol.stats.nfe : 0;
+}
 
 namespace {
 
@@ -148,7 +161,7 @@ struct Forward {
 
 /// Forward solve that evaluates the loss at the outputs and records every accepted step (tape or checkpoints).
 Solution forward(const DifferentiableField& f, double t0, const Vec& y0, const std::vector<double>& times,
-                 const SolverOptions& opt, Forward& c) {
+                 const SolverOptions& opt, Forward& c, WorkBudget* budget) {
   SolveHooks hooks;
   Forward* p = &c;
   hooks.on_step = [p](double t, double h, const Vec& y, const Mat& K) { p->record(t, h, y, K); };
@@ -161,35 +174,52 @@ Solution forward(const DifferentiableField& f, double t0, const Vec& y0, const s
     out.steps_at_output[i] = static_cast<std::size_t>(out.dense_step[i] >= 0 ? out.dense_step[i] : p->steps());
     p->L += p->loss(i, y, &out.dl[i]);
   };
-  return solve(f, t0, y0, times, opt, hooks, false, c.ws.solve);
+  return solve_resumable(f, t0, y0, times, opt, hooks, false, c.ws.solve, budget);
 }
 
-void direct(const DifferentiableField& f, double t0, const Vec& y0, const std::vector<double>& times,
-            const LossTerm& loss, const SolverOptions& opt, Work& ws, GradientResult& r) {
-  ws.tape_used = 0;
-  ws.out.reset(times.size());
-  // The tape grows with the steps: cap them so it stays within the memory one call may use.
-  ws.options = opt;
+/// Each method below returns false while suspended at the budget (ws.phase and the solves' work say where).
+bool direct(const DifferentiableField& f, double t0, const Vec& y0, const std::vector<double>& times,
+            const LossTerm& loss, const SolverOptions& opt, Work& ws, GradientResult& r, WorkBudget* budget) {
   SolverOptions& capped = ws.options;
-  const double entry_bytes = 8.0 * static_cast<double>(y0.size()) * (opt.method.stages() + 2) + 96;
-  const long cap = static_cast<long>(std::min(1e15, limits::kCallBytes / entry_bytes));
-  if (cap < capped.max_steps) capped.max_steps = std::max(1L, cap);
-  Forward c{ws, loss, r.loss, true};
-  const Solution fwd = forward(f, t0, y0, times, capped, c);
-  r.forward = fwd.stats;
-  if (fwd.status == Status::MaxSteps && capped.max_steps < opt.max_steps) {
-    r.status = Status::MaxSteps;
-    r.message = "the direct gradient's tape would exceed the memory limit after " + std::to_string(capped.max_steps) +
-                " steps (use checkpointed, whose memory is bounded)";
-    return;
+  if (ws.phase == 0) {
+    if (!ws.solve.started) {
+      ws.tape_used = 0;
+      ws.out.reset(times.size());
+      // The tape grows with the steps: cap them so it stays within the memory one call may use.
+      capped = opt;
+      const double entry_bytes = 8.0 * static_cast<double>(y0.size()) * (opt.method.stages() + 2) + 96;
+      const long cap = static_cast<long>(std::min(1e15, limits::kCallBytes / entry_bytes));
+      if (cap < capped.max_steps) capped.max_steps = std::max(1L, cap);
+    }
+    capped.deadline = opt.deadline;
+    Forward c{ws, loss, r.loss, true};
+    const Solution fwd = forward(f, t0, y0, times, capped, c, budget);
+    if (fwd.suspended) return false;
+    r.forward = fwd.stats;
+    if (fwd.status == Status::MaxSteps && capped.max_steps < opt.max_steps) {
+      r.status = Status::MaxSteps;
+      r.message = "the direct gradient's tape would exceed the memory limit after " + std::to_string(capped.max_steps) +
+                  " steps (use checkpointed, whose memory is bounded)";
+      return true;
+    }
+    if (fwd.status != Status::Success) {
+      failed(r, fwd);
+      return true;
+    }
+    r.stored_states = ws.tape_used;
+    ws.y_bar.setZero(y0.size());
+    r.grad_theta.setZero(f.num_params());
+    ws.k = ws.tape_used;
+    ws.phase = 1;
   }
-  if (fwd.status != Status::Success) return failed(r, fwd);
-  r.stored_states = ws.tape_used;
   Vec& y_bar = ws.y_bar;
-  y_bar.setZero(y0.size());
-  r.grad_theta.setZero(f.num_params());
-  for (std::size_t k = ws.tape_used; k-- > 0;) {
-    if (opt.deadline.passed()) return backward_stopped(r, "direct");
+  while (ws.k > 0) {
+    if (opt.deadline.passed()) {
+      backward_stopped(r, "direct");
+      return true;
+    }
+    if (!WorkBudget::take(budget)) return false;
+    const std::size_t k = --ws.k;
     ws.out.enter(static_cast<long>(k), y_bar);
     const TapeEntry& e = ws.tape[k];
     const Mat* K_bar = ws.out.stage_cotangents(opt.method, static_cast<long>(k), e.h);
@@ -198,29 +228,46 @@ void direct(const DifferentiableField& f, double t0, const Vec& y0, const std::v
   }
   ws.out.enter(-1, y_bar);
   r.grad_y0 = y_bar;
+  return true;
 }
 
-void checkpointed(const DifferentiableField& f, double t0, const Vec& y0, const std::vector<double>& times,
-                  const LossTerm& loss, const SolverOptions& opt, int checkpoints, Work& ws, GradientResult& r) {
+bool checkpointed(const DifferentiableField& f, double t0, const Vec& y0, const std::vector<double>& times,
+                  const LossTerm& loss, const SolverOptions& opt, int checkpoints, Work& ws, GradientResult& r,
+                  WorkBudget* budget) {
   CheckpointTape& tape = ws.checkpoints;
-  tape.reset(checkpoints);
-  ws.out.reset(times.size());
-  Forward c{ws, loss, r.loss, false};
-  const Solution fwd = forward(f, t0, y0, times, opt, c);
-  r.forward = fwd.stats;
-  if (fwd.status != Status::Success) return failed(r, fwd);
+  if (ws.phase == 0) {
+    if (!ws.solve.started) {
+      tape.reset(checkpoints);
+      ws.out.reset(times.size());
+    }
+    Forward c{ws, loss, r.loss, false};
+    const Solution fwd = forward(f, t0, y0, times, opt, c, budget);
+    if (fwd.suspended) return false;
+    r.forward = fwd.stats;
+    if (fwd.status != Status::Success) {
+      failed(r, fwd);
+      return true;
+    }
+    ws.y_bar.setZero(y0.size());
+    r.grad_theta.setZero(f.num_params());
+    ws.phase = 1;
+  }
   Vec& y_bar = ws.y_bar;
-  y_bar.setZero(y0.size());
-  r.grad_theta.setZero(f.num_params());
   OutputCotangents* out = &ws.out;
   const Tableau* tab = &opt.method;
-  r.backward.nfe = tape.reverse(opt.method, f, y_bar, r.grad_theta, [out](long k, Vec& yb) { out->enter(k, yb); },
-                                [out, tab](long k, double h) { return out->stage_cotangents(*tab, k, h); }, opt.deadline);
-  if (tape.stopped()) return backward_stopped(r, "checkpointed");
+  r.backward.nfe += tape.reverse(opt.method, f, y_bar, r.grad_theta, [out](long k, Vec& yb) { out->enter(k, yb); },
+                                 [out, tab](long k, double h) { return out->stage_cotangents(*tab, k, h); },
+                                 opt.deadline, budget);
+  if (tape.stopped()) {
+    backward_stopped(r, "checkpointed");
+    return true;
+  }
+  if (tape.suspended()) return false;
   r.backward.accepted = tape.steps();
   ws.out.enter(-1, y_bar);
   r.grad_y0 = y_bar;
   r.stored_states = tape.peak_states();
+  return true;
 }
 
 /// What the adjoint's hooks reach, behind one pointer.
@@ -232,56 +279,73 @@ struct Backsolve {
   Index n;
 };
 
-void backsolve(const DifferentiableField& f, double t0, const Vec& y0, const std::vector<double>& times,
-               const LossTerm& loss, const SolverOptions& opt, const GradientOptions& g, Work& ws, GradientResult& r) {
+bool backsolve(const DifferentiableField& f, double t0, const Vec& y0, const std::vector<double>& times,
+               const LossTerm& loss, const SolverOptions& opt, const GradientOptions& g, Work& ws, GradientResult& r,
+               WorkBudget* budget) {
   const Index n = y0.size(), p = f.num_params();
   const std::size_t N = times.size();
-  ws.out.reset(N);
-  ws.y_end = y0;
   Backsolve c{ws, loss, r, N, n};
   Backsolve* cp = &c;
-  SolveHooks fh;
-  fh.at_output = [cp](std::size_t i, double, Vec& y) {
-    cp->r.loss += cp->loss(i, y, &cp->ws.out.dl[i]);
-    if (i + 1 == cp->N) cp->ws.y_end = y;
-  };
-  const Solution fwd = solve(f, t0, y0, times, opt, fh, false, ws.solve);
-  r.forward = fwd.stats;
-  if (fwd.status != Status::Success) return failed(r, fwd);
-  r.stored_states = 1;
-  if (N == 0) {
-    r.grad_theta.setZero(p);
-    r.grad_y0.setZero(n);
-    return;
+  SolverOptions& bopt = ws.options;
+  if (ws.phase == 0) {
+    if (!ws.solve.started) {
+      ws.out.reset(N);
+      ws.y_end = y0;
+    }
+    SolveHooks fh;
+    fh.at_output = [cp](std::size_t i, double, Vec& y) {
+      cp->r.loss += cp->loss(i, y, &cp->ws.out.dl[i]);
+      if (i + 1 == cp->N) cp->ws.y_end = y;
+    };
+    const Solution fwd = solve_resumable(f, t0, y0, times, opt, fh, false, ws.solve, budget);
+    if (fwd.suspended) return false;
+    r.forward = fwd.stats;
+    if (fwd.status != Status::Success) {
+      failed(r, fwd);
+      return true;
+    }
+    r.stored_states = 1;
+    if (N == 0) {
+      r.grad_theta.setZero(p);
+      r.grad_y0.setZero(n);
+      return true;
+    }
+    // Backwards from the last observation to each earlier one, then to t0.
+    std::vector<double>& back = ws.back;
+    back.clear();
+    for (std::size_t i = N - 1; i-- > 0;) back.push_back(times[i]);
+    if (times.front() != t0) back.push_back(t0);
+    Vec& s = ws.s;
+    s.resize(2 * n + p);
+    s.head(n) = ws.y_end;
+    s.segment(n, n) = ws.out.dl[N - 1];
+    s.tail(p).setZero();
+    ws.s_end = s;
+    bopt = opt;
+    if (g.adjoint_rtol > 0) bopt.controller.rtol = g.adjoint_rtol;
+    if (g.adjoint_atol > 0) bopt.controller.atol = g.adjoint_atol;
+    bopt.seminorm = g.seminorm;
+    bopt.dense = false;  // the backward solve jumps at every output
+    ws.back_solve.started = false;
+    ws.phase = 1;
   }
-  // Backwards from the last observation to each earlier one, then to t0.
-  std::vector<double>& back = ws.back;
-  back.clear();
-  for (std::size_t i = N - 1; i-- > 0;) back.push_back(times[i]);
-  if (times.front() != t0) back.push_back(t0);
-  Vec& s = ws.s;
-  s.resize(2 * n + p);
-  s.head(n) = ws.y_end;
-  s.segment(n, n) = ws.out.dl[N - 1];
-  s.tail(p).setZero();
+  bopt.deadline = opt.deadline;
   AdjointField aug(f, ws.adjoint);
-  ws.s_end = s;
   SolveHooks hooks;
   hooks.at_output = [cp](std::size_t j, double, Vec& st) {
     if (j + 1 < cp->N) st.segment(cp->n, cp->n) += cp->ws.out.dl[cp->N - 2 - j];
     cp->ws.s_end = st;
   };
-  ws.options = opt;
-  SolverOptions& bopt = ws.options;
-  if (g.adjoint_rtol > 0) bopt.controller.rtol = g.adjoint_rtol;
-  if (g.adjoint_atol > 0) bopt.controller.atol = g.adjoint_atol;
-  bopt.seminorm = g.seminorm;
-  bopt.dense = false;  // the backward solve jumps at every output
-  const Solution bwd = solve(aug, times.back(), s, back, bopt, hooks, false, ws.back_solve);
+  const Solution bwd = solve_resumable(aug, times.back(), ws.s, ws.back, bopt, hooks, false, ws.back_solve, budget);
+  if (bwd.suspended) return false;
   r.backward = bwd.stats;
-  if (bwd.status != Status::Success) return failed(r, bwd);
+  if (bwd.status != Status::Success) {
+    failed(r, bwd);
+    return true;
+  }
   r.grad_y0 = ws.s_end.segment(n, n);
   r.grad_theta = ws.s_end.tail(p);
+  return true;
 }
 
 }  // namespace
@@ -306,17 +370,34 @@ GradientResult loss_only(const VectorField& f, double t0, const Vec& y0, const s
   return r;
 }
 
+bool loss_and_gradient_resumable(const DifferentiableField& f, double t0, const Vec& y0,
+                                 const std::vector<double>& times, const LossTerm& loss, const SolverOptions& opt,
+                                 const GradientOptions& g, GradientWorkspace& work, GradientResult& r,
+                                 WorkBudget* budget) {
+  Work& ws = work.impl();
+  if (!ws.active) {
+    r.clear();
+    ws.active = true;
+    ws.phase = 0;
+    ws.solve.started = false;
+    ws.back_solve.started = false;
+  }
+  bool done = false;
+  switch (g.method) {
+    case GradientMethod::Direct: done = direct(f, t0, y0, times, loss, opt, ws, r, budget); break;
+    case GradientMethod::Adjoint: done = backsolve(f, t0, y0, times, loss, opt, g, ws, r, budget); break;
+    case GradientMethod::Checkpointed: done = checkpointed(f, t0, y0, times, loss, opt, g.checkpoints, ws, r, budget); break;
+  }
+  r.suspended = !done;
+  if (done) work.cancel();
+  return done;
+}
+
 void loss_and_gradient(const DifferentiableField& f, double t0, const Vec& y0, const std::vector<double>& times,
                        const LossTerm& loss, const SolverOptions& opt, const GradientOptions& g,
                        GradientWorkspace& work, GradientResult& r) {
-  r.clear();
-  Work& ws = work.impl();
-  switch (g.method) {
-    case GradientMethod::Direct: return direct(f, t0, y0, times, loss, opt, ws, r);
-    case GradientMethod::Adjoint: return backsolve(f, t0, y0, times, loss, opt, g, ws, r);
-    case GradientMethod::Checkpointed: break;
-  }
-  checkpointed(f, t0, y0, times, loss, opt, g.checkpoints, ws, r);
+  work.cancel();
+  (void)loss_and_gradient_resumable(f, t0, y0, times, loss, opt, g, work, r, nullptr);
 }
 
 GradientResult loss_and_gradient(const DifferentiableField& f, double t0, const Vec& y0,

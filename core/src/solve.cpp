@@ -44,40 +44,35 @@ Solution solve(const VectorField& f, double t0, const Vec& y0, const std::vector
 
 Solution solve(const VectorField& f, double t0, const Vec& y0, const std::vector<double>& times,
                const SolverOptions& opt, const SolveHooks& hooks, bool keep_states, SolveWork& work) {
-  Solution sol;
-  sol.t_reached = t0;
+  work.started = false;
+  return solve_resumable(f, t0, y0, times, opt, hooks, keep_states, work, nullptr);
+}
+
+Solution solve_resumable(const VectorField& f, double t0, const Vec& y0, const std::vector<double>& times,
+                         const SolverOptions& opt, const SolveHooks& hooks, bool keep_states, SolveWork& work,
+                         WorkBudget* budget) {
+  Solution& sol = work.sol;
   const Index n = y0.size();
   const std::size_t N = times.size();
-  if (!y0.allFinite()) return fail(std::move(sol), Status::InvalidInput, t0, "initial state is not finite");
-  if (!std::isfinite(t0)) return fail(std::move(sol), Status::InvalidInput, t0, "initial time is not finite");
   const double dir = (N > 0 && times.back() < t0) ? -1.0 : 1.0;
-  for (std::size_t i = 0; i < N; ++i) {
-    const double prev = i == 0 ? t0 : times[i - 1];
-    const double gap = dir * (times[i] - prev);
-    if (!std::isfinite(times[i]) || gap < 0 || (i > 0 && gap == 0))
-      return fail(std::move(sol), Status::InvalidInput, t0,
-                  "output times must be finite and strictly monotone (from t0, in one direction); time " +
-                      std::to_string(i) + " breaks it");
-  }
-  if (keep_states) sol.states = Mat::Constant(n, static_cast<Index>(N), std::numeric_limits<double>::quiet_NaN());
   const bool dense = opt.dense && N > 1;
-  if (opt.dense && opt.method.dense.empty())
-    return fail(std::move(sol), Status::InvalidInput, t0, "method " + opt.method.name + " has no dense output");
-
   const Tableau& tab = opt.method;
   const bool adaptive = tab.adaptive() && opt.step <= 0;
   const Controller& ctl = opt.controller;
   Vec& y = work.y;
-  y = y0;
-  double t = t0;
+  double& t = work.t;
   StepWork& w = work.step;
-  w.K.resize(n, tab.stages());
-  bool k1_known = false;
-  double h = opt.h0;  // magnitude; 0 until chosen
-  double prev_error = 1.0;
+  bool& k1_known = work.k1_known;
+  double& h = work.h;  // magnitude; 0 until chosen
+  double& prev_error = work.prev_error;
+  // The solve ends (however): the next call starts a new one.
+  auto stop = [&](Status s, double at_t, std::string message) {
+    work.started = false;
+    return fail(std::move(sol), s, at_t, std::move(message));
+  };
 
   // Dense solves step to the last output only; the earlier ones are read inside the accepted steps.
-  std::size_t next = 0;  // first output not yet given
+  std::size_t& next = work.next;  // first output not yet given
   Vec& yi = work.yi;
   auto give = [&](std::size_t j, const Vec& v) {
     if (keep_states) sol.states.col(static_cast<Index>(j)) = v;
@@ -100,46 +95,93 @@ Solution solve(const VectorField& f, double t0, const Vec& y0, const std::vector
       give(j, w.tmp);
     }
   };
-  if (dense) {
-    while (next + 1 < N && times[next] == t0) give(next++, y);
+  if (!work.started) {
+    sol.status = Status::Success;
+    sol.states.resize(0, 0);
+    sol.stats = SolveStats{};
+    sol.t_reached = t0;
+    sol.message.clear();
+    sol.suspended = false;
+    if (!y0.allFinite()) return fail(std::move(sol), Status::InvalidInput, t0, "initial state is not finite");
+    if (!std::isfinite(t0)) return fail(std::move(sol), Status::InvalidInput, t0, "initial time is not finite");
+    for (std::size_t i = 0; i < N; ++i) {
+      const double prev = i == 0 ? t0 : times[i - 1];
+      const double gap = dir * (times[i] - prev);
+      if (!std::isfinite(times[i]) || gap < 0 || (i > 0 && gap == 0))
+        return fail(std::move(sol), Status::InvalidInput, t0,
+                    "output times must be finite and strictly monotone (from t0, in one direction); time " +
+                        std::to_string(i) + " breaks it");
+    }
+    if (keep_states) sol.states = Mat::Constant(n, static_cast<Index>(N), std::numeric_limits<double>::quiet_NaN());
+    if (opt.dense && opt.method.dense.empty())
+      return fail(std::move(sol), Status::InvalidInput, t0, "method " + opt.method.name + " has no dense output");
+    work.started = true;
+    y = y0;
+    t = t0;
+    w.K.resize(n, tab.stages());
+    k1_known = false;
+    h = opt.h0;
+    prev_error = 1.0;
+    next = 0;
+    work.output = dense ? N - 1 : 0;
+    work.fixed_steps = 0;  // not yet planned for this output
+    if (dense) {
+      while (next + 1 < N && times[next] == t0) give(next++, y);
+    }
   }
+  // Before each step tried: suspend here (nothing lost) when the budget is used up, else count the step.
+  auto suspend = [&] { return !WorkBudget::take(budget); };
+  auto suspended = [&] {
+    Solution s;
+    s.suspended = true;
+    s.stats = sol.stats;
+    s.t_reached = t;
+    return s;
+  };
 
-  for (std::size_t i = dense ? N - 1 : 0; i < N; ++i) {
+  for (std::size_t& i = work.output; i < N; ++i) {
     const double T = times[i];
     if (!adaptive) {
-      const double span = T - t;
-      if (span != 0.0) {
-        const long m = opt.step > 0   ? std::max(1L, static_cast<long>(std::ceil(std::abs(span) / opt.step - 1e-9)))
-                       : dense ? std::max(1L, opt.dense_steps)
-                               : 1;
-        const double hh = span / static_cast<double>(m);
-        const double start = t;
-        for (long k = 0; k < m; ++k) {
-          if (sol.stats.accepted >= opt.max_steps)
-            return fail(std::move(sol), Status::MaxSteps, t, "step budget of " + std::to_string(opt.max_steps) + " used up" + at(t));
-          if (opt.deadline.passed()) return fail(std::move(sol), Status::TimeLimit, t, "time budget used up" + at(t));
-          const bool reuse = dense && tab.fsal && k > 0;  // K.col(0) holds f(t, y) from the last step's end stage
-          sol.stats.nfe += rk_step(tab, f, t, y, hh, w, reuse);
-          if (!w.y1.allFinite()) return fail(std::move(sol), Status::NonFinite, t, "state became non-finite" + at(t));
-          if (hooks.on_step) hooks.on_step(t, hh, y, w.K);
-          if (dense) give_inside(t, hh, (k + 1 == m) ? T : start + static_cast<double>(k + 1) * hh);
-          if (dense && tab.fsal) w.K.col(0) = w.K.col(tab.stages() - 1);
-          y.swap(w.y1);
-          t = (k + 1 == m) ? T : start + static_cast<double>(k + 1) * hh;
-          ++sol.stats.accepted;
-        }
+      if (work.fixed_steps == 0) {  // plan this output's steps
+        const double span = T - t;
+        work.fixed_steps = span == 0.0    ? -1
+                           : opt.step > 0 ? std::max(1L, static_cast<long>(std::ceil(std::abs(span) / opt.step - 1e-9)))
+                           : dense        ? std::max(1L, opt.dense_steps)
+                                          : 1;
+        work.fixed_h = span / static_cast<double>(std::max(1L, work.fixed_steps));
+        work.fixed_start = t;
+        work.fixed_step = 0;
       }
+      const long m = work.fixed_steps;
+      const double hh = work.fixed_h, start = work.fixed_start;
+      for (long& k = work.fixed_step; k < m; ++k) {
+        if (sol.stats.accepted >= opt.max_steps)
+          return stop(Status::MaxSteps, t, "step budget of " + std::to_string(opt.max_steps) + " used up" + at(t));
+        if (opt.deadline.passed()) return stop(Status::TimeLimit, t, "time budget used up" + at(t));
+        if (suspend()) return suspended();
+        const bool reuse = dense && tab.fsal && k > 0;  // K.col(0) holds f(t, y) from the last step's end stage
+        sol.stats.nfe += rk_step(tab, f, t, y, hh, w, reuse);
+        if (!w.y1.allFinite()) return stop(Status::NonFinite, t, "state became non-finite" + at(t));
+        if (hooks.on_step) hooks.on_step(t, hh, y, w.K);
+        if (dense) give_inside(t, hh, (k + 1 == m) ? T : start + static_cast<double>(k + 1) * hh);
+        if (dense && tab.fsal) w.K.col(0) = w.K.col(tab.stages() - 1);
+        y.swap(w.y1);
+        t = (k + 1 == m) ? T : start + static_cast<double>(k + 1) * hh;
+        ++sol.stats.accepted;
+      }
+      work.fixed_steps = 0;
     } else {
       while (dir * (T - t) > 0) {
         if (sol.stats.accepted + sol.stats.rejected >= opt.max_steps)
-          return fail(std::move(sol), Status::MaxSteps, t, "step budget of " + std::to_string(opt.max_steps) + " used up" + at(t));
-        if (opt.deadline.passed()) return fail(std::move(sol), Status::TimeLimit, t, "time budget used up" + at(t));
+          return stop(Status::MaxSteps, t, "step budget of " + std::to_string(opt.max_steps) + " used up" + at(t));
+        if (opt.deadline.passed()) return stop(Status::TimeLimit, t, "time budget used up" + at(t));
+        if (suspend()) return suspended();
         if (!k1_known) {
           f.eval(t, y, w.k);
           ++sol.stats.nfe;
           w.K.col(0) = w.k;
           k1_known = true;
-          if (!w.k.allFinite()) return fail(std::move(sol), Status::NonFinite, t, "vector field is not finite" + at(t));
+          if (!w.k.allFinite()) return stop(Status::NonFinite, t, "vector field is not finite" + at(t));
         }
         if (h <= 0) h = ctl.initial_step(f, t, y, w.K.col(0), tab.order, sol.stats.nfe, w.tmp, work.f1);
         if (opt.h_max > 0) h = std::min(h, opt.h_max);
@@ -149,7 +191,7 @@ Solution solve(const VectorField& f, double t0, const Vec& y0, const std::vector
         bool hit = false;
         if (hs >= remaining * (1 - 1e-12)) { hs = remaining; hit = true; }
         if (hs < h_min && !hit)
-          return fail(std::move(sol), Status::StepTooSmall, t, "step size fell below " + limits::format(h_min) + at(t));
+          return stop(Status::StepTooSmall, t, "step size fell below " + limits::format(h_min) + at(t));
         sol.stats.nfe += rk_step(tab, f, t, y, dir * hs, w, true);
         const bool finite = w.y1.allFinite() && w.err.allFinite();
         const Index m = opt.seminorm ? n - f.quadrature() : n;
@@ -169,7 +211,7 @@ Solution solve(const VectorField& f, double t0, const Vec& y0, const std::vector
           ++sol.stats.rejected;
           h = hs * fac;
           if (h < h_min)
-            return fail(std::move(sol), finite ? Status::StepTooSmall : Status::NonFinite, t,
+            return stop(finite ? Status::StepTooSmall : Status::NonFinite, t,
                         std::string(finite ? "step size fell below the minimum" : "state became non-finite") + at(t));
         }
       }
@@ -181,7 +223,8 @@ Solution solve(const VectorField& f, double t0, const Vec& y0, const std::vector
     }
   }
   sol.t_reached = t;
-  return sol;
+  work.started = false;
+  return std::move(sol);
 }
 
 }  // namespace nde

@@ -44,6 +44,7 @@ Learner::Learner(const MlpConfig& mlp, const OptimizerConfig& optimizer, std::ui
 }
 
 void Learner::restart(std::uint64_t seed) {
+  discard_pending();
   mlp_.init(seed);
   theta_ = mlp_.params();
   averaged_ = 0;
@@ -52,22 +53,61 @@ void Learner::restart(std::uint64_t seed) {
   iteration_ = 0;
 }
 
-StepReport Learner::train_step(const std::function<const GradientResult&()>& minibatch) {
-  const auto start = std::chrono::steady_clock::now();
+Learner::Learner(const Learner& o)
+    : mlp_(o.mlp_), theta_(o.theta_), averaged_(o.averaged_), norm_(o.norm_), optimizer_(o.optimizer_),
+      rng_(o.rng_before_ ? *o.rng_before_ : o.rng_), iteration_(o.iteration_), deadline_(o.deadline_) {}
+
+Learner& Learner::operator=(const Learner& o) {
+  if (this == &o) return *this;
+  discard_pending();
+  mlp_ = o.mlp_;
+  theta_ = o.theta_;
+  averaged_ = o.averaged_;
+  norm_ = o.norm_;
+  optimizer_ = o.optimizer_;
+  rng_ = o.rng_before_ ? *o.rng_before_ : o.rng_;
+  iteration_ = o.iteration_;
+  deadline_ = o.deadline_;
+  return *this;
+}
+
+StepReport Learner::train_step(const std::function<void()>& start,
+                               const std::function<const GradientResult&(WorkBudget*)>& advance, WorkBudget* budget) {
+  const auto t0 = std::chrono::steady_clock::now();
   StepReport rep;
   rep.iteration = iteration_;
-  const Rng before = rng_;
+  bool suspended = false;
   {
     // The step works on θ: swap it into the network for the minibatch's gradient and the update (O(1): the
-    // vectors swap their storage), and the average back out however the step ends.
+    // vectors swap their storage), and the average back out however the piece ends (between the pieces of a
+    // suspended step the network holds the average, which everything else reads).
     struct Swap {
       Vec& a;
       Vec& b;
       Swap(Vec& x, Vec& y) : a(x), b(y) { a.swap(b); }
       ~Swap() { a.swap(b); }
     } swap(mlp_.params(), theta_);
-    apply_update(minibatch(), optimizer_, mlp_.params(), iteration_, rep);
+    if (!pending_) {
+      rng_before_ = rng_;
+      pending_millis_ = 0.0;
+      pending_ = true;
+      start();
+    }
+    const GradientResult& g = advance(budget);
+    suspended = g.suspended;
+    if (!suspended) apply_update(g, optimizer_, mlp_.params(), iteration_, rep);
+    else rep.nfe_forward = g.forward.nfe;
   }
+  const double piece = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  if (suspended) {
+    pending_millis_ += piece;
+    rep.suspended = true;
+    rep.millis = piece;
+    return rep;
+  }
+  pending_ = false;
+  const Rng before = *rng_before_;
+  rng_before_.reset();
   if (rep.status == Status::Success) {
     ++averaged_;
     // Bias-corrected: after n steps the iterates weigh (1 − β)β^(n−k) / (1 − β^n), so after one step the
@@ -78,19 +118,28 @@ StepReport Learner::train_step(const std::function<const GradientResult&()>& min
   } else {
     rng_ = before;  // a failed step changes nothing
   }
-  rep.millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  rep.millis = pending_millis_ + piece;
   return rep;
+}
+
+void Learner::discard_pending() {
+  pending_ = false;
+  if (rng_before_) rng_ = *rng_before_;
+  rng_before_.reset();
 }
 
 Result<> Learner::set_parameters(const Vec& theta) {
   if (Result<> r = mlp_.set_params(theta); !r.ok()) return r;
+  discard_pending();
   theta_ = theta;
   averaged_ = 0;
   return {};
 }
 
 TrainingState Learner::state() const {
-  return {theta_, mlp_.params(), averaged_, norm_, iteration_, optimizer_.state(), rng_.state()};
+  // An iteration under way is not part of the state: a document taken meanwhile resumes from before it.
+  return {theta_, mlp_.params(), averaged_, norm_, iteration_, optimizer_.state(),
+          (rng_before_ ? *rng_before_ : rng_).state()};
 }
 
 Result<> Learner::restore(const TrainingState& s) {
@@ -113,6 +162,7 @@ Result<> Learner::restore(const TrainingState& s) {
   Mlp m = std::move(check);
   if (s.average.size() != 0)
     if (R r = m.set_params(s.average); !r.ok()) return R::failure("average: " + r.error);
+  discard_pending();
   mlp_ = std::move(m);
   theta_ = s.theta;
   averaged_ = s.average.size() != 0 ? s.averaged : 0;
@@ -140,12 +190,14 @@ Result<std::size_t> Trainer::add_trajectory(Trajectory t) {
   for (const Trajectory& u : data_) stored += static_cast<double>(u.times.size());
   if (Result<> r = limits::check_memory(8.0 * (config_.mlp.dim + 1) * stored, "the trajectories"); !r.ok())
     return R::failure(r.error);
+  discard_pending();
   data_.push_back(std::move(t));
   if (iteration_ == 0) fit_normalization();
   return R::success(data_.size() - 1);
 }
 
 void Trainer::clear_trajectories() {
+  discard_pending();
   data_.clear();
   if (iteration_ == 0) fit_normalization();
 }
@@ -346,50 +398,73 @@ struct WindowLoss {
 };
 }  // namespace
 
-void Trainer::evaluate(const std::vector<Window>& windows, bool regularize, bool gradient, GradientMethod method,
-                       GradientResult& total) const {
-  GradientOptions gopt = gradient_options(config_);
-  gopt.method = method;
-  regularize = regularize && (config_.kinetic > 0 || config_.jacobian > 0);
+void Trainer::begin(const std::vector<Window>& windows, bool regularize, bool gradient, GradientMethod method,
+                    Evaluation& e) const {
+  e.gradient_options = gradient_options(config_);
+  e.gradient_options.method = method;
+  e.gradient = gradient;
+  e.regularize = regularize && (config_.kinetic > 0 || config_.jacobian > 0);
   std::size_t entries = 0;
   for (const Window& w : windows) entries += w.length - 1;
-  const double weight = entries == 0 ? 0.0 : 1.0 / static_cast<double>(entries * static_cast<std::size_t>(config_.mlp.dim));
-  const double per_window = 1.0 / static_cast<double>(std::max<std::size_t>(1, windows.size()));
+  e.weight = entries == 0 ? 0.0 : 1.0 / static_cast<double>(entries * static_cast<std::size_t>(config_.mlp.dim));
+  e.per_window = 1.0 / static_cast<double>(std::max<std::size_t>(1, windows.size()));
+  GradientResult& total = e.total;
   total.clear();
   total.grad_theta.setZero(mlp_.num_params());
   total.grad_y0.resize(0);
   // Windows on different time grids: one joint solve that reads each window's states from the steps' dense
   // output (batch.joint), or one solve per grid. The backsolve adjoint keeps one solve per grid: its
   // backward pass must stop at every observation anyway.
-  std::vector<std::vector<Window>>& groups = buffers_.groups;
-  std::size_t count = 0;
-  group_windows_into(windows, groups, count);
-  const bool joint = config_.joint && count > 1 && !(gradient && method == GradientMethod::Adjoint);
-  SolverOptions& opt = joint ? dense_solver_ : solver_;
-  opt.deadline = deadline_;
+  group_windows_into(windows, e.groups, e.count);
+  e.joint = config_.joint && e.count > 1 && !(gradient && method == GradientMethod::Adjoint);
+  // The evaluation's own copy of the options (a suspended step keeps them while other evaluations run).
+  SolverOptions& opt = e.options();
+  opt = e.joint ? dense_solver_ : solver_;
   opt.step = config_.solver.step / norm_.time;  // the fixed step is set in physical time
-  if (joint) {
-    count = 1;
-    groups[0] = windows;
+  if (e.joint) {
+    e.count = 1;
+    e.groups[0] = windows;
     std::size_t longest = 2;
     for (const Window& w : windows) longest = std::max(longest, w.length);
     opt.dense_steps = static_cast<long>(longest - 1);  // fixed-step methods: a window's worth of steps
   }
-  for (std::size_t g = 0; g < count; ++g) {
+  e.group = 0;
+  e.running = false;
+}
+
+bool Trainer::advance(Evaluation& e, WorkBudget* budget) const {
+  SolverOptions& opt = e.options();
+  opt.deadline = deadline_;
+  GradientResult& total = e.total;
+  for (; e.group < e.count; ++e.group) {
     // Buffers per batch size: one solve per time grid has groups of any size, each solved in buffers of its
     // own size (Eigen reallocates on any size change), so a warmed-up step allocates nothing either way.
-    StepBuffers::Solve& sb = buffers_.solve(groups[g].size(), joint);
+    Evaluation::Solve& sb = e.solve(e.groups[e.group].size(), e.joint);
     BatchProblem& p = sb.problem;
     GradientResult& r = sb.part;
-    make_problem_into(groups[g], regularize, weight, p);
-    if (p.times.empty()) continue;
-    const BatchField field(mlp_, p.offsets, regularize ? config_.kinetic * per_window : 0.0,
-                           regularize ? config_.jacobian * per_window : 0.0, sb.field);
-    const WindowLoss terms{p, config_.loss, regularize, p.times.size() - 1, mlp_.state_dim(), config_.mlp.dim, field.size()};
+    if (!e.running) {
+      make_problem_into(e.groups[e.group], e.regularize, e.weight, p);
+      if (p.times.empty()) continue;
+      sb.gradient.cancel();
+      e.running = true;
+    }
+    const BatchField field(mlp_, p.offsets, e.regularize ? config_.kinetic * e.per_window : 0.0,
+                           e.regularize ? config_.jacobian * e.per_window : 0.0, sb.field);
+    const WindowLoss terms{p, config_.loss, e.regularize, p.times.size() - 1, mlp_.state_dim(), config_.mlp.dim, field.size()};
     const WindowLoss* tp = &terms;
     const LossTerm loss = [tp](std::size_t i, const Vec& y, Vec* grad) { return (*tp)(i, y, grad); };
-    if (gradient) loss_and_gradient(field, 0.0, p.y0, p.times, loss, opt, gopt, sb.gradient, r);
-    else loss_only(field, 0.0, p.y0, p.times, loss, opt, sb.gradient, r);
+    if (!e.gradient) {
+      loss_only(field, 0.0, p.y0, p.times, loss, opt, sb.gradient, r);
+    } else if (!loss_and_gradient_resumable(field, 0.0, p.y0, p.times, loss, opt, e.gradient_options, sb.gradient, r,
+                                            budget)) {
+      total.suspended = true;
+      // What a suspended piece reports: the iteration's forward NFE so far.
+      e.waiting.suspended = true;
+      e.waiting.forward.nfe = total.forward.nfe + r.forward.nfe + sb.gradient.forward_nfe();
+      return false;
+    }
+    e.running = false;
+    total.suspended = false;
     total.loss += r.loss;
     total.forward.nfe += r.forward.nfe;
     total.forward.accepted += r.forward.accepted;
@@ -401,13 +476,22 @@ void Trainer::evaluate(const std::vector<Window>& windows, bool regularize, bool
     if (r.status != Status::Success) {
       total.status = r.status;
       total.message = r.message;
-      return;
+      e.group = e.count;
+      return true;
     }
-    if (gradient) total.grad_theta += r.grad_theta;
+    if (e.gradient) total.grad_theta += r.grad_theta;
   }
+  total.suspended = false;
+  return true;
 }
 
-StepReport Trainer::step() {
+void Trainer::evaluate(const std::vector<Window>& windows, bool regularize, bool gradient, GradientMethod method,
+                       Evaluation& e) const {
+  begin(windows, regularize, gradient, method, e);
+  (void)advance(e, nullptr);
+}
+
+StepReport Trainer::step(WorkBudget* budget) {
   if (data_.empty()) {
     StepReport rep;
     rep.iteration = iteration_;
@@ -415,19 +499,26 @@ StepReport Trainer::step() {
     rep.message = "no trajectories to train on";
     return rep;
   }
-  return train_step([&]() -> const GradientResult& {
-    std::vector<Window>& windows = buffers_.windows;
-    sample_windows_into(rng_, windows);
-    GradientResult& g = buffers_.total;
-    if (Result<> mem = limits::check_memory(step_bytes(windows), "one training step (batch.size × batch.window)"); !mem.ok()) {
-      g = GradientResult{};
-      g.status = Status::InvalidInput;
-      g.message = mem.error + ": lower batch.size or batch.window";
-      return g;
-    }
-    evaluate(windows, true, true, config_.gradient, g);
-    return g;
-  });
+  // Both callbacks capture `this` alone (held inline by std::function: a step allocates nothing here).
+  return train_step(
+      [this] {
+        Evaluation& e = buffers_.step;
+        std::vector<Window>& windows = buffers_.windows;
+        sample_windows_into(rng_, windows);
+        if (Result<> mem = limits::check_memory(step_bytes(windows), "one training step (batch.size × batch.window)"); !mem.ok()) {
+          e.total = GradientResult{};
+          e.total.status = Status::InvalidInput;
+          e.total.message = mem.error + ": lower batch.size or batch.window";
+          e.count = e.group = 0;  // nothing to solve: advance returns this result
+          return;
+        }
+        begin(windows, true, true, config_.gradient, e);
+      },
+      [this](WorkBudget* b) -> const GradientResult& {
+        Evaluation& e = buffers_.step;
+        return advance(e, b) ? e.total : e.waiting;
+      },
+      budget);
 }
 
 double Trainer::step_bytes(const std::vector<Window>& windows) const {
@@ -446,9 +537,8 @@ double Trainer::step_bytes(const std::vector<Window>& windows) const {
 }
 
 GradientResult Trainer::full_loss() const {
-  GradientResult r;
-  evaluate(all_windows(), false, false, config_.gradient, r);
-  return r;
+  evaluate(all_windows(), false, false, config_.gradient, buffers_.other);
+  return buffers_.other.total;
 }
 
 GradientResult Trainer::full_gradient(GradientMethod method) const {
@@ -459,8 +549,9 @@ GradientResult Trainer::full_gradient(GradientMethod method) const {
     r.status = Status::InvalidInput;
     return r;
   }
-  evaluate(windows, false, true, method, r);
-  buffers_.solves.clear();  // a whole-data tape can be large: do not hold it for the training steps
+  evaluate(windows, false, true, method, buffers_.other);
+  r = buffers_.other.total;
+  buffers_.other.solves.clear();  // a whole-data tape can be large: do not hold it
   return r;
 }
 

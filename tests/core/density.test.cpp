@@ -153,3 +153,32 @@ TEST_CASE("Learning a two-Gaussian mixture: held-out NLL within 0.1 nats of the 
   INFO("mass " << mass);
   CHECK(std::abs(mass - 1.0) <= 0.02);
 }
+
+TEST_CASE("A density step split into pieces of a few solver steps equals the uninterrupted one bit for bit") {
+  for (const TraceMode trace : {TraceMode::Exact, TraceMode::Hutchinson}) {
+    CAPTURE(static_cast<int>(trace));
+    DensityConfig c;
+    c.base.mlp.hidden = {16, 16};
+    c.base.batch_size = 32;
+    c.trace = trace;
+    DensityTrainer whole(c), split(c);
+    const Mat x = sample_density("two-moons", 200, 3);
+    REQUIRE(whole.add_samples(x).ok());
+    REQUIRE(split.add_samples(x).ok());
+    long pieces = 0;
+    for (int i = 0; i < 3; ++i) {
+      REQUIRE(whole.step().status == Status::Success);
+      do {
+        WorkBudget b;
+        b.steps = 2;
+        REQUIRE(split.step(&b).status == Status::Success);
+        CHECK(b.used <= 2);
+        ++pieces;
+      } while (split.pending());
+    }
+    CHECK(split.iteration() == 3);
+    CHECK(pieces > 3);
+    CHECK((split.mlp().params().array() == whole.mlp().params().array()).all());
+    CHECK(split.state().rng == whole.state().rng);
+  }
+}

@@ -47,3 +47,34 @@ TEST_CASE("Ensemble disagreement is at least 3x larger far from the data than on
   INFO("mean disagreement on the data " << d_on << ", far from it " << d_far);
   CHECK(d_far >= 3 * d_on);
 }
+
+TEST_CASE("An ensemble step split into pieces of a few solver steps equals the uninterrupted one bit for bit") {
+  SampleOptions so;
+  so.trajectories = 3;
+  so.points = 12;
+  TrainerConfig c;
+  c.mlp.hidden = {8, 8};
+  Ensemble whole(c, 3), split(c, 3);
+  for (auto& tr : sample_system(*find_system("toggle"), so)) {
+    REQUIRE(whole.add_trajectory(tr).ok());
+    REQUIRE(split.add_trajectory(tr).ok());
+  }
+  long pieces = 0;
+  for (int i = 0; i < 2; ++i) {
+    const StepReport w = whole.step();
+    StepReport r;
+    do {
+      WorkBudget b;
+      b.steps = 3;
+      r = split.step(&b);
+      CHECK(b.used <= 3);
+      ++pieces;
+      // Until the last member finishes, the ensemble's iteration is the one before.
+      if (r.suspended) CHECK(split.iteration() == i);
+    } while (r.suspended);
+    CHECK(r.loss == w.loss);
+    CHECK(r.nfe_forward == w.nfe_forward);
+  }
+  CHECK(pieces > 6);
+  for (int k = 0; k < 3; ++k) CHECK((split.member(k).mlp().params().array() == whole.member(k).mlp().params().array()).all());
+}

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "approx.hpp"
+#include "nde/dense.hpp"
 
 using namespace nde;
 
@@ -162,4 +163,42 @@ TEST_CASE("Solve reports bad input and exhausted budgets as statuses") {
   const Solution s = solve(f, 0.0, Analytic::exact(0.0), {100.0}, o);
   CHECK(s.status == Status::MaxSteps);
   CHECK(s.stats.accepted + s.stats.rejected == 3);
+}
+
+TEST_CASE("A solve suspended at its work budget continues from its work to the uninterrupted result bit for bit") {
+  const Analytic f;
+  Vec y0(3);
+  y0 << 1.0, 0.0, 1.0;
+  const std::vector<double> times = {0.3, 0.7, 1.9, 2.5};
+  for (const bool dense : {false, true}) {
+    for (const double step : {0.0, 0.1}) {  // adaptive dopri5 and fixed steps
+      CAPTURE(dense, step);
+      SolverOptions o;
+      o.method = with_dense_output(o.method);
+      o.dense = dense;
+      o.step = step;
+      std::vector<double> seen_whole, seen_split;
+      SolveHooks hw, hs;
+      hw.at_output = [&](std::size_t, double t, Vec& y) { seen_whole.push_back(t + y.sum()); };
+      hs.at_output = [&](std::size_t, double t, Vec& y) { seen_split.push_back(t + y.sum()); };
+      const Solution whole = solve(f, 0.0, y0, times, o, hw);
+      REQUIRE(whole.status == Status::Success);
+      SolveWork work;
+      WorkBudget b;
+      Solution s;
+      long calls = 0;
+      do {
+        b.steps = b.used + 2;  // two more steps per call
+        s = solve_resumable(f, 0.0, y0, times, o, hs, true, work, &b);
+        ++calls;
+      } while (s.suspended);
+      REQUIRE(s.status == Status::Success);
+      // Every step of the solve was counted and the calls split them two by two.
+      CHECK(b.used == whole.stats.accepted + whole.stats.rejected);
+      CHECK(calls == (b.used + 1) / 2);
+      CHECK((s.states.array() == whole.states.array()).all());
+      CHECK(s.stats.nfe == whole.stats.nfe);
+      CHECK(seen_split == seen_whole);
+    }
+  }
 }

@@ -433,3 +433,121 @@ TEST_CASE("integrate answers times on both sides of t0 in the order given - and 
   CHECK(t.integrate(Vec::Constant(2, NAN), 1.0, {2.0}).status == Status::InvalidInput);
   CHECK(t.integrate(Vec::Zero(3), 1.0, {2.0}).status == Status::InvalidInput);
 }
+
+namespace {
+
+/// Trains `iterations` steps in pieces of at most `steps_per_piece` solver steps each; returns the number of pieces.
+/// With `between`, the whole-data loss is computed between the pieces (as the page does between chunks).
+long train_in_pieces(Trainer& t, int iterations, long steps_per_piece, std::vector<long>* steps_used = nullptr,
+                     bool between = false) {
+  long pieces = 0;
+  const std::int64_t target = t.iteration() + iterations;
+  while (t.iteration() < target) {
+    WorkBudget b;
+    b.steps = steps_per_piece;
+    const StepReport r = t.step(&b);
+    REQUIRE(r.status == Status::Success);
+    CHECK(b.used <= steps_per_piece);
+    if (steps_used) steps_used->push_back(b.used);
+    CHECK(r.suspended == t.pending());
+    if (between) CHECK(t.full_loss().status == Status::Success);
+    ++pieces;
+  }
+  return pieces;
+}
+
+bool same_bits(const Vec& a, const Vec& b) { return a.size() == b.size() && (a.array() == b.array()).all(); }
+
+}  // namespace
+
+TEST_CASE("A training step split into pieces of a few solver steps equals the uninterrupted one bit for bit - each method") {
+  for (const GradientMethod method : {GradientMethod::Checkpointed, GradientMethod::Direct, GradientMethod::Adjoint}) {
+    for (const char* solver : {"dopri5", "rk4"}) {
+      CAPTURE(to_string(method), solver);
+      TrainerConfig c = small_config();
+      c.gradient = method;
+      c.solver.method = solver;
+      if (std::string(solver) == "rk4") c.solver.step = 0.05;  // fixed steps
+      Trainer whole(c), split(c);
+      for (const Trajectory& tr : toggle_data(6, 30)) {  // irregular times: joint dense solves
+        REQUIRE(whole.add_trajectory(tr).ok());
+        REQUIRE(split.add_trajectory(tr).ok());
+      }
+      std::vector<double> losses;
+      for (int i = 0; i < 4; ++i) losses.push_back(whole.step().loss);
+      for (const long k : {1L, 2L, 3L}) {
+        Trainer t(c);
+        for (const Trajectory& tr : whole.trajectories()) REQUIRE(t.add_trajectory(tr).ok());
+        const long pieces = train_in_pieces(t, 4, k, nullptr, k == 2);  // k = 2: whole-data losses in between
+        CHECK(pieces > 4);  // the iterations were in fact split
+        CHECK(same_bits(t.mlp().params(), whole.mlp().params()));
+        CHECK(t.state().rng == whole.state().rng);
+        CHECK(t.state().optimizer.step == whole.state().optimizer.step);
+      }
+    }
+  }
+}
+
+TEST_CASE("The pieces of a split step do at most their budget of solver steps, and together the step's own work") {
+  // Direct backprop's backward pass reverses each accepted forward step once (no recomputation), so the step's solver
+  // steps are exactly forward (accepted + rejected) + backward accepted: pieces of k steps need ⌈total / k⌉ calls.
+  TrainerConfig c = small_config();
+  c.gradient = GradientMethod::Direct;
+  Trainer whole(c), split(c);
+  for (const Trajectory& tr : toggle_data(6, 30)) {
+    REQUIRE(whole.add_trajectory(tr).ok());
+    REQUIRE(split.add_trajectory(tr).ok());
+  }
+  const long k = 5;
+  for (int i = 0; i < 3; ++i) {
+    const StepReport r = whole.step();
+    REQUIRE(r.status == Status::Success);
+    // The trainer reports NFE; the steps come from a GradientResult of the same minibatch: recount them from the pieces.
+    std::vector<long> used;
+    const long pieces = train_in_pieces(split, 1, k, &used);
+    long total = 0;
+    for (std::size_t j = 0; j < used.size(); ++j) {
+      total += used[j];
+      if (j + 1 < used.size()) CHECK(used[j] == k);  // every piece but the last uses its whole budget
+    }
+    CHECK(pieces == (total + k - 1) / k);
+    // The steps counted are the solve's: at least one per forward and backward step, at most the NFE they cost.
+    CHECK(total >= 2);
+    CHECK(total <= r.nfe_forward + r.nfe_backward);
+    CHECK(same_bits(split.mlp().params(), whole.mlp().params()));
+  }
+}
+
+TEST_CASE("An iteration under way is dropped by whatever changes the model or the data; a document taken meanwhile resumes before it") {
+  TrainerConfig c = small_config();
+  Trainer a(c), b(c);
+  for (const Trajectory& tr : toggle_data(6, 30)) {
+    REQUIRE(a.add_trajectory(tr).ok());
+    REQUIRE(b.add_trajectory(tr).ok());
+  }
+  const TrainingState before = a.state();
+  WorkBudget budget;
+  budget.steps = 3;
+  REQUIRE(a.step(&budget).suspended);
+  REQUIRE(a.pending());
+  // The saved state is the one before the iteration: restoring it elsewhere trains the same iteration.
+  CHECK(a.state().rng == before.rng);
+  CHECK(same_bits(a.state().theta, before.theta));
+  SECTION("set_parameters drops it and gives back the sampler's draws") {
+    REQUIRE(a.set_parameters(before.theta).ok());
+    CHECK_FALSE(a.pending());
+  }
+  SECTION("new data drops it") {
+    REQUIRE(a.add_trajectory(toggle_data(1, 30, 9)[0]).ok());
+    CHECK_FALSE(a.pending());
+    REQUIRE(b.add_trajectory(toggle_data(1, 30, 9)[0]).ok());
+  }
+  SECTION("restore drops it") {
+    REQUIRE(a.restore(before).ok());
+    CHECK_FALSE(a.pending());
+  }
+  // Either way the next whole step is the step a trainer that never began the piece takes.
+  REQUIRE(a.step().status == Status::Success);
+  REQUIRE(b.step().status == Status::Success);
+  CHECK(same_bits(a.mlp().params(), b.mlp().params()));
+}

@@ -129,6 +129,37 @@ test('step: reports progress, and a step without data throws and changes nothing
   tr.delete();
 });
 
+test('resumable steps: pieces of a few solver steps give the uninterrupted run bit for bit; bad options refused', () => {
+  const whole = toggleTrainer(), split = toggleTrainer();
+  const w = whole.step(3);
+  let pieces = 0, nfe = 0, r;
+  do {
+    r = split.step(3, { resumable: true, maxSolverSteps: 2 });
+    assert.equal(r.status, 'success');
+    // Each call completes an iteration or leaves one under way (or both); never nothing.
+    assert.ok(r.suspended || r.iterations > 0);
+    if (r.suspended) assert.ok(split.iteration() < 3 && r.pendingNfeForward >= 0);
+    nfe += r.nfeForward;
+    pieces++;
+  } while (split.iteration() < 3);
+  assert.ok(pieces > 3, `${pieces} pieces`);
+  assert.deepEqual(split.parameters(), whole.parameters());
+  assert.equal(nfe, w.nfeForward); // whole iterations' NFE, counted once each
+  // A document taken inside an iteration is the state before it: loading it retrains that iteration the same way.
+  split.step(1, { resumable: true, maxSolverSteps: 1 });
+  const doc = split.toJSON();
+  assert.equal(doc.iteration, 3);
+  const again = ode.Trainer.fromJSON(doc);
+  for (const t of ode.sampleSystem('toggle', { trajectories: 4, points: 15, seed: 2 }).trajectories) again.addTrajectory(t.times, t.states);
+  again.step(1);
+  split.step(1);
+  assert.deepEqual(again.parameters(), split.parameters());
+  assert.throws(() => split.step(1, { maxSolverSteps: 5 }), /needs resumable/);
+  assert.throws(() => split.step(1, { resumable: true, maxSolverSteps: 0 }), /maxSolverSteps must be a whole number/);
+  assert.throws(() => split.step(1, { resumable: 'yes' }), /resumable must be true or false/);
+  for (const t of [whole, split, again]) t.delete();
+});
+
 test('a failing step (solver budget) reports its status and keeps the parameters', () => {
   const tr = toggleTrainer({ solver: { maxSteps: 2 }, initOutput: 1 });  // a rough initial field needs more steps
   const before = tr.parameters();

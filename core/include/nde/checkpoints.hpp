@@ -36,18 +36,32 @@ class CheckpointTape {
   /// `stage_bar(k, h)`, if given, returns extra cotangents of step k's stages (dense output) or null.
   /// Once `deadline` passes the sweep stops between two recomputed or reversed steps and stopped() says so
   /// (y_bar and g_theta are then partial and must be discarded).
+  /// With a `budget`, the sweep suspends (suspended()) between two steps once it is used up, counting each recomputed
+  /// or reversed step in it; calling reverse again with the same arguments continues it exactly where it stopped.
   long reverse(const Tableau& tab, const DifferentiableField& f, Vec& y_bar, Vec& g_theta,
                const std::function<void(long k, Vec& y_bar)>& enter,
-               const std::function<const Mat*(long k, double h)>& stage_bar = {}, const Deadline& deadline = {});
+               const std::function<const Mat*(long k, double h)>& stage_bar = {}, const Deadline& deadline = {},
+               WorkBudget* budget = nullptr);
   /// Whether the last reverse sweep stopped at its deadline before reaching step 0.
   [[nodiscard]] bool stopped() const { return stopped_; }
+  /// Whether the last reverse call suspended at its budget (call reverse again to continue).
+  [[nodiscard]] bool suspended() const { return active_; }
 
  private:
-  long reverse_range(const Tableau& tab, const DifferentiableField& f, const Vec& y, long a, long b, Vec& y_bar,
-                     Vec& g_theta, const std::function<void(long, Vec&)>& enter,
-                     const std::function<const Mat*(long, double)>& stage_bar, std::size_t depth,
-                     const Deadline& deadline);
+  /// Reverse steps [a, b) from the state *y at step a: the recursion of the sweep, kept as a stack so that it can
+  /// stop between any two steps. y is a checkpoint (depth 0) or the parent's middle state mids_[depth − 1].
+  struct Segment {
+    long a, b;
+    const Vec* y;
+    std::size_t depth;
+  };
   std::size_t capacity_;
+  bool active_ = false;          ///< a sweep is under way (suspended between calls)
+  std::size_t checkpoint_ = 0;   ///< checkpoints not yet started (the next is checkpoint_ − 1)
+  long end_ = 0;                 ///< the step the next checkpoint's segment ends at
+  std::vector<Segment> stack_;   ///< reserved for the deepest recursion before a sweep starts
+  bool advancing_ = false;       ///< recomputing the top segment's middle state into mids_[depth]
+  long k_ = 0, mid_ = 0;
   long stride_ = 1;
   std::vector<double> t_, h_;
   std::vector<std::pair<long, Vec>> states_;  ///< (step, state at its start), increasing steps; the first held_

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <memory>
 
 namespace nde {
@@ -44,6 +45,24 @@ class Deadline {
   bool set_ = false;
   Clock::time_point at_{};
   std::shared_ptr<std::int64_t> checks_left_;  ///< counted budget (null: wall clock)
+};
+
+/// How much a resumable computation (a suspendable training step) may do before it suspends: solver steps (forward
+/// steps tried, steps recomputed or reversed by the backward pass) and a deadline. Unlike a Deadline, using it up
+/// loses nothing: the computation stops between two steps and continues later exactly where it stopped.
+struct WorkBudget {
+  long steps = std::numeric_limits<long>::max();  ///< most solver steps
+  Deadline deadline;                               ///< suspend once this passes (between steps)
+  long used = 0;                                   ///< solver steps done so far
+  /// Whether the next step must wait for another call.
+  [[nodiscard]] bool exhausted() const { return used >= steps || deadline.passed(); }
+  /// Before one step: false when the budget is used up (wait for another call), else counts the step.
+  [[nodiscard]] static bool take(WorkBudget* budget) {
+    if (!budget) return true;
+    if (budget->exhausted()) return false;
+    ++budget->used;
+    return true;
+  }
 };
 
 }  // namespace nde

@@ -1,4 +1,5 @@
 #pragma once
+#include <memory>
 /// Density mode: a continuous normalising flow carrying N(0, I) at t = 0 onto the data's density at t = T,
 /// trained by maximum likelihood through the same gradient machinery (adjoint of the CNF system).
 #include <string>
@@ -48,8 +49,9 @@ class DensityTrainer : public Learner {
   Index sample_count() const { return data_.cols(); }
   const Mat& samples() const { return data_; }
 
-  /// One maximum-likelihood step on a random minibatch (loss = mean NLL + regularisers).
-  StepReport step();
+  /// One maximum-likelihood step on a random minibatch (loss = mean NLL + regularisers). With a `budget` it stops
+  /// between two solver steps once that is used up (report.suspended) and the next step() continues it exactly.
+  StepReport step(WorkBudget* budget = nullptr);
   /// log p(x) at t_end for points (dim × m), solved in blocks of columns (bounded memory; the deadline is
   /// checked inside each solve).
   DensityResult log_density(const Mat& x) const;
@@ -64,12 +66,14 @@ class DensityTrainer : public Learner {
   void reset(std::uint64_t seed);
 
  private:
+  /// One batch's NLL (and gradient), resumable between solver steps (defined in density.cpp).
+  class Evaluation;
   GradientResult evaluate(const Mat& x, bool gradient, RowVec* logp, std::uint64_t probe_seed) const;
   void fit_normalization();
 
   DensityConfig config_;
   Mat data_;
-  GradientResult step_result_;  ///< the last step's loss and gradient
+  std::shared_ptr<Evaluation> step_;  ///< the last training step's evaluation (continued while pending())
 };
 
 }  // namespace nde

@@ -23,10 +23,12 @@ class Ensemble {
   void set_deadline(const Deadline& d);
   /// Removes all trajectories from every member.
   void clear_trajectories();
-  /// One step of every member: mean loss, summed NFE and time; the first failure's status and message.
-  StepReport step();
-  /// Iterations completed by the first member (all members step together).
-  [[nodiscard]] long iteration() const { return members_.front().iteration(); }
+  /// One step of every member: mean loss, summed NFE and time; the first failure's status and message. With a
+  /// `budget` the members step one after another until it is used up (report.suspended: the next step continues
+  /// with the member under way, exactly as if uninterrupted).
+  StepReport step(WorkBudget* budget = nullptr);
+  /// Iterations completed by every member (the last member completes an ensemble iteration).
+  [[nodiscard]] long iteration() const { return members_.back().iteration(); }
 
   /// The members' mean velocity at points (dim × m) at time t.
   [[nodiscard]] Mat mean_field(const Mat& points, double t) const;
@@ -35,6 +37,10 @@ class Ensemble {
 
  private:
   std::vector<Trainer> members_;
+  /// The member whose step is next (or under way) in the current ensemble iteration; new data drop that member's
+  /// step under way (Trainer) and it starts again on them, so every member keeps the same iteration count.
+  std::size_t next_ = 0;
+  StepReport partial_;    ///< what the members before next_ reported in it (loss summed)
 };
 
 /// Disagreement on a grid (row by row from ymin); other state components at the normalisation offset.

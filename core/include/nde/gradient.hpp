@@ -45,6 +45,7 @@ struct GradientResult {
   SolveStats forward;
   SolveStats backward;
   std::size_t stored_states = 0;  ///< most solver states held at once for the backward pass
+  bool suspended = false;  ///< a resumable computation stopped at its budget: not finished yet (call it again)
   /// Ready for a new call: success, no message, zero loss and counts (the vectors keep their storage).
   void clear() {
     status = Status::Success;
@@ -53,6 +54,7 @@ struct GradientResult {
     forward = SolveStats{};
     backward = SolveStats{};
     stored_states = 0;
+    suspended = false;
   }
 };
 
@@ -68,6 +70,12 @@ class GradientWorkspace {
   struct Impl;
   /// Access for the gradient methods.
   [[nodiscard]] Impl& impl() { return *impl_; }
+  /// Whether a resumable loss_and_gradient is under way in these buffers (suspended at its budget).
+  [[nodiscard]] bool under_way() const;
+  /// Drops a computation under way (the next resumable call starts a new one).
+  void cancel();
+  /// The forward NFE so far of a computation under way in its forward solve (0 otherwise: its result has it then).
+  [[nodiscard]] long forward_nfe() const;
 
  private:
   std::unique_ptr<Impl> impl_;
@@ -86,6 +94,15 @@ GradientResult loss_and_gradient(const DifferentiableField& f, double t0, const 
 void loss_and_gradient(const DifferentiableField& f, double t0, const Vec& y0, const std::vector<double>& times,
                        const LossTerm& loss, const SolverOptions& options, const GradientOptions& gradient,
                        GradientWorkspace& work, GradientResult& r);
+/// The same, resumable: it stops between two solver steps (forward steps tried, backward steps recomputed or
+/// reversed, adjoint steps tried) once `budget` is used up and returns false with r.suspended set; called again with
+/// the same arguments (which must stay alive and unchanged, except options.deadline) it continues exactly where it
+/// stopped, and the finished result (true) equals the unbudgeted call's bit for bit. A call while nothing is under
+/// way in `work` starts a computation; work.cancel() drops one.
+[[nodiscard]] bool loss_and_gradient_resumable(const DifferentiableField& f, double t0, const Vec& y0,
+                                               const std::vector<double>& times, const LossTerm& loss,
+                                               const SolverOptions& options, const GradientOptions& gradient,
+                                               GradientWorkspace& work, GradientResult& r, WorkBudget* budget);
 /// loss_only into `r` with the buffers of `work`.
 void loss_only(const VectorField& f, double t0, const Vec& y0, const std::vector<double>& times,
                const LossTerm& loss, const SolverOptions& options, GradientWorkspace& work, GradientResult& r);

@@ -60,6 +60,7 @@ struct Solution {
   SolveStats stats;
   double t_reached = 0.0;  ///< where integration stopped
   std::string message;     ///< empty on success
+  bool suspended = false;  ///< stopped at its WorkBudget: call solve again with the same work to continue
 };
 
 /// Buffers of a solve (state, stages, scratch), reused across calls: a solve of the same size allocates nothing.
@@ -68,6 +69,15 @@ struct SolveWork {
   Vec y;   ///< the current state
   Vec yi;  ///< the copy of an output handed to at_output
   Vec f1;  ///< the first-step guess's second evaluation
+  /// A resumable solve's loop state between calls (see the budgeted solve).
+  bool started = false;    ///< a solve is under way in these buffers
+  std::size_t output = 0;  ///< the output being integrated to
+  std::size_t next = 0;    ///< dense: the first output not yet given
+  double t = 0.0, h = 0.0, prev_error = 1.0;
+  bool k1_known = false;
+  long fixed_step = 0, fixed_steps = 0;  ///< fixed steps: the next one and how many to this output (0: not planned)
+  double fixed_h = 0.0, fixed_start = 0.0;
+  Solution sol;  ///< the result so far
 };
 
 /// Integrates from (t0, y0) to each of `times` (monotone in one direction; the first may equal t0).
@@ -79,5 +89,12 @@ Solution solve(const VectorField& f, double t0, const Vec& y0, const std::vector
 /// of the same size allocates nothing).
 Solution solve(const VectorField& f, double t0, const Vec& y0, const std::vector<double>& times,
                const SolverOptions& options, const SolveHooks& hooks, bool keep_states, SolveWork& work);
+/// The same, resumable: each step tried is counted in `budget` (if given); once that is used up the solve suspends
+/// before the next step and returns with suspended set, and called again with the same work (and arguments) it
+/// continues where it stopped, so the result equals the uninterrupted solve's bit for bit. A call while no solve is
+/// under way in `work` (work.started false: none yet, or the last one ended) starts one.
+Solution solve_resumable(const VectorField& f, double t0, const Vec& y0, const std::vector<double>& times,
+                         const SolverOptions& options, const SolveHooks& hooks, bool keep_states, SolveWork& work,
+                         WorkBudget* budget);
 
 }  // namespace nde

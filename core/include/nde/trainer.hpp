@@ -48,11 +48,12 @@ struct StepReport {
   std::int64_t iteration = 0;       ///< completed iterations after the step
   double loss = 0.0;        ///< minibatch loss before the update (incl. regularisers)
   double grad_norm = 0.0;   ///< before clipping
-  long nfe_forward = 0;
+  long nfe_forward = 0;      ///< a suspended piece: the iteration's forward evaluations so far
   long nfe_backward = 0;
   Status status = Status::Success;
   std::string message;
-  double millis = 0.0;
+  double millis = 0.0;      ///< the whole iteration's time (all its pieces); a suspended piece: that piece's
+  bool suspended = false;   ///< stopped at its WorkBudget before finishing: the next step continues this iteration
 };
 
 /// What both trainers share: the network, its normalisation, the optimiser, the minibatch sampler's stream,
@@ -77,17 +78,34 @@ class Learner {
   void set_deadline(const Deadline& d) { deadline_ = d; }
   /// The time budget set last.
   [[nodiscard]] const Deadline& deadline() const { return deadline_; }
+  /// Whether an iteration is under way: a step suspended at its WorkBudget (the next step continues it).
+  [[nodiscard]] bool pending() const { return pending_; }
+  /// A copy as of the last completed iteration (an iteration under way is not copied).
+  Learner(const Learner& other);
+  /// The same for assignment.
+  Learner& operator=(const Learner& other);
+  /// Moves (an iteration under way is dropped by the moved-from learner's copy semantics: see the copy).
+  Learner(Learner&&) = default;
+  /// The same for move assignment.
+  Learner& operator=(Learner&&) = default;
 
  protected:
   /// Weights initialised from `seed`; identity normalisation of mlp.dim states.
   Learner(const MlpConfig& mlp, const OptimizerConfig& optimizer, std::uint64_t seed);
   /// Fresh weights from `seed`, optimiser, sampler stream and iteration count (the caller refits normalisation).
   void restart(std::uint64_t seed);
-  /// One training step: `minibatch` draws from rng_ and returns the loss and gradient at θ (mlp_ holds θ while
-  /// it runs; the result is held by the caller's trainer, so that a step can reuse its storage); the update is
-  /// applied to θ and folded into the average, or on any failure nothing changes (θ, average, optimiser,
-  /// iteration, sampler stream) and the report says why.
-  [[nodiscard]] StepReport train_step(const std::function<const GradientResult&()>& minibatch);
+  /// One training step, or a piece of one: unless an iteration is under way, `start` draws the minibatch from rng_
+  /// and sets up its loss-and-gradient computation; `advance` continues that within `budget` (null: to the end) and
+  /// returns its result (suspended while it is not finished; mlp_ holds θ while a piece runs; the result is held by
+  /// the caller's trainer, so that a step can reuse its storage). A finished one's update is applied to θ and folded
+  /// into the average, or on any failure nothing changes (θ, average, optimiser, iteration, sampler stream) and the
+  /// report says why; one that stops at the budget is kept (report.suspended) and the next call continues it.
+  [[nodiscard]] StepReport train_step(const std::function<void()>& start,
+                                      const std::function<const GradientResult&(WorkBudget*)>& advance,
+                                      WorkBudget* budget);
+  /// Drops an iteration under way and gives its minibatch draws back (everything that changes θ, data or state
+  /// calls it).
+  void discard_pending();
 
   Mlp mlp_;               ///< the model: its parameters are the average of the iterates
   Vec theta_;             ///< the optimiser's iterate
@@ -97,6 +115,9 @@ class Learner {
   Rng rng_;
   std::int64_t iteration_ = 0;
   Deadline deadline_;
+  bool pending_ = false;           ///< an iteration under way (suspended at its budget)
+  std::optional<Rng> rng_before_;  ///< the sampler's stream before it (what state() saves meanwhile)
+  double pending_millis_ = 0.0;    ///< its pieces' time so far
 };
 
 /// Observations of windows integrated together: one joint solve over the union of their relative times.
@@ -133,8 +154,9 @@ class Trainer : public Learner {
   void clear_trajectories();
   const std::vector<Trajectory>& trajectories() const { return data_; }
 
-  /// One optimisation step on a random minibatch of windows.
-  StepReport step();
+  /// One optimisation step on a random minibatch of windows. With a `budget` the step stops between two solver steps
+  /// once it is used up (report.suspended) and the next step() continues it: the result is the same bit for bit.
+  StepReport step(WorkBudget* budget = nullptr);
   /// Loss over all observations (each trajectory integrated from its first point), without regularisers.
   GradientResult full_loss() const;
   /// Full-data loss and its gradient by the given method.
@@ -159,9 +181,58 @@ class Trainer : public Learner {
   [[nodiscard]] std::vector<std::vector<Window>> group_windows(const std::vector<Window>& windows) const;
 
  private:
-  /// Loss (and gradient) over the windows into `total`, reusing its storage and the step buffers.
+  /// The solves of one evaluation, the state of the one under way and its sum; sized by the first steps, so later
+  /// steps of the same shape allocate nothing.
+  struct Evaluation {
+    /// What one batched solve of a given number of windows uses (every size in it follows from that number).
+    struct Solve {
+      BatchProblem problem;
+      BatchField::Work field;      ///< the batched field's evaluation buffers
+      GradientWorkspace gradient;  ///< tapes, cotangents and solver buffers of the gradient
+      GradientResult part;         ///< the solve's result
+    };
+    /// Buffers kept for this many kinds of solve at most: groups whose sizes vary from step to step (windows on a
+    /// few time grids, one solve each) would otherwise keep buffers for every size met, far beyond one step's memory.
+    static constexpr std::size_t kKeptSizes = 4;
+    /// (kind of solve: 2 × its windows + 1 if dense, its buffers), the most recently used last.
+    std::vector<std::pair<std::size_t, std::unique_ptr<Solve>>> solves;
+    /// The buffers of a solve of `windows` windows, `dense` or not (a joint solve's dense-output method has other
+    /// stages than the plain one: sharing buffers would reallocate them whenever steps alternate between the two);
+    /// the least recently used kind's are dropped beyond kKeptSizes (never the group under way's: a group takes its
+    /// buffers when it starts and the next group only after it finished).
+    Solve& solve(std::size_t windows, bool dense) {
+      const std::size_t key = 2 * windows + (dense ? 1 : 0);
+      auto it = std::find_if(solves.begin(), solves.end(), [key](const auto& s) { return s.first == key; });
+      if (it == solves.end()) {
+        if (solves.size() >= kKeptSizes) solves.erase(solves.begin());
+        solves.emplace_back(key, std::make_unique<Solve>());
+      } else {
+        std::rotate(it, it + 1, solves.end());  // most recently used last
+      }
+      return *solves.back().second;
+    }
+    std::vector<std::vector<Window>> groups;  ///< the first `count` are this evaluation's (one solve each)
+    std::size_t count = 0;
+    std::size_t group = 0;     ///< the group under way
+    bool running = false;      ///< its solve has started (resumable: continue it)
+    SolverOptions plain, dense;  ///< copies of the trainer's options (assigned: same sizes, no allocation)
+    bool joint = false;
+    GradientOptions gradient_options;
+    bool regularize = false, gradient = false;
+    double weight = 0.0, per_window = 1.0;
+    GradientResult total;      ///< the sum over the groups
+    GradientResult waiting;    ///< what a suspended piece returns (suspended, the forward NFE so far)
+    /// The options of its solves.
+    SolverOptions& options() { return joint ? dense : plain; }
+  };
+  /// Loss (and gradient) over the windows in the buffers of `e` (e.total), run to the end.
   void evaluate(const std::vector<Window>& windows, bool regularize, bool gradient, GradientMethod method,
-                GradientResult& total) const;
+                Evaluation& e) const;
+  /// Sets up an evaluation over the windows in `e` (nothing computed yet).
+  void begin(const std::vector<Window>& windows, bool regularize, bool gradient, GradientMethod method,
+             Evaluation& e) const;
+  /// Continues `e` within `budget` (null: to the end); true once finished (e.total is then complete).
+  [[nodiscard]] bool advance(Evaluation& e, WorkBudget* budget) const;
   std::vector<Window> all_windows() const;
   /// Bytes one training step on these windows needs (an estimate, checked against limits::kCallBytes first).
   double step_bytes(const std::vector<Window>& windows) const;
@@ -184,37 +255,10 @@ class Trainer : public Learner {
     struct Entry { double t; Index column; std::size_t traj, obs; };
     std::vector<Window> windows;
     std::vector<std::size_t> starts;
-    std::vector<std::vector<Window>> groups;
     std::vector<Entry> entries;
-    /// What one batched solve of a given number of windows uses (every size in it follows from that number).
-    struct Solve {
-      BatchProblem problem;
-      BatchField::Work field;      ///< the batched field's evaluation buffers
-      GradientWorkspace gradient;  ///< tapes, cotangents and solver buffers of the gradient
-      GradientResult part;         ///< the solve's result
-    };
-    /// Buffers kept for this many kinds of solve at most: groups whose sizes vary from step to step (windows on a
-    /// few time grids, one solve each) would otherwise keep buffers for every size met, far beyond one step's memory.
-    static constexpr std::size_t kKeptSizes = 4;
-    /// (kind of solve: 2 × its windows + 1 if dense, its buffers), the most recently used last.
-    std::vector<std::pair<std::size_t, std::unique_ptr<Solve>>> solves;
-    GradientResult total;  ///< the step's sum
-    /// The buffers of a solve of `windows` windows, `dense` or not (a joint solve's dense-output method has other
-    /// stages than the plain one: sharing buffers would reallocate them whenever steps alternate between the two);
-    /// the least recently used kind's are dropped beyond kKeptSizes.
-    Solve& solve(std::size_t windows, bool dense) {
-      const std::size_t key = 2 * windows + (dense ? 1 : 0);
-      auto it = std::find_if(solves.begin(), solves.end(), [key](const auto& s) { return s.first == key; });
-      if (it == solves.end()) {
-        if (solves.size() >= kKeptSizes) solves.erase(solves.begin());
-        solves.emplace_back(key, std::make_unique<Solve>());
-      } else {
-        std::rotate(it, it + 1, solves.end());  // most recently used last
-      }
-      return *solves.back().second;
-    }
+    Evaluation step;   ///< a training step's evaluation (kept while the step is suspended)
+    Evaluation other;  ///< whole-data loss and gradient (never disturbs a suspended step)
   };
-
   TrainerConfig config_;
   mutable SolverOptions solver_;        ///< solver_options(config_.solver), built once (its deadline set per call)
   mutable SolverOptions dense_solver_;  ///< the same with dense output (the joint solve of irregular windows)
