@@ -533,7 +533,15 @@ double Trainer::step_bytes(const std::vector<Window>& windows) const {
     longest = std::max(longest, static_cast<double>(w.length));
   }
   const double checkpoints = config_.gradient == GradientMethod::Checkpointed ? config_.solver.checkpoints + 64.0 : 0.0;
-  return 8.0 * (S * columns + 1) * (longest + 8 + checkpoints) + entries * (8.0 * d + 64) + columns * mlp_.column_bytes();
+  // Per method, the network's work per column and parameter-sized vectors beyond that: the checkpointed backward
+  // keeps every stage's forward pass (eval_keep), the adjoint carries parameter-sized states, stages and error
+  // estimates. Factors from measured peaks (widths 64/256, depths 2/3, batches 16/256, dopri5; memory test).
+  const double p_bytes = 8.0 * static_cast<double>(mlp_.num_params());
+  double per_column = 3.0, per_param = 8.0;  // direct: its tape is also bounded inside the solve
+  if (config_.gradient == GradientMethod::Checkpointed) per_column = 8.0, per_param = 16.0;
+  if (config_.gradient == GradientMethod::Adjoint) per_column = 8.0, per_param = 64.0;
+  return 8.0 * (S * columns + 1) * (longest + 8 + checkpoints) + entries * (8.0 * d + 64) +
+         per_column * columns * mlp_.column_bytes() + per_param * p_bytes;
 }
 
 GradientResult Trainer::full_loss() const {

@@ -135,3 +135,34 @@ TEST_CASE("A trainer's step buffers stay bounded when its batched solves change 
   INFO("step buffers: " << early << " bytes in the first 10 steps, " << late << " after 150");
   CHECK(late <= early * 3 / 2);
 }
+
+TEST_CASE("The memory check's estimate of a training step covers its measured peak, for every gradient method") {
+  // The check refuses a step before it runs (limits::check_memory): an estimate below the real peak lets a config
+  // through that exhausts the wasm heap. Wide and narrow networks, small and large batches.
+  SampleOptions so;
+  so.trajectories = 4;
+  so.points = 60;
+  so.regular = true;
+  const std::vector<Trajectory> data = sample_system(*find_system("toggle"), so);
+  struct Shape { std::vector<int> hidden; int batch; };
+  for (const Shape& shape : {Shape{{64, 64}, 256}, Shape{{256, 256}, 16}, Shape{{128, 128, 128}, 64}}) {
+    for (GradientMethod g : {GradientMethod::Checkpointed, GradientMethod::Direct, GradientMethod::Adjoint}) {
+      TrainerConfig c;
+      c.mlp.hidden = shape.hidden;
+      c.batch_size = shape.batch;
+      c.gradient = g;
+      Trainer t(c);
+      for (const Trajectory& tr : data) REQUIRE(t.add_trajectory(tr).ok());
+      Rng rng(7);
+      const double estimate = t.step_bytes(t.sample_windows(rng));
+      const std::size_t base = nde_bench::heap_in_use();
+      nde_bench::reset_peak();
+      REQUIRE(t.step().status == Status::Success);
+      const double peak = static_cast<double>(nde_bench::heap_peak() - base);
+      INFO(to_string(g) << " hidden " << shape.hidden.size() << "x" << shape.hidden[0] << " batch " << shape.batch
+                        << ": estimate " << estimate / 1048576 << " MiB, peak " << peak / 1048576 << " MiB");
+      CHECK(estimate >= peak);
+      CHECK(estimate <= 8 * peak);  // an upper estimate, not an absurd one
+    }
+  }
+}

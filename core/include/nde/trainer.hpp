@@ -179,6 +179,8 @@ class Trainer : public Learner {
   [[nodiscard]] BatchProblem make_problem(const std::vector<Window>& windows, bool regularize, double weight = 0.0) const;
   /// Windows grouped by equal relative observation times (each group is one batched solve).
   [[nodiscard]] std::vector<std::vector<Window>> group_windows(const std::vector<Window>& windows) const;
+  /// Bytes one training step on these windows needs (an upper estimate, checked against limits first).
+  [[nodiscard]] double step_bytes(const std::vector<Window>& windows) const;
 
  private:
   /// The solves of one evaluation, the state of the one under way and its sum; sized by the first steps, so later
@@ -234,8 +236,6 @@ class Trainer : public Learner {
   /// Continues `e` within `budget` (null: to the end); true once finished (e.total is then complete).
   [[nodiscard]] bool advance(Evaluation& e, WorkBudget* budget) const;
   std::vector<Window> all_windows() const;
-  /// Bytes one training step on these windows needs (an estimate, checked against limits::kCallBytes first).
-  double step_bytes(const std::vector<Window>& windows) const;
   void fit_normalization();
   /// sample_windows into `out`, reusing its storage.
   void sample_windows_into(Rng& rng, std::vector<Window>& out) const;
