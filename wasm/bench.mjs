@@ -32,13 +32,11 @@ const replica = (method, gradient) => ({
   solver: { method, rtol: 1e-7, atol: 1e-9 }, gradient,
   optimizer: { name: 'rmsprop', lr: 1e-3 }, batch: { size: 20, window: 10 }, loss: 'l1',
 });
-const spiral = ode.sampleSystem('spiral', { trajectories: 1, points: 1000, regular: true, tEnd: 25, initial: [2, 0] }).trajectories;
-
-const wasm = {};
-for (const [variant, cfg] of [['rk4/direct', replica('rk4', 'direct')], ['dopri5/direct', replica('dopri5', 'direct')],
-  ['dopri5/adjoint', replica('dopri5', 'adjoint')]]) {
+/** `iters` single steps of a trainer of `cfg` (undefined: the defaults) on `trajectories`: each step's ms, the
+ * NFE summed, the last batch loss. */
+function timeSteps(cfg, trajectories) {
   const tr = new ode.Trainer(cfg);
-  for (const t of spiral) tr.addTrajectory(t.times, t.states);
+  for (const t of trajectories) tr.addTrajectory(t.times, t.states);
   const ms = [];
   let nfeF = 0, nfeB = 0, loss = 0;
   for (let i = 0; i < iters; i++) {
@@ -50,6 +48,15 @@ for (const [variant, cfg] of [['rk4/direct', replica('rk4', 'direct')], ['dopri5
     loss = r.loss;
   }
   tr.delete();
+  return { ms, nfeF, nfeB, loss };
+}
+
+const spiral = ode.sampleSystem('spiral', { trajectories: 1, points: 1000, regular: true, tEnd: 25, initial: [2, 0] }).trajectories;
+
+const wasm = {};
+for (const [variant, cfg] of [['rk4/direct', replica('rk4', 'direct')], ['dopri5/direct', replica('dopri5', 'direct')],
+  ['dopri5/adjoint', replica('dopri5', 'adjoint')]]) {
+  const { ms, nfeF, nfeB, loss } = timeSteps(cfg, spiral);
   wasm[variant] = median(ms);
   console.log(JSON.stringify({ bench: 'ode_demo', runtime: 'wasm', variant, iterations: iters, ms_per_iter_median: +median(ms).toFixed(4),
     nfe_forward_per_iter: nfeF / iters, nfe_backward_per_iter: nfeB / iters, final_batch_loss: loss, heap_bytes: ode.heapBytes() }));
@@ -70,18 +77,7 @@ if (existsSync(nativeBin)) {
   // Page-like: 3 strokes of 60 points with jittered times at the core's defaults (16 windows of 10 points, one
   // joint solve read by dense output, checkpointed gradient), as nde_bench's page-like line (issue 9: ≤ 1.3 ms).
   const strokes = ode.sampleSystem('toggle', { trajectories: 3, points: 60 }).trajectories;
-  const tr = new ode.Trainer();
-  for (const t of strokes) tr.addTrajectory(t.times, t.states);
-  const ms = [];
-  let nfeF = 0, nfeB = 0;
-  for (let i = 0; i < iters; i++) {
-    const a = performance.now();
-    const r = tr.step();
-    ms.push(performance.now() - a);
-    nfeF += r.nfeForward;
-    nfeB += r.nfeBackward;
-  }
-  tr.delete();
+  const { ms, nfeF, nfeB } = timeSteps(undefined, strokes);
   console.log(JSON.stringify({ bench: 'page-like', runtime: 'wasm', variant: 'joint (dense output)', iterations: iters,
     ms_per_iter_median: +median(ms).toFixed(4), nfe_forward_per_iter: nfeF / iters, nfe_backward_per_iter: nfeB / iters }));
   if (existsSync(nativeBin)) {
