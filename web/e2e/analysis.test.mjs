@@ -48,6 +48,30 @@ const overlayChange = () => page.evaluate(() => {
   return n / (b.length / 4);
 });
 
+/**
+ * Exports the page's session (its strokes, settings and model), trains it on for `steps` iterations in the module
+ * under Node (a fixed count: the page's own training stops after a time-dependent number of iterations, and the
+ * page would need minutes of software-rendered frames for this), imports it back and waits for the model.
+ */
+async function trainOnInModule(steps, name) {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export').click()]);
+  const session = JSON.parse(readFileSync(await download.path(), 'utf8'));
+  assert.ok(session.model && session.strokes.length > 0);
+  const ode = await createNeuralOde();
+  const tr = ode.Trainer.fromJSON(session.model);
+  for (const s of session.strokes) {
+    assert.equal(s.source, 'model', 'preset strokes carry model time');
+    tr.addTrajectory(Float64Array.from(s.points, (q) => q.t), Float64Array.from(s.points.flatMap((q) => [q.x, q.y])));
+  }
+  tr.step(steps);
+  const iteration = tr.iteration();
+  session.model = tr.toJSON();
+  tr.delete();
+  await page.locator('#import').setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(session)) });
+  await page.waitForFunction((k) => (window.playground.model?.iteration ?? 0) >= k, iteration, { timeout: 20000 });
+  return iteration;
+}
+
 test('the true-field and true-portrait checkboxes show only with a preset', async () => {
   await fresh();
   for (const key of ['showTruth', 'showTruePortrait']) assert.equal(await page.locator(`#layer-${key}`).isVisible(), false, key);
@@ -60,19 +84,23 @@ test('the true-field and true-portrait checkboxes show only with a preset', asyn
 test('toggle preset → train → portrait: equilibria and basins drawn, the verdict against the true system shown', async () => {
   await fresh('?preset=toggle');
   await page.waitForFunction(() => window.playground.preset === 'toggle' && window.playground.strokes > 0);
-  await train(60);
+  await train(2);
+  // The page trains; the model it shows is trained on to a fixed count (the basins of a field after a machine-speed
+  // dependent few dozen iterations cover anything from a third to all of the plane).
+  const trained = await trainOnInModule(300, 'toggle.json');
   await keepOverlay();
   for (const key of ['showEquilibria', 'showBasins', 'showTruePortrait']) await page.locator(`#layer-${key}`).check();
-  await page.waitForFunction(() => {
+  await page.waitForFunction((k) => {
     const p = window.playground.portrait;
-    return p && p.drawn.equilibria > 0 && p.drawn.basinCells > 0 && p.verdict;
-  }, null, { timeout: 30000 });
+    return p && p.iteration >= k && p.drawn.equilibria > 0 && p.drawn.basinCells > 0 && p.verdict;
+  }, trained, { timeout: 30000 });
   for (const key of ['showNullclines', 'showSeparatrices']) await page.locator(`#layer-${key}`).check();
   await page.waitForFunction(() => window.playground.portrait.drawn.nullclineSegments > 0);
   writeFileSync(`${OUT}/analysis-portrait.png`, await page.locator('.stage').screenshot());
   for (const key of ['showNullclines', 'showSeparatrices']) await page.locator(`#layer-${key}`).uncheck();
   const p = await pg('portrait');
   assert.equal(p.truth, '2 stable nodes + 1 saddle');
+  assert.equal(p.iteration, trained);
   assert.equal(p.drawn.equilibria, p.equilibria.length);
   assert.ok(p.drawn.basinCells > 0.5 * 64 * 64, `basins shade ${p.drawn.basinCells} of 4096 cells`);
   assert.ok(p.drawn.trueMarks >= 3, 'the true equilibria are outlined');
@@ -159,28 +187,13 @@ test('Van der Pol: a model trained on the preset (exported, trained on in the mo
   await fresh('?preset=van-der-pol');
   await page.waitForFunction(() => window.playground.preset === 'van-der-pol' && window.playground.strokes > 0);
   await train(2);
-  // The page's own session: its strokes, settings and model document.
-  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export').click()]);
-  const session = JSON.parse(readFileSync(await download.path(), 'utf8'));
-  assert.ok(session.model && session.strokes.length > 0);
-  // Trained on in the module under Node (the page would need minutes of software-rendered frames for this).
-  const ode = await createNeuralOde();
-  const tr = ode.Trainer.fromJSON(session.model);
-  for (const s of session.strokes) {
-    assert.equal(s.source, 'model', 'preset strokes carry model time');
-    tr.addTrajectory(Float64Array.from(s.points, (q) => q.t), Float64Array.from(s.points.flatMap((q) => [q.x, q.y])));
-  }
-  tr.step(600);
-  session.model = tr.toJSON();
-  tr.delete();
-  await page.locator('#import').setInputFiles({ name: 'vdp.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(session)) });
-  await page.waitForFunction(() => (window.playground.model?.iteration ?? 0) >= 600, null, { timeout: 20000 });
+  const trained = await trainOnInModule(600, 'vdp.json');
   await page.locator('#layer-showCycles').check();
   await page.locator('#layer-showTruePortrait').check();
-  await page.waitForFunction(() => {
+  await page.waitForFunction((k) => {
     const p = window.playground.portrait;
-    return p && p.iteration >= 600 && p.drawn.cycles > 0 && p.verdict;
-  }, null, { timeout: 60000 });
+    return p && p.iteration >= k && p.drawn.cycles > 0 && p.verdict;
+  }, trained, { timeout: 60000 });
   const p = await pg('portrait');
   writeFileSync(`${OUT}/analysis-limit-cycle.png`, await page.locator('.stage').screenshot());
   assert.match(p.summary, /1 stable limit cycle/);
