@@ -28,7 +28,7 @@ namespace {
 template <class R>
 void require(const R& r) {
   if (!r.ok()) {
-    std::fprintf(stderr, "%s\n", r.error.c_str());
+    std::fprintf(stderr, "%s\n", r.message.c_str());
     std::exit(1);
   }
 }

@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
   };
   const auto cfg = nde::config_from_json(slurp(argv[1]));
   if (!cfg.ok()) {
-    std::cerr << cfg.error << "\n";
+    std::cerr << cfg.message << "\n";
     return 1;
   }
   nde::Trainer t(*cfg.value);
@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
     x.states = Eigen::Map<const nde::Mat>(s.data(), d, static_cast<Eigen::Index>(x.times.size()));
     const nde::Result<std::size_t> added = t.add_trajectory(x);
     if (!added.ok()) {
-      std::cerr << added.error << "\n";
+      std::cerr << added.message << "\n";
       return 1;
     }
   }

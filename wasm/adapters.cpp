@@ -49,14 +49,14 @@ val error(const std::string& message) {
 }
 
 /// {} on success, else {error}: the answer of a call with nothing to return.
-val outcome(const Result<>& r) { return r.ok() ? val::object() : error(r.error); }
+val outcome(const Result<>& r) { return r.ok() ? val::object() : error(r.message); }
 
 /// A Float64Array's numbers, at most limits::kCallBytes of them; anything else is an error (JS passes only these).
 Result<std::vector<double>> numbers(const val& v, const std::string& name) {
   using R = Result<std::vector<double>>;
   if (!v.instanceof(val::global("Float64Array"))) return R::failure(name + " must be a Float64Array");
   const double n = v["length"].as<double>();
-  if (const Result<> mem = limits::check_memory(8.0 * n, name); !mem.ok()) return R::failure(mem.error);
+  if (const Result<> mem = limits::check_memory(8.0 * n, name); !mem.ok()) return R::failure(mem);
   return R::success(emscripten::convertJSArrayToNumberVector<double>(v));
 }
 
@@ -113,14 +113,14 @@ struct Io<DensityTrainer> {
 Result<Trajectory> trajectory(const val& times, const val& states, Index d) {
   using R = Result<Trajectory>;
   const Result<std::vector<double>> ts = numbers(times, "times"), zs = numbers(states, "states");
-  if (!ts.ok()) return R::failure(ts.error);
-  if (!zs.ok()) return R::failure(zs.error);
+  if (!ts.ok()) return R::failure(ts);
+  if (!zs.ok()) return R::failure(zs);
   const std::size_t n = ts.value->size() * static_cast<std::size_t>(d);
   if (zs.value->size() != n)
     return R::failure("states must hold times.length × dim = " + std::to_string(n) + " numbers (row-major), got " +
                       std::to_string(zs.value->size()));
   for (const Result<>& err : {check_values(*ts.value, "times"), check_values(*zs.value, "states")})
-    if (!err.ok()) return R::failure(err.error);
+    if (!err.ok()) return R::failure(err);
   return R::success(Trajectory{*ts.value, columns(*zs.value, d)});
 }
 
@@ -207,7 +207,7 @@ Result<> grid_counts(double nx, double ny, GridSpec& g) {
 template <class T>
 val Handle<T>::init(const std::string& config_json) {
   const auto c = Io<T>::parse_config(config_json);
-  if (!c.ok()) return error(c.error);
+  if (!c.ok()) return error(c.message);
   t_ = std::make_shared<T>(*c.value);
   return val::object();
 }
@@ -216,7 +216,7 @@ template <class T>
 val Handle<T>::load(const std::string& doc) {
   std::string notice;
   Result<std::shared_ptr<T>> r = Io<T>::load(doc, &notice);
-  if (!r.ok()) return error(r.error);
+  if (!r.ok()) return error(r.message);
   t_ = *r.value;
   notice_ = notice;
   return val::object();
@@ -246,7 +246,7 @@ val Handle<T>::parameters() const {
 template <class T>
 val Handle<T>::set_parameters(const val& p) {
   const Result<std::vector<double>> v = numbers(p, "parameters");
-  if (!v.ok()) return error(v.error);
+  if (!v.ok()) return error(v.message);
   return outcome(t_->set_parameters(Eigen::Map<const Vec>(v.value->data(), static_cast<Index>(v.value->size()))));
 }
 
@@ -269,9 +269,9 @@ template class Handle<DensityTrainer>;
 
 val TrainerHandle::add_trajectory(const val& times, const val& states) {
   Result<Trajectory> tr = trajectory(times, states, t_->config().mlp.dim);
-  if (!tr.ok()) return error(tr.error);
+  if (!tr.ok()) return error(tr.message);
   const Result<std::size_t> index = t_->add_trajectory(std::move(*tr.value));
-  if (!index.ok()) return error(index.error);
+  if (!index.ok()) return error(index.message);
   val o = val::object();
   o.set("index", static_cast<double>(*index.value));
   return o;
@@ -304,14 +304,14 @@ val TrainerHandle::gradient(const std::string& method, double max_millis) const 
 
 val TrainerHandle::integrate(const val& z0, const val& times, double t0, double max_millis) const {
   const Result<std::vector<double>> z = numbers(z0, "z0"), ts = numbers(times, "times");
-  if (!z.ok()) return error(z.error);
-  if (!ts.ok()) return error(ts.error);
+  if (!z.ok()) return error(z.message);
+  if (!ts.ok()) return error(ts.message);
   const Index d = t_->config().mlp.dim;
   if (static_cast<Index>(z.value->size()) != d) return error("z0 must hold dim = " + std::to_string(d) + " numbers");
   for (const Result<>& err :
        {check_values(*z.value, "z0"), check_values(*ts.value, "times"), limits::check_data(t0, "t0"),
         limits::check_memory(8.0 * static_cast<double>(ts.value->size()) * (3.0 * d + 4), "integrate")})
-    if (!err.ok()) return error(err.error);
+    if (!err.ok()) return error(err.message);
   DeadlineScope<Trainer> scope(*t_, max_millis);
   const Solution s = t_->integrate(Eigen::Map<const Vec>(z.value->data(), d), t0, *ts.value);
   if (s.status == Status::InvalidInput) return error(s.message);
@@ -323,12 +323,12 @@ val TrainerHandle::integrate(const val& z0, const val& times, double t0, double 
 
 val TrainerHandle::field(const val& points, double t) const {
   const Result<std::vector<double>> p = numbers(points, "points");
-  if (!p.ok()) return error(p.error);
+  if (!p.ok()) return error(p.message);
   const Index d = t_->config().mlp.dim;
   if (p.value->size() % static_cast<std::size_t>(d) != 0) return error("points must hold m × dim numbers (row-major)");
   for (const Result<>& err : {check_values(*p.value, "points"), limits::check_data(t, "t"),
                                  limits::check_memory(8.0 * 3 * static_cast<double>(p.value->size()), "field")})
-    if (!err.ok()) return error(err.error);
+    if (!err.ok()) return error(err.message);
   val o = val::object();
   o.set("velocities", rows(t_->field(columns(*p.value, d), t)));
   return o;
@@ -337,8 +337,8 @@ val TrainerHandle::field(const val& points, double t) const {
 val TrainerHandle::sample_grid(double xmin, double xmax, double ymin, double ymax, double nx, double ny, double t,
                                double max_millis, bool single) const {
   GridSpec g{xmin, xmax, ymin, ymax, 0, 0, t, single};
-  if (const Result<> err = grid_counts(nx, ny, g); !err.ok()) return error(err.error);
-  if (const Result<> err = check_grid(g, t_->config().mlp.dim); !err.ok()) return error(err.error);
+  if (const Result<> err = grid_counts(nx, ny, g); !err.ok()) return error(err.message);
+  if (const Result<> err = check_grid(g, t_->config().mlp.dim); !err.ok()) return error(err.message);
   const Mat v = nde::sample_grid(*t_, g, budget(max_millis));
   if (v.cols() == 0) return error("sampleGrid: the time budget of " + format(max_millis) + " ms ran out");
   std::vector<float> out(static_cast<std::size_t>(v.size()));
@@ -352,14 +352,14 @@ val TrainerHandle::sample_grid(double xmin, double xmax, double ymin, double yma
 
 val DensityHandle::add_samples(const val& points) {
   const Result<std::vector<double>> p = numbers(points, "points");
-  if (!p.ok()) return error(p.error);
+  if (!p.ok()) return error(p.message);
   if (p.value->size() % 2 != 0) return error("points must hold m × 2 numbers (row-major)");
   for (const Result<>& err :
        {check_values(*p.value, "points"),
         limits::check_memory(2.0 * 8 * (static_cast<double>(p.value->size()) + 2.0 * t_->sample_count()), "the samples")})
-    if (!err.ok()) return error(err.error);
+    if (!err.ok()) return error(err.message);
   if (const Result<> err = t_->add_samples(columns(*p.value, 2)); !err.ok())
-    return error(err.error);
+    return error(err.message);
   val o = val::object();
   o.set("count", static_cast<double>(t_->sample_count()));
   return o;
@@ -384,7 +384,7 @@ val DensityHandle::sample(double n, double t, double seed, double max_millis) co
   if (!whole(seed, 0, limits::kMaxWhole)) return error(whole_range("sample: seed", 0, limits::kMaxWhole));
   if (!std::isfinite(t) || t < 0 || t > t_->config().t_end) return error("sample: t must be in [0, tEnd]");
   if (const Result<> mem = limits::check_memory(8.0 * n * 2 * 4, "sample(" + format(n) + ")"); !mem.ok())
-    return error(mem.error);
+    return error(mem.message);
   DeadlineScope<DensityTrainer> scope(*t_, max_millis);
   const Solution s = t_->sample(static_cast<Index>(n), t, static_cast<std::uint64_t>(seed));
   val o = status_object(s.status, s.message);
@@ -394,11 +394,11 @@ val DensityHandle::sample(double n, double t, double seed, double max_millis) co
 
 val DensityHandle::log_density(const val& points, double max_millis) const {
   const Result<std::vector<double>> p = numbers(points, "points");
-  if (!p.ok()) return error(p.error);
+  if (!p.ok()) return error(p.message);
   if (p.value->size() % 2 != 0) return error("points must hold m × 2 numbers (row-major)");
   for (const Result<>& err : {check_values(*p.value, "points"),
                                  limits::check_memory(8.0 * 3 * static_cast<double>(p.value->size()), "logDensity")})
-    if (!err.ok()) return error(err.error);
+    if (!err.ok()) return error(err.message);
   DeadlineScope<DensityTrainer> scope(*t_, max_millis);
   const DensityResult r = t_->log_density(columns(*p.value, 2));
   if (r.status == Status::InvalidInput) return error(r.message);
@@ -410,8 +410,8 @@ val DensityHandle::log_density(const val& points, double max_millis) const {
 val DensityHandle::log_density_grid(double xmin, double xmax, double ymin, double ymax, double nx, double ny,
                                     double max_millis) const {
   GridSpec g{xmin, xmax, ymin, ymax, 0, 0, 0.0};
-  if (const Result<> err = grid_counts(nx, ny, g); !err.ok()) return error(err.error);
-  if (const Result<> err = check_grid(g, 2); !err.ok()) return error(err.error);
+  if (const Result<> err = grid_counts(nx, ny, g); !err.ok()) return error(err.message);
+  if (const Result<> err = check_grid(g, 2); !err.ok()) return error(err.message);
   Mat pts(2, static_cast<Index>(g.nx) * g.ny);
   for (int r = 0; r < g.ny; ++r)
     for (int c = 0; c < g.nx; ++c) {
@@ -439,7 +439,7 @@ val sample_density(const std::string& name, double n, double seed) {
   if (!whole(n, 1, 1e7)) return error(whole_range("sampleDensity: n", 1, 1e7));
   if (!whole(seed, 0, limits::kMaxWhole)) return error(whole_range("sampleDensity: seed", 0, limits::kMaxWhole));
   if (const Result<> mem = limits::check_memory(8.0 * n * 2 * 2, "sampleDensity(" + format(n) + ")"); !mem.ok())
-    return error(mem.error);
+    return error(mem.message);
   const Mat x = nde::sample_density(name, static_cast<Index>(n), static_cast<std::uint64_t>(seed));
   if (x.size() == 0) return error("unknown density " + limits::quote(name));
   val o = val::object();
@@ -493,7 +493,7 @@ val sample_system(const std::string& name, double trajectories, double points, d
   if (const Result<> mem = limits::check_memory(8.0 * trajectories * n * (s->dim + 1) * 3,
                                                 format(trajectories) + " trajectories of " + format(n) + " points");
       !mem.ok())
-    return error(mem.error);
+    return error(mem.message);
   SampleOptions o;
   o.trajectories = static_cast<int>(trajectories);
   o.points = static_cast<int>(points);  // 0: the system's default
@@ -503,10 +503,10 @@ val sample_system(const std::string& name, double trajectories, double points, d
   o.regular = regular;
   if (!initial.isNull() && !initial.isUndefined()) {
     const Result<std::vector<double>> z = numbers(initial, "initial");
-    if (!z.ok()) return error(z.error);
+    if (!z.ok()) return error(z.message);
     if (static_cast<int>(z.value->size()) != s->dim)
       return error("initial must be " + std::to_string(s->dim) + " finite numbers (" + s->name + " is " + std::to_string(s->dim) + "-D)");
-    if (const Result<> err = check_values(*z.value, "initial"); !err.ok()) return error(err.error);
+    if (const Result<> err = check_values(*z.value, "initial"); !err.ok()) return error(err.message);
     o.initial = Eigen::Map<const Vec>(z.value->data(), s->dim);
   }
   o.deadline = budget(max_millis);
@@ -531,11 +531,11 @@ val system_field(const std::string& name, const val& points) {
   const System* s = find_system(name);
   if (!s) return error("unknown system " + limits::quote(name));
   const Result<std::vector<double>> p = numbers(points, "points");
-  if (!p.ok()) return error(p.error);
+  if (!p.ok()) return error(p.message);
   const std::size_t d = static_cast<std::size_t>(s->dim);
   if (p.value->size() % d != 0) return error("points must hold m × " + std::to_string(d) + " numbers (row-major)");
   for (const Result<>& err : {check_values(*p.value, "points"), limits::check_memory(8.0 * 3 * static_cast<double>(p.value->size()), "systemField")})
-    if (!err.ok()) return error(err.error);
+    if (!err.ok()) return error(err.message);
   std::vector<double> v(p.value->size());
   for (std::size_t k = 0; k + d <= p.value->size(); k += d) {
     const Vec f = s->f(Eigen::Map<const Vec>(p.value->data() + k, s->dim));
@@ -669,7 +669,7 @@ val TrainerHandle::analyze(double xmin, double xmax, double ymin, double ymax, d
   const auto start = std::chrono::steady_clock::now();
   GridSpec g{xmin, xmax, ymin, ymax, 0, 0, t};
   if (const Result<> err = analysis_view(nx, ny, g); !err.ok())
-    return error(err.error);
+    return error(err.message);
   const System* s = truth.empty() ? nullptr : find_system(truth);
   if (!truth.empty() && !s) return error("unknown system " + limits::quote(truth));
   if (s && s->dim != 2) return error(portrait_2d(*s));
@@ -733,7 +733,7 @@ val TrainerHandle::gradient_truth(double coordinates, double max_millis) const {
 
 val TrainerHandle::memory_sweep(const val& steps, double max_millis) const {
   const Result<std::vector<double>> v = numbers(steps, "steps");
-  if (!v.ok()) return error(v.error);
+  if (!v.ok()) return error(v.message);
   if (v.value->empty() || v.value->size() > 16) return error("memorySweep: give 1 to 16 step counts");
   std::vector<long> counts;
   for (double s : *v.value) {
@@ -760,19 +760,19 @@ val TrainerHandle::memory_sweep(const val& steps, double max_millis) const {
 val EnsembleHandle::init(const std::string& config_json, double members) {
   if (!whole(members, 2, 16)) return error(whole_range("members", 2, 16));
   Result<TrainerConfig> c = config_from_json(config_json);
-  if (!c.ok()) return error(c.error);
+  if (!c.ok()) return error(c.message);
   const double params = static_cast<double>(Mlp(c.value->mlp).num_params());
   if (const Result<> mem = limits::check_memory(members * params * 8.0 * 6, "an ensemble of " + format(members)); !mem.ok())
-    return error(mem.error);
+    return error(mem.message);
   e_ = std::make_shared<Ensemble>(*c.value, static_cast<int>(members));
   return val::object();
 }
 
 val EnsembleHandle::add_trajectory(const val& times, const val& states) {
   const Result<Trajectory> tr = trajectory(times, states, e_->member(0).config().mlp.dim);
-  if (!tr.ok()) return error(tr.error);
+  if (!tr.ok()) return error(tr.message);
   const Result<std::size_t> index = e_->add_trajectory(*tr.value);
-  if (!index.ok()) return error(index.error);
+  if (!index.ok()) return error(index.message);
   val o = val::object();
   o.set("index", static_cast<double>(*index.value));
   return o;
@@ -791,8 +791,8 @@ val EnsembleHandle::step(double n, double max_millis, double solver_steps) {
 val EnsembleHandle::disagreement_grid(double xmin, double xmax, double ymin, double ymax, double nx, double ny,
                                       double t) const {
   GridSpec g{xmin, xmax, ymin, ymax, 0, 0, t};
-  if (const Result<> err = grid_counts(nx, ny, g); !err.ok()) return error(err.error);
-  if (const Result<> err = check_grid(g, e_->member(0).config().mlp.dim * (e_->size() + 1)); !err.ok()) return error(err.error);
+  if (const Result<> err = grid_counts(nx, ny, g); !err.ok()) return error(err.message);
+  if (const Result<> err = check_grid(g, e_->member(0).config().mlp.dim * (e_->size() + 1)); !err.ok()) return error(err.message);
   const RowVec d = nde::disagreement_grid(*e_, g);
   std::vector<float> out(static_cast<std::size_t>(d.size()));
   for (Index k = 0; k < d.size(); ++k) out[static_cast<std::size_t>(k)] = static_cast<float>(d[k]);
@@ -809,7 +809,7 @@ val analyze_system(const std::string& name, double xmin, double xmax, double ymi
   if (s->dim != 2) return error(portrait_2d(*s));
   GridSpec g{xmin, xmax, ymin, ymax, 0, 0, 0.0};
   if (const Result<> err = analysis_view(nx, ny, g); !err.ok())
-    return error(err.error);
+    return error(err.message);
   PortraitOptions po;
   po.deadline = budget(max_millis);
   val o = portrait_object(nde::analyze(system_phase_field(*s), g, po));

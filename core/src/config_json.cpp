@@ -124,15 +124,15 @@ Result<TrainerConfig> config_from_document(const json& j) {
     r.number(*g, "kinetic", c.kinetic);
     r.number(*g, "jacobian", c.jacobian);
   }
-  if (!r.error.empty()) return R::failure(r.error);
+  if (!r.ok()) return R::failure(r);
   const Result<> valid = validate(c);
-  if (!valid.ok()) return R::failure(valid.error);
+  if (!valid.ok()) return R::failure(valid);
   return R::success(std::move(c));
 }
 
 Result<DensityConfig> density_config_from_json(const std::string& text) {
   Result<json> j = parse_json(text, "config");
-  if (!j.ok()) return Result<DensityConfig>::failure(j.error);
+  if (!j.ok()) return Result<DensityConfig>::failure(j);
   return density_config_from_document(*j.value);
 }
 
@@ -148,7 +148,7 @@ Result<DensityConfig> density_config_from_document(json j) {
     else if (trace == "hutchinson") d.trace = TraceMode::Hutchinson;
     else r.fail("unknown trace " + limits::quote(trace) + " (use exact or hutchinson)");
   }
-  if (!r.error.empty()) return R::failure(r.error);
+  if (!r.ok()) return R::failure(r);
   j.erase("tEnd");
   j.erase("trace");
   // Density defaults where the document is silent.
@@ -162,10 +162,10 @@ Result<DensityConfig> density_config_from_document(json j) {
     if (!j["solver"].contains("atol")) j["solver"]["atol"] = 1e-5;
   }
   Result<TrainerConfig> base = config_from_document(j);
-  if (!base.ok()) return R::failure(base.error);
+  if (!base.ok()) return R::failure(base);
   d.base = *base.value;
   const Result<> valid = validate(d);
-  if (!valid.ok()) return R::failure(valid.error);
+  if (!valid.ok()) return R::failure(valid);
   return R::success(d);
 }
 
@@ -180,7 +180,7 @@ std::string density_config_to_json(const DensityConfig& c) { return density_conf
 
 Result<TrainerConfig> config_from_json(const std::string& text) {
   Result<json> j = parse_json(text, "config");
-  if (!j.ok()) return Result<TrainerConfig>::failure(j.error);
+  if (!j.ok()) return Result<TrainerConfig>::failure(j);
   return config_from_document(*j.value);
 }
 

@@ -147,7 +147,7 @@ Result<> restore_from(const json& j, std::int64_t version, T& trainer, Index dim
   } else if (notice) {
     *notice = "this is a version-1 document without optimiser state: the optimiser restarts (fresh moments)";
   }
-  if (!r.error.empty()) return Result<>::failure(r.error);
+  if (!r.ok()) return Result<>::failure(r);
   return trainer.restore(s);
 }
 
@@ -157,12 +157,12 @@ Result<std::shared_ptr<T>> load(const std::string& text, const char* format, con
   using R = Result<std::shared_ptr<T>>;
   std::int64_t version = 0;
   Result<json> j = envelope(text, format, what, version);
-  if (!j.ok()) return R::failure(j.error);
+  if (!j.ok()) return R::failure(j);
   Result<Config> cfg = read_config((*j.value)["config"]);
-  if (!cfg.ok()) return R::failure(what + " config: " + cfg.error);
+  if (!cfg.ok()) return R::failure(what + " config: " + cfg.message);
   auto trainer = std::make_shared<T>(*cfg.value);
   const Result<> restored = restore_from(*j.value, version, *trainer, trainer->mlp().config().dim, notice);
-  if (!restored.ok()) return R::failure(what + " document: " + restored.error);
+  if (!restored.ok()) return R::failure(what + " document: " + restored.message);
   return R::success(std::move(trainer));
 }
 

@@ -11,18 +11,6 @@
 
 namespace nde {
 
-const char* to_string(Status s) {
-  switch (s) {
-    case Status::Success: return "success";
-    case Status::MaxSteps: return "max-steps";
-    case Status::StepTooSmall: return "step-too-small";
-    case Status::NonFinite: return "non-finite";
-    case Status::InvalidInput: return "invalid-input";
-    case Status::TimeLimit: return "time-limit";
-  }
-  return "invalid-input";
-}
-
 namespace {
 
 Solution fail(Solution sol, Status s, double t, std::string message) {

@@ -29,7 +29,7 @@ void apply_update(const GradientResult& g, Optimizer& optimizer, Vec& theta, std
       rep.grad_norm = *norm.value;
     } else {
       rep.status = Status::NonFinite;
-      rep.message = norm.error;
+      rep.message = norm.message;
     }
   }
   if (rep.status == Status::Success) rep.iteration = ++iteration;
@@ -161,7 +161,7 @@ Result<> Learner::restore(const TrainingState& s) {
     if (R r = rng.set_state(*s.rng); !r.ok()) return r;
   Mlp m = std::move(check);
   if (s.average.size() != 0)
-    if (R r = m.set_params(s.average); !r.ok()) return R::failure("average: " + r.error);
+    if (R r = m.set_params(s.average); !r.ok()) return R::failure("average: " + r.message);
   discard_pending();
   mlp_ = std::move(m);
   theta_ = s.theta;
@@ -185,11 +185,11 @@ Trainer::Trainer(TrainerConfig config)
 
 Result<std::size_t> Trainer::add_trajectory(Trajectory t) {
   using R = Result<std::size_t>;
-  if (Result<> r = validate_trajectory(t, config_.mlp.dim); !r.ok()) return R::failure(r.error);
+  if (Result<> r = validate_trajectory(t, config_.mlp.dim); !r.ok()) return R::failure(r);
   double stored = static_cast<double>(t.times.size());
   for (const Trajectory& u : data_) stored += static_cast<double>(u.times.size());
   if (Result<> r = limits::check_memory(8.0 * (config_.mlp.dim + 1) * stored, "the trajectories"); !r.ok())
-    return R::failure(r.error);
+    return R::failure(r);
   discard_pending();
   data_.push_back(std::move(t));
   if (iteration_ == 0) fit_normalization();
@@ -508,7 +508,7 @@ StepReport Trainer::step(WorkBudget* budget) {
         if (Result<> mem = limits::check_memory(step_bytes(windows), "one training step (batch.size × batch.window)"); !mem.ok()) {
           e.total = GradientResult{};
           e.total.status = Status::InvalidInput;
-          e.total.message = mem.error + ": lower batch.size or batch.window";
+          e.total.message = mem.message + ": lower batch.size or batch.window";
           e.count = e.group = 0;  // nothing to solve: advance returns this result
           return;
         }
@@ -553,7 +553,7 @@ GradientResult Trainer::full_gradient(GradientMethod method) const {
   const std::vector<Window> windows = all_windows();
   GradientResult r;
   if (Result<> mem = limits::check_memory(step_bytes(windows), "the full-data gradient"); !mem.ok()) {
-    r.message = mem.error;
+    r.message = mem.message;
     r.status = Status::InvalidInput;
     return r;
   }

@@ -106,8 +106,8 @@ TEST_CASE("Bad samples are refused and leave the data as it was") {
   REQUIRE(t.add_samples(sample_density("rings", 10, 2)).ok());
   Mat bad = Mat::Zero(2, 3);
   bad(1, 2) = NAN;
-  CHECK(t.add_samples(bad).error.find("sample 2 must be finite") != std::string::npos);
-  CHECK(t.add_samples(Mat::Zero(3, 2)).error.find("dimension") != std::string::npos);
+  CHECK(t.add_samples(bad).message.find("sample 2 must be finite") != std::string::npos);
+  CHECK(t.add_samples(Mat::Zero(3, 2)).message.find("dimension") != std::string::npos);
   CHECK(t.sample_count() == 10);
   DensityTrainer empty(DensityConfig{});
   CHECK(empty.step().status == Status::InvalidInput);

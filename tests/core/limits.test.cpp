@@ -15,9 +15,9 @@ TEST_CASE("Whole numbers out of their type's range are refused, not wrapped or c
                           R"({"hidden":[-4294967292]})", R"({"solver":{"maxSteps":1e15}})", R"({"batch":{"size":2.5}})",
                           R"({"seed":9007199254740994})", R"({"seed":-1})"}) {
     const auto r = config_from_json(doc);
-    INFO(doc << " -> " << r.error);
+    INFO(doc << " -> " << r.message);
     CHECK_FALSE(r.ok());
-    CHECK(r.error.find("must be") != std::string::npos);
+    CHECK(r.message.find("must be") != std::string::npos);
   }
   const std::string model = model_to_json(Trainer(TrainerConfig{}));
   for (const char* it : {"4294967301", "9007199254740992", "3000000000"}) {
@@ -29,15 +29,15 @@ TEST_CASE("Whole numbers out of their type's range are refused, not wrapped or c
   }
   auto j = nlohmann::json::parse(model);
   j["version"] = 4294967297.0;
-  CHECK(model_from_json(j.dump()).error.find("version 4294967297 is not supported") != std::string::npos);
+  CHECK(model_from_json(j.dump()).message.find("version 4294967297 is not supported") != std::string::npos);
 }
 
 TEST_CASE("Nesting beyond the limit is refused before parsing; deep input never reaches a recursive parser", "[limits]") {
   for (const int depth : {limits::kJsonDepth + 1, 5000, 100000}) {
     const std::string deep = std::string(static_cast<std::size_t>(depth), '[') + std::string(static_cast<std::size_t>(depth), ']');
-    CHECK(parse_json(deep, "x").error.find("nests deeper than") != std::string::npos);
+    CHECK(parse_json(deep, "x").message.find("nests deeper than") != std::string::npos);
     const std::string doc = R"({"format":"neural-ode-density","version":1,"config":{"x":)" + deep + "}}";
-    CHECK(density_from_json(doc).error.find("nests deeper than") != std::string::npos);
+    CHECK(density_from_json(doc).message.find("nests deeper than") != std::string::npos);
   }
   // Brackets inside strings do not count; a document at the limit parses.
   CHECK(parse_json(R"({"a":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["})", "x").ok());
@@ -48,8 +48,8 @@ TEST_CASE("Nesting beyond the limit is refused before parsing; deep input never 
 TEST_CASE("Messages quote user strings briefly and print numbers readably", "[limits]") {
   const auto r = config_from_json(R"({"activation":")" + std::string(100000, 'x') + R"("})");
   REQUIRE_FALSE(r.ok());
-  CHECK(r.error.size() < 200);
-  CHECK(config_from_json(R"({"solver":{"rtol":2}})").error == "solver.rtol must be a number in [1e-14, 1]");
+  CHECK(r.message.size() < 200);
+  CHECK(config_from_json(R"({"solver":{"rtol":2}})").message == "solver.rtol must be a number in [1e-14, 1]");
   CHECK(limits::format(0.5) == "0.5");
   CHECK(limits::format(4096) == "4096");
   CHECK(limits::format(1e-14) == "1e-14");
@@ -58,16 +58,16 @@ TEST_CASE("Messages quote user strings briefly and print numbers readably", "[li
 
 TEST_CASE("Values beyond the valid range are refused: samples, trajectories, parameters, scalings", "[limits]") {
   DensityTrainer d(DensityConfig{});
-  CHECK(d.add_samples(Mat::Constant(2, 1, 1e200)).error.find("magnitude at most 1e+12") != std::string::npos);
+  CHECK(d.add_samples(Mat::Constant(2, 1, 1e200)).message.find("magnitude at most 1e+12") != std::string::npos);
   CHECK(d.sample_count() == 0);
   Trainer t(TrainerConfig{});
   Vec p = t.mlp().params();
   p[0] = 1e300;
-  CHECK(t.set_parameters(p).error.find("magnitude at most 1e+08") != std::string::npos);
+  CHECK(t.set_parameters(p).message.find("magnitude at most 1e+08") != std::string::npos);
   auto j = nlohmann::json::parse(model_to_json(t));
   j["normalization"]["scale"][0] = 1e-320;
-  CHECK(model_from_json(j.dump()).error.find("'scale' entry 0 must be a number in [1e-09, 1e+12]") != std::string::npos);
+  CHECK(model_from_json(j.dump()).message.find("'scale' entry 0 must be a number in [1e-09, 1e+12]") != std::string::npos);
   TrainerConfig wide;
   wide.mlp.hidden = {1024, 1024, 1024, 1024, 1024};
-  CHECK(validate(wide).error.find("parameters; at most 4194304") != std::string::npos);
+  CHECK(validate(wide).message.find("parameters; at most 4194304") != std::string::npos);
 }

@@ -37,9 +37,9 @@ TEST_CASE("Config JSON: defaults fill in - round trip is exact - bad fields are 
                        Bad{R"({"colour":"red"})", "unknown config field 'colour'"}, Bad{R"({"activation":"relu"})", "relu"},
                        Bad{R"({"seed":-3})", "seed"}, Bad{R"({"gradient":"magic"})", "magic"}}) {
     const auto r = config_from_json(b.doc);
-    INFO(b.doc << " -> " << r.error);
+    INFO(b.doc << " -> " << r.message);
     CHECK_FALSE(r.ok());
-    CHECK(r.error.find(b.says) != std::string::npos);
+    CHECK(r.message.find(b.says) != std::string::npos);
   }
 }
 
@@ -98,9 +98,9 @@ TEST_CASE("Version-2 documents (no time scale, no initOutput) still load and kee
   // A current-version document must carry its time scale, in range.
   json k = back;
   k["normalization"].erase("time");
-  CHECK(model_from_json(k.dump()).error.find("normalization.time") != std::string::npos);
+  CHECK(model_from_json(k.dump()).message.find("normalization.time") != std::string::npos);
   k["normalization"]["time"] = 0.0;
-  CHECK(model_from_json(k.dump()).error.find("normalization.time") != std::string::npos);
+  CHECK(model_from_json(k.dump()).message.find("normalization.time") != std::string::npos);
 }
 
 TEST_CASE("Version-3 documents (no average) load answering with their θ; current ones keep θ and its average apart") {
@@ -156,11 +156,11 @@ TEST_CASE("Malformed or mismatched model documents say what is wrong") {
   };
   for (const Bad& b : cases) {
     const auto r = with(b.edit);
-    INFO(r.error);
+    INFO(r.message);
     CHECK_FALSE(r.ok());
-    CHECK(r.error.find(b.says) != std::string::npos);
+    CHECK(r.message.find(b.says) != std::string::npos);
   }
-  CHECK(model_from_json("not json").error.find("not valid JSON") != std::string::npos);
+  CHECK(model_from_json("not json").message.find("not valid JSON") != std::string::npos);
 }
 
 TEST_CASE("Density config JSON: density defaults, tEnd and trace, errors named") {
@@ -177,9 +177,9 @@ TEST_CASE("Density config JSON: density defaults, tEnd and trace, errors named")
   const auto again = density_config_from_json(density_config_to_json(*h.value));
   REQUIRE(again.ok());
   CHECK(density_config_to_json(*again.value) == density_config_to_json(*h.value));
-  CHECK(density_config_from_json(R"({"trace":"magic"})").error.find("magic") != std::string::npos);
-  CHECK(density_config_from_json(R"({"tEnd":-1})").error.find("tEnd") != std::string::npos);
-  CHECK(density_config_from_json(R"({"augment":1})").error.find("augment") != std::string::npos);
+  CHECK(density_config_from_json(R"({"trace":"magic"})").message.find("magic") != std::string::npos);
+  CHECK(density_config_from_json(R"({"tEnd":-1})").message.find("tEnd") != std::string::npos);
+  CHECK(density_config_from_json(R"({"augment":1})").message.find("augment") != std::string::npos);
 }
 
 TEST_CASE("Density flow JSON round trip; mismatched documents refused") {
@@ -197,6 +197,6 @@ TEST_CASE("Density flow JSON round trip; mismatched documents refused") {
   CHECK(density_to_json(**back.value) == doc);
   json j = json::parse(doc);
   j["parameters"].erase(0);
-  CHECK(density_from_json(j.dump()).error.find("'parameters' has") != std::string::npos);
-  CHECK(density_from_json(model_to_json(Trainer(TrainerConfig{}))).error.find("not a density document") != std::string::npos);
+  CHECK(density_from_json(j.dump()).message.find("'parameters' has") != std::string::npos);
+  CHECK(density_from_json(model_to_json(Trainer(TrainerConfig{}))).message.find("not a density document") != std::string::npos);
 }

@@ -112,8 +112,8 @@ TEST_CASE("Version-1 documents still load; the optimiser restarts and the loader
   // A version-2 document must carry its optimiser state, consistent with the network.
   nlohmann::json k = nlohmann::json::parse(model_to_json(t));
   k["optimizer"] = {{"step", 3}, {"m", {1.0}}, {"v", {1.0}}};
-  CHECK(model_from_json(k.dump()).error.find("'m' has 1 entries") != std::string::npos);
+  CHECK(model_from_json(k.dump()).message.find("'m' has 1 entries") != std::string::npos);
   k = nlohmann::json::parse(model_to_json(t));
   k["rng"] = std::string(64, '0');
-  CHECK(model_from_json(k.dump()).error.find("rng") != std::string::npos);
+  CHECK(model_from_json(k.dump()).message.find("rng") != std::string::npos);
 }

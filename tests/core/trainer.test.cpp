@@ -35,16 +35,16 @@ TEST_CASE("Config validation names the bad field") {
   TrainerConfig c;
   CHECK(validate(c).ok());
   c.solver.method = "rk45";
-  CHECK(validate(c).error.find("rk45") != std::string::npos);
+  CHECK(validate(c).message.find("rk45") != std::string::npos);
   c = {};
   c.optimizer.lr = NAN;
-  CHECK(validate(c).error.find("optimizer.lr") != std::string::npos);
+  CHECK(validate(c).message.find("optimizer.lr") != std::string::npos);
   c = {};
   c.window = 1;
-  CHECK(validate(c).error.find("batch.window") != std::string::npos);
+  CHECK(validate(c).message.find("batch.window") != std::string::npos);
   c = {};
   c.mlp.hidden = {0};
-  CHECK(validate(c).error.find("hidden") != std::string::npos);
+  CHECK(validate(c).message.find("hidden") != std::string::npos);
 }
 
 TEST_CASE("Bad trajectories are refused with a reason and leave the data as it was") {
@@ -56,14 +56,14 @@ TEST_CASE("Bad trajectories are refused with a reason and leave the data as it w
   idx = *added.value;
   CHECK(idx == 0);
   const Vec offset = t.normalization().offset;
-  CHECK(t.add_trajectory({{0.0}, Mat::Zero(2, 1)}).error.find("at least 2") != std::string::npos);
-  CHECK(t.add_trajectory({{0.0, 1.0, 1.0}, Mat::Zero(2, 3)}).error.find("strictly increasing") != std::string::npos);
-  CHECK(t.add_trajectory({{0.0, 2.0, 1.0}, Mat::Zero(2, 3)}).error.find("strictly increasing") != std::string::npos);
+  CHECK(t.add_trajectory({{0.0}, Mat::Zero(2, 1)}).message.find("at least 2") != std::string::npos);
+  CHECK(t.add_trajectory({{0.0, 1.0, 1.0}, Mat::Zero(2, 3)}).message.find("strictly increasing") != std::string::npos);
+  CHECK(t.add_trajectory({{0.0, 2.0, 1.0}, Mat::Zero(2, 3)}).message.find("strictly increasing") != std::string::npos);
   Mat nan = Mat::Zero(2, 2);
   nan(1, 1) = NAN;
-  CHECK(t.add_trajectory({{0.0, 1.0}, nan}).error.find("not finite") != std::string::npos);
-  CHECK(t.add_trajectory({{0.0, 1.0}, Mat::Zero(3, 2)}).error.find("dimension") != std::string::npos);
-  CHECK(t.add_trajectory({{0.0, 1.0, 2.0}, Mat::Zero(2, 2)}).error.find("3 times but 2 states") != std::string::npos);
+  CHECK(t.add_trajectory({{0.0, 1.0}, nan}).message.find("not finite") != std::string::npos);
+  CHECK(t.add_trajectory({{0.0, 1.0}, Mat::Zero(3, 2)}).message.find("dimension") != std::string::npos);
+  CHECK(t.add_trajectory({{0.0, 1.0, 2.0}, Mat::Zero(2, 2)}).message.find("3 times but 2 states") != std::string::npos);
   CHECK(t.trajectories().size() == 1);
   CHECK(t.normalization().offset == offset);
 }
@@ -293,7 +293,7 @@ TEST_CASE("The default network starts near zero: the last layer's initial weight
   const Mat pts = Mat::Random(2, 50);
   // Biases start at zero, so the output is exactly proportional to the last layer's weights.
   CHECK(test::rel_err(10 * small.field(pts, 0.0), full.field(pts, 0.0)) < 1e-12);
-  CHECK(validate([] { TrainerConfig c; c.mlp.init_output = -1; return c; }()).error.find("initOutput") != std::string::npos);
+  CHECK(validate([] { TrainerConfig c; c.mlp.init_output = -1; return c; }()).message.find("initOutput") != std::string::npos);
 }
 
 TEST_CASE("The model answers with the bias-corrected moving average of θ; training follows θ itself") {

@@ -18,11 +18,10 @@ namespace nde {
 /// before parsing, and invalid JSON; `what` names the document in messages ("config", "model document").
 [[nodiscard]] Result<nlohmann::json> parse_json(const std::string& text, const std::string& what);
 
-/// Reads optional fields with type and range checks; the first problem is kept in `error`.
+/// Reads optional fields with type and range checks; the first problem is kept (it is the Result<> its parser
+/// returns). A read returns whether the field is present and valid; a missing field is not an error.
 /// No value is converted before it is known to fit its target type (no wrap-around, no undefined casts).
-struct JsonReader {
-  std::string error;
-  void fail(const std::string& m) { if (error.empty()) error = m; }
+struct JsonReader : Result<> {
   /// Rejects keys outside `allowed` (catches typos).
   void keys(const nlohmann::json& j, const std::string& where, std::initializer_list<const char*> allowed) {
     for (auto it = j.begin(); it != j.end(); ++it) {

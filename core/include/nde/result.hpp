@@ -1,35 +1,79 @@
 #pragma once
-/// The core's one error convention: a call that can fail returns Result<T> — its value, or the message saying
-/// what went wrong — and Result<> when there is no value to return. Both are [[nodiscard]]: no failure goes
-/// unread. (Long computations — solves, gradients, training steps — return reports that keep their partial
-/// output and say how they ended with a Status and a message; see solve.hpp.)
+/// The core's one error convention: every call that can fail says how it ended with a Result<> — a Status
+/// (Success, or which failure) and a message (empty exactly on success). Result<T> adds the value a successful
+/// call returns. The reports of long computations (Solution, GradientResult, StepReport, DensityResult and the
+/// gradient truth's) ARE Result<>s: they add the partial output a failure still has (states reached, NFE,
+/// timings) next to how the computation ended — diffrax's Solution.result model.
+/// Why one base type and not a `Result<> outcome` member in each report: every call site then reads the same
+/// names (`ok()`, `status`, `message`) whatever it called, and any result forwards a failure as it is
+/// (`return R::failure(r);`, status kept). All are [[nodiscard]]: no failure goes unread.
 #include <optional>
 #include <string>
 #include <utility>
 
 namespace nde {
 
-/// Either holds a T or says what went wrong.
-template <class T = void>
-struct [[nodiscard]] Result {
-  std::optional<T> value;
-  std::string error;
-  bool ok() const { return value.has_value(); }
-  /// A successful result.
-  static Result success(T v) { return Result{std::move(v), {}}; }
-  /// A failed result with a message.
-  static Result failure(std::string message) { return Result{std::nullopt, std::move(message)}; }
-};
+/// How a call ended. Refused arguments are InvalidInput; the others say why a computation stopped early.
+enum class Status { Success, MaxSteps, StepTooSmall, NonFinite, InvalidInput, TimeLimit };
 
-/// Success, or what went wrong; `return {};` is success.
+/// "success" | "max-steps" | "step-too-small" | "non-finite" | "invalid-input" | "time-limit".
+inline const char* to_string(Status s) {
+  switch (s) {
+    case Status::Success: return "success";
+    case Status::MaxSteps: return "max-steps";
+    case Status::StepTooSmall: return "step-too-small";
+    case Status::NonFinite: return "non-finite";
+    case Status::InvalidInput: return "invalid-input";
+    case Status::TimeLimit: return "time-limit";
+  }
+  return "invalid-input";
+}
+
+/// Either holds a T (status Success) or says what went wrong.
+template <class T = void>
+struct Result;
+
+/// Success, or a Status and the message saying what went wrong; `return {};` is success.
 template <>
 struct [[nodiscard]] Result<void> {
-  std::string error;  ///< empty exactly on success
-  bool ok() const { return error.empty(); }
+  Status status = Status::Success;
+  std::string message;  ///< empty exactly on success
+  [[nodiscard]] bool ok() const { return status == Status::Success; }
   /// Success.
   static Result success() { return {}; }
-  /// A failure; its message is never empty.
-  static Result failure(std::string message) { return Result{message.empty() ? std::string("failed") : std::move(message)}; }
+  /// A failure (InvalidInput unless said otherwise); its message is never empty.
+  static Result failure(std::string message, Status s = Status::InvalidInput) {
+    return Result{s == Status::Success ? Status::InvalidInput : s,
+                  message.empty() ? std::string("failed") : std::move(message)};
+  }
+  /// The failure of another result (its status and message), e.g. a step that forwards why its solve failed.
+  static Result failure(const Result& why) { return failure(why.message, why.status); }
+  /// Records a failure unless one is recorded already (collectors keep the first problem).
+  void fail(std::string message, Status s = Status::InvalidInput) {
+    if (ok()) *this = failure(std::move(message), s);
+  }
+};
+
+template <class T>
+struct [[nodiscard]] Result : Result<void> {
+  std::optional<T> value;  ///< present exactly on success
+  /// No value yet: a failure until success() makes one.
+  Result() : Result<void>{Status::InvalidInput, "no value"} {}
+  /// A successful result.
+  static Result success(T v) {
+    Result r;
+    static_cast<Result<>&>(r) = Result<>::success();
+    r.value = std::move(v);
+    return r;
+  }
+  /// A failed result with a message (InvalidInput unless said otherwise).
+  static Result failure(std::string message, Status s = Status::InvalidInput) {
+    Result r;
+    static_cast<Result<>&>(r) = Result<>::failure(std::move(message), s);
+    return r;
+  }
+  /// The failure of another result, status and message kept.
+  static Result failure(const Result<>& why) { return failure(why.message, why.status); }
 };
 
 }  // namespace nde

@@ -7,16 +7,11 @@
 #include "nde/controller.hpp"
 #include "nde/deadline.hpp"
 #include "nde/field.hpp"
+#include "nde/result.hpp"
 #include "nde/step.hpp"
 #include "nde/tableau.hpp"
 
 namespace nde {
-
-/// How a solve ended. Anything but Success means the outputs past the failure are missing.
-enum class Status { Success, MaxSteps, StepTooSmall, NonFinite, InvalidInput, TimeLimit };
-
-/// "success" | "max-steps" | "step-too-small" | "non-finite" | "invalid-input" | "time-limit".
-const char* to_string(Status s);
 
 /// Counters of a solve.
 struct SolveStats {
