@@ -31,7 +31,7 @@ EquilibriumType classify(const Eigen::VectorXcd& ev, double centre_ratio, double
   bool complex = false;
   for (Index i = 0; i < ev.size(); ++i) {
     const double re = ev[i].real(), im = std::abs(ev[i].imag());
-    if (im > eps) complex = true;
+    if (im > eps && im > kNodeRatio * std::abs(re)) complex = true;
     if (im > eps && std::abs(re) <= centre_ratio * im) ++centre;
     else if (re > eps) ++pos;
     else if (re < -eps) ++neg;

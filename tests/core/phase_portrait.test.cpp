@@ -22,17 +22,19 @@ GridSpec view_of(const System& s, int n = 64) {
 // Issue 12's targets for a model learned with default settings are positions within 0.05, basins agreeing on
 // ≥ 95 % and the Van der Pol period within 5 %. The model answers with the moving average of θ
 // (optimizer.average 0.99): the Van der Pol period is within 1.5 % from 400 steps on (6.578 at 400, 6.66-6.72 at
-// 600-1,200, true 6.6633; the raw iterate swung −8 % … +5 %). The toggle's positions settle (0.144, 0.117, 0.157,
-// 0.101, 0.096 at 600-1,400 steps; basins 95.7 % at 1,000): the worst is a stable node, so that bound stays
-// interim (tighten, never loosen). The average lags the fast early phase (0.42 at 400 steps), so the toggle test
-// trains 1,000 steps.
-constexpr double kPositionTolerance = 0.20;
+// 600-1,200, true 6.6633; the raw iterate swung −8 % … +5 %). Toggle at 1,000 steps, seeds 0-7 of the preset's
+// mirrored starts (systems.cpp, toggle_start): structure right on all, positions 0.033-0.124 (seed 0: 0.059),
+// basins 89.9-98.5 % (seed 0: 96.6 %); with independent starts seed 0 was 0.157 and one seed in four lost a node.
+// What remains (interim bound: tighten, never loosen): no data near the saddle for most seeds, and gradient noise
+// of the 16-window batch (batch 64 with saddle-covering starts: ≤ 0.05 on seeds 0-3). The average lags the fast
+// early phase, so the toggle test trains 1,000 steps.
+constexpr double kPositionTolerance = 0.08;
 constexpr double kBasinAgreement = 0.95;
 constexpr double kPeriodTolerance = 0.02;
 constexpr int kToggleSteps = 1000;
 
-/// A default trainer on 8 trajectories of 40 irregular points (seed 0; the toggle preset's own sampling, Van der
-/// Pol's page preset has 100), trained n steps.
+/// A default trainer on 8 trajectories of 40 irregular points over the system's t_end (seed 0; the toggle preset's
+/// own sampling, Van der Pol's page preset has 100), trained n steps.
 Trainer trained_on_preset(const System& s, int steps) {
   Trainer t{TrainerConfig{}};
   SampleOptions so;

@@ -34,8 +34,13 @@ struct EquilibriumOptions {
   double centre_ratio = 0.05;  ///< a complex pair with |Re| ≤ ratio·|Im| is centre-like
 };
 
-/// Type from eigenvalues: saddle when real parts have both signs, node or focus (complex pair) when all
-/// have one sign, centre-like when a complex pair is (nearly) imaginary, degenerate for a zero eigenvalue
+/// A complex pair with |Im| ≤ this · |Re| is a node, not a focus: it decays by e^(−3π) ≈ 10⁻⁴ per half turn, so no
+/// orbit visibly spirals (the toggle switch's nodes, −1 ± 0.045, are near-degenerate; a learned Jacobian's pair
+/// split either way, −0.88 ± 0.13i for one).
+constexpr double kNodeRatio = 1.0 / 3.0;
+
+/// Type from eigenvalues: saddle when real parts have both signs, node or focus (complex pair beyond kNodeRatio)
+/// when all have one sign, centre-like when a complex pair is (nearly) imaginary, degenerate for a zero eigenvalue
 /// (|λ| ≤ 1e-6·rate, rate being the field's typical speed / the view's size, or 1e-9 of the largest |λ|).
 [[nodiscard]] EquilibriumType classify(const Eigen::VectorXcd& eigenvalues, double centre_ratio = 0.05,
                                        double rate = 0.0);

@@ -17,7 +17,7 @@ struct System {
   std::string description;
   int dim;                                   ///< state dimension d
   std::function<Vec(const Vec&)> f;          ///< dz/dt
-  std::function<Vec(Rng&)> initial;          ///< draws an initial state
+  std::function<Vec(Rng&, int)> initial;     ///< draws the k-th trajectory's initial state (k: a design may spread starts)
   double xmin, xmax, ymin, ymax;             ///< region to display (the first two coordinates)
   double t_end;                              ///< default trajectory length
   int points;                                ///< default observations per trajectory (dense enough to look smooth)
