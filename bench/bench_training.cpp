@@ -14,7 +14,10 @@
 #include <malloc.h>
 
 #include "alloc_counter.hpp"
+#include "nde/batch_field.hpp"
+#include "nde/dense.hpp"
 #include "nde/densities.hpp"
+#include "nde/ensemble.hpp"
 #include "nde/grid.hpp"
 #include "nde/density.hpp"
 #include "nde/systems.hpp"
@@ -207,14 +210,111 @@ void grid_bench() {
   }
 }
 
+
+/// Members' batch fields stacked into one state [y_0; …; y_{M−1}]: one solve steps every member together, with
+/// the step size the error norm over the whole stack allows.
+class StackedField : public VectorField {
+ public:
+  explicit StackedField(std::vector<const BatchField*> members) : members_(std::move(members)), block_(members_[0]->size()) {}
+  Index size() const override { return block_ * static_cast<Index>(members_.size()); }
+  void eval(double t, const Vec& y, Vec& dy) const override {
+    dy.resize(size());
+    for (std::size_t k = 0; k < members_.size(); ++k) {
+      yk_ = y.segment(static_cast<Index>(k) * block_, block_);
+      members_[k]->eval(t, yk_, dk_);
+      dy.segment(static_cast<Index>(k) * block_, block_) = dk_;
+    }
+  }
+
+ private:
+  std::vector<const BatchField*> members_;
+  Index block_;
+  mutable Vec yk_, dk_;
+};
+
+void ensemble_bench(int iters) {
+  // Issue 12: should the ensemble's members be stepped in one solve? The forward solve of a training step (same
+  // 16 windows for every member) on the toggle preset, members trained 300 steps apart: each member solved alone
+  // (what Ensemble::step does) against all members stacked in one dopri5 solve with error control over the stack.
+  constexpr int kMembers = 5;
+  TrainerConfig c;  // the page's defaults
+  Ensemble e(c, kMembers);
+  for (const Trajectory& tr : sample_system(*find_system("toggle"), SampleOptions{})) require(e.add_trajectory(tr));
+  for (int i = 0; i < 300; ++i)
+    if (e.step().status != Status::Success) std::abort();
+  SolverOptions opt = solver_options(c.solver);
+  opt.method = with_dense_output(opt.method);
+  opt.dense = true;  // as the trainer's joint solve of windows on different time grids
+  Rng rng(1);
+  std::vector<double> ms_sep, ms_stack;
+  long evals_sep = 0, evals_stack = 0, steps_sep_max = 0, steps_stack = 0;
+  double max_diff = 0.0, max_ref = 0.0;
+  for (int it = 0; it < iters; ++it) {
+    const std::vector<Window> windows = e.member(0).sample_windows(rng);
+    std::vector<BatchProblem> problems;
+    std::vector<std::unique_ptr<BatchField>> fields;
+    for (int k = 0; k < kMembers; ++k) {
+      problems.push_back(e.member(k).make_problem(windows, false));
+      fields.push_back(std::make_unique<BatchField>(e.member(k).mlp(), problems.back().offsets));
+    }
+    const std::vector<double>& times = problems[0].times;
+    std::vector<const BatchField*> raw;
+    for (const auto& f : fields) raw.push_back(f.get());
+    const StackedField stacked(raw);
+    const Index block = problems[0].y0.size();
+    Vec y0(block * kMembers);
+    for (int k = 0; k < kMembers; ++k) y0.segment(k * block, block) = problems[static_cast<std::size_t>(k)].y0;
+    std::vector<Solution> alone;
+    Solution together;
+    // Alternate which path runs first, so neither always meets a warmer cache or a quieter machine.
+    for (int pass = 0; pass < 2; ++pass) {
+      const auto a = std::chrono::steady_clock::now();
+      if ((pass == 0) == (it % 2 == 0)) {
+        long most = 0;
+        for (int k = 0; k < kMembers; ++k) {
+          alone.push_back(solve(*fields[static_cast<std::size_t>(k)], 0.0, problems[static_cast<std::size_t>(k)].y0, times, opt));
+          evals_sep += alone.back().stats.nfe;
+          most = std::max(most, alone.back().stats.accepted + alone.back().stats.rejected);
+        }
+        ms_sep.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count());
+        steps_sep_max += most;
+      } else {
+        together = solve(stacked, 0.0, y0, times, opt);
+        ms_stack.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count());
+        evals_stack += together.stats.nfe * kMembers;
+        steps_stack += together.stats.accepted + together.stats.rejected;
+      }
+    }
+    for (int k = 0; k < kMembers; ++k) {
+      const Mat& s = alone[static_cast<std::size_t>(k)].states;
+      max_diff = std::max(max_diff, (together.states.middleRows(k * block, block) - s).cwiseAbs().maxCoeff());
+      max_ref = std::max(max_ref, s.cwiseAbs().maxCoeff());
+    }
+  }
+  const double sep = median(ms_sep), stack = median(ms_stack);
+  const double sep_min = *std::min_element(ms_sep.begin(), ms_sep.end());
+  const double stack_min = *std::min_element(ms_stack.begin(), ms_stack.end());
+  std::printf("{\"bench\":\"ensemble-solve\",\"members\":%d,\"windows\":%d,\"solves\":%d,\"ms_separate_median\":%.4f,"
+              "\"ms_stacked_median\":%.4f,\"stacked_over_separate_ms\":%.2f,\"ms_separate_min\":%.4f,"
+              "\"ms_stacked_min\":%.4f,\"stacked_over_separate_min\":%.2f,\"member_evals_separate\":%.1f,"
+              "\"member_evals_stacked\":%.1f,\"steps_stacked\":%.1f,\"steps_largest_member\":%.1f,"
+              "\"stacked_vs_separate_max_abs_diff\":%.2e,\"state_scale\":%.2f}\n",
+              kMembers, c.batch_size, iters, sep, stack, stack / sep, sep_min, stack_min, stack_min / sep_min, double(evals_sep) / iters, double(evals_stack) / iters,
+              double(steps_stack) / iters, double(steps_sep_max) / iters, max_diff, max_ref);
+  std::fflush(stdout);
+}
 }  // namespace
 
 int main(int argc, char** argv) {
-  // usage: nde_bench [iterations] [ode_demo | page-like | density (only those)]
+  // usage: nde_bench [iterations] [ode_demo | page-like | density | ensemble (only those)]
   mallopt(M_TRIM_THRESHOLD, 256 << 20);  // see tests/catch_main.cpp: keep freed heap pages
   mallopt(M_MMAP_THRESHOLD, 64 << 20);
   const int iters = argc > 1 ? std::atoi(argv[1]) : 200;
   const bool only_demo = argc > 2 && std::string(argv[2]) == "ode_demo";
+  if (argc > 2 && std::string(argv[2]) == "ensemble") {
+    ensemble_bench(iters);
+    return 0;
+  }
   if (argc > 2 && std::string(argv[2]) == "density") {
     second_order_bench();
     density_bench(std::min(iters, 120));
@@ -253,6 +353,7 @@ int main(int argc, char** argv) {
     std::printf("{\"bench\":\"page-like\",\"separate_over_joint_ms\":%.2f}\n", ms[0] / ms[1]);
   }
   if (only_page) return 0;
+  ensemble_bench(iters);
   memory_sweep();
   second_order_bench();
   density_bench(std::min(iters, 120));
