@@ -226,7 +226,18 @@ export function settingsFromObject(obj: unknown): { settings: Settings; errors: 
     if (error) errors.push(error);
     else (settings as unknown as Record<string, SettingValue>)[def.key] = value!;
   }
+  migrateDensityTolerances(obj as Record<string, unknown>, settings);
   return { settings, errors };
+}
+
+/** Settings saved before the density task had its own tolerances (rtol/atol applied to both tasks): custom values
+ * (other than the trajectory defaults) carry over to densityRtol/densityAtol, so an old density session keeps them. */
+function migrateDensityTolerances(saved: Record<string, unknown>, settings: Settings) {
+  if ('densityRtol' in saved || 'densityAtol' in saved) return;
+  if (settings.rtol !== DEFAULTS.rtol || settings.atol !== DEFAULTS.atol) {
+    settings.densityRtol = settings.rtol;
+    settings.densityAtol = settings.atol;
+  }
 }
 
 /** The trainer config these settings select. */

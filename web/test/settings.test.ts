@@ -54,6 +54,17 @@ describe('settings table', () => {
     expect(settingsFromObject({ lr: NaN }).errors[0]).toMatch(/learning rate/);
   });
 
+  it('an old session (one rtol/atol for both tasks) keeps custom tolerances for its density flow; default ones get the density defaults', () => {
+    const custom = settingsFromObject({ rtol: 1e-4, atol: 1e-7 }).settings;
+    expect([custom.densityRtol, custom.densityAtol]).toEqual([1e-4, 1e-7]);
+    expect(toDensityConfig(custom).solver).toMatchObject({ rtol: 1e-4, atol: 1e-7 });
+    const plain = settingsFromObject({ rtol: DEFAULTS.rtol, atol: DEFAULTS.atol }).settings;
+    expect([plain.densityRtol, plain.densityAtol]).toEqual([DEFAULTS.densityRtol, DEFAULTS.densityAtol]);
+    // A session that has the density settings keeps them as saved.
+    const now = settingsFromObject({ rtol: 1e-4, atol: 1e-7, densityRtol: 1e-3, densityAtol: 1e-3 }).settings;
+    expect([now.densityRtol, now.densityAtol, now.rtol]).toEqual([1e-3, 1e-3, 1e-4]);
+  });
+
   it('maps to the trainer config and knows which changes rebuild the model', () => {
     const c = toTrainerConfig({ ...DEFAULTS, width: 20, depth: 3, augment: 1, kinetic: 0.1 });
     expect(c.hidden).toEqual([20, 20, 20]);
