@@ -209,6 +209,7 @@ val Handle<T>::init(const std::string& config_json) {
   const auto c = Io<T>::parse_config(config_json);
   if (!c.ok()) return error(c.message);
   t_ = std::make_shared<T>(*c.value);
+  kept_.reset();
   return val::object();
 }
 
@@ -218,6 +219,7 @@ val Handle<T>::load(const std::string& doc) {
   Result<std::shared_ptr<T>> r = Io<T>::load(doc, &notice);
   if (!r.ok()) return error(r.message);
   t_ = *r.value;
+  kept_.reset();
   notice_ = notice;
   return val::object();
 }
@@ -262,6 +264,22 @@ double Handle<T>::iteration() const {
   return static_cast<double>(t_->iteration());
 }
 
+template <class T>
+void Handle<T>::checkpoint() {
+  kept_ = t_->state();
+}
+
+template <class T>
+double Handle<T>::checkpoint_iteration() const {
+  return kept_ ? static_cast<double>(kept_->iteration) : -1.0;
+}
+
+template <class T>
+val Handle<T>::restore_checkpoint() {
+  if (!kept_) return error("restoreCheckpoint: no checkpoint (take one with checkpoint())");
+  return outcome(t_->restore(*kept_));
+}
+
 template class Handle<Trainer>;
 template class Handle<DensityTrainer>;
 
@@ -281,10 +299,13 @@ void TrainerHandle::clear_trajectories() { t_->clear_trajectories(); }
 
 double TrainerHandle::trajectory_count() const { return static_cast<double>(t_->trajectories().size()); }
 
-val TrainerHandle::loss(double max_millis) const {
+val TrainerHandle::loss(double max_millis, double trajectory) const {
   if (t_->trajectories().empty()) return error("loss: no trajectories");
+  // trajectory < 0: all of them; else that one alone.
+  const double count = static_cast<double>(t_->trajectories().size());
+  if (trajectory >= 0 && !whole(trajectory, 0, count - 1)) return error(whole_range("loss: trajectory", 0, count - 1));
   DeadlineScope<Trainer> scope(*t_, max_millis);
-  const GradientResult r = t_->full_loss();
+  const GradientResult r = trajectory < 0 ? t_->full_loss() : t_->trajectory_loss(static_cast<std::size_t>(trajectory));
   val o = status_object(r.status, r.message);
   o.set("loss", r.loss);
   return o;

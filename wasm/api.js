@@ -243,6 +243,24 @@ function wrap(core) {
       unwrap(enter(() => h.setParameters(v)));
     }
 
+    /** Keeps a copy of the training state (weights, optimiser, sampler, iteration) in the module, replacing the one
+     *  kept before: a point to go back to without a document (one of a 256 × 6 network is ~28 MB of text). */
+    checkpoint() {
+      const h = this._handle;
+      enter(() => h.checkpoint());
+    }
+
+    /** The iteration of the checkpoint, or -1 when none. */
+    checkpointIteration() {
+      return this._handle.checkpointIteration();
+    }
+
+    /** Goes back to the checkpoint (data kept; an iteration under way is dropped); throws when there is none. */
+    restoreCheckpoint() {
+      const h = this._handle;
+      unwrap(enter(() => h.restoreCheckpoint()));
+    }
+
     /** Fresh weights (from seed, default the config's), optimiser and iteration count reset; data kept. */
     reset(seed) {
       const h = this._handle;
@@ -271,10 +289,13 @@ function wrap(core) {
       return this._handle.trajectoryCount();
     }
 
+    /** opts.trajectory: that trajectory's loss alone (an index), else the loss on all of them. */
     loss(opts) {
       const h = this._handle;
-      const ms = millis(options(opts, 'loss options'));
-      const r = unwrap(enter(() => h.loss(ms)));
+      const o = options(opts, 'loss options');
+      const ms = millis(o);
+      const i = o.trajectory === undefined ? -1 : whole(o.trajectory, 'loss: trajectory', 0, LIMITS.maxWhole);
+      const r = unwrap(enter(() => h.loss(ms, i)));
       if (r.status !== 'success') fail(`loss: ${r.message}`);
       return r.loss;
     }

@@ -19,7 +19,10 @@ void common(emscripten::class_<H>& c) {
       .function("parameters", static_cast<emscripten::val (H::*)() const>(&B::parameters))
       .function("setParameters", static_cast<emscripten::val (H::*)(const emscripten::val&)>(&B::set_parameters))
       .function("reset", static_cast<emscripten::val (H::*)(double)>(&B::reset))
-      .function("iteration", static_cast<double (H::*)() const>(&B::iteration));
+      .function("iteration", static_cast<double (H::*)() const>(&B::iteration))
+      .function("checkpoint", static_cast<void (H::*)()>(&B::checkpoint))
+      .function("checkpointIteration", static_cast<double (H::*)() const>(&B::checkpoint_iteration))
+      .function("restoreCheckpoint", static_cast<emscripten::val (H::*)()>(&B::restore_checkpoint));
 }
 
 }  // namespace

@@ -216,6 +216,13 @@ export declare abstract class TrainerBase<Config, Doc> {
   setParameters(p: NumberArray): void;
   reset(seed?: number): void;
   iteration(): number;
+  /** Keeps a copy of the training state (weights, optimiser, sampler, iteration) in the module, replacing the one kept
+   *  before: a point to go back to without a document (cheap for any size). */
+  checkpoint(): void;
+  /** The iteration of the checkpoint, or -1 when none. */
+  checkpointIteration(): number;
+  /** Goes back to the checkpoint (data kept; an iteration under way is dropped); throws when there is none. */
+  restoreCheckpoint(): void;
   delete(): void;
   isDeleted(): boolean;
 }
@@ -226,7 +233,8 @@ export declare class Trainer extends TrainerBase<TrainerConfig, ModelDocument> {
   addTrajectory(times: NumberArray, states: NumberArray): number;
   clearTrajectories(): void;
   trajectoryCount(): number;
-  loss(options?: Budget): number;
+  /** The loss on all trajectories, or on `trajectory` alone (an index; the mean over its observations). */
+  loss(options?: Budget & { trajectory?: number }): number;
   gradient(method?: GradientMethod, options?: Budget): Float64Array;
   integrate(z0: NumberArray, times: NumberArray, t0?: number, options?: Budget): IntegrateResult;
   field(points: NumberArray, t?: number): Float64Array;

@@ -549,6 +549,11 @@ GradientResult Trainer::full_loss() const {
   return buffers_.other.total;
 }
 
+GradientResult Trainer::trajectory_loss(std::size_t i) const {
+  evaluate({Window{i, 0, data_[i].times.size()}}, false, false, config_.gradient, buffers_.other);
+  return buffers_.other.total;
+}
+
 GradientResult Trainer::full_gradient(GradientMethod method) const {
   const std::vector<Window> windows = all_windows();
   GradientResult r;

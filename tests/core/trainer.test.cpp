@@ -488,6 +488,40 @@ TEST_CASE("A training step split into pieces of a few solver steps equals the un
   }
 }
 
+TEST_CASE("Each trajectory's loss alone weights up to the full-data loss, and leaves an iteration under way running") {
+  TrainerConfig c = small_config();
+  Trainer t(c), whole(c);
+  for (const Trajectory& tr : toggle_data(5, 30)) {
+    REQUIRE(t.add_trajectory(tr).ok());
+    REQUIRE(whole.add_trajectory(tr).ok());
+  }
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(t.step().status == Status::Success);
+    REQUIRE(whole.step().status == Status::Success);
+  }
+  WorkBudget b;
+  b.steps = 3;
+  REQUIRE(t.step(&b).suspended);
+  double sum = 0, weight = 0;
+  for (std::size_t i = 0; i < t.trajectories().size(); ++i) {
+    const GradientResult r = t.trajectory_loss(i);
+    REQUIRE(r.status == Status::Success);
+    const double n = static_cast<double>(t.trajectories()[i].times.size() - 1);
+    sum += r.loss * n;
+    weight += n;
+  }
+  const GradientResult all = t.full_loss();
+  REQUIRE(all.status == Status::Success);
+  // The full loss solves all trajectories jointly (shared adaptive steps): the two agree to the solver's tolerance.
+  CHECK(std::abs(sum / weight - all.loss) <= 1e-4 * all.loss);
+  CHECK(t.trajectory_loss(1).loss != t.trajectory_loss(2).loss);
+  CHECK(t.pending());  // the losses did not drop the iteration under way: it completes as the uninterrupted one
+  do b.used = 0;
+  while (t.step(&b).suspended);
+  REQUIRE(whole.step().status == Status::Success);
+  CHECK(same_bits(t.mlp().params(), whole.mlp().params()));
+}
+
 TEST_CASE("The pieces of a split step do at most their budget of solver steps, and together the step's own work") {
   // Direct backprop's backward pass reverses each accepted forward step once (no recomputation), so the step's solver
   // steps are exactly forward (accepted + rejected) + backward accepted: pieces of k steps need ⌈total / k⌉ calls.

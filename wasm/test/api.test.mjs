@@ -160,6 +160,47 @@ test('resumable steps: pieces of a few solver steps give the uninterrupted run b
   for (const t of [whole, split, again]) t.delete();
 });
 
+test('checkpoint: one copy of the training state in the module; restoring it equals the document of that iteration', () => {
+  const tr = toggleTrainer();
+  assert.equal(tr.checkpointIteration(), -1);
+  assert.throws(() => tr.restoreCheckpoint(), /no checkpoint/);
+  tr.step(3);
+  tr.step(1, { resumable: true, maxSolverSteps: 2 }); // an iteration under way is not part of the checkpoint
+  tr.checkpoint();
+  const doc = tr.toJSON();
+  assert.equal(tr.checkpointIteration(), 3);
+  while (tr.iteration() < 6) tr.step(1, { resumable: true, maxSolverSteps: 3 });
+  tr.step(1, { resumable: true, maxSolverSteps: 2 });
+  tr.restoreCheckpoint();
+  assert.deepEqual(tr.toJSON(), doc); // weights, optimiser state, sampler, iteration
+  assert.equal(tr.trajectoryCount(), 4); // the data stay
+  const again = ode.Trainer.fromJSON(doc);
+  for (const t of ode.sampleSystem('toggle', { trajectories: 4, points: 15, seed: 2 }).trajectories) again.addTrajectory(t.times, t.states);
+  tr.step(1);
+  again.step(1);
+  assert.deepEqual(tr.parameters(), again.parameters());
+  tr.reset();
+  assert.equal(tr.checkpointIteration(), 3); // kept until replaced: going back after a reset is allowed
+  for (const t of [tr, again]) t.delete();
+});
+
+test('loss on one trajectory: the whole-data loss is their weighted mean; bad indices refused', () => {
+  const tr = toggleTrainer();
+  tr.step(2);
+  const trajectories = ode.sampleSystem('toggle', { trajectories: 4, points: 15, seed: 2 }).trajectories;
+  let sum = 0, weight = 0;
+  trajectories.forEach((t, i) => {
+    const n = t.times.length - 1;
+    sum += tr.loss({ trajectory: i }) * n;
+    weight += n;
+  });
+  const all = tr.loss();
+  // The whole-data loss solves all trajectories jointly (shared adaptive steps): they agree to the solver's tolerance.
+  assert.ok(Math.abs(sum / weight - all) <= 1e-4 * all, `${sum / weight} vs ${all}`);
+  for (const i of [4, -1, 0.5, 'x']) assert.throws(() => tr.loss({ trajectory: i }), /trajectory must be a whole number/);
+  tr.delete();
+});
+
 test('a failing step (solver budget) reports its status and keeps the parameters', () => {
   const tr = toggleTrainer({ solver: { maxSteps: 2 }, initOutput: 1 });  // a rough initial field needs more steps
   const before = tr.parameters();

@@ -159,6 +159,9 @@ class Trainer : public Learner {
   StepReport step(WorkBudget* budget = nullptr);
   /// Loss over all observations (each trajectory integrated from its first point), without regularisers.
   GradientResult full_loss() const;
+  /// The same over trajectory i alone (i < trajectories().size()): the mean over its observations, so the whole-data
+  /// loss is Σ lossᵢ·(nᵢ − 1) / Σ (nᵢ − 1) over trajectories of nᵢ points; bounded work for one piece of it.
+  GradientResult trajectory_loss(std::size_t i) const;
   /// Full-data loss and its gradient by the given method.
   GradientResult full_gradient(GradientMethod method) const;
 
