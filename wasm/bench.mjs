@@ -11,17 +11,11 @@ import { gzipSync } from 'node:zlib';
 import { createNeuralOde } from './api.js';
 
 /** The worker's chunk of training between two looks at its message queue (the page's one source of it). */
-const { chunkMs: CHUNK_MS, slowIterationMs: SLOW_ITERATION_MS } = JSON.parse(readFileSync(new URL('../web/src/worker/timing.json', import.meta.url), 'utf8'));
+const { chunkMs: CHUNK_MS } = JSON.parse(readFileSync(new URL('../web/src/worker/timing.json', import.meta.url), 'utf8'));
 
-/** A training chunk with the worker's budget rule (web/src/worker.ts trainChunk): room for CHUNK_MS or 1.5 of the
- * last iteration, and one iteration up to SLOW_ITERATION_MS when even that does not fit; `state.ms` is the last
- * iteration's duration. (A plain CHUNK_MS budget cuts off and discards every iteration longer than a chunk.) */
-function trainChunk(t, state) {
-  let r = t.step(1000, { maxMillis: Math.min(SLOW_ITERATION_MS, Math.max(CHUNK_MS, 1.5 * state.ms)) });
-  if (r.iterations === 0 && r.status === 'time-limit') r = t.step(1, { maxMillis: SLOW_ITERATION_MS });
-  if (r.iterations > 0) state.ms = r.millis / r.iterations;
-  return r;
-}
+/** A training chunk as the worker runs it (web/src/worker.ts trainChunk): CHUNK_MS of resumable steps, the iteration
+ * under way at its end continued by the next chunk. */
+const trainChunk = (t) => t.step(1000, { maxMillis: CHUNK_MS, resumable: true });
 
 const iters = Number(process.argv[2] ?? 200);
 const ode = await createNeuralOde();
@@ -139,18 +133,17 @@ for (const name of ['toggle', 'van-der-pol', 'pendulum']) {
 
 // Density presets with the page's network and optimiser (2-32-32-2, Adam 0.01) at the core's density defaults (batch
 // 128, exact trace, rtol = atol = 1e-5; the page uses these tolerances too — its density rtol/atol settings default to them — and passes clip 10): NLL against training
-// time in chunks of CHUNK_MS as the worker runs them (its budget rule; DENSITY_SECONDS per preset, 20 by default), and the time to
+// time in chunks of CHUNK_MS as the worker runs them (resumable steps; DENSITY_SECONDS per preset, 20 by default), and the time to
 // come within 0.2 nats of the last value.
 const densitySeconds = Number(process.env.DENSITY_SECONDS ?? 20);
 for (const name of ode.densityPresets()) {
   const dt = new ode.DensityTrainer({ hidden: [32, 32], optimizer: { name: 'adam', lr: 0.01 } });
   dt.addSamples(ode.sampleDensity(name, 2000, 0));
   const curve = [[0, dt.nll()]];
-  const chunkState = { ms: 0 };
   let train = 0, iteration = 0, next = densitySeconds * 100;
   while (train < densitySeconds * 1000) {
     const a = performance.now();
-    iteration = trainChunk(dt, chunkState).iteration;
+    iteration = trainChunk(dt).iteration;
     train += performance.now() - a;
     if (train >= next) {
       curve.push([train / 1000, dt.nll()]);
@@ -193,15 +186,14 @@ for (const name of ode.systems()) {
     for (let k = 0; k < f.length; k++) { num += (f[k] - truth[k]) ** 2; den += truth[k] ** 2; }
     return Math.sqrt(num / den);
   };
-  const chunkState = { ms: 0 };
   let train = 0, iteration = 0, nfe = 0, check = 500, to10 = null;
   while (train < fidelitySeconds * 1000) {
     const a = performance.now();
-    const r = trainChunk(tr, chunkState);
+    const r = trainChunk(tr);
     train += performance.now() - a;
     iteration = r.iteration;
     nfe += r.nfeForward + r.nfeBackward;
-    if (r.status !== 'success' && r.status !== 'time-limit') break; // time-limit: the chunk ended
+    if (r.status !== 'success') break;
     if (to10 === null && train >= check) {
       check += 500;
       if (err(on, truthOn) <= 0.1) to10 = { iterations: iteration, seconds: +(train / 1000).toFixed(1) };

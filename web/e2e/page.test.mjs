@@ -140,7 +140,9 @@ test('CSV with absurd values is refused with its line number', async () => {
 });
 
 test('divergent settings pause with the reason and offer the last good weights', async () => {
-  await fresh('?preset=van-der-pol&lr=1');
+  // RMSprop at lr = 1 blows up at its second iteration (Adam at lr = 1, the issue's example, now trains on noisily with
+  // the page's clip of 10: its whole-data loss spikes 20-50x only at some iterations, which the watch may not sample).
+  await fresh('?preset=van-der-pol&lr=1&opt=rmsprop');
   await page.waitForFunction(() => window.playground.strokes === 8, null, { timeout: 20000 });
   await page.waitForFunction(() => Number.isFinite(window.playground.progress?.dataLoss), null, { timeout: 20000 });
   const good = (await pg('progress')).dataLoss;
@@ -148,44 +150,62 @@ test('divergent settings pause with the reason and offer the last good weights',
   await page.waitForFunction(() => /Training (paused|stopped)/.test(document.querySelector('#notice').textContent), null, { timeout: 60000, polling: 250 })
     .catch(async (e) => { console.error(await text('#notice'), await text('#hint'), JSON.stringify(await pg('progress'))); throw e; });
   assert.equal(await pg('workerRunning'), false);
-  const notice = await text('#notice');
-  if (/one iteration takes/.test(notice)) {
-    // The blow-up made one iteration take over 1 s before the watch saw it: training stopped for that reason instead
-    // (an iteration cannot be split yet). Check what that path promises, and say which path this run took.
-    console.log('divergence test: the slow-iteration stop came first; the restore path was not exercised this run');
-    assert.match(notice, /cut short and discarded; the weights are unchanged/);
-    const at = (await pg('progress')).iteration;
-    await page.waitForTimeout(600);
-    assert.equal((await pg('progress')).iteration, at);
-    assert.equal(await pg('workerRunning'), false);
-    return;
-  }
-  assert.match(notice, /Training paused: the (loss on all data|solver)/);
+  assert.match(await text('#notice'), /Training paused: the (loss on all data|solver)/);
   const restore = page.getByRole('button', { name: /Restore the weights of iteration/ });
   const goodIteration = Number(/iteration (\d+)/.exec(await restore.textContent())[1]);
   await restore.click();
   assert.ok(await page.locator('#notice').isHidden());
   // The restored weights give back the healthy whole-data loss.
-  await page.waitForFunction((g) => window.playground.progress.dataLoss <= 1.5 * g, good, { timeout: 20000 });
+  await page.waitForFunction((g) => window.playground.progress.dataLoss <= 1.5 * g, good, { timeout: 20000 })
+    .catch(async (e) => { console.error(good, goodIteration, await text('#hint'), JSON.stringify(await pg('progress'))); throw e; });
   // The optimiser's state comes back with the weights: the model is that of the good iteration, moments and step count too.
   await page.waitForFunction((g) => window.playground.model?.iteration === g && window.playground.model.optimizerStep === g, goodIteration, { timeout: 20000 })
     .catch(async (e) => { console.error(goodIteration, JSON.stringify(await pg('model'))); throw e; });
 });
 
-test('the largest model: Pause answers at once, and a single iteration over 1 s stops training with a message', async () => {
+test('the largest model trains in resumable chunks: Pause stops the worker within 1 s and keeps the iteration under way', async () => {
+  // 256 × 6 on Van der Pol: one iteration takes several hundred ms to seconds, many chunks. Bound on Pause (page to
+  // worker and back): 1 s — a chunk (40 ms) plus one solver step, or one queued part (≤ ~100 ms) plus its overrun, plus
+  // the page's own frame; before resumable iterations it waited for the whole iteration (4.7–6.7 s here).
   await fresh('?w=256&d=6&preset=van-der-pol');
   await page.waitForFunction(() => window.playground.strokes === 8, null, { timeout: 60000 });
   await page.getByRole('button', { name: 'Train', exact: true }).click();
-  // The button answers at once, whatever the worker is doing.
-  assert.equal(await page.evaluate(() => { document.querySelector('#train').click(); return document.querySelector('#train').textContent; }), 'Train');
-  await page.getByRole('button', { name: 'Train', exact: true }).click();
-  await page.waitForFunction(() => /Training (stopped|paused)/.test(document.querySelector('#notice').textContent)
-    || Number(document.querySelector('[data-testid=iteration]').textContent) >= 3, null, { timeout: 90000, polling: 250 })
+  // Iterations complete: each is resumed chunk after chunk (the whole-data loss and the visuals run between chunks).
+  await page.waitForFunction(() => (window.playground.progress?.iteration ?? 0) >= 2, null, { timeout: 120000, polling: 250 })
     .catch(async (e) => { console.error(await text('#notice'), await text('#hint'), JSON.stringify(await pg('progress'))); throw e; });
-  // On a machine fast enough for iterations under 1 s it trains instead; either way the worker answers again.
-  await page.getByRole('button', { name: /Train|Pause/ }).first().waitFor();
-  if (await pg('workerRunning')) await page.keyboard.press('Space');
-  await page.waitForFunction(() => !window.playground.workerRunning, null, { timeout: 10000 });
+  assert.doesNotMatch(await text('#notice'), /Training (stopped|paused)/);
+  let underWay = 0;
+  for (let k = 0; k < 3; k++) {
+    if (k > 0) await page.getByRole('button', { name: 'Train', exact: true }).click();
+    const before = JSON.stringify(await pg('lastPause'));
+    await page.waitForFunction(() => window.playground.workerRunning, null, { timeout: 10000 });
+    await page.waitForTimeout(300 + 170 * k);
+    // The button answers at once, whatever the worker is doing; the worker confirms after its piece under way.
+    assert.equal(await page.evaluate(() => { document.querySelector('#train').click(); return document.querySelector('#train').textContent; }), 'Train');
+    await page.waitForFunction((b) => JSON.stringify(window.playground.lastPause) !== b && !window.playground.workerRunning, before, { timeout: 10000 });
+    const p = await pg('lastPause');
+    const at = await pg('progress');
+    // The worker answered after the chunk or part under way: at most the one iteration that chunk completed.
+    assert.ok(p.iterations <= 1, `${p.iterations} iterations after Pause (${p.msPerIteration} ms each)`);
+    assert.ok(p.millis < 1000, `Pause answered after ${Math.round(p.millis)} ms`);
+    // Stopped: no more chunks.
+    await page.waitForTimeout(300);
+    assert.equal((await pg('progress')).iteration, at.iteration);
+    assert.equal(await pg('workerRunning'), false);
+    if (!p.pending) continue;
+    // Paused inside an iteration: Train continues it (its forward work so far is kept, not started over).
+    underWay++;
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await page.waitForFunction(() => window.playground.workerRunning, null, { timeout: 10000 });
+    await page.waitForFunction((q) => { const g = window.playground.progress; return g.iteration > q.iteration || g.pendingNfe !== q.pendingNfe; },
+      { iteration: at.iteration, pendingNfe: p.pendingNfe }, { timeout: 20000, polling: 'raf' });
+    const next = await pg('progress');
+    assert.ok(next.iteration > at.iteration || next.pendingNfe > p.pendingNfe, `the iteration under way restarted: ${p.pendingNfe} -> ${next.pendingNfe} evaluations`);
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    await page.waitForFunction(() => !window.playground.workerRunning, null, { timeout: 10000 });
+  }
+  // Pause did not wait for the iteration under way: at least once it was left in the middle.
+  assert.ok(underWay >= 1, 'every Pause came between two iterations');
 });
 
 test('autosave keeps models as binary in IndexedDB; the particle count follows its setting up to 100,000+', async () => {

@@ -252,7 +252,7 @@ let workerRunning = false;
 let pausing = false;
 /** The last Pause: when it was pressed and at which iteration the page then was; and how the worker answered it. */
 let pauseFrom: { at: number; iteration: number } | null = null;
-let lastPause: { millis: number; iterations: number; msPerIteration: number } | null = null;
+let lastPause: { millis: number; iterations: number; msPerIteration: number; pending: boolean; pendingNfe: number } | null = null;
 const fmt = (x: number, digits = 4) => (Number.isFinite(x) ? (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(digits - 1) : String(+x.toPrecision(digits))) : '–');
 let lastDataIteration = -1;
 let lastProgress: Progress | null = null;
@@ -305,7 +305,8 @@ function onMessage(m: FromWorker) {
       // After Pause, progress the worker sent before it saw the Pause must not turn the button back.
       if (pausing && !m.running) {
         pausing = false;
-        if (pauseFrom) lastPause = { millis: performance.now() - pauseFrom.at, iterations: m.progress.iteration - pauseFrom.iteration, msPerIteration: m.progress.millis };
+        if (pauseFrom) lastPause = { millis: performance.now() - pauseFrom.at, iterations: m.progress.iteration - pauseFrom.iteration, msPerIteration: m.progress.millis,
+          pending: m.progress.pending, pendingNfe: m.progress.pendingNfe };
         pauseFrom = null;
       }
       running = m.running && !pausing;

@@ -101,11 +101,15 @@ export interface Progress {
   /** what the last whole-data loss and the last visuals cost the worker (ms) */
   dataLossMillis: number;
   visualMillis: number;
+  /** an iteration is under way: training stopped (a chunk's end, Pause) between two of its solver steps and continues it */
+  pending: boolean;
+  /** its forward function evaluations so far (0: none under way); it grows chunk after chunk while the iteration continues */
+  pendingNfe: number;
 }
 
 export const NO_PROGRESS: Readonly<Progress> = Object.freeze({
   iteration: 0, batchLoss: NaN, dataLoss: NaN, dataLossIteration: -1, dataLossCoverage: null, gradNorm: NaN, nfeForward: 0, nfeBackward: 0, millis: 0,
-  status: 'success', message: '', fieldError: null, dataLossMillis: 0, visualMillis: 0,
+  status: 'success', message: '', fieldError: null, dataLossMillis: 0, visualMillis: 0, pending: false, pendingNfe: 0,
 });
 
 export type ToWorker =

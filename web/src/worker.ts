@@ -11,12 +11,11 @@ import { PIECE_MS, type Engine } from './worker/engine';
 import timing from './worker/timing.json';
 import { trajectoryEngine } from './worker/trajectory-engine';
 
-/** Work between two looks at the message queue (timing.json: the one source the e2e tests and the bench read too). */
+/** Work between two looks at the message queue (timing.json: the one source the e2e tests and the bench read too).
+ * Training iterations are resumable: a chunk ends between two solver steps once CHUNK_MS have passed, and the iteration
+ * it cut short continues in the next chunk exactly as if uninterrupted (a seed still reproduces the run), so Pause is
+ * answered within CHUNK_MS plus one solver step whatever the model's size; every other piece is sized for PIECE_MS. */
 const CHUNK_MS = timing.chunkMs;
-/** One iteration may take this long (the core cuts it there); a slower one stops training with a message. Pause
- * waits for the iteration under way (an iteration cannot be split), so it answers within max(CHUNK_MS, one iteration);
- * every other piece of work is sized for PIECE_MS. */
-const SLOW_ITERATION_MS = timing.slowIterationMs;
 /** Least time between two whole-data losses / two visual refreshes while training; they also take at most
  * 1/DATA_LOSS_SHARE and 1/VISUAL_SHARE of the time (measured), so training keeps most of it. */
 const DATA_LOSS_MS = 400;
@@ -42,8 +41,13 @@ interface Run {
   seq: number;
   progress: Progress;
   watch: DivergenceWatch;
-  /** the last good model (weights and optimiser state) and when it was taken */
-  good: { doc: unknown; iteration: number; at: number } | null;
+  /** the last good model's iteration and when it was taken (the trainer keeps it: checkpoint(), no document) */
+  good: { iteration: number; at: number } | null;
+  /** what writing the model's document cost last (ms): one that takes longer than a piece is not written while training */
+  snapshotCost: number;
+  /** the trainer and iteration of the document posted last (cleared by whatever else changes the model): an unchanged
+   * model is not written again */
+  posted: { trainer: unknown; iteration: number } | null;
   lastDataLoss: number;
   dataLossCost: number;
   lastVisual: number;
@@ -58,15 +62,15 @@ let running = false;
 const run = () => runs[active];
 
 function newRun(engine: Engine<TaskId>): Run {
-  return { engine, seq: 0, progress: { ...NO_PROGRESS }, watch: new DivergenceWatch(), good: null, lastDataLoss: 0, dataLossCost: 0, lastVisual: 0, visualCost: 0, lastAnalysis: 0, analysisCost: 0 };
+  return { engine, seq: 0, progress: { ...NO_PROGRESS }, watch: new DivergenceWatch(), good: null, snapshotCost: 0, posted: null, lastDataLoss: 0, dataLossCost: 0, lastVisual: 0, visualCost: 0, lastAnalysis: 0, analysisCost: 0 };
 }
 
 /** Forget the run's history (new model or data): iteration from the trainer, losses unknown. */
 function restart(r: Run) {
-  iterationMs = 0;
   r.progress = { ...NO_PROGRESS, iteration: r.engine.trainer()?.iteration() ?? 0 };
   r.watch.reset();
   r.good = null;
+  r.posted = null;
 }
 
 function postProgress() {
@@ -174,12 +178,16 @@ function queueDataLoss(r: Run) {
     const iteration = r.engine.trainer()?.iteration() ?? 0;
     r.progress = { ...r.progress, dataLoss: loss, dataLossIteration: iteration, dataLossMillis: cost, dataLossCoverage: coverage };
     // With parts left out, the loss is compared with the best over the same parts (like with like).
-    const { reason } = r.watch.dataLoss(loss, coverage ? coveredParts.join(',') : '');
+    const { reason, trusted } = r.watch.dataLoss(loss, coverage ? coveredParts.join(',') : '');
     if (reason) diverged(r, reason);
-    else if (!r.good || r.good.iteration !== iteration && now() - r.good.at > GOOD_EVERY_MS) {
-      // The whole model document: restoring it brings back the optimiser's moments and step count with the weights.
-      const doc = r.engine.snapshot();
-      if (doc) r.good = { doc, iteration, at: now() };
+    else if (trusted && (!r.good || r.good.iteration !== iteration && now() - r.good.at > GOOD_EVERY_MS)) {
+      // The whole training state, kept in the module (a copy; a document of the largest model takes seconds):
+      // restoring it brings back the optimiser's moments and step count with the weights.
+      const t = r.engine.trainer();
+      if (t) {
+        t.checkpoint();
+        r.good = { iteration, at: now() };
+      }
     }
     if (r === run()) postProgress();
   });
@@ -259,11 +267,8 @@ function record(r: Run, res: StepResult, steps: number, nfeF: number, nfeB: numb
     nfeBackward: nfeB / steps, millis: millis / steps, status: res.status, message: res.message };
 }
 
-/** How long one iteration took lately (ms): the next chunk's time budget allows for one of them. */
-let iterationMs = 0;
-
-/** Training steps for about CHUNK_MS (the core stops starting iterations when the budget would be exceeded and
- * cuts one that overruns it), then the whole-data loss and the visuals when they are due. */
+/** Training for about CHUNK_MS (resumable: the iteration under way at its end is kept and continued next time), then
+ * the whole-data loss and the visuals when they are due. */
 function trainChunk() {
   const r = run();
   const t = r.engine.trainer();
@@ -271,26 +276,17 @@ function trainChunk() {
     running = false;
     return;
   }
-  let budget = Math.min(SLOW_ITERATION_MS, Math.max(CHUNK_MS, 1.5 * iterationMs));
-  let res = t.step(1000, { maxMillis: budget });
-  if (res.iterations === 0 && res.status === 'time-limit' && budget < SLOW_ITERATION_MS) {
-    // One iteration needs more than a chunk: it gets up to SLOW_ITERATION_MS.
-    budget = SLOW_ITERATION_MS;
-    res = t.step(1, { maxMillis: budget });
-  }
-  if (res.iterations > 0) iterationMs = res.millis / res.iterations;
+  const res = t.step(1000, { maxMillis: CHUNK_MS, resumable: true });
   const steps = Math.max(1, res.iterations);
   if (res.iterations > 0) record(r, res, steps, res.nfeForward, res.nfeBackward, res.millis);
-  if (res.iterations === 0 && res.status === 'time-limit') {
-    running = false;
-    error(`Training stopped: one iteration takes more than ${SLOW_ITERATION_MS / 1000} s with these settings (it was cut short and discarded; ` +
-      'the weights are unchanged), so Pause could not answer quickly. Choose a smaller width, depth, batch or window, or a looser solver ' +
-      'tolerance.', false, true);
-  } else if (res.status !== 'success' && res.status !== 'time-limit') {
+  r.progress = { ...r.progress, pending: res.suspended, pendingNfe: res.pendingNfeForward };
+  if (res.status !== 'success') {
     record(r, res, steps, res.nfeForward, res.nfeBackward, res.millis);
     diverged(r, `the solver stopped (${res.status}: ${res.message})`);
   } else {
-    const reason = r.watch.step(res.loss, res.nfeForward / steps);
+    // A field blowing up inside one long iteration shows in its solver work before the iteration ends.
+    const reason = (res.iterations > 0 ? r.watch.step(res.loss, res.nfeForward / steps) : null)
+      ?? (res.suspended ? r.watch.underWay(res.pendingNfeForward) : null);
     if (reason) diverged(r, reason);
   }
   if (!running) {
@@ -311,7 +307,11 @@ function handle(m: ToWorker) {
       const warning = (r.engine.configure as (c: unknown, d: unknown, k: boolean) => string | null)(m.config, m.model, m.keep);
       if (warning) error(warning);
       if (!m.keep || m.model) restart(r);
-      else r.watch.reset();
+      else {
+        // A new trainer with the same weights: its checkpoint (the last good model) starts afresh.
+        r.watch.reset();
+        r.good = null;
+      }
       if (m.task === active) refresh();
       break;
     }
@@ -320,7 +320,7 @@ function handle(m: ToWorker) {
       (r.engine.setData as (d: unknown) => void)(m.data);
       r.seq = m.seq ?? 0;
       r.watch.reset();
-      r.good = null;
+      r.good = r.posted = null;
       r.progress = { ...r.progress, dataLoss: NaN, dataLossIteration: -1 };
       if (!r.engine.hasData() && m.task === active) running = false;
       if (m.task === active) refresh();
@@ -382,9 +382,11 @@ function handle(m: ToWorker) {
         error(r.engine.emptyMessage);
         break;
       }
-      // Step runs one iteration whatever it costs (the core's budget of one call, 60 s, bounds it).
+      // Step runs one iteration whatever it costs (the core's budget of one call, 60 s, bounds it); an iteration under
+      // way (paused in the middle) is the one it completes.
       const res = t.step(1);
       record(r, res, 1, res.nfeForward, res.nfeBackward, res.millis);
+      r.progress = { ...r.progress, pending: false, pendingNfe: 0 };
       if (res.status !== 'success') diverged(r, `the solver stopped (${res.status}: ${res.message})`);
       refresh();
       break;
@@ -399,7 +401,7 @@ function handle(m: ToWorker) {
       const t = r.engine.trainer();
       if (!t || !r.good) break;
       const good = r.good;
-      (r.engine.restore as (d: unknown) => void)(good.doc);
+      t.restoreCheckpoint();
       restart(r);
       r.good = good;
       refresh();
@@ -407,8 +409,14 @@ function handle(m: ToWorker) {
     }
     case 'snapshot':
       for (const r of Object.values(runs)) {
+        // A document that takes longer than a piece to write (~1 s for 256 × 6) waits for a pause: Pause must answer.
+        const t = r.engine.trainer();
+        if (!t || (running && r.snapshotCost > PIECE_MS) || (r.posted?.trainer === t && r.posted.iteration === t.iteration())) continue;
+        const t0 = now();
         const model = r.engine.snapshot();
-        if (model) post({ type: 'snapshot', task: r.engine.task, model, iteration: r.engine.trainer()?.iteration() ?? 0 });
+        r.snapshotCost = now() - t0;
+        r.posted = { trainer: t, iteration: t.iteration() };
+        if (model) post({ type: 'snapshot', task: r.engine.task, model, iteration: t.iteration() });
       }
       break;
     case 'preset':

@@ -44,15 +44,24 @@ describe('divergence watch', () => {
 
   it('compares a loss over part of the data with the best over that same part only', () => {
     const w = new DivergenceWatch();
-    expect(w.dataLoss(0.01).isBest).toBe(true); // all data
-    // Over trajectories 0 and 2 the loss is naturally higher than over all: not a blow-up, its own baseline.
-    expect(w.dataLoss(0.5, '0,2')).toEqual({ reason: null, isBest: true });
-    expect(w.dataLoss(0.4, '0,2').isBest).toBe(true);
+    expect(w.dataLoss(0.01)).toEqual({ reason: null, isBest: true, trusted: true }); // all data; the first loss since a reset
+    // Over trajectories 0 and 2 the loss is naturally higher than over all: not a blow-up, its own baseline; but it could
+    // not be checked, so it is not trusted as a good model's.
+    expect(w.dataLoss(0.5, '0,2')).toEqual({ reason: null, isBest: true, trusted: false });
+    expect(w.dataLoss(0.4, '0,2')).toEqual({ reason: null, isBest: true, trusted: true });
     expect(w.dataLoss(12, '0,2').reason).toMatch(/the loss on the data it covers rose to 12\.0, 30× its best value 0\.400/);
     expect(w.dataLoss(0.15).reason).toBeNull(); // all data: 15×, still under the factor
     expect(w.dataLoss(NaN, '1').reason).toMatch(/covers became NaN/);
     w.reset();
     expect(w.dataLoss(12, '0,2').reason).toBeNull();
+  });
+
+  it('catches the explosion inside an iteration under way, by the same measure, once there is a baseline', () => {
+    const w = new DivergenceWatch();
+    expect(w.underWay(460000)).toBeNull(); // no baseline yet
+    for (let i = 0; i < 10; i++) expect(w.step(1, 60 + i)).toBeNull();
+    expect(w.underWay(1500)).toBeNull(); // under the floor
+    expect(w.underWay(2000 * 60)).toMatch(/has needed 120000 function evaluations for one iteration, \d+× more/);
   });
 
 });

@@ -54,7 +54,6 @@ export function densityEngine(ode: NeuralOde): Engine<'density'> {
     },
     fieldError: () => null,
     snapshot: () => slot.trainer?.toJSON() ?? null,
-    restore: (doc) => slot.restore(doc),
     // The heatmap a band of rows at a time (posted whole), then the flow's frames one at a time.
     visuals() {
       const t = slot.trainer, v = view;

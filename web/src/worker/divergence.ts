@@ -33,24 +33,37 @@ export class DivergenceWatch {
       this.nfe.push(nfeForward);
       return null;
     }
+    return this.work(nfeForward, 'needed');
+  }
+
+  /** The forward NFE so far of an iteration under way (resumable iterations): a field blowing up is caught before the
+   * iteration ends, by the same measure as step() (a count, so a seed's run stops at the same point). */
+  underWay(nfeSoFar: number): string | null {
+    return this.nfe.length < this.limits.baselineIterations ? null : this.work(nfeSoFar, 'has needed');
+  }
+
+  private work(nfe: number, verb: string): string | null {
     const sorted = [...this.nfe].sort((a, b) => a - b);
     const base = Math.max(1, sorted[Math.floor(sorted.length / 2)]);
-    if (nfeForward > this.limits.nfeFloor && nfeForward > this.limits.nfeFactor * base)
-      return `the solver needed ${Math.round(nfeForward)} function evaluations for one iteration, ${Math.round(nfeForward / base)}× more than at the start: the learned field has become stiff or wild`;
+    if (nfe > this.limits.nfeFloor && nfe > this.limits.nfeFactor * base)
+      return `the solver ${verb} ${Math.round(nfe)} function evaluations for one iteration, ${Math.round(nfe / base)}× more than at the start: the learned field has become stiff or wild`;
     return null;
   }
 
   /** A whole-data loss: a reason to stop, or null. Returns whether this is the best so far via `isBest`. `over` names the
    * part of the data it covers when some parts were left out ('' = all): it is compared with the best over that same
-   * part only (like with like), so the watch keeps working while slow settings leave parts out. */
-  dataLoss(loss: number, over = ''): { reason: string | null; isBest: boolean } {
+   * part only (like with like), so the watch keeps working while slow settings leave parts out. `trusted`: the loss
+   * could be checked (a best over the same part was known, or it is the first loss since a reset) — the first loss over
+   * a new part may already be a blown-up model's, so it must not be kept as the last good one. */
+  dataLoss(loss: number, over = ''): { reason: string | null; isBest: boolean; trusted: boolean } {
     const what = over ? 'the loss on the data it covers' : 'the loss on all data';
-    if (!Number.isFinite(loss)) return { reason: `${what} became ${loss} (not finite)`, isBest: false };
+    if (!Number.isFinite(loss)) return { reason: `${what} became ${loss} (not finite)`, isBest: false, trusted: false };
+    const trusted = this.best.has(over) || this.best.size === 0;
     const best = this.best.get(over) ?? Infinity;
     if (loss > this.limits.lossFactor * best)
-      return { reason: `${what} rose to ${fmt(loss)}, ${Math.round(loss / best)}× its best value ${fmt(best)}`, isBest: false };
+      return { reason: `${what} rose to ${fmt(loss)}, ${Math.round(loss / best)}× its best value ${fmt(best)}`, isBest: false, trusted };
     const isBest = loss <= best;
     if (isBest) this.best.set(over, loss);
-    return { reason: null, isBest };
+    return { reason: null, isBest, trusted };
   }
 }

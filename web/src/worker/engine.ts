@@ -1,5 +1,5 @@
 // One engine per task, behind one interface: the worker's loop (worker.ts) drives whichever is active.
-import type { NeuralOde, StepResult } from '../../../wasm/neural-ode';
+import type { NeuralOde, StepOptions, StepResult } from '../../../wasm/neural-ode';
 import type { FromWorker, Inspection, Of, PresetItem } from '../protocol';
 import type { TaskId } from '../settings';
 import timing from './timing.json';
@@ -8,7 +8,7 @@ import timing from './timing.json';
  * returns a short result), so the worker answers again. */
 export const WORK_BUDGET = Object.freeze({ maxMillis: 2000 });
 /** What one piece of work between two looks at the message queue should take at most (ms): parts are sized for it, so
- * Pause and every other control are answered within about this long (besides one training iteration). */
+ * Pause and every other control are answered within about this long (training: see CHUNK_MS in worker.ts). */
 export const PIECE_MS = timing.pieceMs;
 
 /** Row bands [from, to) of an ny-row grid, `rows` rows each (each at least 2 rows: a grid call needs 2). */
@@ -21,11 +21,14 @@ export function rowBands(ny: number, rows: number): [number, number][] {
 
 /** What the worker loop needs of a trainer (Trainer and DensityTrainer both have it). */
 export interface TrainerLike {
-  step(n?: number, options?: { maxMillis?: number }): StepResult;
+  step(n?: number, options?: StepOptions): StepResult;
   reset(seed?: number): void;
   iteration(): number;
   parameters(): Float64Array;
   setParameters(p: Float64Array): void;
+  /** The last good model (weights, optimiser state, iteration) kept in the module, and going back to it. */
+  checkpoint(): void;
+  restoreCheckpoint(): void;
   delete(): void;
 }
 
@@ -68,8 +71,6 @@ export interface Engine<T extends TaskId> {
   fieldError(): number | null;
   /** The document that restores the current model (weights, optimiser state, iteration). */
   snapshot(): Of<T, 'model'> | null;
-  /** Goes back to a snapshot (the last good weights and optimiser state after a divergence). */
-  restore(doc: Of<T, 'model'>): void;
   /** The messages (and transferables) that redraw the task's visuals, as parts of bounded work. */
   visuals(): Array<() => [FromWorker, Transferable[]] | null>;
   preset(name: string, seed: number): [FromWorker, Transferable[]];

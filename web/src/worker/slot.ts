@@ -25,8 +25,6 @@ export interface Slot<Tr, Doc, Config, Data> {
   configure(config: Config, model: Doc | null, keep: boolean): string | null;
   /** Replaces the data; on a bad value throws and keeps the previous data. */
   setData(data: Data): void;
-  /** Goes back to a document of this trainer (weights, optimiser state, iteration), with the current data. */
-  restore(doc: Doc): void;
 }
 
 export function trainerSlot<Tr extends SlotTrainer<Doc>, Doc extends { config: object }, Config, Data>(
@@ -65,9 +63,6 @@ export function trainerSlot<Tr extends SlotTrainer<Doc>, Doc extends { config: o
       } else if (keep && trainer) next = kind.fromJSON(withConfig(trainer.toJSON(), config));
       install(next ?? kind.create(config));
       return warning;
-    },
-    restore(doc) {
-      install(kind.fromJSON(doc));
     },
     setData(d) {
       if (trainer) {

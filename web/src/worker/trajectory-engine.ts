@@ -13,9 +13,10 @@ export const MEMORY_STEPS = [25, 100, 400, 1600];
 /** The phase portrait's grid (per axis) and time budgets, while training and when paused (with the true portrait and the
  * comparison): past it the core skips stages (the portrait says it is incomplete). */
 export const PORTRAIT = Object.freeze({ n: 64, maxMillis: PIECE_MS, pausedMillis: 600 });
-/** The confidence ensemble: members, windows per member's step, most iterations it trains, the budget of one piece (doubled
- * up to maxPieceMillis while one iteration does not fit), iterations between two pictures, grid per axis. */
-export const ENSEMBLE = Object.freeze({ members: 5, batch: 8, iterations: 300, pieceMillis: 80, maxPieceMillis: 200, postEvery: 50, n: 48 });
+/** The confidence ensemble: members, windows per member's step, most iterations it trains, the budget of one piece (its
+ * steps are resumable: a piece ends between two solver steps and the next continues), iterations between two pictures,
+ * grid per axis. */
+export const ENSEMBLE = Object.freeze({ members: 5, batch: 8, iterations: 300, pieceMillis: 80, postEvery: 50, n: 48 });
 
 /** Work of one part of the field grid, in grid points × network parameters (a count, so the split depends on the settings
  * only): ~50 ms of float32 evaluation in wasm on the 2-core reference box (64 × 64 points of the 256 × 6 network: 1 s). */
@@ -24,6 +25,16 @@ export const FIELD_WORK_PER_PART = 7e7;
 /** Grid rows per part of the field (at least 2: a grid call needs 2). */
 export function fieldRows(nx: number, parameters: number): number {
   return Math.max(2, Math.floor(FIELD_WORK_PER_PART / (nx * Math.max(1, parameters))));
+}
+
+/** Work of one part of a rollout, in output points × network parameters (a count, like the field's): 100 points of the
+ * 256 × 6 network took 70–180 ms in one integrate, so its rollouts come in segments of ~30 points (~50 ms); the default
+ * network's in one part. */
+export const ROLLOUT_WORK_PER_PART = 1e7;
+
+/** Output points per segment of a rollout (at least 1). */
+export function rolloutPoints(parameters: number): number {
+  return Math.max(1, Math.floor(ROLLOUT_WORK_PER_PART / Math.max(1, parameters)));
 }
 
 export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
@@ -47,32 +58,11 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
   let ensemble: Ensemble | null = null;
   let posted = -1;
   let ensembleFailed = false;
-  let pieceMillis: number = ENSEMBLE.pieceMillis;
   const dropEnsemble = () => {
     ensemble?.delete();
     ensemble = null;
     posted = -1;
     ensembleFailed = false;
-    pieceMillis = ENSEMBLE.pieceMillis;
-  };
-
-  // The evaluation copy for the whole-data loss in parts. Rebuilt from a document when the trainer or its
-  // normalisation may have changed (a new trainer, new data, a reset: iteration 0 or lower than when built); its
-  // iteration is at least 1 so that changing its trajectories keeps the document's normalisation.
-  let evaluator: Trainer | null = null;
-  let evaluatorOf: { trainer: Trainer; iteration: number } | null = null;
-  function syncEvaluator(t: Trainer) {
-    const it = t.iteration();
-    if (!evaluator || evaluatorOf?.trainer !== t || it === 0 || it < evaluatorOf.iteration) {
-      const doc = t.toJSON();
-      evaluator?.delete();
-      evaluator = ode.Trainer.fromJSON({ ...doc, iteration: Math.max(1, doc.iteration) });
-      evaluatorOf = { trainer: t, iteration: it };
-    } else evaluator.setParameters(t.parameters());
-  }
-  const dropEvaluator = () => {
-    evaluator?.delete();
-    evaluator = evaluatorOf = null;
   };
 
   return {
@@ -83,7 +73,6 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
       { value: info.name, label: info.title, description: info.description })),
     configure(c, model, keep) {
       const warning = slot.configure(c, model, keep);
-      dropEvaluator();
       if (JSON.stringify(c) !== JSON.stringify(config)) dropEnsemble();
       config = c;
       return warning;
@@ -92,7 +81,6 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
       slot.setData(d.trajectories);
       truth = d.truth;
       dropEnsemble();
-      dropEvaluator();
     },
     hasData: () => slot.data.length > 0,
     setView(v) {
@@ -101,21 +89,17 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
     },
     trainer: () => slot.trainer,
     lossUnit: 'trajectories',
-    // The loss on all data, one trajectory per part, on an evaluation copy of the trainer (same weights and
-    // normalisation) holding that trajectory alone. The core's loss is the mean over observation entries, so the whole
-    // is Σ lossᵢ·(nᵢ − 1) / Σ (nᵢ − 1) over trajectories of nᵢ points (the first point is the initial state).
+    // The loss on all data, one trajectory per part (the trainer's loss on that trajectory alone: the mean over its
+    // observation entries), so the whole is Σ lossᵢ·(nᵢ − 1) / Σ (nᵢ − 1) over trajectories of nᵢ points (the first
+    // point is the initial state). It reads the model only: an iteration under way continues after it.
     dataLossParts(maxMillis = PIECE_MS) {
       const trainer = slot.trainer, data = slot.data;
       if (!trainer || data.length === 0) return [];
       return data.map((tr, i): LossPart => ({
         units: 1,
         run() {
-          if (i === 0) syncEvaluator(trainer);
-          const e = evaluator!;
-          e.clearTrajectories();
-          e.addTrajectory(tr.times, tr.states);
           const n = tr.times.length - 1;
-          return withinBudget(maxMillis, () => [e.loss({ maxMillis }) * n, n] as [number, number]);
+          return withinBudget(maxMillis, () => [trainer.loss({ maxMillis, trajectory: i }) * n, n] as [number, number]);
         },
       }));
     },
@@ -134,12 +118,8 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
       return den > 0 ? Math.sqrt(num / den) : null;
     },
     snapshot: () => slot.trainer?.toJSON() ?? null,
-    restore(doc) {
-      slot.restore(doc);
-      dropEvaluator();
-    },
-    // The field grid in bands of rows (and the true one), then the rollouts one trajectory per part; the last part posts
-    // them together.
+    // The field grid in bands of rows (and the true one), then the rollouts in segments (one part per trajectory at the
+    // default size); the last part posts them together.
     visuals() {
       const trainer = slot.trainer, data = slot.data, g = grid;
       if (!trainer || !g) return [];
@@ -167,10 +147,25 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
         }
         return i === bands.length - 1 && !data.length ? post() : null;
       });
-      data.forEach((tr, i) => parts.push(() => {
-        rollouts.push(trainer.integrate(tr.states.subarray(0, 2), tr.times, undefined, WORK_BUDGET).states);
-        return i === data.length - 1 ? post() : null;
-      }));
+      // Each rollout in segments of `per` output points, each continuing from where the last one ended (the adaptive
+      // solver restarts there: the same path within its tolerance); a segment that ends early leaves the rest NaN.
+      const per = rolloutPoints(trainer.parameters().length);
+      data.forEach((tr, i) => {
+        const n = tr.times.length;
+        const states = new Float64Array(2 * n).fill(NaN);
+        states.set(tr.states.subarray(0, 2));
+        for (let k0 = 0; k0 < Math.max(1, n - 1); k0 += per) {
+          const k1 = Math.min(n - 1, k0 + per);
+          parts.push(() => {
+            const z0 = states.subarray(2 * k0, 2 * k0 + 2);
+            if (k1 > k0 && Number.isFinite(z0[0]) && Number.isFinite(z0[1]))
+              states.set(trainer.integrate(z0, tr.times.subarray(k0, k1 + 1), tr.times[k0], WORK_BUDGET).states, 2 * k0);
+            if (k1 < n - 1) return null;
+            rollouts.push(states);
+            return i === data.length - 1 ? post() : null;
+          });
+        }
+      });
       return parts;
     },
     preset(name, seed) {
@@ -228,7 +223,7 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
     },
     backgroundDue: () => want.confidence && !ensembleFailed && slot.data.length > 0 && grid !== null &&
       (!ensemble || ensemble.iteration() < ENSEMBLE.iterations || posted !== ensemble.iteration()),
-    // One piece of the ensemble's training (bounded by ENSEMBLE.pieceMillis), and its disagreement now and then.
+    // One piece of the ensemble's training (ENSEMBLE.pieceMillis, resumable), and its disagreement now and then.
     background() {
       if (!config || !grid) return { post: null, more: false };
       if (!ensemble) {
@@ -244,16 +239,12 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
       }
       const e = ensemble;
       if (e.iteration() < ENSEMBLE.iterations) {
-        const r = e.step(ENSEMBLE.iterations - e.iteration(), { maxMillis: pieceMillis });
-        if (r.iterations === 0 && r.status === 'time-limit' && pieceMillis < ENSEMBLE.maxPieceMillis) {
-          pieceMillis *= 2;
-          return { post: null, more: true };
-        }
-        if (r.iterations === 0 || (r.status !== 'success' && r.status !== 'time-limit')) {
+        const r = e.step(ENSEMBLE.iterations - e.iteration(), { maxMillis: ENSEMBLE.pieceMillis, resumable: true });
+        if (r.status !== 'success') {
           ensembleFailed = true;
-          const why = r.status === 'time-limit' ? `one iteration of the ${ENSEMBLE.members} models takes more than ${ENSEMBLE.maxPieceMillis} ms` : r.message;
-          return { post: [{ type: 'error', message: `Confidence is not shown: ${why}. Try a smaller model or fewer points.` }, []], more: false };
+          return { post: [{ type: 'error', message: `Confidence is not shown: ${r.message}. Try a smaller model or fewer points.` }, []], more: false };
         }
+        if (r.iterations === 0) return { post: null, more: true }; // an iteration under way continues next time
       }
       const it = e.iteration();
       const done = it >= ENSEMBLE.iterations;

@@ -6,7 +6,7 @@ import { createNeuralOde } from '../../../wasm/api.js';
 import type { NeuralOde } from '../../../wasm/neural-ode';
 import { DEFAULTS, toDensityConfig, toTrainerConfig } from '../../src/settings';
 import { rowBands, WORK_BUDGET } from '../../src/worker/engine';
-import { FIELD_WORK_PER_PART, fieldRows, trajectoryEngine } from '../../src/worker/trajectory-engine';
+import { FIELD_WORK_PER_PART, ROLLOUT_WORK_PER_PART, fieldRows, rolloutPoints, trajectoryEngine } from '../../src/worker/trajectory-engine';
 
 let ode: NeuralOde;
 beforeAll(async () => {
@@ -44,6 +44,12 @@ function engineWith(preset: string, trained: number) {
 /** Relative difference: one adaptive solve per trajectory takes other steps than the core's batched solve, so the two
  *  agree to the solver's tolerance (default rtol 1e-5; checked to 1e-4), not to rounding. */
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+/** ‖a − b‖ / ‖b‖ of two arrays. */
+const relDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let num = 0, den = 0;
+  for (let i = 0; i < b.length; i++) [num, den] = [num + (a[i] - b[i]) ** 2, den + b[i] ** 2];
+  return Math.sqrt(num / den);
+};
 /** The loss from all parts; every part must fit (the parts get a generous budget: the sum is what is tested, not speed). */
 const lossOf = (parts: { run(): [number, number] | null }[]) => {
   let sum = 0, weight = 0;
@@ -108,6 +114,29 @@ describe('bounded visual parts', () => {
     expect(Array.from(v.values)).toEqual(Array.from(whole));
   });
 
+  it("a big network's rollouts come in segments sized by a count (points × parameters) that continue one another", () => {
+    expect(rolloutPoints(1200)).toBeGreaterThan(1000); // the default network: one part per trajectory
+    const e = engineWith('spiral', 0);
+    e.setView({ xmin: -3, xmax: 3, ymin: -3, ymax: 3, nx: 8, ny: 8, t: 0, precision: 'float32' });
+    e.configure({ ...toTrainerConfig(DEFAULTS), hidden: Array(6).fill(256), initOutput: 1 }, null, false);
+    const t = e.trainer()!;
+    const per = rolloutPoints(t.parameters().length);
+    expect(per * t.parameters().length).toBeLessThanOrEqual(ROLLOUT_WORK_PER_PART);
+    expect(per).toBeLessThan(39); // 40 points: at least two segments
+    const parts = e.visuals();
+    const fieldParts = rowBands(8, fieldRows(8, t.parameters().length)).length;
+    expect(parts.length - fieldParts).toBe(8 * Math.ceil(39 / per));
+    const out = parts.map((p) => p());
+    const v = (out[out.length - 1]![0] as { visual: { rollouts: Float64Array[] } }).visual;
+    const s = ode.sampleSystem('spiral', { trajectories: 8, points: 40, seed: 0 }).trajectories;
+    const tt = t as unknown as { integrate(z0: Float64Array, times: Float64Array): { states: Float64Array } };
+    s.forEach((tr, i) => {
+      const whole = tt.integrate(tr.states.subarray(0, 2), tr.times).states;
+      expect(v.rollouts[i]).toHaveLength(whole.length);
+      expect(relDiff(v.rollouts[i], whole)).toBeLessThan(1e-3); // the solver restarts at each segment: within its tolerance
+    });
+  });
+
   it('the trajectory visuals come as the field then one rollout per part, posted together by the last', () => {
     const e = engineWith('spiral', 0);
     e.setView({ xmin: -3, xmax: 3, ymin: -3, ymax: 3, nx: 16, ny: 16, t: 0, precision: 'float32' });
@@ -124,19 +153,26 @@ describe('bounded visual parts', () => {
   });
 });
 
-describe('restoring the last good model', () => {
-  it('brings back the weights, the optimiser state and the iteration of the snapshot, with the current data', () => {
-    const e = engineWith('toggle', 5);
-    const good = e.snapshot()!;
-    expect(good.optimizer!.step).toBe(5);
-    e.trainer()!.step(5);
-    e.restore(good);
-    const now = e.snapshot()!;
-    expect(now.iteration).toBe(5);
-    expect(now.optimizer).toEqual(good.optimizer);
-    expect(now.parameters).toEqual(good.parameters);
-    // The data stays loaded: training goes on from there.
-    expect(e.trainer()!.step(1).status).toBe('success');
+describe('an iteration under way (resumable steps, as the worker trains)', () => {
+  it('continues through the whole-data loss and the visuals computed between its pieces, as if uninterrupted', () => {
+    const split = engineWith('toggle', 2), whole = engineWith('toggle', 2);
+    split.setView({ xmin: 0, xmax: 4, ymin: 0, ymax: 4, nx: 16, ny: 16, t: 0, precision: 'float32' });
+    const t = split.trainer()!;
+    let pieces = 0, nfe = 0;
+    while (t.iteration() < 6) {
+      const r = t.step(1000, { resumable: true, maxSolverSteps: 1 });
+      pieces++;
+      if (r.suspended) {
+        // The forward work of the iteration under way only grows: it is continued, not restarted.
+        if (r.iterations === 0) expect(r.pendingNfeForward).toBeGreaterThanOrEqual(nfe);
+        nfe = r.pendingNfeForward;
+        for (const part of split.dataLossParts()) expect(part.run()).not.toBeNull();
+        for (const part of split.visuals()) part();
+      } else nfe = 0;
+    }
+    expect(pieces).toBeGreaterThan(8); // the 4 iterations were in fact split
+    whole.trainer()!.step(4);
+    expect(Array.from(t.parameters())).toEqual(Array.from(whole.trainer()!.parameters()));
   });
 });
 
