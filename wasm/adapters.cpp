@@ -275,6 +275,12 @@ double Handle<T>::checkpoint_iteration() const {
 }
 
 template <class T>
+val Handle<T>::adopt_state(const Handle& other) {
+  if (!other.t_) return error("adoptState: the other trainer is empty");
+  return outcome(t_->restore(other.t_->state()));
+}
+
+template <class T>
 val Handle<T>::restore_checkpoint() {
   if (!kept_) return error("restoreCheckpoint: no checkpoint (take one with checkpoint())");
   return outcome(t_->restore(*kept_));

@@ -52,6 +52,9 @@ class Handle {
   double checkpoint_iteration() const;
   /// Goes back to the state kept (an iteration under way is dropped; the data stay): {} or {error}.
   val restore_checkpoint();
+  /// Takes another trainer's training state (weights, optimiser, sampler, iteration; same network shape), keeping this
+  /// one's config and data: a settings change without a document. {} or {error} (nothing changed then).
+  val adopt_state(const Handle& other);
 
  protected:
   std::shared_ptr<T> t_;

@@ -261,6 +261,15 @@ function wrap(core) {
       unwrap(enter(() => h.restoreCheckpoint()));
     }
 
+    /** Takes `other`'s training state (a trainer of the same kind and network shape: weights, optimiser, sampler,
+     *  iteration), keeping this one's config and data: a settings change without a document. Throws (nothing changed)
+     *  when it does not fit. */
+    adoptState(other) {
+      if (!(other instanceof this.constructor)) fail(`adoptState: expected a ${this.constructor.name}`);
+      const h = this._handle, o = other._handle;
+      unwrap(enter(() => h.adoptState(o)));
+    }
+
     /** Fresh weights (from seed, default the config's), optimiser and iteration count reset; data kept. */
     reset(seed) {
       const h = this._handle;

@@ -22,7 +22,8 @@ void common(emscripten::class_<H>& c) {
       .function("iteration", static_cast<double (H::*)() const>(&B::iteration))
       .function("checkpoint", static_cast<void (H::*)()>(&B::checkpoint))
       .function("checkpointIteration", static_cast<double (H::*)() const>(&B::checkpoint_iteration))
-      .function("restoreCheckpoint", static_cast<emscripten::val (H::*)()>(&B::restore_checkpoint));
+      .function("restoreCheckpoint", static_cast<emscripten::val (H::*)()>(&B::restore_checkpoint))
+      .function("adoptState", +[](H& self, const H& other) { return self.adopt_state(other); });
 }
 
 }  // namespace

@@ -223,6 +223,9 @@ export declare abstract class TrainerBase<Config, Doc> {
   checkpointIteration(): number;
   /** Goes back to the checkpoint (data kept; an iteration under way is dropped); throws when there is none. */
   restoreCheckpoint(): void;
+  /** Takes `other`'s training state (same kind and network shape: weights, optimiser, sampler, iteration), keeping this
+   *  one's config and data: a settings change without a document; throws (nothing changed) when it does not fit. */
+  adoptState(other: this): void;
   delete(): void;
   isDeleted(): boolean;
 }

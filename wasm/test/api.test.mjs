@@ -184,6 +184,23 @@ test('checkpoint: one copy of the training state in the module; restoring it equ
   for (const t of [tr, again]) t.delete();
 });
 
+test('adoptState: a trainer of other settings takes the weights, optimiser state, sampler and iteration; a misfit changes nothing', () => {
+  const a = toggleTrainer();
+  a.step(3);
+  const b = toggleTrainer({ optimizer: { lr: 0.05 } });
+  b.adoptState(a);
+  const da = a.toJSON(), db = b.toJSON();
+  assert.equal(db.config.optimizer.lr, 0.05);
+  assert.deepEqual({ ...db, config: null }, { ...da, config: null });
+  const wide = toggleTrainer({ hidden: [9, 8] });
+  const before = wide.toJSON();
+  assert.throws(() => wide.adoptState(a), /parameters/);
+  assert.deepEqual(wide.toJSON(), before);
+  const flow = new ode.DensityTrainer({});
+  assert.throws(() => flow.adoptState(a), /expected a DensityTrainer/);
+  for (const t of [a, b, wide, flow]) t.delete();
+});
+
 test('loss on one trajectory: the whole-data loss is their weighted mean; bad indices refused', () => {
   const tr = toggleTrainer();
   tr.step(2);

@@ -5,6 +5,8 @@ import type { TrainerLike } from './engine';
 /** What a task's trainer class offers the slot. */
 export interface SlotTrainer<Doc> extends TrainerLike {
   toJSON(): Doc;
+  /** Takes another trainer's training state (same network shape), keeping this one's config; throws when it does not fit. */
+  adoptState(other: this): void;
   /** a remark about how fromJSON loaded it (e.g. a version-1 document: the optimiser restarts), or '' */
   readonly notice: string;
 }
@@ -32,6 +34,18 @@ export function trainerSlot<Tr extends SlotTrainer<Doc>, Doc extends { config: o
   let trainer: Tr | null = null;
   let data = initial;
   const withConfig = (doc: Doc, config: Config): Doc => ({ ...doc, config: { ...doc.config, ...config } });
+  /** A trainer for `config` with `from`'s weights, optimiser state and iteration: its state taken over in the module (a
+   * document of the largest model takes seconds to write and read), else through the document. */
+  const keepState = (from: Tr, config: Config): Tr => {
+    const next = kind.create(config);
+    try {
+      next.adoptState(from);
+      return next;
+    } catch {
+      next.delete();
+      return kind.fromJSON(withConfig(from.toJSON(), config));
+    }
+  };
   /** Makes `next` (loaded with the data) the trainer; on a bad value deletes it and keeps the current one. */
   const install = (next: Tr) => {
     try {
@@ -60,7 +74,7 @@ export function trainerSlot<Tr extends SlotTrainer<Doc>, Doc extends { config: o
           warning = `The saved ${kind.what} does not fit these settings (${(e as Error).message}); starting from fresh weights.`;
         }
         if (next?.notice) warning = next.notice;
-      } else if (keep && trainer) next = kind.fromJSON(withConfig(trainer.toJSON(), config));
+      } else if (keep && trainer) next = keepState(trainer, config);
       install(next ?? kind.create(config));
       return warning;
     },

@@ -153,6 +153,18 @@ describe('bounded visual parts', () => {
   });
 });
 
+describe('a settings change that keeps the model', () => {
+  it('keeps the weights, optimiser state and iteration and applies the new settings, with the data loaded', () => {
+    const e = engineWith('toggle', 3);
+    const before = e.snapshot()!;
+    e.configure({ ...toTrainerConfig(DEFAULTS), optimizer: { name: 'adam', lr: 0.05, clip: 10 } }, null, true);
+    const after = e.snapshot()!;
+    expect(after.config.optimizer!.lr).toBe(0.05);
+    expect({ ...after, config: null }).toEqual({ ...before, config: null });
+    expect(e.trainer()!.step(1).status).toBe('success');
+  });
+});
+
 describe('an iteration under way (resumable steps, as the worker trains)', () => {
   it('continues through the whole-data loss and the visuals computed between its pieces, as if uninterrupted', () => {
     const split = engineWith('toggle', 2), whole = engineWith('toggle', 2);
