@@ -185,6 +185,7 @@ test('the largest model trains in resumable chunks: Pause stops the worker withi
     await page.waitForFunction((b) => JSON.stringify(window.playground.lastPause) !== b && !window.playground.workerRunning, before, { timeout: 10000 });
     const p = await pg('lastPause');
     const at = await pg('progress');
+    console.log(`largest model: Pause answered after ${Math.round(p.millis)} ms, ${p.iterations} iterations after it, iteration under way: ${p.pending} (${p.pendingNfe} evaluations)`);
     // The worker answered after the chunk or part under way: at most the one iteration that chunk completed.
     assert.ok(p.iterations <= 1, `${p.iterations} iterations after Pause (${p.msPerIteration} ms each)`);
     assert.ok(p.millis < 1000, `Pause answered after ${Math.round(p.millis)} ms`);
