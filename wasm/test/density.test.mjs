@@ -69,3 +69,34 @@ test('training lowers the NLL; samples at t = 0 look Gaussian; the density grid 
   copy.delete();
   d.delete();
 });
+
+test('resumable density steps continue through what the page computes between its chunks (NLL, samples, grids) bit for bit', () => {
+  const config = { hidden: [16, 16], batch: { size: 32 }, seed: 4 };
+  const points = ode.sampleDensity('two-moons', 200, 3);
+  const whole = new ode.DensityTrainer(config), split = new ode.DensityTrainer(config);
+  whole.addSamples(points);
+  split.addSamples(points);
+  whole.step(3);
+  let pieces = 0, nfe = 0;
+  while (split.iteration() < 3) {
+    const r = split.step(1000, { resumable: true, maxSolverSteps: 2 });
+    assert.equal(r.status, 'success');
+    pieces++;
+    if (!r.suspended) {
+      nfe = 0;
+      continue;
+    }
+    // The forward work of the iteration under way only grows between its pieces: it is continued, not restarted.
+    if (r.iterations === 0) assert.ok(r.pendingNfeForward >= nfe, `${nfe} -> ${r.pendingNfeForward}`);
+    nfe = r.pendingNfeForward;
+    // What the worker runs between chunks: the whole-data NLL in parts, the heatmap, the flow's frames.
+    split.logDensity(points.subarray(0, 64));
+    split.logDensityGrid({ nx: 8, ny: 8 });
+    split.sample(50, 0.5, 7);
+    split.nll();
+  }
+  assert.ok(pieces > 6, `${pieces} pieces`);
+  assert.deepEqual(split.parameters(), whole.parameters());
+  assert.deepEqual(split.toJSON(), whole.toJSON());
+  for (const t of [whole, split]) t.delete();
+});
