@@ -247,8 +247,18 @@ function refresh() {
   jobs = [];
   lossPending = partKinds.visual.pending = partKinds.analysis.pending = false;
   const r = run();
+  // The progress first (it confirms a Pause), then the field error in parts and the progress with it.
+  jobs.push(postProgress);
+  const errorParts = r.engine.fieldErrorParts();
+  let num = 0, den = 0;
+  for (const part of errorParts)
+    jobs.push(() => {
+      const [a, b] = part();
+      num += a;
+      den += b;
+    });
   jobs.push(() => {
-    r.progress = { ...r.progress, fieldError: r.engine.fieldError() };
+    r.progress = { ...r.progress, fieldError: den > 0 ? Math.sqrt(num / den) : null };
     postProgress();
   });
   queueDataLoss(r);

@@ -52,7 +52,7 @@ export function densityEngine(ode: NeuralOde): Engine<'density'> {
       }
       return parts;
     },
-    fieldError: () => null,
+    fieldErrorParts: () => [],
     snapshot: () => slot.trainer?.toJSON() ?? null,
     // The heatmap a band of rows at a time (posted whole), then the flow's frames one at a time.
     visuals() {

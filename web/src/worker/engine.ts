@@ -67,8 +67,9 @@ export interface Engine<T extends TaskId> {
   dataLossParts(maxMillis?: number): LossPart[];
   /** What the data is counted in, plural ("trajectories", "samples"): the readout says "on 7 of 8 trajectories" when parts were left out. */
   readonly lossUnit: string;
-  /** The relative error against a known true field, or null. */
-  fieldError(): number | null;
+  /** The relative error against a known true field as parts of bounded work, each [Σ (learned − true)², Σ true²] over
+   * its points: error = √(Σ num / Σ den); none without a true field. */
+  fieldErrorParts(): Array<() => [number, number]>;
   /** The document that restores the current model (weights, optimiser state, iteration). */
   snapshot(): Of<T, 'model'> | null;
   /** The messages (and transferables) that redraw the task's visuals, as parts of bounded work. */

@@ -103,19 +103,31 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
         },
       }));
     },
-    fieldError() {
-      const trainer = slot.trainer, data = slot.data;
-      if (!trainer || !truth || data.length === 0) return null;
-      let num = 0, den = 0;
+    // The learned field against the true one at every data point, in parts of bounded work (points × parameters, as the
+    // field's grid bands): the default network in one part, 256 × 6 in ~4.
+    fieldErrorParts() {
+      const trainer = slot.trainer, data = slot.data, system = truth;
+      if (!trainer || !system || data.length === 0) return [];
+      const all = new Float64Array(data.reduce((n, tr) => n + tr.states.length, 0));
+      let at = 0;
       for (const tr of data) {
-        const learned = trainer.field(tr.states, 0);
-        const want = ode.systemField(truth, tr.states);
-        for (let i = 0; i < learned.length; i++) {
-          num += (learned[i] - want[i]) ** 2;
-          den += want[i] ** 2;
-        }
+        all.set(tr.states, at);
+        at += tr.states.length;
       }
-      return den > 0 ? Math.sqrt(num / den) : null;
+      const per = 2 * Math.max(1, Math.floor(FIELD_WORK_PER_PART / trainer.parameters().length));
+      const parts: Array<() => [number, number]> = [];
+      for (let k = 0; k < all.length; k += per)
+        parts.push(() => {
+          const pts = all.subarray(k, k + per);
+          const learned = trainer.field(pts, 0), want = ode.systemField(system, pts);
+          let num = 0, den = 0;
+          for (let i = 0; i < learned.length; i++) {
+            num += (learned[i] - want[i]) ** 2;
+            den += want[i] ** 2;
+          }
+          return [num, den];
+        });
+      return parts;
     },
     snapshot: () => slot.trainer?.toJSON() ?? null,
     // The field grid in bands of rows (and the true one), then the rollouts in segments (one part per trajectory at the

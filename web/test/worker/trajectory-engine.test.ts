@@ -153,6 +153,33 @@ describe('bounded visual parts', () => {
   });
 });
 
+describe('the field error against the true system', () => {
+  it('comes in parts sized by points × parameters that add up to the error over all data points', () => {
+    const small = engineWith('spiral', 2);
+    expect(small.fieldErrorParts()).toHaveLength(1); // the default network: one part
+    const e = engineWith('spiral', 0);
+    e.configure({ ...toTrainerConfig(DEFAULTS), hidden: Array(6).fill(256), initOutput: 1 }, null, false);
+    const parts = e.fieldErrorParts();
+    expect(parts.length).toBeGreaterThan(1);
+    let num = 0, den = 0;
+    for (const part of parts) {
+      const [a, b] = part();
+      [num, den] = [num + a, den + b];
+    }
+    const s = ode.sampleSystem('spiral', { trajectories: 8, points: 40, seed: 0 }).trajectories;
+    const t = e.trainer() as unknown as { field(p: Float64Array, t: number): Float64Array };
+    let n2 = 0, d2 = 0;
+    for (const tr of s) {
+      const learned = t.field(tr.states, 0), want = ode.systemField('spiral', tr.states);
+      learned.forEach((v, i) => { n2 += (v - want[i]) ** 2; d2 += want[i] ** 2; });
+    }
+    expect(Math.sqrt(num / den)).toBeCloseTo(Math.sqrt(n2 / d2), 12);
+    const noTruth = engineWith('spiral', 0);
+    noTruth.setData({ trajectories: s, truth: null });
+    expect(noTruth.fieldErrorParts()).toEqual([]); // no true field: no error
+  });
+});
+
 describe('a settings change that keeps the model', () => {
   it('keeps the weights, optimiser state and iteration and applies the new settings, with the data loaded', () => {
     const e = engineWith('toggle', 3);
