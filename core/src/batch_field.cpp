@@ -20,7 +20,10 @@ void BatchField::finish_eval(const Mat& F, const Eigen::Map<const Mat>& Z, Vec& 
   dy.head(n) = Eigen::Map<const Vec>(F.data(), n);
   if (regularized()) {
     double r = kinetic_ > 0 ? kinetic_ * F.squaredNorm() : 0.0;
-    if (jacobian_ > 0) r += jacobian_ * mlp_.jacobian_frobenius(Z, w_->times).sum();
+    if (jacobian_ > 0) {
+      mlp_.jacobian_frobenius(Z, w_->times, w_->weights);
+      r += jacobian_ * w_->weights.sum();
+    }
     dy[n] = r;
   }
 }
@@ -76,7 +79,8 @@ void BatchField::reverse(Mlp::Tape<double>& tape, const Mat& F, const Eigen::Map
   if (kinetic_ > 0 && ar != 0.0) A += (2.0 * kinetic_ * ar) * F;
   mlp_.backward<double>(tape, A, &dZ, &g_theta, nullptr);
   if (jacobian_ > 0 && ar != 0.0) {
-    mlp_.jacobian_frobenius_grad(Z, w_->times, RowVec::Constant(B, jacobian_ * ar), &w_->dZ2, &g_theta);
+    w_->weights.setConstant(B, jacobian_ * ar);
+    mlp_.jacobian_frobenius_grad(Z, w_->times, w_->weights, &w_->dZ2, &g_theta);
     dZ += w_->dZ2;
   }
   a_y.resize(size());

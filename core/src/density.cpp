@@ -67,24 +67,35 @@ class DensityTrainer::Evaluation {
   Evaluation(const DensityTrainer& t, Mat x, bool gradient, RowVec* logp, std::uint64_t probe_seed)
       : t_(t), x_(std::move(x)), logp_(logp), gradient_(gradient) {
     const DensityConfig& config = t.config_;
-    const Index S = t.mlp_.state_dim(), B = x_.cols();
+    const Index B = x_.cols();
     reg_ = gradient && (config.base.kinetic > 0 || config.base.jacobian > 0);
-    if (config.trace == TraceMode::Hutchinson) {
-      Rng r(probe_seed);
-      probes_.resize(S, B);
-      for (Index k = 0; k < probes_.size(); ++k) probes_(k) = (r.next() >> 63) ? 1.0 : -1.0;  // Rademacher
-    }
     per_ = 1.0 / static_cast<double>(B);
     field_ = std::make_unique<CnfField>(t.mlp_, B, config.trace, config.trace == TraceMode::Hutchinson ? &probes_ : nullptr,
                                         reg_ ? config.base.kinetic * per_ : 0.0, reg_ ? config.base.jacobian * per_ : 0.0);
-    y0_ = Vec::Zero(field_->size());
-    const Mat u = (x_.colwise() - t.norm_.offset).array().colwise() / t.norm_.scale.array();
-    y0_.head(S * B) = Eigen::Map<const Vec>(u.data(), S * B);
-    log_scale_ = t.norm_.scale.array().log().sum();
     if (logp_) logp_->resize(B);
     opt_ = solver_options(config.base.solver);
     gopt_ = gradient_options(config.base);
     loss_ = [this](std::size_t, const Vec& y, Vec* grad) { return nll(y, grad); };
+    restart(probe_seed);
+  }
+  /// The batch's points (dim × B): a training step refills them in place, then calls restart.
+  Mat& batch() { return x_; }
+  /// Whether this evaluation belongs to `t`.
+  bool of(const DensityTrainer& t) const { return &t_ == &t; }
+  /// Starts again on the points in batch() with fresh probes: the field, the solver's and the gradient's buffers
+  /// are kept (a training step reuses its evaluation: no allocation once warmed up).
+  void restart(std::uint64_t probe_seed) {
+    const Index S = t_.mlp_.state_dim(), B = x_.cols();
+    if (t_.config_.trace == TraceMode::Hutchinson) {
+      Rng r(probe_seed);
+      probes_.resize(S, B);
+      for (Index k = 0; k < probes_.size(); ++k) probes_(k) = (r.next() >> 63) ? 1.0 : -1.0;  // Rademacher
+    }
+    y0_.setZero(field_->size());
+    Eigen::Map<Mat>(y0_.data(), S, B) =
+        ((x_.colwise() - t_.norm_.offset).array().colwise() / t_.norm_.scale.array()).matrix();
+    log_scale_ = t_.norm_.scale.array().log().sum();
+    work_.cancel();
   }
   Evaluation(const Evaluation&) = delete;
   Evaluation& operator=(const Evaluation&) = delete;
@@ -159,10 +170,12 @@ StepReport DensityTrainer::step(WorkBudget* budget) {
   return train_step(
       [this] {
         const Index B = std::min<Index>(config_.base.batch_size, data_.cols());
-        Mat batch(data_.rows(), B);
+        // The last step's evaluation is reused when it is this trainer's alone and has the batch's size.
+        if (!step_ || step_.use_count() > 1 || !step_->of(*this) || step_->batch().cols() != B)
+          step_ = std::make_shared<Evaluation>(*this, Mat(data_.rows(), B), true, nullptr, 0);
+        Mat& batch = step_->batch();
         for (Index k = 0; k < B; ++k) batch.col(k) = data_.col(static_cast<Index>(rng_.below(static_cast<std::uint64_t>(data_.cols()))));
-        const std::uint64_t probe_seed = rng_.next();
-        step_ = std::make_shared<Evaluation>(*this, std::move(batch), true, nullptr, probe_seed);
+        step_->restart(rng_.next());
       },
       [this](WorkBudget* b) -> const GradientResult& { return step_->advance(b); }, budget);
 }

@@ -235,58 +235,85 @@ void Mlp::vjp(const Mat& Z, const RowVec& t, const Mat& A, Mat* dZ, Vec* dtheta,
   backward<double>(tape, A, dZ, dtheta, dt);
 }
 
-std::vector<Mat> Mlp::jacobian_rows(const Mat& Z, const RowVec& t) const {
-  Tape<double> tape;
-  Mat F;
-  forward<double>(Z, t, F, &tape);
-  std::vector<Mat> rows;
+const std::vector<Mat>& Mlp::jacobian_rows(const MatIn& Z, const RowVec& t) const {
+  JacobianWork& k = jac_;
+  forward<double>(Z, t, k.F, &k.tape);
+  k.rows.resize(static_cast<std::size_t>(state_dim()));
   for (int i = 0; i < state_dim(); ++i) {
-    Mat A = Mat::Zero(state_dim(), Z.cols());
-    A.row(i).setOnes();
-    Mat dZ;
-    backward<double>(tape, A, &dZ, nullptr, nullptr);
-    rows.push_back(std::move(dZ));
+    k.A.setZero(state_dim(), Z.cols());
+    k.A.row(i).setOnes();
+    backward<double>(k.tape, k.A, &k.rows[static_cast<std::size_t>(i)], nullptr, nullptr);
   }
-  return rows;
+  return k.rows;
+}
+
+const std::vector<Mat>& Mlp::unit_rows(std::vector<Mat>& cache, Index cols, double value) const {
+  cache.resize(static_cast<std::size_t>(state_dim()));
+  for (int i = 0; i < state_dim(); ++i) {
+    Mat& e = cache[static_cast<std::size_t>(i)];
+    e.setZero(state_dim(), cols);
+    e.row(i).setConstant(value);
+  }
+  return cache;
 }
 
 Mat Mlp::jacobian(const Vec& z, double t) const {
-  const auto rows = jacobian_rows(Mat(z), RowVec::Constant(1, t));
+  const auto& rows = jacobian_rows(Mat(z), RowVec::Constant(1, t));
   Mat J(state_dim(), state_dim());
-  for (int i = 0; i < state_dim(); ++i) J.row(i) = rows[i].col(0).transpose();
+  for (int i = 0; i < state_dim(); ++i) J.row(i) = rows[static_cast<std::size_t>(i)].col(0).transpose();
   return J;
 }
 
-RowVec Mlp::divergence(const Mat& Z, const RowVec& t) const {
-  const auto rows = jacobian_rows(Z, t);
-  RowVec div = RowVec::Zero(Z.cols());
-  for (int i = 0; i < state_dim(); ++i) div += rows[i].row(i);
-  return div;
+void Mlp::divergence(const MatIn& Z, const RowVec& t, RowVec& out) const {
+  const auto& rows = jacobian_rows(Z, t);
+  out.setZero(Z.cols());
+  for (int i = 0; i < state_dim(); ++i) out += rows[static_cast<std::size_t>(i)].row(i);
 }
 
-RowVec Mlp::trace_estimate(const Mat& Z, const RowVec& t, const Mat& E) const {
-  Mat dZ;
-  vjp(Z, t, E, &dZ, nullptr, nullptr);
-  return dZ.cwiseProduct(E).colwise().sum();
+RowVec Mlp::divergence(const MatIn& Z, const RowVec& t) const {
+  RowVec out;
+  divergence(Z, t, out);
+  return out;
 }
 
-void Mlp::trace_estimate_grad(const Mat& Z, const RowVec& t, const Mat& E, const RowVec& w, Mat* dZ, Vec* dtheta) const {
-  second_order(Z, t, {E}, {E}, w, dZ, dtheta);
+void Mlp::trace_estimate(const MatIn& Z, const RowVec& t, const Mat& E, RowVec& out) const {
+  JacobianWork& k = jac_;
+  forward<double>(Z, t, k.F, &k.tape);
+  backward<double>(k.tape, E, &k.D, nullptr, nullptr);
+  out.resize(Z.cols());
+  out.noalias() = k.D.cwiseProduct(E).colwise().sum();
 }
 
-RowVec Mlp::jacobian_frobenius(const Mat& Z, const RowVec& t) const {
-  const auto rows = jacobian_rows(Z, t);
-  RowVec sum = RowVec::Zero(Z.cols());
-  for (const Mat& r : rows) sum += r.colwise().squaredNorm();
-  return sum;
+RowVec Mlp::trace_estimate(const MatIn& Z, const RowVec& t, const Mat& E) const {
+  RowVec out;
+  trace_estimate(Z, t, E, out);
+  return out;
 }
 
-void Mlp::second_order(const Mat& Z, const RowVec& t, const std::vector<Mat>& A, const std::vector<Mat>& U,
+void Mlp::trace_estimate_grad(const MatIn& Z, const RowVec& t, const Mat& E, const RowVec& w, Mat* dZ, Vec* dtheta) const {
+  jac_.probe.resize(1);  // second_order takes lists of directions: this one, held in the workspace
+  jac_.probe[0] = E;
+  second_order(Z, t, jac_.probe, jac_.probe, w, dZ, dtheta);
+}
+
+void Mlp::jacobian_frobenius(const MatIn& Z, const RowVec& t, RowVec& out) const {
+  const auto& rows = jacobian_rows(Z, t);
+  out.setZero(Z.cols());
+  for (const Mat& r : rows) out += r.colwise().squaredNorm();
+}
+
+RowVec Mlp::jacobian_frobenius(const MatIn& Z, const RowVec& t) const {
+  RowVec out;
+  jacobian_frobenius(Z, t, out);
+  return out;
+}
+
+void Mlp::second_order(const MatIn& Z, const RowVec& t, const std::vector<Mat>& A, const std::vector<Mat>& U,
                        const RowVec& w, Mat* dZ, Vec* dtheta) const {
   // Forward-over-reverse with the dual numbers split into value and tangent matrices: the weights carry no
   // tangent, so every product is a plain double product (vectorised, GEMM) rather than one over Dual scalars.
   // The value pass and σ', σ'' are shared by all directions.
-  if (dZ) *dZ = Mat::Zero(Z.rows(), Z.cols());
+  if (dZ) dZ->setZero(Z.rows(), Z.cols());
   if (dtheta && dtheta->size() != num_params()) *dtheta = Vec::Zero(num_params());
   const Index sd = state_dim();
   const std::size_t L = layers_.size();
@@ -296,11 +323,11 @@ void Mlp::second_order(const Mat& Z, const RowVec& t, const std::vector<Mat>& A,
   k.s2.resize(L - 1);
   k.dP.resize(L - 1);
   k.dX.resize(L);
+  for (auto* v : {&k.G, &k.dG, &k.Gx, &k.dGx}) v->resize(L);
   for (Index c0 = 0; c0 < Z.cols(); c0 += kBlock) {
     const Index nc = std::min(kBlock, Z.cols() - c0);
     const auto Zb = Z.middleCols(c0, nc);
-    Mat F;
-    forward<double>(Zb, t.segment(c0, nc), F, &k.tape);
+    forward<double>(Zb, t.segment(c0, nc), k.F, &k.tape);
     for (std::size_t l = 0; l + 1 < L; ++l) {  // σ'(P) and σ''(P) of each hidden layer
       const Mat& H = k.tape.inputs[l + 1];
       if (config_.activation == Activation::Tanh) {
@@ -330,30 +357,35 @@ void Mlp::second_order(const Mat& Z, const RowVec& t, const std::vector<Mat>& A,
         k.dP[l].noalias() = W * k.dX[l];
         k.dX[l + 1] = k.s1[l].cwiseProduct(k.dP[l]);
       }
-      // Reverse pass of the value (G) and its tangent (dG), from the real cotangent a ∘ w.
-      k.G = A[i].middleCols(c0, nc).array().rowwise() * w.segment(c0, nc).array();
-      k.dG.setZero(k.G.rows(), nc);
+      // Reverse pass of the value (G) and its tangent (dG), from the real cotangent a ∘ w; one buffer per layer
+      // (their shapes differ by layer, so shared ones would be reallocated at every layer).
+      k.G[L - 1] = A[i].middleCols(c0, nc).array().rowwise() * w.segment(c0, nc).array();
+      k.dG[L - 1].setZero(k.G[L - 1].rows(), nc);
       for (std::size_t l = L; l-- > 0;) {
         const Layer& Ly = layers_[l];
         Eigen::Map<const Mat> W(params_.data() + Ly.offset, Ly.out, Ly.in);
+        const Mat &G = k.G[l], &dG = k.dG[l];
         if (dtheta) {  // tangent of (dW += G Xᵀ, db += Σ G)
           Eigen::Map<Mat> gW(dtheta->data() + Ly.offset, Ly.out, Ly.in);
           Eigen::Map<Vec> gb(dtheta->data() + Ly.offset + Ly.out * Ly.in, Ly.out);
-          gW.noalias() += k.dG * k.tape.inputs[l].transpose();
-          gW.noalias() += k.G * k.dX[l].transpose();
-          gb += k.dG.rowwise().sum();
+          gW.noalias() += dG * k.tape.inputs[l].transpose();
+          gW.noalias() += G * k.dX[l].transpose();
+          gb += dG.rowwise().sum();
         }
         if (l == 0 && !dZ) break;
-        k.Gx.noalias() = W.transpose() * k.G;
-        k.dGx.noalias() = W.transpose() * k.dG;
+        Mat &Gx = k.Gx[l], &dGx = k.dGx[l];
+        Gx.resize(Ly.in, nc);
+        dGx.resize(Ly.in, nc);
+        Gx.noalias() = W.transpose() * G;
+        dGx.noalias() = W.transpose() * dG;
         if (l > 0) {  // through σ: G' = G ∘ σ'(P), dG' = dG ∘ σ'(P) + G ∘ σ''(P) ∘ dP
-          k.dG = k.dGx.cwiseProduct(k.s1[l - 1]) + k.Gx.cwiseProduct(k.s2[l - 1]).cwiseProduct(k.dP[l - 1]);
-          k.G = k.Gx.cwiseProduct(k.s1[l - 1]);
+          k.dG[l - 1] = dGx.cwiseProduct(k.s1[l - 1]) + Gx.cwiseProduct(k.s2[l - 1]).cwiseProduct(k.dP[l - 1]);
+          k.G[l - 1] = Gx.cwiseProduct(k.s1[l - 1]);
         } else if (config_.input == InputMap::Cube) {
-          dZ->middleCols(c0, nc).array() += 3.0 * k.dGx.topRows(sd).array() * Zb.array().square() +
-                                            6.0 * k.Gx.topRows(sd).array() * Zb.array() * Ub.array();
+          dZ->middleCols(c0, nc).array() += 3.0 * dGx.topRows(sd).array() * Zb.array().square() +
+                                            6.0 * Gx.topRows(sd).array() * Zb.array() * Ub.array();
         } else {
-          dZ->middleCols(c0, nc) += k.dGx.topRows(sd);
+          dZ->middleCols(c0, nc) += dGx.topRows(sd);
         }
       }
     }
@@ -388,26 +420,15 @@ void Mlp::second_order_dual(const Mat& Z, const RowVec& t, const std::vector<Mat
   }
 }
 
-void Mlp::divergence_grad(const Mat& Z, const RowVec& t, const RowVec& w, Mat* dZ, Vec* dtheta) const {
-  std::vector<Mat> E;
-  for (int i = 0; i < state_dim(); ++i) {
-    Mat e = Mat::Zero(Z.rows(), Z.cols());
-    e.row(i).setOnes();
-    E.push_back(std::move(e));
-  }
+void Mlp::divergence_grad(const MatIn& Z, const RowVec& t, const RowVec& w, Mat* dZ, Vec* dtheta) const {
+  const auto& E = unit_rows(jac_.ones, Z.cols(), 1.0);
   second_order(Z, t, E, E, w, dZ, dtheta);
 }
 
-void Mlp::jacobian_frobenius_grad(const Mat& Z, const RowVec& t, const RowVec& w, Mat* dZ, Vec* dtheta) const {
+void Mlp::jacobian_frobenius_grad(const MatIn& Z, const RowVec& t, const RowVec& w, Mat* dZ, Vec* dtheta) const {
   // ‖J‖² = Σ_i ‖J_i‖²; ∂‖J_i‖² = 2 ∂(e_iᵀ J u_i) with u_i = J_iᵀ held fixed.
-  std::vector<Mat> U = jacobian_rows(Z, t);
-  std::vector<Mat> A;
-  for (int i = 0; i < state_dim(); ++i) {
-    Mat e = Mat::Zero(Z.rows(), Z.cols());
-    e.row(i).setConstant(2.0);
-    A.push_back(std::move(e));
-  }
-  second_order(Z, t, A, U, w, dZ, dtheta);
+  const auto& U = jacobian_rows(Z, t);
+  second_order(Z, t, unit_rows(jac_.twos, Z.cols(), 2.0), U, w, dZ, dtheta);
 }
 
 }  // namespace nde

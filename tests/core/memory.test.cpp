@@ -2,6 +2,8 @@
 #include <catch2/catch.hpp>
 
 #include "alloc_counter.hpp"
+#include "nde/densities.hpp"
+#include "nde/density.hpp"
 #include "nde/systems.hpp"
 #include "nde/trajectory.hpp"
 #include "nde/trainer.hpp"
@@ -87,6 +89,36 @@ TEST_CASE("A warmed-up trainer step allocates nothing at the default config, wit
     INFO(to_string(g) << ": " << made << " allocations in 10 steps");
     CHECK(made == 0);
   }
+}
+
+TEST_CASE("A warmed-up density step allocates nothing, with the exact trace and with Hutchinson's") {
+  // The page's density task: its default config (exact divergence, checkpointed) on a painted density's samples.
+  for (TraceMode mode : {TraceMode::Exact, TraceMode::Hutchinson}) {
+    for (bool regularized : {false, true}) {
+      DensityConfig c;
+      c.trace = mode;
+      if (regularized) c.base.kinetic = c.base.jacobian = 0.01;  // the regulariser's Jacobian passes too
+      DensityTrainer t(c);
+      REQUIRE(t.add_samples(sample_density("two-moons", 512, 3)).ok());
+      const std::size_t made = step_allocations(t, 5, 5);
+      INFO((mode == TraceMode::Exact ? "exact" : "Hutchinson") << (regularized ? ", regularised" : "") << ": " << made
+                                                               << " allocations in 5 steps");
+      CHECK(made == 0);
+    }
+  }
+}
+
+TEST_CASE("A warmed-up trainer step with the kinetic and Jacobian regularisers allocates nothing") {
+  SampleOptions so;
+  so.trajectories = 3;
+  so.points = 60;
+  TrainerConfig c;
+  c.kinetic = c.jacobian = 0.01;
+  Trainer t(c);
+  for (const Trajectory& tr : sample_system(*find_system("toggle"), so)) REQUIRE(t.add_trajectory(tr).ok());
+  const std::size_t made = step_allocations(t, 30, 10);
+  INFO(made << " allocations in 10 steps");
+  CHECK(made == 0);
 }
 
 TEST_CASE("A warmed-up fixed-step trainer step (the ode_demo replica, RK4) allocates nothing") {

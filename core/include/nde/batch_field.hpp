@@ -14,7 +14,7 @@ class BatchField : public DifferentiableField {
  public:
   /// Buffers of the evaluations (and the offsets), reusable by the next field of the same batch size.
   struct Work {
-    RowVec offsets, times;
+    RowVec offsets, times, weights;  ///< weights: the Jacobian regulariser's per column (values or cotangents)
     Mat F, A, dZ, dZ2;
     Mlp::Tape<double> tape;
     Vec dy;

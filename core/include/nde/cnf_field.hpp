@@ -25,12 +25,24 @@ class CnfField : public DifferentiableField {
   bool regularized() const { return kinetic_ > 0 || jacobian_ > 0; }
 
  private:
-  RowVec divergence(const Mat& Z, const RowVec& t) const;
+  /// div f (or its estimate) of the columns of Z at the times t, into `out`.
+  void divergence(const MatIn& Z, const RowVec& t, RowVec& out) const;
+  /// The accumulator's rate kinetic·Σ‖f‖² + jacobian·Σ‖∂f/∂z‖²_F for the forward pass in F.
+  double regularizer(const MatIn& Z, const Mat& F) const;
   const Mlp& mlp_;
   Index batch_;
   TraceMode mode_;
   const Mat* probes_;
   double kinetic_, jacobian_;
+  /// Buffers of eval and eval_and_vjp, sized on first use: a field used for a whole solve (or kept across training
+  /// steps) allocates nothing afterwards.
+  struct Work {
+    Mlp::Tape<double> tape;
+    Mat F, A, dZ, dZd;
+    RowVec times, div, w, frob;
+    Vec dy;
+  };
+  mutable Work w_;
 };
 
 }  // namespace nde

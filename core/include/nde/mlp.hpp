@@ -87,20 +87,26 @@ class Mlp {
   /// ∂f/∂z at one state.
   Mat jacobian(const Vec& z, double t) const;
   /// tr ∂f/∂z per column.
-  RowVec divergence(const Mat& Z, const RowVec& t) const;
+  RowVec divergence(const MatIn& Z, const RowVec& t) const;
+  /// The same into `out` (no allocation once the workspaces have the batch's size).
+  void divergence(const MatIn& Z, const RowVec& t, RowVec& out) const;
   /// Gradients of Σ_k w_k tr ∂f/∂z(z_k): dZ (set), dtheta (accumulated).
-  void divergence_grad(const Mat& Z, const RowVec& t, const RowVec& w, Mat* dZ, Vec* dtheta) const;
+  void divergence_grad(const MatIn& Z, const RowVec& t, const RowVec& w, Mat* dZ, Vec* dtheta) const;
   /// εᵀ(∂f/∂z)ε per column for probe vectors E (one per column): Hutchinson's trace estimate.
-  RowVec trace_estimate(const Mat& Z, const RowVec& t, const Mat& E) const;
+  RowVec trace_estimate(const MatIn& Z, const RowVec& t, const Mat& E) const;
+  /// The same into `out` (no allocation once the workspaces have the batch's size).
+  void trace_estimate(const MatIn& Z, const RowVec& t, const Mat& E, RowVec& out) const;
   /// Gradients of Σ_k w_k ε_kᵀ ∂f/∂z(z_k) ε_k: dZ (set), dtheta (accumulated).
-  void trace_estimate_grad(const Mat& Z, const RowVec& t, const Mat& E, const RowVec& w, Mat* dZ, Vec* dtheta) const;
+  void trace_estimate_grad(const MatIn& Z, const RowVec& t, const Mat& E, const RowVec& w, Mat* dZ, Vec* dtheta) const;
   /// ‖∂f/∂z‖²_F per column.
-  RowVec jacobian_frobenius(const Mat& Z, const RowVec& t) const;
+  RowVec jacobian_frobenius(const MatIn& Z, const RowVec& t) const;
+  /// The same into `out` (no allocation once the workspaces have the batch's size).
+  void jacobian_frobenius(const MatIn& Z, const RowVec& t, RowVec& out) const;
   /// Gradients of Σ_k w_k ‖∂f/∂z(z_k)‖²_F: dZ (set), dtheta (accumulated).
-  void jacobian_frobenius_grad(const Mat& Z, const RowVec& t, const RowVec& w, Mat* dZ, Vec* dtheta) const;
+  void jacobian_frobenius_grad(const MatIn& Z, const RowVec& t, const RowVec& w, Mat* dZ, Vec* dtheta) const;
   /// Σ_i over directions: dual-part gradients of Σ_k w_k a_ikᵀ J(z_k) u_ik — dZ (set), dtheta (accumulated);
   /// forward-over-reverse with split value/tangent matrices (double products throughout).
-  void second_order(const Mat& Z, const RowVec& t, const std::vector<Mat>& A, const std::vector<Mat>& U,
+  void second_order(const MatIn& Z, const RowVec& t, const std::vector<Mat>& A, const std::vector<Mat>& U,
                     const RowVec& w, Mat* dZ, Vec* dtheta) const;
   /// The same through the generic Dual-scalar passes (the reference the tests and the bench compare with).
   void second_order_dual(const Mat& Z, const RowVec& t, const std::vector<Mat>& A, const std::vector<Mat>& U,
@@ -113,13 +119,23 @@ class Mlp {
   Vec params_;
   mutable Tape<double> work_;  ///< workspace of forward passes without a tape (single-threaded use)
   mutable std::vector<float> single_;  ///< workspace of eval_single: θ in float, then two activation blocks
-  /// Rows of ∂f/∂z for each column: J[i] is the matrix whose column k is (e_iᵀ ∂f/∂z(z_k))ᵀ.
-  std::vector<Mat> jacobian_rows(const Mat& Z, const RowVec& t) const;
+  /// Rows of ∂f/∂z for each column: J[i] is the matrix whose column k is (e_iᵀ ∂f/∂z(z_k))ᵀ (in the workspace:
+  /// valid until the next call).
+  const std::vector<Mat>& jacobian_rows(const MatIn& Z, const RowVec& t) const;
+  /// `value` on row i of the i-th matrix (dim × cols), zero elsewhere, in `cache` (refilled in place).
+  const std::vector<Mat>& unit_rows(std::vector<Mat>& cache, Index cols, double value) const;
+  /// Buffers of the first-order passes behind the trace and Jacobian terms, reused across calls.
+  struct JacobianWork {
+    Tape<double> tape;
+    Mat F, A, D;
+    std::vector<Mat> rows, ones, twos, probe;
+  };
+  mutable JacobianWork jac_;
   /// Buffers of second_order (value tape, σ', σ'', tangents), reused across calls.
   struct SecondOrderWork {
     Tape<double> tape;
-    std::vector<Mat> s1, s2, dP, dX;
-    Mat G, dG, Gx, dGx;
+    std::vector<Mat> s1, s2, dP, dX, G, dG, Gx, dGx;  ///< per layer
+    Mat F;
   };
   mutable SecondOrderWork second_;
 
