@@ -25,12 +25,12 @@ const pg = (key) => page.evaluate((k) => window.playground[k], key);
 /** Opens the page with `query` and no autosave. */
 const fresh = (query = '') => openFresh(page, url, query);
 
-/** Trains until the worker has done at least `n` iterations, then pauses and waits for the worker to confirm. */
-async function train(n) {
-  await page.getByRole('button', { name: 'Train', exact: true }).click();
-  await page.waitForFunction((k) => (window.playground.progress?.iteration ?? 0) >= k, n, { timeout: 120000 });
-  await page.getByRole('button', { name: 'Pause', exact: true }).click();
-  await page.waitForFunction(() => !window.playground.workerRunning, null, { timeout: 10000 });
+/** Runs exactly `n` iterations with the Step button (a fixed count, unlike Train's machine-speed dependent one). */
+async function step(n) {
+  for (let i = 1; i <= n; i++) {
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
+    await page.waitForFunction((k) => window.playground.progress?.iteration === k && window.playground.model?.iteration === k, i, { timeout: 20000 });
+  }
 }
 
 /** Keeps the overlay canvas's pixels (the layers drawn on it; the particles have their own canvas) in the page. */
@@ -84,9 +84,9 @@ test('the true-field and true-portrait checkboxes show only with a preset', asyn
 test('toggle preset → train → portrait: equilibria and basins drawn, the verdict against the true system shown', async () => {
   await fresh('?preset=toggle');
   await page.waitForFunction(() => window.playground.preset === 'toggle' && window.playground.strokes > 0);
-  await train(2);
-  // The page trains; the model it shows is trained on to a fixed count (the basins of a field after a machine-speed
-  // dependent few dozen iterations cover anything from a third to all of the plane).
+  // The page trains two steps; the model is trained on to a fixed count in the module (after Train, a machine-speed
+  // dependent number of iterations, the basins covered anything from a third to all of the plane).
+  await step(2);
   const trained = await trainOnInModule(300, 'toggle.json');
   await keepOverlay();
   for (const key of ['showEquilibria', 'showBasins', 'showTruePortrait']) await page.locator(`#layer-${key}`).check();
@@ -138,10 +138,7 @@ test('gradient truth: every method agrees with finite differences to the printed
   // A reproducible model: the preset's fresh weights after a few steps (the seed fixes both).
   await fresh('?preset=toggle');
   await page.waitForFunction(() => window.playground.preset === 'toggle' && window.playground.strokes > 0);
-  for (let i = 1; i <= 5; i++) {
-    await page.getByRole('button', { name: 'Step' }).click();
-    await page.waitForFunction((k) => window.playground.progress?.iteration === k, i, { timeout: 20000 });
-  }
+  await step(5);
   await page.locator('#inspect summary').click();
   await page.getByRole('button', { name: 'Check the gradient' }).click();
   await page.getByTestId('gradient-table').waitFor({ timeout: 60000 });
@@ -188,10 +185,7 @@ test('Van der Pol: a model trained on the preset (exported, trained on in the mo
   await page.waitForFunction(() => window.playground.preset === 'van-der-pol' && window.playground.strokes > 0);
   // Two steps exactly (Train runs a machine-speed dependent number of iterations before Pause lands: 279 + 600 left
   // the learned origin an unstable node, |Im λ| <= |Re λ| / 3, where 2 + 600 learns the focus and the period).
-  for (const k of [1, 2]) {
-    await page.getByRole('button', { name: 'Step', exact: true }).click();
-    await page.waitForFunction((i) => window.playground.progress?.iteration === i && window.playground.model?.iteration === i, k, { timeout: 20000 });
-  }
+  await step(2);
   const trained = await trainOnInModule(600, 'vdp.json');
   await page.locator('#layer-showCycles').check();
   await page.locator('#layer-showTruePortrait').check();
