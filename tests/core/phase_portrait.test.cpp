@@ -116,3 +116,18 @@ TEST_CASE("Learned Van der Pol (default settings, preset data): one stable limit
   CHECK(learned.cycles[0].stable());
   CHECK(std::abs(learned.cycles[0].period - 6.6633) <= kPeriodTolerance * 6.6633);
 }
+
+TEST_CASE("A verdict compares the periods of matched limit cycles even where the equilibria's types differ") {
+  const System& s = *find_system("van-der-pol");
+  const PhasePortrait truth = analyze(system_phase_field(s), view_of(s));
+  REQUIRE(truth.cycles.size() == 1);
+  REQUIRE(truth.equilibria.size() == 1);
+  PhasePortrait learned = truth;  // the same cycle, 10 % slower, around an origin learned as a node
+  learned.cycles[0].period *= 1.1;
+  learned.equilibria[0].type = EquilibriumType::UnstableNode;
+  const PortraitComparison c = compare(learned, truth);
+  INFO(c.verdict);
+  CHECK_FALSE(c.same_structure);
+  CHECK(c.verdict.find("the true system has") != std::string::npos);
+  CHECK(c.verdict.find("periods within 10 %") != std::string::npos);
+}
