@@ -1,7 +1,8 @@
 // Fidelity benchmark, one JSON line per reference system: the default trainer on the system's default
 // samples (the page's preset data), iterations and seconds to 10 % field error on the data, the final field
 // error on the data and near it, the whole-trajectory rollout error and NFE per iteration.
-// Usage: nde_bench_fidelity [iterations=2000] [system=name] [window=N] [batch=N] [lr=x] [average=β] [points=N]
+// Usage: nde_bench_fidelity [iterations=2000] [system=name] [window=N] [batch=N] [lr=x] [average=β]
+//        [decay_after=N] [half_life=N (0: constant lr)] [lr_floor=x] [init_output=x] [points=N]
 //        [tend=x] [width=N] [depth=N] [whole=1] [rtol=x] [atol=x] [every=50] [trace=1: progress on stderr]
 //        [diag=1: the largest error shares] [ema=β1,β2,…: with trace, also the errors of moving averages of the
 //        model's parameters (with average=0: of the iterate)] [portrait=1: with trace, the learned phase portrait
@@ -42,6 +43,10 @@ int main(int argc, char** argv) {
     if (arg.count("depth")) c.mlp.hidden.assign(static_cast<std::size_t>(num("depth", 2)), c.mlp.hidden.empty() ? 32 : c.mlp.hidden[0]);
     c.optimizer.lr = num("lr", c.optimizer.lr);
     c.optimizer.average = num("average", c.optimizer.average);
+    c.optimizer.decay_after = num("decay_after", c.optimizer.decay_after);
+    c.optimizer.half_life = num("half_life", c.optimizer.half_life);
+    c.optimizer.lr_floor = num("lr_floor", c.optimizer.lr_floor);
+    c.mlp.init_output = num("init_output", c.mlp.init_output);
     c.solver.rtol = num("rtol", c.solver.rtol);
     c.solver.atol = num("atol", c.solver.atol);
     SampleOptions so;

@@ -42,7 +42,10 @@ export interface TrainerConfig {
   };
   gradient?: GradientMethod;
   optimizer?: { name?: 'adam' | 'rmsprop'; lr?: number; weightDecay?: number; clip?: number;
-    /** decay of the moving average of θ the model answers with (0–0.9999, default 0.99; 0 = θ itself) */ average?: number; beta1?: number; beta2?: number; alpha?: number; eps?: number };
+    /** decay of the moving average of θ the model answers with (0–0.9999, default 0.99; 0 = θ itself) */ average?: number;
+    /** learning-rate schedule: lr for the first decayAfter steps (default 2000), then halved every halfLife steps
+     *  (default 2000; 0 = constant lr) down to lr × lrFloor (default 0.2); density flows: constant */
+    decayAfter?: number; halfLife?: number; lrFloor?: number; beta1?: number; beta2?: number; alpha?: number; eps?: number };
   batch?: { size?: number; window?: number; joint?: boolean };
   loss?: 'mse' | 'l1';
   regularization?: { kinetic?: number; jacobian?: number };
@@ -186,11 +189,12 @@ export interface MemoryPoint {
 
 export interface ModelDocument {
   format: 'neural-ode-model';
-  version: 4 | 3 | 2 | 1;
+  /** version 5: the config's learning-rate schedule (older documents keep a constant lr: halfLife 0) */
+  version: 5 | 4 | 3 | 2 | 1;
   config: Required<TrainerConfig>;
   /** θ, the optimiser's iterate (what training updates) */
   parameters: number[];
-  /** version 4: the moving average of θ the model answers with (`optimizer.average`) and its step count since θ
+  /** versions ≥ 4: the moving average of θ the model answers with (`optimizer.average`) and its step count since θ
    *  was last set; older documents have none and answer with θ */
   average?: { steps: number; parameters: number[] };
   /** z_model = (z − offset) / scale, t_model = t / time (versions 1–2 have no time: 1) */
@@ -270,11 +274,11 @@ export interface DensityConfig extends TrainerConfig {
 
 export interface DensityDocument {
   format: 'neural-ode-density';
-  version: 4 | 3 | 2 | 1;
+  version: 5 | 4 | 3 | 2 | 1;
   config: Required<DensityConfig>;
   /** θ, the optimiser's iterate */
   parameters: number[];
-  /** version 4: the moving average of θ the flow answers with, as in ModelDocument */
+  /** versions ≥ 4: the moving average of θ the flow answers with, as in ModelDocument */
   average?: { steps: number; parameters: number[] };
   normalization: { offset: number[]; scale: number[]; time?: number };
   iteration: number;

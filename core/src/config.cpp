@@ -46,6 +46,9 @@ Result<> validate(const TrainerConfig& c) {
   if (!in(c.optimizer.eps, 1e-16, 1)) return Result<>::failure(range("optimizer.eps", 1e-16, 1));
   if (!in(c.optimizer.weight_decay, 0, 1)) return Result<>::failure(range("optimizer.weightDecay", 0, 1));
   if (!in(c.optimizer.average, 0, 0.9999)) return Result<>::failure(range("optimizer.average", 0, 0.9999));
+  if (!in(c.optimizer.decay_after, 0, 1e9)) return Result<>::failure(range("optimizer.decayAfter", 0, 1e9));
+  if (!in(c.optimizer.half_life, 0, 1e9)) return Result<>::failure(range("optimizer.halfLife", 0, 1e9));
+  if (!in(c.optimizer.lr_floor, 0, 1)) return Result<>::failure(range("optimizer.lrFloor", 0, 1));
   if (!in(c.optimizer.clip, 0, 1e9)) return Result<>::failure(range("optimizer.clip", 0, 1e9));
   if (c.batch_size < 1 || c.batch_size > 4096) return Result<>::failure("batch.size must be an integer in [1, 4096]");
   if (c.window < 2 || c.window > 100000) return Result<>::failure("batch.window must be an integer in [2, 100000]");

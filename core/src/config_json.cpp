@@ -29,7 +29,8 @@ json config_to_document(const TrainerConfig& c) {
   j["gradient"] = to_string(c.gradient);
   j["optimizer"] = {{"name", to_string(c.optimizer.kind)}, {"lr", c.optimizer.lr},
                     {"weightDecay", c.optimizer.weight_decay}, {"clip", c.optimizer.clip},
-                    {"average", c.optimizer.average},
+                    {"average", c.optimizer.average}, {"decayAfter", c.optimizer.decay_after},
+                    {"halfLife", c.optimizer.half_life}, {"lrFloor", c.optimizer.lr_floor},
                     {"beta1", c.optimizer.beta1}, {"beta2", c.optimizer.beta2},
                     {"alpha", c.optimizer.alpha}, {"eps", c.optimizer.eps}};
   j["batch"] = {{"size", c.batch_size}, {"window", c.window}, {"joint", c.joint}};
@@ -95,7 +96,8 @@ Result<TrainerConfig> config_from_document(const json& j) {
     else r.fail("unknown gradient method " + limits::quote(s) + " (use checkpointed, direct or adjoint)");
   }
   if (const json* o = r.object(j, "optimizer")) {
-    r.keys(*o, "optimizer", {"name", "lr", "weightDecay", "clip", "average", "beta1", "beta2", "alpha", "eps"});
+    r.keys(*o, "optimizer", {"name", "lr", "weightDecay", "clip", "average", "decayAfter", "halfLife", "lrFloor",
+                            "beta1", "beta2", "alpha", "eps"});
     if (r.string(*o, "name", s)) {
       if (auto k = optimizer_from_string(s)) c.optimizer.kind = *k;
       else r.fail("unknown optimizer " + limits::quote(s) + " (use adam or rmsprop)");
@@ -104,6 +106,9 @@ Result<TrainerConfig> config_from_document(const json& j) {
     r.number(*o, "weightDecay", c.optimizer.weight_decay);
     r.number(*o, "clip", c.optimizer.clip);
     r.number(*o, "average", c.optimizer.average);
+    r.number(*o, "decayAfter", c.optimizer.decay_after);
+    r.number(*o, "halfLife", c.optimizer.half_life);
+    r.number(*o, "lrFloor", c.optimizer.lr_floor);
     r.number(*o, "beta1", c.optimizer.beta1);
     r.number(*o, "beta2", c.optimizer.beta2);
     r.number(*o, "alpha", c.optimizer.alpha);
@@ -154,6 +159,9 @@ Result<DensityConfig> density_config_from_document(json j) {
   // Density defaults where the document is silent.
   if (!j.contains("timeDependent")) j["timeDependent"] = true;
   if (!j.contains("initOutput")) j["initOutput"] = DensityConfig{}.base.mlp.init_output;
+  if (!j.contains("optimizer")) j["optimizer"] = json::object();
+  if (j["optimizer"].is_object() && !j["optimizer"].contains("halfLife"))
+    j["optimizer"]["halfLife"] = DensityConfig{}.base.optimizer.half_life;
   if (!j.contains("batch")) j["batch"] = json::object();
   if (j["batch"].is_object() && !j["batch"].contains("size")) j["batch"]["size"] = 256;
   if (!j.contains("solver")) j["solver"] = json::object();

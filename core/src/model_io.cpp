@@ -158,7 +158,12 @@ Result<std::shared_ptr<T>> load(const std::string& text, const char* format, con
   std::int64_t version = 0;
   Result<json> j = envelope(text, format, what, version);
   if (!j.ok()) return R::failure(j);
-  Result<Config> cfg = read_config((*j.value)["config"]);
+  json config = (*j.value)["config"];
+  // Versions 1–4 trained at a constant learning rate (there was no schedule): they keep it.
+  if (version < 5 && config.value("optimizer", json::object()).is_object() &&
+      !config.value("optimizer", json::object()).contains("halfLife"))
+    config["optimizer"]["halfLife"] = 0;
+  Result<Config> cfg = read_config(config);
   if (!cfg.ok()) return R::failure(what + " config: " + cfg.message);
   auto trainer = std::make_shared<T>(*cfg.value);
   const Result<> restored = restore_from(*j.value, version, *trainer, trainer->mlp().config().dim, notice);

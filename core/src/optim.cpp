@@ -1,5 +1,6 @@
 #include "nde/optim.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "nde/limits.hpp"
@@ -12,6 +13,12 @@ std::optional<OptimizerConfig::Kind> optimizer_from_string(const std::string& na
   if (name == "adam") return OptimizerConfig::Kind::Adam;
   if (name == "rmsprop") return OptimizerConfig::Kind::RmsProp;
   return std::nullopt;
+}
+
+double learning_rate(const OptimizerConfig& c, std::int64_t t) {
+  if (!(c.half_life > 0)) return c.lr;
+  const double decayed = std::max(0.0, static_cast<double>(t - 1) - c.decay_after);
+  return c.lr * std::max(c.lr_floor, std::pow(0.5, decayed / c.half_life));
 }
 
 double Optimizer::step(Vec& theta, const Vec& grad) { return *update(theta, grad, false).value; }  // unguarded: never fails
@@ -30,16 +37,17 @@ Result<double> Optimizer::update(Vec& theta, const Vec& grad_in, bool guard) {
     t_ = 0;
   }
   const std::int64_t t = t_ + 1;
+  const double lr = learning_rate(config_, t);
   if (config_.kind == OptimizerConfig::Kind::Adam) {
     m_next_ = config_.beta1 * m_ + (1 - config_.beta1) * g_;
     v_next_ = config_.beta2 * v_ + (1 - config_.beta2) * g_.cwiseAbs2();
     const double c1 = 1 - std::pow(config_.beta1, static_cast<double>(t));
     const double c2 = 1 - std::pow(config_.beta2, static_cast<double>(t));
-    delta_ = config_.lr * (m_next_.array() / c1) / ((v_next_.array() / c2).sqrt() + config_.eps);
+    delta_ = lr * (m_next_.array() / c1) / ((v_next_.array() / c2).sqrt() + config_.eps);
   } else {
     m_next_ = m_;
     v_next_ = config_.alpha * v_ + (1 - config_.alpha) * g_.cwiseAbs2();
-    delta_ = config_.lr * g_.array() / (v_next_.array().sqrt() + config_.eps);
+    delta_ = lr * g_.array() / (v_next_.array().sqrt() + config_.eps);
   }
   if (guard && theta.size() > 0) {
     const auto next = (theta - delta_).array();  // an expression: checked without a temporary

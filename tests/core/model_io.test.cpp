@@ -129,6 +129,59 @@ TEST_CASE("Version-3 documents (no average) load answering with their θ; curren
   CHECK((*r.value)->training_parameters() == t.training_parameters());
 }
 
+TEST_CASE("Version-4 documents (no learning-rate schedule) keep training at their constant lr; current ones keep the schedule") {
+  SampleOptions o;
+  o.trajectories = 2;
+  o.points = 12;
+  TrainerConfig c;
+  c.mlp.hidden = {6};
+  c.optimizer.decay_after = 3;
+  c.optimizer.half_life = 2;
+  Trainer t(c);
+  for (const auto& tr : sample_system(*find_system("toggle"), o)) REQUIRE(t.add_trajectory(tr).ok());
+  for (int i = 0; i < 5; ++i) REQUIRE(t.step().status == Status::Success);
+  const json doc = json::parse(model_to_json(t));
+  CHECK(doc["version"] == 5);
+  const auto same = model_from_json(doc.dump());
+  REQUIRE(same.ok());
+  CHECK((*same.value)->config().optimizer.decay_after == 3);
+  CHECK((*same.value)->config().optimizer.half_life == 2);
+  // The same state resumed from a version-4 document (written before the schedule existed): constant lr.
+  json old = doc;
+  old["version"] = 4;
+  for (const char* key : {"decayAfter", "halfLife", "lrFloor"}) old["config"]["optimizer"].erase(key);
+  const auto r = model_from_json(old.dump());
+  REQUIRE(r.ok());
+  Trainer& u = **r.value;
+  CHECK(u.config().optimizer.half_life == 0);
+  CHECK(u.training_parameters() == t.training_parameters());
+  // Ten more steps: the schedule halves the scheduled run's steps, the old document's stay at lr.
+  Trainer scheduled = **same.value;
+  TrainerConfig flat = c;
+  flat.optimizer.half_life = 0;
+  Trainer constant(flat);
+  for (const auto& tr : sample_system(*find_system("toggle"), o)) {  // documents carry no data
+    REQUIRE(constant.add_trajectory(tr).ok());
+    REQUIRE(u.add_trajectory(tr).ok());
+    REQUIRE(scheduled.add_trajectory(tr).ok());
+  }
+  REQUIRE(constant.restore(t.state()).ok());
+  for (int i = 0; i < 10; ++i) {
+    REQUIRE(u.step().status == Status::Success);
+    REQUIRE(scheduled.step().status == Status::Success);
+    REQUIRE(constant.step().status == Status::Success);
+  }
+  CHECK(u.training_parameters() == constant.training_parameters());
+  CHECK(scheduled.training_parameters() != constant.training_parameters());
+  // Out-of-range schedule settings are named.
+  json bad = doc;
+  bad["config"]["optimizer"]["lrFloor"] = 2.0;
+  CHECK(model_from_json(bad.dump()).message.find("optimizer.lrFloor") != std::string::npos);
+  bad["config"]["optimizer"]["lrFloor"] = 0.2;
+  bad["config"]["optimizer"]["halfLife"] = -1;
+  CHECK(model_from_json(bad.dump()).message.find("optimizer.halfLife") != std::string::npos);
+}
+
 TEST_CASE("Malformed or mismatched model documents say what is wrong") {
   Trainer t(TrainerConfig{});
   const json good = json::parse(model_to_json(t));
@@ -168,6 +221,7 @@ TEST_CASE("Density config JSON: density defaults, tEnd and trace, errors named")
   REQUIRE(d.ok());
   CHECK(d.value->base.mlp.time_dependent);
   CHECK(d.value->base.batch_size == 256);
+  CHECK(d.value->base.optimizer.half_life == 0);  // density flows: constant lr
   CHECK(d.value->t_end == 1.0);
   const auto h = density_config_from_json(R"({"trace":"hutchinson","tEnd":2,"batch":{"size":64},"timeDependent":false})");
   REQUIRE(h.ok());

@@ -52,3 +52,33 @@ TEST_CASE("Weight decay pulls parameters towards zero when the gradient vanishes
   for (int i = 0; i < 100; ++i) opt.step(x, Vec::Zero(2));
   CHECK(x.norm() < std::sqrt(2.0) - 0.5);
 }
+
+TEST_CASE("The learning-rate schedule holds lr, then halves it every half-life down to its floor") {
+  OptimizerConfig c;
+  c.lr = 0.01;
+  c.decay_after = 100;
+  c.half_life = 50;
+  c.lr_floor = 0.2;
+  CHECK(learning_rate(c, 1) == 0.01);
+  CHECK(learning_rate(c, 101) == 0.01);
+  CHECK(learning_rate(c, 151) == Approx(0.005).epsilon(1e-12));
+  CHECK(learning_rate(c, 201) == Approx(0.0025).epsilon(1e-12));
+  CHECK(learning_rate(c, 100000) == Approx(0.002).epsilon(1e-12));  // the floor
+  c.half_life = 0;
+  CHECK(learning_rate(c, 100000) == 0.01);  // constant
+  // The optimiser takes the scheduled step: plain gradient descent's sign steps under Adam scale with it.
+  c.half_life = 1;
+  c.decay_after = 1;
+  c.lr_floor = 0.0;
+  c.beta1 = 0.0;
+  c.beta2 = 0.0;
+  Optimizer opt(c);
+  Vec x = Vec::Zero(1);
+  const Vec g = Vec::Constant(1, 3.0);
+  opt.step(x, g);  // step 1: lr
+  CHECK(x[0] == Approx(-0.01));
+  opt.step(x, g);  // step 2: still lr (the decay starts after step decay_after = 1)
+  CHECK(x[0] == Approx(-0.02));
+  opt.step(x, g);  // step 3: lr / 2
+  CHECK(x[0] == Approx(-0.025));
+}

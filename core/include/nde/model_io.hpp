@@ -13,7 +13,7 @@ namespace nde {
 
 /// The document's format tag and version.
 inline constexpr const char* kModelFormat = "neural-ode-model";
-inline constexpr int kModelVersion = 4;
+inline constexpr int kModelVersion = 5;
 
 /// The model document of a trainer (its data is not included).
 [[nodiscard]] std::string model_to_json(const Trainer& t);
