@@ -156,18 +156,18 @@ Result<DensityConfig> density_config_from_document(json j) {
   if (!r.ok()) return R::failure(r);
   j.erase("tEnd");
   j.erase("trace");
-  // Density defaults where the document is silent.
-  if (!j.contains("timeDependent")) j["timeDependent"] = true;
-  if (!j.contains("initOutput")) j["initOutput"] = DensityConfig{}.base.mlp.init_output;
+  // Density defaults where the document is silent: DensityConfig's (one source).
+  const TrainerConfig base = DensityConfig{}.base;
+  if (!j.contains("timeDependent")) j["timeDependent"] = base.mlp.time_dependent;
+  if (!j.contains("initOutput")) j["initOutput"] = base.mlp.init_output;
   if (!j.contains("optimizer")) j["optimizer"] = json::object();
-  if (j["optimizer"].is_object() && !j["optimizer"].contains("halfLife"))
-    j["optimizer"]["halfLife"] = DensityConfig{}.base.optimizer.half_life;
+  if (j["optimizer"].is_object() && !j["optimizer"].contains("halfLife")) j["optimizer"]["halfLife"] = base.optimizer.half_life;
   if (!j.contains("batch")) j["batch"] = json::object();
-  if (j["batch"].is_object() && !j["batch"].contains("size")) j["batch"]["size"] = 256;
+  if (j["batch"].is_object() && !j["batch"].contains("size")) j["batch"]["size"] = base.batch_size;
   if (!j.contains("solver")) j["solver"] = json::object();
   if (j["solver"].is_object()) {
-    if (!j["solver"].contains("rtol")) j["solver"]["rtol"] = 1e-5;
-    if (!j["solver"].contains("atol")) j["solver"]["atol"] = 1e-5;
+    if (!j["solver"].contains("rtol")) j["solver"]["rtol"] = base.solver.rtol;
+    if (!j["solver"].contains("atol")) j["solver"]["atol"] = base.solver.atol;
   }
   Result<TrainerConfig> base = config_from_document(j);
   if (!base.ok()) return R::failure(base);

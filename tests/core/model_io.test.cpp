@@ -220,7 +220,12 @@ TEST_CASE("Density config JSON: density defaults, tEnd and trace, errors named")
   const auto d = density_config_from_json("{}");
   REQUIRE(d.ok());
   CHECK(d.value->base.mlp.time_dependent);
-  CHECK(d.value->base.batch_size == 256);
+  // Every default where the document is silent is DensityConfig's (the page sends no batch size: it gets this one).
+  const DensityConfig defaults;
+  CHECK(d.value->base.batch_size == defaults.base.batch_size);
+  CHECK(d.value->base.solver.rtol == defaults.base.solver.rtol);
+  CHECK(d.value->base.solver.atol == defaults.base.solver.atol);
+  CHECK(d.value->base.mlp.init_output == defaults.base.mlp.init_output);
   CHECK(d.value->base.optimizer.half_life == 0);  // density flows: constant lr
   CHECK(d.value->t_end == 1.0);
   const auto h = density_config_from_json(R"({"trace":"hutchinson","tEnd":2,"batch":{"size":64},"timeDependent":false})");
