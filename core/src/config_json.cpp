@@ -157,17 +157,17 @@ Result<DensityConfig> density_config_from_document(json j) {
   j.erase("tEnd");
   j.erase("trace");
   // Density defaults where the document is silent: DensityConfig's (one source).
-  const TrainerConfig base = DensityConfig{}.base;
-  if (!j.contains("timeDependent")) j["timeDependent"] = base.mlp.time_dependent;
-  if (!j.contains("initOutput")) j["initOutput"] = base.mlp.init_output;
+  const TrainerConfig defaults = DensityConfig{}.base;
+  if (!j.contains("timeDependent")) j["timeDependent"] = defaults.mlp.time_dependent;
+  if (!j.contains("initOutput")) j["initOutput"] = defaults.mlp.init_output;
   if (!j.contains("optimizer")) j["optimizer"] = json::object();
-  if (j["optimizer"].is_object() && !j["optimizer"].contains("halfLife")) j["optimizer"]["halfLife"] = base.optimizer.half_life;
+  if (j["optimizer"].is_object() && !j["optimizer"].contains("halfLife")) j["optimizer"]["halfLife"] = defaults.optimizer.half_life;
   if (!j.contains("batch")) j["batch"] = json::object();
-  if (j["batch"].is_object() && !j["batch"].contains("size")) j["batch"]["size"] = base.batch_size;
+  if (j["batch"].is_object() && !j["batch"].contains("size")) j["batch"]["size"] = defaults.batch_size;
   if (!j.contains("solver")) j["solver"] = json::object();
   if (j["solver"].is_object()) {
-    if (!j["solver"].contains("rtol")) j["solver"]["rtol"] = base.solver.rtol;
-    if (!j["solver"].contains("atol")) j["solver"]["atol"] = base.solver.atol;
+    if (!j["solver"].contains("rtol")) j["solver"]["rtol"] = defaults.solver.rtol;
+    if (!j["solver"].contains("atol")) j["solver"]["atol"] = defaults.solver.atol;
   }
   Result<TrainerConfig> base = config_from_document(j);
   if (!base.ok()) return R::failure(base);
