@@ -57,7 +57,7 @@ TEST_CASE("The toggle switch is bistable and the spiral matches torchdiffeq's da
 
 TEST_CASE("The toggle preset's data sees both nodes with any seed: half the starts on each side of the separatrix") {
   // Drawn independently, seeds 3 and 6 put at most 1 of 8 starts on one side and had no observation within 0.3 of
-  // its node, so the learned portrait lost it (issue 12). Mirrored by parity, seeds 0-49 have ≥ 10 near each node.
+  // its node, so the learned portrait lost it (issue 12). Mirrored by parity, seeds 0-49 have ≥ 29 of 640 near each.
   const System& tg = *find_system("toggle");
   const Vec nodes[2] = {(Vec(2) << 0.0616, 3.9991).finished(), (Vec(2) << 3.9991, 0.0616).finished()};
   for (std::uint64_t seed = 0; seed < 20; ++seed) {
@@ -73,8 +73,8 @@ TEST_CASE("The toggle preset's data sees both nodes with any seed: half the star
     }
     INFO("seed " << seed);
     CHECK(above == 4);
-    CHECK(near[0] >= 10);
-    CHECK(near[1] >= 10);
+    CHECK(near[0] >= 20);
+    CHECK(near[1] >= 20);
   }
 }
 
