@@ -66,10 +66,10 @@ TEST_CASE("Classification by eigenvalues covers every type - and zero eigenvalue
   CHECK(classify(ev(C(1, 0), C(-1, 0))) == EquilibriumType::Saddle);
   CHECK(classify(ev(C(-0.01, 1), C(-0.01, -1))) == EquilibriumType::Centre);
   CHECK(classify(ev(C(-0.2, 1), C(-0.2, -1))) == EquilibriumType::StableFocus);
-  // A pair that turns too slowly to spiral visibly (|Im| ≤ |Re| / 3) is a node; just beyond, a focus.
-  CHECK(classify(ev(C(-0.88, 0.13), C(-0.88, -0.13))) == EquilibriumType::StableNode);
-  CHECK(classify(ev(C(0.9, 0.29), C(0.9, -0.29))) == EquilibriumType::UnstableNode);
-  CHECK(classify(ev(C(-0.9, 0.31), C(-0.9, -0.31))) == EquilibriumType::StableFocus);
+  // A pair that turns too slowly to spiral visibly (|Im| ≤ |Re| / 10) is a node; just beyond, a focus.
+  CHECK(classify(ev(C(-0.92, 0.07), C(-0.92, -0.07))) == EquilibriumType::StableNode);
+  CHECK(classify(ev(C(0.9, 0.089), C(0.9, -0.089))) == EquilibriumType::UnstableNode);
+  CHECK(classify(ev(C(-0.9, 0.091), C(-0.9, -0.091))) == EquilibriumType::StableFocus);
   CHECK(classify(ev(C(0, 0), C(-1, 0))) == EquilibriumType::Degenerate);
   CHECK(classify(ev(C(1e-13, 0), C(-1e-13, 0)), 0.05, 1.0) == EquilibriumType::Degenerate);
 }

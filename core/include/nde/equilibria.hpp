@@ -34,10 +34,11 @@ struct EquilibriumOptions {
   double centre_ratio = 0.05;  ///< a complex pair with |Re| ≤ ratio·|Im| is centre-like
 };
 
-/// A complex pair with |Im| ≤ this · |Re| is a node, not a focus: it decays by e^(−3π) ≈ 10⁻⁴ per half turn, so no
+/// A complex pair with |Im| ≤ this · |Re| is a node, not a focus: it decays by e^(−10π) ≈ 10⁻¹⁴ per half turn, so no
 /// orbit visibly spirals (the toggle switch's nodes, −1 ± 0.045, are near-degenerate; a learned Jacobian's pair
-/// split either way, −0.88 ± 0.13i for one).
-constexpr double kNodeRatio = 1.0 / 3.0;
+/// split either way, −0.92 ± 0.07i for one). Larger ratios turned a learned Van der Pol's unstable focus
+/// (1.1 ± 0.34i) into a node.
+constexpr double kNodeRatio = 0.1;
 
 /// Type from eigenvalues: saddle when real parts have both signs, node or focus (complex pair beyond kNodeRatio)
 /// when all have one sign, centre-like when a complex pair is (nearly) imaginary, degenerate for a zero eigenvalue
