@@ -103,7 +103,7 @@ int main(int argc, char** argv) {
       const auto a = std::chrono::steady_clock::now();
       const StepReport r = t.step();
       seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - a).count();
-      if (r.status != Status::Success) {
+      if (!r.ok()) {
         status = r.message;
         break;
       }

@@ -84,10 +84,11 @@ val rows(const Mat& m) {  // d × n → row-major n × d
   return f64(m.data(), static_cast<std::size_t>(m.size()));
 }
 
-val status_object(Status s, const std::string& message) {
+/// {status, message}: how a report's computation ended (the rest of the report is set by the caller).
+val status_object(const Result<>& r) {
   val o = val::object();
-  o.set("status", std::string(to_string(s)));
-  o.set("message", message);
+  o.set("status", std::string(to_string(r.status)));
+  o.set("message", r.message);
   return o;
 }
 
@@ -160,18 +161,17 @@ val run_steps(T& t, double n, double max_millis, double solver_steps) {
     nfe_f += last.nfe_forward;
     nfe_b += last.nfe_backward;
     millis += last.millis;
-    if (last.status != Status::Success) break;
+    if (!last.ok()) break;
     ++done;
   }
   t.set_deadline({});
-  std::string message = last.message;
   if (last.status == Status::TimeLimit)
-    message = "the time budget of " + format(budget_ms) + " ms ran out inside an iteration after " + std::to_string(done) +
+    last.message = "the time budget of " + format(budget_ms) + " ms ran out inside an iteration after " + std::to_string(done) +
               " completed; that iteration was discarded (parameters and optimiser as before it)" +
               (done == 0 ? ": one iteration costs more than the budget (lower batch.size, batch.window, the width or the "
                            "tolerances, or raise maxMillis)"
                          : "");
-  val o = status_object(last.status, message);
+  val o = status_object(last);
   o.set("iteration", static_cast<double>(t.iteration()));
   o.set("iterations", done);
   o.set("loss", last.loss);
@@ -312,7 +312,7 @@ val TrainerHandle::loss(double max_millis, double trajectory) const {
   if (trajectory >= 0 && !whole(trajectory, 0, count - 1)) return error(whole_range("loss: trajectory", 0, count - 1));
   DeadlineScope<Trainer> scope(*t_, max_millis);
   const GradientResult r = trajectory < 0 ? t_->full_loss() : t_->trajectory_loss(static_cast<std::size_t>(trajectory));
-  val o = status_object(r.status, r.message);
+  val o = status_object(r);
   o.set("loss", r.loss);
   return o;
 }
@@ -323,7 +323,7 @@ val TrainerHandle::gradient(const std::string& method, double max_millis) const 
   if (t_->trajectories().empty()) return error("gradient: no trajectories");
   DeadlineScope<Trainer> scope(*t_, max_millis);
   const GradientResult r = t_->full_gradient(*m);
-  val o = status_object(r.status, r.message);
+  val o = status_object(r);
   o.set("loss", r.loss);
   o.set("gradient", f64(r.grad_theta.data(), static_cast<std::size_t>(r.grad_theta.size())));
   return o;
@@ -342,7 +342,7 @@ val TrainerHandle::integrate(const val& z0, const val& times, double t0, double 
   DeadlineScope<Trainer> scope(*t_, max_millis);
   const Solution s = t_->integrate(Eigen::Map<const Vec>(z.value->data(), d), t0, *ts.value);
   if (s.status == Status::InvalidInput) return error(s.message);
-  val o = status_object(s.status, s.message);
+  val o = status_object(s);
   o.set("states", rows(s.states));
   o.set("nfe", static_cast<double>(s.stats.nfe));
   return o;
@@ -400,7 +400,7 @@ val DensityHandle::nll(double max_millis) const {
   if (t_->sample_count() == 0) return error("nll: no samples");
   DeadlineScope<DensityTrainer> scope(*t_, max_millis);
   const DensityResult r = t_->nll();
-  val o = status_object(r.status, r.message);
+  val o = status_object(r);
   o.set("nll", r.values.size() ? r.values[0] : NAN);
   o.set("nfe", static_cast<double>(r.nfe));
   return o;
@@ -414,7 +414,7 @@ val DensityHandle::sample(double n, double t, double seed, double max_millis) co
     return error(mem.message);
   DeadlineScope<DensityTrainer> scope(*t_, max_millis);
   const Solution s = t_->sample(static_cast<Index>(n), t, static_cast<std::uint64_t>(seed));
-  val o = status_object(s.status, s.message);
+  val o = status_object(s);
   o.set("points", rows(s.states));
   return o;
 }
@@ -429,7 +429,7 @@ val DensityHandle::log_density(const val& points, double max_millis) const {
   DeadlineScope<DensityTrainer> scope(*t_, max_millis);
   const DensityResult r = t_->log_density(columns(*p.value, 2));
   if (r.status == Status::InvalidInput) return error(r.message);
-  val o = status_object(r.status, r.message);
+  val o = status_object(r);
   o.set("values", f64(r.values.data(), static_cast<std::size_t>(r.values.size())));
   return o;
 }
@@ -447,7 +447,7 @@ val DensityHandle::log_density_grid(double xmin, double xmax, double ymin, doubl
     }
   DeadlineScope<DensityTrainer> scope(*t_, max_millis);
   const DensityResult d = t_->log_density(pts);
-  val o = status_object(d.status, d.message);
+  val o = status_object(d);
   std::vector<float> out(static_cast<std::size_t>(d.values.size()));
   for (Index k = 0; k < d.values.size(); ++k) out[static_cast<std::size_t>(k)] = static_cast<float>(d.values[k]);
   o.set("values", f32(out.data(), out.size()));
@@ -730,7 +730,7 @@ val TrainerHandle::gradient_truth(double coordinates, double max_millis) const {
   if (t_->trajectories().empty()) return error("gradientTruth: no trajectories");
   DeadlineScope<Trainer> scope(*t_, max_millis);
   const GradientTruth g = nde::gradient_truth(*t_, static_cast<int>(coordinates));
-  val o = status_object(g.status, g.message);
+  val o = status_object(g);
   o.set("loss", g.loss);
   o.set("tolerance", kGradientTolerance);
   o.set("fdStep", g.fd_step);
@@ -740,7 +740,7 @@ val TrainerHandle::gradient_truth(double coordinates, double max_millis) const {
   o.set("finiteDifferences", f64(g.finite_differences.data(), static_cast<std::size_t>(g.finite_differences.size())));
   val methods = val::array();
   for (const MethodGradient& m : g.methods) {
-    val q = status_object(m.status, m.message);
+    val q = status_object(m);
     q.set("method", std::string(to_string(m.method)));
     std::vector<double> sub;
     for (Index i : g.coordinates) sub.push_back(i < m.gradient.size() ? m.gradient[i] : NAN);
@@ -771,7 +771,7 @@ val TrainerHandle::memory_sweep(const val& steps, double max_millis) const {
   DeadlineScope<Trainer> scope(*t_, max_millis);
   val out = val::array();
   for (const MemoryPoint& p : nde::memory_sweep(*t_, counts)) {
-    val q = status_object(p.status, "");
+    val q = status_object(p);
     q.set("steps", static_cast<double>(p.steps));
     q.set("method", std::string(to_string(p.method)));
     q.set("accepted", static_cast<double>(p.accepted));

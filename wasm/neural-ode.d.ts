@@ -185,6 +185,8 @@ export interface MemoryPoint {
   nfeBackward: number;
   millis: number;
   status: Status;
+  /** empty on success, else what stopped the sweep */
+  message: string;
 }
 
 export interface ModelDocument {

@@ -163,8 +163,7 @@ StepReport DensityTrainer::step(WorkBudget* budget) {
   if (data_.cols() == 0) {
     StepReport rep;
     rep.iteration = iteration_;
-    rep.status = Status::InvalidInput;
-    rep.message = "no samples to train on";
+    rep.fail("no samples to train on");
     return rep;
   }
   return train_step(
@@ -183,8 +182,7 @@ StepReport DensityTrainer::step(WorkBudget* budget) {
 DensityResult DensityTrainer::log_density(const Mat& x) const {
   DensityResult r;
   if (x.rows() != config_.base.mlp.dim || !x.allFinite()) {
-    r.status = Status::InvalidInput;
-    r.message = "points must be finite and have the model's dimension";
+    r.fail("points must be finite and have the model's dimension");
     return r;
   }
   r.values = RowVec::Constant(x.cols(), std::numeric_limits<double>::quiet_NaN());
@@ -195,9 +193,8 @@ DensityResult DensityTrainer::log_density(const Mat& x) const {
     RowVec lp;
     const GradientResult g = evaluate(x.middleCols(first, k), false, &lp, 12345);
     r.nfe += g.forward.nfe;
-    if (g.status != Status::Success) {
-      r.status = g.status;
-      r.message = g.message;
+    if (!g.ok()) {
+      r.fail(g);
       return r;
     }
     r.values.segment(first, k) = lp;
@@ -208,12 +205,11 @@ DensityResult DensityTrainer::log_density(const Mat& x) const {
 DensityResult DensityTrainer::nll() const {
   DensityResult r;
   if (data_.cols() == 0) {
-    r.status = Status::InvalidInput;
-    r.message = "no samples";
+    r.fail("no samples");
     return r;
   }
   r = log_density(data_);
-  if (r.status == Status::Success) r.values = RowVec::Constant(1, -r.values.mean());
+  if (r.ok()) r.values = RowVec::Constant(1, -r.values.mean());
   return r;
 }
 
@@ -237,14 +233,13 @@ Solution DensityTrainer::sample(Index n, double t, std::uint64_t seed) const {
     out.stats.nfe += s.stats.nfe;
     out.stats.accepted += s.stats.accepted;
     out.stats.rejected += s.stats.rejected;
-    if (s.status != Status::Success) {
-      out.status = s.status;
-      out.message = s.message;
+    if (!s.ok()) {
+      out.fail(s);
       break;
     }
     out.states.middleCols(first, k) = Eigen::Map<const Mat>(s.states.col(0).data(), S, k);
   }
-  out.t_reached = out.status == Status::Success ? t : 0.0;
+  out.t_reached = out.ok() ? t : 0.0;
   out.states = (out.states.array().colwise() * norm_.scale.array()).colwise() + norm_.offset.array();
   return out;
 }

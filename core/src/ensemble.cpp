@@ -42,10 +42,7 @@ StepReport Ensemble::step(WorkBudget* budget) {
     total.nfe_forward += r.nfe_forward;
     total.nfe_backward += r.nfe_backward;
     total.millis += r.millis;
-    if (r.status != Status::Success && total.status == Status::Success) {
-      total.status = r.status;
-      total.message = r.message;
-    }
+    total.fail(r);  // the first member's failure, if any
   }
   StepReport done = total;
   done.loss = total.loss / static_cast<double>(members_.size());

@@ -56,7 +56,7 @@ double rollout_error(const Trainer& t, const std::vector<Trajectory>& data) {
   double sq = 0, n = 0;
   for (const Trajectory& tr : data) {
     const Solution s = t.integrate(tr.states.col(0), tr.times.front(), tr.times);
-    if (s.status != Status::Success) return std::numeric_limits<double>::infinity();
+    if (!s.ok()) return std::numeric_limits<double>::infinity();
     sq += (s.states - tr.states).colwise().squaredNorm().sum();
     n += static_cast<double>(tr.states.cols());
   }

@@ -114,19 +114,17 @@ namespace {
 
 using Work = GradientWorkspace::Impl;
 
-void failed(GradientResult& r, const Solution& s) {
-  r.status = s.status;
-  r.message = s.message;
+/// A finished computation that failed hands out no gradient (what was summed so far is discarded): the one place
+/// every failure path goes through, so no partial gradient of an earlier call's size can look valid.
+void drop_gradients_if_failed(GradientResult& r) {
+  if (r.ok()) return;
   r.grad_theta.resize(0);
   r.grad_y0.resize(0);
 }
 
-/// The backward sweep ran past the deadline: no gradient (what was summed so far is discarded).
+/// The backward sweep ran past the deadline.
 void backward_stopped(GradientResult& r, const char* method) {
-  r.status = Status::TimeLimit;
-  r.message = std::string("time budget used up in the ") + method + " gradient's backward sweep";
-  r.grad_theta.resize(0);
-  r.grad_y0.resize(0);
+  r.fail(std::string("time budget used up in the ") + method + " gradient's backward sweep", Status::TimeLimit);
 }
 
 /// What the forward solve's hooks reach, behind one pointer (so the hooks fit std::function's inline storage
@@ -197,13 +195,13 @@ bool direct(const DifferentiableField& f, double t0, const Vec& y0, const std::v
     if (fwd.suspended) return false;
     r.forward = fwd.stats;
     if (fwd.status == Status::MaxSteps && capped.max_steps < opt.max_steps) {
-      r.status = Status::MaxSteps;
-      r.message = "the direct gradient's tape would exceed the memory limit after " + std::to_string(capped.max_steps) +
-                  " steps (use checkpointed, whose memory is bounded)";
+      r.fail("the direct gradient's tape would exceed the memory limit after " + std::to_string(capped.max_steps) +
+                 " steps (use checkpointed, whose memory is bounded)",
+             Status::MaxSteps);
       return true;
     }
-    if (fwd.status != Status::Success) {
-      failed(r, fwd);
+    if (!fwd.ok()) {
+      r.fail(fwd);
       return true;
     }
     r.stored_states = ws.tape_used;
@@ -244,8 +242,8 @@ bool checkpointed(const DifferentiableField& f, double t0, const Vec& y0, const 
     const Solution fwd = forward(f, t0, y0, times, opt, c, budget);
     if (fwd.suspended) return false;
     r.forward = fwd.stats;
-    if (fwd.status != Status::Success) {
-      failed(r, fwd);
+    if (!fwd.ok()) {
+      r.fail(fwd);
       return true;
     }
     ws.y_bar.setZero(y0.size());
@@ -300,8 +298,8 @@ bool backsolve(const DifferentiableField& f, double t0, const Vec& y0, const std
     const Solution fwd = solve_resumable(f, t0, y0, times, opt, fh, false, ws.solve, budget);
     if (fwd.suspended) return false;
     r.forward = fwd.stats;
-    if (fwd.status != Status::Success) {
-      failed(r, fwd);
+    if (!fwd.ok()) {
+      r.fail(fwd);
       return true;
     }
     r.stored_states = 1;
@@ -339,8 +337,8 @@ bool backsolve(const DifferentiableField& f, double t0, const Vec& y0, const std
   const Solution bwd = solve_resumable(aug, times.back(), ws.s, ws.back, bopt, hooks, false, ws.back_solve, budget);
   if (bwd.suspended) return false;
   r.backward = bwd.stats;
-  if (bwd.status != Status::Success) {
-    failed(r, bwd);
+  if (!bwd.ok()) {
+    r.fail(bwd);
     return true;
   }
   r.grad_y0 = ws.s_end.segment(n, n);
@@ -359,7 +357,8 @@ void loss_only(const VectorField& f, double t0, const Vec& y0, const std::vector
   hooks.at_output = [rp, lp](std::size_t i, double, Vec& y) { rp->loss += (*lp)(i, y, nullptr); };
   const Solution fwd = solve(f, t0, y0, times, opt, hooks, false, work.impl().solve);
   r.forward = fwd.stats;
-  if (fwd.status != Status::Success) failed(r, fwd);
+  r.fail(fwd);
+  drop_gradients_if_failed(r);
 }
 
 GradientResult loss_only(const VectorField& f, double t0, const Vec& y0, const std::vector<double>& times,
@@ -389,7 +388,10 @@ bool loss_and_gradient_resumable(const DifferentiableField& f, double t0, const 
     case GradientMethod::Checkpointed: done = checkpointed(f, t0, y0, times, loss, opt, g.checkpoints, ws, r, budget); break;
   }
   r.suspended = !done;
-  if (done) work.cancel();
+  if (done) {
+    drop_gradients_if_failed(r);
+    work.cancel();
+  }
   return done;
 }
 

@@ -9,8 +9,7 @@ namespace nde {
 GradientTruth gradient_truth(const Trainer& trainer, int coordinates) {
   GradientTruth out;
   if (trainer.trajectories().empty()) {
-    out.status = Status::InvalidInput;
-    out.message = "no trajectories to differentiate";
+    out.fail("no trajectories to differentiate");
     return out;
   }
   for (const GradientMethod m : {GradientMethod::Adjoint, GradientMethod::Checkpointed, GradientMethod::Direct}) {
@@ -22,17 +21,13 @@ GradientTruth gradient_truth(const Trainer& trainer, int coordinates) {
     g.forward = r.forward;
     g.backward = r.backward;
     g.stored_states = r.stored_states;
-    g.status = r.status;
-    g.message = r.message;
+    g.fail(r);
     g.millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    if (r.status != Status::Success && out.status == Status::Success) {
-      out.status = r.status;
-      out.message = std::string(to_string(m)) + ": " + r.message;
-    }
+    if (!r.ok()) out.fail(std::string(to_string(m)) + ": " + r.message, r.status);
     out.loss = r.loss;
     out.methods.push_back(std::move(g));
   }
-  if (out.status != Status::Success) return out;
+  if (!out.ok()) return out;
   const Vec& direct = out.methods.back().gradient;
   const double dn = std::max(direct.norm(), 1e-300);
   for (MethodGradient& g : out.methods) g.rel_to_direct = (g.gradient - direct).norm() / dn;
@@ -67,9 +62,9 @@ GradientTruth gradient_truth(const Trainer& trainer, int coordinates) {
     const GradientResult lp = fd.full_loss();
     (void)fd.set_parameters(tm);
     const GradientResult lm = fd.full_loss();
-    if (lp.status != Status::Success || lm.status != Status::Success) {
-      out.status = lp.status != Status::Success ? lp.status : lm.status;
-      out.message = "finite differences: " + (lp.status != Status::Success ? lp.message : lm.message);
+    if (!lp.ok() || !lm.ok()) {
+      const GradientResult& failed = lp.ok() ? lm : lp;
+      out.fail("finite differences: " + failed.message, failed.status);
       return out;
     }
     out.finite_differences[static_cast<Index>(j)] = (lp.loss - lm.loss) / (2 * h);
@@ -113,9 +108,9 @@ std::vector<MemoryPoint> memory_sweep(const Trainer& trainer, const std::vector<
       p.nfe_forward = r.forward.nfe;
       p.nfe_backward = r.backward.nfe;
       p.millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-      p.status = r.status;
+      p.fail(r);
       out.push_back(p);
-      if (r.status != Status::Success) return out;
+      if (!r.ok()) return out;
     }
   }
   return out;

@@ -46,19 +46,21 @@ std::string rng_to_hex(const std::array<std::uint64_t, 4>& w) {
   return std::string(buf, 64);
 }
 
-bool rng_from_hex(const std::string& s, std::array<std::uint64_t, 4>& w) {
-  if (s.size() != 64) return false;
+/// The sampler's stream from its document form (rng_to_hex), or why not.
+Result<std::array<std::uint64_t, 4>> rng_from_hex(const std::string& s) {
+  using R = Result<std::array<std::uint64_t, 4>>;
+  const R bad = R::failure("rng must be 64 lowercase hex digits");
+  if (s.size() != 64) return bad;
+  std::array<std::uint64_t, 4> w{};
   for (std::size_t k = 0; k < 4; ++k) {
-    std::uint64_t x = 0;
     for (std::size_t i = 0; i < 16; ++i) {
       const char c = s[16 * k + i];
       const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-      if (d < 0) return false;
-      x = (x << 4) | static_cast<std::uint64_t>(d);
+      if (d < 0) return bad;
+      w[k] = (w[k] << 4) | static_cast<std::uint64_t>(d);
     }
-    w[k] = x;
   }
-  return true;
+  return R::success(w);
 }
 
 /// The learned state shared by both documents: θ, its average, normalisation, iteration count, optimiser,
@@ -141,9 +143,10 @@ Result<> restore_from(const json& j, std::int64_t version, T& trainer, Index dim
       read_vector(r, *o, "v", p, 0, limits::kMaxWhole, s.optimizer.v);
     }
     std::string hex;
-    std::array<std::uint64_t, 4> words{};
-    if (!r.string(j, "rng", hex) || !rng_from_hex(hex, words)) r.fail("rng must be 64 lowercase hex digits");
-    s.rng = words;
+    r.string(j, "rng", hex);  // absent: empty, which rng_from_hex refuses
+    const Result<std::array<std::uint64_t, 4>> words = rng_from_hex(hex);
+    r.fail(words);
+    if (words.ok()) s.rng = *words.value;
   } else if (notice) {
     *notice = "this is a version-1 document without optimiser state: the optimiser restarts (fresh moments)";
   }

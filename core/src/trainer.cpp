@@ -18,21 +18,18 @@ void apply_update(const GradientResult& g, Optimizer& optimizer, Vec& theta, std
   rep.loss = g.loss;
   rep.nfe_forward = g.forward.nfe;
   rep.nfe_backward = g.backward.nfe;
-  rep.status = g.status;
-  rep.message = g.message;
-  if (g.status == Status::Success && (!std::isfinite(g.loss) || !g.grad_theta.allFinite())) {
-    rep.status = Status::NonFinite;
-    rep.message = "loss or gradient is not finite";
-  } else if (g.status == Status::Success) {
+  rep.fail(g);
+  if (g.ok() && (!std::isfinite(g.loss) || !g.grad_theta.allFinite())) {
+    rep.fail("loss or gradient is not finite", Status::NonFinite);
+  } else if (g.ok()) {
     const Result<double> norm = optimizer.safe_step(theta, g.grad_theta);
     if (norm.ok()) {
       rep.grad_norm = *norm.value;
     } else {
-      rep.status = Status::NonFinite;
-      rep.message = norm.message;
+      rep.fail(norm.message, Status::NonFinite);
     }
   }
-  if (rep.status == Status::Success) rep.iteration = ++iteration;
+  if (rep.ok()) rep.iteration = ++iteration;
   else rep.message += "; parameters kept";
 }
 }  // namespace
@@ -108,7 +105,7 @@ StepReport Learner::train_step(const std::function<void()>& start,
   pending_ = false;
   const Rng before = *rng_before_;
   rng_before_.reset();
-  if (rep.status == Status::Success) {
+  if (rep.ok()) {
     ++averaged_;
     // Bias-corrected: after n steps the iterates weigh (1 − β)β^(n−k) / (1 − β^n), so after one step the
     // average is that step's θ; β = 0 keeps θ itself.
@@ -473,9 +470,8 @@ bool Trainer::advance(Evaluation& e, WorkBudget* budget) const {
     total.backward.accepted += r.backward.accepted;
     total.backward.rejected += r.backward.rejected;
     total.stored_states = std::max(total.stored_states, r.stored_states);
-    if (r.status != Status::Success) {
-      total.status = r.status;
-      total.message = r.message;
+    if (!r.ok()) {
+      total.fail(r);
       e.group = e.count;
       return true;
     }
@@ -495,8 +491,7 @@ StepReport Trainer::step(WorkBudget* budget) {
   if (data_.empty()) {
     StepReport rep;
     rep.iteration = iteration_;
-    rep.status = Status::InvalidInput;
-    rep.message = "no trajectories to train on";
+    rep.fail("no trajectories to train on");
     return rep;
   }
   // Both callbacks capture `this` alone (held inline by std::function: a step allocates nothing here).
@@ -507,8 +502,7 @@ StepReport Trainer::step(WorkBudget* budget) {
         sample_windows_into(rng_, windows);
         if (Result<> mem = limits::check_memory(step_bytes(windows), "one training step (batch.size × batch.window)"); !mem.ok()) {
           e.total = GradientResult{};
-          e.total.status = Status::InvalidInput;
-          e.total.message = mem.message + ": lower batch.size or batch.window";
+          e.total.fail(mem.message + ": lower batch.size or batch.window");
           e.count = e.group = 0;  // nothing to solve: advance returns this result
           return;
         }
@@ -558,8 +552,7 @@ GradientResult Trainer::full_gradient(GradientMethod method) const {
   const std::vector<Window> windows = all_windows();
   GradientResult r;
   if (Result<> mem = limits::check_memory(step_bytes(windows), "the full-data gradient"); !mem.ok()) {
-    r.message = mem.message;
-    r.status = Status::InvalidInput;
+    r.fail(mem.message);
     return r;
   }
   evaluate(windows, false, true, method, buffers_.other);
@@ -578,8 +571,7 @@ Solution Trainer::integrate(const Vec& z0, double t0, const std::vector<double>&
   Solution out;
   out.t_reached = t0;
   if (z0.size() != d || !z0.allFinite()) {
-    out.status = Status::InvalidInput;
-    out.message = "initial state must have " + std::to_string(d) + " finite entries";
+    out.fail("initial state must have " + std::to_string(d) + " finite entries");
     return out;
   }
   Vec y0 = Vec::Zero(S);
@@ -605,13 +597,12 @@ Solution Trainer::integrate(const Vec& z0, double t0, const std::vector<double>&
     for (Index k = 0; k < s.states.cols(); ++k)
       out.states.col(static_cast<Index>(idx[static_cast<std::size_t>(k)])) =
           s.states.col(k).head(d).cwiseProduct(norm_.scale) + norm_.offset;
-    if (s.status != Status::Success && out.status == Status::Success) {
-      out.status = s.status;
-      out.message = s.message;
+    if (!s.ok() && out.ok()) {
+      out.fail(s);
       out.t_reached = s.t_reached * norm_.time + t0;
     }
   }
-  if (out.status == Status::Success && !times.empty())
+  if (out.ok() && !times.empty())
     out.t_reached = *std::max_element(times.begin(), times.end());
   return out;
 }

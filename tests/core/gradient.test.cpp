@@ -335,3 +335,44 @@ TEST_CASE("The backward sweep (checkpointed recompute, direct) stops once the de
     CHECK(cut.grad_theta.size() == 0);                       // no partial gradient is handed out
   }
 }
+
+namespace {
+/// y' = −θ y in many dimensions: cheap to evaluate, but every direct-tape entry is large.
+struct WideDecay : DifferentiableField {
+  Index n;
+  explicit WideDecay(Index size) : n(size) {}
+  Index size() const override { return n; }
+  Index num_params() const override { return 1; }
+  void eval(double, const Vec& y, Vec& dy) const override { dy = -0.5 * y; }
+  void vjp(double, const Vec& y, const Vec& a, Vec& a_y, Vec& g) const override {
+    a_y = -0.5 * a;
+    g(0) -= a.dot(y);
+  }
+};
+}  // namespace
+
+TEST_CASE("A direct gradient stopped at its tape's memory limit hands out no gradient from an earlier call") {
+  // 200,000 states × (4 RK4 stages + 2) doubles a tape entry: the 256 MiB a call may use hold 27 steps.
+  const WideDecay f(200000);
+  const Vec y0 = Vec::Ones(f.size());
+  const LossTerm loss = [](std::size_t, const Vec& y, Vec* grad) {
+    if (grad) *grad = y;
+    return 0.5 * y.squaredNorm();
+  };
+  SolverOptions o;
+  o.method = rk4();
+  o.step = 0.01;
+  GradientOptions g;
+  g.method = GradientMethod::Direct;
+  GradientWorkspace work;
+  GradientResult r;
+  loss_and_gradient(f, 0.0, y0, {0.1}, loss, o, g, work, r);  // 10 steps: fits
+  REQUIRE(r.ok());
+  REQUIRE(r.grad_theta.size() == 1);
+  REQUIRE(r.grad_y0.size() == f.size());
+  loss_and_gradient(f, 0.0, y0, {1.0}, loss, o, g, work, r);  // 100 steps: the tape would not fit
+  CHECK(r.status == Status::MaxSteps);
+  CHECK(r.message.find("memory limit") != std::string::npos);
+  CHECK(r.grad_theta.size() == 0);  // nothing that looks like a gradient survives a failure
+  CHECK(r.grad_y0.size() == 0);
+}

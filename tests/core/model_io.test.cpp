@@ -52,7 +52,7 @@ TEST_CASE("Model JSON round trip restores config - parameters - normalisation an
   o.trajectories = 3;
   o.points = 12;
   for (const auto& tr : sample_system(*find_system("van-der-pol"), o)) REQUIRE(t.add_trajectory(tr).ok());
-  for (int i = 0; i < 5; ++i) t.step();
+  for (int i = 0; i < 5; ++i) REQUIRE(t.step().ok());
   const std::string doc = model_to_json(t);
   const auto back = model_from_json(doc);
   REQUIRE(back.ok());

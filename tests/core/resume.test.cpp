@@ -116,4 +116,13 @@ TEST_CASE("Version-1 documents still load; the optimiser restarts and the loader
   k = nlohmann::json::parse(model_to_json(t));
   k["rng"] = std::string(64, '0');
   CHECK(model_from_json(k.dump()).message.find("rng") != std::string::npos);
+  // The stream must be 64 lowercase hex digits, and present.
+  for (const std::string bad : {std::string(63, '1'), std::string(63, '1') + "A", std::string(63, '1') + "g"}) {
+    k["rng"] = bad;
+    CHECK(model_from_json(k.dump()).message == "rng must be 64 lowercase hex digits");
+  }
+  k.erase("rng");
+  CHECK(model_from_json(k.dump()).message == "rng must be 64 lowercase hex digits");
+  k["rng"] = 7;
+  CHECK(model_from_json(k.dump()).message == "rng must be a string");
 }

@@ -238,7 +238,7 @@ TEST_CASE("Normalisation is fitted from the data and frozen once training starts
   CHECK(t.normalization().offset[1] == Approx(-2));
   // Normalised displacement (2, 2) in one time unit: RMS speed 2 per dimension, so one model time unit is 0.5.
   CHECK(t.normalization().time == Approx(0.5));
-  t.step();
+  REQUIRE(t.step().ok());
   REQUIRE(t.iteration() == 1);
   const Vec off = t.normalization().offset;
   REQUIRE(t.add_trajectory({{0.0, 1.0}, Mat::Zero(2, 2)}).ok());

@@ -30,10 +30,8 @@ struct DensityConfig {
 /// Succeeds when valid; otherwise fails with the first problem.
 [[nodiscard]] Result<> validate(const DensityConfig& c);
 
-/// Values at points (log-densities, or one mean NLL) with how the solve ended.
-struct DensityResult {
-  Status status = Status::Success;
-  std::string message;
+/// How the solve ended and the values at points (log-densities, or one mean NLL).
+struct [[nodiscard]] DensityResult : Result<> {
   RowVec values;
   long nfe = 0;
 };

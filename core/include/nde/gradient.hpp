@@ -35,13 +35,11 @@ struct GradientOptions {
 /// ℓ_i(y) at output i; when grad is given, sets it to ∂ℓ_i/∂y.
 using LossTerm = std::function<double(std::size_t i, const Vec& y, Vec* grad)>;
 
-/// Loss, its gradients and the work done.
-struct GradientResult {
-  Status status = Status::Success;
-  std::string message;
-  double loss = 0.0;
-  Vec grad_theta;   ///< ∂L/∂θ
-  Vec grad_y0;      ///< ∂L/∂y(t0)
+/// How the computation ended, the loss, its gradients and the work done.
+struct [[nodiscard]] GradientResult : Result<> {
+  double loss = 0.0;  ///< failed: the loss summed up to the failure
+  Vec grad_theta;     ///< ∂L/∂θ (failed: empty, never a partial sum)
+  Vec grad_y0;        ///< ∂L/∂y(t0) (failed: empty)
   SolveStats forward;
   SolveStats backward;
   std::size_t stored_states = 0;  ///< most solver states held at once for the backward pass

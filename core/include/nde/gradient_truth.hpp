@@ -11,8 +11,8 @@ namespace nde {
 /// page prints): the adjoint's backsolve error on contracting flows at default tolerances is ~1e-3 to 1e-2.
 inline constexpr double kGradientTolerance = 1e-2;
 
-/// One method's gradient of the full-data loss at the trainer's settings.
-struct MethodGradient {
+/// How one method's gradient of the full-data loss at the trainer's settings ended, and what it gave.
+struct MethodGradient : Result<> {
   GradientMethod method = GradientMethod::Direct;
   Vec gradient;                 ///< ∂L/∂θ
   double rel_to_direct = 0.0;   ///< ‖g − g_direct‖ / ‖g_direct‖ (direct: the exact gradient of the discrete solve)
@@ -21,34 +21,29 @@ struct MethodGradient {
   SolveStats forward, backward;
   std::size_t stored_states = 0;  ///< most solver states held at once for the backward pass (per solve)
   double millis = 0.0;
-  Status status = Status::Success;
-  std::string message;
 };
 
-/// Every method against finite differences on a few parameters.
-struct GradientTruth {
+/// Every method against finite differences on a few parameters; a failure is the first method's that failed.
+struct [[nodiscard]] GradientTruth : Result<> {
   double loss = 0.0;                      ///< full-data loss at the trainer's settings
   std::vector<Index> coordinates;         ///< checked parameters: the largest |∂L/∂θ| by direct
   Vec finite_differences;                 ///< central differences of the loss solved at rtol = atol = 1e-10
   double fd_step = 0.0;                   ///< relative step of the differences
   std::vector<MethodGradient> methods;    ///< adjoint, checkpointed, direct
-  Status status = Status::Success;        ///< the first failure, if any
-  std::string message;
 };
 
 /// Gradients by each method and central differences on `coordinates` parameters (the model is not changed).
 /// Needs data; costs 3 gradients and 2·coordinates tight-tolerance losses, within the trainer's deadline.
 [[nodiscard]] GradientTruth gradient_truth(const Trainer& trainer, int coordinates = 5);
 
-/// One method's work on the full data at a number of fixed RK4 steps.
-struct MemoryPoint {
+/// How one method's full-data gradient at a number of fixed RK4 steps ended, and its work.
+struct MemoryPoint : Result<> {
   long steps = 0;                 ///< requested steps over the longest trajectory
   GradientMethod method = GradientMethod::Direct;
   long accepted = 0;              ///< forward steps the solver took (all trajectories)
   std::size_t stored_states = 0;  ///< most solver states held at once for the backward pass
   long nfe_forward = 0, nfe_backward = 0;
   double millis = 0.0;
-  Status status = Status::Success;
 };
 
 /// Memory against solver steps on the current model and data, from the solver's own counters: for each

@@ -52,6 +52,10 @@ struct [[nodiscard]] Result<void> {
   void fail(std::string message, Status s = Status::InvalidInput) {
     if (ok()) *this = failure(std::move(message), s);
   }
+  /// The same with another result's failure (nothing when it succeeded).
+  void fail(const Result& why) {
+    if (!why.ok()) fail(why.message, why.status);
+  }
 };
 
 template <class T>

@@ -48,13 +48,12 @@ struct SolveHooks {
   std::function<void(std::size_t i, double theta)> at_dense_output;
 };
 
-/// The result: states at the requested times, one column each (NaN for those not reached).
-struct Solution {
-  Status status = Status::Success;
+/// The result: how the solve ended (anything but Success means the outputs past the failure are missing) and
+/// the states at the requested times, one column each (NaN for those not reached).
+struct [[nodiscard]] Solution : Result<> {
   Mat states;
   SolveStats stats;
   double t_reached = 0.0;  ///< where integration stopped
-  std::string message;     ///< empty on success
   bool suspended = false;  ///< stopped at its WorkBudget: call solve again with the same work to continue
 };
 

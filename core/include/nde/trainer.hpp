@@ -43,15 +43,13 @@ struct TrainingState {
   std::optional<std::array<std::uint64_t, 4>> rng;     ///< absent: the stream seeded from config.seed
 };
 
-/// What one training step did. On failure the parameters are those from before the step.
-struct StepReport {
+/// How one training step ended and what it did. On failure the parameters are those from before the step.
+struct [[nodiscard]] StepReport : Result<> {
   std::int64_t iteration = 0;       ///< completed iterations after the step
   double loss = 0.0;        ///< minibatch loss before the update (incl. regularisers)
   double grad_norm = 0.0;   ///< before clipping
   long nfe_forward = 0;      ///< a suspended piece: the iteration's forward evaluations so far
   long nfe_backward = 0;
-  Status status = Status::Success;
-  std::string message;
   double millis = 0.0;      ///< the whole iteration's time (all its pieces); a suspended piece: that piece's
   bool suspended = false;   ///< stopped at its WorkBudget before finishing: the next step continues this iteration
 };
