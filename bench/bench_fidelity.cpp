@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
     c.batch_size = static_cast<int>(num("batch", c.batch_size));
     if (arg.count("depth")) c.mlp.hidden.assign(static_cast<std::size_t>(num("depth", 2)), c.mlp.hidden.empty() ? 32 : c.mlp.hidden[0]);
     c.optimizer.lr = num("lr", c.optimizer.lr);
+    c.optimizer.clip = num("clip", c.optimizer.clip);
     c.optimizer.average = num("average", c.optimizer.average);
     c.optimizer.decay_after = num("decay_after", c.optimizer.decay_after);
     c.optimizer.half_life = num("half_life", c.optimizer.half_life);
