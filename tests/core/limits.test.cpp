@@ -32,7 +32,7 @@ TEST_CASE("Whole numbers out of their type's range are refused, not wrapped or c
   CHECK(model_from_json(j.dump()).message.find("version 4294967297 is not supported") != std::string::npos);
 }
 
-TEST_CASE("Nesting beyond the limit is refused before parsing; deep input never reaches a recursive parser", "[limits]") {
+TEST_CASE("Nesting beyond the limit is refused before parsing — deep input never reaches a recursive parser", "[limits]") {
   for (const int depth : {limits::kJsonDepth + 1, 5000, 100000}) {
     const std::string deep = std::string(static_cast<std::size_t>(depth), '[') + std::string(static_cast<std::size_t>(depth), ']');
     CHECK(parse_json(deep, "x").message.find("nests deeper than") != std::string::npos);

@@ -9,6 +9,27 @@
 using namespace nde;
 using nlohmann::json;
 
+namespace {
+
+/// Two short toggle trajectories: data for the small trainers of the format-version tests.
+std::vector<Trajectory> short_toggle_data() {
+  SampleOptions o;
+  o.trajectories = 2;
+  o.points = 12;
+  return sample_system(*find_system("toggle"), o);
+}
+
+/// A trainer with one hidden layer of 6 on short_toggle_data(), after `steps` training steps.
+Trainer small_trained(TrainerConfig c, int steps) {
+  c.mlp.hidden = {6};
+  Trainer t(c);
+  for (const auto& tr : short_toggle_data()) REQUIRE(t.add_trajectory(tr).ok());
+  for (int i = 0; i < steps; ++i) REQUIRE(t.step().status == Status::Success);
+  return t;
+}
+
+}  // namespace
+
 TEST_CASE("Config JSON: defaults fill in - round trip is exact - bad fields are named") {
   const auto d = config_from_json("{}");
   REQUIRE(d.ok());
@@ -103,15 +124,8 @@ TEST_CASE("Version-2 documents (no time scale, no initOutput) still load and kee
   CHECK(model_from_json(k.dump()).message.find("normalization.time") != std::string::npos);
 }
 
-TEST_CASE("Version-3 documents (no average) load answering with their θ; current ones keep θ and its average apart") {
-  SampleOptions o;
-  o.trajectories = 2;
-  o.points = 12;
-  TrainerConfig c;
-  c.mlp.hidden = {6};
-  Trainer t(c);
-  for (const auto& tr : sample_system(*find_system("toggle"), o)) REQUIRE(t.add_trajectory(tr).ok());
-  for (int i = 0; i < 5; ++i) REQUIRE(t.step().status == Status::Success);
+TEST_CASE("Version-3 documents (no average) load answering with their θ — current ones keep θ and its average apart") {
+  const Trainer t = small_trained(TrainerConfig{}, 5);
   REQUIRE(t.mlp().params() != t.training_parameters());
   const json doc = json::parse(model_to_json(t));
   CHECK(doc["average"]["steps"] == 5);
@@ -129,17 +143,11 @@ TEST_CASE("Version-3 documents (no average) load answering with their θ; curren
   CHECK((*r.value)->training_parameters() == t.training_parameters());
 }
 
-TEST_CASE("Version-4 documents (no learning-rate schedule) keep training at their constant lr; current ones keep the schedule") {
-  SampleOptions o;
-  o.trajectories = 2;
-  o.points = 12;
+TEST_CASE("Version-4 documents (no learning-rate schedule) keep training at their constant lr — current ones keep the schedule") {
   TrainerConfig c;
-  c.mlp.hidden = {6};
   c.optimizer.decay_after = 3;
   c.optimizer.half_life = 2;
-  Trainer t(c);
-  for (const auto& tr : sample_system(*find_system("toggle"), o)) REQUIRE(t.add_trajectory(tr).ok());
-  for (int i = 0; i < 5; ++i) REQUIRE(t.step().status == Status::Success);
+  const Trainer t = small_trained(c, 5);
   const json doc = json::parse(model_to_json(t));
   CHECK(doc["version"] == 5);
   const auto same = model_from_json(doc.dump());
@@ -157,10 +165,10 @@ TEST_CASE("Version-4 documents (no learning-rate schedule) keep training at thei
   CHECK(u.training_parameters() == t.training_parameters());
   // Ten more steps: the schedule halves the scheduled run's steps, the old document's stay at lr.
   Trainer scheduled = **same.value;
-  TrainerConfig flat = c;
+  TrainerConfig flat = t.config();
   flat.optimizer.half_life = 0;
   Trainer constant(flat);
-  for (const auto& tr : sample_system(*find_system("toggle"), o)) {  // documents carry no data
+  for (const auto& tr : short_toggle_data()) {  // documents carry no data
     REQUIRE(constant.add_trajectory(tr).ok());
     REQUIRE(u.add_trajectory(tr).ok());
     REQUIRE(scheduled.add_trajectory(tr).ok());
@@ -241,7 +249,7 @@ TEST_CASE("Density config JSON: density defaults, tEnd and trace, errors named")
   CHECK(density_config_from_json(R"({"augment":1})").message.find("augment") != std::string::npos);
 }
 
-TEST_CASE("Density flow JSON round trip; mismatched documents refused") {
+TEST_CASE("Density flow JSON round trip — mismatched documents refused") {
   DensityConfig c;
   c.base.mlp.hidden = {6};
   c.trace = TraceMode::Hutchinson;

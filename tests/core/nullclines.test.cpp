@@ -7,7 +7,7 @@
 
 using namespace nde;
 
-TEST_CASE("Zero contours of a line, a diagonal and a circle lie on them; the nullclines of the toggle switch meet at its equilibria") {
+TEST_CASE("Zero contours of a line, a diagonal and a circle lie on them — the nullclines of the toggle switch meet at its equilibria") {
   GridSpec g;
   g.xmin = -2;
   g.xmax = 2;

@@ -6,7 +6,7 @@
 
 using namespace nde;
 
-TEST_CASE("Result: a value or a status and message; Result<> succeeds empty and never fails silently") {
+TEST_CASE("Result: a value or a status and message — Result<> succeeds empty and never fails silently") {
   const Result<int> three = Result<int>::success(3);
   REQUIRE(three.ok());
   CHECK(*three.value == 3);

@@ -95,7 +95,7 @@ TEST_CASE("DensityTrainer: train 200, save, load, train 200 equals train 400 (Hu
       });
 }
 
-TEST_CASE("Version-1 documents still load; the optimiser restarts and the loader says so", "[resume]") {
+TEST_CASE("Version-1 documents still load — the optimiser restarts and the loader says so", "[resume]") {
   Trainer t(TrainerConfig{});
   nlohmann::json j = nlohmann::json::parse(model_to_json(t));
   j["version"] = 1;
@@ -119,10 +119,10 @@ TEST_CASE("Version-1 documents still load; the optimiser restarts and the loader
   // The stream must be 64 lowercase hex digits, and present.
   for (const std::string bad : {std::string(63, '1'), std::string(63, '1') + "A", std::string(63, '1') + "g"}) {
     k["rng"] = bad;
-    CHECK(model_from_json(k.dump()).message == "rng must be 64 lowercase hex digits");
+    CHECK(model_from_json(k.dump()).message == "model document: rng must be 64 lowercase hex digits");
   }
   k.erase("rng");
-  CHECK(model_from_json(k.dump()).message == "rng must be 64 lowercase hex digits");
+  CHECK(model_from_json(k.dump()).message == "model document: rng must be 64 lowercase hex digits");
   k["rng"] = 7;
-  CHECK(model_from_json(k.dump()).message == "rng must be a string");
+  CHECK(model_from_json(k.dump()).message == "model document: rng must be a string");
 }

@@ -96,7 +96,7 @@ TEST_CASE("sample_system stops inside one long trajectory once its deadline pass
   CHECK(sample_system(*find_system("van-der-pol"), o).size() == 1);
 }
 
-TEST_CASE("FitzHugh-Nagumo is a fast-slow relaxation oscillator; the repressilator a 3-D limit cycle") {
+TEST_CASE("FitzHugh-Nagumo is a fast-slow relaxation oscillator — the repressilator a 3-D limit cycle") {
   const System& fhn = *find_system("fitzhugh-nagumo");
   REQUIRE(fhn.dim == 2);
   // The recovery variable is much slower than the voltage: along an orbit, |dw/dt| stays under a fifth of max |dv/dt|.

@@ -296,7 +296,7 @@ TEST_CASE("The default network starts near zero: the last layer's initial weight
   CHECK(validate([] { TrainerConfig c; c.mlp.init_output = -1; return c; }()).message.find("initOutput") != std::string::npos);
 }
 
-TEST_CASE("The model answers with the bias-corrected moving average of θ; training follows θ itself") {
+TEST_CASE("The model answers with the bias-corrected moving average of θ — training follows θ itself") {
   auto data = toggle_data(3, 12);
   auto make = [&](double average) {
     TrainerConfig c = small_config();
@@ -552,7 +552,7 @@ TEST_CASE("The pieces of a split step do at most their budget of solver steps, a
   }
 }
 
-TEST_CASE("An iteration under way is dropped by whatever changes the model or the data; a document taken meanwhile resumes before it") {
+TEST_CASE("An iteration under way is dropped by whatever changes the model or the data — a document taken meanwhile resumes before it") {
   TrainerConfig c = small_config();
   Trainer a(c), b(c);
   for (const Trajectory& tr : toggle_data(6, 30)) {
