@@ -101,6 +101,8 @@ struct Io<Trainer> {
   static constexpr auto config_json = config_to_json;
   static constexpr auto load = model_from_json;
   static constexpr auto save = model_to_json;
+  static constexpr auto load_packed = model_from_packed;
+  static constexpr auto save_packed = model_to_packed;
 };
 template <>
 struct Io<DensityTrainer> {
@@ -108,6 +110,8 @@ struct Io<DensityTrainer> {
   static constexpr auto config_json = density_config_to_json;
   static constexpr auto load = density_from_json;
   static constexpr auto save = density_to_json;
+  static constexpr auto load_packed = density_from_packed;
+  static constexpr auto save_packed = density_to_packed;
 };
 
 /// A trajectory from JS numbers: times (n) and states (row-major n × d), all in the data range.
@@ -230,6 +234,27 @@ std::string Handle<T>::to_json() const {
 }
 
 template <class T>
+val Handle<T>::to_packed() const {
+  const std::vector<std::uint8_t> bytes = Io<T>::save_packed(*t_);
+  // A copy: views into the wasm heap detach when memory grows.
+  return val::global("Uint8Array").new_(emscripten::typed_memory_view(bytes.size(), bytes.data()));
+}
+
+template <class T>
+val Handle<T>::load_packed(const val& bytes) {
+  if (!bytes.instanceof(val::global("Uint8Array"))) return error("a packed document must be a Uint8Array");
+  if (const Result<> mem = limits::check_memory(bytes["length"].as<double>(), "the packed document"); !mem.ok()) return error(mem.message);
+  const std::vector<std::uint8_t> b = emscripten::convertJSArrayToNumberVector<std::uint8_t>(bytes);
+  std::string notice;
+  Result<std::shared_ptr<T>> r = Io<T>::load_packed(b.data(), b.size(), &notice);
+  if (!r.ok()) return error(r.message);
+  t_ = *r.value;
+  kept_.reset();
+  notice_ = notice;
+  return val::object();
+}
+
+template <class T>
 std::string Handle<T>::config() const {
   return Io<T>::config_json(t_->config());
 }
@@ -314,6 +339,23 @@ val TrainerHandle::loss(double max_millis, double trajectory) const {
   const GradientResult r = trajectory < 0 ? t_->full_loss() : t_->trajectory_loss(static_cast<std::size_t>(trajectory));
   val o = status_object(r);
   o.set("loss", r.loss);
+  return o;
+}
+
+val TrainerHandle::loss_piece(double max_millis, double trajectory, double solver_steps) const {
+  if (t_->trajectories().empty()) return error("loss: no trajectories");
+  const double count = static_cast<double>(t_->trajectories().size());
+  if (trajectory >= 0 && !whole(trajectory, 0, count - 1)) return error(whole_range("loss: trajectory", 0, count - 1));
+  if (!whole(solver_steps, 0, 1e9)) return error(whole_range("loss: maxSolverSteps", 1, 1e9));
+  WorkBudget work;
+  if (solver_steps > 0) work.steps = static_cast<long>(solver_steps);
+  work.deadline = budget(max_millis);  // the piece stops there, losing nothing
+  GradientResult r;
+  const bool done = t_->loss_resumable(r, &work, trajectory < 0 ? -1L : static_cast<long>(trajectory));
+  val o = status_object(r);
+  o.set("done", done);
+  o.set("loss", done ? r.loss : NAN);
+  o.set("nfeForward", static_cast<double>(r.forward.nfe));
   return o;
 }
 

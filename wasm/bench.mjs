@@ -216,6 +216,51 @@ for (const name of ode.systems()) {
   tr.delete();
 }
 
+// The largest model the page allows (256 × 6) on the Van der Pol preset: writing and reading its document as JSON
+// (toJSON / fromJSON: number text both ways) against packed (toPacked / fromPacked: a JSON header and float64 bytes),
+// and its whole-data loss in one call against the worker's resumable pieces (lossPiece of one chunk each).
+{
+  const vdp = ode.sampleSystem('van-der-pol', { seed: 0 }).trajectories;
+  const big = new ode.Trainer({ hidden: Array(6).fill(256), optimizer: { name: 'adam', lr: 0.01, clip: 10 } });
+  for (const t of vdp) big.addTrajectory(t.times, t.states);
+  while (big.iteration() < 1) trainChunk(big);
+  const time = (f) => {
+    const a = performance.now();
+    const v = f();
+    return [performance.now() - a, v];
+  };
+  const [jsonWrite, doc] = time(() => big.toJSON());
+  const text = JSON.stringify(doc);
+  const [jsonRead, fromJson] = time(() => ode.Trainer.fromJSON(doc));
+  const [packedWrite, bytes] = time(() => big.toPacked());
+  const [packedRead, fromPacked] = time(() => ode.Trainer.fromPacked(bytes));
+  const same = JSON.stringify(fromPacked.toJSON()) === text && JSON.stringify(fromJson.toJSON()) === text;
+  console.log(JSON.stringify({ bench: 'model-document', runtime: 'wasm', network: '256x6', parameters: big.parameters().length,
+    json_chars: text.length, packed_bytes: bytes.length, json_write_ms: +jsonWrite.toFixed(1), json_read_ms: +jsonRead.toFixed(1),
+    packed_write_ms: +packedWrite.toFixed(1), packed_read_ms: +packedRead.toFixed(1), round_trip_identical: same }));
+  fromJson.delete();
+  fromPacked.delete();
+  const parts = [];
+  let pieces = 0, slowest = 0, total = 0;
+  for (let i = 0; i < vdp.length; i++) {
+    let r;
+    do {
+      const [ms, v] = time(() => big.lossPiece({ maxMillis: CHUNK_MS, trajectory: i }));
+      r = v;
+      pieces++;
+      slowest = Math.max(slowest, ms);
+      total += ms;
+    } while (!r.done);
+    parts.push([r.loss * (vdp[i].times.length - 1), vdp[i].times.length - 1]);
+  }
+  const [oneCall, whole] = time(() => big.loss({ maxMillis: 60000 }));
+  const pieced = parts.reduce((a, p) => a + p[0], 0) / parts.reduce((a, p) => a + p[1], 0);
+  console.log(JSON.stringify({ bench: 'whole-data-loss', runtime: 'wasm', network: '256x6', trajectories: vdp.length, piece_budget_ms: CHUNK_MS,
+    pieces, slowest_piece_ms: +slowest.toFixed(1), pieces_total_ms: +total.toFixed(1), one_call_ms: +oneCall.toFixed(1),
+    loss_pieces: pieced, loss_one_call: whole }));
+  big.delete();
+}
+
 for (const file of ['neural-ode-core.wasm', 'neural-ode-core.mjs', '../api.js']) {
   const bytes = readFileSync(new URL(`./build/${file}`, import.meta.url));
   console.log(JSON.stringify({ bench: 'size', file: file.replace('../', ''), bytes: bytes.length, gzip_bytes: gzipSync(bytes, { level: 9 }).length }));

@@ -361,6 +361,34 @@ void loss_only(const VectorField& f, double t0, const Vec& y0, const std::vector
   drop_gradients_if_failed(r);
 }
 
+bool loss_only_resumable(const VectorField& f, double t0, const Vec& y0, const std::vector<double>& times,
+                         const LossTerm& loss, const SolverOptions& opt, GradientWorkspace& work, GradientResult& r,
+                         WorkBudget* budget) {
+  Work& ws = work.impl();
+  if (!ws.active) {
+    r.clear();
+    ws.active = true;
+    ws.phase = 0;
+    ws.solve.started = false;
+  }
+  // The hooks add to r.loss, which lives on between the pieces (the caller keeps r with the work).
+  SolveHooks hooks;
+  GradientResult* rp = &r;
+  const LossTerm* lp = &loss;
+  hooks.at_output = [rp, lp](std::size_t i, double, Vec& y) { rp->loss += (*lp)(i, y, nullptr); };
+  const Solution fwd = solve_resumable(f, t0, y0, times, opt, hooks, false, ws.solve, budget);
+  if (fwd.suspended) {
+    r.suspended = true;
+    return false;
+  }
+  ws.active = false;
+  r.suspended = false;
+  r.forward = fwd.stats;
+  r.fail(fwd);
+  drop_gradients_if_failed(r);
+  return true;
+}
+
 GradientResult loss_only(const VectorField& f, double t0, const Vec& y0, const std::vector<double>& times,
                          const LossTerm& loss, const SolverOptions& opt) {
   GradientWorkspace work;

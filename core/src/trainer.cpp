@@ -103,6 +103,7 @@ StepReport Learner::train_step(const std::function<void()>& start,
     return rep;
   }
   pending_ = false;
+  ++generation_;
   const Rng before = *rng_before_;
   rng_before_.reset();
   if (rep.ok()) {
@@ -120,6 +121,7 @@ StepReport Learner::train_step(const std::function<void()>& start,
 }
 
 void Learner::discard_pending() {
+  ++generation_;
   pending_ = false;
   if (rng_before_) rng_ = *rng_before_;
   rng_before_.reset();
@@ -450,8 +452,15 @@ bool Trainer::advance(Evaluation& e, WorkBudget* budget) const {
     const WindowLoss terms{p, config_.loss, e.regularize, p.times.size() - 1, mlp_.state_dim(), config_.mlp.dim, field.size()};
     const WindowLoss* tp = &terms;
     const LossTerm loss = [tp](std::size_t i, const Vec& y, Vec* grad) { return (*tp)(i, y, grad); };
-    if (!e.gradient) {
+    if (!e.gradient && !budget) {
       loss_only(field, 0.0, p.y0, p.times, loss, opt, sb.gradient, r);
+    } else if (!e.gradient) {
+      if (!loss_only_resumable(field, 0.0, p.y0, p.times, loss, opt, sb.gradient, r, budget)) {
+        total.suspended = true;
+        e.waiting.suspended = true;
+        e.waiting.forward.nfe = total.forward.nfe + sb.gradient.forward_nfe();
+        return false;
+      }
     } else if (!loss_and_gradient_resumable(field, 0.0, p.y0, p.times, loss, opt, e.gradient_options, sb.gradient, r,
                                             budget)) {
       total.suspended = true;
@@ -546,6 +555,29 @@ GradientResult Trainer::full_loss() const {
 GradientResult Trainer::trajectory_loss(std::size_t i) const {
   evaluate({Window{i, 0, data_[i].times.size()}}, false, false, config_.gradient, buffers_.other);
   return buffers_.other.total;
+}
+
+bool Trainer::loss_resumable(GradientResult& out, WorkBudget* budget, long trajectory) const {
+  StepBuffers& b = buffers_;
+  Evaluation& e = b.loss;
+  if (!b.loss_running || b.loss_trajectory != trajectory || b.loss_generation != generation()) {
+    std::vector<Window> windows;
+    if (trajectory < 0) windows = all_windows();
+    else windows.push_back(Window{static_cast<std::size_t>(trajectory), 0, data_[static_cast<std::size_t>(trajectory)].times.size()});
+    // Whatever a dropped evaluation left in its solves' buffers starts afresh with the first group.
+    for (auto& kept : e.solves) kept.second->gradient.cancel();
+    begin(windows, false, false, config_.gradient, e);
+    b.loss_running = true;
+    b.loss_trajectory = trajectory;
+    b.loss_generation = generation();
+  }
+  if (!advance(e, budget)) {
+    out = e.waiting;
+    return false;
+  }
+  b.loss_running = false;
+  out = e.total;
+  return true;
 }
 
 GradientResult Trainer::full_gradient(GradientMethod method) const {

@@ -1,6 +1,8 @@
 #include "nde/model_io.hpp"
 
 #include <catch2/catch.hpp>
+#include <cmath>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "nde/config_json.hpp"
@@ -266,4 +268,183 @@ TEST_CASE("Density flow JSON round trip — mismatched documents refused") {
   j["parameters"].erase(0);
   CHECK(density_from_json(j.dump()).message.find("'parameters' has") != std::string::npos);
   CHECK(density_from_json(model_to_json(Trainer(TrainerConfig{}))).message.find("not a density document") != std::string::npos);
+}
+
+namespace {
+
+/// Packed bytes from a header (JSON text) and values, the way model_to_packed lays them out (for documents the current
+/// writer does not produce: old versions, damaged ones).
+std::vector<std::uint8_t> packed_bytes(const std::string& header, const std::vector<double>& values) {
+  const std::size_t pad = (header.size() + 7) / 8 * 8;
+  std::vector<std::uint8_t> out(kPackedPrefix + pad + 8 * values.size(), 0);
+  std::memcpy(out.data(), kPackedTag, 8);
+  for (int k = 0; k < 8; ++k) {
+    out[8 + k] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(header.size()) >> (8 * k));
+    out[16 + k] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(values.size()) >> (8 * k));
+  }
+  std::memcpy(out.data() + kPackedPrefix, header.data(), header.size());
+  if (!values.empty()) std::memcpy(out.data() + kPackedPrefix + pad, values.data(), 8 * values.size());
+  return out;
+}
+
+/// A JSON document's long arrays moved into packed values.
+std::vector<std::uint8_t> pack_json(json j) {
+  std::vector<double> values;
+  const auto move = [&](json& parent, const char* key) {
+    if (!parent.contains(key) || !parent[key].is_array()) return;
+    const std::size_t offset = values.size();
+    for (const json& x : parent[key]) values.push_back(x.get<double>());
+    parent[key] = {{"packed", {offset, values.size() - offset}}};
+  };
+  move(j, "parameters");
+  if (j.contains("average")) move(j["average"], "parameters");
+  if (j.contains("optimizer")) {
+    move(j["optimizer"], "m");
+    move(j["optimizer"], "v");
+  }
+  return packed_bytes(j.dump(), values);
+}
+
+}  // namespace
+
+TEST_CASE("Packed model documents round trip bit for bit and train on as the original") {
+  TrainerConfig c;
+  c.optimizer.decay_after = 3;
+  c.optimizer.half_life = 2;
+  const Trainer t = small_trained(c, 6);
+  REQUIRE(t.mlp().params() != t.training_parameters());
+  const std::vector<std::uint8_t> bytes = model_to_packed(t);
+  const std::size_t p = static_cast<std::size_t>(t.mlp().num_params());
+  // Four parameter-sized arrays as values, the rest a small header.
+  CHECK(bytes.size() >= 4 * 8 * p);
+  CHECK(bytes.size() < 4 * 8 * p + 4096);
+  CHECK(std::memcmp(bytes.data(), "NDEPACK1", 8) == 0);
+  const auto back = model_from_packed(bytes.data(), bytes.size());
+  REQUIRE(back.ok());
+  Trainer& u = **back.value;
+  CHECK(u.mlp().params() == t.mlp().params());
+  CHECK(u.training_parameters() == t.training_parameters());
+  CHECK(u.iteration() == t.iteration());
+  CHECK(model_to_packed(u) == bytes);
+  CHECK(model_to_json(u) == model_to_json(t));
+  // The JSON document and the packed one load the same trainer.
+  const auto from_json = model_from_json(model_to_json(t));
+  REQUIRE(from_json.ok());
+  CHECK(model_to_packed(**from_json.value) == bytes);
+  // Training on from both continues identically (optimiser moments, sampler stream and schedule came along).
+  Trainer a = t, b = u;
+  for (const auto& tr : short_toggle_data()) REQUIRE(b.add_trajectory(tr).ok());
+  for (int i = 0; i < 4; ++i) {
+    REQUIRE(a.step().status == Status::Success);
+    REQUIRE(b.step().status == Status::Success);
+  }
+  CHECK(a.training_parameters() == b.training_parameters());
+  CHECK(a.mlp().params() == b.mlp().params());
+}
+
+TEST_CASE("Packed documents of every version load like their JSON") {
+  const Trainer t = small_trained(TrainerConfig{}, 5);
+  const json doc = json::parse(model_to_json(t));
+  // Version 5 with its arrays packed, and with them left as JSON arrays inside the header.
+  auto same = model_from_packed(pack_json(doc).data(), pack_json(doc).size());
+  REQUIRE(same.ok());
+  CHECK(model_to_json(**same.value) == doc.dump());
+  const std::vector<std::uint8_t> plain = packed_bytes(doc.dump(), {});
+  same = model_from_packed(plain.data(), plain.size());
+  REQUIRE(same.ok());
+  CHECK(model_to_json(**same.value) == doc.dump());
+  // Versions 1 to 4, as the JSON tests write them: packed, the loader gives the same trainer and notice.
+  json v4 = doc;
+  v4["version"] = 4;
+  for (const char* key : {"decayAfter", "halfLife", "lrFloor"}) v4["config"]["optimizer"].erase(key);
+  json v3 = doc;
+  v3["version"] = 3;
+  v3.erase("average");
+  json v2 = v3;
+  v2["version"] = 2;
+  v2["normalization"].erase("time");
+  json v1 = v2;
+  v1["version"] = 1;
+  v1.erase("optimizer");
+  v1.erase("rng");
+  for (const json& old : {v4, v3, v2, v1}) {
+    INFO("version " << old["version"]);
+    std::string n1, n2;
+    const auto a = model_from_json(old.dump(), &n1);
+    const std::vector<std::uint8_t> bytes = pack_json(old);
+    const auto b = model_from_packed(bytes.data(), bytes.size(), &n2);
+    REQUIRE(a.ok());
+    REQUIRE(b.ok());
+    CHECK(model_to_json(**a.value) == model_to_json(**b.value));
+    CHECK(n1 == n2);
+  }
+}
+
+TEST_CASE("Damaged or truncated packed documents say what is wrong and create nothing") {
+  const Trainer t = small_trained(TrainerConfig{}, 3);
+  const std::vector<std::uint8_t> good = model_to_packed(t);
+  const auto load = [](const std::vector<std::uint8_t>& b) { return model_from_packed(b.data(), b.size()); };
+  auto cut = [&](std::size_t n) { return std::vector<std::uint8_t>(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(n)); };
+  struct Bad { std::vector<std::uint8_t> bytes; const char* says; };
+  std::vector<std::uint8_t> tag = good, longer = good, header = good, nan = good, huge = good;
+  tag[0] = 'X';
+  longer.push_back(0);
+  header[kPackedPrefix] = '[';  // the header's opening brace
+  // A NaN where θ's first value lies (the values follow the padded header; θ comes first).
+  const std::size_t hlen = good[8] | (good[9] << 8) | (good[10] << 16);
+  const double bad = NAN;
+  std::memcpy(nan.data() + kPackedPrefix + (hlen + 7) / 8 * 8, &bad, 8);
+  huge[23] = 0x7f;  // a value count of ~2^62
+  const Bad cases[] = {
+      {cut(good.size() - 1), "truncated"},
+      {cut(good.size() - 8), "truncated"},
+      {cut(kPackedPrefix + 3), "truncated"},
+      {cut(12), "truncated: 12 bytes"},
+      {{}, "not a packed model document"},
+      {tag, "not a packed model document"},
+      {longer, "damaged"},
+      {header, "model document"},
+      {nan, "'parameters' entry 0 must be a number"},
+      {huge, "truncated"},
+      {packed_bytes(R"({"format":"neural-ode-density","version":5,"config":{}})", {}), "not a model document"},
+  };
+  for (const Bad& b : cases) {
+    const auto r = load(b.bytes);
+    INFO(r.message);
+    CHECK_FALSE(r.ok());
+    CHECK_FALSE(r.value);
+    CHECK(r.message.find(b.says) != std::string::npos);
+  }
+  // Ranges: outside the values, of the wrong length, or given in a JSON document.
+  json j = json::parse(model_to_json(t));
+  const std::size_t p = j["parameters"].size();
+  json k = j;
+  k["parameters"] = {{"packed", {1, p}}};
+  std::vector<double> values(p, 0.1);
+  CHECK(model_from_packed(packed_bytes(k.dump(), values).data(), packed_bytes(k.dump(), values).size()).message.find("outside the packed values") !=
+        std::string::npos);
+  k["parameters"] = {{"packed", {0, p - 1}}};
+  CHECK(model_from_packed(packed_bytes(k.dump(), values).data(), packed_bytes(k.dump(), values).size()).message.find("'parameters' has") !=
+        std::string::npos);
+  k["parameters"] = {{"packed", {0, -1}}};
+  CHECK(model_from_packed(packed_bytes(k.dump(), values).data(), packed_bytes(k.dump(), values).size()).message.find("[offset, length]") !=
+        std::string::npos);
+  k["parameters"] = {{"packed", {0, p}}};
+  CHECK(model_from_packed(packed_bytes(k.dump(), values).data(), packed_bytes(k.dump(), values).size()).ok());
+  CHECK(model_from_json(k.dump()).message.find("refers to packed values") != std::string::npos);
+}
+
+TEST_CASE("Packed density documents round trip bit for bit") {
+  DensityConfig c;
+  c.base.mlp.hidden = {6};
+  DensityTrainer t(c);
+  REQUIRE(t.add_samples(Mat::Random(2, 20)).ok());
+  for (int i = 0; i < 3; ++i) REQUIRE(t.step().ok());
+  const std::vector<std::uint8_t> bytes = density_to_packed(t);
+  const auto back = density_from_packed(bytes.data(), bytes.size());
+  REQUIRE(back.ok());
+  CHECK((*back.value)->mlp().params() == t.mlp().params());
+  CHECK(density_to_packed(**back.value) == bytes);
+  CHECK(density_to_json(**back.value) == density_to_json(t));
+  CHECK(model_from_packed(bytes.data(), bytes.size()).message.find("not a model document") != std::string::npos);
 }

@@ -585,3 +585,76 @@ TEST_CASE("An iteration under way is dropped by whatever changes the model or th
   REQUIRE(b.step().status == Status::Success);
   CHECK(same_bits(a.mlp().params(), b.mlp().params()));
 }
+
+TEST_CASE("The whole-data loss in pieces of one solver step equals the one-call loss bit for bit — an iteration under way runs on") {
+  TrainerConfig c = small_config();
+  Trainer t(c), whole(c);
+  for (const Trajectory& tr : toggle_data(5, 30)) {
+    REQUIRE(t.add_trajectory(tr).ok());
+    REQUIRE(whole.add_trajectory(tr).ok());
+  }
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(t.step().status == Status::Success);
+    REQUIRE(whole.step().status == Status::Success);
+  }
+  // A training step under way (suspended), then the loss in pieces of 1 solver step between its pieces.
+  WorkBudget sb;
+  sb.steps = 1;
+  REQUIRE(t.step(&sb).suspended);
+  const auto in_pieces = [&t](long trajectory, int& pieces) {
+    GradientResult r;
+    pieces = 0;
+    for (;;) {
+      WorkBudget b;
+      b.steps = 1;
+      ++pieces;
+      if (t.loss_resumable(r, &b, trajectory)) return r;
+      CHECK(r.suspended);
+      CHECK(b.used <= 1);
+      REQUIRE(pieces < 100000);
+    }
+  };
+  int pieces = 0;
+  const GradientResult all = in_pieces(-1, pieces);
+  const GradientResult one = t.full_loss();
+  REQUIRE(all.status == Status::Success);
+  CHECK(all.loss == one.loss);
+  CHECK(all.forward.nfe == one.forward.nfe);
+  CHECK(pieces >= one.forward.accepted + one.forward.rejected);  // one solver step tried a piece
+  CHECK(pieces <= one.forward.accepted + one.forward.rejected + 1);
+  CHECK(pieces > 2);
+  const GradientResult second = in_pieces(2, pieces);
+  CHECK(second.loss == t.trajectory_loss(2).loss);
+  CHECK(pieces > 1);
+  // Interleaved with the training step's pieces (which do not change the model until the iteration completes).
+  GradientResult r;
+  WorkBudget b;
+  b.steps = 1;
+  REQUIRE_FALSE(t.loss_resumable(r, &b));
+  sb.used = 0;
+  REQUIRE(t.step(&sb).suspended);
+  REQUIRE(t.pending());
+  b.used = 0;
+  while (!t.loss_resumable(r, &b)) b.used = 0;
+  CHECK(r.loss == one.loss);
+  // The iteration under way completes as the uninterrupted one.
+  do sb.used = 0;
+  while (t.step(&sb).suspended);
+  REQUIRE(whole.step().status == Status::Success);
+  CHECK(same_bits(t.mlp().params(), whole.mlp().params()));
+  // A loss begun before a step finished starts over with the new model: it is the new model's loss.
+  b.used = 0;
+  REQUIRE_FALSE(t.loss_resumable(r, &b));
+  REQUIRE(t.step().status == Status::Success);
+  b.used = 0;
+  while (!t.loss_resumable(r, &b)) b.used = 0;
+  CHECK(r.loss == t.full_loss().loss);
+  // So does one begun before the data changed.
+  b.used = 0;
+  REQUIRE_FALSE(t.loss_resumable(r, &b));
+  t.clear_trajectories();
+  for (const Trajectory& tr : toggle_data(2, 30, 7)) REQUIRE(t.add_trajectory(tr).ok());
+  b.used = 0;
+  while (!t.loss_resumable(r, &b)) b.used = 0;
+  CHECK(r.loss == t.full_loss().loss);
+}

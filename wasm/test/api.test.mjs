@@ -328,6 +328,73 @@ test('toJSON / fromJSON round trip; malformed documents refused with reasons', (
   for (const t of [tr, copy, fromText]) t.delete();
 });
 
+test('toPacked / fromPacked: the same document bit for bit, far smaller than its JSON; damaged bytes refused, nothing changed', () => {
+  const tr = toggleTrainer();
+  tr.step(5);
+  const bytes = tr.toPacked();
+  assert.ok(bytes instanceof Uint8Array);
+  assert.equal(new TextDecoder().decode(bytes.subarray(0, 8)), 'NDEPACK1');
+  const p = tr.parameters().length;
+  assert.ok(bytes.length < 4 * 8 * p + 4096, `${bytes.length} bytes`);
+  const copy = ode.Trainer.fromPacked(bytes);
+  assert.deepEqual(copy.toJSON(), tr.toJSON());
+  assert.deepEqual(copy.toPacked(), bytes);
+  const fromBuffer = ode.Trainer.fromPacked(bytes.buffer);
+  assert.deepEqual(fromBuffer.toPacked(), bytes);
+  fromBuffer.delete();
+  assert.equal(copy.iteration(), 5);
+  // Both train on alike (optimiser moments, sampler and average came along).
+  const data = ode.sampleSystem('toggle', { trajectories: 4, points: 15, seed: 2 }).trajectories; // toggleTrainer's
+  for (const t of data) copy.addTrajectory(t.times, t.states);
+  tr.step(3);
+  copy.step(3);
+  assert.deepEqual(copy.parameters(), tr.parameters());
+  const before = snapshot(copy);
+  const flow = new ode.DensityTrainer({ hidden: [4] });
+  for (const [b, msg] of [
+    [bytes.subarray(0, bytes.length - 1), /packed model document is truncated/],
+    [bytes.subarray(0, 10), /truncated: 10 bytes/],
+    [new Uint8Array(8), /not a packed model document/],
+    [flow.toPacked(), /not a model document/],
+    [[1, 2, 3], /must be a Uint8Array or ArrayBuffer/],
+  ])
+    assert.throws(() => ode.Trainer.fromPacked(b), msg);
+  assert.deepEqual(snapshot(copy), before); // a failed load elsewhere changes nothing here
+  const flowCopy = ode.DensityTrainer.fromPacked(flow.toPacked());
+  assert.deepEqual(flowCopy.toJSON(), flow.toJSON());
+  for (const t of [tr, copy, flow, flowCopy]) t.delete();
+});
+
+test('lossPiece: the loss in pieces of a few solver steps equals loss() bit for bit; changed weights start it over', () => {
+  const tr = toggleTrainer();
+  tr.step(3);
+  for (const trajectory of [undefined, 1]) {
+    const want = tr.loss(trajectory === undefined ? {} : { trajectory });
+    let r, pieces = 0, nfe = 0;
+    do {
+      r = tr.lossPiece({ maxSolverSteps: 1, ...(trajectory === undefined ? {} : { trajectory }) });
+      pieces++;
+      if (!r.done) {
+        assert.ok(Number.isNaN(r.loss));
+        assert.ok(r.nfeForward >= nfe);
+        nfe = r.nfeForward;
+      }
+    } while (!r.done);
+    assert.ok(pieces > 1, `${pieces} pieces`);
+    assert.equal(r.loss, want);
+  }
+  // Begun, then a step changes the weights: the next pieces compute the new weights' loss.
+  assert.equal(tr.lossPiece({ maxSolverSteps: 1 }).done, false);
+  tr.step(1);
+  let r;
+  do r = tr.lossPiece({ maxSolverSteps: 1 });
+  while (!r.done);
+  assert.equal(r.loss, tr.loss());
+  assert.throws(() => tr.lossPiece({ trajectory: 99 }), /trajectory/);
+  assert.throws(() => tr.lossPiece({ maxSolverSteps: 0 }), /maxSolverSteps/);
+  tr.delete();
+});
+
 test('reset: fresh weights from the seed, data kept', () => {
   const tr = toggleTrainer();
   const p0 = tr.parameters();

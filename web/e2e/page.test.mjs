@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 
 import { CSP_HEADER } from '../serve.mjs';
-import { axeViolations, openFresh, openSession } from './browser.mjs';
+import { axeViolations, openFresh, openSession, pageReady } from './browser.mjs';
 
 let session, url, page;
 
@@ -209,7 +209,47 @@ test('the largest model trains in resumable chunks: Pause stops the worker withi
   assert.ok(underWay >= 1, 'every Pause came between two iterations');
 });
 
-test('autosave keeps models as binary in IndexedDB; the particle count follows its setting up to 100,000+', async () => {
+test('the largest model: the whole-data loss is shown, autosave writes it while training and it comes back after a reload', async () => {
+  // 256 × 6 on Van der Pol: each trajectory's loss took > 100 ms in one call (every part was left out: no whole-data loss);
+  // its document was ~28 MB of JSON (1–2 s to write: autosave waited for a pause). Now the loss comes in resumable pieces
+  // and the document is packed (~10.5 MB of float64 bytes, written in milliseconds).
+  await fresh('?w=256&d=6&preset=van-der-pol');
+  await page.waitForFunction(() => window.playground.strokes === 8, null, { timeout: 60000 });
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  // While training: a whole-data loss over all 8 trajectories (no part left out) of a trained model (iteration ≥ 3: its
+  // field is no longer the near-zero start, whose solves are short), shown in the readout.
+  await page.waitForFunction(() => { const p = window.playground.progress; return p && Number.isFinite(p.dataLoss) && p.dataLossIteration >= 3; }, null,
+    { timeout: 240000, polling: 250 }).catch(async (e) => { console.error(await text('#notice'), await text('#hint'), JSON.stringify(await pg('progress'))); throw e; });
+  const p = await pg('progress');
+  assert.equal(p.dataLossCoverage, null, `the loss covers all trajectories: ${JSON.stringify(p.dataLossCoverage)}`);
+  assert.ok(Number.isFinite(Number(await text('#loss'))), `the readout shows ${await text('#loss')}`);
+  assert.doesNotMatch(await text('#loss-at'), /of 8 trajectories/);
+  assert.doesNotMatch(await text('#hint') + await text('#notice'), /loss on all data is not shown/);
+  console.log(`largest model: whole-data loss ${p.dataLoss} at iteration ${p.dataLossIteration}, computed in ${Math.round(p.dataLossMillis)} ms of pieces`);
+  // Autosave while training (no pause needed): the snapshot every 5 s, stored packed.
+  await page.waitForFunction(() => (window.playground.lastSave?.iteration ?? 0) >= 1 && window.playground.lastSave.error === null && window.playground.workerRunning,
+    null, { timeout: 240000, polling: 250 }).catch(async (e) => { console.error(JSON.stringify(await pg('lastSnapshot')), JSON.stringify(await pg('lastSave')), await text('#notice')); throw e; });
+  const snap = await pg('lastSnapshot'), save = await pg('lastSave');
+  console.log(`largest model: snapshot of iteration ${snap.iteration}: ${snap.bytes} bytes written by the worker in ${snap.millis.toFixed(1)} ms; autosave of iteration ${save.iteration} took ${Math.round(save.millis)} ms (page, async)`);
+  assert.ok(snap.bytes > 8 * 4 * 300000 && snap.bytes < 8 * 4 * 340000, `${snap.bytes} bytes: four parameter-sized arrays as float64`);
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await page.waitForFunction(() => !window.playground.workerRunning, null, { timeout: 10000 });
+  // The paused model is autosaved too; after a reload it is the model the page starts from.
+  await page.waitForFunction(() => { const m = window.playground.model, s = window.playground.lastSave; return m && s && s.iteration === m.iteration && m.packed > 0; },
+    null, { timeout: 60000, polling: 250 });
+  const saved = await pg('model');
+  await page.reload();
+  await pageReady(page);
+  await page.waitForFunction((k) => document.querySelector('[data-testid=iteration]').textContent === String(k), saved.iteration, { timeout: 30000 });
+  assert.deepEqual(await pg('model'), saved);
+  assert.doesNotMatch(await text('#hint') + await text('#notice'), /could not be (restored|autosaved)|does not fit/);
+  assert.equal((await pg('settings')).width, 256);
+  // The worker runs the restored weights: the whole-data loss after the reload is that of the saved iteration.
+  await page.waitForFunction((k) => { const p = window.playground.progress; return p && p.dataLossIteration === k && Number.isFinite(p.dataLoss); }, saved.iteration,
+    { timeout: 120000, polling: 250 });
+});
+
+test('autosave keeps models packed (binary) in IndexedDB; the particle count follows its setting up to 100,000+', async () => {
   await fresh('?np=120000');
   assert.equal((await pg('settings')).particles, 120000);
   await page.waitForFunction(() => window.playground.maxParticles === 120000 || true);
@@ -225,7 +265,13 @@ test('autosave keeps models as binary in IndexedDB; the particle count follows i
     r.onsuccess = () => {
       const g = r.result.transaction('sessions').objectStore('sessions').get('autosave');
       const m = () => g.result?.session?.model;
-      g.onsuccess = () => ok(m()?.iteration === 1 ? { binary: m().parameters instanceof Float64Array, iteration: m().iteration } : false);
+      // Packed (io/packed.ts): a JSON header and the long arrays as float64 bytes.
+      const header = (b) => JSON.parse(new TextDecoder().decode(b.subarray(24, 24 + Number(new DataView(b.buffer, b.byteOffset).getBigUint64(8, true)))));
+      g.onsuccess = () => {
+        const b = m()?.packed;
+        const h = b instanceof Uint8Array ? header(b) : null;
+        ok(h?.iteration === 1 ? { binary: h.parameters.packed !== undefined, iteration: h.iteration } : false);
+      };
       g.onerror = () => ok(false);
     };
     r.onerror = () => ok(false);

@@ -36,8 +36,12 @@ function autosaved() {
     r.onsuccess = () => {
       const g = r.result.transaction('sessions').objectStore('sessions').get('autosave');
       g.onsuccess = () => {
-        const m = g.result?.session?.model;
-        ok(m ? { iteration: m.iteration, optimizerStep: m.optimizer?.step ?? null, moments: m.optimizer?.m?.length ?? 0 } : null);
+        // Packed (io/packed.ts): the document's header, its long arrays as ranges of float64 values.
+        const b = g.result?.session?.model?.packed;
+        if (!b) return ok(null);
+        const n = Number(new DataView(b.buffer, b.byteOffset).getBigUint64(8, true));
+        const m = JSON.parse(new TextDecoder().decode(b.subarray(24, 24 + n)));
+        ok({ iteration: m.iteration, optimizerStep: m.optimizer?.step ?? null, moments: m.optimizer?.m?.packed?.[1] ?? 0 });
       };
       g.onerror = () => ok(null);
     };

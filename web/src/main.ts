@@ -4,7 +4,8 @@ import { emptyTask, planSync, withData, withModel, withRestored, withSettings, t
 import { History, trajectoryToStroke, type Stroke } from './draw/strokes';
 import { parseCsv } from './io/csv';
 import { checkPreset, parseLink } from './io/link';
-import { makeSession, parseSession, type Session, type View } from './io/session';
+import { isPacked, modelInfo } from './io/packed';
+import { makeSession, parseSession, toJsonSession, type Session, type View } from './io/session';
 import { loadSession, saveSession } from './io/storage';
 import type { FromWorker, PresetItem, Progress, ToWorker } from './protocol';
 import { massInPaintedCells } from './render/density';
@@ -220,10 +221,16 @@ function fillPresets() {
 // ---- persistence: autosave and the URL ----
 let saveTimer = 0;
 let lastSaveError: string | null = null;
+/** The worker's last snapshot (its iteration, what writing it took, its size) and the last autosave (iteration, ms). */
+let lastSnapshot: { iteration: number; millis: number; bytes: number } | null = null;
+let lastSave: { iteration: number | null; millis: number; error: string | null } | null = null;
 function scheduleSave() {
   clearTimeout(saveTimer);
   saveTimer = window.setTimeout(async () => {
-    const err = await saveSession(sessionOf(state));
+    const t0 = performance.now();
+    const s = sessionOf(state);
+    const err = await saveSession(s);
+    lastSave = { iteration: modelInfo(s.model)?.iteration ?? null, millis: performance.now() - t0, error: err };
     if (err && err !== lastSaveError) notice(err);
     lastSaveError = err;
   }, 400);
@@ -336,6 +343,7 @@ function onMessage(m: FromWorker) {
     case 'snapshot':
       // The worker's newer weights: kept for autosave and export (no reload: the model generation is unchanged).
       state = applied = withModel(state, m.task, m.model as never);
+      lastSnapshot = { iteration: m.iteration, millis: m.millis, bytes: m.model.packed.length };
       scheduleSave();
       break;
     case 'diverged':
@@ -560,7 +568,15 @@ function download(name: string, url: string) {
   a.remove();
 }
 $('export').onclick = () => {
-  download('neural-ode-session.json', URL.createObjectURL(new Blob([JSON.stringify(sessionOf(state))], { type: 'application/json' })));
+  // The file is JSON (models as JSON documents: any version of the page or the core reads them); autosave keeps them packed.
+  let text: string;
+  try {
+    text = JSON.stringify(toJsonSession(sessionOf(state)));
+  } catch (err) {
+    hint(`Export failed: ${(err as Error).message}`);
+    return;
+  }
+  download('neural-ode-session.json', URL.createObjectURL(new Blob([text], { type: 'application/json' })));
 };
 $<HTMLInputElement>('import').onchange = async (e) => {
   const input = e.target as HTMLInputElement;
@@ -620,7 +636,7 @@ resize();
 applyState(state);
 setMode('draw');
 requestAnimationFrame(frame);
-if (state.tasks[state.task].model) $('iteration').textContent = String(state.tasks[state.task].model!.iteration);
+if (state.tasks[state.task].model) $('iteration').textContent = String(modelInfo(state.tasks[state.task].model)?.iteration ?? 0);
 
 // For tests and the curious: a read-only peek at the page state.
 (window as unknown as { playground: object }).playground = {
@@ -649,10 +665,14 @@ if (state.tasks[state.task].model) $('iteration').textContent = String(state.tas
   get progress() { return lastProgress; },
   /** how the worker answered the last Pause: after how long, and how many iterations it finished after the click */
   get lastPause() { return lastPause; },
-  /** the last model document the page holds (autosave, export): its iteration and optimiser step count */
+  /** the worker's last snapshot of the model (iteration, ms it took the worker to write, bytes) and the last autosave */
+  get lastSnapshot() { return lastSnapshot; },
+  get lastSave() { return lastSave; },
+  /** the last model document the page holds (autosave, export): its iteration and optimiser step count, and its packed
+   *  size (null: a JSON document) */
   get model() {
     const m = state.tasks[state.task].model;
-    return m && { iteration: m.iteration, optimizerStep: m.optimizer?.step ?? null };
+    return m && { ...modelInfo(m), packed: isPacked(m) ? m.packed.length : null };
   },
   /** the portrait shown (null before the first analysis) and what the layers drew of it */
   get portrait() {

@@ -2,6 +2,7 @@
 // Task-specific payloads are typed per task; the worker's loop never looks inside them.
 import type { DensityConfig, DensityDocument, GradientTruth, GridSpec, MemoryPoint, ModelDocument, PhasePortrait, PortraitComparison, SystemInfo, TrainerConfig } from '../../wasm/neural-ode';
 import type { Trajectory } from './draw/strokes';
+import type { PackedModel } from './io/packed';
 import type { TaskId } from './settings';
 
 /** Per task: the data, the view request, the model document, the visuals and the presets. */
@@ -9,7 +10,8 @@ export interface TaskTypes {
   trajectories: {
     data: { trajectories: Trajectory[]; truth: string | null };
     view: Required<GridSpec>;
-    model: ModelDocument;
+    /** a JSON document (imported) or a packed one (the worker's snapshots, autosave) */
+    model: ModelDocument | PackedModel<'neural-ode-model'>;
     config: TrainerConfig;
     visual: { spec: Required<GridSpec>; values: Float32Array; truth: Float32Array | null; rollouts: Float64Array[] };
     preset: { trajectories: Trajectory[]; info: SystemInfo };
@@ -22,7 +24,7 @@ export interface TaskTypes {
   density: {
     data: { points: Float64Array };
     view: DensityView;
-    model: DensityDocument;
+    model: DensityDocument | PackedModel<'neural-ode-density'>;
     config: DensityConfig;
     /** the heatmap, or some of the flow's frames (the page assembles them) */
     visual: { spec: DensityView; logp?: Float32Array; frames?: { from: number; total: number; list: Float64Array[] } };
@@ -113,7 +115,7 @@ export const NO_PROGRESS: Readonly<Progress> = Object.freeze({
 });
 
 export type ToWorker =
-  | ({ type: 'configure'; /** null: fresh weights unless `keep` */ model: ModelDocument | DensityDocument | null; keep: boolean } & PerTask<'config'>)
+  | ({ type: 'configure'; /** null: fresh weights unless `keep` */ model: ModelDocument | DensityDocument | PackedModel | null; keep: boolean } & PerTask<'config'>)
   | ({ type: 'data'; /** numbers the page's data changes: visuals carry the one they were computed for */ seq?: number } & PerTask<'data'>)
   | ({ type: 'view' } & PerTask<'view'>)
   | ({ type: 'query'; id: number } & PerTask<'query'>)
@@ -136,7 +138,7 @@ export type FromWorker =
   | ({ type: 'analysis'; /** the data change it was computed for */ seq?: number } & PerTask<'analysis'>)
   /** the answer to 'inspect': the result, or why there is none */
   | ({ type: 'inspection'; error?: string } & (Inspection | { what: Inspection['what']; result: null }))
-  | { type: 'snapshot'; task: TaskId; model: ModelDocument | DensityDocument; iteration: number }
+  | { type: 'snapshot'; task: TaskId; model: PackedModel; iteration: number; /** what writing it took the worker (ms) */ millis: number }
   | { type: 'diverged'; task: TaskId; reason: string; goodIteration: number | null }
   /** fatal: the engine cannot work; persistent: shown until dismissed */
   | { type: 'error'; message: string; fatal?: boolean; persistent?: boolean };

@@ -141,12 +141,14 @@ function queueDataLoss(r: Run) {
   const coveredParts: number[] = [];
   parts.forEach((part, index) => {
     total += part.units;
-    jobs.push(() => {
+    const job = () => {
       if (failed) return;
       const t0 = now();
       try {
         const got = part.run();
-        if (got) {
+        // Stopped between two solver steps at its budget: continued first thing next (the model has not changed).
+        if (got === 'more') jobs.unshift(job);
+        else if (got) {
           sum += got[0];
           weight += got[1];
           covered += part.units;
@@ -156,7 +158,8 @@ function queueDataLoss(r: Run) {
         failed = (e as Error).message;
       }
       cost += now() - t0;
-    });
+    };
+    jobs.push(job);
   });
   jobs.push(() => {
     lossPending = false;
@@ -419,14 +422,15 @@ function handle(m: ToWorker) {
     }
     case 'snapshot':
       for (const r of Object.values(runs)) {
-        // A document that takes longer than a piece to write (~1 s for 256 × 6) waits for a pause: Pause must answer.
+        // Packed, a document is written in milliseconds (256 × 6: ~10 ms); one that took longer than a piece would wait
+        // for a pause (Pause must answer).
         const t = r.engine.trainer();
         if (!t || (running && r.snapshotCost > PIECE_MS) || (r.posted?.trainer === t && r.posted.iteration === t.iteration())) continue;
         const t0 = now();
         const model = r.engine.snapshot();
         r.snapshotCost = now() - t0;
         r.posted = { trainer: t, iteration: t.iteration() };
-        if (model) post({ type: 'snapshot', task: r.engine.task, model, iteration: t.iteration() });
+        if (model) post({ type: 'snapshot', task: r.engine.task, model, iteration: t.iteration(), millis: r.snapshotCost }, [model.packed.buffer]);
       }
       break;
     case 'preset':

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { makeSession } from '../src/io/session';
+import { packDocument } from '../src/io/packed';
+import { makeSession, toJsonSession } from '../src/io/session';
 import { fromRecord, loadSession, saveSession, toRecord, type Backend } from '../src/io/storage';
 import { DEFAULTS } from '../src/settings';
 
@@ -13,7 +14,7 @@ const session = makeSession({ ...DEFAULTS, width: 256, depth: 6 }, [{ id: 1, sou
 
 /** Bytes of a record as a browser stores it, roughly: 8 per Float64 element, the JSON length of everything else. */
 function bytes(v: unknown): number {
-  if (v instanceof Float64Array) return 8 * v.length;
+  if (v instanceof Float64Array || v instanceof Uint8Array) return v.byteLength;
   if (Array.isArray(v)) return v.reduce((a: number, x) => a + bytes(x) + 1, 2);
   if (v && typeof v === 'object') return Object.entries(v).reduce((a, [k, x]) => a + k.length + 3 + bytes(x), 2);
   return JSON.stringify(v ?? null).length;
@@ -32,17 +33,57 @@ function quotaBackend(quota: number): Backend & { stored: unknown } {
   return b;
 }
 
-describe('autosave', () => {
-  it('stores models compactly (Float64Array) and reads back the same session', async () => {
+describe('autosave', { timeout: 60000 }, () => {
+  it('stores models packed (one Uint8Array, no JSON text) and reads back the same session', async () => {
     const rec = toRecord(session);
-    expect(rec.session.model!.parameters).toBeInstanceOf(Float64Array);
-    expect(rec.session.model!.optimizer!.m).toBeInstanceOf(Float64Array);
+    const m = rec.session.model as { format: string; packed: Uint8Array };
+    expect(m.format).toBe('neural-ode-model');
+    expect(m.packed).toBeInstanceOf(Uint8Array);
+    expect(m.packed.length).toBeLessThan(3 * 8 * big + 4096);
     expect(rec.session.density!.samples).toBeInstanceOf(Float64Array);
-    expect(fromRecord(rec).session).toEqual(session);
+    expect(toJsonSession(fromRecord(rec).session!)).toEqual(session);
     const b = quotaBackend(4e6); // fits in binary (2.4 MB), not as JSON text
     expect(JSON.stringify(session).length).toBeGreaterThan(4e6);
     expect(await saveSession(session, b)).toBeNull();
-    expect((await loadSession(b)).session).toEqual(session);
+    expect(toJsonSession((await loadSession(b)).session!)).toEqual(session);
+  });
+
+  it("keeps the worker's packed snapshot as it is (no conversion), and it comes back the same", async () => {
+    const packed = packDocument(model as never);
+    const s = { ...session, model: packed };
+    const rec = toRecord(s);
+    expect((rec.session.model as { packed: Uint8Array }).packed).toBe(packed.packed);
+    const b = quotaBackend(4e6);
+    expect(await saveSession(s, b)).toBeNull();
+    const back = (await loadSession(b)).session!;
+    const m = back.model as typeof packed;
+    expect(m.format).toBe(packed.format);
+    // (toEqual on 2.4 MB of bytes takes ~50 s here)
+    expect(m.packed.length === packed.packed.length && m.packed.every((x, i) => x === packed.packed[i])).toBe(true);
+    expect(toJsonSession(back).model).toEqual(model);
+  });
+
+  it('records of the previous version (Float64Array parameters and moments) still load', async () => {
+    const old = { session: { ...session, model: { ...(model as object), parameters: Float64Array.from(params),
+      optimizer: { step: 12, m: Float64Array.from(params.map((p) => p / 10)), v: Float64Array.from(params.map((p) => p * p)) } },
+    density: { samples: Float64Array.from(session.density!.samples), model: null, preset: null } } };
+    const b = quotaBackend(1e9);
+    b.stored = old;
+    const r = await loadSession(b);
+    expect(r.error).toBeUndefined();
+    expect(r.session).toEqual(session);
+  });
+
+  it('a damaged packed model is left out and named; the strokes and settings are restored', async () => {
+    const rec = toRecord(session);
+    const m = rec.session.model as { packed: Uint8Array };
+    (rec.session.model as { packed: Uint8Array }).packed = m.packed.subarray(0, m.packed.length - 8);
+    const b = quotaBackend(1e9);
+    b.stored = rec;
+    const r = await loadSession(b);
+    expect(r.session!.strokes).toEqual(session.strokes);
+    expect(r.session!.model).toBeNull();
+    expect(r.error).toMatch(/autosaved trained model \(the packed document is truncated.*\) could not be restored; the strokes, samples and settings were/);
   });
 
   it('when the model does not fit, saves the strokes and says what was not saved', async () => {

@@ -104,6 +104,12 @@ void loss_and_gradient(const DifferentiableField& f, double t0, const Vec& y0, c
 /// loss_only into `r` with the buffers of `work`.
 void loss_only(const VectorField& f, double t0, const Vec& y0, const std::vector<double>& times,
                const LossTerm& loss, const SolverOptions& options, GradientWorkspace& work, GradientResult& r);
+/// loss_only, resumable like loss_and_gradient_resumable: false (r.suspended) when it stopped between two solver
+/// steps at `budget`; called again with the same arguments it continues, and the finished result equals loss_only's bit
+/// for bit.
+[[nodiscard]] bool loss_only_resumable(const VectorField& f, double t0, const Vec& y0, const std::vector<double>& times,
+                                       const LossTerm& loss, const SolverOptions& options, GradientWorkspace& work,
+                                       GradientResult& r, WorkBudget* budget);
 /// The same with the method's default settings.
 GradientResult loss_and_gradient(const DifferentiableField& f, double t0, const Vec& y0,
                                  const std::vector<double>& times, const LossTerm& loss,

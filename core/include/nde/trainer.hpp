@@ -104,6 +104,9 @@ class Learner {
   /// Drops an iteration under way and gives its minibatch draws back (everything that changes θ, data or state
   /// calls it).
   void discard_pending();
+  /// Counts the changes of the model or data (every discard_pending and every finished step): a computation spread
+  /// over several calls (the resumable whole-data loss) starts over when it changed.
+  [[nodiscard]] std::uint64_t generation() const { return generation_; }
 
   Mlp mlp_;               ///< the model: its parameters are the average of the iterates
   Vec theta_;             ///< the optimiser's iterate
@@ -116,6 +119,7 @@ class Learner {
   bool pending_ = false;           ///< an iteration under way (suspended at its budget)
   std::optional<Rng> rng_before_;  ///< the sampler's stream before it (what state() saves meanwhile)
   double pending_millis_ = 0.0;    ///< its pieces' time so far
+  std::uint64_t generation_ = 0;   ///< see generation()
 };
 
 /// Observations of windows integrated together: one joint solve over the union of their relative times.
@@ -160,6 +164,12 @@ class Trainer : public Learner {
   /// The same over trajectory i alone (i < trajectories().size()): the mean over its observations, so the whole-data
   /// loss is Σ lossᵢ·(nᵢ − 1) / Σ (nᵢ − 1) over trajectories of nᵢ points; bounded work for one piece of it.
   GradientResult trajectory_loss(std::size_t i) const;
+  /// The same losses in pieces (trajectory < 0: full_loss, else trajectory_loss(trajectory)): continues the evaluation
+  /// under way for the same trajectory, else starts one, within `budget`. True once finished, with `out` equal to the
+  /// one-call result bit for bit; false when it stopped between two solver steps (out.suspended, out.forward.nfe so
+  /// far). An evaluation whose model or data changed since it began (a step finished, new weights, data or state)
+  /// starts over. It reads the model only: an iteration under way is not disturbed, nor is it by the evaluation.
+  bool loss_resumable(GradientResult& out, WorkBudget* budget, long trajectory = -1) const;
   /// Full-data loss and its gradient by the given method.
   GradientResult full_gradient(GradientMethod method) const;
 
@@ -259,6 +269,10 @@ class Trainer : public Learner {
     std::vector<Entry> entries;
     Evaluation step;   ///< a training step's evaluation (kept while the step is suspended)
     Evaluation other;  ///< whole-data loss and gradient (never disturbs a suspended step)
+    Evaluation loss;   ///< the resumable whole-data loss (kept while it is suspended)
+    bool loss_running = false;        ///< `loss` is under way
+    long loss_trajectory = -1;        ///< … over this trajectory (-1: all)
+    std::uint64_t loss_generation = 0;  ///< … of the model and data of this generation()
   };
   TrainerConfig config_;
   mutable SolverOptions solver_;        ///< solver_options(config_.solver), built once (its deadline set per call)

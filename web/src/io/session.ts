@@ -1,6 +1,7 @@
 // A session document: strokes + settings + trained model. Import validates everything before anything changes.
 import type { DensityDocument, ModelDocument } from '../../../wasm/neural-ode';
 import type { Stroke } from '../draw/strokes';
+import { isPacked, unpackDocument, type PackedModel } from './packed';
 import { TASK_IDS, settingsFromObject, type Settings, type TaskId } from '../settings';
 
 export const SESSION_FORMAT = 'neural-ode-session';
@@ -20,18 +21,29 @@ export interface Session {
   strokes: Stroke[];
   view: View;
   preset: string | null;
-  model: ModelDocument | null;
+  /** a JSON document (imported, exported) or a packed one (the worker's snapshots, autosave) */
+  model: ModelDocument | PackedModel<'neural-ode-model'> | null;
   /** density mode's painted samples (x, y pairs) and trained flow */
-  density?: { samples: number[]; model?: DensityDocument | null; preset?: string | null };
+  density?: { samples: number[]; model?: DensityDocument | PackedModel<'neural-ode-density'> | null; preset?: string | null };
   /** the task shown when it was saved */
   task?: TaskId;
 }
 
-export function makeSession(settings: Settings, strokes: Stroke[], view: View, preset: string | null, model: ModelDocument | null,
-  densitySamples: number[] = [], densityModel: DensityDocument | null = null, densityPreset: string | null = null): Session {
+export function makeSession(settings: Settings, strokes: Stroke[], view: View, preset: string | null, model: Session['model'],
+  densitySamples: number[] = [], densityModel: DensityDocument | PackedModel<'neural-ode-density'> | null = null, densityPreset: string | null = null): Session {
   const s: Session = { format: SESSION_FORMAT, version: SESSION_VERSION, settings, strokes, view, preset, model };
   if (densitySamples.length || densityModel) s.density = { samples: densitySamples, model: densityModel, preset: densityPreset };
   return s;
+}
+
+/** The session as a JSON document (export, localStorage): packed models become JSON documents (256 × 6: ~28 MB of text,
+ * written only on an explicit export). Throws when a packed model is damaged. */
+export function toJsonSession(s: Session): Session {
+  const json = <D extends ModelDocument | DensityDocument>(m: D | PackedModel<D['format']> | null | undefined): D | null =>
+    !m ? null : isPacked(m) ? unpackDocument<D>(m) : m;
+  const out: Session = { ...s, model: json<ModelDocument>(s.model) };
+  if (s.density) out.density = { ...s.density, model: json<DensityDocument>(s.density.model) };
+  return out;
 }
 
 export type SessionResult = { session: Session; error?: undefined } | { session?: undefined; error: string };
@@ -74,10 +86,10 @@ export function parseSession(input: string | unknown): SessionResult {
   if (!v || !isFiniteNumber(v.xmin) || !isFiniteNumber(v.xmax) || !isFiniteNumber(v.ymin) || !isFiniteNumber(v.ymax) || !(v.xmax > v.xmin) || !(v.ymax > v.ymin))
     return { error: 'view must have finite xmin < xmax and ymin < ymax' };
   const preset = typeof d.preset === 'string' ? d.preset : null;
-  const model = d.model === null || d.model === undefined ? null : (d.model as ModelDocument);
+  const model = d.model === null || d.model === undefined ? null : (d.model as Session['model']);
   if (model !== null && (typeof model !== 'object' || model.format !== 'neural-ode-model')) return { error: 'model is not a neural-ode-model document' };
   let samples: number[] = [];
-  let densityModel: DensityDocument | null = null;
+  let densityModel: DensityDocument | PackedModel<'neural-ode-density'> | null = null;
   let densityPreset: string | null = null;
   if (d.density !== undefined) {
     const dd = d.density as Record<string, unknown> | null;
@@ -87,7 +99,7 @@ export function parseSession(input: string | unknown): SessionResult {
     const dm = dd?.model;
     if (dm !== undefined && dm !== null) {
       if (typeof dm !== 'object' || (dm as DensityDocument).format !== 'neural-ode-density') return { error: 'density.model is not a neural-ode-density document' };
-      densityModel = dm as DensityDocument;
+      densityModel = dm as DensityDocument | PackedModel<'neural-ode-density'>;
     }
     if (typeof dd?.preset === 'string') densityPreset = dd.preset;
   }

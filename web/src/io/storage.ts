@@ -1,8 +1,10 @@
-// Autosave: the session in IndexedDB as a compact record (model parameters and samples as Float64Arrays, not
-// JSON text), localStorage (JSON) where IndexedDB is missing. When the models do not fit, the rest is saved
-// and the message says what was not.
+// Autosave: the session in IndexedDB as a compact record — models packed (a small JSON header and their long arrays as
+// float64 bytes, the worker's snapshots as they come: no JSON text, 256 × 6 ≈ 10.5 MB), samples as Float64Arrays —
+// localStorage (JSON) where IndexedDB is missing. When the models do not fit, the rest is saved and the message says
+// what was not. Records of earlier versions (models with Float64Array parameters and moments) still load.
 import type { DensityDocument, ModelDocument } from '../../../wasm/neural-ode';
-import { parseSession, type Session } from './session';
+import { isPacked, packDocument, readPacked, type PackedModel } from './packed';
+import { parseSession, toJsonSession, type Session } from './session';
 
 const DB_NAME = 'neural-ode-playground';
 const STORE = 'sessions';
@@ -16,48 +18,62 @@ export interface Backend {
   put(record: unknown): Promise<void>;
 }
 
-type Optim = { step: number; m: number[]; v: number[] };
+/** A model as records of the previous version stored it: the document with Float64Array parameters and moments. */
 type Compact<D> = Omit<D, 'parameters' | 'optimizer'> & { parameters: Float64Array; optimizer?: { step: number; m: Float64Array; v: Float64Array } };
 /** The stored form of a session. */
 export interface SessionRecord {
   session: Omit<Session, 'model' | 'density'> & {
-    model: Compact<ModelDocument> | null;
-    density?: { samples: Float64Array; model?: Compact<DensityDocument> | null; preset?: string | null };
+    model: PackedModel<'neural-ode-model'> | Compact<ModelDocument> | null;
+    density?: { samples: Float64Array; model?: PackedModel<'neural-ode-density'> | Compact<DensityDocument> | null; preset?: string | null };
   };
 }
 
-/** A model document with its long arrays (parameters, optimiser moments) as Float64Arrays. */
-function pack<D extends { parameters: number[]; optimizer?: Optim }>(d: D | null | undefined): Compact<D> | null {
+/** A model as stored: packed (a JSON document, e.g. just imported, is packed here). */
+function pack<D extends ModelDocument | DensityDocument>(d: D | PackedModel<D['format']> | null | undefined): PackedModel<D['format']> | null {
   if (!d) return null;
-  const { optimizer, ...rest } = d;
-  const out = { ...rest, parameters: Float64Array.from(d.parameters) } as unknown as Compact<D>;
-  if (optimizer) out.optimizer = { step: optimizer.step, m: Float64Array.from(optimizer.m), v: Float64Array.from(optimizer.v) };
-  return out;
+  return isPacked(d) ? { format: d.format, packed: d.packed } : packDocument(d);
 }
-function unpack<D>(d: Compact<D & { parameters: number[] }> | null | undefined): D | null {
+/** A stored model back: packed ones as they are (checked: a damaged one throws), older records' as JSON documents. */
+function unpack<D>(d: PackedModel | Compact<D & { parameters: number[] }> | null | undefined): D | PackedModel | null {
   if (!d) return null;
-  const { optimizer, ...rest } = d;
-  const out = { ...rest, parameters: Array.from(d.parameters) } as Record<string, unknown>;
+  if (isPacked(d)) {
+    readPacked(d.packed);
+    return { format: d.format, packed: d.packed };
+  }
+  const { optimizer, ...rest } = d as Compact<D & { parameters: number[] }>;
+  const out = { ...rest, parameters: Array.from(rest.parameters) } as Record<string, unknown>;
   if (optimizer) out.optimizer = { step: optimizer.step, m: Array.from(optimizer.m), v: Array.from(optimizer.v) };
   return out as D;
 }
 
 export function toRecord(s: Session): SessionRecord {
   const { model, density, ...rest } = s;
-  const record: SessionRecord = { session: { ...rest, model: pack(model) } };
-  if (density) record.session.density = { samples: Float64Array.from(density.samples), model: pack(density.model), preset: density.preset ?? null };
+  const record: SessionRecord = { session: { ...rest, model: pack<ModelDocument>(model) } };
+  if (density) record.session.density = { samples: Float64Array.from(density.samples), model: pack<DensityDocument>(density.model), preset: density.preset ?? null };
   return record;
 }
 
-/** A stored record back to a checked session (the same checks as an import). */
+/** A stored record back to a checked session (the same checks as an import). A damaged model is left out and named in
+ *  `error`; the strokes, samples and settings are restored. */
 export function fromRecord(r: unknown): { session: Session | null; error?: string } {
   const rec = r as SessionRecord | null;
   if (!rec || typeof rec !== 'object' || !rec.session || typeof rec.session !== 'object') return { session: null, error: 'the record is not a session' };
   const { model, density, ...rest } = rec.session;
-  const doc: Record<string, unknown> = { ...rest, model: unpack(model) };
-  if (density) doc.density = { samples: Array.from(density.samples ?? []), model: unpack(density.model), preset: density.preset ?? null };
+  const lost: string[] = [];
+  const restore = (m: Parameters<typeof unpack>[0], what: string) => {
+    try {
+      return unpack(m);
+    } catch (e) {
+      lost.push(`${what} (${(e as Error).message})`);
+      return null;
+    }
+  };
+  const doc: Record<string, unknown> = { ...rest, model: restore(model, 'trained model') };
+  if (density) doc.density = { samples: Array.from(density.samples ?? []), model: restore(density.model, 'density flow'), preset: density.preset ?? null };
   const p = parseSession(doc);
-  return p.session ? { session: p.session } : { session: null, error: p.error };
+  if (!p.session) return { session: null, error: p.error };
+  return lost.length ? { session: p.session, error: `the autosaved ${lost.join(' and ')} could not be restored; the strokes, samples and settings were` }
+    : { session: p.session };
 }
 
 function withoutModels(s: Session): Session {
@@ -65,8 +81,9 @@ function withoutModels(s: Session): Session {
 }
 
 const megabytes = (s: Session) => {
-  const size = (d: { parameters: number[]; optimizer?: Optim } | null | undefined) => (d ? d.parameters.length + (d.optimizer?.m.length ?? 0) + (d.optimizer?.v.length ?? 0) : 0);
-  return (8 * (size(s.model) + size(s.density?.model))) / 1e6;
+  const size = (d: Session['model'] | DensityDocument | PackedModel | null | undefined) =>
+    !d ? 0 : isPacked(d) ? d.packed.length : 8 * (d.parameters.length + (d.average?.parameters.length ?? 0) + (d.optimizer?.m.length ?? 0) + (d.optimizer?.v.length ?? 0));
+  return (size(s.model) + size(s.density?.model)) / 1e6;
 };
 
 /** Saves the session; null, or a message saying what could not be saved (the strokes and samples are kept whenever possible). */
@@ -170,7 +187,7 @@ function localStorageBackend(): Backend {
     },
     async put(record) {
       const r = fromRecord(record);
-      if (r.session) localStorage.setItem(`${LEGACY_KEY}.v2`, JSON.stringify(r.session));
+      if (r.session) localStorage.setItem(`${LEGACY_KEY}.v2`, JSON.stringify(toJsonSession(r.session)));
     },
   };
 }

@@ -14,7 +14,7 @@ export function densityEngine(ode: NeuralOde): Engine<'density'> {
   const slot = trainerSlot<DensityTrainer, DensityDocument, DensityConfig, Float64Array>({
     what: 'density flow',
     create: (c) => new ode.DensityTrainer(c),
-    fromJSON: (doc) => ode.DensityTrainer.fromJSON(doc),
+    fromPacked: (bytes) => ode.DensityTrainer.fromPacked(bytes),
     load(t, p) {
       t.clearSamples();
       if (p.length) t.addSamples(p);
@@ -53,7 +53,7 @@ export function densityEngine(ode: NeuralOde): Engine<'density'> {
       return parts;
     },
     fieldErrorParts: () => [],
-    snapshot: () => slot.trainer?.toJSON() ?? null,
+    snapshot: () => (slot.trainer ? { format: 'neural-ode-density', packed: slot.trainer.toPacked() } : null),
     // The heatmap a band of rows at a time (posted whole), then the flow's frames one at a time.
     visuals() {
       const t = slot.trainer, v = view;

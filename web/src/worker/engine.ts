@@ -2,6 +2,7 @@
 import type { NeuralOde, StepOptions, StepResult } from '../../../wasm/neural-ode';
 import type { FromWorker, Inspection, Of, PresetItem } from '../protocol';
 import type { TaskId } from '../settings';
+import type { PackedModel } from '../io/packed';
 import timing from './timing.json';
 
 /** The time budget of one call that cannot be split further (a safety net): past it the call stops (and throws or
@@ -32,10 +33,11 @@ export interface TrainerLike {
   delete(): void;
 }
 
-/** A part of the whole-data loss: how much data it covers and its [sum, weight] (null: it did not fit its time budget). */
+/** A part of the whole-data loss: how much data it covers and its [sum, weight] (null: it did not fit its time budget;
+ * 'more': it stopped between two solver steps at its budget, losing nothing — run it again to continue). */
 export interface LossPart {
   units: number;
-  run(): [number, number] | null;
+  run(): [number, number] | null | 'more';
 }
 
 /** Runs `f` (a call with a time budget of `maxMillis`); null when it threw after using (nearly) all of it, else rethrows. */
@@ -62,16 +64,17 @@ export interface Engine<T extends TaskId> {
   setView(view: Of<T, 'view'>): void;
   trainer(): TrainerLike | null;
   /** The loss on all the data as parts of bounded work (`maxMillis` each), each giving [sum, weight]: loss = Σ sum / Σ weight.
-   * A part returns null when it did not fit its budget (the loss is then over the other parts) and throws when it cannot
-   * be computed (a field that blew up). */
+   * A part returns 'more' when it stopped at its budget and continues when run again (resumable), null when it did not
+   * fit its budget (the loss is then over the other parts), and throws when it cannot be computed (a field that blew up). */
   dataLossParts(maxMillis?: number): LossPart[];
   /** What the data is counted in, plural ("trajectories", "samples"): the readout says "on 7 of 8 trajectories" when parts were left out. */
   readonly lossUnit: string;
   /** The relative error against a known true field as parts of bounded work, each [Σ (learned − true)², Σ true²] over
    * its points: error = √(Σ num / Σ den); none without a true field. */
   fieldErrorParts(): Array<() => [number, number]>;
-  /** The document that restores the current model (weights, optimiser state, iteration). */
-  snapshot(): Of<T, 'model'> | null;
+  /** The document that restores the current model (weights, optimiser state, iteration), packed (no number formatting:
+   * a 256 × 6 network's in milliseconds) for the page to store as it is. */
+  snapshot(): PackedModel<Of<T, 'model'>['format']> | null;
   /** The messages (and transferables) that redraw the task's visuals, as parts of bounded work. */
   visuals(): Array<() => [FromWorker, Transferable[]] | null>;
   preset(name: string, seed: number): [FromWorker, Transferable[]];

@@ -2,8 +2,12 @@
 import type { Ensemble, GridSpec, ModelDocument, NeuralOde, PhasePortrait, PortraitComparison, Trainer, TrainerConfig } from '../../../wasm/neural-ode';
 import type { Trajectory } from '../draw/strokes';
 import type { FromWorker, PortraitVisual } from '../protocol';
-import { PIECE_MS, WORK_BUDGET, rowBands, withinBudget, type Engine, type LossPart } from './engine';
+import { PIECE_MS, WORK_BUDGET, rowBands, type Engine, type LossPart } from './engine';
 import { trainerSlot } from './slot';
+import timing from './timing.json';
+
+/** One piece of the whole-data loss (a training chunk's length: the loop looks at its messages after each). */
+export const LOSS_PIECE_MS = timing.chunkMs;
 
 /** On-demand checks (gradient truth, memory sweep) may take this long; the page pauses training first. */
 const INSPECT_MILLIS = 8000;
@@ -45,7 +49,7 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
   const slot = trainerSlot<Trainer, ModelDocument, TrainerConfig, Trajectory[]>({
     what: 'model',
     create: (c) => new ode.Trainer(c),
-    fromJSON: (doc) => ode.Trainer.fromJSON(doc),
+    fromPacked: (bytes) => ode.Trainer.fromPacked(bytes),
     load,
   }, []);
   let truth: string | null = null;
@@ -91,15 +95,19 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
     lossUnit: 'trajectories',
     // The loss on all data, one trajectory per part (the trainer's loss on that trajectory alone: the mean over its
     // observation entries), so the whole is Σ lossᵢ·(nᵢ − 1) / Σ (nᵢ − 1) over trajectories of nᵢ points (the first
-    // point is the initial state). It reads the model only: an iteration under way continues after it.
-    dataLossParts(maxMillis = PIECE_MS) {
+    // point is the initial state). Each part is resumable (lossPiece): it stops between two solver steps after
+    // `maxMillis` and continues when run again, so a big network's trajectory (256 × 6: 0.1–1 s each) is computed in
+    // pieces too. It reads the model only: an iteration under way continues after it.
+    dataLossParts(maxMillis = LOSS_PIECE_MS) {
       const trainer = slot.trainer, data = slot.data;
       if (!trainer || data.length === 0) return [];
+      const ms = Math.max(1, maxMillis);
       return data.map((tr, i): LossPart => ({
         units: 1,
         run() {
           const n = tr.times.length - 1;
-          return withinBudget(maxMillis, () => [trainer.loss({ maxMillis, trajectory: i }) * n, n] as [number, number]);
+          const r = trainer.lossPiece({ maxMillis: ms, trajectory: i });
+          return r.done ? [r.loss * n, n] : 'more';
         },
       }));
     },
@@ -129,7 +137,7 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
         });
       return parts;
     },
-    snapshot: () => slot.trainer?.toJSON() ?? null,
+    snapshot: () => (slot.trainer ? { format: 'neural-ode-model', packed: slot.trainer.toPacked() } : null),
     // The field grid in bands of rows (and the true one), then the rollouts in segments (one part per trajectory at the
     // default size); the last part posts them together.
     visuals() {
