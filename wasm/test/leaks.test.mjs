@@ -15,6 +15,8 @@ function cycle() {
   tr.integrate([1, 1], [0, 1]);
   tr.sampleGrid({ nx: 4, ny: 4 });
   tr.toJSON();
+  ode.Trainer.fromPacked(tr.toPacked()).delete();
+  tr.lossPiece({ maxSolverSteps: 1 }); // a loss left under way goes with the trainer
   tr.delete();
 }
 

@@ -232,6 +232,9 @@ test('the largest model: the whole-data loss is shown, autosave writes it while 
   const snap = await pg('lastSnapshot'), save = await pg('lastSave');
   console.log(`largest model: snapshot of iteration ${snap.iteration}: ${snap.bytes} bytes written by the worker in ${snap.millis.toFixed(1)} ms; autosave of iteration ${save.iteration} took ${Math.round(save.millis)} ms (page, async)`);
   assert.ok(snap.bytes > 8 * 4 * 300000 && snap.bytes < 8 * 4 * 340000, `${snap.bytes} bytes: four parameter-sized arrays as float64`);
+  // A few more snapshots while training (every 5 s): what each took the worker.
+  await page.waitForFunction(() => window.playground.snapshotMillis.length >= 3, null, { timeout: 60000, polling: 250 });
+  console.log(`largest model: snapshots written by the worker in ${(await pg('snapshotMillis')).map((x) => x.toFixed(0)).join(', ')} ms`);
   await page.getByRole('button', { name: 'Pause', exact: true }).click();
   await page.waitForFunction(() => !window.playground.workerRunning, null, { timeout: 10000 });
   // The paused model is autosaved too; after a reload it is the model the page starts from.

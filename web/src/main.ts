@@ -224,6 +224,8 @@ let lastSaveError: string | null = null;
 /** The worker's last snapshot (its iteration, what writing it took, its size) and the last autosave (iteration, ms). */
 let lastSnapshot: { iteration: number; millis: number; bytes: number } | null = null;
 let lastSave: { iteration: number | null; millis: number; error: string | null } | null = null;
+/** What writing the last 20 snapshots took the worker (ms). */
+let snapshotMillis: number[] = [];
 function scheduleSave() {
   clearTimeout(saveTimer);
   saveTimer = window.setTimeout(async () => {
@@ -344,6 +346,7 @@ function onMessage(m: FromWorker) {
       // The worker's newer weights: kept for autosave and export (no reload: the model generation is unchanged).
       state = applied = withModel(state, m.task, m.model as never);
       lastSnapshot = { iteration: m.iteration, millis: m.millis, bytes: m.model.packed.length };
+      snapshotMillis = [...snapshotMillis.slice(-19), m.millis];
       scheduleSave();
       break;
     case 'diverged':
@@ -667,6 +670,7 @@ if (state.tasks[state.task].model) $('iteration').textContent = String(modelInfo
   get lastPause() { return lastPause; },
   /** the worker's last snapshot of the model (iteration, ms it took the worker to write, bytes) and the last autosave */
   get lastSnapshot() { return lastSnapshot; },
+  get snapshotMillis() { return snapshotMillis; },
   get lastSave() { return lastSave; },
   /** the last model document the page holds (autosave, export): its iteration and optimiser step count, and its packed
    *  size (null: a JSON document) */
