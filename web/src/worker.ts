@@ -27,6 +27,9 @@ const ANALYSIS_MS = 3000;
 const ANALYSIS_SHARE = 6;
 /** While training, one chunk in this many goes to background work (the confidence ensemble) when it is due. */
 const BACKGROUND_EVERY = 4;
+/** While training, writing the model's (packed) document takes at most 1/SNAPSHOT_SHARE of the time (256 × 6: 6–100 ms
+ * a snapshot on the loaded test box, so at most one every 0.1–1 s; the page asks every 5 s). */
+const SNAPSHOT_SHARE = 10;
 /** Least time between two snapshots of the last good model (a document of weights and optimiser state). */
 const GOOD_EVERY_MS = 1000;
 
@@ -43,8 +46,10 @@ interface Run {
   watch: DivergenceWatch;
   /** the last good model's iteration and when it was taken (the trainer keeps it: checkpoint(), no document) */
   good: { iteration: number; at: number } | null;
-  /** what writing the model's document cost last (ms): one that takes longer than a piece is not written while training */
+  /** what writing the model's document cost last (ms) and when: while training, snapshots take at most 1/SNAPSHOT_SHARE
+   * of the time */
   snapshotCost: number;
+  snapshotAt: number;
   /** the trainer and iteration of the document posted last (cleared by whatever else changes the model): an unchanged
    * model is not written again */
   posted: { trainer: unknown; iteration: number } | null;
@@ -62,7 +67,7 @@ let running = false;
 const run = () => runs[active];
 
 function newRun(engine: Engine<TaskId>): Run {
-  return { engine, seq: 0, progress: { ...NO_PROGRESS }, watch: new DivergenceWatch(), good: null, snapshotCost: 0, posted: null, lastDataLoss: 0, dataLossCost: 0, lastVisual: 0, visualCost: 0, lastAnalysis: 0, analysisCost: 0 };
+  return { engine, seq: 0, progress: { ...NO_PROGRESS }, watch: new DivergenceWatch(), good: null, snapshotCost: 0, snapshotAt: 0, posted: null, lastDataLoss: 0, dataLossCost: 0, lastVisual: 0, visualCost: 0, lastAnalysis: 0, analysisCost: 0 };
 }
 
 /** Forget the run's history (new model or data): iteration from the trainer, losses unknown. */
@@ -422,13 +427,14 @@ function handle(m: ToWorker) {
     }
     case 'snapshot':
       for (const r of Object.values(runs)) {
-        // Packed, a document is written in milliseconds (256 × 6: ~10 ms); one that took longer than a piece would wait
-        // for a pause (Pause must answer).
+        // Packed, a document is written in milliseconds (256 × 6: 6–100 ms on the loaded test box), so it is written
+        // while training too, within its share of the time.
         const t = r.engine.trainer();
-        if (!t || (running && r.snapshotCost > PIECE_MS) || (r.posted?.trainer === t && r.posted.iteration === t.iteration())) continue;
+        if (!t || (running && now() - r.snapshotAt < SNAPSHOT_SHARE * r.snapshotCost) || (r.posted?.trainer === t && r.posted.iteration === t.iteration())) continue;
         const t0 = now();
         const model = r.engine.snapshot();
-        r.snapshotCost = now() - t0;
+        r.snapshotAt = now();
+        r.snapshotCost = r.snapshotAt - t0;
         r.posted = { trainer: t, iteration: t.iteration() };
         if (model) post({ type: 'snapshot', task: r.engine.task, model, iteration: t.iteration(), millis: r.snapshotCost }, [model.packed.buffer]);
       }
