@@ -4,7 +4,8 @@ import { emptyTask, planSync, withData, withModel, withRestored, withSettings, t
 import { History, trajectoryToStroke, type Stroke } from './draw/strokes';
 import { parseCsv } from './io/csv';
 import { checkPreset, parseLink } from './io/link';
-import { isPacked, modelInfo } from './io/packed';
+import type { DensityDocument, ModelDocument } from '../../wasm/neural-ode';
+import { isPacked, modelInfo, packDocument, type PackedModel } from './io/packed';
 import { makeSession, parseSession, toJsonSession, type Session, type View } from './io/session';
 import { loadSession, saveSession } from './io/storage';
 import type { FromWorker, PresetItem, Progress, ToWorker } from './protocol';
@@ -33,9 +34,12 @@ const { hint, notice } = createMessages($<HTMLParagraphElement>('hint'), $<HTMLD
 // ---- the initial state: autosave, then the link on top ----
 const stored = await loadSession();
 const link = parseLink(location.search, stored.session?.settings ?? { ...DEFAULTS });
+/** A model as the page keeps it: packed (an imported JSON document is packed here, so the worker receives bytes). */
+const packed = <D extends ModelDocument | DensityDocument>(m: D | PackedModel<D['format']> | null | undefined): PackedModel<D['format']> | null =>
+  !m ? null : isPacked(m) ? m : packDocument(m);
 function stateFrom(s: Session | null, settings: Settings, task: TaskId): AppState {
-  const traj: TaskState<'trajectories'> = { ...emptyTask<'trajectories'>(s?.strokes ?? []), preset: s?.preset ?? null, model: s?.model ?? null };
-  const dens: TaskState<'density'> = { ...emptyTask<'density'>(s?.density?.samples ?? []), preset: s?.density?.preset ?? null, model: s?.density?.model ?? null };
+  const traj: TaskState<'trajectories'> = { ...emptyTask<'trajectories'>(s?.strokes ?? []), preset: s?.preset ?? null, model: packed(s?.model) };
+  const dens: TaskState<'density'> = { ...emptyTask<'density'>(s?.density?.samples ?? []), preset: s?.density?.preset ?? null, model: packed(s?.density?.model) };
   let st: AppState = { task, settings: s?.settings ?? settings, view: s?.view ?? DEFAULT_VIEW, time: 0, tasks: { trajectories: traj, density: dens } };
   // A saved model only fits settings of the same shape: a link with another shape starts fresh.
   st = withSettings(st, settings);
