@@ -22,16 +22,17 @@ GridSpec view_of(const System& s, int n = 64) {
 // Issue 12's targets for a model learned with default settings are positions within 0.05, basins agreeing on
 // ≥ 95 % and the Van der Pol period within 5 %. The model answers with the moving average of θ
 // (optimizer.average 0.99): the Van der Pol period is within 1.5 % from 400 steps on (6.578 at 400, 6.66-6.72 at
-// 600-1,200, true 6.6633; the raw iterate swung −8 % … +5 %). Toggle at 1,000 steps on the preset's data
-// (mirrored starts, 80 points; systems.cpp, toggle_start), seeds 0-7: structure right on all, positions
-// 0.025-0.074 (seed 0: 0.054; 0.042-0.074 from 1,000 to 2,000 steps), basins 96.4-98.5 % (seed 0: 98.2 %). Was
-// 0.157 / 95.7 % on 8 independent starts of 40 points (one seed in four lost a node). What remains (interim bound:
-// tighten, never loosen) is the 16-window batch's gradient noise at the nodes (batch 64: ≤ 0.05 on seeds 0-3).
-// The average lags the fast early phase (0.19 at 400 steps), so the toggle test trains 1,000 steps.
-constexpr double kPositionTolerance = 0.07;
+// 600-1,200, true 6.6633; the raw iterate swung −8 % … +5 %). Toggle on the preset's data (mirrored starts, 80
+// points; systems.cpp, toggle_start): at 1,000 steps seeds 0-7 had the structure right, positions 0.025-0.074
+// (seed 0: 0.054; 0.074, 0.055, 0.068 at 2,000, 3,000, 4,000). "Default training" includes the
+// default learning-rate schedule (lr for 2,000 steps, then halved every 2,000): after 6,000 steps (lr/4) seed 0 is at
+// 0.038 (5,000: 0.042), basins 97.4 %; trainer seeds 0-7 on the same data at 6,000: 0.038, 0.024, 0.023, 0.013, 0.020, 0.042, 0.035, 0.066 (seed
+// 7's saddle, which no trajectory passes near, drifts from (1.272, 1.281) to (1.255, 1.343) while the field error on
+// the data falls), basins 97.0-98.5 %. Was 0.157 / 95.7 % on 8 independent starts of 40 points.
+constexpr double kPositionTolerance = 0.05;
 constexpr double kBasinAgreement = 0.95;
 constexpr double kPeriodTolerance = 0.02;
-constexpr int kToggleSteps = 1000;
+constexpr int kToggleSteps = 6000;
 
 /// A default trainer on 8 trajectories of `points` irregular points (0: the preset's own, the toggle's 80) over the
 /// system's t_end (seed 0), trained n steps.
