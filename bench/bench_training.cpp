@@ -19,6 +19,7 @@
 #include "nde/densities.hpp"
 #include "nde/ensemble.hpp"
 #include "nde/grid.hpp"
+#include "nde/kernels.hpp"
 #include "nde/density.hpp"
 #include "nde/systems.hpp"
 #include "nde/trainer.hpp"
@@ -190,11 +191,12 @@ void grid_bench() {
     c.mlp.hidden = hidden;
     c.mlp.input = cube ? InputMap::Cube : InputMap::Identity;
     Trainer t(c);
-    double ms[2];
-    for (int single = 0; single < 2; ++single) {
+    double ms[3];
+    for (int single = 0; single < 3; ++single) {
       GridSpec g;
       g.nx = g.ny = 64;
-      g.single = single == 1;
+      g.single = single >= 1;
+      kernels::set_tiled(single != 2);  // 2: float32 through the former axpy loops (the wide layer's old path)
       std::vector<double> v;
       for (int i = 0; i < 200; ++i) {
         const auto a = std::chrono::steady_clock::now();
@@ -204,8 +206,10 @@ void grid_bench() {
       }
       ms[single] = median(v);
     }
+    kernels::set_tiled(true);
     std::printf("{\"bench\":\"sample-grid\",\"runtime\":\"native\",\"grid\":\"64x64\",\"network\":\"%s\",\"ms_float64\":%.4f,"
-                "\"ms_float32\":%.4f,\"speedup\":%.2f}\n", label, ms[0], ms[1], ms[0] / ms[1]);
+                "\"ms_float32\":%.4f,\"speedup\":%.2f,\"ms_float32_untiled\":%.4f,\"untiled_over_tiled\":%.2f}\n",
+                label, ms[0], ms[1], ms[0] / ms[1], ms[2], ms[2] / ms[1]);
     std::fflush(stdout);
   }
 }
@@ -351,6 +355,12 @@ int main(int argc, char** argv) {
       ms[joint] = run("page-like", joint ? "joint (dense output)" : "separate (one solve per time grid)", pc, strokes, iters);
     }
     std::printf("{\"bench\":\"page-like\",\"separate_over_joint_ms\":%.2f}\n", ms[0] / ms[1]);
+    // The hidden layer's three products (W X, Wᵀ G, G Xᵀ) through Eigen's GEMM, the path before the tiled kernel.
+    pc.joint = true;
+    kernels::set_tiled(false);
+    const double eigen = run("page-like", "joint, Eigen GEMM for the 32x32 layer (old path)", pc, strokes, iters);
+    kernels::set_tiled(true);
+    std::printf("{\"bench\":\"page-like\",\"eigen_over_tiled_ms\":%.2f}\n", eigen / ms[1]);
   }
   if (only_page) return 0;
   ensemble_bench(iters);

@@ -160,6 +160,8 @@ val limits();
 std::string version();
 /// Current size of the wasm linear memory in bytes.
 double heap_bytes();
+/// Selects the tiled kernel for wide layers (1) or Eigen's products (0); -1 leaves it; returns the selection.
+bool tiled_kernels(int on);
 /// Size of the largest block malloc could hand out now, in bytes (a heap-fragmentation probe for tests).
 double largest_free_block();
 

@@ -577,6 +577,9 @@ function wrap(core) {
     liveTrainers: () => live.size,
     /** Bytes of the wasm heap (grows, never shrinks). */
     heapBytes: () => core.heapBytes(),
+    /** Benchmarks only: the wide layers' products through the tiled kernel (true, the default) or Eigen's GEMM (false, the former
+     * path); without an argument, reports the selection. Results agree to rounding. */
+    tiledKernels: (on) => core.tiledKernels(on === undefined ? -1 : on ? 1 : 0),
     /** Largest block the heap could allocate now, in bytes (a diagnostic: it may grow the heap to find out). */
     largestFreeBlock: () => core.largestFreeBlock(),
   };

@@ -82,21 +82,49 @@ if (existsSync(nativeBin)) {
   }
 }
 
+{
+  // The tiled kernel for the 32×32 layer's products against Eigen's GEMM (the former path; scalar in wasm), page-like
+  // problem: alternating runs of `iters` steps after 30 warm-up steps, the process's CPU time per iteration (the
+  // wall time of a loaded machine counts other processes' time too).
+  const strokes = ode.sampleSystem('toggle', { trajectories: 3, points: 60 }).trajectories;
+  const cpu = { tiled: [], eigen: [] };
+  for (let round = 0; round < 3; round++) {
+    for (const mode of round % 2 ? ['eigen', 'tiled'] : ['tiled', 'eigen']) {
+      ode.tiledKernels(mode === 'tiled');
+      const tr = new ode.Trainer();
+      for (const t of strokes) tr.addTrajectory(t.times, t.states);
+      for (let i = 0; i < 30; i++) tr.step();
+      const c0 = process.cpuUsage();
+      for (let i = 0; i < iters; i++) tr.step();
+      const c = process.cpuUsage(c0);
+      cpu[mode].push((c.user + c.system) / 1000 / iters);
+      tr.delete();
+    }
+  }
+  ode.tiledKernels(true);
+  const t = median(cpu.tiled), e = median(cpu.eigen);
+  console.log(JSON.stringify({ bench: 'page-like-kernels', runtime: 'wasm', iterations: iters, runs: 3, cpu_ms_per_iter_tiled: cpu.tiled.map((x) => +x.toFixed(3)),
+    cpu_ms_per_iter_eigen: cpu.eigen.map((x) => +x.toFixed(3)), eigen_over_tiled_median: +(e / t).toFixed(2) }));
+}
+
 for (const [label, cfg] of [['replica 2-50-2 (cube)', { hidden: [50], input: 'cube' }], ['page default 2-32-32-2', { hidden: [32, 32] }]]) {
   const tr = new ode.Trainer(cfg);
   for (const n of [64, 256]) {
     const ms = {};
-    for (const precision of ['float64', 'float32']) {
+    for (const [key, precision, tiled] of [['float64', 'float64', true], ['float32', 'float32', true], ['float32_untiled', 'float32', false]]) {
+      ode.tiledKernels(tiled);
       const v = [];
       for (let i = 0; i < (n === 64 ? 200 : 20); i++) {
         const a = performance.now();
         tr.sampleGrid({ nx: n, ny: n, precision });
         v.push(performance.now() - a);
       }
-      ms[precision] = median(v);
+      ms[key] = median(v);
     }
+    ode.tiledKernels(true);
     console.log(JSON.stringify({ bench: 'sample-grid', runtime: 'wasm', grid: `${n}x${n}`, network: label,
-      ms_float64: +ms.float64.toFixed(4), ms_float32: +ms.float32.toFixed(4), speedup: +(ms.float64 / ms.float32).toFixed(2) }));
+      ms_float64: +ms.float64.toFixed(4), ms_float32: +ms.float32.toFixed(4), speedup: +(ms.float64 / ms.float32).toFixed(2),
+      ms_float32_untiled: +ms.float32_untiled.toFixed(4), untiled_over_tiled: +(ms.float32_untiled / ms.float32).toFixed(2) }));
   }
   tr.delete();
 }

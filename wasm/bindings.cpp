@@ -76,5 +76,6 @@ EMSCRIPTEN_BINDINGS(neural_ode) {
   function("limits", &nde::wasm::limits);
   function("version", &nde::wasm::version);
   function("heapBytes", &nde::wasm::heap_bytes);
+  function("tiledKernels", &nde::wasm::tiled_kernels);
   function("largestFreeBlock", &nde::wasm::largest_free_block);
 }

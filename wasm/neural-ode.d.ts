@@ -356,6 +356,9 @@ export interface NeuralOde {
   limits(): Limits;
   liveTrainers(): number;
   heapBytes(): number;
+  /** Benchmarks only: wide layers' products through the tiled kernel (true, default) or Eigen's GEMM (false, the former path);
+   * without an argument, reports the selection. Results agree to rounding. */
+  tiledKernels(on?: boolean): boolean;
   /** Largest block the wasm heap can allocate now, bytes (a diagnostic; it may grow the heap). */
   largestFreeBlock(): number;
 }

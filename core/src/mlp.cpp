@@ -55,6 +55,8 @@ void affine(const double* w, Index out, Index in, const MatS<S>& X, MatS<S>& P) 
     // Thin layers (the 2-D input and output) are faster as plain vectorised loops than through GEMM.
     if (std::min(out, in) <= 8) {
       kernels::affine(w, w + out * in, out, in, X.data(), X.cols(), P.data());
+    } else if (kernels::tiled()) {
+      kernels::affine_tiled(w, w + out * in, out, in, X.data(), X.cols(), P.data());
     } else {
       P.noalias() = W * X;
       P.colwise() += b;
@@ -65,13 +67,19 @@ void affine(const double* w, Index out, Index in, const MatS<S>& X, MatS<S>& P) 
   }
 }
 
-/// R = Wᵀ G, written in place.
+/// R = Wᵀ G, written in place (scratch: room for Wᵀ, grown on first use).
 template <class S>
-void affine_transpose(const double* w, Index out, Index in, const MatS<S>& G, MatS<S>& R) {
+void affine_transpose(const double* w, Index out, Index in, const MatS<S>& G, MatS<S>& R, std::vector<S>& scratch) {
   Eigen::Map<const Mat> W(w, out, in);
   if constexpr (std::is_same_v<S, double>) {
-    if (std::min(out, in) <= 8) kernels::affine_transpose(w, out, in, G.data(), G.cols(), R.data());
-    else R.noalias() = W.transpose() * G;
+    if (std::min(out, in) <= 8) {
+      kernels::affine_transpose(w, out, in, G.data(), G.cols(), R.data());
+    } else if (kernels::tiled()) {
+      if (scratch.size() < static_cast<std::size_t>(out * in)) scratch.resize(static_cast<std::size_t>(out * in));
+      kernels::affine_transpose_tiled(w, out, in, G.data(), G.cols(), R.data(), scratch.data());
+    } else {
+      R.noalias() = W.transpose() * G;
+    }
   }
   else R.noalias() = W.transpose().cast<S>() * G;
 }
@@ -145,6 +153,10 @@ void Mlp::backward(Tape<S>& tape, const MatS<S>& A, MatS<S>* dZ, VecS<S>* dtheta
       if constexpr (std::is_same_v<S, double>) {
         if (std::min(Ly.out, Ly.in) <= 8) {
           kernels::accumulate_outer(G.data(), Ly.out, tape.inputs[l].data(), Ly.in, G.cols(), dW.data(), db.data());
+        } else if (kernels::tiled()) {
+          kernels::accumulate_outer_tiled(G.data(), Ly.out, tape.inputs[l].data(), Ly.in, G.cols(), dW.data());
+          for (Index c = 0; c < G.cols(); ++c)
+            for (Index o = 0; o < Ly.out; ++o) db[o] += G(o, c);
         } else {
           dW.noalias() += G * tape.inputs[l].transpose();
           db += G.rowwise().sum();
@@ -157,7 +169,7 @@ void Mlp::backward(Tape<S>& tape, const MatS<S>& A, MatS<S>* dZ, VecS<S>* dtheta
     if (l == 0 && !dZ && !dt) break;
     MatS<S>& Gx = l > 0 ? tape.grads[l - 1] : tape.grad_in;
     Gx.resize(Ly.in, A.cols());
-    affine_transpose<S>(params_.data() + Ly.offset, Ly.out, Ly.in, G, Gx);
+    affine_transpose<S>(params_.data() + Ly.offset, Ly.out, Ly.in, G, Gx, tape.wt);
     if (l > 0) {
       times_activation_deriv<S>(config_.activation, tape.pre[l - 1], tape.inputs[l], Gx);
     } else {
@@ -211,7 +223,10 @@ Mat Mlp::eval_single(const Mat& Z, double t) const {
     }
     for (std::size_t l = 0; l < layers_.size(); ++l) {
       const Layer& L = layers_[l];
-      kernels::affine(theta + L.offset, theta + L.offset + L.out * L.in, L.out, L.in, a, nc, b);
+      if (std::min(L.out, L.in) > 8 && kernels::tiled())
+        kernels::affine_tiled(theta + L.offset, theta + L.offset + L.out * L.in, L.out, L.in, a, nc, b);
+      else
+        kernels::affine(theta + L.offset, theta + L.offset + L.out * L.in, L.out, L.in, a, nc, b);
       if (l + 1 < layers_.size()) {
         if (config_.activation == Activation::Tanh) kernels::tanh_inplace(b, L.out * nc);
         else for (Index k = 0; k < L.out * nc; ++k) b[k] = static_cast<float>(activate(config_.activation, double(b[k])));

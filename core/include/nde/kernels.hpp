@@ -124,6 +124,110 @@ inline void accumulate_outer(const T* G, Index out, const T* X, Index in, Index 
   }
 }
 
+/// Products of the wide (hidden × hidden) layers: a register-tiled kernel in plain C++ that the compiler
+/// vectorises (SSE natively, SIMD128 under -msimd128), used instead of Eigen's GEMM, whose wasm build is scalar
+/// (Eigen 3.4 has no wasm SIMD packets) and whose packing dominates at these sizes. `set_tiled(false)` selects
+/// Eigen's products again (the bench prints the ratio in one run).
+inline bool& tiled_flag() {
+  static bool on = true;
+  return on;
+}
+inline void set_tiled(bool on) { tiled_flag() = on; }
+inline bool tiled() { return tiled_flag(); }
+
+/// How a tile's accumulators start: from a per-row bias, from zero, or from C (accumulate).
+enum class Init { Bias, Zero, Accumulate };
+
+/// 128-bit vectors through the GCC/clang vector extension: SSE2 natively, SIMD128 under -msimd128 (clang does
+/// not vectorise the tile's scalar form for wasm by itself: it keeps 16 scalar accumulators).
+template <class T> struct Simd;
+template <> struct Simd<double> { typedef double type __attribute__((vector_size(16))); };
+template <> struct Simd<float> { typedef float type __attribute__((vector_size(16))); };
+
+template <class T>
+inline typename Simd<T>::type load(const T* p) {
+  typename Simd<T>::type v;
+  __builtin_memcpy(&v, p, sizeof v);  // unaligned load
+  return v;
+}
+template <class T>
+inline void store(T* p, typename Simd<T>::type v) {
+  __builtin_memcpy(p, &v, sizeof v);
+}
+inline Simd<double>::type splat(double x) { return Simd<double>::type{x, x}; }
+inline Simd<float>::type splat(float x) { return Simd<float>::type{x, x, x, x}; }
+
+/// C(i, j) = init + Σ_k A(i, k) B(k, j) for an MR × NR tile, A(i, k) = A[i + k·lda] (rows contiguous),
+/// B(k, j) = Bp[k·bk + j·bj], C(i, j) = C[i + j·ldc]. The NR·MR/lanes accumulator vectors stay in registers:
+/// each A vector loaded is used NR times, each B scalar (broadcast) MR times.
+template <int MR, int NR, Init I, class T>
+inline void tile(const T* A, Index lda, const T* Bp, Index bk, Index bj, Index K, T* C, Index ldc, const T* bias) {
+  using V = typename Simd<T>::type;
+  constexpr int L = static_cast<int>(sizeof(V) / sizeof(T)), MV = MR / L;
+  static_assert(MR % L == 0, "a tile's rows fill whole vectors");
+  V acc[NR][MV];
+  for (int j = 0; j < NR; ++j)
+    for (int i = 0; i < MV; ++i) acc[j][i] = I == Init::Bias ? load(bias + i * L) : I == Init::Zero ? V{} : load(C + i * L + j * ldc);
+  for (Index k = 0; k < K; ++k) {
+    const T* a = A + k * lda;
+    V av[MV];
+    for (int i = 0; i < MV; ++i) av[i] = load(a + i * L);
+    const T* b = Bp + k * bk;
+    for (int j = 0; j < NR; ++j) {
+      const V bv = splat(b[j * bj]);
+      for (int i = 0; i < MV; ++i) acc[j][i] += av[i] * bv;
+    }
+  }
+  for (int j = 0; j < NR; ++j)
+    for (int i = 0; i < MV; ++i) store(C + i * L + j * ldc, acc[j][i]);
+}
+
+/// C (M × N) = init + A (M × K) B (K × N) with the layouts of `tile`: MR × NR tiles, then the remaining columns
+/// one at a time and the remaining rows (M mod MR) as plain loops.
+template <int MR, int NR, Init I, class T>
+inline void gemm(Index M, Index N, Index K, const T* A, Index lda, const T* Bp, Index bk, Index bj, T* C, Index ldc,
+                 const T* bias) {
+  const Index Mt = M - M % MR;
+  for (Index i0 = 0; i0 < Mt; i0 += MR) {
+    Index j0 = 0;
+    for (; j0 + NR <= N; j0 += NR)
+      tile<MR, NR, I, T>(A + i0, lda, Bp + j0 * bj, bk, bj, K, C + i0 + j0 * ldc, ldc, I == Init::Bias ? bias + i0 : nullptr);
+    for (; j0 < N; ++j0)
+      tile<MR, 1, I, T>(A + i0, lda, Bp + j0 * bj, bk, bj, K, C + i0 + j0 * ldc, ldc, I == Init::Bias ? bias + i0 : nullptr);
+  }
+  for (Index j = 0; j < N; ++j)
+    for (Index i = Mt; i < M; ++i) {
+      T s = I == Init::Bias ? bias[i] : I == Init::Zero ? T(0) : C[i + j * ldc];
+      for (Index k = 0; k < K; ++k) s += A[i + k * lda] * Bp[k * bk + j * bj];
+      C[i + j * ldc] = s;
+    }
+}
+
+/// Tile shape per scalar: 8 doubles (four 128-bit vectors) × 2 columns, 16 floats × 2 columns; 8 accumulator
+/// vectors, within the 16 vector registers of SSE and of V8's SIMD128 on x64.
+template <class T> struct TileShape { static constexpr int MR = 8, NR = 2; };
+template <> struct TileShape<float> { static constexpr int MR = 16, NR = 2; };
+
+/// P = W X + b: W is out × in, X is in × B, P is out × B.
+template <class T>
+inline void affine_tiled(const T* W, const T* bias, Index out, Index in, const T* X, Index B, T* P) {
+  gemm<TileShape<T>::MR, TileShape<T>::NR, Init::Bias, T>(out, B, in, W, out, X, 1, in, P, out, bias);
+}
+
+/// R = Wᵀ G: W is out × in, G is out × B, R is in × B; Wt is a scratch of in·out entries (W transposed into it).
+template <class T>
+inline void affine_transpose_tiled(const T* W, Index out, Index in, const T* G, Index B, T* R, T* Wt) {
+  for (Index k = 0; k < in; ++k)
+    for (Index o = 0; o < out; ++o) Wt[k + o * in] = W[o + k * out];
+  gemm<TileShape<T>::MR, TileShape<T>::NR, Init::Zero, T>(in, B, out, Wt, in, G, 1, out, R, in, nullptr);
+}
+
+/// dW += G Xᵀ: G is out × B, X is in × B, dW is out × in (db is left to the caller).
+template <class T>
+inline void accumulate_outer_tiled(const T* G, Index out, const T* X, Index in, Index B, T* dW) {
+  gemm<TileShape<T>::MR, TileShape<T>::NR, Init::Accumulate, T>(out, in, B, G, out, X, in, 1, dW, out, nullptr);
+}
+
 /// tanh in double precision, branch-free so that it vectorises. With y = 2x = n·ln 2 + r (|r| ≤ ln 2 / 2) and
 /// Cephes' Padé form e^r = (Q + rP)/(Q − rP) (P, Q polynomials in r²), tanh x = (e^y − 1)/(e^y + 1) becomes
 /// ((s − 1)Q + (s + 1)rP)/((s + 1)Q + (s − 1)rP) with s = 2^n assembled from its bits: one division, and

@@ -66,6 +66,7 @@ class Mlp {
     MatS<S> z;                    ///< the states
     std::vector<MatS<S>> grads;   ///< backward scratch: cotangent of each layer's output
     MatS<S> grad_in;              ///< backward scratch: cotangent of the first layer's input
+    std::vector<S> wt;            ///< backward scratch: a wide layer's Wᵀ (the tiled kernel's operand)
   };
   /// F = f(Z, t) for a batch; t holds one time per column.
   template <class S>
