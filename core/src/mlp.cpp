@@ -84,6 +84,9 @@ void affine_transpose(const double* w, Index out, Index in, const MatS<S>& G, Ma
   else R.noalias() = W.transpose().cast<S>() * G;
 }
 
+/// Whether a layer's products go through the tiled kernel (wide layers, unless Eigen's path is selected).
+bool wide(Index out, Index in) { return std::min(out, in) > 8 && kernels::tiled(); }
+
 /// H = σ(P), written in place.
 template <class S>
 void apply_activation(Activation a, const MatS<S>& P, MatS<S>& H) {
@@ -369,7 +372,12 @@ void Mlp::second_order(const MatIn& Z, const RowVec& t, const std::vector<Mat>& 
       for (std::size_t l = 0; l + 1 < L; ++l) {
         const Layer& Ly = layers_[l];
         Eigen::Map<const Mat> W(params_.data() + Ly.offset, Ly.out, Ly.in);
-        k.dP[l].noalias() = W * k.dX[l];
+        if (wide(Ly.out, Ly.in)) {
+          k.dP[l].resize(Ly.out, nc);
+          kernels::product_tiled(W.data(), Ly.out, Ly.in, k.dX[l].data(), nc, k.dP[l].data());
+        } else {
+          k.dP[l].noalias() = W * k.dX[l];
+        }
         k.dX[l + 1] = k.s1[l].cwiseProduct(k.dP[l]);
       }
       // Reverse pass of the value (G) and its tangent (dG), from the real cotangent a ∘ w; one buffer per layer
@@ -383,16 +391,28 @@ void Mlp::second_order(const MatIn& Z, const RowVec& t, const std::vector<Mat>& 
         if (dtheta) {  // tangent of (dW += G Xᵀ, db += Σ G)
           Eigen::Map<Mat> gW(dtheta->data() + Ly.offset, Ly.out, Ly.in);
           Eigen::Map<Vec> gb(dtheta->data() + Ly.offset + Ly.out * Ly.in, Ly.out);
-          gW.noalias() += dG * k.tape.inputs[l].transpose();
-          gW.noalias() += G * k.dX[l].transpose();
+          if (wide(Ly.out, Ly.in)) {
+            kernels::accumulate_outer_tiled(dG.data(), Ly.out, k.tape.inputs[l].data(), Ly.in, nc, gW.data());
+            kernels::accumulate_outer_tiled(G.data(), Ly.out, k.dX[l].data(), Ly.in, nc, gW.data());
+          } else {
+            gW.noalias() += dG * k.tape.inputs[l].transpose();
+            gW.noalias() += G * k.dX[l].transpose();
+          }
           gb += dG.rowwise().sum();
         }
         if (l == 0 && !dZ) break;
         Mat &Gx = k.Gx[l], &dGx = k.dGx[l];
         Gx.resize(Ly.in, nc);
         dGx.resize(Ly.in, nc);
-        Gx.noalias() = W.transpose() * G;
-        dGx.noalias() = W.transpose() * dG;
+        if (wide(Ly.out, Ly.in)) {
+          std::vector<double>& wt = k.tape.wt;
+          if (wt.size() < static_cast<std::size_t>(Ly.out * Ly.in)) wt.resize(static_cast<std::size_t>(Ly.out * Ly.in));
+          kernels::affine_transpose_tiled(W.data(), Ly.out, Ly.in, G.data(), nc, Gx.data(), wt.data());
+          kernels::product_tiled(wt.data(), Ly.in, Ly.out, dG.data(), nc, dGx.data());  // Wᵀ is in wt now
+        } else {
+          Gx.noalias() = W.transpose() * G;
+          dGx.noalias() = W.transpose() * dG;
+        }
         if (l > 0) {  // through σ: G' = G ∘ σ'(P), dG' = dG ∘ σ'(P) + G ∘ σ''(P) ∘ dP
           k.dG[l - 1] = dGx.cwiseProduct(k.s1[l - 1]) + Gx.cwiseProduct(k.s2[l - 1]).cwiseProduct(k.dP[l - 1]);
           k.G[l - 1] = Gx.cwiseProduct(k.s1[l - 1]);

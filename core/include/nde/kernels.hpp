@@ -214,6 +214,12 @@ inline void affine_tiled(const T* W, const T* bias, Index out, Index in, const T
   gemm<TileShape<T>::MR, TileShape<T>::NR, Init::Bias, T>(out, B, in, W, out, X, 1, in, P, out, bias);
 }
 
+/// P = W X (no bias): W is out × in, X is in × B, P is out × B.
+template <class T>
+inline void product_tiled(const T* W, Index out, Index in, const T* X, Index B, T* P) {
+  gemm<TileShape<T>::MR, TileShape<T>::NR, Init::Zero, T>(out, B, in, W, out, X, 1, in, P, out, nullptr);
+}
+
 /// R = Wᵀ G: W is out × in, G is out × B, R is in × B; Wt is a scratch of in·out entries (W transposed into it).
 template <class T>
 inline void affine_transpose_tiled(const T* W, Index out, Index in, const T* G, Index B, T* R, T* Wt) {
