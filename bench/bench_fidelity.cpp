@@ -3,7 +3,7 @@
 // error on the data and near it, the whole-trajectory rollout error and NFE per iteration.
 // Usage: nde_bench_fidelity [iterations=2000] [system=name] [window=N] [batch=N] [lr=x] [average=β]
 //        [decay_after=N] [half_life=N (0: constant lr)] [lr_floor=x] [init_output=x] [points=N]
-//        [tend=x] [width=N] [depth=N] [whole=1] [rtol=x] [atol=x] [every=50] [trace=1: progress on stderr]
+//        [tend=x] [seed=N (trainer)] [width=N] [depth=N] [whole=1] [rtol=x] [atol=x] [every=50] [trace=1: progress on stderr]
 //        [diag=1: the largest error shares] [ema=β1,β2,…: with trace, also the errors of moving averages of the
 //        model's parameters (with average=0: of the iterate)] [portrait=1: with trace, the learned phase portrait
 //        against the true one (equilibria, position error, basins, first cycle's period)]
@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
     if (arg.count("width")) c.mlp.hidden.assign(c.mlp.hidden.size(), static_cast<int>(num("width", 32)));
     c.window = static_cast<int>(num("window", c.window));
     c.batch_size = static_cast<int>(num("batch", c.batch_size));
+    c.seed = static_cast<std::uint64_t>(num("seed", static_cast<double>(c.seed)));
     if (arg.count("depth")) c.mlp.hidden.assign(static_cast<std::size_t>(num("depth", 2)), c.mlp.hidden.empty() ? 32 : c.mlp.hidden[0]);
     c.optimizer.lr = num("lr", c.optimizer.lr);
     c.optimizer.clip = num("clip", c.optimizer.clip);
