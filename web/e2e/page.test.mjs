@@ -271,6 +271,21 @@ test('the largest model: the whole-data loss is shown, autosave writes it while 
     { timeout: 120000, polling: 250 });
 });
 
+test('the largest density flow: its NLL is a labelled estimate on a fixed subsample of the samples', async () => {
+  // 256 × 6 on 2,000 samples: every part of the whole-data NLL took longer than its budget (each sample ~40 ms in wasm):
+  // no NLL was shown. Now it is estimated on every 52nd sample, one a part, and the readout says so.
+  await fresh('?task=density&preset=two-moons&w=256&d=6');
+  await page.waitForFunction(() => window.playground.densitySamples === 2000, null, { timeout: 60000 });
+  await page.waitForFunction(() => Number.isFinite(window.playground.progress?.dataLoss), null, { timeout: 120000, polling: 250 })
+    .catch(async (e) => { console.error(await text('#notice'), await text('#hint'), JSON.stringify(await pg('progress'))); throw e; });
+  const p = await pg('progress');
+  console.log(`largest density flow: NLL ${p.dataLoss} on ${JSON.stringify(p.dataLossCoverage)}, ${Math.round(p.dataLossMillis)} ms of pieces`);
+  assert.deepEqual(p.dataLossCoverage, { covered: 39, total: 2000, unit: 'samples', subsample: true });
+  assert.ok(Number.isFinite(Number(await text('#loss'))), `the readout shows ${await text('#loss')}`);
+  assert.match(await text('#loss-at'), /estimated on 39 of 2000 samples, a fixed subsample/);
+  assert.doesNotMatch(await text('#hint') + await text('#notice'), /loss on all data is not shown/);
+});
+
 test('autosave keeps models packed (binary) in IndexedDB; the particle count follows its setting up to 100,000+', async () => {
   await fresh('?np=120000');
   assert.equal((await pg('settings')).particles, 120000);

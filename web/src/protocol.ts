@@ -91,7 +91,7 @@ export interface Progress {
   dataLoss: number;
   dataLossIteration: number;
   /** null: the loss is over all the data; else over `covered` of `total` (the other parts did not fit their time budget) */
-  dataLossCoverage: { covered: number; total: number; unit: string } | null;
+  dataLossCoverage: { covered: number; total: number; unit: string; subsample?: boolean } | null;
   gradNorm: number;
   nfeForward: number;
   nfeBackward: number;

@@ -135,7 +135,8 @@ function background(r: Run) {
 }
 
 /** Queue the whole-data loss in parts (then the divergence check, the last good model, the progress). Parts that do not
- * fit their time budget are left out and the readout says over how much of the data the loss is. */
+ * fit their time budget are left out and the readout says over how much of the data the loss is; so does an engine
+ * that estimates it on a fixed subsample (a big density flow: `subsampled` parts). */
 function queueDataLoss(r: Run) {
   if (lossPending || !r.engine.hasData()) return;
   const parts = r.engine.dataLossParts();
@@ -144,8 +145,10 @@ function queueDataLoss(r: Run) {
   let sum = 0, weight = 0, cost = 0, covered = 0, total = 0;
   let failed: string | null = null;
   const coveredParts: number[] = [];
+  const subsample = parts.some((p) => p.subsampled);
   parts.forEach((part, index) => {
     total += part.units;
+    if (part.subsampled) return; // left out of a subsample estimate: nothing to run
     const job = () => {
       if (failed) return;
       const t0 = now();
@@ -175,7 +178,7 @@ function queueDataLoss(r: Run) {
       if (running && r === run()) diverged(r, `the loss on all data could not be computed (${failed})`);
       return;
     }
-    const coverage = covered < total ? { covered, total, unit: r.engine.lossUnit } : null;
+    const coverage = covered < total ? { covered, total, unit: r.engine.lossUnit, ...(subsample ? { subsample } : {}) } : null;
     if (weight === 0) {
       r.progress = { ...r.progress, dataLoss: NaN, dataLossIteration: -1, dataLossCoverage: coverage };
       error(`The loss on all data is not shown: each part of it takes more than ${PIECE_MS} ms with these settings.`);

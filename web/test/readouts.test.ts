@@ -93,5 +93,8 @@ describe('whole-data loss note', () => {
     expect(lossNote(p)).toBe('');
     expect(lossNote({ ...p, dataLossIteration: 8 })).toBe('at iteration 8');
     expect(lossNote({ ...p, dataLossCoverage: { covered: 7, total: 8, unit: 'trajectories' } })).toBe('on 7 of 8 trajectories (the rest takes too long to evaluate)');
+    // A big density flow: a sampled estimate, said so.
+    expect(lossNote({ ...p, dataLossCoverage: { covered: 39, total: 2000, unit: 'samples', subsample: true } }))
+      .toBe('estimated on 39 of 2000 samples, a fixed subsample (all of them take too long to evaluate)');
   });
 });

@@ -4,9 +4,28 @@ import type { DensityView, FromWorker } from '../protocol';
 import { PIECE_MS, WORK_BUDGET, rowBands, withinBudget, type Engine, type LossPart } from './engine';
 import { trainerSlot } from './slot';
 
-/** Samples per part of the whole-data NLL, flow frames and heatmap rows per part of the visuals (each about PIECE_MS or
- * less at default settings). */
+/** Samples per part of the whole-data NLL at most, flow frames and heatmap rows per part of the visuals (each about
+ * PIECE_MS or less at default settings). */
 const PART = 128;
+/** Work of one part of the NLL, in network parameters × samples: a part holds as many samples as fit (at least one, at
+ * most PART). Measured in wasm (load ~6): 256 × 6 (330 k parameters) ~40 ms a sample → 1 a part; 64 × 3 (8.7 k) ~3 ms
+ * a sample → 22 a part; the default flow (1.3 k) → PART. */
+export const NLL_WORK_PER_PART = 2e5;
+/** Work of a whole NLL (parameters × samples) above which it is estimated on a fixed subsample of the samples (every
+ * k-th, at least MIN_SUBSAMPLE of them) instead: all 2,000 samples of a 256 × 6 flow would be ~80 s of pieces, 39 of
+ * them ~1.6 s. The readout says "on 39 of 2000 samples, a fixed subsample". */
+export const NLL_WORK_WHOLE = 1.3e7;
+export const MIN_SUBSAMPLE = 32;
+
+/** The samples the whole-data NLL is computed on for `n` samples and `parameters` network parameters: every `stride`-th
+ * (stride 1: all of them), in parts of `perPart` samples. */
+export function nllPlan(n: number, parameters: number): { stride: number; perPart: number } {
+  const p = Math.max(1, parameters);
+  const perPart = Math.max(1, Math.min(PART, Math.floor(NLL_WORK_PER_PART / p)));
+  if (p * n <= NLL_WORK_WHOLE) return { stride: 1, perPart };
+  const members = Math.max(MIN_SUBSAMPLE, Math.floor(NLL_WORK_WHOLE / p));
+  return { stride: Math.max(1, Math.ceil(n / members)), perPart };
+}
 const FRAMES_PER_PART = 1;
 const ROWS_PER_PART = 6;
 
@@ -34,13 +53,21 @@ export function densityEngine(ode: NeuralOde): Engine<'density'> {
     },
     trainer: () => slot.trainer,
     lossUnit: 'samples',
-    // −mean log p over all samples, in parts of PART samples (the NLL of all samples, with bounded work per part).
+    // −mean log p over all samples, in parts sized by the network (nllPlan: bounded work per part); for a big flow on
+    // many samples, over a fixed subsample (every k-th sample), the rest left out and said so.
     dataLossParts(maxMillis = PIECE_MS) {
-      const t = slot.trainer, points = slot.data;
-      if (!t || points.length === 0) return [];
+      const t = slot.trainer, all = slot.data;
+      if (!t || all.length === 0) return [];
+      const n = all.length / 2;
+      const { stride, perPart } = nllPlan(n, t.parameters().length);
+      let points = all;
+      if (stride > 1) {
+        points = new Float64Array(2 * Math.ceil(n / stride));
+        for (let i = 0, k = 0; i < n; i += stride, k += 2) points.set(all.subarray(2 * i, 2 * i + 2), k);
+      }
       const parts: LossPart[] = [];
-      for (let i = 0; i < points.length; i += 2 * PART) {
-        const slice = points.subarray(i, Math.min(points.length, i + 2 * PART));
+      for (let i = 0; i < points.length; i += 2 * perPart) {
+        const slice = points.subarray(i, Math.min(points.length, i + 2 * perPart));
         parts.push({
           units: slice.length / 2,
           run: () => withinBudget(maxMillis, () => {
@@ -50,6 +77,8 @@ export function densityEngine(ode: NeuralOde): Engine<'density'> {
           }),
         });
       }
+      // The samples not in the subsample: left out (the readout says on how many of all samples the NLL is).
+      if (stride > 1) parts.push({ units: n - points.length / 2, subsampled: true, run: () => null });
       return parts;
     },
     fieldErrorParts: () => [],

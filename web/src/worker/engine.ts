@@ -37,6 +37,8 @@ export interface TrainerLike {
  * 'more': it stopped between two solver steps at its budget, losing nothing — run it again to continue). */
 export interface LossPart {
   units: number;
+  /** The data left out of a loss estimated on a fixed subsample (never run: it answers null). */
+  subsampled?: boolean;
   run(): [number, number] | null | 'more';
 }
 
