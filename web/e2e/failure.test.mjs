@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
+import { CSP_HEADER } from '../serve.mjs';
 import { openSession } from './browser.mjs';
 
 let session, url, page;
@@ -30,4 +31,16 @@ test('a missing .wasm: a persistent message, Train disabled', async () => {
 
 test('a worker script that does not load: a persistent message, Train disabled', async () => {
   await expectPersistentFailure('**/assets/worker-*.js');
+});
+
+test('a host policy that blocks WebAssembly (no wasm-unsafe-eval): a persistent message that says what to allow', async () => {
+  const strict = await openSession({ headers: { 'content-security-policy': CSP_HEADER.replace(" 'wasm-unsafe-eval'", '') } });
+  try {
+    await strict.page.goto(strict.url);
+    await strict.page.waitForFunction(() => document.querySelector('#notice')?.dataset.kind === 'fatal' && !document.querySelector('#notice').hidden, null, { timeout: 40000 });
+    assert.match(await strict.page.locator('#notice').textContent(), /training engine could not start.*'wasm-unsafe-eval'/s);
+    assert.ok(await strict.page.getByRole('button', { name: 'Train', exact: true }).isDisabled());
+  } finally {
+    await strict.close();
+  }
 });
