@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's commands. Each installs what it needs (Debian packages, npm modules) and builds what is missing.
 #   ./dev.sh start   build what is missing, serve the playground on 127.0.0.1, print its URL (PORT=… to choose)
-#   ./dev.sh test    run every test: native (Release and ASan+UBSan), the JSON fuzzer (if clang is installed),
+#   ./dev.sh test    run every test: native (Release and ASan+UBSan), the document fuzzer (if clang is installed),
 #                    wasm under Node, web units, browser e2e
 #   ./dev.sh bench   print the benchmarks as JSON lines (native, then wasm under Node)
 set -euo pipefail
@@ -79,7 +79,7 @@ test_native() {
 }
 
 test_fuzz() {
-  # The libFuzzer target over the four JSON loaders, for a bounded time from the seed corpus (needs clang and
+  # The libFuzzer target over the six document loaders (four JSON, two packed), for a bounded time from the seed corpus (needs clang and
   # libFuzzer's runtime: Debian 12's clang and libclang-rt-14-dev, installed here when missing).
   ensure_packages clang libclang-rt-14-dev || log "could not install clang / libclang-rt-14-dev"
   if ! command -v clang++ >/dev/null 2>&1; then
@@ -92,7 +92,7 @@ test_fuzz() {
     log "fuzzing skipped: clang++ cannot link -fsanitize=fuzzer (install libclang-rt-dev)"
     return 0
   fi
-  log "fuzzing the JSON loaders (libFuzzer + ASan + UBSan, ${FUZZ_SECONDS:-40} s)"
+  log "fuzzing the document loaders, JSON and packed (libFuzzer + ASan + UBSan, ${FUZZ_SECONDS:-40} s)"
   CXX=clang++ build_native build-fuzz -DNDE_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
   local work
   work=$(mktemp -d)

@@ -253,6 +253,7 @@ std::uint64_t get_u64(const std::uint8_t* at) {
 
 /// Doubles to or from little-endian bytes (a copy on little-endian hosts: x86, wasm).
 void copy_values(std::uint8_t* to, const double* from, std::size_t n) {
+  if (n == 0) return;  // an empty range may come with null pointers (memcpy must not see them)
   if (little_endian()) {
     std::memcpy(to, from, 8 * n);
     return;
@@ -264,6 +265,7 @@ void copy_values(std::uint8_t* to, const double* from, std::size_t n) {
   }
 }
 void copy_values(double* to, const std::uint8_t* from, std::size_t n) {
+  if (n == 0) return;
   if (little_endian()) {
     std::memcpy(to, from, 8 * n);
     return;
