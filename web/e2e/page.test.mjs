@@ -95,6 +95,9 @@ test('Space trains whatever has focus: after Undo it trains (no second Undo); th
   assert.match(await text('#loss-label'), /all data/);
   const chart = await pg('chart');
   assert.ok(chart.data.some((v) => v > 0) && chart.batch.some((v) => v > 0), 'both series have points');
+  // Both series are named on screen, not only in the chart's aria-label.
+  assert.ok(await page.locator('#chart-legend').isVisible());
+  assert.match(await text('#chart-legend'), /loss, all data.*minibatch loss/);
   assert.ok(!(await page.locator('#chart-hint').isVisible()));
   // Space on a focused checkbox trains too (pauses here), and the checkbox keeps its state.
   await page.locator('#layer-showArrows').focus();
