@@ -2,7 +2,7 @@
 // a calm first screen with 0 axe violations and 0 CSP violations, honest readouts, Space, presets and Undo,
 // per-task settings, links, divergence, big models, autosave, and the particle setting.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 
 import { CSP_HEADER } from '../serve.mjs';
@@ -55,6 +55,17 @@ test('one policy: the README documents, web/serve.mjs sends and index.html carri
   assert.equal(meta?.[1], CSP_HEADER, 'index.html carries the same policy');
   // No way around it: no eval, no inline script.
   assert.doesNotMatch(CSP_HEADER, /'unsafe-(eval|inline)'/);
+});
+
+test('the page\'s own script holds no training engine: the WebAssembly module and its glue load in the worker only', () => {
+  // Training, losses, visuals and analyses all run in the worker; the main thread only draws and answers controls.
+  const assets = new URL('../../dist/assets/', import.meta.url);
+  const files = readdirSync(assets);
+  const read = (re) => files.filter((f) => re.test(f)).map((f) => readFileSync(new URL(f, assets), 'utf8'));
+  const [pageScripts, workerScripts] = [read(/^index-.*\.js$/), read(/^worker-.*\.js$/)];
+  assert.ok(pageScripts.length === 1 && workerScripts.length === 1, files.join(' '));
+  assert.doesNotMatch(pageScripts[0], /neural-ode-core|createNeuralOde|WebAssembly\.(instantiate|compile)/);
+  assert.match(workerScripts[0], /neural-ode-core/);
 });
 
 test('first screen: hints on the empty plane and chart, five settings, the rest folded; 0 axe and 0 CSP violations', async () => {
@@ -191,6 +202,11 @@ test('the largest model trains in resumable chunks: Pause stops the worker withi
   // the page's own frame; before resumable iterations it waited for the whole iteration (4.7–6.7 s here).
   await fresh('?w=256&d=6&preset=van-der-pol');
   await page.waitForFunction(() => window.playground.strokes === 8, null, { timeout: 60000 });
+  // The main thread's long tasks (> 50 ms) while the worker trains: logged, not asserted (a loaded box stalls anything).
+  await page.evaluate(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longTasks.push(e.duration); }).observe({ type: 'longtask' });
+  });
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   // Iterations complete: each is resumed chunk after chunk (the whole-data loss and the visuals run between chunks).
   await page.waitForFunction(() => (window.playground.progress?.iteration ?? 0) >= 2, null, { timeout: 120000, polling: 250 })
@@ -229,6 +245,9 @@ test('the largest model trains in resumable chunks: Pause stops the worker withi
   }
   // Pause did not wait for the iteration under way: at least once it was left in the middle.
   assert.ok(underWay >= 1, 'every Pause came between two iterations');
+  const long = await page.evaluate(() => window.__longTasks);
+  console.log(`largest model: main thread while training: ${long.length} long tasks (> 50 ms), longest ${Math.round(Math.max(0, ...long))} ms, ` +
+    `${Math.round(long.reduce((a, b) => a + b, 0))} ms in all`);
 });
 
 test('the largest model: the whole-data loss is shown, autosave writes it while training and it comes back after a reload', async () => {
