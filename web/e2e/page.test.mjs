@@ -155,6 +155,21 @@ test('density mode shows its own settings; Ctrl+Y there leaves the strokes alone
   await page.locator('.lil-title', { hasText: 'Advanced' }).click();
 });
 
+test('a time-dependent model enables the t slider; Space after a click on Step trains (no second Step)', async () => {
+  await fresh('?td=1&preset=spiral');
+  await page.waitForFunction(() => window.playground.strokes === 8, null, { timeout: 20000 });
+  assert.equal((await pg('settings')).timeDependent, true);
+  assert.ok(!(await page.locator('#time').isDisabled()));
+  assert.ok(await page.locator('#time-why').isHidden());
+  await page.getByRole('button', { name: 'Step', exact: true }).click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=iteration]').textContent === '1', null, { timeout: 20000 });
+  // The focus is on Step: Space trains (a second Step would stop at iteration 2 with the worker idle).
+  await page.keyboard.press('Space');
+  await page.waitForFunction(() => window.playground.workerRunning && window.playground.progress.iteration >= 3, null, { timeout: 30000 });
+  await page.keyboard.press('Space');
+  await page.waitForFunction(() => !window.playground.workerRunning, null, { timeout: 10000 });
+});
+
 test('link values that are not used are reported and removed from the URL', async () => {
   await fresh('?preset=nonexistent&task=foo&hidden=3&w=12');
   await page.waitForFunction(() => !document.querySelector('#notice').hidden, null, { timeout: 10000 });
