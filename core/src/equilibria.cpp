@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace nde {
 
@@ -75,71 +76,93 @@ std::vector<Vec> sign_change_seeds(const PhaseField& f, const GridSpec& g, const
   return seeds;
 }
 
-std::vector<Equilibrium> find_equilibria(const PhaseField& f, const GridSpec& view, const EquilibriumOptions& o,
-                                         const std::vector<Vec>& extra_seeds) {
-  std::vector<Vec> seeds = extra_seeds;
+EquilibriumSearch::EquilibriumSearch(const PhaseField& f, const GridSpec& view, const EquilibriumOptions& o,
+                                     std::vector<Vec> extra_seeds)
+    : f_(f), view_(view), o_(o), seeds_(std::move(extra_seeds)) {
   const int n = std::max(1, o.seeds);
-  const double wx = view.xmax - view.xmin, wy = view.ymax - view.ymin, diag = std::hypot(wx, wy);
+  const double wx = view.xmax - view.xmin, wy = view.ymax - view.ymin;
+  diag_ = std::hypot(wx, wy);
   for (int r = 0; r < n; ++r)
     for (int c = 0; c < n; ++c)
-      seeds.push_back(f.slice_point(view.xmin - o.margin * wx + (1 + 2 * o.margin) * wx * (c + 0.5) / n,
-                                    view.ymin - o.margin * wy + (1 + 2 * o.margin) * wy * (r + 0.5) / n));
-  Mat S(f.dim, static_cast<Index>(seeds.size()));
-  for (std::size_t k = 0; k < seeds.size(); ++k) S.col(static_cast<Index>(k)) = seeds[k];
-  const Mat FS = f.eval(S);
+      seeds_.push_back(f.slice_point(view.xmin - o.margin * wx + (1 + 2 * o.margin) * wx * (c + 0.5) / n,
+                                     view.ymin - o.margin * wy + (1 + 2 * o.margin) * wy * (r + 0.5) / n));
+  Mat S(f.dim, static_cast<Index>(seeds_.size()));
+  for (std::size_t k = 0; k < seeds_.size(); ++k) S.col(static_cast<Index>(k)) = seeds_[k];
+  FS_ = f.eval(S);
   // Tolerances relative to the field's typical speed and the view's size.
   std::vector<double> speeds;
-  for (Index k = 0; k < FS.cols(); ++k)
-    if (FS.col(k).allFinite()) speeds.push_back(FS.col(k).norm());
-  if (speeds.empty()) return {};
-  std::nth_element(speeds.begin(), speeds.begin() + static_cast<long>(speeds.size() / 2), speeds.end());
-  const double typical = std::max(speeds[speeds.size() / 2], 1e-300);
-  const double ftol = 1e-10 * typical;
-
-  std::vector<Equilibrium> out;
-  for (std::size_t k = 0; k < seeds.size(); ++k) {
-    Vec z = seeds[k];
-    Vec fz = FS.col(static_cast<Index>(k));
-    double fn = fz.norm();
-    bool converged = false;
-    for (int it = 0; it < o.max_iterations && std::isfinite(fn); ++it) {
-      if (fn <= ftol) { converged = true; break; }
-      const Mat J = f.jacobian(z);
-      if (!J.allFinite()) break;
-      const Eigen::FullPivLU<Mat> lu(J);
-      if (!lu.isInvertible()) break;
-      const Vec dz = lu.solve(fz);
-      if (!dz.allFinite()) break;
-      double lambda = 1.0;
-      Vec zn;
-      Vec fzn;
-      double fnn = INFINITY;
-      for (int half = 0; half < 20; ++half, lambda *= 0.5) {
-        zn = z - lambda * dz;
-        fzn = f.at(zn);
-        fnn = fzn.norm();
-        if (std::isfinite(fnn) && fnn < fn) break;
-      }
-      if (!(fnn < fn)) {
-        converged = fn <= 1e-6 * typical;  // stuck at rounding level
-        break;
-      }
-      const double step = (zn - z).norm();
-      z = zn;
-      fz = fzn;
-      fn = fnn;
-      if (step <= 1e-13 * diag && fn <= 1e-6 * typical) { converged = true; break; }
-    }
-    if (!converged) continue;
-    if (z[0] < view.xmin - o.margin * wx || z[0] > view.xmax + o.margin * wx) continue;
-    if (f.dim > 1 && (z[1] < view.ymin - o.margin * wy || z[1] > view.ymax + o.margin * wy)) continue;
-    const bool known = std::any_of(out.begin(), out.end(), [&](const Equilibrium& e) { return (e.z - z).norm() < 1e-3 * diag; });
-    if (!known) out.push_back(linearize(f, z, o.centre_ratio, typical / diag));
+  for (Index k = 0; k < FS_.cols(); ++k)
+    if (FS_.col(k).allFinite()) speeds.push_back(FS_.col(k).norm());
+  if (speeds.empty()) {
+    next_ = seeds_.size();  // nothing to search
+    return;
   }
+  std::nth_element(speeds.begin(), speeds.begin() + static_cast<long>(speeds.size() / 2), speeds.end());
+  typical_ = std::max(speeds[speeds.size() / 2], 1e-300);
+}
+
+bool EquilibriumSearch::step() {
+  if (done()) return true;
+  const std::size_t k = next_++;
+  const PhaseField& f = f_;
+  const GridSpec& view = view_;
+  const EquilibriumOptions& o = o_;
+  const double typical = typical_, diag = diag_, ftol = 1e-10 * typical;
+  const double wx = view.xmax - view.xmin, wy = view.ymax - view.ymin;
+  Vec z = seeds_[k];
+  Vec fz = FS_.col(static_cast<Index>(k));
+  double fn = fz.norm();
+  bool converged = false;
+  for (int it = 0; it < o.max_iterations && std::isfinite(fn); ++it) {
+    if (fn <= ftol) { converged = true; break; }
+    const Mat J = f.jacobian(z);
+    if (!J.allFinite()) break;
+    const Eigen::FullPivLU<Mat> lu(J);
+    if (!lu.isInvertible()) break;
+    const Vec dz = lu.solve(fz);
+    if (!dz.allFinite()) break;
+    double lambda = 1.0;
+    Vec zn;
+    Vec fzn;
+    double fnn = INFINITY;
+    for (int half = 0; half < 20; ++half, lambda *= 0.5) {
+      zn = z - lambda * dz;
+      fzn = f.at(zn);
+      fnn = fzn.norm();
+      if (std::isfinite(fnn) && fnn < fn) break;
+    }
+    if (!(fnn < fn)) {
+      converged = fn <= 1e-6 * typical;  // stuck at rounding level
+      break;
+    }
+    const double step = (zn - z).norm();
+    z = zn;
+    fz = fzn;
+    fn = fnn;
+    if (step <= 1e-13 * diag && fn <= 1e-6 * typical) { converged = true; break; }
+  }
+  if (!converged) return done();
+  if (z[0] < view.xmin - o.margin * wx || z[0] > view.xmax + o.margin * wx) return done();
+  if (f.dim > 1 && (z[1] < view.ymin - o.margin * wy || z[1] > view.ymax + o.margin * wy)) return done();
+  const bool known = std::any_of(out_.begin(), out_.end(), [&](const Equilibrium& e) { return (e.z - z).norm() < 1e-3 * diag; });
+  if (!known) out_.push_back(linearize(f, z, o.centre_ratio, typical / diag));
+  return done();
+}
+
+std::vector<Equilibrium> EquilibriumSearch::result() const {
+  std::vector<Equilibrium> out = out_;
   std::sort(out.begin(), out.end(), [](const Equilibrium& a, const Equilibrium& b) {
     return a.z[0] != b.z[0] ? a.z[0] < b.z[0] : (a.z.size() > 1 && a.z[1] < b.z[1]);
   });
   return out;
+}
+
+std::vector<Equilibrium> find_equilibria(const PhaseField& f, const GridSpec& view, const EquilibriumOptions& o,
+                                         const std::vector<Vec>& extra_seeds) {
+  EquilibriumSearch search(f, view, o, extra_seeds);
+  while (!search.step()) {
+  }
+  return search.result();
 }
 
 }  // namespace nde

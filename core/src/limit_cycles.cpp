@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 namespace nde {
@@ -120,30 +121,39 @@ std::optional<LimitCycle> refine_cycle(const PhaseField& f, const Vec& z0, const
   return c;
 }
 
+CycleSearch::CycleSearch(const PhaseField& f, const PhaseField& flow, std::vector<Vec> candidates, const CycleOptions& o,
+                         double direction)
+    : f_(f), flow_(flow), candidates_(std::move(candidates)), o_(o), direction_(direction) {}
+
+bool CycleSearch::step() {
+  if (next_ < candidates_.size()) {
+    const Vec& z = candidates_[next_++];
+    for (const LimitCycle& c : found_)
+      if (distance(c, z) < 0.02 * o_.diag) return done();
+    std::optional<LimitCycle> c = refine_cycle(flow_, z, o_, direction_);
+    if (!c) return done();
+    for (const LimitCycle& k : found_)
+      if (distance(k, c->points.col(0)) < 0.02 * o_.diag) return done();
+    found_.push_back(std::move(*c));
+    return done();
+  }
+  if (polished_ < found_.size()) {
+    LimitCycle& c = found_[polished_++];
+    CycleOptions polish = o_;
+    polish.max_returns = 8;
+    std::optional<LimitCycle> exact = refine_cycle(f_, c.points.col(0), polish, direction_);
+    LimitCycle& best = exact ? *exact : c;
+    if (std::abs(std::log(best.multiplier)) >= o_.neutral) out_.push_back(std::move(best));
+  }
+  return done();
+}
+
 std::vector<LimitCycle> find_limit_cycles(const PhaseField& f, const PhaseField& flow, const std::vector<Vec>& candidates,
                                           const CycleOptions& o, double direction) {
-  std::vector<LimitCycle> found;
-  for (const Vec& z : candidates) {
-    bool known = false;
-    for (const LimitCycle& c : found)
-      if (distance(c, z) < 0.02 * o.diag) known = true;
-    if (known) continue;
-    std::optional<LimitCycle> c = refine_cycle(flow, z, o, direction);
-    if (!c) continue;
-    bool dup = false;
-    for (const LimitCycle& k : found)
-      if (distance(k, c->points.col(0)) < 0.02 * o.diag) dup = true;
-    if (!dup) found.push_back(std::move(*c));
+  CycleSearch search(f, flow, candidates, o, direction);
+  while (!search.step()) {
   }
-  std::vector<LimitCycle> out;
-  CycleOptions polish = o;
-  polish.max_returns = 8;
-  for (LimitCycle& c : found) {
-    std::optional<LimitCycle> exact = refine_cycle(f, c.points.col(0), polish, direction);
-    LimitCycle& best = exact ? *exact : c;
-    if (std::abs(std::log(best.multiplier)) >= o.neutral) out.push_back(std::move(best));
-  }
-  return out;
+  return search.take();
 }
 
 }  // namespace nde

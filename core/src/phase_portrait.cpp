@@ -1,6 +1,7 @@
 #include "nde/phase_portrait.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -66,52 +67,53 @@ std::string fmt(double v) {
 
 }  // namespace
 
-PhasePortrait analyze(const PhaseField& f, const GridSpec& view, const PortraitOptions& o) {
+struct PortraitJob::State {
+  enum class Stage { View, Outer, Seeds, Equilibria, Flows, CycleStart, CycleFlow, CycleSearch, Attractors, Basins,
+                     Separatrices, Done };
+  PhaseField f;
+  PortraitOptions o;
   PhasePortrait p;
-  p.view = view;
-  if (f.dim < 2 || !validate(view).ok()) return p;
-  const Mat F = f.eval(grid_points(f, view));
-  p.velocities = F.topRows(2);
-  p.nullclines = nullclines(p.velocities, view);
-  // Around the view, a coarser grid out to the escape box: its sign changes seed the equilibria outside the
-  // view, and with the view's grid it carries the flows, which then never evaluate f itself.
-  GridSpec outer = expanded(view, 1.0);
-  outer.nx = outer.ny = 48;
-  const Mat FO = f.eval(grid_points(f, outer));
-  std::vector<Vec> seeds = sign_change_seeds(f, view, p.velocities);
-  for (const Vec& z : sign_change_seeds(f, outer, FO.topRows(2))) seeds.push_back(z);
-  p.equilibria = find_equilibria(f, view, o.equilibria, seeds);
-  auto out_of_time = [&] {
-    if (o.deadline.passed()) p.complete = false;
-    return !p.complete;
-  };
-  if (out_of_time()) return p;
+  Stage stage = Stage::View;
+  long units = 0;
+  double worked = 0.0;  // ms of run() so far (before the current one)
+  std::chrono::steady_clock::time_point started;
+  // the view's and the outer grid's points and field values, filled row by row
+  Mat P, F;
+  GridSpec outer;
+  Mat PO, FO;
+  int row = 0;
+  std::unique_ptr<EquilibriumSearch> equilibria;
+  double diag = 1.0;
+  BasinOptions bo, search;
+  PhaseField flow, dir_flow;
+  CycleOptions co;
+  GridSpec coarse;
+  int direction = 0;  // 0: forwards (stable cycles), 1: backwards (unstable ones)
+  std::vector<Attractor> sinks;
+  BasinFlow flows;
+  std::unique_ptr<BasinRun> flow_run;
+  std::unique_ptr<nde::CycleSearch> cycles;
+  std::unique_ptr<BasinRun> basin_run;
+  BasinFlow basins;
+  SeparatrixOptions so;
+  std::vector<Attractor> sources;
+  std::size_t saddle = 0;
 
-  const double diag = std::hypot(view.xmax - view.xmin, view.ymax - view.ymin);
-  std::vector<double> speeds;
-  for (Index k = 0; k < F.cols(); ++k)
-    if (F.col(k).allFinite()) speeds.push_back(F.col(k).norm());
-  const double typical = median(speeds);
-  if (!(typical > 0)) return p;
-  p.time_unit = diag / typical;
-  double lam = 0.0;
-  for (const Equilibrium& e : p.equilibria)
-    if (e.eigenvalues.size() > 0) lam = std::max(lam, e.eigenvalues.cwiseAbs().maxCoeff());
-  BasinOptions bo;
-  bo.ds = 0.01 * diag;
-  bo.h_max = lam > 0 ? std::min(0.2 * p.time_unit, 1.0 / lam) : 0.2 * p.time_unit;
-  bo.escape = outer;
-  const PhaseField flow = o.exact_flow ? f : sampled(f, view, F, {{outer, FO}});
+  bool out_of_time() {
+    const double now = worked + std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    if (o.deadline.passed() || now > o.max_work_millis) p.complete = false;
+    return !p.complete;
+  }
 
   // Capture radii: a small fraction of the view, and well inside the gap to any other invariant set.
-  auto eq_radius = [&](std::size_t i, const std::vector<LimitCycle>& cycles) {
+  double eq_radius(std::size_t i, const std::vector<LimitCycle>& cycles) const {
     double gap = std::numeric_limits<double>::infinity();
     for (std::size_t j = 0; j < p.equilibria.size(); ++j)
       if (j != i) gap = std::min(gap, (p.equilibria[j].z - p.equilibria[i].z).norm());
     for (const LimitCycle& c : cycles) gap = std::min(gap, distance(c, p.equilibria[i].z));
     return std::min(0.03 * diag, 0.3 * gap);
-  };
-  auto point_sets = [&](bool stable, const std::vector<LimitCycle>& cycles) {
+  }
+  std::vector<Attractor> point_sets(bool stable, const std::vector<LimitCycle>& cycles) const {
     std::vector<Attractor> out;
     for (std::size_t i = 0; i < p.equilibria.size(); ++i)
       if (stable ? p.equilibria[i].stable() : p.equilibria[i].unstable())
@@ -125,48 +127,195 @@ PhasePortrait analyze(const PhaseField& f, const GridSpec& view, const PortraitO
       out.push_back({AttractorKind::Cycle, static_cast<int>(j), cycles[j].points, std::min(0.03 * diag, 0.3 * gap)});
     }
     return out;
-  };
+  }
 
-  // Limit cycles: where coarse seeds' long-run flows (forwards for stable cycles, backwards for unstable
-  // ones) settle on no equilibrium, returns to a section look for a closed orbit.
-  CycleOptions co;
-  co.time_unit = p.time_unit;
-  co.diag = diag;
-  GridSpec coarse = view;
-  coarse.nx = coarse.ny = std::max(2, o.cycle_seeds);
-  BasinOptions search = bo;
-  search.max_steps = 600;
-  search.adopt = false;
-  for (const double dir : {1.0, -1.0}) {
-    if (out_of_time()) return p;
-    const PhaseField g = dir > 0 ? flow : reversed(flow);
-    BasinFlow b = start_basins(f, coarse);
-    advance_basins(g, coarse, point_sets(dir > 0, {}), search, b);
-    p.flow_steps += b.steps;
-    for (LimitCycle& c : find_limit_cycles(f, flow, spread(leftovers(b), 6, 0.02 * diag), co, dir)) {
-      const bool dup = std::any_of(p.cycles.begin(), p.cycles.end(),
-                                   [&](const LimitCycle& k) { return distance(k, c.points.col(0)) < 0.02 * diag; });
-      if (!dup) p.cycles.push_back(std::move(c));
+  /// One unit of work.
+  void unit();
+};
+
+void PortraitJob::State::unit() {
+  ++units;
+  const GridSpec& view = p.view;
+  switch (stage) {
+    case Stage::View: {  // the view's field values, a row at a time
+      const Index nx = view.nx;
+      F.middleCols(row * nx, nx) = f.eval(P.middleCols(row * nx, nx));
+      if (++row == view.ny) {
+        p.velocities = F.topRows(2);
+        row = 0;
+        stage = Stage::Outer;
+      }
+      return;
     }
+    case Stage::Outer: {  // around the view, a coarser grid out to the escape box (see Seeds)
+      const Index nx = outer.nx;
+      FO.middleCols(row * nx, nx) = f.eval(PO.middleCols(row * nx, nx));
+      if (++row == outer.ny) stage = Stage::Seeds;
+      return;
+    }
+    case Stage::Seeds: {
+      p.nullclines = nullclines(p.velocities, view);
+      // The outer grid's sign changes seed the equilibria outside the view, and with the view's grid it carries the
+      // flows, which then never evaluate f itself.
+      std::vector<Vec> seeds = sign_change_seeds(f, view, p.velocities);
+      for (const Vec& z : sign_change_seeds(f, outer, FO.topRows(2))) seeds.push_back(z);
+      equilibria = std::make_unique<EquilibriumSearch>(f, view, o.equilibria, std::move(seeds));
+      stage = Stage::Equilibria;
+      return;
+    }
+    case Stage::Equilibria:
+      if (!equilibria->step()) return;
+      p.equilibria = equilibria->result();
+      equilibria.reset();
+      stage = out_of_time() ? Stage::Done : Stage::Flows;
+      return;
+    case Stage::Flows: {
+      diag = std::hypot(view.xmax - view.xmin, view.ymax - view.ymin);
+      std::vector<double> speeds;
+      for (Index k = 0; k < F.cols(); ++k)
+        if (F.col(k).allFinite()) speeds.push_back(F.col(k).norm());
+      const double typical = median(speeds);
+      if (!(typical > 0)) {
+        stage = Stage::Done;
+        return;
+      }
+      p.time_unit = diag / typical;
+      double lam = 0.0;
+      for (const Equilibrium& e : p.equilibria)
+        if (e.eigenvalues.size() > 0) lam = std::max(lam, e.eigenvalues.cwiseAbs().maxCoeff());
+      bo.ds = 0.01 * diag;
+      bo.h_max = lam > 0 ? std::min(0.2 * p.time_unit, 1.0 / lam) : 0.2 * p.time_unit;
+      bo.escape = outer;
+      flow = o.exact_flow ? f : sampled(f, view, F, {{outer, FO}});
+      // Limit cycles: where coarse seeds' long-run flows (forwards for stable cycles, backwards for unstable
+      // ones) settle on no equilibrium, returns to a section look for a closed orbit.
+      co.time_unit = p.time_unit;
+      co.diag = diag;
+      coarse = view;
+      coarse.nx = coarse.ny = std::max(2, o.cycle_seeds);
+      search = bo;
+      search.max_steps = 600;
+      search.adopt = false;
+      direction = 0;
+      stage = Stage::CycleStart;
+      return;
+    }
+    case Stage::CycleStart: {
+      if (out_of_time()) {
+        stage = Stage::Done;
+        return;
+      }
+      const bool forwards = direction == 0;
+      dir_flow = forwards ? flow : reversed(flow);
+      flows = start_basins(f, coarse);
+      sinks = point_sets(forwards, {});
+      flow_run = std::make_unique<BasinRun>(dir_flow, coarse, sinks, search, flows);
+      stage = Stage::CycleFlow;
+      return;
+    }
+    case Stage::CycleFlow:
+      if (!flow_run->advance(50)) return;
+      flow_run.reset();
+      p.flow_steps += flows.steps;
+      cycles = std::make_unique<nde::CycleSearch>(f, flow, spread(leftovers(flows), 6, 0.02 * diag), co,
+                                                  direction == 0 ? 1.0 : -1.0);
+      stage = Stage::CycleSearch;
+      return;
+    case Stage::CycleSearch:
+      if (!cycles->step()) return;
+      for (LimitCycle& c : cycles->take()) {
+        const bool dup = std::any_of(p.cycles.begin(), p.cycles.end(),
+                                     [&](const LimitCycle& k) { return distance(k, c.points.col(0)) < 0.02 * diag; });
+        if (!dup) p.cycles.push_back(std::move(c));
+      }
+      cycles.reset();
+      stage = ++direction < 2 ? Stage::CycleStart : Stage::Attractors;
+      return;
+    case Stage::Attractors:
+      p.attractors = point_sets(true, p.cycles);
+      if (out_of_time()) {
+        stage = Stage::Done;
+        return;
+      }
+      basins = start_basins(f, view);
+      if (p.attractors.empty()) {  // with nothing to reach, every point stays undecided
+        p.basins = basins.labels;
+        stage = Stage::Separatrices;
+      } else {
+        basin_run = std::make_unique<BasinRun>(flow, view, p.attractors, bo, basins);
+        stage = Stage::Basins;
+      }
+      return;
+    case Stage::Basins:
+      if (!basin_run->advance(2)) return;
+      basin_run.reset();
+      p.flow_steps += basins.steps;
+      p.basins = basins.labels;
+      stage = Stage::Separatrices;
+      return;
+    case Stage::Separatrices:
+      if (saddle == 0) {
+        if (!o.separatrices || out_of_time()) {
+          stage = Stage::Done;
+          return;
+        }
+        so.ds = 0.005 * diag;
+        so.h_max = bo.h_max;
+        so.bounds = expanded(view, 0.1);
+        sources = point_sets(false, p.cycles);
+      }
+      if (saddle < p.equilibria.size())
+        for (Separatrix& s : saddle_separatrices(flow, p.equilibria, saddle, p.attractors, sources, so))
+          p.separatrices.push_back(std::move(s));
+      if (++saddle >= p.equilibria.size()) stage = Stage::Done;
+      return;
+    case Stage::Done:
+      return;
   }
+}
 
-  p.attractors = point_sets(true, p.cycles);
-  if (out_of_time()) return p;
-  BasinFlow b = start_basins(f, view);
-  if (!p.attractors.empty()) {  // with nothing to reach, every point stays undecided
-    advance_basins(flow, view, p.attractors, bo, b);
-    p.flow_steps += b.steps;
+PortraitJob::PortraitJob(PhaseField f, const GridSpec& view, const PortraitOptions& o) : s_(std::make_unique<State>()) {
+  State& s = *s_;
+  s.f = std::move(f);
+  s.o = o;
+  s.p.view = view;
+  if (s.f.dim < 2 || !validate(view).ok()) {
+    s.stage = State::Stage::Done;
+    return;
   }
-  p.basins = b.labels;
+  s.P = grid_points(s.f, view);
+  s.F.resize(s.f.dim, s.P.cols());
+  s.outer = expanded(view, 1.0);
+  s.outer.nx = s.outer.ny = 48;
+  s.PO = grid_points(s.f, s.outer);
+  s.FO.resize(s.f.dim, s.PO.cols());
+}
 
-  if (o.separatrices && !out_of_time()) {
-    SeparatrixOptions so;
-    so.ds = 0.005 * diag;
-    so.h_max = bo.h_max;
-    so.bounds = expanded(view, 0.1);
-    p.separatrices = separatrices(flow, p.equilibria, p.attractors, point_sets(false, p.cycles), so);
-  }
-  return p;
+PortraitJob::~PortraitJob() = default;
+
+bool PortraitJob::run(const Deadline& pause) {
+  State& s = *s_;
+  if (s.stage == State::Stage::Done) return true;
+  s.started = std::chrono::steady_clock::now();
+  do {
+    s.unit();
+  } while (s.stage != State::Stage::Done && !pause.passed());
+  s.worked += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s.started).count();
+  return s.stage == State::Stage::Done;
+}
+
+bool PortraitJob::done() const { return s_->stage == State::Stage::Done; }
+
+long PortraitJob::units() const { return s_->units; }
+
+double PortraitJob::millis() const { return s_->worked; }
+
+const PhasePortrait& PortraitJob::portrait() const { return s_->p; }
+
+PhasePortrait analyze(const PhaseField& f, const GridSpec& view, const PortraitOptions& o) {
+  PortraitJob job(f, view, o);
+  (void)job.run();
+  return job.portrait();
 }
 
 std::string summary(const PhasePortrait& p) {

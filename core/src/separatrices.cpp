@@ -47,29 +47,36 @@ Mat trace_orbit(const PhaseField& flow, const Vec& z0, const std::vector<Attract
   return out;
 }
 
+std::vector<Separatrix> saddle_separatrices(const PhaseField& flow, const std::vector<Equilibrium>& eq, std::size_t i,
+                                            const std::vector<Attractor>& sinks, const std::vector<Attractor>& sources,
+                                            const SeparatrixOptions& o) {
+  std::vector<Separatrix> out;
+  if (eq[i].type != EquilibriumType::Saddle || eq[i].jacobian.rows() != 2) return out;
+  const PhaseField back = reversed(flow);
+  const double diag = std::hypot(o.bounds.xmax - o.bounds.xmin, o.bounds.ymax - o.bounds.ymin);
+  Eigen::EigenSolver<Mat> es(eq[i].jacobian, true);
+  for (Index j = 0; j < 2; ++j) {
+    if (std::abs(es.eigenvalues()[j].imag()) > 0) continue;
+    const bool stable = es.eigenvalues()[j].real() < 0;
+    const Vec v = es.eigenvectors().col(j).real().normalized();
+    for (const double sign : {1.0, -1.0}) {
+      const Vec z0 = eq[i].z + sign * o.offset * diag * v;
+      Separatrix s;
+      s.saddle = static_cast<int>(i);
+      s.stable = stable;
+      s.points = trace_orbit(stable ? back : flow, z0, stable ? sources : sinks, o);
+      out.push_back(std::move(s));
+    }
+  }
+  return out;
+}
+
 std::vector<Separatrix> separatrices(const PhaseField& flow, const std::vector<Equilibrium>& eq,
                                      const std::vector<Attractor>& sinks, const std::vector<Attractor>& sources,
                                      const SeparatrixOptions& o) {
   std::vector<Separatrix> out;
-  const PhaseField back = reversed(flow);
-  const double diag = std::hypot(o.bounds.xmax - o.bounds.xmin, o.bounds.ymax - o.bounds.ymin);
-  for (std::size_t i = 0; i < eq.size(); ++i) {
-    if (eq[i].type != EquilibriumType::Saddle || eq[i].jacobian.rows() != 2) continue;
-    Eigen::EigenSolver<Mat> es(eq[i].jacobian, true);
-    for (Index j = 0; j < 2; ++j) {
-      if (std::abs(es.eigenvalues()[j].imag()) > 0) continue;
-      const bool stable = es.eigenvalues()[j].real() < 0;
-      const Vec v = es.eigenvectors().col(j).real().normalized();
-      for (const double sign : {1.0, -1.0}) {
-        const Vec z0 = eq[i].z + sign * o.offset * diag * v;
-        Separatrix s;
-        s.saddle = static_cast<int>(i);
-        s.stable = stable;
-        s.points = trace_orbit(stable ? back : flow, z0, stable ? sources : sinks, o);
-        out.push_back(std::move(s));
-      }
-    }
-  }
+  for (std::size_t i = 0; i < eq.size(); ++i)
+    for (Separatrix& s : saddle_separatrices(flow, eq, i, sinks, sources, o)) out.push_back(std::move(s));
   return out;
 }
 

@@ -581,16 +581,31 @@ bool Trainer::loss_resumable(GradientResult& out, WorkBudget* budget, long traje
 }
 
 GradientResult Trainer::full_gradient(GradientMethod method) const {
-  const std::vector<Window> windows = all_windows();
+  begin_full_gradient(method);
   GradientResult r;
-  if (Result<> mem = limits::check_memory(step_bytes(windows), "the full-data gradient"); !mem.ok()) {
-    r.fail(mem.message);
-    return r;
-  }
-  evaluate(windows, false, true, method, buffers_.other);
-  r = buffers_.other.total;
-  buffers_.other.solves.clear();  // a whole-data tape can be large: do not hold it
+  (void)advance_full_gradient(nullptr, r);
   return r;
+}
+
+void Trainer::begin_full_gradient(GradientMethod method) const {
+  Evaluation& e = buffers_.other;
+  const std::vector<Window> windows = all_windows();
+  if (Result<> mem = limits::check_memory(step_bytes(windows), "the full-data gradient"); !mem.ok()) {
+    e.total = GradientResult{};
+    e.total.fail(mem.message);
+    e.count = e.group = 0;  // nothing to solve: advance returns this result
+    e.running = false;
+    return;
+  }
+  begin(windows, false, true, method, e);
+}
+
+bool Trainer::advance_full_gradient(WorkBudget* budget, GradientResult& out) const {
+  Evaluation& e = buffers_.other;
+  if (!advance(e, budget)) return false;
+  out = e.total;
+  e.solves.clear();  // a whole-data tape can be large: do not hold it
+  return true;
 }
 
 void Trainer::reset(std::uint64_t seed) {

@@ -70,3 +70,72 @@ TEST_CASE("Memory against solver steps from the solver's counters: backsolve fla
   CHECK(at(10000, GradientMethod::Direct).stored_states >= 50 * at(100, GradientMethod::Direct).stored_states);
   CHECK(at(10000, GradientMethod::Checkpointed).stored_states * 10 <= at(10000, GradientMethod::Direct).stored_states);
 }
+
+namespace {
+
+Trainer toggle_trainer(int points, std::vector<int> hidden = {}) {
+  TrainerConfig c;
+  if (!hidden.empty()) c.mlp.hidden = hidden;
+  Trainer t(c);
+  SampleOptions so;
+  so.trajectories = 4;
+  so.points = points;
+  for (auto& tr : sample_system(*find_system("toggle"), so)) REQUIRE(t.add_trajectory(tr).ok());
+  for (int i = 0; i < 5; ++i) REQUIRE(t.step().status == Status::Success);
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("Gradient truth in pieces (one solver step or one loss per run) is the one-piece check, bit for bit") {
+  Trainer t = toggle_trainer(20);
+  const GradientTruth whole = gradient_truth(t, 3);
+  REQUIRE(whole.status == Status::Success);
+  GradientTruthJob job(t, 3);
+  long runs = 1;
+  while (!job.run(Deadline::after_checks(0))) ++runs;
+  INFO(runs << " runs");
+  // Each gradient's forward and backward steps are pieces of their own, and each of the 6 losses.
+  CHECK(runs > 6 + whole.methods[0].forward.accepted);
+  const GradientTruth& parts = job.result();
+  REQUIRE(parts.status == Status::Success);
+  CHECK(parts.loss == whole.loss);
+  CHECK(parts.coordinates == whole.coordinates);
+  CHECK(parts.finite_differences == whole.finite_differences);
+  REQUIRE(parts.methods.size() == 3);
+  for (std::size_t m = 0; m < 3; ++m) {
+    CHECK(parts.methods[m].gradient == whole.methods[m].gradient);
+    CHECK(parts.methods[m].rel_to_fd == whole.methods[m].rel_to_fd);
+    CHECK(parts.methods[m].forward.nfe == whole.methods[m].forward.nfe);
+    CHECK(parts.methods[m].backward.nfe == whole.methods[m].backward.nfe);
+    CHECK(parts.methods[m].stored_states == whole.methods[m].stored_states);
+  }
+  // The job works on its own copy: the trainer may train meanwhile.
+  GradientTruthJob job2(t, 3);
+  (void)job2.run(Deadline::after_checks(0));
+  REQUIRE(t.step().status == Status::Success);
+  while (!job2.run(Deadline::after_checks(5))) {
+  }
+  CHECK(job2.result().methods[2].gradient == whole.methods[2].gradient);
+}
+
+TEST_CASE("The memory sweep in pieces (one solver step per run) gives the one-piece points") {
+  Trainer t = toggle_trainer(6, {8});
+  const std::vector<MemoryPoint> whole = memory_sweep(t, {50, 400});
+  REQUIRE(whole.size() == 6);
+  MemorySweepJob job(t, {50, 400});
+  long runs = 1;
+  while (!job.run(Deadline::after_checks(0))) ++runs;
+  CHECK(runs > 400);
+  const std::vector<MemoryPoint>& parts = job.result();
+  REQUIRE(parts.size() == whole.size());
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    CHECK(parts[i].status == Status::Success);
+    CHECK(parts[i].steps == whole[i].steps);
+    CHECK(parts[i].method == whole[i].method);
+    CHECK(parts[i].accepted == whole[i].accepted);
+    CHECK(parts[i].stored_states == whole[i].stored_states);
+    CHECK(parts[i].nfe_forward == whole[i].nfe_forward);
+    CHECK(parts[i].nfe_backward == whole[i].nfe_backward);
+  }
+}

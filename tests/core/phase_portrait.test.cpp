@@ -134,3 +134,78 @@ TEST_CASE("A verdict compares the periods of matched limit cycles even where the
   CHECK(c.verdict.find("the true system has") != std::string::npos);
   CHECK(c.verdict.find("periods within 10 %") != std::string::npos);
 }
+
+namespace {
+
+/// Everything two portraits hold, compared exactly (bit for bit).
+void require_same(const PhasePortrait& a, const PhasePortrait& b) {
+  CHECK(a.velocities == b.velocities);
+  CHECK(a.nullclines.x == b.nullclines.x);
+  CHECK(a.nullclines.y == b.nullclines.y);
+  REQUIRE(a.equilibria.size() == b.equilibria.size());
+  for (std::size_t i = 0; i < a.equilibria.size(); ++i) {
+    CHECK(a.equilibria[i].z == b.equilibria[i].z);
+    CHECK(a.equilibria[i].type == b.equilibria[i].type);
+    CHECK(a.equilibria[i].jacobian == b.equilibria[i].jacobian);
+  }
+  REQUIRE(a.cycles.size() == b.cycles.size());
+  for (std::size_t i = 0; i < a.cycles.size(); ++i) {
+    CHECK(a.cycles[i].points == b.cycles[i].points);
+    CHECK(a.cycles[i].period == b.cycles[i].period);
+    CHECK(a.cycles[i].multiplier == b.cycles[i].multiplier);
+  }
+  REQUIRE(a.attractors.size() == b.attractors.size());
+  for (std::size_t i = 0; i < a.attractors.size(); ++i) CHECK(a.attractors[i].points == b.attractors[i].points);
+  CHECK(a.basins == b.basins);
+  REQUIRE(a.separatrices.size() == b.separatrices.size());
+  for (std::size_t i = 0; i < a.separatrices.size(); ++i) CHECK(a.separatrices[i].points == b.separatrices[i].points);
+  CHECK(a.time_unit == b.time_unit);
+  CHECK(a.flow_steps == b.flow_steps);
+  CHECK(a.complete == b.complete);
+}
+
+}  // namespace
+
+TEST_CASE("A portrait analysed in parts (one unit of work per run) is the one-piece analysis, bit for bit") {
+  // Toggle (two nodes, a saddle, separatrices), Van der Pol (a stable cycle, an unstable focus) and a learned field.
+  for (const char* name : {"toggle", "van-der-pol"}) {
+    const System& s = *find_system(name);
+    const GridSpec g = view_of(s, 32);
+    const PhasePortrait whole = analyze(system_phase_field(s), g);
+    PortraitJob job(system_phase_field(s), g);
+    long runs = 0;
+    while (!job.run(Deadline::after_checks(0))) ++runs;
+    INFO(name << ": " << runs << " runs");
+    CHECK(runs + 1 == job.units());
+    CHECK(job.units() > 32 + 48);  // every row of both grids is a unit of its own
+    require_same(job.portrait(), whole);
+    // Runs of a few units each assemble the same portrait too.
+    PortraitJob job3(system_phase_field(s), g);
+    while (!job3.run(Deadline::after_checks(3))) {
+    }
+    require_same(job3.portrait(), whole);
+  }
+  SECTION("a learned field: the job keeps its own copy of the field; the trainer outlives it") {
+    const System& s = *find_system("van-der-pol");
+    Trainer t = trained_on_preset(s, 20);
+    const GridSpec g = view_of(s, 24);
+    const PhasePortrait whole = analyze(learned_phase_field(t), g);
+    PortraitJob job(learned_phase_field(t), g);
+    while (!job.run(Deadline::after_checks(1))) {
+    }
+    require_same(job.portrait(), whole);
+  }
+}
+
+TEST_CASE("A portrait's work budget skips stages like its deadline (complete false), counted over its runs") {
+  const System& s = *find_system("van-der-pol");
+  PortraitOptions o;
+  o.max_work_millis = 0.0;  // passed at the first check (after the equilibria)
+  PortraitJob job(system_phase_field(s), view_of(s, 32), o);
+  while (!job.run(Deadline::after_checks(0))) {
+  }
+  CHECK_FALSE(job.portrait().complete);
+  CHECK_FALSE(job.portrait().equilibria.empty());
+  CHECK(job.portrait().cycles.empty());
+  CHECK(job.portrait().basins.empty());
+}

@@ -38,6 +38,34 @@ struct BasinFlow {
   long steps = 0;           ///< RK4 steps taken (summed over points)
 };
 
+/// advance_basins in resumable parts: each advance(n) takes at most n RK4 steps of the undecided points and the next
+/// continues where it stopped, so the labels are the same however the steps are split. flow, grid, attractors and b
+/// must outlive it (it keeps references).
+class BasinRun {
+ public:
+  BasinRun(const PhaseField& flow, const GridSpec& grid, const std::vector<Attractor>& attractors, const BasinOptions& o,
+           BasinFlow& b);
+  /// Up to `steps` more RK4 steps; true once finished (every point settled or the step budget o.max_steps used).
+  bool advance(long steps);
+  [[nodiscard]] bool done() const { return done_; }
+
+ private:
+  [[nodiscard]] int settled(const Vec& z) const;
+  [[nodiscard]] Index cell(const Vec& z) const;
+  [[nodiscard]] bool small(std::size_t a) const { return att_[a].points.cols() <= 4; }
+  const PhaseField& flow_;
+  GridSpec g_;
+  const std::vector<Attractor>& att_;
+  BasinOptions o_;
+  BasinFlow& b_;
+  double dx_ = 1, dy_ = 1;
+  std::vector<int> capture_;    ///< per grid point: the cycle whose capture region holds it, or kUndecided
+  std::vector<Index> active_;   ///< the undecided points still flowing
+  Mat Z_;                       ///< their states
+  long step_ = 0;
+  bool done_ = false;
+};
+
 /// Every grid point undecided, at its start.
 [[nodiscard]] BasinFlow start_basins(const PhaseField& f, const GridSpec& grid);
 /// Advances the undecided points with RK4 (arc-length steps) until each is captured by an attractor,

@@ -54,8 +54,9 @@ struct WorkBudget {
   long steps = std::numeric_limits<long>::max();  ///< most solver steps
   Deadline deadline;                               ///< suspend once this passes (between steps)
   long used = 0;                                   ///< solver steps done so far
+  long least = 0;   ///< steps taken before the deadline is looked at (a piece that starts past it still progresses)
   /// Whether the next step must wait for another call.
-  [[nodiscard]] bool exhausted() const { return used >= steps || deadline.passed(); }
+  [[nodiscard]] bool exhausted() const { return used >= steps || (used >= least && deadline.passed()); }
   /// Before one step: false when the budget is used up (wait for another call), else counts the step.
   [[nodiscard]] static bool take(WorkBudget* budget) {
     if (!budget) return true;

@@ -53,6 +53,29 @@ constexpr double kNodeRatio = 0.1;
 [[nodiscard]] std::vector<Equilibrium> find_equilibria(const PhaseField& f, const GridSpec& view,
                                                        const EquilibriumOptions& o = {},
                                                        const std::vector<Vec>& extra_seeds = {});
+/// find_equilibria in resumable parts: the seeds and their field values when constructed, then one seed's Newton per
+/// step(); the result is the same however the steps are split. f must outlive it.
+class EquilibriumSearch {
+ public:
+  EquilibriumSearch(const PhaseField& f, const GridSpec& view, const EquilibriumOptions& o = {},
+                    std::vector<Vec> extra_seeds = {});
+  /// Newton from the next seed; true once every seed is done.
+  bool step();
+  [[nodiscard]] bool done() const { return next_ >= seeds_.size(); }
+  /// The equilibria found (sorted by x, then y; call once done).
+  [[nodiscard]] std::vector<Equilibrium> result() const;
+
+ private:
+  const PhaseField& f_;
+  GridSpec view_;
+  EquilibriumOptions o_;
+  std::vector<Vec> seeds_;
+  Mat FS_;
+  double typical_ = 0.0, diag_ = 1.0;
+  std::size_t next_ = 0;
+  std::vector<Equilibrium> out_;
+};
+
 /// Seeds where both velocity components change sign in a cell of a sampled grid (velocities 2 × nx·ny).
 [[nodiscard]] std::vector<Vec> sign_change_seeds(const PhaseField& f, const GridSpec& g, const Mat& velocities);
 

@@ -1,6 +1,7 @@
 #pragma once
 /// Gradient truth: the full-data gradient of the current model by every method, checked against central
 /// differences of a tight-tolerance solve, with each method's work.
+#include <memory>
 #include <vector>
 
 #include "nde/trainer.hpp"
@@ -36,6 +37,28 @@ struct [[nodiscard]] GradientTruth : Result<> {
 /// Needs data; costs 3 gradients and 2·coordinates tight-tolerance losses, within the trainer's deadline.
 [[nodiscard]] GradientTruth gradient_truth(const Trainer& trainer, int coordinates = 5);
 
+/// gradient_truth in resumable parts: run(pause) works until `pause` passes, checked between two solver steps of a
+/// method's gradient and between the differences' losses (one loss each), and the next run() continues where it
+/// stopped; the result is gradient_truth's however the runs split it (it is one run to the end). The job works on its own
+/// copy of the trainer (model and data as of its last completed iteration; solves past `budget` end with TimeLimit),
+/// so the trainer may change or train meanwhile. A method's millis is its own work time, summed over the pieces.
+class GradientTruthJob {
+ public:
+  explicit GradientTruthJob(const Trainer& trainer, int coordinates = 5, const Deadline& budget = {});
+  ~GradientTruthJob();
+  GradientTruthJob(const GradientTruthJob&) = delete;
+  GradientTruthJob& operator=(const GradientTruthJob&) = delete;
+  /// At least one solver step (or one loss), then more until `pause` passes or the check is finished; true once finished.
+  bool run(const Deadline& pause = {});
+  [[nodiscard]] bool done() const;
+  /// The result (complete once done).
+  [[nodiscard]] const GradientTruth& result() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
+
 /// How one method's full-data gradient at a number of fixed RK4 steps ended, and its work.
 struct MemoryPoint : Result<> {
   long steps = 0;                 ///< requested steps over the longest trajectory
@@ -50,5 +73,24 @@ struct MemoryPoint : Result<> {
 /// step count, the full-data gradient by each method with fixed RK4 steps (backsolve flat, direct growing,
 /// checkpointed bounded). Stops at the first failure (e.g. the trainer's deadline).
 [[nodiscard]] std::vector<MemoryPoint> memory_sweep(const Trainer& trainer, const std::vector<long>& steps);
+
+/// memory_sweep in resumable parts, like GradientTruthJob (its own copies of the trainer; pauses between two solver
+/// steps; the same points however the runs split it, but for millis, each gradient's own work time).
+class MemorySweepJob {
+ public:
+  MemorySweepJob(const Trainer& trainer, std::vector<long> steps, const Deadline& budget = {});
+  ~MemorySweepJob();
+  MemorySweepJob(const MemorySweepJob&) = delete;
+  MemorySweepJob& operator=(const MemorySweepJob&) = delete;
+  /// At least one solver step, then more until `pause` passes or the sweep is finished; true once finished.
+  bool run(const Deadline& pause = {});
+  [[nodiscard]] bool done() const;
+  /// The points so far (all of them once done).
+  [[nodiscard]] const std::vector<MemoryPoint>& result() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
 
 }  // namespace nde

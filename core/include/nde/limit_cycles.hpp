@@ -38,4 +38,26 @@ struct CycleOptions {
                                                         const std::vector<Vec>& candidates, const CycleOptions& o,
                                                         double direction = 1.0);
 
+/// find_limit_cycles in resumable parts: one candidate's refinement or one cycle's polish per step(); the result is the
+/// same however the steps are split. f and flow must outlive it.
+class CycleSearch {
+ public:
+  CycleSearch(const PhaseField& f, const PhaseField& flow, std::vector<Vec> candidates, const CycleOptions& o,
+              double direction = 1.0);
+  /// The next candidate or polish; true once finished.
+  bool step();
+  [[nodiscard]] bool done() const { return next_ >= candidates_.size() && polished_ >= found_.size(); }
+  /// The cycles (call once done; moves them out).
+  [[nodiscard]] std::vector<LimitCycle> take() { return std::move(out_); }
+
+ private:
+  const PhaseField& f_;
+  const PhaseField& flow_;
+  std::vector<Vec> candidates_;
+  CycleOptions o_;
+  double direction_;
+  std::size_t next_ = 0, polished_ = 0;
+  std::vector<LimitCycle> found_, out_;
+};
+
 }  // namespace nde

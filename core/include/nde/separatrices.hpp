@@ -33,4 +33,9 @@ struct SeparatrixOptions {
                                                    const std::vector<Attractor>& sinks,
                                                    const std::vector<Attractor>& sources, const SeparatrixOptions& o);
 
+/// The branches of equilibrium i alone (none unless it is such a saddle), as separatrices() traces them: what it does
+/// for each equilibrium in turn.
+[[nodiscard]] std::vector<Separatrix> saddle_separatrices(const PhaseField& flow, const std::vector<Equilibrium>& equilibria,
+                                                          std::size_t i, const std::vector<Attractor>& sinks,
+                                                          const std::vector<Attractor>& sources, const SeparatrixOptions& o);
 }  // namespace nde

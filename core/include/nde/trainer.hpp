@@ -172,6 +172,12 @@ class Trainer : public Learner {
   bool loss_resumable(GradientResult& out, WorkBudget* budget, long trajectory = -1) const;
   /// Full-data loss and its gradient by the given method.
   GradientResult full_gradient(GradientMethod method) const;
+  /// full_gradient in pieces, the same result bit for bit: begin_full_gradient sets it up (dropping one under way), each
+  /// advance_full_gradient continues it within `budget` (between two solver steps) and returns true once finished, with
+  /// the result in `out`. It shares its buffers with full_loss, trajectory_loss and full_gradient: none may run between
+  /// the pieces (they would drop it).
+  void begin_full_gradient(GradientMethod method) const;
+  [[nodiscard]] bool advance_full_gradient(WorkBudget* budget, GradientResult& out) const;
 
   /// Re-initialises weights from `seed`, forgets optimiser state and iterations, refits normalisation.
   void reset(std::uint64_t seed);
