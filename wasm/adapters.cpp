@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <optional>
 #include <vector>
 
 #include "nde/config_json.hpp"
@@ -737,47 +738,7 @@ double millis_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
 
-}  // namespace
-
-val TrainerHandle::analyze(double xmin, double xmax, double ymin, double ymax, double nx, double ny, double t,
-                           const std::string& truth, double max_millis) const {
-  const auto start = std::chrono::steady_clock::now();
-  GridSpec g{xmin, xmax, ymin, ymax, 0, 0, t};
-  if (const Result<> err = analysis_view(nx, ny, g); !err.ok())
-    return error(err.message);
-  const System* s = truth.empty() ? nullptr : find_system(truth);
-  if (!truth.empty() && !s) return error("unknown system " + limits::quote(truth));
-  if (s && s->dim != 2) return error(portrait_2d(*s));
-  if (t_->config().mlp.dim < 2) return error("analyze: the phase portrait needs a model of dimension ≥ 2");
-  PortraitOptions po;
-  po.deadline = budget(max_millis);
-  const PhasePortrait learned = nde::analyze(learned_phase_field(*t_, t), g, po);
-  val o = portrait_object(learned);
-  if (s) {
-    const PhasePortrait true_portrait = nde::analyze(system_phase_field(*s), g, po);
-    const PortraitComparison c = compare(learned, true_portrait);
-    o.set("truth", portrait_object(true_portrait));
-    val q = val::object();
-    q.set("sameStructure", c.same_structure);
-    q.set("positionError", c.position_error);
-    q.set("periodError", c.period_error);
-    q.set("basinAgreement", c.basin_agreement);
-    q.set("verdict", c.verdict);
-    val m = val::array();
-    for (int k : c.attractor_match) m.call<void>("push", k);
-    q.set("attractorMatch", m);
-    o.set("comparison", q);
-    if (!true_portrait.complete) o.set("complete", false);
-  }
-  o.set("millis", millis_since(start));
-  return o;
-}
-
-val TrainerHandle::gradient_truth(double coordinates, double max_millis) const {
-  if (!whole(coordinates, 1, 64)) return error(whole_range("gradientTruth: coordinates", 1, 64));
-  if (t_->trajectories().empty()) return error("gradientTruth: no trajectories");
-  DeadlineScope<Trainer> scope(*t_, max_millis);
-  const GradientTruth g = nde::gradient_truth(*t_, static_cast<int>(coordinates));
+val gradient_truth_object(const GradientTruth& g) {
   val o = status_object(g);
   o.set("loss", g.loss);
   o.set("tolerance", kGradientTolerance);
@@ -806,19 +767,9 @@ val TrainerHandle::gradient_truth(double coordinates, double max_millis) const {
   return o;
 }
 
-val TrainerHandle::memory_sweep(const val& steps, double max_millis) const {
-  const Result<std::vector<double>> v = numbers(steps, "steps");
-  if (!v.ok()) return error(v.message);
-  if (v.value->empty() || v.value->size() > 16) return error("memorySweep: give 1 to 16 step counts");
-  std::vector<long> counts;
-  for (double s : *v.value) {
-    if (!whole(s, 1, 1e6)) return error(whole_range("memorySweep: each step count", 1, 1e6));
-    counts.push_back(static_cast<long>(s));
-  }
-  if (t_->trajectories().empty()) return error("memorySweep: no trajectories");
-  DeadlineScope<Trainer> scope(*t_, max_millis);
+val memory_points_object(const std::vector<MemoryPoint>& points) {
   val out = val::array();
-  for (const MemoryPoint& p : nde::memory_sweep(*t_, counts)) {
+  for (const MemoryPoint& p : points) {
     val q = status_object(p);
     q.set("steps", static_cast<double>(p.steps));
     q.set("method", std::string(to_string(p.method)));
@@ -830,6 +781,170 @@ val TrainerHandle::memory_sweep(const val& steps, double max_millis) const {
     out.call<void>("push", q);
   }
   return out;
+}
+
+}  // namespace
+
+/// What a JobHandle runs.
+struct JobHandle::Job {
+  virtual ~Job() = default;
+  virtual bool run(const Deadline& pause) = 0;
+  [[nodiscard]] virtual val result() const = 0;
+};
+
+namespace {
+
+/// The learned portrait, then (with a system) the true one and the comparison.
+struct PortraitRun final : JobHandle::Job {
+  std::shared_ptr<const Trainer> trainer;  // what the learned field reads (a copy, or the caller's for one call)
+  GridSpec view;
+  const System* system = nullptr;
+  double budget = INFINITY;
+  std::optional<PortraitJob> learned, truth;
+  PortraitRun(std::shared_ptr<const Trainer> t, const GridSpec& g, const System* s, double max_millis)
+      : trainer(std::move(t)), view(g), system(s), budget(max_millis) {
+    PortraitOptions po;
+    po.max_work_millis = budget;
+    learned.emplace(learned_phase_field(*trainer, g.t), g, po);
+  }
+  bool run(const Deadline& pause) override {
+    if (!learned->done()) {
+      if (!learned->run(pause) || !system) return !system && learned->done();
+      if (pause.passed()) return false;
+    }
+    if (!truth) {
+      PortraitOptions po;
+      po.max_work_millis = budget - learned->millis();
+      truth.emplace(system_phase_field(*system), view, po);
+    }
+    return truth->run(pause);
+  }
+  val result() const override {
+    val o = portrait_object(learned->portrait());
+    double ms = learned->millis();
+    if (truth) {
+      const PhasePortrait& tp = truth->portrait();
+      const PortraitComparison c = compare(learned->portrait(), tp);
+      o.set("truth", portrait_object(tp));
+      val q = val::object();
+      q.set("sameStructure", c.same_structure);
+      q.set("positionError", c.position_error);
+      q.set("periodError", c.period_error);
+      q.set("basinAgreement", c.basin_agreement);
+      q.set("verdict", c.verdict);
+      val m = val::array();
+      for (int k : c.attractor_match) m.call<void>("push", k);
+      q.set("attractorMatch", m);
+      o.set("comparison", q);
+      if (!tp.complete) o.set("complete", false);
+      ms += truth->millis();
+    }
+    o.set("millis", ms);
+    return o;
+  }
+};
+
+struct GradientTruthRun final : JobHandle::Job {
+  GradientTruthJob job;
+  GradientTruthRun(const Trainer& t, int coordinates, double max_millis) : job(t, coordinates, budget(max_millis)) {}
+  bool run(const Deadline& pause) override { return job.run(pause); }
+  val result() const override { return gradient_truth_object(job.result()); }
+};
+
+struct MemorySweepRun final : JobHandle::Job {
+  MemorySweepJob job;
+  MemorySweepRun(const Trainer& t, std::vector<long> steps, double max_millis) : job(t, std::move(steps), budget(max_millis)) {}
+  bool run(const Deadline& pause) override { return job.run(pause); }
+  val result() const override { return memory_points_object(job.result()); }
+};
+
+/// The checks of analyze: a view, a system, a 2-D model; the error message or "".
+std::string portrait_checks(const Trainer& tr, double nx, double ny, const std::string& truth, GridSpec& g,
+                            const System*& s) {
+  if (const Result<> err = analysis_view(nx, ny, g); !err.ok()) return err.message;
+  s = truth.empty() ? nullptr : find_system(truth);
+  if (!truth.empty() && !s) return "unknown system " + limits::quote(truth);
+  if (s && s->dim != 2) return portrait_2d(*s);
+  if (tr.config().mlp.dim < 2) return "analyze: the phase portrait needs a model of dimension ≥ 2";
+  return "";
+}
+
+/// The step counts of memorySweep, or the error message.
+Result<std::vector<long>> step_counts(const val& steps) {
+  const Result<std::vector<double>> v = numbers(steps, "steps");
+  if (!v.ok()) return Result<std::vector<long>>::failure(v.message);
+  if (v.value->empty() || v.value->size() > 16) return Result<std::vector<long>>::failure("memorySweep: give 1 to 16 step counts");
+  std::vector<long> counts;
+  for (double s : *v.value) {
+    if (!whole(s, 1, 1e6)) return Result<std::vector<long>>::failure(whole_range("memorySweep: each step count", 1, 1e6));
+    counts.push_back(static_cast<long>(s));
+  }
+  return Result<std::vector<long>>::success(std::move(counts));
+}
+
+}  // namespace
+
+val TrainerHandle::analyze(double xmin, double xmax, double ymin, double ymax, double nx, double ny, double t,
+                           const std::string& truth, double max_millis) const {
+  GridSpec g{xmin, xmax, ymin, ymax, 0, 0, t};
+  const System* s = nullptr;
+  if (const std::string err = portrait_checks(*t_, nx, ny, truth, g, s); !err.empty()) return error(err);
+  PortraitRun job(t_, g, s, max_millis > 0 && max_millis <= limits::kMaxMillis ? max_millis : limits::kMaxMillis);
+  (void)job.run(Deadline{});
+  return job.result();
+}
+
+val TrainerHandle::gradient_truth(double coordinates, double max_millis) const {
+  if (!whole(coordinates, 1, 64)) return error(whole_range("gradientTruth: coordinates", 1, 64));
+  if (t_->trajectories().empty()) return error("gradientTruth: no trajectories");
+  DeadlineScope<Trainer> scope(*t_, max_millis);
+  return gradient_truth_object(nde::gradient_truth(*t_, static_cast<int>(coordinates)));
+}
+
+val TrainerHandle::memory_sweep(const val& steps, double max_millis) const {
+  const Result<std::vector<long>> counts = step_counts(steps);
+  if (!counts.ok()) return error(counts.message);
+  if (t_->trajectories().empty()) return error("memorySweep: no trajectories");
+  DeadlineScope<Trainer> scope(*t_, max_millis);
+  return memory_points_object(nde::memory_sweep(*t_, *counts.value));
+}
+
+val JobHandle::portrait(const TrainerHandle& trainer, double xmin, double xmax, double ymin, double ymax, double nx,
+                        double ny, double t, const std::string& truth, double max_millis) {
+  GridSpec g{xmin, xmax, ymin, ymax, 0, 0, t};
+  const System* s = nullptr;
+  const Trainer& tr = *trainer.shared();
+  if (const std::string err = portrait_checks(tr, nx, ny, truth, g, s); !err.empty()) return error(err);
+  job_ = std::make_shared<PortraitRun>(std::make_shared<const Trainer>(tr), g, s,
+                                       max_millis > 0 && max_millis <= limits::kMaxMillis ? max_millis : limits::kMaxMillis);
+  return val::object();
+}
+
+val JobHandle::gradient_truth(const TrainerHandle& trainer, double coordinates, double max_millis) {
+  if (!whole(coordinates, 1, 64)) return error(whole_range("gradientTruth: coordinates", 1, 64));
+  const Trainer& tr = *trainer.shared();
+  if (tr.trajectories().empty()) return error("gradientTruth: no trajectories");
+  job_ = std::make_shared<GradientTruthRun>(tr, static_cast<int>(coordinates), max_millis);
+  return val::object();
+}
+
+val JobHandle::memory_sweep(const TrainerHandle& trainer, const val& steps, double max_millis) {
+  const Result<std::vector<long>> counts = step_counts(steps);
+  if (!counts.ok()) return error(counts.message);
+  const Trainer& tr = *trainer.shared();
+  if (tr.trajectories().empty()) return error("memorySweep: no trajectories");
+  job_ = std::make_shared<MemorySweepRun>(tr, *counts.value, max_millis);
+  return val::object();
+}
+
+bool JobHandle::run(double max_millis) {
+  if (!job_) return true;
+  return job_->run(Deadline::in_millis(max_millis));
+}
+
+val JobHandle::result() const {
+  if (!job_) return error("this job was not set up");
+  return job_->result();
 }
 
 val EnsembleHandle::init(const std::string& config_json, double members) {

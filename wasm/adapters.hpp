@@ -55,6 +55,8 @@ class Handle {
   void checkpoint();
   /// The iteration of the state kept, or -1 when none (init and load forget it).
   double checkpoint_iteration() const;
+  /// The trainer itself (for jobs that copy it).
+  [[nodiscard]] const std::shared_ptr<T>& shared() const { return t_; }
   /// Goes back to the state kept (an iteration under way is dropped; the data stay): {} or {error}.
   val restore_checkpoint();
   /// Takes another trainer's training state (weights, optimiser, sampler, iteration; same network shape), keeping this
@@ -98,6 +100,32 @@ class TrainerHandle : public Handle<Trainer> {
   /// [{steps, method, accepted, storedStates, nfeForward, nfeBackward, millis, status}] at fixed RK4 step counts
   /// (a Float64Array of whole numbers in [1, 1e6]), or {error}.
   val memory_sweep(const val& steps, double max_millis) const;
+};
+
+/// A long computation on a trainer's model in resumable pieces (a phase portrait, a gradient check, a memory sweep):
+/// each run(max_millis) works about that long (it pauses between bounded units of work: a grid row, a Newton seed, a few
+/// flow steps, a solver step) and the next continues where it stopped; the result is that of the one-call version
+/// (analyze, gradientTruth, memorySweep: they are one run to the end). The job works on its own copy of the model and
+/// data, so the trainer may train, change or be deleted meanwhile. Set up by one of the init calls ({} or {error}).
+class JobHandle {
+ public:
+  /// The portrait job of TrainerHandle::analyze (max_millis: the work budget of the whole job, past which stages are
+  /// skipped as there).
+  val portrait(const TrainerHandle& trainer, double xmin, double xmax, double ymin, double ymax, double nx, double ny,
+               double t, const std::string& truth, double max_millis);
+  /// The job of TrainerHandle::gradient_truth (max_millis: the budget of its solves, from now).
+  val gradient_truth(const TrainerHandle& trainer, double coordinates, double max_millis);
+  /// The job of TrainerHandle::memory_sweep.
+  val memory_sweep(const TrainerHandle& trainer, const val& steps, double max_millis);
+  /// Works for about max_millis (at least one unit); true once finished.
+  bool run(double max_millis);
+  /// The result object of the one-call version (call once run() answered true), or {error}.
+  val result() const;
+
+  struct Job;
+
+ private:
+  std::shared_ptr<Job> job_;
 };
 
 /// A DensityTrainer as JS sees it (same conventions).

@@ -414,6 +414,66 @@ function wrap(core) {
       const ms = millis(options(opts, 'memorySweep options'));
       return unwrap(enter(() => h.memorySweep(s, ms)));
     }
+
+    /** analyze() as a Job run in pieces (same arguments; maxMillis bounds the job's own work time, summed over its
+     *  pieces). The job copies the model and data: this trainer may train or change meanwhile. */
+    analyzeJob(view, opts) {
+      const h = this._handle;
+      const g = analysisView(view, 'analyzeJob', true);
+      const o = options(opts, 'analyzeJob options');
+      const truth = o.truth ?? '';
+      if (truth !== '') checkSystem(truth);
+      const ms = millis(o);
+      return new Job(created(core.JobHandle, (j) => j.portrait(h, g.xmin, g.xmax, g.ymin, g.ymax, g.nx, g.ny, g.t, truth, ms)));
+    }
+
+    /** gradientTruth() as a Job run in pieces (maxMillis: the budget of its solves, from now). */
+    gradientTruthJob(opts) {
+      const h = this._handle;
+      const o = options(opts, 'gradientTruthJob options');
+      const coordinates = whole(o.coordinates ?? 5, 'gradientTruthJob: coordinates', 1, 64);
+      const ms = millis(o);
+      return new Job(created(core.JobHandle, (j) => j.gradientTruth(h, coordinates, ms)));
+    }
+
+    /** memorySweep() as a Job run in pieces. */
+    memorySweepJob(steps = [100, 1000, 10000], opts) {
+      const h = this._handle;
+      const s = finiteArray(steps, 'steps');
+      const ms = millis(options(opts, 'memorySweepJob options'));
+      return new Job(created(core.JobHandle, (j) => j.memorySweep(h, s, ms)));
+    }
+  }
+
+  /** A long computation in resumable pieces (Trainer.analyzeJob, gradientTruthJob, memorySweepJob): each run() works for
+   *  about opts.maxMillis (at least one bounded unit: a grid row, a Newton seed, a few flow steps, a solver step) and the
+   *  next continues where it stopped; result() is what the one-call version returns. Must be .delete()d. */
+  class Job extends Owned {
+    constructor(handle) {
+      super();
+      this._own(handle);
+      this._done = false;
+    }
+
+    /** Works for about opts.maxMillis (default 40); true once finished. */
+    run(opts) {
+      const h = this._handle;
+      const o = options(opts, 'run options');
+      const ms = o.maxMillis === undefined ? 40 : millis(o);
+      if (!this._done) this._done = enter(() => h.run(ms));
+      return this._done;
+    }
+
+    done() {
+      return this._done;
+    }
+
+    /** The result (throws until run() answered true). */
+    result() {
+      if (!this._done) fail('result: the job is not finished (call run() until it answers true)');
+      const h = this._handle;
+      return unwrap(enter(() => h.result()));
+    }
   }
 
   /** An analysis view: finite bounds (and t), nx and ny in [8, 256]. */

@@ -48,6 +48,14 @@ EMSCRIPTEN_BINDINGS(neural_ode) {
       .function("analyze", &TrainerHandle::analyze)
       .function("gradientTruth", &TrainerHandle::gradient_truth)
       .function("memorySweep", &TrainerHandle::memory_sweep);
+  using nde::wasm::JobHandle;
+  class_<JobHandle>("JobHandle")
+      .constructor<>()
+      .function("portrait", &JobHandle::portrait)
+      .function("gradientTruth", &JobHandle::gradient_truth)
+      .function("memorySweep", &JobHandle::memory_sweep)
+      .function("run", &JobHandle::run)
+      .function("result", &JobHandle::result);
   using nde::wasm::EnsembleHandle;
   class_<EnsembleHandle>("EnsembleHandle")
       .constructor<>()

@@ -263,6 +263,26 @@ export declare class Trainer extends TrainerBase<TrainerConfig, ModelDocument> {
   analyze(view?: GridSpec, options?: { truth?: string } & Budget): PhasePortrait & { truth?: PhasePortrait; comparison?: PortraitComparison };
   gradientTruth(options?: { coordinates?: number } & Budget): GradientTruth;
   memorySweep(steps?: NumberArray, options?: Budget): MemoryPoint[];
+  /** analyze() in resumable pieces (maxMillis: the job's own work time, summed over its pieces; stages past it are
+   *  skipped as there). The job copies the model and data: this trainer may train or change meanwhile. */
+  analyzeJob(view?: GridSpec, options?: { truth?: string } & Budget): Job<PhasePortrait & { truth?: PhasePortrait; comparison?: PortraitComparison }>;
+  /** gradientTruth() in resumable pieces (maxMillis: the budget of its solves, from now). */
+  gradientTruthJob(options?: { coordinates?: number } & Budget): Job<GradientTruth>;
+  /** memorySweep() in resumable pieces. */
+  memorySweepJob(steps?: NumberArray, options?: Budget): Job<MemoryPoint[]>;
+}
+
+/** A long computation in resumable pieces: each run() works for about maxMillis (default 40; at least one bounded unit:
+ *  a grid row, one Newton seed, a few flow steps, one solver step of a gradient) and the next continues where it stopped;
+ *  result() is what the one-call version returns, the same however the runs split it (but for times). Must be deleted. */
+export declare class Job<R> {
+  /** true once finished */
+  run(options?: Budget): boolean;
+  done(): boolean;
+  /** throws until run() answered true */
+  result(): R;
+  delete(): void;
+  isDeleted(): boolean;
 }
 
 /** Trainers of one config with seeds seed, seed + 1, … on the same data; their spread shows where the data

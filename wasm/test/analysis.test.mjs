@@ -99,3 +99,61 @@ test('Ensemble: members train on the same data; disagreement grid; bad input ref
   assert.equal(ode.liveTrainers(), live);
   assert.throws(() => e.step(), /deleted/);
 });
+
+/** Runs a job in pieces of `ms` each (counted) to the end; its result. The job is deleted. */
+function inPieces(job, ms) {
+  let pieces = 1;
+  while (!job.run({ maxMillis: ms })) pieces++;
+  const r = job.result();
+  job.delete();
+  return { r, pieces };
+}
+
+test('Trainer.analyzeJob: the portrait in pieces of ~1 ms is analyze()\'s; the trainer trains meanwhile; bad calls throw', () => {
+  const tr = toggleTrainer({ hidden: [16, 16] }, { trajectories: 6, points: 20 });
+  tr.step(20);
+  const view = { ...ode.systemInfo('toggle').bounds, nx: 32, ny: 32 };
+  const whole = tr.analyze(view, { truth: 'toggle', maxMillis: 60000 });
+  const job = tr.analyzeJob(view, { truth: 'toggle', maxMillis: 60000 });
+  assert.equal(job.run({ maxMillis: 1 }), false);
+  assert.throws(() => job.result(), /not finished/);
+  tr.step(3); // the job works on its own copy of the model
+  const { r, pieces } = inPieces(job, 1);
+  assert.ok(pieces > 10, `${pieces} pieces`);
+  for (const k of ['summary', 'equilibria', 'cycles', 'attractors', 'separatrices', 'timeUnit', 'complete', 'comparison'])
+    assert.deepEqual(r[k], whole[k], k);
+  assert.deepEqual(Array.from(r.basins), Array.from(whole.basins));
+  assert.deepEqual(Array.from(r.nullclines.x), Array.from(whole.nullclines.x));
+  assert.deepEqual(Array.from(r.truth.basins), Array.from(whole.truth.basins));
+  assert.throws(() => tr.analyzeJob(view, { truth: 'lorenz' }), /unknown system/);
+  assert.throws(() => tr.analyzeJob({ ...view, nx: 4 }), /\[8, 256\]/);
+  const early = tr.analyzeJob(view);
+  early.delete(); // dropped before it finished: nothing leaks
+  assert.throws(() => early.run(), /deleted/);
+  tr.delete();
+});
+
+test('Trainer.gradientTruthJob and memorySweepJob: in pieces, the one-call results', () => {
+  const tr = toggleTrainer({ hidden: [16, 16] }, { trajectories: 4, points: 15 });
+  tr.step(5);
+  const whole = tr.gradientTruth({ coordinates: 3 });
+  const { r, pieces } = inPieces(tr.gradientTruthJob({ coordinates: 3 }), 0.01);
+  assert.ok(pieces > 6, `${pieces} pieces`);
+  assert.equal(r.status, 'success');
+  assert.deepEqual(r.coordinates, whole.coordinates);
+  assert.deepEqual(Array.from(r.finiteDifferences), Array.from(whole.finiteDifferences));
+  for (let m = 0; m < 3; m++) {
+    assert.deepEqual(Array.from(r.methods[m].values), Array.from(whole.methods[m].values));
+    assert.equal(r.methods[m].nfeForward, whole.methods[m].nfeForward);
+  }
+  const sweep = tr.memorySweep([20, 200]);
+  const { r: points, pieces: p2 } = inPieces(tr.memorySweepJob([20, 200]), 0.01);
+  assert.ok(p2 > 200, `${p2} pieces`);
+  const strip = (ps) => ps.map(({ millis, ...p }) => p);
+  assert.deepEqual(strip(points), strip(sweep));
+  assert.throws(() => tr.memorySweepJob([0]), /step count/);
+  const empty = new ode.Trainer({});
+  assert.throws(() => empty.gradientTruthJob(), /no trajectories/);
+  empty.delete();
+  tr.delete();
+});

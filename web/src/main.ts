@@ -269,6 +269,9 @@ let lastPause: { millis: number; iterations: number; msPerIteration: number; pen
 const fmt = (x: number, digits = 4) => (Number.isFinite(x) ? (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(digits - 1) : String(+x.toPrecision(digits))) : '–');
 let lastDataIteration = -1;
 let lastProgress: Progress | null = null;
+/** Pings under way (tests measure how long the worker takes to answer a message). */
+const pings = new Map<number, (r: { pending: string[]; longestTick: number }) => void>();
+let pingId = 0;
 function showProgress(p: Progress) {
   lastProgress = p;
   $('iteration').textContent = String(p.iteration);
@@ -338,6 +341,10 @@ function onMessage(m: FromWorker) {
         (mod(m.task).onAnalysis as ((e: PageEnv, a: unknown) => void) | undefined)?.(env, m.analysis);
         portraitPanel.update(scene);
       }
+      break;
+    case 'pong':
+      pings.get(m.id)?.({ pending: m.pending, longestTick: m.longestTick });
+      pings.delete(m.id);
       break;
     case 'inspection':
       inspectPanel.busy(m.what, false);
@@ -670,6 +677,14 @@ if (state.tasks[state.task].model) $('iteration').textContent = String(modelInfo
   get chart() { return chart.get(); },
   get canUndo() { return histories[state.task].canUndo; },
   get progress() { return lastProgress; },
+  /** asks the worker for a 'pong': how long it took to answer (ms), what work it had queued, its longest tick since */
+  ping(): Promise<{ millis: number; pending: string[]; longestTick: number }> {
+    const at = performance.now(), id = ++pingId;
+    return new Promise((ok) => {
+      pings.set(id, (r) => ok({ millis: performance.now() - at, ...r }));
+      send({ type: 'ping', id });
+    });
+  },
   /** how the worker answered the last Pause: after how long, and how many iterations it finished after the click */
   get lastPause() { return lastPause; },
   /** the worker's last snapshot of the model (iteration, ms it took the worker to write, bytes) and the last autosave */

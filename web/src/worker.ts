@@ -7,7 +7,7 @@ import { NO_PROGRESS, type FromWorker, type Progress, type ToWorker } from './pr
 import type { TaskId } from './settings';
 import { densityEngine } from './worker/density-engine';
 import { DivergenceWatch } from './worker/divergence';
-import { PIECE_MS, type Engine } from './worker/engine';
+import { MORE, PIECE_MS, type Engine, type InspectionJob } from './worker/engine';
 import timing from './worker/timing.json';
 import { trajectoryEngine } from './worker/trajectory-engine';
 
@@ -97,14 +97,21 @@ function wake() {
 }
 
 let chunks = 0;
+/** The Step under way (a job of the queue), if any. */
+let stepping: Job | null = null;
+/** The longest tick or message handling since the last ping (ms): how long a message may have waited. */
+let longestTick = 0;
 /** When training last ran a chunk. Views can change faster than a big model's visuals are computed (the page adapts
  * its grid to slow frames): visual parts are then requeued before the queue drains, so training gets a chunk at least
  * every STARVE_MS while visual or analysis parts wait (never between the parts of a whole-data loss). */
 let trainedAt = 0;
 const STARVE_MS = 250;
+/** When the tick under way started: resumable parts get what is left of its CHUNK_MS. */
+let tickStart = 0;
+const leftOfTick = () => Math.max(1, CHUNK_MS - (now() - tickStart));
 function tick() {
   ticking = false;
-  const start = now();
+  const start = (tickStart = now());
   const r = run();
   const backgroundDue = r.engine.backgroundDue?.() ?? false;
   const starving = running && !lossPending && start - trainedAt > STARVE_MS;
@@ -122,6 +129,7 @@ function tick() {
     trainedAt = now();
   }
   if (jobs.length || running || (r.engine.backgroundDue?.() ?? false)) wake();
+  longestTick = Math.max(longestTick, now() - start);
 }
 
 /** One piece of the engine's background work (bounded by the engine). */
@@ -219,14 +227,19 @@ function queueParts(r: Run, kind: PartKind) {
   if (!parts.length) return;
   k.pending = true;
   let cost = 0;
-  const queued: Job[] = parts.map((part) => () => {
-    const t0 = now();
-    try {
-      const v = part();
-      if (v) post({ ...v[0], seq: r.seq } as FromWorker, v[1]);
-    } finally {
-      cost += now() - t0;
-    }
+  const queued: Job[] = parts.map((part) => {
+    const job: Job = () => {
+      const t0 = now();
+      try {
+        const v = part(leftOfTick());
+        // A resumable part (an analysis in pieces) goes back to the front of the queue until it has finished.
+        if (v === MORE) jobs.unshift(job);
+        else if (v) post({ ...v[0], seq: r.seq } as FromWorker, v[1]);
+      } finally {
+        cost += now() - t0;
+      }
+    };
+    return job;
   });
   queued.push(() => {
     k.pending = false;
@@ -255,7 +268,8 @@ function requeue(r: Run, kind: PartKind) {
 
 /** Everything shown is recomputed (after a pause, a step, new data, settings or weights): stale jobs are dropped. */
 function refresh() {
-  jobs = [];
+  jobs = jobs.filter((j) => inspections.has(j));
+  stepping = null;
   lossPending = partKinds.visual.pending = partKinds.analysis.pending = false;
   const r = run();
   // The progress first (it confirms a Pause), then the field error in parts and the progress with it.
@@ -275,6 +289,47 @@ function refresh() {
   queueDataLoss(r);
   queueVisuals(r);
   queueParts(r, 'analysis');
+  wake();
+}
+
+/** The on-demand checks under way (one per kind: a newer request supersedes the older, which is dropped), each a job
+ * of the queue that runs in pieces (a solver step of a gradient at least) and goes back to its front until finished;
+ * they stay queued through refresh(). */
+const inspecting = new Map<string, { job: InspectionJob; step: Job }>();
+const inspections = new WeakSet<Job>();
+function inspect(what: 'gradient' | 'memory', start: (what: 'gradient' | 'memory') => InspectionJob) {
+  const old = inspecting.get(what);
+  if (old) {
+    old.job.delete();
+    jobs = jobs.filter((j) => j !== old.step);
+    inspecting.delete(what);
+  }
+  let job: InspectionJob;
+  try {
+    job = start(what);
+  } catch (err) {
+    post({ type: 'inspection', what, result: null, error: (err as Error).message });
+    return;
+  }
+  const step: Job = () => {
+    let answer: FromWorker;
+    try {
+      const got = job.run(leftOfTick());
+      if (!got) {
+        jobs.unshift(step);
+        return;
+      }
+      answer = { type: 'inspection', ...got } as FromWorker;
+    } catch (err) {
+      answer = { type: 'inspection', what, result: null, error: (err as Error).message };
+    }
+    job.delete();
+    inspecting.delete(what);
+    post(answer);
+  };
+  inspecting.set(what, { job, step });
+  inspections.add(step);
+  jobs.push(step);
   wake();
 }
 
@@ -366,12 +421,8 @@ function handle(m: ToWorker) {
         break;
       }
       running = false;
-      try {
-        post({ type: 'inspection', ...e.inspect(m.what) } as FromWorker);
-      } catch (err) {
-        post({ type: 'inspection', what: m.what, result: null, error: (err as Error).message });
-      }
       postProgress();
+      inspect(m.what, e.inspect.bind(e));
       break;
     }
     case 'activate':
@@ -403,13 +454,26 @@ function handle(m: ToWorker) {
         error(r.engine.emptyMessage);
         break;
       }
-      // Step runs one iteration whatever it costs (the core's budget of one call, 60 s, bounds it); an iteration under
-      // way (paused in the middle) is the one it completes.
-      const res = t.step(1);
-      record(r, res, 1, res.nfeForward, res.nfeBackward, res.millis);
-      r.progress = { ...r.progress, pending: false, pendingNfe: 0 };
-      if (res.status !== 'success') diverged(r, `the solver stopped (${res.status}: ${res.message})`);
-      refresh();
+      // Step runs one iteration whatever it costs, resumably in pieces of what is left of a tick (a job at the front of
+      // the queue until the iteration is complete: every message is answered meanwhile; a refresh drops it, the iteration
+      // under way staying in the trainer). An iteration under way (paused in the middle) is the one it completes.
+      if (stepping) break;
+      const stepJob: Job = () => {
+        const res = t.step(1, { maxMillis: leftOfTick(), resumable: true });
+        if (res.status === 'success' && res.iterations === 0) {
+          r.progress = { ...r.progress, pending: res.suspended, pendingNfe: res.pendingNfeForward };
+          jobs.unshift(stepJob);
+          return;
+        }
+        stepping = null;
+        record(r, res, 1, res.nfeForward, res.nfeBackward, res.millis);
+        r.progress = { ...r.progress, pending: false, pendingNfe: 0 };
+        if (res.status !== 'success') diverged(r, `the solver stopped (${res.status}: ${res.message})`);
+        refresh();
+      };
+      stepping = stepJob;
+      jobs.unshift(stepJob);
+      wake();
       break;
     }
     case 'reset':
@@ -445,6 +509,12 @@ function handle(m: ToWorker) {
     case 'preset':
       post(...runs[m.task].engine.preset(m.name, m.seed));
       break;
+    case 'ping': {
+      const pending = [...(stepping ? ['step'] : []), ...(lossPending ? ['loss'] : []), ...(Object.keys(partKinds) as PartKind[]).filter((k) => partKinds[k].pending), ...inspecting.keys()];
+      post({ type: 'pong', id: m.id, pending, longestTick });
+      longestTick = 0;
+      break;
+    }
     case 'query': {
       const a = (runs[m.task].engine.query as (id: number, q: unknown) => [FromWorker, Transferable[]] | null)(m.id, m.query);
       if (a) post(...a);
@@ -455,11 +525,13 @@ function handle(m: ToWorker) {
 
 let queue: ToWorker[] | null = [];
 function safely(m: ToWorker) {
+  const t0 = now();
   try {
     handle(m);
   } catch (err) {
     error((err as Error).message);
   }
+  if (m.type !== 'ping') longestTick = Math.max(longestTick, now() - t0);
 }
 self.onmessage = (e: MessageEvent<ToWorker>) => {
   if (queue) queue.push(e.data);

@@ -20,6 +20,19 @@ export function rowBands(ny: number, rows: number): [number, number][] {
   return out;
 }
 
+/** A part of drawn results (visuals, analyses) given about `maxMillis` (what is left of the tick): the message to post, or
+ * null (nothing to post), or MORE — a resumable part that has more to do: the loop calls it again (before anything queued
+ * after it), so one long analysis runs in pieces and every message is answered between them. */
+export const MORE = Symbol('more');
+export type Part = (maxMillis: number) => [FromWorker, Transferable[]] | null | typeof MORE;
+
+/** An on-demand check in pieces: run() works about maxMillis and gives the answer once finished (else null); delete()
+ * frees it (finished, superseded or dropped). */
+export interface InspectionJob {
+  run(maxMillis: number): Inspection | null;
+  delete(): void;
+}
+
 /** What the worker loop needs of a trainer (Trainer and DensityTrainer both have it). */
 export interface TrainerLike {
   step(n?: number, options?: StepOptions): StepResult;
@@ -78,19 +91,22 @@ export interface Engine<T extends TaskId> {
    * a 256 × 6 network's in milliseconds) for the page to store as it is. */
   snapshot(): PackedModel<Of<T, 'model'>['format']> | null;
   /** The messages (and transferables) that redraw the task's visuals, as parts of bounded work. */
-  visuals(): Array<() => [FromWorker, Transferable[]] | null>;
+  visuals(): Part[];
   preset(name: string, seed: number): [FromWorker, Transferable[]];
   query(id: number, q: Of<T, 'query'>): [FromWorker, Transferable[]] | null;
   /** Which analyses the page shows. */
   setWants?(want: Of<T, 'want'>): void;
-  /** The analyses the page shows (phase portrait) as parts of bounded work; slower than visuals, so refreshed less often; cheaper ones while training. */
-  analyses?(training: boolean): Array<() => [FromWorker, Transferable[]] | null>;
+  /** The analyses the page shows (phase portrait) as parts of bounded work (resumable ones answer MORE until finished);
+   * slower than visuals, so refreshed less often; cheaper ones while training. A new list supersedes the previous one
+   * (its work under way is dropped). */
+  analyses?(training: boolean): Part[];
   /** Background work besides training (the confidence ensemble): one bounded piece (≤ ~CHUNK_MS), what to post, and whether more is due. */
   background?(): { post: [FromWorker, Transferable[]] | null; more: boolean };
   /** Whether background work is due now (cheap). */
   backgroundDue?(): boolean;
-  /** An on-demand check of the current model; throws with a message when it cannot be done. */
-  inspect?(what: Inspection['what']): Inspection;
+  /** An on-demand check of the current model (on a copy taken now), run in pieces; throws with a message when it
+   * cannot be done. */
+  inspect?(what: Inspection['what']): InspectionJob;
 }
 
 export type EngineFactory<T extends TaskId> = (ode: NeuralOde) => Engine<T>;

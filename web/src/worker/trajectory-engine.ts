@@ -1,22 +1,24 @@
 // The trajectory task in the worker: a Trainer on the strokes, the field grid, rollouts, predictions, presets.
-import type { Ensemble, GridSpec, ModelDocument, NeuralOde, PhasePortrait, PortraitComparison, Trainer, TrainerConfig } from '../../../wasm/neural-ode';
+import type { Ensemble, GridSpec, Job, ModelDocument, NeuralOde, PhasePortrait, PortraitComparison, Trainer, TrainerConfig } from '../../../wasm/neural-ode';
 import type { Trajectory } from '../draw/strokes';
 import type { FromWorker, PortraitVisual } from '../protocol';
-import { PIECE_MS, WORK_BUDGET, rowBands, type Engine, type LossPart } from './engine';
+import { MORE, PIECE_MS, WORK_BUDGET, rowBands, type Engine, type LossPart, type Part } from './engine';
 import { trainerSlot } from './slot';
 import timing from './timing.json';
 
 /** One piece of the whole-data loss (a training chunk's length: the loop looks at its messages after each). */
 export const LOSS_PIECE_MS = timing.chunkMs;
 
-/** On-demand checks (gradient truth, memory sweep) may take this long; the page pauses training first. */
-const INSPECT_MILLIS = 8000;
+/** On-demand checks (gradient truth, memory sweep) may take this long (from the request; they run in pieces between
+ * which the worker answers, so the page stays live); the page pauses training first. */
+const INSPECT_MILLIS = 20000;
 /** The memory demo's fixed RK4 step counts. */
 export const MEMORY_STEPS = [25, 100, 400, 1600];
 
-/** The phase portrait's grid (per axis) and time budgets, while training and when paused (with the true portrait and the
- * comparison): past it the core skips stages (the portrait says it is incomplete). */
-export const PORTRAIT = Object.freeze({ n: 64, maxMillis: PIECE_MS, pausedMillis: 600 });
+/** The phase portrait's grid (per axis) and work budgets (the analysis's own time, summed over its pieces), while training
+ * and when paused (with the true portrait and the comparison): past it the core skips stages (the portrait says it is
+ * incomplete). It runs in resumable pieces of what is left of a tick (Trainer.analyzeJob), on a copy of the model. */
+export const PORTRAIT = Object.freeze({ n: 64, maxMillis: PIECE_MS, pausedMillis: 4000 });
 /** The confidence ensemble: members, windows per member's step, most iterations it trains, the budget of one piece (its
  * steps are resumable: a piece ends between two solver steps and the next continues), iterations between two pictures,
  * grid per axis. */
@@ -62,6 +64,8 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
   let ensemble: Ensemble | null = null;
   let posted = -1;
   let ensembleFailed = false;
+  // The portrait job under way (dropped when a newer list of analyses supersedes it).
+  let portraitJob: Job<unknown> | null = null;
   const dropEnsemble = () => {
     ensemble?.delete();
     ensemble = null;
@@ -153,7 +157,7 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
       };
       const dy = (g.ymax - g.ymin) / (g.ny - 1);
       const bands = rowBands(g.ny, fieldRows(g.nx, trainer.parameters().length));
-      const parts: Array<() => [FromWorker, Transferable[]] | null> = bands.map(([r0, r1], i) => () => {
+      const parts: Part[] = bands.map(([r0, r1], i) => () => {
         values.set(trainer.sampleGrid({ ...g, ymin: g.ymin + r0 * dy, ymax: g.ymin + (r1 - 1) * dy, ny: r1 - r0, ...WORK_BUDGET }), 2 * r0 * g.nx);
         if (i === 0 && truth) {
           const pts = new Float64Array(2 * g.nx * g.ny);
@@ -217,29 +221,46 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
       if (!w.confidence) dropEnsemble();
       want = { ...w };
     },
-    // The learned portrait, bounded by PORTRAIT.maxMillis. For a preset, paused: with the true one and the verdict
-    // (one call); training: the learned one alone (cheaper), the true portrait from a cache and the last verdict.
+    // The learned portrait, bounded by PORTRAIT.maxMillis of work. For a preset, paused: with the true one and the
+    // verdict (one job); training: the learned one alone (cheaper), the true portrait from a cache and the last verdict.
+    // One job in resumable pieces on a copy of the model; a newer list drops the job under way.
     analyses(training) {
+      portraitJob?.delete();
+      portraitJob = null;
       if (!want.portrait) return [];
-      return [() => {
+      let job: Job<PhasePortrait & { truth?: PhasePortrait; comparison?: PortraitComparison }> | null = null;
+      let withTruth = false, key = '', iteration = 0;
+      let spec: Required<GridSpec> | null = null;
+      const part: Part = (maxMillis) => {
         const trainer = slot.trainer;
-        if (!trainer || !grid) return null;
-        const spec = { ...grid, nx: PORTRAIT.n, ny: PORTRAIT.n };
-        const view = { xmin: spec.xmin, xmax: spec.xmax, ymin: spec.ymin, ymax: spec.ymax, nx: spec.nx, ny: spec.ny, t: spec.t };
-        const key = JSON.stringify([truth, view]);
+        if (!job) {
+          if (!trainer || !grid) return null;
+          spec = { ...grid, nx: PORTRAIT.n, ny: PORTRAIT.n };
+          const view = { xmin: spec.xmin, xmax: spec.xmax, ymin: spec.ymin, ymax: spec.ymax, nx: spec.nx, ny: spec.ny, t: spec.t };
+          key = JSON.stringify([truth, view]);
+          withTruth = !!truth && (!training || truthCache?.key !== key);
+          iteration = trainer.iteration();
+          job = portraitJob = trainer.analyzeJob(view, withTruth ? { truth: truth!, maxMillis: PORTRAIT.pausedMillis }
+            : { maxMillis: training ? PORTRAIT.maxMillis : PORTRAIT.pausedMillis });
+        }
+        if (job.isDeleted()) return null; // superseded
+        if (!job.run({ maxMillis: Math.max(1, maxMillis) })) return MORE;
+        const result = job.result();
+        job.delete();
+        if (portraitJob === job) portraitJob = null;
         let portrait: PortraitVisual;
-        if (truth && (!training || truthCache?.key !== key)) {
-          const { truth: truePortrait, comparison, ...learned } = trainer.analyze(view, { truth, maxMillis: PORTRAIT.pausedMillis });
-          truthCache = { key, portrait: truePortrait ?? null, comparison: comparison ?? null, iteration: trainer.iteration() };
-          portrait = { spec, learned, truth: truthCache.portrait, comparison: truthCache.comparison, iteration: trainer.iteration(), comparedAt: trainer.iteration() };
+        if (withTruth) {
+          const { truth: truePortrait, comparison, ...learned } = result;
+          truthCache = { key, portrait: truePortrait ?? null, comparison: comparison ?? null, iteration };
+          portrait = { spec: spec!, learned, truth: truthCache.portrait, comparison: truthCache.comparison, iteration, comparedAt: iteration };
         } else {
-          const learned = trainer.analyze(view, { maxMillis: training ? PORTRAIT.maxMillis : PORTRAIT.pausedMillis });
           const cached = truth && truthCache?.key === key ? truthCache : null;
-          portrait = { spec, learned, truth: cached?.portrait ?? null, comparison: cached?.comparison ?? null, iteration: trainer.iteration(),
+          portrait = { spec: spec!, learned: result, truth: cached?.portrait ?? null, comparison: cached?.comparison ?? null, iteration,
             comparedAt: cached?.iteration ?? null };
         }
         return [{ type: 'analysis', task: 'trajectories', analysis: { portrait } }, []];
-      }];
+      };
+      return [part];
     },
     backgroundDue: () => want.confidence && !ensembleFailed && slot.data.length > 0 && grid !== null &&
       (!ensemble || ensemble.iteration() < ENSEMBLE.iterations || posted !== ensemble.iteration()),
@@ -281,8 +302,12 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
     inspect(what) {
       const trainer = slot.trainer;
       if (!trainer || slot.data.length === 0) throw new Error('draw a trajectory (or load a preset) first');
-      if (what === 'gradient') return { what, result: trainer.gradientTruth({ coordinates: 5, maxMillis: INSPECT_MILLIS }) };
-      return { what, result: trainer.memorySweep(MEMORY_STEPS, { maxMillis: INSPECT_MILLIS }) };
+      if (what === 'gradient') {
+        const job = trainer.gradientTruthJob({ coordinates: 5, maxMillis: INSPECT_MILLIS });
+        return { run: (maxMillis) => (job.run({ maxMillis: Math.max(1, maxMillis) }) ? { what, result: job.result() } : null), delete: () => job.delete() };
+      }
+      const job = trainer.memorySweepJob(MEMORY_STEPS, { maxMillis: INSPECT_MILLIS });
+      return { run: (maxMillis) => (job.run({ maxMillis: Math.max(1, maxMillis) }) ? { what, result: job.result() } : null), delete: () => job.delete() };
     },
   };
 }

@@ -5,11 +5,20 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createNeuralOde } from '../../../wasm/api.js';
 import type { NeuralOde } from '../../../wasm/neural-ode';
 import { DEFAULTS, toDensityConfig, toTrainerConfig } from '../../src/settings';
-import { rowBands, WORK_BUDGET, type LossPart } from '../../src/worker/engine';
+import { MORE, rowBands, WORK_BUDGET, type LossPart, type Part } from '../../src/worker/engine';
+import type { FromWorker } from '../../src/protocol';
 import { FIELD_WORK_PER_PART, LOSS_PIECE_MS, ROLLOUT_WORK_PER_PART, fieldRows, rolloutPoints, trajectoryEngine } from '../../src/worker/trajectory-engine';
 import { unpackDocument } from '../../src/io/packed';
 
 let ode: NeuralOde;
+
+/** Runs a part to its end (a resumable one again while it answers MORE): what it posts, or null. */
+function toEnd(part: Part): [FromWorker, Transferable[]] | null {
+  for (;;) {
+    const v = part(40);
+    if (v !== MORE) return v;
+  }
+}
 beforeAll(async () => {
   ode = await createNeuralOde();
 });
@@ -138,7 +147,7 @@ describe('bounded visual parts', () => {
     e.configure({ ...toTrainerConfig(DEFAULTS), hidden: Array(6).fill(256) }, null, false);
     const bands = rowBands(16, fieldRows(16, e.trainer()!.parameters().length));
     expect(bands.length).toBeGreaterThan(1);
-    const out = e.visuals().map((part) => part()).filter((o) => o !== null);
+    const out = e.visuals().map(toEnd).filter((o) => o !== null);
     const v = (out[0]![0] as { visual: { values: Float32Array } }).visual;
     const whole = (e.trainer() as unknown as { sampleGrid(g: object): Float32Array }).sampleGrid(view);
     expect(Array.from(v.values)).toEqual(Array.from(whole));
@@ -156,7 +165,7 @@ describe('bounded visual parts', () => {
     const parts = e.visuals();
     const fieldParts = rowBands(8, fieldRows(8, t.parameters().length)).length;
     expect(parts.length - fieldParts).toBe(8 * Math.ceil(39 / per));
-    const out = parts.map((p) => p());
+    const out = parts.map(toEnd);
     const v = (out[out.length - 1]![0] as { visual: { rollouts: Float64Array[] } }).visual;
     const s = ode.sampleSystem('spiral', { trajectories: 8, points: 40, seed: 0 }).trajectories;
     const tt = t as unknown as { integrate(z0: Float64Array, times: Float64Array): { states: Float64Array } };
@@ -172,7 +181,7 @@ describe('bounded visual parts', () => {
     e.setView({ xmin: -3, xmax: 3, ymin: -3, ymax: 3, nx: 16, ny: 16, t: 0, precision: 'float32' });
     const parts = e.visuals();
     expect(parts).toHaveLength(9);
-    const out = parts.map((p) => p());
+    const out = parts.map(toEnd);
     expect(out.slice(0, -1).every((o) => o === null)).toBe(true);
     const [msg] = out[8]!;
     expect(msg.type).toBe('visual');
@@ -236,7 +245,7 @@ describe('an iteration under way (resumable steps, as the worker trains)', () =>
         if (r.iterations === 0) expect(r.pendingNfeForward).toBeGreaterThanOrEqual(nfe);
         nfe = r.pendingNfeForward;
         for (const part of split.dataLossParts()) expect(finish(part)[0]).not.toBeNull();
-        for (const part of split.visuals()) part();
+        for (const part of split.visuals()) toEnd(part);
       } else nfe = 0;
     }
     expect(pieces).toBeGreaterThan(8); // the 4 iterations were in fact split
@@ -266,4 +275,49 @@ describe('the confidence ensemble', () => {
     e.setData({ trajectories: ode.sampleSystem('toggle', { trajectories: 2, points: 10, seed: 1 }).trajectories, truth: 'toggle' });
     expect(e.backgroundDue!()).toBe(true);
   }, 60000); // a fixed number of iterations: seconds vary with the machine's load (4-6 s on the shared 2-core box)
+});
+
+describe('analyses and checks in resumable pieces', () => {
+  it('the portrait part answers MORE until finished, then the portrait analyze() gives; a newer list drops the job', () => {
+    const e = engineWith('toggle', 5);
+    const view = { xmin: 0, xmax: 4, ymin: 0, ymax: 4, nx: 16, ny: 16, t: 0, precision: 'float32' as const };
+    e.setView(view);
+    e.setWants!({ portrait: true, confidence: false });
+    const [part] = e.analyses!(false);
+    let pieces = 0;
+    let out: ReturnType<Part> = MORE;
+    while ((out = part(1)) === MORE) pieces++;
+    expect(pieces).toBeGreaterThan(5);
+    const msg = out![0] as { analysis: { portrait: { learned: { basins: Int32Array; summary: string }; truth: { summary: string } | null; comparison: unknown } } };
+    const t = e.trainer() as unknown as { analyze(v: object, o: object): { basins: Int32Array; summary: string; truth: { summary: string }; comparison: unknown } };
+    const whole = t.analyze({ xmin: 0, xmax: 4, ymin: 0, ymax: 4, nx: 64, ny: 64, t: 0 }, { truth: 'toggle', maxMillis: 60000 });
+    expect(msg.analysis.portrait.learned.summary).toBe(whole.summary);
+    expect(Array.from(msg.analysis.portrait.learned.basins)).toEqual(Array.from(whole.basins));
+    expect(msg.analysis.portrait.truth!.summary).toBe(whole.truth.summary);
+    expect(msg.analysis.portrait.comparison).toEqual(whole.comparison);
+    // Superseded: the first list's part has nothing more to do once a newer list exists.
+    const [first] = e.analyses!(false);
+    expect(first(1)).toBe(MORE);
+    const [second] = e.analyses!(false);
+    expect(first(1)).toBeNull();
+    while (second(50) === MORE);
+  });
+
+  it('the gradient check and the memory demo run in pieces to the one-call results', () => {
+    const e = engineWith('toggle', 5);
+    const t = e.trainer() as unknown as { gradientTruth(o: object): { methods: { values: Float64Array }[] } };
+    const whole = t.gradientTruth({ coordinates: 5 });
+    const job = e.inspect!('gradient');
+    let pieces = 1, got = job.run(1);
+    for (; !got; pieces++) got = job.run(1);
+    job.delete();
+    expect(pieces).toBeGreaterThan(3);
+    const r = got.result as { methods: { values: Float64Array }[] };
+    r.methods.forEach((m, i) => expect(Array.from(m.values)).toEqual(Array.from(whole.methods[i].values)));
+    const mem = e.inspect!('memory');
+    let points = mem.run(5);
+    while (!points) points = mem.run(5);
+    mem.delete();
+    expect((points.result as unknown[]).length).toBe(12);
+  });
 });
