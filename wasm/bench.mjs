@@ -159,6 +159,27 @@ for (const name of ['toggle', 'van-der-pol', 'pendulum']) {
   tr.delete();
 }
 
+// The worker's portrait of the largest model after a pause (256 × 6 on Van der Pol, 64 × 64 with the true portrait, a
+// 4 s work budget) as a resumable job in 40 ms pieces: how many, the work in all, the longest piece (a unit's overrun;
+// on a loaded box mostly descheduling).
+{
+  const name = 'van-der-pol';
+  const tr = new ode.Trainer({ hidden: Array(6).fill(256), optimizer: { name: 'adam', lr: 0.01, clip: 10 } });
+  for (const t of ode.sampleSystem(name, { trajectories: 8, seed: 0 }).trajectories) tr.addTrajectory(t.times, t.states);
+  const job = tr.analyzeJob({ ...ode.systemInfo(name).bounds, nx: 64, ny: 64 }, { truth: name, maxMillis: 4000 });
+  const ms = [];
+  for (let done = false; !done;) {
+    const a = performance.now();
+    done = job.run({ maxMillis: 40 });
+    ms.push(performance.now() - a);
+  }
+  const r = job.result();
+  job.delete();
+  tr.delete();
+  console.log(JSON.stringify({ bench: 'analysis-pieces', system: name, network: '256x6', grid: '64x64', piece_ms: 40, pieces: ms.length,
+    work_ms: +ms.reduce((a, b) => a + b, 0).toFixed(0), longest_ms: +Math.max(...ms).toFixed(1), complete: r.complete, summary: r.summary }));
+}
+
 // Density presets with the page's network and optimiser (2-32-32-2, Adam 0.01) at the core's density defaults (batch
 // 128, exact trace, rtol = atol = 1e-5; the page uses these tolerances too — its density rtol/atol settings default to them — and passes clip 10): NLL against training
 // time in chunks of CHUNK_MS as the worker runs them (resumable steps; DENSITY_SECONDS per preset, 20 by default), and the time to

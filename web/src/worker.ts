@@ -268,12 +268,13 @@ function requeue(r: Run, kind: PartKind) {
 
 /** Everything shown is recomputed (after a pause, a step, new data, settings or weights): stale jobs are dropped. */
 function refresh() {
-  jobs = jobs.filter((j) => inspections.has(j));
+  const checks = jobs.filter((j) => inspections.has(j));
+  jobs = [];
   stepping = null;
   lossPending = partKinds.visual.pending = partKinds.analysis.pending = false;
   const r = run();
-  // The progress first (it confirms a Pause), then the field error in parts and the progress with it.
-  jobs.push(postProgress);
+  // The progress first (it confirms a Pause), the checks under way, then the field error in parts and the progress with it.
+  jobs.push(postProgress, ...checks);
   const errorParts = r.engine.fieldErrorParts();
   let num = 0, den = 0;
   for (const part of errorParts)
@@ -293,8 +294,8 @@ function refresh() {
 }
 
 /** The on-demand checks under way (one per kind: a newer request supersedes the older, which is dropped), each a job
- * of the queue that runs in pieces (a solver step of a gradient at least) and goes back to its front until finished;
- * they stay queued through refresh(). */
+ * of the queue that runs in pieces (a solver step of a gradient at least) and goes back to its end until finished (the
+ * rest of the queue takes turns with it); they stay queued through refresh(). */
 const inspecting = new Map<string, { job: InspectionJob; step: Job }>();
 const inspections = new WeakSet<Job>();
 function inspect(what: 'gradient' | 'memory', start: (what: 'gradient' | 'memory') => InspectionJob) {
@@ -316,7 +317,7 @@ function inspect(what: 'gradient' | 'memory', start: (what: 'gradient' | 'memory
     try {
       const got = job.run(leftOfTick());
       if (!got) {
-        jobs.unshift(step);
+        jobs.push(step); // to the back: what was queued meanwhile (a Pause's progress, visuals) does not wait for it
         return;
       }
       answer = { type: 'inspection', ...got } as FromWorker;

@@ -301,7 +301,7 @@ describe('analyses and checks in resumable pieces', () => {
     const [second] = e.analyses!(false);
     expect(first(1)).toBeNull();
     while (second(50) === MORE);
-  });
+  }, 60000);
 
   it('the gradient check and the memory demo run in pieces to the one-call results', () => {
     const e = engineWith('toggle', 5);
@@ -319,5 +319,5 @@ describe('analyses and checks in resumable pieces', () => {
     while (!points) points = mem.run(5);
     mem.delete();
     expect((points.result as unknown[]).length).toBe(12);
-  });
+  }, 60000);
 });
