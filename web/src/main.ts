@@ -270,7 +270,8 @@ const fmt = (x: number, digits = 4) => (Number.isFinite(x) ? (Math.abs(x) >= 1e4
 let lastDataIteration = -1;
 let lastProgress: Progress | null = null;
 /** Pings under way (tests measure how long the worker takes to answer a message). */
-const pings = new Map<number, (r: { pending: string[]; longestTick: number }) => void>();
+type Pong = { pending: string[]; longestTick: number; longestPiece: { millis: number; kind: string } };
+const pings = new Map<number, (r: Pong) => void>();
 let pingId = 0;
 function showProgress(p: Progress) {
   lastProgress = p;
@@ -343,7 +344,7 @@ function onMessage(m: FromWorker) {
       }
       break;
     case 'pong':
-      pings.get(m.id)?.({ pending: m.pending, longestTick: m.longestTick });
+      pings.get(m.id)?.({ pending: m.pending, longestTick: m.longestTick, longestPiece: m.longestPiece });
       pings.delete(m.id);
       break;
     case 'inspection':
@@ -678,7 +679,7 @@ if (state.tasks[state.task].model) $('iteration').textContent = String(modelInfo
   get canUndo() { return histories[state.task].canUndo; },
   get progress() { return lastProgress; },
   /** asks the worker for a 'pong': how long it took to answer (ms), what work it had queued, its longest tick since */
-  ping(): Promise<{ millis: number; pending: string[]; longestTick: number }> {
+  ping(): Promise<{ millis: number } & Pong> {
     const at = performance.now(), id = ++pingId;
     return new Promise((ok) => {
       pings.set(id, (r) => ok({ millis: performance.now() - at, ...r }));

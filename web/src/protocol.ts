@@ -141,9 +141,9 @@ export type FromWorker =
   /** the answer to 'inspect': the result, or why there is none */
   | ({ type: 'inspection'; error?: string } & (Inspection | { what: Inspection['what']; result: null }))
   | { type: 'snapshot'; task: TaskId; model: PackedModel; iteration: number; /** what writing it took the worker (ms) */ millis: number }
-  /** the answer to 'ping': the kinds of work queued ('visual', 'analysis', 'loss', 'gradient', 'memory'), and the longest
+  /** the answer to 'ping': the kinds of work queued ('step', 'loss', 'visual', 'analysis', 'gradient', 'memory'), and the longest
    * the worker went without looking at its messages since the previous ping (a tick or a message's handling, ms) */
-  | { type: 'pong'; id: number; pending: string[]; longestTick: number }
+  | { type: 'pong'; id: number; pending: string[]; longestTick: number; /** the longest single piece and its kind */ longestPiece: { millis: number; kind: string } }
   | { type: 'diverged'; task: TaskId; reason: string; goodIteration: number | null }
   /** fatal: the engine cannot work; persistent: shown until dismissed */
   | { type: 'error'; message: string; fatal?: boolean; persistent?: boolean };

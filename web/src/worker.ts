@@ -99,8 +99,15 @@ function wake() {
 let chunks = 0;
 /** The Step under way (a job of the queue), if any. */
 let stepping: Job | null = null;
-/** The longest tick or message handling since the last ping (ms): how long a message may have waited. */
+/** The longest tick or message handling since the last ping (ms): how long a message may have waited; and the longest
+ * single piece in it, with its kind (jobs are labelled where they are queued). */
 let longestTick = 0;
+let longestPiece = { millis: 0, kind: '' };
+const kinds = new WeakMap<Job, string>();
+const labelled = (kind: string, job: Job) => (kinds.set(job, kind), job);
+function note(kind: string, millis: number) {
+  if (millis > longestPiece.millis) longestPiece = { millis, kind };
+}
 /** When training last ran a chunk. Views can change faster than a big model's visuals are computed (the page adapts
  * its grid to slow frames): visual parts are then requeued before the queue drains, so training gets a chunk at least
  * every STARVE_MS while visual or analysis parts wait (never between the parts of a whole-data loss). */
@@ -117,16 +124,22 @@ function tick() {
   const starving = running && !lossPending && start - trainedAt > STARVE_MS;
   if (jobs.length && !starving) {
     while (jobs.length && now() - start < CHUNK_MS) {
+      const job = jobs.shift()!;
+      const t0 = now();
       try {
-        jobs.shift()!();
+        job();
       } catch (e) {
         error((e as Error).message);
       }
+      note(kinds.get(job) ?? 'other', now() - t0);
     }
-  } else if (backgroundDue && (!running || ++chunks % BACKGROUND_EVERY === 0)) background(r);
-  else if (running) {
+  } else if (backgroundDue && (!running || ++chunks % BACKGROUND_EVERY === 0)) {
+    background(r);
+    note('background', now() - start);
+  } else if (running) {
     trainChunk();
     trainedAt = now();
+    note('training', trainedAt - start);
   }
   if (jobs.length || running || (r.engine.backgroundDue?.() ?? false)) wake();
   longestTick = Math.max(longestTick, now() - start);
@@ -175,7 +188,7 @@ function queueDataLoss(r: Run) {
       }
       cost += now() - t0;
     };
-    jobs.push(job);
+    jobs.push(labelled('loss', job));
   });
   jobs.push(() => {
     lossPending = false;
@@ -239,7 +252,7 @@ function queueParts(r: Run, kind: PartKind) {
         cost += now() - t0;
       }
     };
-    return job;
+    return labelled(kind, job);
   });
   queued.push(() => {
     k.pending = false;
@@ -278,11 +291,11 @@ function refresh() {
   const errorParts = r.engine.fieldErrorParts();
   let num = 0, den = 0;
   for (const part of errorParts)
-    jobs.push(() => {
+    jobs.push(labelled('field error', () => {
       const [a, b] = part();
       num += a;
       den += b;
-    });
+    }));
   jobs.push(() => {
     r.progress = { ...r.progress, fieldError: den > 0 ? Math.sqrt(num / den) : null };
     postProgress();
@@ -329,7 +342,7 @@ function inspect(what: 'gradient' | 'memory', start: (what: 'gradient' | 'memory
     post(answer);
   };
   inspecting.set(what, { job, step });
-  inspections.add(step);
+  inspections.add(labelled(what, step));
   jobs.push(step);
   wake();
 }
@@ -472,7 +485,7 @@ function handle(m: ToWorker) {
         if (res.status !== 'success') diverged(r, `the solver stopped (${res.status}: ${res.message})`);
         refresh();
       };
-      stepping = stepJob;
+      stepping = labelled('step', stepJob);
       jobs.unshift(stepJob);
       wake();
       break;
@@ -512,8 +525,9 @@ function handle(m: ToWorker) {
       break;
     case 'ping': {
       const pending = [...(stepping ? ['step'] : []), ...(lossPending ? ['loss'] : []), ...(Object.keys(partKinds) as PartKind[]).filter((k) => partKinds[k].pending), ...inspecting.keys()];
-      post({ type: 'pong', id: m.id, pending, longestTick });
+      post({ type: 'pong', id: m.id, pending, longestTick, longestPiece });
       longestTick = 0;
+      longestPiece = { millis: 0, kind: '' };
       break;
     }
     case 'query': {
@@ -532,7 +546,10 @@ function safely(m: ToWorker) {
   } catch (err) {
     error((err as Error).message);
   }
-  if (m.type !== 'ping') longestTick = Math.max(longestTick, now() - t0);
+  if (m.type !== 'ping') {
+    longestTick = Math.max(longestTick, now() - t0);
+    note(`message ${m.type}`, now() - t0);
+  }
 }
 self.onmessage = (e: MessageEvent<ToWorker>) => {
   if (queue) queue.push(e.data);

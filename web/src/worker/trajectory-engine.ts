@@ -22,11 +22,14 @@ export const PORTRAIT = Object.freeze({ n: 64, maxMillis: PIECE_MS, pausedMillis
 /** The confidence ensemble: members, windows per member's step, most iterations it trains, the budget of one piece (its
  * steps are resumable: a piece ends between two solver steps and the next continues), iterations between two pictures,
  * grid per axis. */
-export const ENSEMBLE = Object.freeze({ members: 5, batch: 8, iterations: 300, pieceMillis: 80, postEvery: 50, n: 48 });
+export const ENSEMBLE = Object.freeze({ members: 5, batch: 8, iterations: 300, pieceMillis: 40, postEvery: 50, n: 48 });
 
 /** Work of one part of the field grid, in grid points × network parameters (a count, so the split depends on the settings
- * only): ~50 ms of float32 evaluation in wasm on the 2-core reference box (64 × 64 points of the 256 × 6 network: 1 s). */
-export const FIELD_WORK_PER_PART = 7e7;
+ * only): ~30 ms of float32 evaluation in wasm on the 2-core reference box (64 × 64 points of the 256 × 6 network: 1 s;
+ * two rows of it, the least a part holds, are 4.2e7),
+ * so that a tick (CHUNK_MS, then the part under way) stays well under ~100 ms (at ~50 ms parts, ticks of 150–280 ms were
+ * seen on the loaded box). */
+export const FIELD_WORK_PER_PART = 4.5e7;
 
 /** Grid rows per part of the field (at least 2: a grid call needs 2). */
 export function fieldRows(nx: number, parameters: number): number {
@@ -34,9 +37,9 @@ export function fieldRows(nx: number, parameters: number): number {
 }
 
 /** Work of one part of a rollout, in output points × network parameters (a count, like the field's): 100 points of the
- * 256 × 6 network took 70–180 ms in one integrate, so its rollouts come in segments of ~30 points (~50 ms); the default
- * network's in one part. */
-export const ROLLOUT_WORK_PER_PART = 1e7;
+ * 256 × 6 network took 70–180 ms in one integrate, so its rollouts come in segments of ~15 points (~25 ms, as the
+ * field's parts); the default network's in one part. */
+export const ROLLOUT_WORK_PER_PART = 5e6;
 
 /** Output points per segment of a rollout (at least 1). */
 export function rolloutPoints(parameters: number): number {
@@ -66,9 +69,12 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
   let ensembleFailed = false;
   // The portrait job under way (dropped when a newer list of analyses supersedes it).
   let portraitJob: Job<unknown> | null = null;
+  // The ensemble's picture under way (its disagreement grid, band by band).
+  let picture: { spec: Required<GridSpec>; values: Float32Array; bands: [number, number][]; next: number; iteration: number } | null = null;
   const dropEnsemble = () => {
     ensemble?.delete();
     ensemble = null;
+    picture = null;
     posted = -1;
     ensembleFailed = false;
   };
@@ -94,6 +100,7 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
     setView(v) {
       grid = v;
       posted = -1;
+      picture = null;
     },
     trainer: () => slot.trainer,
     lossUnit: 'trajectories',
@@ -279,7 +286,8 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
         }
       }
       const e = ensemble;
-      if (e.iteration() < ENSEMBLE.iterations) {
+      // (No training while a picture is under way: its bands are of one set of weights.)
+      if (!picture && e.iteration() < ENSEMBLE.iterations) {
         const r = e.step(ENSEMBLE.iterations - e.iteration(), { maxMillis: ENSEMBLE.pieceMillis, resumable: true });
         if (r.status !== 'success') {
           ensembleFailed = true;
@@ -290,14 +298,25 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
       const it = e.iteration();
       const done = it >= ENSEMBLE.iterations;
       let post: [FromWorker, Transferable[]] | null = null;
-      if (done || posted < 0 || it - posted >= ENSEMBLE.postEvery) {
+      if (!picture && (done || posted < 0 || it - posted >= ENSEMBLE.postEvery)) {
+        // The disagreement in bands of rows sized like the field's (points × all members' parameters): one band for the
+        // default network, many for big ones (a 48 × 48 grid of five 256 × 6 members is seconds of work).
         const spec = { ...grid, nx: ENSEMBLE.n, ny: ENSEMBLE.n };
-        const disagreement = e.disagreementGrid({ xmin: spec.xmin, xmax: spec.xmax, ymin: spec.ymin, ymax: spec.ymax, nx: spec.nx, ny: spec.ny, t: spec.t });
-        posted = it;
-        post = [{ type: 'analysis', task: 'trajectories', analysis: { confidence: { spec, disagreement, members: ENSEMBLE.members, iteration: it, iterations: ENSEMBLE.iterations } } },
-          [disagreement.buffer]];
+        const parameters = ENSEMBLE.members * (slot.trainer?.parameters().length ?? 1);
+        picture = { spec, values: new Float32Array(spec.nx * spec.ny), bands: rowBands(spec.ny, fieldRows(spec.nx, parameters)), next: 0, iteration: it };
       }
-      return { post, more: !done || posted !== it };
+      if (picture) {
+        const g = picture, [r0, r1] = g.bands[g.next++], sp = g.spec;
+        const dy = (sp.ymax - sp.ymin) / (sp.ny - 1);
+        g.values.set(e.disagreementGrid({ xmin: sp.xmin, xmax: sp.xmax, ymin: sp.ymin + r0 * dy, ymax: sp.ymin + (r1 - 1) * dy, nx: sp.nx, ny: r1 - r0, t: sp.t }), r0 * sp.nx);
+        if (g.next === g.bands.length) {
+          picture = null;
+          posted = g.iteration;
+          post = [{ type: 'analysis', task: 'trajectories', analysis: { confidence: { spec: sp, disagreement: g.values, members: ENSEMBLE.members, iteration: g.iteration, iterations: ENSEMBLE.iterations } } },
+            [g.values.buffer]];
+        }
+      }
+      return { post, more: !done || posted !== it || picture !== null };
     },
     inspect(what) {
       const trainer = slot.trainer;

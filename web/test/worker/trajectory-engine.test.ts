@@ -275,6 +275,23 @@ describe('the confidence ensemble', () => {
     e.setData({ trajectories: ode.sampleSystem('toggle', { trajectories: 2, points: 10, seed: 1 }).trajectories, truth: 'toggle' });
     expect(e.backgroundDue!()).toBe(true);
   }, 60000); // a fixed number of iterations: seconds vary with the machine's load (4-6 s on the shared 2-core box)
+
+  it("a big ensemble's disagreement comes in bands of rows (sized like the field's) that equal the whole grid", () => {
+    const config = { ...toTrainerConfig(DEFAULTS), hidden: [64, 64, 64] };
+    const ens = new ode.Ensemble(config, 5);
+    for (const tr of ode.sampleSystem('toggle', { trajectories: 4, points: 20, seed: 0 }).trajectories) ens.addTrajectory(tr.times, tr.states);
+    ens.step(2);
+    const one = new ode.Trainer(config), p = one.parameters().length * 5;
+    one.delete();
+    const bands = rowBands(48, fieldRows(48, p));
+    expect(bands.length).toBeGreaterThan(1);
+    const spec = { xmin: 0, xmax: 4, ymin: 0, ymax: 4, nx: 48, ny: 48, t: 0 };
+    const whole = ens.disagreementGrid(spec), parts = new Float32Array(48 * 48);
+    const dy = 4 / 47;
+    for (const [r0, r1] of bands) parts.set(ens.disagreementGrid({ ...spec, ymin: r0 * dy, ymax: (r1 - 1) * dy, ny: r1 - r0 }), r0 * 48);
+    expect(Array.from(parts)).toEqual(Array.from(whole));
+    ens.delete();
+  });
 });
 
 describe('analyses and checks in resumable pieces', () => {
