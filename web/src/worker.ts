@@ -7,7 +7,7 @@ import { NO_PROGRESS, type FromWorker, type Progress, type ToWorker } from './pr
 import type { TaskId } from './settings';
 import { densityEngine } from './worker/density-engine';
 import { DivergenceWatch } from './worker/divergence';
-import { MORE, PIECE_MS, type Engine, type InspectionJob } from './worker/engine';
+import { MORE, PIECE_MS, type Engine, type InspectionJob, type Part } from './worker/engine';
 import timing from './worker/timing.json';
 import { trajectoryEngine } from './worker/trajectory-engine';
 
@@ -531,8 +531,17 @@ function handle(m: ToWorker) {
       break;
     }
     case 'query': {
-      const a = (runs[m.task].engine.query as (id: number, q: unknown) => [FromWorker, Transferable[]] | null)(m.id, m.query);
-      if (a) post(...a);
+      // In resumable pieces at the front of the queue (a big network's path takes hundreds of ms), kept through refreshes.
+      const part = (runs[m.task].engine.query as (id: number, q: unknown) => Part | null)(m.id, m.query);
+      if (!part) break;
+      const job: Job = () => {
+        const v = part(leftOfTick());
+        if (v === MORE) jobs.unshift(job);
+        else if (v) post(...v);
+      };
+      inspections.add(labelled('query', job));
+      jobs.unshift(job);
+      wake();
       break;
     }
   }

@@ -93,7 +93,8 @@ export interface Engine<T extends TaskId> {
   /** The messages (and transferables) that redraw the task's visuals, as parts of bounded work. */
   visuals(): Part[];
   preset(name: string, seed: number): [FromWorker, Transferable[]];
-  query(id: number, q: Of<T, 'query'>): [FromWorker, Transferable[]] | null;
+  /** The answer to a query as a resumable part (MORE until it is done), or null when there is none. */
+  query(id: number, q: Of<T, 'query'>): Part | null;
   /** Which analyses the page shows. */
   setWants?(want: Of<T, 'want'>): void;
   /** The analyses the page shows (phase portrait) as parts of bounded work (resumable ones answer MORE until finished);

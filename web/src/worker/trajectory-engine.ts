@@ -203,26 +203,44 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
       const s = ode.sampleSystem(name, { seed });
       return [{ type: 'preset', task: 'trajectories', name, preset: { trajectories: s.trajectories, info: ode.systemInfo(name) } }, []];
     },
+    // A path through a point, backwards and forwards, in segments of `per` output points like the rollouts (one
+    // segment each way at the default size; a big network's come in ~25 ms pieces: the part answers MORE until done).
     query(id, q) {
       const trainer = slot.trainer;
       if (!trainer) return null;
       const n = Math.max(2, q.points);
-      const fwd = new Float64Array(n), back = new Float64Array(n);
+      const times = { f: new Float64Array(n), b: new Float64Array(n) };
       for (let i = 0; i < n; i++) {
-        fwd[i] = q.t0 + (q.span * i) / (n - 1);
-        back[i] = q.t0 - (q.span * i) / (n - 1);
+        times.f[i] = q.t0 + (q.span * i) / (n - 1);
+        times.b[i] = q.t0 - (q.span * i) / (n - 1);
       }
-      const f = trainer.integrate(q.z0, fwd, q.t0, WORK_BUDGET);
-      const b = trainer.integrate(q.z0, back, q.t0, WORK_BUDGET);
-      // One path from the far past to the far future.
-      const path = new Float64Array(4 * n - 2);
-      for (let i = 0; i < n; i++) {
-        path[2 * i] = b.states[2 * (n - 1 - i)];
-        path[2 * i + 1] = b.states[2 * (n - 1 - i) + 1];
-      }
-      path.set(f.states.subarray(2), 2 * n);
-      const status = f.status !== 'success' ? f.status : b.status;
-      return [{ type: 'answer', task: 'trajectories', id, answer: { path, status } }, [path.buffer]];
+      const states = { f: new Float64Array(2 * n).fill(NaN), b: new Float64Array(2 * n).fill(NaN) };
+      states.f.set(q.z0);
+      states.b.set(q.z0);
+      const per = rolloutPoints(trainer.parameters().length);
+      const segments: Array<['f' | 'b', number, number]> = [];
+      for (const w of ['f', 'b'] as const)
+        for (let k0 = 0; k0 < n - 1; k0 += per) segments.push([w, k0, Math.min(n - 1, k0 + per)]);
+      let next = 0;
+      let status = 'success';
+      return () => {
+        const [w, k0, k1] = segments[next++];
+        const z = states[w].subarray(2 * k0, 2 * k0 + 2);
+        if (Number.isFinite(z[0]) && Number.isFinite(z[1])) {
+          const r = trainer.integrate(z, times[w].subarray(k0, k1 + 1), times[w][k0], WORK_BUDGET);
+          states[w].set(r.states, 2 * k0);
+          if (r.status !== 'success' && status === 'success') status = r.status;
+        }
+        if (next < segments.length) return MORE;
+        // One path from the far past to the far future.
+        const path = new Float64Array(4 * n - 2);
+        for (let i = 0; i < n; i++) {
+          path[2 * i] = states.b[2 * (n - 1 - i)];
+          path[2 * i + 1] = states.b[2 * (n - 1 - i) + 1];
+        }
+        path.set(states.f.subarray(2), 2 * n);
+        return [{ type: 'answer', task: 'trajectories', id, answer: { path, status } }, [path.buffer]];
+      };
     },
     setWants(w) {
       if (!w.confidence) dropEnsemble();

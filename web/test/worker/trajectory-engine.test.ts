@@ -295,6 +295,29 @@ describe('the confidence ensemble', () => {
 });
 
 describe('analyses and checks in resumable pieces', () => {
+  it("a path through a point comes in segments for a big network (MORE until done), the same path as one integrate", () => {
+    const e = engineWith('spiral', 0);
+    e.configure({ ...toTrainerConfig(DEFAULTS), hidden: Array(6).fill(256), initOutput: 1 }, null, false);
+    const q = { z0: [0.5, -0.5] as [number, number], t0: 0, span: 2, points: 40 };
+    const part = e.query(1, q)!;
+    let pieces = 1, out: ReturnType<Part>;
+    while ((out = part(40)) === MORE) pieces++;
+    const per = rolloutPoints(e.trainer()!.parameters().length);
+    expect(pieces).toBe(2 * Math.ceil(39 / per));
+    const { path, status } = (out![0] as { answer: { path: Float64Array; status: string } }).answer;
+    expect(status).toBe('success');
+    expect(path).toHaveLength(4 * 40 - 2);
+    const t = e.trainer() as unknown as { integrate(z0: number[], times: Float64Array, t0: number): { states: Float64Array } };
+    const fwd = Float64Array.from({ length: 40 }, (_, i) => (2 * i) / 39), back = fwd.map((x) => -x);
+    const f = t.integrate(q.z0, fwd, 0).states, b = t.integrate(q.z0, back, 0).states;
+    expect(relDiff(path.subarray(2 * 40), f.subarray(2))).toBeLessThan(1e-3);
+    expect(relDiff(path.subarray(0, 2), b.subarray(2 * 39, 2 * 40))).toBeLessThan(1e-3); // the far past first
+    // The default network: one segment each way, the path exactly as one integrate.
+    const small = engineWith('spiral', 0).query(2, q)!;
+    expect(small(40)).toBe(MORE);
+    expect(small(40)).not.toBe(MORE);
+  }, 60000);
+
   it('the portrait part answers MORE until finished, then the portrait analyze() gives; a newer list drops the job', () => {
     const e = engineWith('toggle', 5);
     const view = { xmin: 0, xmax: 4, ymin: 0, ymax: 4, nx: 16, ny: 16, t: 0, precision: 'float32' as const };
