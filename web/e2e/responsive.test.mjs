@@ -95,5 +95,13 @@ test('256 × 6: Step, the portrait after it, the gradient check and the memory d
   const checks = await ping();
   console.log(`Pause during the checks answered after ${Math.round(pause2.millis)} ms; still queued: ${checks.pending.join('+')}`);
   assert.ok(pause2.millis < BOUND, `Pause ${pause2.millis} ms`);
+  // A settings change meanwhile (the learning rate: a new trainer that keeps the weights), then a ping behind it.
+  const lr = page.locator('[data-setting=lr] input');
+  await lr.fill('0.005');
+  await lr.press('Enter');
+  await page.waitForFunction(() => window.playground.settings.lr === 0.005, null, { timeout: 10000 });
+  const changed = await pingWhile((p) => p.pending.includes('gradient'), 4, 200);
+  show('after a settings change', changed);
+  for (const q of changed) assert.ok(q.millis < BOUND, `a ping answered after ${q.millis} ms`);
   for (const q of [...stepping, ...portrait, ...after, ...gradient, ...memory]) assert.ok(q.millis < BOUND, `a ping answered after ${q.millis} ms`);
 });
