@@ -84,8 +84,9 @@ void affine_transpose(const double* w, Index out, Index in, const MatS<S>& G, Ma
   else R.noalias() = W.transpose().cast<S>() * G;
 }
 
-/// Whether a layer's products go through the tiled kernel (wide layers, unless Eigen's path is selected).
-bool wide(Index out, Index in) { return std::min(out, in) > 8 && kernels::tiled(); }
+/// Whether a product whose result has `rows` rows goes through the tiled kernel (at least one tile of rows): in
+/// second_order, also the thin layers' products with a wide side (Eigen's GEMM is scalar in wasm).
+bool tile_rows(Index rows) { return rows >= kernels::TileShape<double>::MR && kernels::tiled(); }
 
 /// H = σ(P), written in place.
 template <class S>
@@ -372,7 +373,7 @@ void Mlp::second_order(const MatIn& Z, const RowVec& t, const std::vector<Mat>& 
       for (std::size_t l = 0; l + 1 < L; ++l) {
         const Layer& Ly = layers_[l];
         Eigen::Map<const Mat> W(params_.data() + Ly.offset, Ly.out, Ly.in);
-        if (wide(Ly.out, Ly.in)) {
+        if (tile_rows(Ly.out)) {
           k.dP[l].resize(Ly.out, nc);
           kernels::product_tiled(W.data(), Ly.out, Ly.in, k.dX[l].data(), nc, k.dP[l].data());
         } else {
@@ -391,7 +392,7 @@ void Mlp::second_order(const MatIn& Z, const RowVec& t, const std::vector<Mat>& 
         if (dtheta) {  // tangent of (dW += G Xᵀ, db += Σ G)
           Eigen::Map<Mat> gW(dtheta->data() + Ly.offset, Ly.out, Ly.in);
           Eigen::Map<Vec> gb(dtheta->data() + Ly.offset + Ly.out * Ly.in, Ly.out);
-          if (wide(Ly.out, Ly.in)) {
+          if (tile_rows(Ly.out)) {
             kernels::accumulate_outer_tiled(dG.data(), Ly.out, k.tape.inputs[l].data(), Ly.in, nc, gW.data());
             kernels::accumulate_outer_tiled(G.data(), Ly.out, k.dX[l].data(), Ly.in, nc, gW.data());
           } else {
@@ -404,7 +405,7 @@ void Mlp::second_order(const MatIn& Z, const RowVec& t, const std::vector<Mat>& 
         Mat &Gx = k.Gx[l], &dGx = k.dGx[l];
         Gx.resize(Ly.in, nc);
         dGx.resize(Ly.in, nc);
-        if (wide(Ly.out, Ly.in)) {
+        if (tile_rows(Ly.in)) {
           std::vector<double>& wt = k.tape.wt;
           if (wt.size() < static_cast<std::size_t>(Ly.out * Ly.in)) wt.resize(static_cast<std::size_t>(Ly.out * Ly.in));
           kernels::affine_transpose_tiled(W.data(), Ly.out, Ly.in, G.data(), nc, Gx.data(), wt.data());
