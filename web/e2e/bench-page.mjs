@@ -1,0 +1,104 @@
+// Page benchmark (not a test; run after `npx vite build`): the page served from dist/ in headless Chromium, as a user
+// meets it. Prints JSON lines:
+//  - page-train: iterations per second while training 3 drawn strokes at the default settings (issue 9: ~93 it/s before,
+//    aim ≥ 5× more), measured over PAGE_SECONDS (10) after 2 s of warm-up;
+//  - page-density: each density preset trained on the page for DENSITY_SECONDS (60): the whole-data NLL the page shows,
+//    sampled every second, and the seconds until it came within 0.2 nats of its plateau (taken as its value at the end).
+// usage: node web/e2e/bench-page.mjs [trajectories|density]   (both by default)
+import { cpus, loadavg } from 'node:os';
+
+import { createNeuralOde } from '../../wasm/api.js';
+import { openFresh, openSession } from './browser.mjs';
+
+const only = process.argv[2];
+const pageSeconds = Number(process.env.PAGE_SECONDS ?? 10);
+const densitySeconds = Number(process.env.DENSITY_SECONDS ?? 60);
+const session = await openSession();
+const { page, url } = session;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const progress = () => page.evaluate(() => {
+  const p = window.playground.progress;
+  return p && { iteration: p.iteration, dataLoss: p.dataLoss, dataLossIteration: p.dataLossIteration, millis: p.millis,
+    nfeForward: p.nfeForward, nfeBackward: p.nfeBackward, dataLossMillis: p.dataLossMillis, visualMillis: p.visualMillis };
+});
+const load = () => +loadavg()[0].toFixed(2);
+
+async function drawStroke(points) {
+  const box = await page.getByTestId('phase-plane').boundingBox();
+  const at = ([fx, fy]) => [box.x + box.width * fx, box.y + box.height * fy];
+  await page.mouse.move(...at(points[0]));
+  await page.mouse.down();
+  for (let i = 1; i < points.length; i++) {
+    await page.mouse.move(...at(points[i]));
+    await page.waitForTimeout(10 + (i % 3) * 4);  // pointer events arrive with jittered times, as from a hand
+  }
+  await page.mouse.up();
+}
+
+const train = () => page.getByRole('button', { name: 'Train', exact: true }).click();
+async function pause() {
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await page.getByRole('button', { name: 'Train', exact: true }).waitFor();
+}
+
+try {
+  if (!only || only === 'trajectories') {
+    await openFresh(page, url);
+    // Three curved strokes of 30 pointer moves each.
+    for (const [cx, cy, r, a0] of [[0.35, 0.4, 0.2, 0], [0.6, 0.6, 0.15, 2], [0.5, 0.3, 0.25, 4]]) {
+      const pts = [];
+      for (let i = 0; i <= 30; i++) {
+        const a = a0 + (i / 30) * 3;
+        pts.push([cx + r * Math.cos(a), cy + r * Math.sin(a)]);
+      }
+      await drawStroke(pts);
+    }
+    const strokes = await page.evaluate(() => window.playground.strokes);
+    await train();
+    await page.waitForFunction(() => (window.playground.progress?.iteration ?? 0) > 0, null, { timeout: 30000 });
+    await sleep(2000);
+    const p0 = await progress(), t0 = performance.now(), l0 = load();
+    // What the worker reports every half second: the last step's ms and NFE, what its last whole-data loss and
+    // visuals cost (ms).
+    const samples = [];
+    while (performance.now() - t0 < pageSeconds * 1000) {
+      await sleep(500);
+      samples.push(await progress());
+    }
+    const p1 = await progress(), t1 = performance.now();
+    const mean = (key) => +(samples.reduce((a, p) => a + p[key], 0) / samples.length).toFixed(2);
+    await pause();
+    console.log(JSON.stringify({ bench: 'page-train', runtime: 'chromium', strokes, seconds: +((t1 - t0) / 1000).toFixed(1),
+      iterations: p1.iteration - p0.iteration, it_per_s: +((p1.iteration - p0.iteration) / ((t1 - t0) / 1000)).toFixed(1),
+      ms_per_step_sampled: mean('millis'), nfe_per_step_sampled: [mean('nfeForward'), mean('nfeBackward')],
+      data_loss_ms_sampled: mean('dataLossMillis'), visual_ms_sampled: mean('visualMillis'), data_loss: p1.dataLoss,
+      load: [l0, load()], cpus: cpus().length }));
+  }
+
+  if (!only || only === 'density') {
+    const ode = await createNeuralOde();
+    const presets = ode.densityPresets();
+    for (const preset of presets) {
+      await openFresh(page, url, `?task=density&preset=${preset}`);
+      await page.waitForFunction(() => window.playground.task === 'density' && window.playground.densitySamples > 0, null, { timeout: 30000 });
+      const l0 = load();
+      await train();
+      const start = performance.now();
+      const curve = [];
+      while (performance.now() - start < densitySeconds * 1000) {
+        await sleep(1000);
+        const p = await progress();
+        if (p && Number.isFinite(p.dataLoss)) curve.push([+((performance.now() - start) / 1000).toFixed(1), p.dataLoss, p.iteration]);
+      }
+      await pause();
+      const end = curve.length ? curve[curve.length - 1] : [0, NaN, 0];
+      const within = curve.find(([, nll]) => nll <= end[1] + 0.2);
+      console.log(JSON.stringify({ bench: 'page-density', runtime: 'chromium', preset, seconds: densitySeconds, iterations: end[2],
+        ms_per_iter: +((densitySeconds * 1000) / Math.max(1, end[2])).toFixed(1), nll_first: curve[0]?.[1] ?? null, nll_end: end[1],
+        nll_min: Math.min(...curve.map((c) => c[1])), seconds_to_within_0_2_nats_of_end: within ? within[0] : null,
+        curve: curve.filter((_, i) => i % 5 === 4).map(([s, nll, it]) => [s, +nll.toFixed(3), it]), load: [l0, load()] }));
+    }
+  }
+} finally {
+  await session.close();
+}
