@@ -13,7 +13,7 @@ import { massInPaintedCells } from './render/density';
 import { LAYERS, layerShown, type Layer, type LayerDef, type Scene } from './render/layers';
 import { describeEquilibrium, equilibriumAt } from './render/portrait';
 import { fitView, toWorld } from './render/view';
-import { DEFAULTS, SETTINGS, TASK_IDS, appliesTo, settingsToQuery, type Settings, type TaskId } from './settings';
+import { DEFAULTS, SETTINGS, TASK_IDS, appliesTo, densityHidden, settingsToQuery, type Settings, type TaskId } from './settings';
 import { TASKS, SYNCS } from './tasks';
 import type { PageEnv, PointerTool, TaskModule } from './tasks/task';
 import { setPointerMode, type PointerMode } from './tasks/trajectory';
@@ -174,6 +174,10 @@ function applyState(next: AppState, chartData?: ChartData | null) {
   slider.disabled = why !== null;
   $('time-why').textContent = why ?? '';
   $('time-why').hidden = why === null;
+  // The density flow's size limit (settings.ts densityHidden): the capped size and why, while the density task is shown.
+  const sizeWhy = t === 'density' ? densityHidden(next.settings).reason : null;
+  $('size-why').textContent = sizeWhy ?? '';
+  $('size-why').hidden = sizeWhy === null;
   $('loss-label').textContent = m.lossLabel;
   $('field-error-row').hidden = !m.fieldError(next.tasks[t] as never);
   $('plane-hint').textContent = m.emptyHint;

@@ -288,10 +288,38 @@ export function rebuildNeeded(a: Settings, b: Settings, task?: TaskId): boolean 
   return SETTINGS.some((d) => d.rebuilds && (!task || appliesTo(d, task)) && a[d.key] !== b[d.key]);
 }
 
-/** The density trainer config these settings select (the flow is always time-dependent). */
+/** The density task's size limit, in network parameters (the one place for it). Its smallest pieces of work cannot be
+ * split further: a frame of the flow (800 particles), a heatmap band (2 rows × 56 columns) and one sample's
+ * log-density each take about (parameters × a cost that grows with training). Measured in wasm under Node (load ~4–7,
+ * 2 cores): frame 2.0 µs × parameters untrained, 4–5 µs after 3 iterations (128 × 2: 87 ms; 128 × 4: 216 ms); band
+ * 1.3 → 2.5 µs × parameters; 256 × 6 (330,498 parameters): frame 673 ms, band 424 ms untrained, and 22.5 s an iteration
+ * in the page, where Pause took up to 2.3 s. At 20,000 parameters a piece stays at about 100 ms (PIECE_MS). */
+export const DENSITY_MAX_PARAMETERS = 20_000;
+
+/** Parameters of the density flow's network: (x, y, t) → hidden layers → (ẋ, ẏ). */
+export function densityParameters(width: number, depth: number): number {
+  return 3 * width + width + (depth - 1) * (width * width + width) + 2 * width + 2;
+}
+
+/** The hidden widths the density flow uses: the settings' width × depth, or, when that has more than
+ * DENSITY_MAX_PARAMETERS, the largest width at that depth that fits, with the reason to show (the settings themselves
+ * are kept: the trajectory task uses them as they are). */
+export function densityHidden(s: Pick<Settings, 'width' | 'depth'>): { hidden: number[]; reason: string | null } {
+  let w = s.width;
+  while (w > 1 && densityParameters(w, s.depth) > DENSITY_MAX_PARAMETERS) w--;
+  const hidden = Array.from({ length: s.depth }, () => w);
+  if (w === s.width) return { hidden, reason: null };
+  const n = (x: number) => x.toLocaleString('en-US');
+  return { hidden, reason: `The density flow uses width ${w} × depth ${s.depth} (${n(densityParameters(w, s.depth))} parameters), not ` +
+    `${s.width} × ${s.depth} (${n(densityParameters(s.width, s.depth))}): density flows are limited to ${n(DENSITY_MAX_PARAMETERS)} parameters ` +
+    `here, so that Pause and every control answer within ~100 ms (a bigger flow's heatmap bands and frames take seconds each). ` +
+    `The trajectory task keeps ${s.width} × ${s.depth}.` };
+}
+
+/** The density trainer config these settings select (the flow is always time-dependent; its size is capped by densityHidden). */
 export function toDensityConfig(s: Settings): DensityConfig {
   const c = toTrainerConfig(s);
   const solver = { ...c.solver, rtol: s.densityRtol, atol: s.densityAtol };
-  return { hidden: c.hidden, activation: c.activation, seed: c.seed, solver, gradient: c.gradient, optimizer: c.optimizer,
+  return { hidden: densityHidden(s).hidden, activation: c.activation, seed: c.seed, solver, gradient: c.gradient, optimizer: c.optimizer,
     regularization: c.regularization, timeDependent: true, tEnd: s.tEnd, trace: s.trace as 'exact' | 'hutchinson' };
 }

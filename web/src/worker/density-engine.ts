@@ -27,7 +27,20 @@ export function nllPlan(n: number, parameters: number): { stride: number; perPar
   return { stride: Math.max(1, Math.ceil(n / members)), perPart };
 }
 const FRAMES_PER_PART = 1;
-const ROWS_PER_PART = 6;
+/** Heatmap rows per part: as many as fit BAND_WORK (grid points × network parameters; at least 2, a grid call's least,
+ * at most 6): 6 for the default flow (1,250 parameters), 2 at the density size limit (settings.ts
+ * DENSITY_MAX_PARAMETERS: 2 × 56 points of a 19,904-parameter flow took 25 ms after 3 iterations, 113 ms cold). */
+const BAND_WORK = 2e6;
+export function rowsPerPart(nx: number, parameters: number): number {
+  return Math.max(2, Math.min(6, Math.floor(BAND_WORK / (Math.max(1, nx) * Math.max(1, parameters)))));
+}
+/** Particles of a flow frame (one frame is one call, one part): the view's count (800) up to FRAME_WORK (particles ×
+ * network parameters), at least 200: 800 for flows up to 8,000 parameters, 321 at the size limit (19,904), where 800
+ * particles took 78 ms after 3 iterations and more as training makes the flow stiffer. */
+const FRAME_WORK = 6.4e6;
+export function frameParticles(particles: number, parameters: number): number {
+  return Math.min(particles, Math.max(200, Math.floor(FRAME_WORK / Math.max(1, parameters))));
+}
 
 export function densityEngine(ode: NeuralOde): Engine<'density'> {
   const slot = trainerSlot<DensityTrainer, DensityDocument, DensityConfig, Float64Array>({
@@ -83,23 +96,23 @@ export function densityEngine(ode: NeuralOde): Engine<'density'> {
     },
     fieldErrorParts: () => [],
     snapshot: () => (slot.trainer ? { format: 'neural-ode-density', packed: slot.trainer.toPacked() } : null),
-    // The heatmap a band of rows at a time (posted whole), then the flow's frames one at a time.
+    // The heatmap a band of rows at a time (posted whole), then the flow's frames one at a time (fewer particles for a big flow).
     visuals() {
       const t = slot.trainer, v = view;
       if (!t || !v) return [];
       const logp = new Float32Array(v.nx * v.ny);
       const dy = (v.ymax - v.ymin) / (v.ny - 1);
-      const bands = rowBands(v.ny, ROWS_PER_PART);
+      const bands = rowBands(v.ny, rowsPerPart(v.nx, t.parameters().length));
       const parts: Array<() => [FromWorker, Transferable[]] | null> = bands.map(([r0, r1], i) => () => {
         const band = t.logDensityGrid({ xmin: v.xmin, xmax: v.xmax, nx: v.nx, ymin: v.ymin + r0 * dy, ymax: v.ymin + (r1 - 1) * dy, ny: r1 - r0, ...WORK_BUDGET });
         logp.set(band, r0 * v.nx);
         return i === bands.length - 1 ? [{ type: 'visual', task: 'density', visual: { spec: v, logp } }, [logp.buffer]] : null;
       });
-      const tEnd = t.config().tEnd;
+      const tEnd = t.config().tEnd, n = frameParticles(v.particles, t.parameters().length);
       for (let from = 0; from < v.frames; from += FRAMES_PER_PART)
         parts.push(() => {
           const list: Float64Array[] = [];
-          for (let k = from; k < Math.min(v.frames, from + FRAMES_PER_PART); k++) list.push(t.sample(v.particles, (tEnd * k) / (v.frames - 1), 7, WORK_BUDGET).points);
+          for (let k = from; k < Math.min(v.frames, from + FRAMES_PER_PART); k++) list.push(t.sample(n, (tEnd * k) / (v.frames - 1), 7, WORK_BUDGET).points);
           return [{ type: 'visual', task: 'density', visual: { spec: v, frames: { from, total: v.frames, list } } }, list.map((f) => f.buffer)];
         });
       return parts;
