@@ -303,6 +303,9 @@ export declare class Ensemble {
 export interface DensityConfig extends TrainerConfig {
   tEnd?: number;
   trace?: 'exact' | 'hutchinson';
+  /** the data's standard deviation per coordinate in the flow's coordinates (base N(0, I)), 0.1–10; default 2
+   * (the base starts narrower than the data); documents without it (older ones) keep 1 */
+  dataScale?: number;
 }
 
 export interface DensityDocument {

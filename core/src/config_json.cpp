@@ -147,6 +147,7 @@ Result<DensityConfig> density_config_from_document(json j) {
   DensityConfig d;
   JsonReader r;
   r.number(j, "tEnd", d.t_end);
+  r.number(j, "dataScale", d.data_scale);
   std::string trace;
   if (r.string(j, "trace", trace)) {
     if (trace == "exact") d.trace = TraceMode::Exact;
@@ -155,6 +156,7 @@ Result<DensityConfig> density_config_from_document(json j) {
   }
   if (!r.ok()) return R::failure(r);
   j.erase("tEnd");
+  j.erase("dataScale");
   j.erase("trace");
   // Density defaults where the document is silent: DensityConfig's (one source).
   const TrainerConfig defaults = DensityConfig{}.base;
@@ -180,6 +182,7 @@ Result<DensityConfig> density_config_from_document(json j) {
 json density_config_to_document(const DensityConfig& c) {
   json j = config_to_document(c.base);
   j["tEnd"] = c.t_end;
+  j["dataScale"] = c.data_scale;
   j["trace"] = c.trace == TraceMode::Exact ? "exact" : "hutchinson";
   return j;
 }

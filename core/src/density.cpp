@@ -15,6 +15,7 @@ Result<> validate(const DensityConfig& c) {
   if (Result<> base = validate(c.base); !base.ok()) return base;
   if (c.base.mlp.augment != 0) return Result<>::failure("augment must be 0 in density mode");
   if (!std::isfinite(c.t_end) || c.t_end <= 0 || c.t_end > 100) return Result<>::failure("tEnd must be a number in (0, 100]");
+  if (!(c.data_scale >= 0.1 && c.data_scale <= 10)) return Result<>::failure("dataScale must be a number in [0.1, 10]");
   return {};
 }
 
@@ -56,7 +57,7 @@ void DensityTrainer::fit_normalization() {
   norm_.offset = data_.rowwise().mean();
   for (int j = 0; j < d; ++j) {
     const double sd = std::sqrt((data_.row(j).array() - norm_.offset[j]).square().mean());
-    norm_.scale[j] = sd > 1e-8 ? sd : 1.0;
+    norm_.scale[j] = (sd > 1e-8 ? sd : 1.0) / config_.data_scale;
   }
 }
 

@@ -323,7 +323,16 @@ Result<std::shared_ptr<T>> load_packed(const std::uint8_t* bytes, std::size_t si
                          notice, &v);
 }
 
-Result<DensityConfig> density_config(const json& j) { return density_config_from_document(j); }
+/// A density document's config: one without dataScale was written before it existed, when the data were normalised to
+/// standard deviation 1 (its normalisation is stored, so this matters only if it is refitted: new samples before training).
+Result<DensityConfig> density_config(const json& j) {
+  if (j.is_object() && !j.contains("dataScale")) {
+    json old = j;
+    old["dataScale"] = 1.0;
+    return density_config_from_document(std::move(old));
+  }
+  return density_config_from_document(j);
+}
 
 }  // namespace
 

@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "nde/config_json.hpp"
+#include "nde/densities.hpp"
+#include "nde/density.hpp"
 #include "nde/systems.hpp"
 
 using namespace nde;
@@ -249,6 +251,27 @@ TEST_CASE("Density config JSON: density defaults, tEnd and trace, errors named")
   CHECK(density_config_from_json(R"({"trace":"magic"})").message.find("magic") != std::string::npos);
   CHECK(density_config_from_json(R"({"tEnd":-1})").message.find("tEnd") != std::string::npos);
   CHECK(density_config_from_json(R"({"augment":1})").message.find("augment") != std::string::npos);
+  CHECK(d.value->data_scale == defaults.data_scale);
+  CHECK(density_config_from_json(R"({"dataScale":1})").value->data_scale == 1.0);
+  CHECK(density_config_from_json(R"({"dataScale":0})").message.find("dataScale") != std::string::npos);
+}
+
+TEST_CASE("A density document without dataScale (written before it) keeps the normalisation to standard deviation 1") {
+  DensityConfig c;
+  c.base.mlp.hidden = {6};
+  DensityTrainer t(c);
+  json j = json::parse(density_to_json(t));  // no samples yet: a fresh flow, refitted when samples come
+  REQUIRE(j["config"]["dataScale"] == c.data_scale);
+  j["config"].erase("dataScale");
+  const auto old = density_from_json(j.dump());
+  REQUIRE(old.ok());
+  CHECK((*old.value)->config().data_scale == 1.0);
+  const Mat x = sample_density("rings", 200, 3);
+  REQUIRE((*old.value)->add_samples(x).ok());
+  REQUIRE(t.add_samples(x).ok());
+  const double sd = std::sqrt((x.row(0).array() - x.row(0).mean()).square().mean());
+  CHECK((*old.value)->normalization().scale[0] == Approx(sd));
+  CHECK(t.normalization().scale[0] == Approx(sd / c.data_scale));
 }
 
 TEST_CASE("Density flow JSON round trip — mismatched documents refused") {

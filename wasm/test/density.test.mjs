@@ -52,12 +52,13 @@ test('training lowers the NLL; samples at t = 0 look Gaussian; the density grid 
   let mass = 0;
   for (const lp of grid) mass += Math.exp(lp) * h * h;
   assert.ok(Math.abs(mass - 1) < 0.05, `mass ${mass}`);
-  // t = 0 is the (unnormalised) base: mean ≈ data offset, spread ≈ data scale; t = tEnd looks like the data.
+  // t = 0 is the (unnormalised) base: mean ≈ data offset, spread ≈ data's standard deviation / dataScale (2: a
+  // variance of ~0.26 here); t = tEnd looks like the data.
   const top = d.sample(2000, 1, 5).points;
   let left = 0;
   for (let i = 0; i < top.length; i += 2) if (top[i] < 0) left++;
   assert.ok(left > 700 && left < 1300, `left half ${left}`);
-  assert.ok(v > 0.3, `variance ${v}`);
+  assert.ok(v > 0.15 && v < 0.4, `variance ${v}`);
   // The trained flow survives a JSON round trip.
   const doc = d.toJSON();
   assert.equal(doc.format, 'neural-ode-density');
