@@ -3,7 +3,7 @@
 #   ./dev.sh start   build what is missing, serve the playground on 127.0.0.1, print its URL (PORT=… to choose)
 #   ./dev.sh test    run every test: native (Release and ASan+UBSan), the document fuzzer (if clang is installed),
 #                    wasm under Node, web units, browser e2e
-#   ./dev.sh bench   print the benchmarks as JSON lines (native, then wasm under Node)
+#   ./dev.sh bench   print the benchmarks as JSON lines (native, then wasm under Node, then the page in Chromium)
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -121,6 +121,9 @@ case "${1:-}" in
     ./build/bench/nde_bench "${2:-200}"
     ./build/bench/nde_bench_fidelity
     node wasm/bench.mjs "${2:-200}"
+    ensure_packages chromium
+    build_web
+    node web/e2e/bench-page.mjs
     ;;
   start)
     ensure_packages "${APT_PACKAGES[@]}"
