@@ -350,15 +350,8 @@ bool backsolve(const DifferentiableField& f, double t0, const Vec& y0, const std
 
 void loss_only(const VectorField& f, double t0, const Vec& y0, const std::vector<double>& times, const LossTerm& loss,
                const SolverOptions& opt, GradientWorkspace& work, GradientResult& r) {
-  r.clear();
-  SolveHooks hooks;
-  GradientResult* rp = &r;
-  const LossTerm* lp = &loss;
-  hooks.at_output = [rp, lp](std::size_t i, double, Vec& y) { rp->loss += (*lp)(i, y, nullptr); };
-  const Solution fwd = solve(f, t0, y0, times, opt, hooks, false, work.impl().solve);
-  r.forward = fwd.stats;
-  r.fail(fwd);
-  drop_gradients_if_failed(r);
+  work.impl().active = false;  // a fresh loss (drops a loss left under way in this workspace), run to the end
+  (void)loss_only_resumable(f, t0, y0, times, loss, opt, work, r, nullptr);
 }
 
 bool loss_only_resumable(const VectorField& f, double t0, const Vec& y0, const std::vector<double>& times,
