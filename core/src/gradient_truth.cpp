@@ -17,7 +17,8 @@ double millis_since(std::chrono::steady_clock::time_point t) {
 
 /// One method's full-data gradient on `t` in pieces: advance() continues it within `pause`; true once finished.
 struct GradientPieces {
-  GradientMethod method = GradientMethod::Direct;
+  explicit GradientPieces(GradientMethod m = GradientMethod::Direct) : method(m) {}
+  GradientMethod method;
   bool started = false;
   double millis = 0.0;
   GradientResult r;
