@@ -1,7 +1,8 @@
 // Page benchmark (not a test; run after `npx vite build`): the page served from dist/ in headless Chromium, as a user
 // meets it. Prints JSON lines:
 //  - page-train: iterations per second while training 3 drawn strokes at the default settings (issue 9: ~93 it/s before,
-//    aim ≥ 5× more), measured over PAGE_SECONDS (10) after 2 s of warm-up;
+//    aim ≥ 5× more), measured over PAGE_SECONDS (10) after 2 s of warm-up, with the particles and without
+//    (PAGE_VARIANTS), with the worker thread's CPU time per iteration and what the browser's other threads took;
 //  - page-density: each density preset trained on the page for DENSITY_SECONDS (60): the whole-data NLL the page shows,
 //    sampled every second, and the seconds until it came within 0.2 nats of its plateau (taken as its value at the end).
 // usage: node web/e2e/bench-page.mjs [trajectories|density]   (both by default)
@@ -9,6 +10,7 @@ import { cpus, loadavg } from 'node:os';
 
 import { createNeuralOde } from '../../wasm/api.js';
 import { openFresh, openSession } from './browser.mjs';
+import { available, browserThreads, threadsSince, workerMillis } from './cpu-threads.mjs';
 
 const only = process.argv[2];
 const pageSeconds = Number(process.env.PAGE_SECONDS ?? 10);
@@ -43,36 +45,47 @@ async function pause() {
 
 try {
   if (!only || only === 'trajectories') {
-    await openFresh(page, url);
-    // Three curved strokes of 30 pointer moves each.
-    for (const [cx, cy, r, a0] of [[0.35, 0.4, 0.2, 0], [0.6, 0.6, 0.15, 2], [0.5, 0.3, 0.25, 4]]) {
-      const pts = [];
-      for (let i = 0; i <= 30; i++) {
-        const a = a0 + (i / 30) * 3;
-        pts.push([cx + r * Math.cos(a), cy + r * Math.sin(a)]);
+    // With the particles (the default) and without them: headless Chromium draws WebGL in software (SwiftShader) on the
+    // same 2 cores the worker trains on; a user's GPU draws them without taking the CPU. Each from a fresh page.
+    for (const variant of (process.env.PAGE_VARIANTS ?? 'particles,no-particles').split(',')) {
+      await openFresh(page, url, variant === 'no-particles' ? '?lp=0' : '');
+      // Three curved strokes of 30 pointer moves each.
+      for (const [cx, cy, r, a0] of [[0.35, 0.4, 0.2, 0], [0.6, 0.6, 0.15, 2], [0.5, 0.3, 0.25, 4]]) {
+        const pts = [];
+        for (let i = 0; i <= 30; i++) {
+          const a = a0 + (i / 30) * 3;
+          pts.push([cx + r * Math.cos(a), cy + r * Math.sin(a)]);
+        }
+        await drawStroke(pts);
       }
-      await drawStroke(pts);
+      const strokes = await page.evaluate(() => window.playground.strokes);
+      await train();
+      await page.waitForFunction(() => (window.playground.progress?.iteration ?? 0) > 0, null, { timeout: 30000 });
+      await sleep(2000);
+      const p0 = await progress(), t0 = performance.now(), l0 = load(), c0 = browserThreads();
+      // What the worker reports every half second: the last step's ms and NFE, what its last whole-data loss and
+      // visuals cost (ms).
+      const samples = [];
+      while (performance.now() - t0 < pageSeconds * 1000) {
+        await sleep(500);
+        samples.push(await progress());
+      }
+      const p1 = await progress(), t1 = performance.now(), threads = threadsSince(c0);
+      const mean = (key) => +(samples.reduce((a, p) => a + p[key], 0) / samples.length).toFixed(2);
+      await pause();
+      const iterations = p1.iteration - p0.iteration, wall = t1 - t0, worker = workerMillis(threads);
+      const others = Object.values(threads).reduce((a, v) => a + v, 0) - worker;
+      console.log(JSON.stringify({ bench: 'page-train', runtime: 'chromium', variant, strokes, seconds: +(wall / 1000).toFixed(1),
+        iterations, it_per_s: +(iterations / (wall / 1000)).toFixed(1),
+        ms_per_step_sampled: mean('millis'), nfe_per_step_sampled: [mean('nfeForward'), mean('nfeBackward')],
+        data_loss_ms_sampled: mean('dataLossMillis'), visual_ms_sampled: mean('visualMillis'), data_loss: p1.dataLoss,
+        // CPU time (Linux /proc): the worker thread's per iteration (all its work: steps, losses, visuals, messages) and
+        // its share of the wall time (1 = a core of its own), and the rest of the browser's threads per second of wall.
+        ...(available ? { worker_cpu_ms_per_iter: +(worker / Math.max(1, iterations)).toFixed(3), worker_cpu_share: +(worker / wall).toFixed(2),
+          other_threads_cpu_ms_per_s: +(others / (wall / 1000)).toFixed(0),
+          busiest_other_threads: Object.fromEntries(Object.entries(threads).filter(([k]) => !/DedicatedWorker/.test(k)).slice(0, 4)) } : {}),
+        load: [l0, load()], cpus: cpus().length }));
     }
-    const strokes = await page.evaluate(() => window.playground.strokes);
-    await train();
-    await page.waitForFunction(() => (window.playground.progress?.iteration ?? 0) > 0, null, { timeout: 30000 });
-    await sleep(2000);
-    const p0 = await progress(), t0 = performance.now(), l0 = load();
-    // What the worker reports every half second: the last step's ms and NFE, what its last whole-data loss and
-    // visuals cost (ms).
-    const samples = [];
-    while (performance.now() - t0 < pageSeconds * 1000) {
-      await sleep(500);
-      samples.push(await progress());
-    }
-    const p1 = await progress(), t1 = performance.now();
-    const mean = (key) => +(samples.reduce((a, p) => a + p[key], 0) / samples.length).toFixed(2);
-    await pause();
-    console.log(JSON.stringify({ bench: 'page-train', runtime: 'chromium', strokes, seconds: +((t1 - t0) / 1000).toFixed(1),
-      iterations: p1.iteration - p0.iteration, it_per_s: +((p1.iteration - p0.iteration) / ((t1 - t0) / 1000)).toFixed(1),
-      ms_per_step_sampled: mean('millis'), nfe_per_step_sampled: [mean('nfeForward'), mean('nfeBackward')],
-      data_loss_ms_sampled: mean('dataLossMillis'), visual_ms_sampled: mean('visualMillis'), data_loss: p1.dataLoss,
-      load: [l0, load()], cpus: cpus().length }));
   }
 
   if (!only || only === 'density') {

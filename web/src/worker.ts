@@ -90,10 +90,16 @@ let jobs: Job[] = [];
 let lossPending = false;
 let ticking = false;
 
+/** The next tick comes as a message on a channel of our own, not setTimeout(0): chained timers are clamped to ≥ 4 ms
+ * after five levels of nesting (HTML timers; Chromium's worker measured 5.2 ms per chained setTimeout(0) against 0.1 ms
+ * per channel message), i.e. ~10 % of the time idle between 40 ms chunks. The page's messages keep their turn: they
+ * and the channel's are tasks of one event loop, taken in the order they were posted. */
+const ticker = new MessageChannel();
+ticker.port1.onmessage = () => tick();
 function wake() {
   if (ticking) return;
   ticking = true;
-  setTimeout(tick, 0);
+  ticker.port2.postMessage(null);
 }
 
 let chunks = 0;
