@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <malloc.h>
+#include <time.h>
 
 #include "alloc_counter.hpp"
 #include "nde/batch_field.hpp"
@@ -153,8 +154,18 @@ void second_order_bench() {
   std::fflush(stdout);
 }
 
+/// CPU time of this thread in ms (the machine is shared: wall time counts other processes' work too).
+double thread_cpu_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return 1e3 * static_cast<double>(ts.tv_sec) + 1e-6 * static_cast<double>(ts.tv_nsec);
+}
+
 void density_bench(int iters) {
-  // Two moons, exact trace: the regularisers should keep the flow simple and cut the solver's work.
+  // Two moons, exact trace: the regularisers should keep the flow simple and cut the solver's work. Two trainers
+  // with the same seed train side by side, alternating step by step: one with the CNF field's shared tape (one
+  // forward pass per evaluation, kept per stage for the checkpointed reverse pass), one with the former path that
+  // redoes the forward pass for the trace, the regulariser and the VJP. Their losses must agree bit for bit.
   double nfe_plain = 0, nfe_reg = 0;
   for (const auto& [variant, kinetic, jacobian] : {std::tuple{"plain", 0.0, 0.0}, std::tuple{"kinetic+jacobian 0.05", 0.05, 0.05}}) {
     DensityConfig c;
@@ -162,25 +173,41 @@ void density_bench(int iters) {
     // batch: the density default (the page uses it too)
     c.base.kinetic = kinetic;
     c.base.jacobian = jacobian;
-    DensityTrainer t(c);
+    DensityTrainer t(c), former(c);
     require(t.add_samples(sample_density("two-moons", 4000, 1)));
-    std::vector<double> ms;
-    double nfe_f = 0, nfe_b = 0, loss = 0;
+    require(former.add_samples(sample_density("two-moons", 4000, 1)));
+    std::vector<double> ms, ms_former;
+    double cpu = 0, cpu_former = 0, nfe_f = 0, nfe_b = 0, loss = 0;
+    bool identical = true;
     const int tail = std::max(1, iters / 3);
     for (int i = 0; i < iters; ++i) {
+      CnfField::set_shared_tape(true);
+      double c0 = thread_cpu_ms();
       const StepReport r = t.step();
+      cpu += thread_cpu_ms() - c0;
+      CnfField::set_shared_tape(false);
+      c0 = thread_cpu_ms();
+      const StepReport f = former.step();
+      cpu_former += thread_cpu_ms() - c0;
       ms.push_back(r.millis);
+      ms_former.push_back(f.millis);
+      identical = identical && r.loss == f.loss && r.nfe_forward == f.nfe_forward && r.nfe_backward == f.nfe_backward;
       if (i >= iters - tail) {
         nfe_f += static_cast<double>(r.nfe_forward) / tail;
         nfe_b += static_cast<double>(r.nfe_backward) / tail;
       }
       loss = r.loss;
     }
+    CnfField::set_shared_tape(true);
+    identical = identical && t.mlp().params() == former.mlp().params();
     const DensityResult nll = t.nll();
     (kinetic > 0 ? nfe_reg : nfe_plain) = nfe_f + nfe_b;
     std::printf("{\"bench\":\"density-two-moons\",\"variant\":\"%s\",\"iterations\":%d,\"ms_per_iter_median\":%.3f,"
+                "\"cpu_ms_per_iter\":%.3f,\"former_ms_per_iter_median\":%.3f,\"former_cpu_ms_per_iter\":%.3f,"
+                "\"former_over_shared_cpu\":%.2f,\"bit_identical\":%s,"
                 "\"nfe_forward_last_third\":%.1f,\"nfe_backward_last_third\":%.1f,\"final_batch_loss\":%.4f,\"nll\":%.4f}\n",
-                variant, iters, median(ms), nfe_f, nfe_b, loss, nll.values.size() ? nll.values[0] : NAN);
+                variant, iters, median(ms), cpu / iters, median(ms_former), cpu_former / iters, cpu_former / cpu,
+                identical ? "true" : "false", nfe_f, nfe_b, loss, nll.values.size() ? nll.values[0] : NAN);
     std::fflush(stdout);
   }
   std::printf("{\"bench\":\"density-two-moons\",\"regularisers_cut_nfe_by_percent\":%.1f}\n", 100.0 * (1.0 - nfe_reg / nfe_plain));

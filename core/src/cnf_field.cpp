@@ -2,6 +2,16 @@
 
 namespace nde {
 
+namespace {
+bool& shared_flag() {
+  static bool on = true;
+  return on;
+}
+}  // namespace
+
+void CnfField::set_shared_tape(bool on) { shared_flag() = on; }
+bool CnfField::shared_tape() { return shared_flag(); }
+
 CnfField::CnfField(const Mlp& mlp, Index batch, TraceMode mode, const Mat* probes, double kinetic, double jacobian)
     : mlp_(mlp), batch_(batch), mode_(mode), probes_(probes), kinetic_(kinetic), jacobian_(jacobian) {}
 
@@ -21,10 +31,68 @@ double CnfField::regularizer(const MatIn& Z, const Mat& F) const {
   return r;
 }
 
+void CnfField::evaluate(const MatIn& Z, Pass& p, Vec& dy) const {
+  const Index S = mlp_.state_dim(), B = batch_;
+  mlp_.forward<double>(Z, w_.times, p.F, &p.tape);
+  dy.resize(size());
+  dy.head(S * B) = Eigen::Map<const Vec>(p.F.data(), S * B);
+  const bool exact = !(mode_ == TraceMode::Hutchinson && probes_);
+  if (exact || jacobian_ > 0) mlp_.jacobian_rows(p.tape, w_.rows);
+  if (exact) mlp_.divergence(w_.rows, w_.div);
+  else mlp_.trace_estimate(p.tape, *probes_, w_.div);
+  dy.segment(S * B, B) = -w_.div.transpose();
+  if (regularized()) {
+    double r = kinetic_ > 0 ? kinetic_ * p.F.squaredNorm() : 0.0;
+    if (jacobian_ > 0) {
+      mlp_.jacobian_frobenius(w_.rows, w_.frob);
+      r += jacobian_ * w_.frob.sum();
+    }
+    dy[size() - 1] = r;
+  }
+}
+
+void CnfField::reverse(Pass& p, const Vec& a, Vec& a_y, Vec& g_theta) const {
+  const Index S = mlp_.state_dim(), B = batch_;
+  const double ar = regularized() ? a[size() - 1] : 0.0;
+  w_.A = Eigen::Map<const Mat>(a.data(), S, B);
+  if (kinetic_ > 0 && ar != 0.0) w_.A += (2.0 * kinetic_ * ar) * p.F;
+  mlp_.backward<double>(p.tape, w_.A, &w_.dZ, &g_theta, nullptr);
+  // dℓ_k/dt = −div f(z_k): its cotangent a_ℓ,k weighs −∂div/∂(z, θ).
+  w_.w = -a.segment(S * B, B).transpose();
+  if (!w_.w.isZero(0.0)) {
+    if (mode_ == TraceMode::Hutchinson && probes_) mlp_.trace_estimate_grad(p.tape, *probes_, w_.w, &w_.dZd, &g_theta);
+    else mlp_.divergence_grad(p.tape, w_.w, &w_.dZd, &g_theta);
+    w_.dZ += w_.dZd;
+  }
+  if (jacobian_ > 0 && ar != 0.0) {
+    mlp_.jacobian_rows(p.tape, w_.rows);
+    w_.w.setConstant(B, jacobian_ * ar);
+    mlp_.jacobian_frobenius_grad(p.tape, w_.rows, w_.w, &w_.dZd, &g_theta);
+    w_.dZ += w_.dZd;
+  }
+  a_y.setZero(size());
+  a_y.head(S * B) = Eigen::Map<const Vec>(w_.dZ.data(), S * B);
+}
+
+void CnfField::eval_keep(double t, const Vec& y, Vec& dy, int slot) const {
+  if (!shared_tape()) return eval(t, y, dy);
+  const auto k = static_cast<std::size_t>(slot);
+  if (w_.kept.size() <= k) w_.kept.resize(k + 1);
+  const Eigen::Map<const Mat> Z(y.data(), mlp_.state_dim(), batch_);
+  w_.times.setConstant(batch_, t);
+  evaluate(Z, w_.kept[k], dy);
+}
+
+void CnfField::vjp_kept(double t, const Vec& y, const Vec& a, Vec& a_y, Vec& g_theta, int slot) const {
+  if (!shared_tape()) return vjp(t, y, a, a_y, g_theta);
+  reverse(w_.kept[static_cast<std::size_t>(slot)], a, a_y, g_theta);
+}
+
 void CnfField::eval(double t, const Vec& y, Vec& dy) const {
   const Index S = mlp_.state_dim(), B = batch_;
   const Eigen::Map<const Mat> Z(y.data(), S, B);
   w_.times.setConstant(B, t);
+  if (shared_tape()) return evaluate(Z, w_.pass, dy);
   mlp_.forward<double>(Z, w_.times, w_.F, nullptr);
   dy.resize(size());
   dy.head(S * B) = Eigen::Map<const Vec>(w_.F.data(), S * B);
@@ -38,6 +106,14 @@ void CnfField::vjp(double t, const Vec& y, const Vec& a, Vec& a_y, Vec& g_theta)
 }
 
 void CnfField::eval_and_vjp(double t, const Vec& y, const Vec& a, Vec& dy, Vec& a_y, Vec& g_theta) const {
+  if (!shared_tape()) return eval_and_vjp_separate(t, y, a, dy, a_y, g_theta);
+  const Eigen::Map<const Mat> Z(y.data(), mlp_.state_dim(), batch_);
+  w_.times.setConstant(batch_, t);
+  evaluate(Z, w_.pass, dy);
+  reverse(w_.pass, a, a_y, g_theta);
+}
+
+void CnfField::eval_and_vjp_separate(double t, const Vec& y, const Vec& a, Vec& dy, Vec& a_y, Vec& g_theta) const {
   const Index S = mlp_.state_dim(), B = batch_;
   const Eigen::Map<const Mat> Z(y.data(), S, B);
   w_.times.setConstant(B, t);

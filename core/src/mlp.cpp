@@ -254,16 +254,53 @@ void Mlp::vjp(const Mat& Z, const RowVec& t, const Mat& A, Mat* dZ, Vec* dtheta,
   backward<double>(tape, A, dZ, dtheta, dt);
 }
 
+void Mlp::jacobian_rows(Tape<double>& tape, std::vector<Mat>& rows) const {
+  JacobianWork& k = jac_;
+  rows.resize(static_cast<std::size_t>(state_dim()));
+  for (int i = 0; i < state_dim(); ++i) {
+    k.A.setZero(state_dim(), tape.z.cols());
+    k.A.row(i).setOnes();
+    backward<double>(tape, k.A, &rows[static_cast<std::size_t>(i)], nullptr, nullptr);
+  }
+}
+
 const std::vector<Mat>& Mlp::jacobian_rows(const MatIn& Z, const RowVec& t) const {
   JacobianWork& k = jac_;
   forward<double>(Z, t, k.F, &k.tape);
-  k.rows.resize(static_cast<std::size_t>(state_dim()));
-  for (int i = 0; i < state_dim(); ++i) {
-    k.A.setZero(state_dim(), Z.cols());
-    k.A.row(i).setOnes();
-    backward<double>(k.tape, k.A, &k.rows[static_cast<std::size_t>(i)], nullptr, nullptr);
-  }
+  jacobian_rows(k.tape, k.rows);
   return k.rows;
+}
+
+void Mlp::divergence(const std::vector<Mat>& rows, RowVec& out) const {
+  out.setZero(rows.front().cols());
+  for (int i = 0; i < state_dim(); ++i) out += rows[static_cast<std::size_t>(i)].row(i);
+}
+
+void Mlp::jacobian_frobenius(const std::vector<Mat>& rows, RowVec& out) const {
+  out.setZero(rows.front().cols());
+  for (const Mat& r : rows) out += r.colwise().squaredNorm();
+}
+
+void Mlp::trace_estimate(Tape<double>& tape, const Mat& E, RowVec& out) const {
+  backward<double>(tape, E, &jac_.D, nullptr, nullptr);
+  out.resize(E.cols());
+  out.noalias() = jac_.D.cwiseProduct(E).colwise().sum();
+}
+
+void Mlp::divergence_grad(const Tape<double>& tape, const RowVec& w, Mat* dZ, Vec* dtheta) const {
+  const auto& E = unit_rows(jac_.ones, tape.z.cols(), 1.0);
+  second_order(tape, E, E, w, dZ, dtheta);
+}
+
+void Mlp::trace_estimate_grad(const Tape<double>& tape, const Mat& E, const RowVec& w, Mat* dZ, Vec* dtheta) const {
+  jac_.probe.resize(1);
+  jac_.probe[0] = E;
+  second_order(tape, jac_.probe, jac_.probe, w, dZ, dtheta);
+}
+
+void Mlp::jacobian_frobenius_grad(const Tape<double>& tape, const std::vector<Mat>& rows, const RowVec& w, Mat* dZ,
+                                  Vec* dtheta) const {
+  second_order(tape, unit_rows(jac_.twos, tape.z.cols(), 2.0), rows, w, dZ, dtheta);
 }
 
 const std::vector<Mat>& Mlp::unit_rows(std::vector<Mat>& cache, Index cols, double value) const {
@@ -283,11 +320,7 @@ Mat Mlp::jacobian(const Vec& z, double t) const {
   return J;
 }
 
-void Mlp::divergence(const MatIn& Z, const RowVec& t, RowVec& out) const {
-  const auto& rows = jacobian_rows(Z, t);
-  out.setZero(Z.cols());
-  for (int i = 0; i < state_dim(); ++i) out += rows[static_cast<std::size_t>(i)].row(i);
-}
+void Mlp::divergence(const MatIn& Z, const RowVec& t, RowVec& out) const { divergence(jacobian_rows(Z, t), out); }
 
 RowVec Mlp::divergence(const MatIn& Z, const RowVec& t) const {
   RowVec out;
@@ -296,11 +329,8 @@ RowVec Mlp::divergence(const MatIn& Z, const RowVec& t) const {
 }
 
 void Mlp::trace_estimate(const MatIn& Z, const RowVec& t, const Mat& E, RowVec& out) const {
-  JacobianWork& k = jac_;
-  forward<double>(Z, t, k.F, &k.tape);
-  backward<double>(k.tape, E, &k.D, nullptr, nullptr);
-  out.resize(Z.cols());
-  out.noalias() = k.D.cwiseProduct(E).colwise().sum();
+  forward<double>(Z, t, jac_.F, &jac_.tape);
+  trace_estimate(jac_.tape, E, out);
 }
 
 RowVec Mlp::trace_estimate(const MatIn& Z, const RowVec& t, const Mat& E) const {
@@ -316,9 +346,7 @@ void Mlp::trace_estimate_grad(const MatIn& Z, const RowVec& t, const Mat& E, con
 }
 
 void Mlp::jacobian_frobenius(const MatIn& Z, const RowVec& t, RowVec& out) const {
-  const auto& rows = jacobian_rows(Z, t);
-  out.setZero(Z.cols());
-  for (const Mat& r : rows) out += r.colwise().squaredNorm();
+  jacobian_frobenius(jacobian_rows(Z, t), out);
 }
 
 RowVec Mlp::jacobian_frobenius(const MatIn& Z, const RowVec& t) const {
@@ -329,100 +357,113 @@ RowVec Mlp::jacobian_frobenius(const MatIn& Z, const RowVec& t) const {
 
 void Mlp::second_order(const MatIn& Z, const RowVec& t, const std::vector<Mat>& A, const std::vector<Mat>& U,
                        const RowVec& w, Mat* dZ, Vec* dtheta) const {
+  if (dZ) dZ->setZero(Z.rows(), Z.cols());
+  if (dtheta && dtheta->size() != num_params()) *dtheta = Vec::Zero(num_params());
+  constexpr Index kBlock = 256;  // columns per pass: bounds the temporaries whatever the batch
+  for (Index c0 = 0; c0 < Z.cols(); c0 += kBlock) {
+    const Index nc = std::min(kBlock, Z.cols() - c0);
+    forward<double>(Z.middleCols(c0, nc), t.segment(c0, nc), second_.F, &second_.tape);
+    second_order_block(second_.tape, Z, c0, nc, A, U, w, dZ, dtheta);
+  }
+}
+
+void Mlp::second_order(const Tape<double>& tape, const std::vector<Mat>& A, const std::vector<Mat>& U, const RowVec& w,
+                       Mat* dZ, Vec* dtheta) const {
+  const MatIn Z(tape.z);
+  if (dZ) dZ->setZero(Z.rows(), Z.cols());
+  if (dtheta && dtheta->size() != num_params()) *dtheta = Vec::Zero(num_params());
+  second_order_block(tape, Z, 0, Z.cols(), A, U, w, dZ, dtheta);
+}
+
+void Mlp::second_order_block(const Tape<double>& tape, const MatIn& Z, Index c0, Index nc, const std::vector<Mat>& A,
+                             const std::vector<Mat>& U, const RowVec& w, Mat* dZ, Vec* dtheta) const {
   // Forward-over-reverse with the dual numbers split into value and tangent matrices: the weights carry no
   // tangent, so every product is a plain double product (vectorised, GEMM) rather than one over Dual scalars.
   // The value pass and σ', σ'' are shared by all directions.
-  if (dZ) dZ->setZero(Z.rows(), Z.cols());
-  if (dtheta && dtheta->size() != num_params()) *dtheta = Vec::Zero(num_params());
   const Index sd = state_dim();
   const std::size_t L = layers_.size();
-  constexpr Index kBlock = 256;  // columns per pass: bounds the temporaries whatever the batch
   SecondOrderWork& k = second_;
   k.s1.resize(L - 1);
   k.s2.resize(L - 1);
   k.dP.resize(L - 1);
   k.dX.resize(L);
   for (auto* v : {&k.G, &k.dG, &k.Gx, &k.dGx}) v->resize(L);
-  for (Index c0 = 0; c0 < Z.cols(); c0 += kBlock) {
-    const Index nc = std::min(kBlock, Z.cols() - c0);
-    const auto Zb = Z.middleCols(c0, nc);
-    forward<double>(Zb, t.segment(c0, nc), k.F, &k.tape);
-    for (std::size_t l = 0; l + 1 < L; ++l) {  // σ'(P) and σ''(P) of each hidden layer
-      const Mat& H = k.tape.inputs[l + 1];
-      if (config_.activation == Activation::Tanh) {
-        k.s1[l] = 1.0 - H.array().square();
-        k.s2[l] = -2.0 * H.array() * k.s1[l].array();
-      } else {
-        const Mat& P = k.tape.pre[l];
-        k.s1[l].resize(P.rows(), P.cols());
-        k.s2[l].resize(P.rows(), P.cols());
-        for (Index e = 0; e < P.size(); ++e) {
-          const Dual d = activate_deriv(config_.activation, Dual(P(e), 1.0));
-          k.s1[l](e) = d.v;
-          k.s2[l](e) = d.d;
-        }
+  const auto Zb = Z.middleCols(c0, nc);
+  for (std::size_t l = 0; l + 1 < L; ++l) {  // σ'(P) and σ''(P) of each hidden layer
+    const Mat& H = tape.inputs[l + 1];
+    if (config_.activation == Activation::Tanh) {
+      k.s1[l] = 1.0 - H.array().square();
+      k.s2[l] = -2.0 * H.array() * k.s1[l].array();
+    } else {
+      const Mat& P = tape.pre[l];
+      k.s1[l].resize(P.rows(), P.cols());
+      k.s2[l].resize(P.rows(), P.cols());
+      for (Index e = 0; e < P.size(); ++e) {
+        const Dual d = activate_deriv(config_.activation, Dual(P(e), 1.0));
+        k.s1[l](e) = d.v;
+        k.s2[l](e) = d.d;
       }
     }
-    for (std::size_t i = 0; i < A.size(); ++i) {
-      const auto Ub = U[i].middleCols(c0, nc);
-      // Tangent forward: dX₀ = ∂input/∂z · u (the time row has no tangent), dP = W dX, dX' = σ'(P) ∘ dP.
-      Mat& dX0 = k.dX[0];
-      dX0.setZero(layers_.front().in, nc);
-      if (config_.input == InputMap::Cube) dX0.topRows(sd) = (3.0 * Zb.array().square() * Ub.array()).matrix();
-      else dX0.topRows(sd) = Ub;
-      for (std::size_t l = 0; l + 1 < L; ++l) {
-        const Layer& Ly = layers_[l];
-        Eigen::Map<const Mat> W(params_.data() + Ly.offset, Ly.out, Ly.in);
-        if (tile_rows(Ly.out)) {
-          k.dP[l].resize(Ly.out, nc);
-          kernels::product_tiled(W.data(), Ly.out, Ly.in, k.dX[l].data(), nc, k.dP[l].data());
-        } else {
-          k.dP[l].noalias() = W * k.dX[l];
-        }
-        k.dX[l + 1] = k.s1[l].cwiseProduct(k.dP[l]);
+  }
+  for (std::size_t i = 0; i < A.size(); ++i) {
+    const auto Ub = U[i].middleCols(c0, nc);
+    // Tangent forward: dX₀ = ∂input/∂z · u (the time row has no tangent), dP = W dX, dX' = σ'(P) ∘ dP.
+    Mat& dX0 = k.dX[0];
+    dX0.setZero(layers_.front().in, nc);
+    if (config_.input == InputMap::Cube) dX0.topRows(sd) = (3.0 * Zb.array().square() * Ub.array()).matrix();
+    else dX0.topRows(sd) = Ub;
+    for (std::size_t l = 0; l + 1 < L; ++l) {
+      const Layer& Ly = layers_[l];
+      Eigen::Map<const Mat> W(params_.data() + Ly.offset, Ly.out, Ly.in);
+      if (tile_rows(Ly.out)) {
+        k.dP[l].resize(Ly.out, nc);
+        kernels::product_tiled(W.data(), Ly.out, Ly.in, k.dX[l].data(), nc, k.dP[l].data());
+      } else {
+        k.dP[l].noalias() = W * k.dX[l];
       }
-      // Reverse pass of the value (G) and its tangent (dG), from the real cotangent a ∘ w; one buffer per layer
-      // (their shapes differ by layer, so shared ones would be reallocated at every layer).
-      k.G[L - 1] = A[i].middleCols(c0, nc).array().rowwise() * w.segment(c0, nc).array();
-      k.dG[L - 1].setZero(k.G[L - 1].rows(), nc);
-      for (std::size_t l = L; l-- > 0;) {
-        const Layer& Ly = layers_[l];
-        Eigen::Map<const Mat> W(params_.data() + Ly.offset, Ly.out, Ly.in);
-        const Mat &G = k.G[l], &dG = k.dG[l];
-        if (dtheta) {  // tangent of (dW += G Xᵀ, db += Σ G)
-          Eigen::Map<Mat> gW(dtheta->data() + Ly.offset, Ly.out, Ly.in);
-          Eigen::Map<Vec> gb(dtheta->data() + Ly.offset + Ly.out * Ly.in, Ly.out);
-          if (tile_rows(Ly.out)) {
-            kernels::accumulate_outer_tiled(dG.data(), Ly.out, k.tape.inputs[l].data(), Ly.in, nc, gW.data());
-            kernels::accumulate_outer_tiled(G.data(), Ly.out, k.dX[l].data(), Ly.in, nc, gW.data());
-          } else {
-            gW.noalias() += dG * k.tape.inputs[l].transpose();
-            gW.noalias() += G * k.dX[l].transpose();
-          }
-          gb += dG.rowwise().sum();
-        }
-        if (l == 0 && !dZ) break;
-        Mat &Gx = k.Gx[l], &dGx = k.dGx[l];
-        Gx.resize(Ly.in, nc);
-        dGx.resize(Ly.in, nc);
-        if (tile_rows(Ly.in)) {
-          std::vector<double>& wt = k.tape.wt;
-          if (wt.size() < static_cast<std::size_t>(Ly.out * Ly.in)) wt.resize(static_cast<std::size_t>(Ly.out * Ly.in));
-          kernels::affine_transpose_tiled(W.data(), Ly.out, Ly.in, G.data(), nc, Gx.data(), wt.data());
-          kernels::product_tiled(wt.data(), Ly.in, Ly.out, dG.data(), nc, dGx.data());  // Wᵀ is in wt now
+      k.dX[l + 1] = k.s1[l].cwiseProduct(k.dP[l]);
+    }
+    // Reverse pass of the value (G) and its tangent (dG), from the real cotangent a ∘ w; one buffer per layer
+    // (their shapes differ by layer, so shared ones would be reallocated at every layer).
+    k.G[L - 1] = A[i].middleCols(c0, nc).array().rowwise() * w.segment(c0, nc).array();
+    k.dG[L - 1].setZero(k.G[L - 1].rows(), nc);
+    for (std::size_t l = L; l-- > 0;) {
+      const Layer& Ly = layers_[l];
+      Eigen::Map<const Mat> W(params_.data() + Ly.offset, Ly.out, Ly.in);
+      const Mat &G = k.G[l], &dG = k.dG[l];
+      if (dtheta) {  // tangent of (dW += G Xᵀ, db += Σ G)
+        Eigen::Map<Mat> gW(dtheta->data() + Ly.offset, Ly.out, Ly.in);
+        Eigen::Map<Vec> gb(dtheta->data() + Ly.offset + Ly.out * Ly.in, Ly.out);
+        if (tile_rows(Ly.out)) {
+          kernels::accumulate_outer_tiled(dG.data(), Ly.out, tape.inputs[l].data(), Ly.in, nc, gW.data());
+          kernels::accumulate_outer_tiled(G.data(), Ly.out, k.dX[l].data(), Ly.in, nc, gW.data());
         } else {
-          Gx.noalias() = W.transpose() * G;
-          dGx.noalias() = W.transpose() * dG;
+          gW.noalias() += dG * tape.inputs[l].transpose();
+          gW.noalias() += G * k.dX[l].transpose();
         }
-        if (l > 0) {  // through σ: G' = G ∘ σ'(P), dG' = dG ∘ σ'(P) + G ∘ σ''(P) ∘ dP
-          k.dG[l - 1] = dGx.cwiseProduct(k.s1[l - 1]) + Gx.cwiseProduct(k.s2[l - 1]).cwiseProduct(k.dP[l - 1]);
-          k.G[l - 1] = Gx.cwiseProduct(k.s1[l - 1]);
-        } else if (config_.input == InputMap::Cube) {
-          dZ->middleCols(c0, nc).array() += 3.0 * dGx.topRows(sd).array() * Zb.array().square() +
-                                            6.0 * Gx.topRows(sd).array() * Zb.array() * Ub.array();
-        } else {
-          dZ->middleCols(c0, nc) += dGx.topRows(sd);
-        }
+        gb += dG.rowwise().sum();
+      }
+      if (l == 0 && !dZ) break;
+      Mat &Gx = k.Gx[l], &dGx = k.dGx[l];
+      Gx.resize(Ly.in, nc);
+      dGx.resize(Ly.in, nc);
+      if (tile_rows(Ly.in)) {
+        std::vector<double>& wt = k.wt;
+        if (wt.size() < static_cast<std::size_t>(Ly.out * Ly.in)) wt.resize(static_cast<std::size_t>(Ly.out * Ly.in));
+        kernels::affine_transpose_tiled(W.data(), Ly.out, Ly.in, G.data(), nc, Gx.data(), wt.data());
+        kernels::product_tiled(wt.data(), Ly.in, Ly.out, dG.data(), nc, dGx.data());  // Wᵀ is in wt now
+      } else {
+        Gx.noalias() = W.transpose() * G;
+        dGx.noalias() = W.transpose() * dG;
+      }
+      if (l > 0) {  // through σ: G' = G ∘ σ'(P), dG' = dG ∘ σ'(P) + G ∘ σ''(P) ∘ dP
+        k.dG[l - 1] = dGx.cwiseProduct(k.s1[l - 1]) + Gx.cwiseProduct(k.s2[l - 1]).cwiseProduct(k.dP[l - 1]);
+        k.G[l - 1] = Gx.cwiseProduct(k.s1[l - 1]);
+      } else if (config_.input == InputMap::Cube) {
+        dZ->middleCols(c0, nc).array() += 3.0 * dGx.topRows(sd).array() * Zb.array().square() +
+                                          6.0 * Gx.topRows(sd).array() * Zb.array() * Ub.array();
+      } else {
+        dZ->middleCols(c0, nc) += dGx.topRows(sd);
       }
     }
   }

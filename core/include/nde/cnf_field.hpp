@@ -21,12 +21,33 @@ class CnfField : public DifferentiableField {
   void eval(double t, const Vec& y, Vec& dy) const override;
   void vjp(double t, const Vec& y, const Vec& a, Vec& a_y, Vec& g_theta) const override;
   void eval_and_vjp(double t, const Vec& y, const Vec& a, Vec& dy, Vec& a_y, Vec& g_theta) const override;
+  /// eval with the network's forward pass kept in the slot (grown on first use).
+  void eval_keep(double t, const Vec& y, Vec& dy, int slot) const override;
+  /// vjp from the slot's kept forward pass: the backward passes only (the trace's and regulariser's included).
+  void vjp_kept(double t, const Vec& y, const Vec& a, Vec& a_y, Vec& g_theta, int slot) const override;
   /// Whether the regulariser accumulator is present.
   bool regularized() const { return kinetic_ > 0 || jacobian_ > 0; }
+  /// Process-wide: on (default), an evaluation runs the network's forward pass once and the trace, the regulariser
+  /// and the VJP work from its tape (kept per stage by eval_keep); off, each of them redoes the forward pass and
+  /// eval_keep / vjp_kept are plain eval / vjp (the former path, for the bench's ratio; results equal bit for bit).
+  static void set_shared_tape(bool on);
+  /// Whether the shared-tape path is on.
+  static bool shared_tape();
 
  private:
+  /// One recorded forward pass and what the VJP reads from it.
+  struct Pass {
+    Mlp::Tape<double> tape;
+    Mat F;
+  };
   /// div f (or its estimate) of the columns of Z at the times t, into `out`.
   void divergence(const MatIn& Z, const RowVec& t, RowVec& out) const;
+  /// dy at the states Z (time in w_.times) through one forward pass recorded in `p`.
+  void evaluate(const MatIn& Z, Pass& p, Vec& dy) const;
+  /// a_y and g_theta from the pass recorded in `p`.
+  void reverse(Pass& p, const Vec& a, Vec& a_y, Vec& g_theta) const;
+  /// The former eval_and_vjp (every term redoes the forward pass).
+  void eval_and_vjp_separate(double t, const Vec& y, const Vec& a, Vec& dy, Vec& a_y, Vec& g_theta) const;
   /// The accumulator's rate kinetic·Σ‖f‖² + jacobian·Σ‖∂f/∂z‖²_F for the forward pass in F.
   double regularizer(const MatIn& Z, const Mat& F) const;
   const Mlp& mlp_;
@@ -41,6 +62,9 @@ class CnfField : public DifferentiableField {
     Mat F, A, dZ, dZd;
     RowVec times, div, w, frob;
     Vec dy;
+    Pass pass;               ///< eval's and eval_and_vjp's forward pass
+    std::vector<Pass> kept;  ///< eval_keep's, one per slot
+    std::vector<Mat> rows;   ///< Jacobian rows (exact trace, Jacobian regulariser)
   };
   mutable Work w_;
 };

@@ -113,6 +113,27 @@ class Mlp {
   void second_order_dual(const Mat& Z, const RowVec& t, const std::vector<Mat>& A, const std::vector<Mat>& U,
                          const RowVec& w, Mat* dZ, Vec* dtheta) const;
 
+  // The same passes from a forward pass already recorded in `tape` (its columns are the states Z): the forward is
+  // not redone. Results equal the Z-taking calls' bit for bit (their first step is that forward pass).
+  /// Rows of ∂f/∂z into `rows` (rows[i] column k = (e_iᵀ ∂f/∂z(z_k))ᵀ), by one backward pass per row.
+  void jacobian_rows(Tape<double>& tape, std::vector<Mat>& rows) const;
+  /// tr ∂f/∂z per column, from the Jacobian rows in `rows` (filled by jacobian_rows(tape, rows)).
+  void divergence(const std::vector<Mat>& rows, RowVec& out) const;
+  /// ‖∂f/∂z‖²_F per column, from the Jacobian rows.
+  void jacobian_frobenius(const std::vector<Mat>& rows, RowVec& out) const;
+  /// εᵀ(∂f/∂z)ε per column.
+  void trace_estimate(Tape<double>& tape, const Mat& E, RowVec& out) const;
+  /// second_order for the recorded states (all columns in one block).
+  void second_order(const Tape<double>& tape, const std::vector<Mat>& A, const std::vector<Mat>& U, const RowVec& w,
+                    Mat* dZ, Vec* dtheta) const;
+  /// divergence_grad for the recorded states.
+  void divergence_grad(const Tape<double>& tape, const RowVec& w, Mat* dZ, Vec* dtheta) const;
+  /// trace_estimate_grad for the recorded states.
+  void trace_estimate_grad(const Tape<double>& tape, const Mat& E, const RowVec& w, Mat* dZ, Vec* dtheta) const;
+  /// jacobian_frobenius_grad for the recorded states, given their Jacobian rows.
+  void jacobian_frobenius_grad(const Tape<double>& tape, const std::vector<Mat>& rows, const RowVec& w, Mat* dZ,
+                               Vec* dtheta) const;
+
  private:
   struct Layer { Index in, out, offset; };
   MlpConfig config_;
@@ -137,8 +158,12 @@ class Mlp {
     Tape<double> tape;
     std::vector<Mat> s1, s2, dP, dX, G, dG, Gx, dGx;  ///< per layer
     Mat F;
+    std::vector<double> wt;  ///< a wide layer's Wᵀ (the tiled kernel's operand)
   };
   mutable SecondOrderWork second_;
+  /// second_order's passes for the columns [c0, c0 + nc) of Z, A, U, w, dZ, whose value pass is recorded in `tape`.
+  void second_order_block(const Tape<double>& tape, const MatIn& Z, Index c0, Index nc, const std::vector<Mat>& A,
+                          const std::vector<Mat>& U, const RowVec& w, Mat* dZ, Vec* dtheta) const;
 
 };
 
