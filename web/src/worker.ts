@@ -78,7 +78,14 @@ function restart(r: Run) {
   r.posted = null;
 }
 
+/** While training, the progress after a chunk is posted at most every PROGRESS_MS (10 a second, not after each 40 ms
+ * chunk): every message wakes the page's main thread, which redraws the readouts and the chart (on a 2-core machine that
+ * competes with the worker; headless Chromium composites in software). Progress that confirms a Pause, a Step, new
+ * data or settings, and each whole-data loss is posted at once. */
+const PROGRESS_MS = 100;
+let progressAt = 0;
 function postProgress() {
+  progressAt = now();
   post({ type: 'progress', task: active, running, progress: run().progress });
 }
 
@@ -393,7 +400,7 @@ function trainChunk() {
   if (tNow - r.lastDataLoss > Math.max(DATA_LOSS_MS, DATA_LOSS_SHARE * r.dataLossCost)) queueDataLoss(r);
   if (tNow - r.lastVisual > Math.max(VISUAL_MS, VISUAL_SHARE * r.visualCost)) queueVisuals(r);
   if (tNow - r.lastAnalysis > Math.max(ANALYSIS_MS, ANALYSIS_SHARE * r.analysisCost)) queueParts(r, 'analysis');
-  postProgress();
+  if (tNow - progressAt >= PROGRESS_MS) postProgress();
 }
 
 function handle(m: ToWorker) {
