@@ -21,6 +21,7 @@
 #include "nde/ensemble.hpp"
 #include "nde/grid.hpp"
 #include "nde/kernels.hpp"
+#include "nde/lanes.hpp"
 #include "nde/density.hpp"
 #include "nde/systems.hpp"
 #include "nde/trainer.hpp"
@@ -213,33 +214,39 @@ void density_bench(int iters) {
   std::printf("{\"bench\":\"density-two-moons\",\"regularisers_cut_nfe_by_percent\":%.1f}\n", 100.0 * (1.0 - nfe_reg / nfe_plain));
 }
 
-void grid_bench() {
-  // The field on a 64×64 grid (what the page draws), float32 against float64, for both networks.
+void grid_bench(int reps) {
+  // The field on a 64×64 grid (what the page draws), float32 against float64, for both networks; float32 also through
+  // the former paths: row by row (tiled kernel for the wide layer, before the points-in-lanes kernels) and, before
+  // that, the axpy loops. Rounds alternate the order so that none always runs first.
   for (const auto& [label, hidden, cube] : {std::tuple{"replica 2-50-2 (cube)", std::vector<int>{50}, true},
                                             std::tuple{"page default 2-32-32-2", std::vector<int>{32, 32}, false}}) {
     TrainerConfig c;
     c.mlp.hidden = hidden;
     c.mlp.input = cube ? InputMap::Cube : InputMap::Identity;
     Trainer t(c);
-    double ms[3];
-    for (int single = 0; single < 3; ++single) {
-      GridSpec g;
-      g.nx = g.ny = 64;
-      g.single = single >= 1;
-      kernels::set_tiled(single != 2);  // 2: float32 through the former axpy loops (the wide layer's old path)
-      std::vector<double> v;
-      for (int i = 0; i < 200; ++i) {
-        const auto a = std::chrono::steady_clock::now();
-        const Mat f = sample_grid(t, g);
-        v.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count());
-        if (!f.allFinite()) std::abort();
+    std::vector<double> v[4];
+    for (int round = 0; round < 4; ++round)
+      for (int k = 0; k < 4; ++k) {
+        const int mode = round % 2 ? 3 - k : k;  // 0 float64, 1 float32 lanes, 2 float32 rows, 3 float32 axpy
+        GridSpec g;
+        g.nx = g.ny = 64;
+        g.single = mode >= 1;
+        kernels::set_lanes(mode == 1);
+        kernels::set_tiled(mode != 3);
+        for (int i = 0; i < reps / 4 + 1; ++i) {
+          const auto a = std::chrono::steady_clock::now();
+          const Mat f = sample_grid(t, g);
+          v[mode].push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count());
+          if (!f.allFinite()) std::abort();
+        }
       }
-      ms[single] = median(v);
-    }
     kernels::set_tiled(true);
+    kernels::set_lanes(true);
+    const double ms[4] = {median(v[0]), median(v[1]), median(v[2]), median(v[3])};
     std::printf("{\"bench\":\"sample-grid\",\"runtime\":\"native\",\"grid\":\"64x64\",\"network\":\"%s\",\"ms_float64\":%.4f,"
-                "\"ms_float32\":%.4f,\"speedup\":%.2f,\"ms_float32_untiled\":%.4f,\"untiled_over_tiled\":%.2f}\n",
-                label, ms[0], ms[1], ms[0] / ms[1], ms[2], ms[2] / ms[1]);
+                "\"ms_float32\":%.4f,\"speedup\":%.2f,\"ms_float32_rows\":%.4f,\"rows_over_lanes\":%.2f,"
+                "\"ms_float32_untiled\":%.4f,\"untiled_over_lanes\":%.2f}\n",
+                label, ms[0], ms[1], ms[0] / ms[1], ms[2], ms[2] / ms[1], ms[3], ms[3] / ms[1]);
     std::fflush(stdout);
   }
 }
@@ -340,13 +347,17 @@ void ensemble_bench(int iters) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // usage: nde_bench [iterations] [ode_demo | page-like | density | ensemble (only those)]
+  // usage: nde_bench [iterations] [ode_demo | page-like | density | ensemble | grid (only those)]
   mallopt(M_TRIM_THRESHOLD, 256 << 20);  // see tests/catch_main.cpp: keep freed heap pages
   mallopt(M_MMAP_THRESHOLD, 64 << 20);
   const int iters = argc > 1 ? std::atoi(argv[1]) : 200;
   const bool only_demo = argc > 2 && std::string(argv[2]) == "ode_demo";
   if (argc > 2 && std::string(argv[2]) == "ensemble") {
     ensemble_bench(iters);
+    return 0;
+  }
+  if (argc > 2 && std::string(argv[2]) == "grid") {
+    grid_bench(iters);
     return 0;
   }
   if (argc > 2 && std::string(argv[2]) == "density") {
@@ -360,7 +371,7 @@ int main(int argc, char** argv) {
   run("ode_demo", "dopri5/adjoint", replica_config("dopri5", GradientMethod::Adjoint), spiral, iters);
   if (only_demo) return 0;
   const bool only_page = argc > 2 && std::string(argv[2]) == "page-like";
-  if (!only_page) grid_bench();
+  if (!only_page) grid_bench(200);
 
   SampleOptions so;
   so.trajectories = 10;

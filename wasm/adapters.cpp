@@ -13,6 +13,7 @@
 #include "nde/gradient_truth.hpp"
 #include "nde/grid.hpp"
 #include "nde/kernels.hpp"
+#include "nde/lanes.hpp"
 #include "nde/limits.hpp"
 #include "nde/model_io.hpp"
 #include "nde/phase_portrait.hpp"
@@ -635,6 +636,11 @@ std::string version() { return "0.2.0"; }
 bool tiled_kernels(int on) {
   if (on >= 0) kernels::set_tiled(on == 1);
   return kernels::tiled();
+}
+
+bool lane_kernels(int on) {
+  if (on >= 0) kernels::set_lanes(on == 1);
+  return kernels::lanes();
 }
 
 double heap_bytes() { return static_cast<double>(__builtin_wasm_memory_size(0)) * 65536.0; }

@@ -190,6 +190,8 @@ std::string version();
 double heap_bytes();
 /// Selects the tiled kernel for wide layers (1) or Eigen's products (0); -1 leaves it; returns the selection.
 bool tiled_kernels(int on);
+/// Selects the points-in-lanes kernels for float32 field sampling (1) or the former path (0); -1 leaves it; returns the selection.
+bool lane_kernels(int on);
 /// Size of the largest block malloc could hand out now, in bytes (a heap-fragmentation probe for tests).
 double largest_free_block();
 

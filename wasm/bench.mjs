@@ -2,7 +2,7 @@
 // JSON lines as the native benchmark, and the wasm/native ratio measured in this one run; the time to
 // sample 64×64 and 256×256 grids; the phase-portrait analysis, gradient truth and memory against steps of
 // preset models; density presets' NLL against training time; the size of the .wasm and the JS glue (raw and gzip).
-// usage: node wasm/bench.mjs [iterations]
+// usage: node wasm/bench.mjs [iterations] [grid (only the grid lines)]
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,47 @@ const trainChunk = (t) => t.step(1000, { maxMillis: CHUNK_MS, resumable: true })
 const iters = Number(process.argv[2] ?? 200);
 const ode = await createNeuralOde();
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+
+/** 64×64 and 256×256 field grids of both networks: float64, float32 (points-in-lanes kernels) and float32 through the
+ * former paths (row by row with the tiled wide layer; the axpy loops before it). */
+function gridBench() {
+  for (const [label, cfg] of [['replica 2-50-2 (cube)', { hidden: [50], input: 'cube' }], ['page default 2-32-32-2', { hidden: [32, 32] }]]) {
+    const tr = new ode.Trainer(cfg);
+    for (const n of [64, 256]) {
+      // float32 through the points-in-lanes kernels (lanes), the former row-by-row path with the tiled wide layer (rows)
+      // and before that the axpy loops (untiled); rounds alternate the order (the first runs meet V8's tier-up).
+      const modes = { float64: ['float64', true, true], float32: ['float32', true, true], float32_rows: ['float32', false, true],
+        float32_untiled: ['float32', false, false] };
+      const v = Object.fromEntries(Object.keys(modes).map((k) => [k, []]));
+      for (let round = 0; round < 4; round++) {
+        const keys = Object.keys(modes);
+        for (const key of round % 2 ? keys.reverse() : keys) {
+          const [precision, lanes, tiled] = modes[key];
+          ode.laneKernels(lanes);
+          ode.tiledKernels(tiled);
+          for (let i = 0; i < (n === 64 ? Math.ceil(iters / 4) : 5); i++) {
+            const a = performance.now();
+            tr.sampleGrid({ nx: n, ny: n, precision });
+            v[key].push(performance.now() - a);
+          }
+        }
+      }
+      ode.laneKernels(true);
+      ode.tiledKernels(true);
+      const ms = Object.fromEntries(Object.entries(v).map(([k, x]) => [k, median(x)]));
+      console.log(JSON.stringify({ bench: 'sample-grid', runtime: 'wasm', grid: `${n}x${n}`, network: label,
+        ms_float64: +ms.float64.toFixed(4), ms_float32: +ms.float32.toFixed(4), speedup: +(ms.float64 / ms.float32).toFixed(2),
+        ms_float32_rows: +ms.float32_rows.toFixed(4), rows_over_lanes: +(ms.float32_rows / ms.float32).toFixed(2),
+        ms_float32_untiled: +ms.float32_untiled.toFixed(4), untiled_over_lanes: +(ms.float32_untiled / ms.float32).toFixed(2) }));
+    }
+    tr.delete();
+  }
+}
+
+if (process.argv[3] === 'grid') {
+  gridBench();
+  process.exit(0);
+}
 
 const replica = (method, gradient) => ({
   hidden: [50], input: 'cube', initStd: 0.1, initOutput: 1, normalize: false, seed: 0,
@@ -130,30 +171,7 @@ if (existsSync(nativeBin)) {
     eigen_over_tiled_median: +(median(cpu.eigen) / median(cpu.tiled)).toFixed(2) }));
 }
 
-for (const [label, cfg] of [['replica 2-50-2 (cube)', { hidden: [50], input: 'cube' }], ['page default 2-32-32-2', { hidden: [32, 32] }]]) {
-  const tr = new ode.Trainer(cfg);
-  for (const n of [64, 256]) {
-    const ms = {};
-    // float32 twice around the old path, so that neither always runs first (the first runs meet V8's tier-up).
-    const runs = [['float64', 'float64', true], ['float32', 'float32', true], ['float32_untiled', 'float32', false], ['float32_again', 'float32', true]];
-    for (const [key, precision, tiled] of runs) {
-      ode.tiledKernels(tiled);
-      const v = [];
-      for (let i = 0; i < (n === 64 ? 200 : 20); i++) {
-        const a = performance.now();
-        tr.sampleGrid({ nx: n, ny: n, precision });
-        v.push(performance.now() - a);
-      }
-      ms[key] = median(v);
-    }
-    ms.float32 = Math.min(ms.float32, ms.float32_again);
-    ode.tiledKernels(true);
-    console.log(JSON.stringify({ bench: 'sample-grid', runtime: 'wasm', grid: `${n}x${n}`, network: label,
-      ms_float64: +ms.float64.toFixed(4), ms_float32: +ms.float32.toFixed(4), speedup: +(ms.float64 / ms.float32).toFixed(2),
-      ms_float32_untiled: +ms.float32_untiled.toFixed(4), untiled_over_tiled: +(ms.float32_untiled / ms.float32).toFixed(2) }));
-  }
-  tr.delete();
-}
+gridBench();
 
 // Phase-portrait analysis of a 64×64 view (issue 12's budget: ≤ 200 ms), learned (default config, preset data,
 // 200 steps) and true; then the gradient-truth panel's cost on the same model.

@@ -85,5 +85,6 @@ EMSCRIPTEN_BINDINGS(neural_ode) {
   function("version", &nde::wasm::version);
   function("heapBytes", &nde::wasm::heap_bytes);
   function("tiledKernels", &nde::wasm::tiled_kernels);
+  function("laneKernels", &nde::wasm::lane_kernels);
   function("largestFreeBlock", &nde::wasm::largest_free_block);
 }

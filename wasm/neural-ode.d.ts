@@ -382,6 +382,9 @@ export interface NeuralOde {
   /** Benchmarks only: wide layers' products through the tiled kernel (true, default) or Eigen's GEMM (false, the former path);
    * without an argument, reports the selection. Results agree to rounding. */
   tiledKernels(on?: boolean): boolean;
+  /** Benchmarks only: float32 field sampling through the points-in-lanes kernels (true, default) or the former row-by-row
+   * path (false); without an argument, reports the selection. Results agree to float rounding. */
+  laneKernels(on?: boolean): boolean;
   /** Largest block the wasm heap can allocate now, bytes (a diagnostic; it may grow the heap). */
   largestFreeBlock(): number;
 }

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <type_traits>
 
 #include "nde/kernels.hpp"
+#include "nde/lanes.hpp"
 #include "nde/limits.hpp"
 #include "nde/rng.hpp"
 
@@ -204,17 +206,98 @@ Mat Mlp::eval(const Mat& Z, const RowVec& t) const {
   return F;
 }
 
+namespace {
+
+/// Calls f with std::integral_constant<int, n> for n in 1..4 (the thin layers' compile-time widths).
+template <class F>
+void with_width(Index n, F&& f) {
+  switch (n) {
+    case 1: return f(std::integral_constant<int, 1>{});
+    case 2: return f(std::integral_constant<int, 2>{});
+    case 3: return f(std::integral_constant<int, 3>{});
+    default: return f(std::integral_constant<int, 4>{});
+  }
+}
+
+/// p rounded up to a 16-byte boundary (p is float-aligned; the caller leaves 3 floats of slack).
+float* align16(float* p) {
+  const auto u = reinterpret_cast<std::uintptr_t>(p);
+  return reinterpret_cast<float*>((u + 15) & ~std::uintptr_t{15});
+}
+
+}  // namespace
+
+bool Mlp::lanes_apply() const {
+  return kernels::lanes() && config_.activation == Activation::Tanh && layers_.size() >= 2 && layers_.front().in <= 4 &&
+         layers_.back().out <= 4;
+}
+
 Mat Mlp::eval_single(const Mat& Z, double t) const {
   const Index sd = state_dim(), m = Z.cols(), P = num_params();
-  constexpr Index kBlock = 128;  // columns per pass: a block's activations stay in the first-level cache
+  constexpr Index kBlock = 128;  // columns per pass (a multiple of 16): a block's activations stay in the first-level cache
   Index widest = layers_.front().in;
   for (const Layer& L : layers_) widest = std::max(widest, L.out);
-  single_.resize(static_cast<std::size_t>(P + 2 * widest * kBlock));
+  const bool lanes = lanes_apply();
+  const Layer &first = layers_.front(), &last = layers_.back();
+  const std::size_t nl = layers_.size();
+  // Points-in-lanes buffers: θ's splats, the block's inputs and outputs feature-major, two hidden blocks.
+  const Index splats = nl == 2 ? first.out * (first.in + 1 + last.out) + last.out
+                               : first.out * (first.in + 1) + last.in * last.out + last.out;
+  const Index lane_floats = 4 + kernels::kLanes * splats + kBlock * (first.in + last.out + (nl > 2 ? 2 * widest : 0));
+  single_.resize(static_cast<std::size_t>(P + (lanes ? lane_floats : 2 * widest * kBlock)));
   float* theta = single_.data();
-  float* a = theta + P;
-  float* b = a + widest * kBlock;
   for (Index k = 0; k < P; ++k) theta[k] = static_cast<float>(params_[k]);
   Mat F(sd, m);
+  if (lanes) {
+    float* S = align16(theta + P);
+    float* S_last = S + kernels::kLanes * first.out * (first.in + 1);
+    const float *W1 = theta + first.offset, *b1 = W1 + first.out * first.in;
+    const float *WL = theta + last.offset, *bL = WL + last.out * last.in;
+    if (nl == 2) kernels::splat_fused(W1, b1, first.out, first.in, WL, bL, last.out, S);
+    else {
+      kernels::splat_rows(W1, b1, first.out, first.in, S);
+      kernels::splat_columns(WL, bL, last.out, last.in, S_last);
+    }
+    float* X = S + kernels::kLanes * splats;
+    float* Y = X + kBlock * first.in;
+    float* A = Y + kBlock * last.out;
+    float* B = A + kBlock * widest;
+    for (Index c0 = 0; c0 < m; c0 += kBlock) {
+      const Index nc = std::min(kBlock, m - c0), NB = (nc + 15) / 16 * 16;
+      const double* z = Z.data() + c0 * sd;
+      for (Index r = 0; r < sd; ++r) {  // feature-major, the padding points at 0
+        float* x = X + r * NB;
+        if (config_.input == InputMap::Cube)
+          for (Index c = 0; c < nc; ++c) x[c] = static_cast<float>(z[c * sd + r] * z[c * sd + r] * z[c * sd + r]);
+        else
+          for (Index c = 0; c < nc; ++c) x[c] = static_cast<float>(z[c * sd + r]);
+        std::fill(x + nc, x + NB, 0.0f);
+      }
+      if (config_.time_dependent) std::fill(X + sd * NB, X + sd * NB + NB, static_cast<float>(t));
+      with_width(first.in, [&](auto in) {
+        with_width(last.out, [&](auto out) {
+          if (nl == 2) {
+            kernels::thin_fused<decltype(in)::value, decltype(out)::value>(S, first.out, X, NB, Y);
+            return;
+          }
+          kernels::thin_in_tanh<decltype(in)::value>(S, first.out, X, NB, A);
+          float *a = A, *b = B;
+          for (std::size_t l = 1; l + 1 < nl; ++l) {
+            const Layer& L = layers_[l];
+            kernels::wide_tanh(theta + L.offset, theta + L.offset + L.out * L.in, L.out, L.in, a, NB, b);
+            std::swap(a, b);
+          }
+          kernels::thin_out<decltype(out)::value>(S_last, last.in, a, NB, Y);
+        });
+      });
+      double* f = F.data() + c0 * sd;
+      for (Index r = 0; r < sd; ++r)
+        for (Index c = 0; c < nc; ++c) f[c * sd + r] = Y[r * NB + c];
+    }
+    return F;
+  }
+  float* a = theta + P;
+  float* b = a + widest * kBlock;
   for (Index c0 = 0; c0 < m; c0 += kBlock) {
     const Index nc = std::min(kBlock, m - c0);
     const Index in0 = layers_.front().in;

@@ -301,6 +301,25 @@ test('field and sampleGrid: values match each other; bad grids refused', () => {
   tr.delete();
 });
 
+test('sampleGrid float32: the points-in-lanes kernels (SIMD128) agree with the former path and with float64, odd sizes', () => {
+  for (const cfg of [{ hidden: [50], input: 'cube' }, { hidden: [32, 32] }, { hidden: [33, 7] }, { hidden: [5] }]) {
+    const tr = new ode.Trainer(cfg);
+    const view = { xmin: -2, xmax: 3, ymin: -1, ymax: 2, nx: 37, ny: 11 };
+    ode.laneKernels(false);
+    const rows = tr.sampleGrid({ ...view, precision: 'float32' });
+    ode.laneKernels(true);
+    const lanes = tr.sampleGrid({ ...view, precision: 'float32' });
+    const f64 = tr.sampleGrid({ ...view, precision: 'float64' });
+    const scale = Math.max(...f64.map(Math.abs));
+    for (let i = 0; i < f64.length; i++) {
+      assert.ok(Math.abs(lanes[i] - rows[i]) <= 1e-5 * scale, `${JSON.stringify(cfg)} entry ${i}: ${lanes[i]} vs ${rows[i]}`);
+      assert.ok(Math.abs(lanes[i] - f64[i]) <= 1e-5 * scale, `${JSON.stringify(cfg)} entry ${i}: ${lanes[i]} vs ${f64[i]}`);
+    }
+    tr.delete();
+  }
+  assert.equal(ode.laneKernels(), true);
+});
+
 test('toJSON / fromJSON round trip; malformed documents refused with reasons', () => {
   const tr = toggleTrainer();
   tr.step(5);

@@ -135,8 +135,8 @@ inline bool& tiled_flag() {
 inline void set_tiled(bool on) { tiled_flag() = on; }
 inline bool tiled() { return tiled_flag(); }
 
-/// How a tile's accumulators start: from a per-row bias, from zero, or from C (accumulate).
-enum class Init { Bias, Zero, Accumulate };
+/// How a tile's accumulators start: from a per-row bias, a per-column bias, from zero, or from C (accumulate).
+enum class Init { Bias, BiasColumn, Zero, Accumulate };
 
 /// 128-bit vectors through the GCC/clang vector extension: SSE2 natively, SIMD128 under -msimd128 (clang does
 /// not vectorise the tile's scalar form for wasm by itself: it keeps 16 scalar accumulators).
@@ -159,7 +159,8 @@ inline Simd<float>::type splat(float x) { return Simd<float>::type{x, x, x, x}; 
 
 /// C(i, j) = init + Σ_k A(i, k) B(k, j) for an MR × NR tile, A(i, k) = A[i + k·lda] (rows contiguous),
 /// B(k, j) = Bp[k·bk + j·bj], C(i, j) = C[i + j·ldc]. The NR·MR/lanes accumulator vectors stay in registers:
-/// each A vector loaded is used NR times, each B scalar (broadcast) MR times.
+/// each A vector loaded is used NR times, each B scalar (broadcast) MR times. `bias` is the tile's first row's
+/// (Init::Bias) or first column's (Init::BiasColumn).
 template <int MR, int NR, Init I, class T>
 inline void tile(const T* A, Index lda, const T* Bp, Index bk, Index bj, Index K, T* C, Index ldc, const T* bias) {
   using V = typename Simd<T>::type;
@@ -167,7 +168,10 @@ inline void tile(const T* A, Index lda, const T* Bp, Index bk, Index bj, Index K
   static_assert(MR % L == 0, "a tile's rows fill whole vectors");
   V acc[NR][MV];
   for (int j = 0; j < NR; ++j)
-    for (int i = 0; i < MV; ++i) acc[j][i] = I == Init::Bias ? load(bias + i * L) : I == Init::Zero ? V{} : load(C + i * L + j * ldc);
+    for (int i = 0; i < MV; ++i) acc[j][i] = I == Init::Bias         ? load(bias + i * L)
+                   : I == Init::BiasColumn ? splat(bias[j])
+                   : I == Init::Zero       ? V{}
+                                           : load(C + i * L + j * ldc);
   for (Index k = 0; k < K; ++k) {
     const T* a = A + k * lda;
     V av[MV];
@@ -188,16 +192,19 @@ template <int MR, int NR, Init I, class T>
 inline void gemm(Index M, Index N, Index K, const T* A, Index lda, const T* Bp, Index bk, Index bj, T* C, Index ldc,
                  const T* bias) {
   const Index Mt = M - M % MR;
+  auto tile_bias = [bias](Index i0, Index j0) {
+    return I == Init::Bias ? bias + i0 : I == Init::BiasColumn ? bias + j0 : nullptr;
+  };
   for (Index i0 = 0; i0 < Mt; i0 += MR) {
     Index j0 = 0;
     for (; j0 + NR <= N; j0 += NR)
-      tile<MR, NR, I, T>(A + i0, lda, Bp + j0 * bj, bk, bj, K, C + i0 + j0 * ldc, ldc, I == Init::Bias ? bias + i0 : nullptr);
+      tile<MR, NR, I, T>(A + i0, lda, Bp + j0 * bj, bk, bj, K, C + i0 + j0 * ldc, ldc, tile_bias(i0, j0));
     for (; j0 < N; ++j0)
-      tile<MR, 1, I, T>(A + i0, lda, Bp + j0 * bj, bk, bj, K, C + i0 + j0 * ldc, ldc, I == Init::Bias ? bias + i0 : nullptr);
+      tile<MR, 1, I, T>(A + i0, lda, Bp + j0 * bj, bk, bj, K, C + i0 + j0 * ldc, ldc, tile_bias(i0, j0));
   }
   for (Index j = 0; j < N; ++j)
     for (Index i = Mt; i < M; ++i) {
-      T s = I == Init::Bias ? bias[i] : I == Init::Zero ? T(0) : C[i + j * ldc];
+      T s = I == Init::Bias ? bias[i] : I == Init::BiasColumn ? bias[j] : I == Init::Zero ? T(0) : C[i + j * ldc];
       for (Index k = 0; k < K; ++k) s += A[i + k * lda] * Bp[k * bk + j * bj];
       C[i + j * ldc] = s;
     }

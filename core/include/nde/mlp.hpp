@@ -140,7 +140,9 @@ class Mlp {
   std::vector<Layer> layers_;
   Vec params_;
   mutable Tape<double> work_;  ///< workspace of forward passes without a tape (single-threaded use)
-  mutable std::vector<float> single_;  ///< workspace of eval_single: θ in float, then two activation blocks
+  mutable std::vector<float> single_;  ///< workspace of eval_single: θ in float, then its splats and activation blocks
+  /// Whether eval_single takes the points-in-lanes kernels: selected, tanh, thin first and last layers (≤ 4 wide).
+  [[nodiscard]] bool lanes_apply() const;
   /// Rows of ∂f/∂z for each column: J[i] is the matrix whose column k is (e_iᵀ ∂f/∂z(z_k))ᵀ (in the workspace:
   /// valid until the next call).
   const std::vector<Mat>& jacobian_rows(const MatIn& Z, const RowVec& t) const;

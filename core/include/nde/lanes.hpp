@@ -1,0 +1,187 @@
+#pragma once
+/// "Points in lanes" float32 kernels for sampling a field (`Mlp::eval_single`): a block of points is held
+/// feature-major, four points to a 128-bit vector, so the thin input layer (2–4 inputs) and the thin output layer
+/// (2–4 outputs) are lane-wise multiply-adds with broadcast weights — no horizontal sums, no transposes — and a
+/// net with one hidden layer keeps its hidden activations in registers (each hidden unit's tanh is added into the
+/// outputs at once). Wide hidden layers go through the tiled kernel in the transposed layout (points as rows).
+#include <cstddef>
+
+#include "nde/kernels.hpp"
+
+namespace nde::kernels {
+
+/// Whether `eval_single` uses the points-in-lanes kernels (true, default) or the former row-by-row path
+/// (`affine` / `affine_tiled` per layer, then `tanh_inplace`): the bench prints both from one run.
+inline bool& lanes_flag() {
+  static bool on = true;
+  return on;
+}
+/// Selects the points-in-lanes kernels (true) or the former path.
+inline void set_lanes(bool on) { lanes_flag() = on; }
+/// The current selection.
+inline bool lanes() { return lanes_flag(); }
+
+/// Four floats.
+using F4 = Simd<float>::type;
+/// Points per vector.
+constexpr int kLanes = 4;
+
+/// c < x ? c : x and c > x ? c : x lane-wise: one minps / maxps natively, one f32x4.pmin / pmax in wasm (the
+/// plain f32x4.min is NaN-propagating and several x64 instructions in V8). A NaN x stays NaN.
+inline F4 min_first(F4 c, F4 x) {
+#if defined(__wasm_simd128__)
+  return __builtin_wasm_pmin_f32x4(x, c);
+#elif defined(__SSE__)
+  return __builtin_ia32_minps(c, x);
+#else
+  return c < x ? c : x;
+#endif
+}
+inline F4 max_first(F4 c, F4 x) {
+#if defined(__wasm_simd128__)
+  return __builtin_wasm_pmax_f32x4(x, c);
+#elif defined(__SSE__)
+  return __builtin_ia32_maxps(c, x);
+#else
+  return c > x ? c : x;
+#endif
+}
+
+/// tanh of four floats: the rational approximation of `tanh_inplace(float*)` (Eigen's, degree 13/6, clamped at
+/// ±7.905 where it reaches 1; a few ulps, one division).
+inline F4 tanh4(F4 x) {
+  x = min_first(splat(7.90531110763549805f), x);
+  x = max_first(splat(-7.90531110763549805f), x);
+  const F4 x2 = x * x;
+  F4 p = x2 * splat(-2.76076847742355e-16f) + splat(2.00018790482477e-13f);
+  p = x2 * p + splat(-8.60467152213735e-11f);
+  p = x2 * p + splat(5.12229709037114e-08f);
+  p = x2 * p + splat(1.48572235717979e-05f);
+  p = x2 * p + splat(6.37261928875436e-04f);
+  p = x2 * p + splat(4.89352455891786e-03f);
+  p = x * p;
+  F4 q = x2 * splat(1.19825839466702e-06f) + splat(1.18534705686654e-04f);
+  q = x2 * q + splat(2.26843463243900e-03f);
+  q = x2 * q + splat(4.89352518554385e-03f);
+  return p / q;
+}
+
+/// The layouts below: a block of NB points (NB a multiple of 16), feature f of point p at [f·NB + p]; weights are
+/// pre-splatted (four copies each, "splats"), so the inner loops load them as vectors without a broadcast. Every
+/// buffer starts 16-byte aligned.
+
+/// A vector from 16-byte aligned memory (the compiler may fold it into the arithmetic as a memory operand).
+inline F4 load_aligned(const float* p) {
+  F4 v;
+  __builtin_memcpy(&v, __builtin_assume_aligned(p, 16), sizeof v);
+  return v;
+}
+inline void store_aligned(float* p, F4 v) { __builtin_memcpy(__builtin_assume_aligned(p, 16), &v, sizeof v); }
+/// Writes four copies of x at S and returns the next splat's place.
+inline float* put_splat(float* S, float x) {
+  for (int l = 0; l < kLanes; ++l) S[l] = x;
+  return S + kLanes;
+}
+
+/// Splats of a thin-input layer W (out × in, column-major) and b, per output j: W(j, 0..in−1), b(j).
+inline void splat_rows(const float* W, const float* b, Index out, Index in, float* S) {
+  for (Index j = 0; j < out; ++j) {
+    for (Index i = 0; i < in; ++i) S = put_splat(S, W[j + i * out]);
+    S = put_splat(S, b[j]);
+  }
+}
+/// Splats of a thin-output layer W (out × in) and b, per input k: W(0..out−1, k); then b.
+inline void splat_columns(const float* W, const float* b, Index out, Index in, float* S) {
+  for (Index k = 0; k < in; ++k)
+    for (Index o = 0; o < out; ++o) S = put_splat(S, W[o + k * out]);
+  for (Index o = 0; o < out; ++o) S = put_splat(S, b[o]);
+}
+/// Splats of a one-hidden-layer net IN → H → OUT (W1 H × IN, b1, W2 OUT × H, b2), per hidden unit j: W1(j, ·),
+/// b1(j), W2(·, j); then b2.
+inline void splat_fused(const float* W1, const float* b1, Index H, Index in, const float* W2, const float* b2, Index out,
+                        float* S) {
+  for (Index j = 0; j < H; ++j) {
+    for (Index i = 0; i < in; ++i) S = put_splat(S, W1[j + i * H]);
+    S = put_splat(S, b1[j]);
+    for (Index o = 0; o < out; ++o) S = put_splat(S, W2[o + j * out]);
+  }
+  for (Index o = 0; o < out; ++o) S = put_splat(S, b2[o]);
+}
+
+/// Points per group: NV vectors of four, their inputs and output accumulators held in registers.
+constexpr int kGroupVectors = 2;
+
+/// Y = tanh(W X + b) for a thin input (IN features): X is IN × NB, Y is out × NB, S from `splat_rows`.
+template <int IN>
+inline void thin_in_tanh(const float* S, Index out, const float* X, Index NB, float* Y) {
+  constexpr int NV = kGroupVectors, L = kLanes;
+  for (Index p = 0; p < NB; p += NV * L) {
+    F4 x[IN][NV];
+    for (int i = 0; i < IN; ++i)
+      for (int v = 0; v < NV; ++v) x[i][v] = load_aligned(X + i * NB + p + v * L);
+    const float* s = S;
+    for (Index j = 0; j < out; ++j, s += (IN + 1) * L) {
+      for (int v = 0; v < NV; ++v) {
+        F4 a = load_aligned(s + IN * L);
+        for (int i = 0; i < IN; ++i) a += load_aligned(s + i * L) * x[i][v];
+        store_aligned(Y + j * NB + p + v * L, tanh4(a));
+      }
+    }
+  }
+}
+
+/// Y = W X + b for a thin output (OUT features): X is in × NB, Y is OUT × NB, S from `splat_columns`.
+template <int OUT>
+inline void thin_out(const float* S, Index in, const float* X, Index NB, float* Y) {
+  constexpr int NV = kGroupVectors, L = kLanes;
+  const float* bias = S + in * OUT * L;
+  for (Index p = 0; p < NB; p += NV * L) {
+    F4 acc[OUT][NV];
+    for (int o = 0; o < OUT; ++o)
+      for (int v = 0; v < NV; ++v) acc[o][v] = load_aligned(bias + o * L);
+    const float* s = S;
+    for (Index k = 0; k < in; ++k, s += OUT * L) {
+      F4 h[NV];
+      for (int v = 0; v < NV; ++v) h[v] = load_aligned(X + k * NB + p + v * L);
+      for (int o = 0; o < OUT; ++o)
+        for (int v = 0; v < NV; ++v) acc[o][v] += load_aligned(s + o * L) * h[v];
+    }
+    for (int o = 0; o < OUT; ++o)
+      for (int v = 0; v < NV; ++v) store_aligned(Y + o * NB + p + v * L, acc[o][v]);
+  }
+}
+
+/// Y = W2 tanh(W1 X + b1) + b2 for a net IN → H → OUT: X is IN × NB, Y is OUT × NB, S from `splat_fused`. Each
+/// hidden unit's activation goes straight into the output accumulators (no hidden buffer).
+template <int IN, int OUT>
+inline void thin_fused(const float* S, Index H, const float* X, Index NB, float* Y) {
+  constexpr int NV = kGroupVectors, L = kLanes, STRIDE = (IN + 1 + OUT) * L;
+  const float* bias = S + H * STRIDE;
+  for (Index p = 0; p < NB; p += NV * L) {
+    F4 x[IN][NV], acc[OUT][NV];
+    for (int i = 0; i < IN; ++i)
+      for (int v = 0; v < NV; ++v) x[i][v] = load_aligned(X + i * NB + p + v * L);
+    for (int o = 0; o < OUT; ++o)
+      for (int v = 0; v < NV; ++v) acc[o][v] = load_aligned(bias + o * L);
+    const float* s = S;
+    for (Index j = 0; j < H; ++j, s += STRIDE) {
+      for (int v = 0; v < NV; ++v) {
+        F4 a = load_aligned(s + IN * L);
+        for (int i = 0; i < IN; ++i) a += load_aligned(s + i * L) * x[i][v];
+        const F4 h = tanh4(a);
+        for (int o = 0; o < OUT; ++o) acc[o][v] += load_aligned(s + (IN + 1 + o) * L) * h;
+      }
+    }
+    for (int o = 0; o < OUT; ++o)
+      for (int v = 0; v < NV; ++v) store_aligned(Y + o * NB + p + v * L, acc[o][v]);
+  }
+}
+
+/// Y = tanh(W X + b) for a wide layer in the points-in-lanes layout: X is in × NB, Y is out × NB (W out × in,
+/// column-major). The tiled kernel on the transposed product Yᵀ = Xᵀ Wᵀ + b: tiles of 16 points × 2 outputs.
+inline void wide_tanh(const float* W, const float* b, Index out, Index in, const float* X, Index NB, float* Y) {
+  gemm<TileShape<float>::MR, TileShape<float>::NR, Init::BiasColumn, float>(NB, out, in, X, NB, W, out, 1, Y, NB, b);
+  for (Index e = 0; e < out * NB; e += kLanes) store_aligned(Y + e, tanh4(load_aligned(Y + e)));
+}
+
+}  // namespace nde::kernels
