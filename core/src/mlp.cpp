@@ -243,13 +243,15 @@ Mat Mlp::eval_single(const Mat& Z, double t) const {
   // Points-in-lanes buffers: θ's splats, the block's inputs and outputs feature-major, two hidden blocks.
   const Index splats = nl == 2 ? first.out * (first.in + 1 + last.out) + last.out
                                : first.out * (first.in + 1) + last.in * last.out + last.out;
-  const Index lane_floats = 4 + kernels::kLanes * splats + kBlock * (first.in + last.out + (nl > 2 ? 2 * widest : 0));
+  const Index lane_floats = 4 + kernels::kTanhFloats + kernels::kLanes * splats + kBlock * (first.in + last.out + (nl > 2 ? 2 * widest : 0));
   single_.resize(static_cast<std::size_t>(P + (lanes ? lane_floats : 2 * widest * kBlock)));
   float* theta = single_.data();
   for (Index k = 0; k < P; ++k) theta[k] = static_cast<float>(params_[k]);
   Mat F(sd, m);
   if (lanes) {
-    float* S = align16(theta + P);
+    float* K = align16(theta + P);
+    kernels::put_tanh_constants(K);
+    float* S = K + kernels::kTanhFloats;
     float* S_last = S + kernels::kLanes * first.out * (first.in + 1);
     const float *W1 = theta + first.offset, *b1 = W1 + first.out * first.in;
     const float *WL = theta + last.offset, *bL = WL + last.out * last.in;
@@ -277,14 +279,14 @@ Mat Mlp::eval_single(const Mat& Z, double t) const {
       with_width(first.in, [&](auto in) {
         with_width(last.out, [&](auto out) {
           if (nl == 2) {
-            kernels::thin_fused<decltype(in)::value, decltype(out)::value>(S, first.out, X, NB, Y);
+            kernels::thin_fused<decltype(in)::value, decltype(out)::value>(K, S, first.out, X, NB, Y);
             return;
           }
-          kernels::thin_in_tanh<decltype(in)::value>(S, first.out, X, NB, A);
+          kernels::thin_in_tanh<decltype(in)::value>(K, S, first.out, X, NB, A);
           float *a = A, *b = B;
           for (std::size_t l = 1; l + 1 < nl; ++l) {
             const Layer& L = layers_[l];
-            kernels::wide_tanh(theta + L.offset, theta + L.offset + L.out * L.in, L.out, L.in, a, NB, b);
+            kernels::wide_tanh(K, theta + L.offset, theta + L.offset + L.out * L.in, L.out, L.in, a, NB, b);
             std::swap(a, b);
           }
           kernels::thin_out<decltype(out)::value>(S_last, last.in, a, NB, Y);

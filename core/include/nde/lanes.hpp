@@ -47,22 +47,48 @@ inline F4 max_first(F4 c, F4 x) {
 #endif
 }
 
+/// The constants of `tanh4` (clamp, −clamp, P's and Q's coefficients from the highest power), in the order it reads them.
+constexpr float kTanhConstants[] = {7.9164f, -7.9164f, -5.571517539424e-09f, 6.835481439302e-06f, 2.652083558785e-03f,
+                                    1.266849208602e-01f, 9.999996459826e-01f, 1.910926133335e-04f, 2.266079213966e-02f,
+                                    4.600155334726e-01f, 1.0f};
+/// Floats of `tanh4`'s splatted constants.
+constexpr int kTanhFloats = static_cast<int>(sizeof kTanhConstants / sizeof(float)) * 4;
+
+/// Writes the splats of `tanh4`'s constants at K (kTanhFloats floats, 16-byte aligned).
+inline void put_tanh_constants(float* K) {
+  for (float c : kTanhConstants)
+    for (int l = 0; l < 4; ++l) *K++ = c;
+}
+
 /// tanh of four floats: x·P(x²)/Q(x²) with P of degree 4 and Q of degree 3 in x² (a rational minimax fit of the
 /// relative error on [0, 8.5], Lawson-weighted least squares in long double; 3.5e-7 before float rounding), clamped at
 /// ±7.9164 where it reaches 1 (tanh there is 1 − 2.7e-7). Nine multiply-adds and one division: four operations fewer
-/// than the degree-13/6 form of `tanh_inplace(float*)`. Error from libm's: see the test (a few float ulps).
-inline F4 tanh4(F4 x) {
-  x = min_first(splat(7.9164f), x);
-  x = max_first(splat(-7.9164f), x);
+/// than the degree-13/6 form of `tanh_inplace(float*)`. Error from libm's: see the test (≤ 5 float ulps). The
+/// constants come from memory at K (`put_tanh_constants`): as literals, V8 rebuilds every `v128.const` inside the
+/// loop (several x64 instructions each), while a load is one.
+inline F4 tanh4(F4 x, const float* K) {
+  auto k = [K](int i) {
+    F4 v;
+    __builtin_memcpy(&v, __builtin_assume_aligned(K + 4 * i, 16), sizeof v);
+    return v;
+  };
+  x = min_first(k(0), x);
+  x = max_first(k(1), x);
   const F4 x2 = x * x;
-  F4 p = x2 * splat(-5.571517539424e-09f) + splat(6.835481439302e-06f);
-  p = x2 * p + splat(2.652083558785e-03f);
-  p = x2 * p + splat(1.266849208602e-01f);
-  p = x2 * p + splat(9.999996459826e-01f);
-  F4 q = x2 * splat(1.910926133335e-04f) + splat(2.266079213966e-02f);
-  q = x2 * q + splat(4.600155334726e-01f);
-  q = x2 * q + splat(1.0f);
+  F4 p = x2 * k(2) + k(3);
+  p = x2 * p + k(4);
+  p = x2 * p + k(5);
+  p = x2 * p + k(6);
+  F4 q = x2 * k(7) + k(8);
+  q = x2 * q + k(9);
+  q = x2 * q + k(10);
   return x * p / q;
+}
+/// The same with the constants on the stack (one-off use).
+inline F4 tanh4(F4 x) {
+  alignas(16) float K[kTanhFloats];
+  put_tanh_constants(K);
+  return tanh4(x, K);
 }
 
 /// The layouts below: a block of NB points (NB a multiple of 16), feature f of point p at [f·NB + p]; weights are
@@ -110,9 +136,10 @@ inline void splat_fused(const float* W1, const float* b1, Index H, Index in, con
 /// Points per group: NV vectors of four, their inputs and output accumulators held in registers.
 constexpr int kGroupVectors = 2;
 
-/// Y = tanh(W X + b) for a thin input (IN features): X is IN × NB, Y is out × NB, S from `splat_rows`.
+/// Y = tanh(W X + b) for a thin input (IN features): X is IN × NB, Y is out × NB, S from `splat_rows`, K from
+/// `put_tanh_constants`.
 template <int IN>
-inline void thin_in_tanh(const float* S, Index out, const float* X, Index NB, float* Y) {
+inline void thin_in_tanh(const float* K, const float* S, Index out, const float* X, Index NB, float* Y) {
   constexpr int NV = kGroupVectors, L = kLanes;
   for (Index p = 0; p < NB; p += NV * L) {
     F4 x[IN][NV];
@@ -123,7 +150,7 @@ inline void thin_in_tanh(const float* S, Index out, const float* X, Index NB, fl
       for (int v = 0; v < NV; ++v) {
         F4 a = load_aligned(s + IN * L);
         for (int i = 0; i < IN; ++i) a += load_aligned(s + i * L) * x[i][v];
-        store_aligned(Y + j * NB + p + v * L, tanh4(a));
+        store_aligned(Y + j * NB + p + v * L, tanh4(a, K));
       }
     }
   }
@@ -153,7 +180,7 @@ inline void thin_out(const float* S, Index in, const float* X, Index NB, float* 
 /// Y = W2 tanh(W1 X + b1) + b2 for a net IN → H → OUT: X is IN × NB, Y is OUT × NB, S from `splat_fused`. Each
 /// hidden unit's activation goes straight into the output accumulators (no hidden buffer).
 template <int IN, int OUT>
-inline void thin_fused(const float* S, Index H, const float* X, Index NB, float* Y) {
+inline void thin_fused(const float* K, const float* S, Index H, const float* X, Index NB, float* Y) {
   constexpr int NV = kGroupVectors, L = kLanes, STRIDE = (IN + 1 + OUT) * L;
   const float* bias = S + H * STRIDE;
   for (Index p = 0; p < NB; p += NV * L) {
@@ -167,7 +194,7 @@ inline void thin_fused(const float* S, Index H, const float* X, Index NB, float*
       for (int v = 0; v < NV; ++v) {
         F4 a = load_aligned(s + IN * L);
         for (int i = 0; i < IN; ++i) a += load_aligned(s + i * L) * x[i][v];
-        const F4 h = tanh4(a);
+        const F4 h = tanh4(a, K);
         for (int o = 0; o < OUT; ++o) acc[o][v] += load_aligned(s + (IN + 1 + o) * L) * h;
       }
     }
@@ -178,9 +205,10 @@ inline void thin_fused(const float* S, Index H, const float* X, Index NB, float*
 
 /// Y = tanh(W X + b) for a wide layer in the points-in-lanes layout: X is in × NB, Y is out × NB (W out × in,
 /// column-major). The tiled kernel on the transposed product Yᵀ = Xᵀ Wᵀ + b: tiles of 16 points × 2 outputs.
-inline void wide_tanh(const float* W, const float* b, Index out, Index in, const float* X, Index NB, float* Y) {
+inline void wide_tanh(const float* K, const float* W, const float* b, Index out, Index in, const float* X, Index NB,
+                      float* Y) {
   gemm<TileShape<float>::MR, TileShape<float>::NR, Init::BiasColumn, float>(NB, out, in, X, NB, W, out, 1, Y, NB, b);
-  for (Index e = 0; e < out * NB; e += kLanes) store_aligned(Y + e, tanh4(load_aligned(Y + e)));
+  for (Index e = 0; e < out * NB; e += kLanes) store_aligned(Y + e, tanh4(load_aligned(Y + e), K));
 }
 
 }  // namespace nde::kernels
