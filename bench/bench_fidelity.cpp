@@ -6,7 +6,8 @@
 //        [tend=x] [seed=N (trainer)] [width=N] [depth=N] [whole=1] [rtol=x] [atol=x] [every=50] [trace=1: progress on stderr]
 //        [diag=1: the largest error shares] [ema=β1,β2,…: with trace, also the errors of moving averages of the
 //        model's parameters (with average=0: of the iterate)] [portrait=1: with trace, the learned phase portrait
-//        against the true one (equilibria, position error, basins, first cycle's period)]
+//        against the true one (equilibria, position error, basins, first cycle's period)] [shooting=N (0: single
+//        shooting)] [continuity=x] [noise=x: Gaussian noise of x × each dimension's extent on the training data]
 #include <chrono>
 #include <cstdio>
 #include <algorithm>
@@ -51,14 +52,26 @@ int main(int argc, char** argv) {
     c.mlp.init_output = num("init_output", c.mlp.init_output);
     c.solver.rtol = num("rtol", c.solver.rtol);
     c.solver.atol = num("atol", c.solver.atol);
+    c.shooting = static_cast<int>(num("shooting", c.shooting));
+    c.continuity = num("continuity", c.continuity);
     SampleOptions so;
     so.points = static_cast<int>(num("points", 0));
     so.t_end = num("tend", 0);
     const std::vector<Trajectory> data = sample_system(s, so);
+    // noise=x: Gaussian noise of x × each dimension's extent on the training data (errors stay against the clean states).
+    std::vector<Trajectory> train = data;
+    if (num("noise", 0) > 0) {
+      const Mat all = observed_states(data);
+      const Vec extent = all.rowwise().maxCoeff() - all.rowwise().minCoeff();
+      Rng noise(12345);
+      for (Trajectory& tr : train)
+        for (Index k = 0; k < tr.states.cols(); ++k)
+          for (Index j = 0; j < tr.states.rows(); ++j) tr.states(j, k) += num("noise", 0) * extent[j] * noise.normal();
+    }
     if (num("whole", 0) > 0)
       for (const Trajectory& tr : data) c.window = std::max<int>(c.window, static_cast<int>(tr.times.size()));
     Trainer t(c);
-    for (const Trajectory& tr : data) (void)t.add_trajectory(tr);
+    for (const Trajectory& tr : train) (void)t.add_trajectory(tr);
     const Mat on = observed_states(data), near = points_near_data(data);
     double seconds = 0, to_10_s = -1;
     long nfe = 0, to_10 = -1;
@@ -147,11 +160,11 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "  mean |f|^2 %.3g\n", den / on.cols());
     }
     std::printf(
-        "{\"bench\":\"fidelity\",\"system\":\"%s\",\"dim\":%d,\"trajectories\":%zu,\"points\":%zu,\"window\":%d,"
+        "{\"bench\":\"fidelity\",\"system\":\"%s\",\"dim\":%d,\"trajectories\":%zu,\"points\":%zu,\"window\":%d,\"shooting\":%d,"
         "\"iterations\":%d,\"seconds\":%.3f,\"iterations_to_10pct\":%ld,\"seconds_to_10pct\":%.3f,"
         "\"field_error_data\":%.4f,\"field_error_near\":%.4f,\"rollout_error\":%.4f,\"nfe_per_iteration\":%.1f,"
         "\"time_scale\":%.4g,\"status\":\"%s\"}\n",
-        s.name.c_str(), s.dim, data.size(), data.empty() ? 0 : data[0].times.size(), c.window, done, seconds, to_10,
+        s.name.c_str(), s.dim, data.size(), data.empty() ? 0 : data[0].times.size(), c.window, c.shooting, done, seconds, to_10,
         to_10_s, field_error(t, s, on), field_error(t, s, near), rollout_error(t, data),
         done > 0 ? static_cast<double>(nfe) / done : 0.0, t.normalization().time, status.c_str());
     std::fflush(stdout);

@@ -46,7 +46,11 @@ export interface TrainerConfig {
     /** learning-rate schedule: lr for the first decayAfter steps (default 2000), then halved every halfLife steps
      *  (default 2000; 0 = constant lr) down to lr × lrFloor (default 0.2); density flows: constant */
     decayAfter?: number; halfLife?: number; lrFloor?: number; beta1?: number; beta2?: number; alpha?: number; eps?: number };
-  batch?: { size?: number; window?: number; joint?: boolean };
+  batch?: { size?: number; window?: number; joint?: boolean;
+    /** multiple shooting: windows longer than this many observations are cut into segments of it, each after the
+     *  first starting at a trained free state tied to the previous segment's end (default 10; 0 = single shooting) */
+    shooting?: number;
+    /** weight of the continuity penalty relative to an observation's (default 1) */ continuity?: number };
   loss?: 'mse' | 'l1';
   regularization?: { kinetic?: number; jacobian?: number };
 }

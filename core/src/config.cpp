@@ -52,6 +52,9 @@ Result<> validate(const TrainerConfig& c) {
   if (!in(c.optimizer.clip, 0, 1e9)) return Result<>::failure(range("optimizer.clip", 0, 1e9));
   if (c.batch_size < 1 || c.batch_size > 4096) return Result<>::failure("batch.size must be an integer in [1, 4096]");
   if (c.window < 2 || c.window > 100000) return Result<>::failure("batch.window must be an integer in [2, 100000]");
+  if (c.shooting != 0 && (c.shooting < 2 || c.shooting > 100000))
+    return Result<>::failure("batch.shooting must be 0 or an integer in [2, 100000]");
+  if (!(c.continuity > 0 && c.continuity <= 1e6)) return Result<>::failure("batch.continuity must be in (0, 1e6]");
   if (!in(c.kinetic, 0, 1e3)) return Result<>::failure(range("regularization.kinetic", 0, 1e3));
   if (!in(c.jacobian, 0, 1e3)) return Result<>::failure(range("regularization.jacobian", 0, 1e3));
   return {};

@@ -33,7 +33,8 @@ json config_to_document(const TrainerConfig& c) {
                     {"halfLife", c.optimizer.half_life}, {"lrFloor", c.optimizer.lr_floor},
                     {"beta1", c.optimizer.beta1}, {"beta2", c.optimizer.beta2},
                     {"alpha", c.optimizer.alpha}, {"eps", c.optimizer.eps}};
-  j["batch"] = {{"size", c.batch_size}, {"window", c.window}, {"joint", c.joint}};
+  j["batch"] = {{"size", c.batch_size}, {"window", c.window}, {"joint", c.joint}, {"shooting", c.shooting},
+                {"continuity", c.continuity}};
   j["loss"] = to_string(c.loss);
   j["regularization"] = {{"kinetic", c.kinetic}, {"jacobian", c.jacobian}};
   return j;
@@ -115,10 +116,12 @@ Result<TrainerConfig> config_from_document(const json& j) {
     r.number(*o, "eps", c.optimizer.eps);
   }
   if (const json* b = r.object(j, "batch")) {
-    r.keys(*b, "batch", {"size", "window", "joint"});
+    r.keys(*b, "batch", {"size", "window", "joint", "shooting", "continuity"});
     r.integer(*b, "size", c.batch_size);
     r.integer(*b, "window", c.window);
     r.boolean(*b, "joint", c.joint);
+    r.integer(*b, "shooting", c.shooting);
+    r.number(*b, "continuity", c.continuity);
   }
   if (r.string(j, "loss", s)) {
     if (auto l = loss_kind_from_string(s)) c.loss = *l;

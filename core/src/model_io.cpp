@@ -131,6 +131,16 @@ std::string document_of(const char* format, json config, const TrainingState& s,
   j["iteration"] = s.iteration;
   j["optimizer"] = {{"step", s.optimizer.step}, {"m", long_array(s.optimizer.m, packed)}, {"v", long_array(s.optimizer.v, packed)}};
   j["rng"] = rng_to_hex(*s.rng);
+  if (!s.shooting.empty()) {
+    json list = json::array();
+    for (const ShootingState& x : s.shooting) {
+      char key[17];
+      std::snprintf(key, sizeof key, "%016llx", static_cast<unsigned long long>(x.key));
+      list.push_back({{"key", key}, {"points", x.points}, {"steps", x.steps}, {"states", long_array(x.states, packed)},
+                      {"m", long_array(x.m, packed)}, {"v", long_array(x.v, packed)}});
+    }
+    j["shooting"] = std::move(list);
+  }
   return j.dump();
 }
 
@@ -210,6 +220,39 @@ Result<> restore_from(const json& j, std::int64_t version, T& trainer, Index dim
   } else if (notice) {
     *notice = "this is a version-1 document without optimiser state: the optimiser restarts (fresh moments)";
   }
+  // Version 6 added multiple shooting's free states (absent: none trained).
+  s.shooting.clear();
+  if (version >= 6 && j.contains("shooting")) {
+    if (!j["shooting"].is_array()) r.fail("'shooting' must be an array");
+    else
+      for (const json& e : j["shooting"]) {
+        if (!r.ok()) break;
+        if (!e.is_object()) {
+          r.fail("'shooting' entries must be objects");
+          break;
+        }
+        r.keys(e, "shooting entry", {"key", "points", "steps", "states", "m", "v"});
+        ShootingState x;
+        std::string key;
+        if (r.string(e, "key", key)) {
+          const bool hex = key.size() == 16 && key.find_first_not_of("0123456789abcdef") == std::string::npos;
+          if (!hex) r.fail("shooting key must be 16 lowercase hex digits");
+          else x.key = std::stoull(key, nullptr, 16);
+        } else {
+          r.fail("shooting entries need a 'key'");
+        }
+        if (!e.contains("points") || !r.integer(e, "points", x.points) || x.points < 2 || x.points > 100000000)
+          r.fail("shooting entries need 'points', a whole number in [2, 1e8]");
+        if (!e.contains("steps") || !r.integer(e, "steps", x.steps) || x.steps < 0)
+          r.fail("shooting entries need 'steps', a whole number ≥ 0");
+        if (!r.ok()) break;
+        const Index size = dim * x.points;
+        read_vector(r, e, "states", size, -limits::kData, limits::kData, x.states, packed);
+        read_vector(r, e, "m", size, -limits::kMaxWhole, limits::kMaxWhole, x.m, packed);
+        read_vector(r, e, "v", size, 0, limits::kMaxWhole, x.v, packed);
+        s.shooting.push_back(std::move(x));
+      }
+  }
   if (!r.ok()) return Result<>::failure(r);
   return trainer.restore(s);
 }
@@ -226,6 +269,11 @@ Result<std::shared_ptr<T>> load(const std::string& text, const char* format, con
   if (version < 5 && config.value("optimizer", json::object()).is_object() &&
       !config.value("optimizer", json::object()).contains("halfLife"))
     config["optimizer"]["halfLife"] = 0;
+  // Versions 1–5 trained without multiple shooting: they keep single shooting.
+  if (version < 6 && config.is_object() && !(config.contains("batch") && config["batch"].is_object() && config["batch"].contains("shooting"))) {
+    if (!config.contains("batch")) config["batch"] = json::object();
+    if (config["batch"].is_object()) config["batch"]["shooting"] = 0;
+  }
   Result<Config> cfg = read_config(config);
   if (!cfg.ok()) return R::failure(what + " config: " + cfg.message);
   auto trainer = std::make_shared<T>(*cfg.value);

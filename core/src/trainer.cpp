@@ -138,7 +138,7 @@ Result<> Learner::set_parameters(const Vec& theta) {
 TrainingState Learner::state() const {
   // An iteration under way is not part of the state: a document taken meanwhile resumes from before it.
   return {theta_, mlp_.params(), averaged_, norm_, iteration_, optimizer_.state(),
-          (rng_before_ ? *rng_before_ : rng_).state()};
+          (rng_before_ ? *rng_before_ : rng_).state(), {}};
 }
 
 Result<> Learner::restore(const TrainingState& s) {
@@ -192,12 +192,18 @@ Result<std::size_t> Trainer::add_trajectory(Trajectory t) {
   discard_pending();
   data_.push_back(std::move(t));
   if (iteration_ == 0) fit_normalization();
+  claim_shooting(data_.size() - 1);
   return R::success(data_.size() - 1);
 }
 
 void Trainer::clear_trajectories() {
   discard_pending();
   data_.clear();
+  // The trajectories' shooting states stay until the next clear, for the trajectories added back unchanged.
+  kept_.clear();
+  for (ShootingState& x : shoot_)
+    if (x.states.size() != 0) kept_.push_back(std::move(x));
+  shoot_.clear();
   if (iteration_ == 0) fit_normalization();
 }
 
@@ -205,6 +211,8 @@ void Trainer::fit_normalization() {
   const int d = config_.mlp.dim;
   norm_.offset = Vec::Zero(d);
   norm_.scale = Vec::Ones(d);
+  shoot_.clear();  // in model coordinates
+  kept_.clear();
   if (!config_.normalize || data_.empty()) return;
   Vec sum = Vec::Zero(d), sq = Vec::Zero(d);
   double n = 0;
@@ -291,22 +299,22 @@ std::vector<std::vector<Window>> Trainer::group_windows(const std::vector<Window
   return groups;
 }
 
+bool Trainer::same_grid(const Window& a, const Window& b) const {
+  if (a.length != b.length) return false;
+  const auto& ta = data_[a.trajectory].times;
+  const auto& tb = data_[b.trajectory].times;
+  for (std::size_t i = 1; i < a.length; ++i) {
+    const double x = ta[a.start + i] - ta[a.start], y = tb[b.start + i] - tb[b.start];
+    if (std::abs(x - y) > 1e-9 * std::max(1.0, std::abs(x))) return false;
+  }
+  return true;
+}
+
 void Trainer::group_windows_into(const std::vector<Window>& windows, std::vector<std::vector<Window>>& groups,
                                  std::size_t& count) const {
   // Windows whose relative observation times agree (to rounding) share one batched solve; others
   // are solved on their own, so irregular times never force a batch to stop at everyone's times.
-  auto rel = [&](const Window& w, std::size_t i) {
-    const auto& ts = data_[w.trajectory].times;
-    return ts[w.start + i] - ts[w.start];
-  };
-  auto same = [&](const Window& a, const Window& b) {
-    if (a.length != b.length) return false;
-    for (std::size_t i = 1; i < a.length; ++i) {
-      const double x = rel(a, i), y = rel(b, i);
-      if (std::abs(x - y) > 1e-9 * std::max(1.0, std::abs(x))) return false;
-    }
-    return true;
-  };
+  auto same = [this](const Window& a, const Window& b) { return same_grid(a, b); };
   count = 0;
   if (groups.size() < windows.size()) {
     // At most one group per window, each with room for every window: the groups never grow in later steps.
@@ -335,6 +343,7 @@ void Trainer::make_problem_into(const std::vector<Window>& windows, bool regular
   p.y0.resize(S * B + (regularize ? 1 : 0));
   p.y0.setZero();
   p.offsets.resize(B);
+  p.copies.resize(B);
   std::vector<StepBuffers::Entry>& entries = buffers_.entries;
   entries.clear();
   for (Index k = 0; k < B; ++k) {
@@ -342,9 +351,17 @@ void Trainer::make_problem_into(const std::vector<Window>& windows, bool regular
     const Trajectory& tr = data_[w.trajectory];
     const double t0 = tr.times[w.start];
     p.offsets[k] = t0 / norm_.time;
-    p.y0.segment(k * S, d) = (tr.states.col(static_cast<Index>(w.start)) - norm_.offset).cwiseQuotient(norm_.scale);
+    p.copies[k] = static_cast<double>(w.copies);
+    if (w.shoot)
+      p.y0.segment(k * S, d) = shoot_[w.trajectory].states.segment(static_cast<Index>(w.start) * d, d);
+    else
+      p.y0.segment(k * S, d) = (tr.states.col(static_cast<Index>(w.start)) - norm_.offset).cwiseQuotient(norm_.scale);
     for (std::size_t j = w.start + 1; j < w.start + w.length; ++j)
-      entries.push_back({(tr.times[j] - t0) / norm_.time, k, w.trajectory, j});
+      entries.push_back({(tr.times[j] - t0) / norm_.time, k, w.trajectory, j, false});
+    if (w.linked) {
+      const std::size_t j = w.start + w.length - 1;
+      entries.push_back({(tr.times[j] - t0) / norm_.time, k, w.trajectory, j, true});
+    }
   }
   std::sort(entries.begin(), entries.end(), [](const StepBuffers::Entry& a, const StepBuffers::Entry& b) { return a.t < b.t; });
   const Index n = static_cast<Index>(entries.size());
@@ -352,6 +369,8 @@ void Trainer::make_problem_into(const std::vector<Window>& windows, bool regular
   p.times.clear();
   p.first.clear();
   p.column.clear();
+  p.link.clear();
+  if (p.value_grad.rows() != d || p.value_grad.cols() < p.value.cols()) p.value_grad.resize(d, p.value.cols());
   for (Index k = 0; k < n; ++k) {
     const StepBuffers::Entry& e = entries[static_cast<std::size_t>(k)];
     // Relative times that differ only by rounding share one output.
@@ -361,7 +380,13 @@ void Trainer::make_problem_into(const std::vector<Window>& windows, bool regular
     }
     const Trajectory& tr = data_[e.traj];
     p.column.push_back(e.column);
-    p.value.col(k) = (tr.states.col(static_cast<Index>(e.obs)) - norm_.offset).cwiseQuotient(norm_.scale);
+    p.link.push_back(e.link ? 1 : 0);
+    if (e.link) {
+      p.value.col(k) = shoot_[e.traj].states.segment(static_cast<Index>(e.obs) * d, d);
+      p.value_grad.col(k).setZero();
+    } else {
+      p.value.col(k) = (tr.states.col(static_cast<Index>(e.obs)) - norm_.offset).cwiseQuotient(norm_.scale);
+    }
   }
   p.first.push_back(static_cast<std::size_t>(n));
   p.weight = weight > 0 ? weight : (n == 0 ? 0.0 : 1.0 / static_cast<double>(n * d));
@@ -371,6 +396,8 @@ namespace {
 /// What a trainer's loss term reads, behind one pointer (so the LossTerm holds it inline, without allocating).
 struct WindowLoss {
   const BatchProblem& p;
+  Mat* value_grad;   ///< the continuity targets' ∂loss/∂value (set when the gradient is asked for)
+  double continuity;  ///< the continuity targets' weight relative to an observation's
   LossKind kind;
   bool regularize;
   std::size_t last;  ///< the last output (where the regulariser's integral is read)
@@ -381,11 +408,23 @@ struct WindowLoss {
     for (std::size_t k = p.first[i]; k < p.first[i + 1]; ++k) {
       const Index c = p.column[k];
       const auto value = p.value.col(static_cast<Index>(k));
+      if (p.link[k]) {
+        auto vg = value_grad->col(static_cast<Index>(k));
+        if (grad) {
+          vg.setZero();
+          l += observation_loss(kind, y.segment(c * S, d), value, p.weight * p.copies[c] * continuity, &vg);
+          grad->segment(c * S, d) += vg;
+          vg = -vg;  // the loss depends on the difference: ∂/∂value = −∂/∂y
+        } else {
+          l += observation_loss(kind, y.segment(c * S, d), value, p.weight * p.copies[c] * continuity, static_cast<Vec*>(nullptr));
+        }
+        continue;
+      }
       if (grad) {
         auto gs = grad->segment(c * S, d);
-        l += observation_loss(kind, y.segment(c * S, d), value, p.weight, &gs);
+        l += observation_loss(kind, y.segment(c * S, d), value, p.weight * p.copies[c], &gs);
       } else {
-        l += observation_loss(kind, y.segment(c * S, d), value, p.weight, static_cast<Vec*>(nullptr));
+        l += observation_loss(kind, y.segment(c * S, d), value, p.weight * p.copies[c], static_cast<Vec*>(nullptr));
       }
     }
     if (regularize && i == last) {
@@ -404,7 +443,16 @@ void Trainer::begin(const std::vector<Window>& windows, bool regularize, bool gr
   e.gradient = gradient;
   e.regularize = regularize && (config_.kinetic > 0 || config_.jacobian > 0);
   std::size_t entries = 0;
-  for (const Window& w : windows) entries += w.length - 1;
+  e.shooting = false;
+  for (const Window& w : windows) {
+    entries += (w.length - 1) * w.copies;
+    e.shooting = e.shooting || w.shoot;
+  }
+  if (e.shooting) {
+    e.shoot_grad.resize(data_.size());
+    for (std::size_t i = 0; i < data_.size(); ++i)
+      e.shoot_grad[i].setZero(config_.mlp.dim * static_cast<Index>(data_[i].times.size()));
+  }
   e.weight = entries == 0 ? 0.0 : 1.0 / static_cast<double>(entries * static_cast<std::size_t>(config_.mlp.dim));
   e.per_window = 1.0 / static_cast<double>(std::max<std::size_t>(1, windows.size()));
   GradientResult& total = e.total;
@@ -414,8 +462,23 @@ void Trainer::begin(const std::vector<Window>& windows, bool regularize, bool gr
   // Windows on different time grids: one joint solve that reads each window's states from the steps' dense
   // output (batch.joint), or one solve per grid. The backsolve adjoint keeps one solve per grid: its
   // backward pass must stop at every observation anyway.
-  group_windows_into(windows, e.groups, e.count);
-  e.joint = config_.joint && e.count > 1 && !(gradient && method == GradientMethod::Adjoint);
+  if (config_.joint && !(gradient && method == GradientMethod::Adjoint)) {
+    // Only whether every window shares one grid matters here (the joint solve takes them all): no grouping, whose
+    // storage grows with the square of the batch.
+    bool one = true;
+    for (const Window& w : windows)
+      if (!same_grid(windows.front(), w)) {
+        one = false;
+        break;
+      }
+    if (e.groups.empty()) e.groups.resize(1);
+    e.groups[0] = windows;
+    e.count = windows.empty() ? 0 : 1;
+    e.joint = !one;
+  } else {
+    group_windows_into(windows, e.groups, e.count);
+    e.joint = false;
+  }
   // The evaluation's own copy of the options (a suspended step keeps them while other evaluations run).
   SolverOptions& opt = e.options();
   opt = e.joint ? dense_solver_ : solver_;
@@ -449,7 +512,7 @@ bool Trainer::advance(Evaluation& e, WorkBudget* budget) const {
     }
     const BatchField field(mlp_, p.offsets, e.regularize ? config_.kinetic * e.per_window : 0.0,
                            e.regularize ? config_.jacobian * e.per_window : 0.0, sb.field);
-    const WindowLoss terms{p, config_.loss, e.regularize, p.times.size() - 1, mlp_.state_dim(), config_.mlp.dim, field.size()};
+    const WindowLoss terms{p, &p.value_grad, config_.continuity, config_.loss, e.regularize, p.times.size() - 1, mlp_.state_dim(), config_.mlp.dim, field.size()};
     const WindowLoss* tp = &terms;
     const LossTerm loss = [tp](std::size_t i, const Vec& y, Vec* grad) { return (*tp)(i, y, grad); };
     if (!e.gradient && !budget) {
@@ -485,6 +548,18 @@ bool Trainer::advance(Evaluation& e, WorkBudget* budget) const {
       return true;
     }
     if (e.gradient) total.grad_theta += r.grad_theta;
+    if (e.gradient && e.shooting) {
+      const std::vector<Window>& ws = e.groups[e.group];
+      const Index S = mlp_.state_dim(), d = config_.mlp.dim;
+      for (std::size_t k = 0; k < ws.size(); ++k)
+        if (ws[k].shoot)
+          e.shoot_grad[ws[k].trajectory].segment(static_cast<Index>(ws[k].start) * d, d) += r.grad_y0.segment(static_cast<Index>(k) * S, d);
+      for (std::size_t k = 0; k < p.column.size(); ++k)
+        if (p.link[k]) {
+          const Window& w = ws[static_cast<std::size_t>(p.column[k])];
+          e.shoot_grad[w.trajectory].segment(static_cast<Index>(w.start + w.length - 1) * d, d) += p.value_grad.col(static_cast<Index>(k));
+        }
+    }
   }
   total.suspended = false;
   return true;
@@ -504,24 +579,189 @@ StepReport Trainer::step(WorkBudget* budget) {
     return rep;
   }
   // Both callbacks capture `this` alone (held inline by std::function: a step allocates nothing here).
-  return train_step(
+  const StepReport rep = train_step(
       [this] {
         Evaluation& e = buffers_.step;
         std::vector<Window>& windows = buffers_.windows;
         sample_windows_into(rng_, windows);
-        if (Result<> mem = limits::check_memory(step_bytes(windows), "one training step (batch.size × batch.window)"); !mem.ok()) {
+        std::vector<Window>& segments = buffers_.segments;
+        cut_segments(windows, segments);
+        for (const Window& w : segments)
+          if (w.shoot) ensure_shooting(w.trajectory);
+        if (Result<> mem = limits::check_memory(step_bytes(segments), "one training step (batch.size × batch.window)"); !mem.ok()) {
           e.total = GradientResult{};
           e.total.fail(mem.message + ": lower batch.size or batch.window");
           e.count = e.group = 0;  // nothing to solve: advance returns this result
+          e.shooting = false;
           return;
         }
-        begin(windows, true, true, config_.gradient, e);
+        begin(segments, true, true, config_.gradient, e);
+        if (e.shooting) shooting_misfit(segments, e);
       },
       [this](WorkBudget* b) -> const GradientResult& {
         Evaluation& e = buffers_.step;
         return advance(e, b) ? e.total : e.waiting;
       },
       budget);
+  if (rep.ok() && !rep.suspended && buffers_.step.shooting) update_shooting(buffers_.step);
+  return rep;
+}
+
+void Trainer::cut_segments(const std::vector<Window>& windows, std::vector<Window>& out) const {
+  out.clear();
+  const std::size_t L = static_cast<std::size_t>(config_.shooting);
+  // A window to cut that was drawn again (whole-trajectory windows of a few trajectories often are) is solved once and
+  // counted as often as drawn.
+  std::vector<Window>& distinct = buffers_.distinct;
+  distinct.clear();
+  for (const Window& w : windows) {
+    if (L < 2 || w.length <= L) {
+      distinct.push_back(w);
+      continue;
+    }
+    auto same = std::find_if(distinct.begin(), distinct.end(), [&](const Window& o) {
+      return o.length > L && o.trajectory == w.trajectory && o.start == w.start && o.length == w.length;
+    });
+    if (same != distinct.end()) same->copies += w.copies;
+    else distinct.push_back(w);
+  }
+  for (const Window& w : distinct) {
+    if (L < 2 || w.length <= L) {
+      out.push_back(w);
+      continue;
+    }
+    const std::size_t end = w.start + w.length;
+    for (std::size_t first = w.start; first + 1 < end; first += L - 1) {
+      const std::size_t length = std::min(L, end - first);
+      out.push_back({w.trajectory, first, length, first != w.start, first + length < end, w.copies});
+    }
+  }
+}
+
+void Trainer::ensure_shooting(std::size_t i) {
+  if (shoot_.size() < data_.size()) shoot_.resize(data_.size());
+  ShootingState& s = shoot_[i];
+  const Trajectory& tr = data_[i];
+  const Index n = static_cast<Index>(tr.times.size()), d = config_.mlp.dim;
+  if (s.points == n && s.states.size() == d * n) return;
+  s.key = trajectory_key(tr);
+  s.points = n;
+  s.states.resize(d * n);
+  for (Index j = 0; j < n; ++j) s.states.segment(j * d, d) = (tr.states.col(j) - norm_.offset).cwiseQuotient(norm_.scale);
+  s.m = Vec::Zero(d * n);
+  s.v = Vec::Zero(d * n);
+  s.steps = 0;
+}
+
+void Trainer::shooting_misfit(const std::vector<Window>& segments, Evaluation& e) const {
+  const Index d = config_.mlp.dim;
+  for (const Window& w : segments) {
+    if (!w.shoot) continue;
+    const Index j = static_cast<Index>(w.start);
+    const Vec obs = (data_[w.trajectory].states.col(j) - norm_.offset).cwiseQuotient(norm_.scale);
+    auto g = e.shoot_grad[w.trajectory].segment(j * d, d);
+    e.total.loss += observation_loss(config_.loss, shoot_[w.trajectory].states.segment(j * d, d), obs,
+                                     e.weight * static_cast<double>(w.copies), &g);
+  }
+}
+
+void Trainer::update_shooting(const Evaluation& e) {
+  const OptimizerConfig& c = optimizer_.config();
+  const double lr = learning_rate(c, iteration_);
+  for (std::size_t i = 0; i < shoot_.size() && i < e.shoot_grad.size(); ++i) {
+    ShootingState& s = shoot_[i];
+    const Vec& g = e.shoot_grad[i];
+    if (s.states.size() == 0 || g.size() != s.states.size() || g.isZero(0.0)) continue;
+    ++s.steps;
+    s.m = c.beta1 * s.m + (1 - c.beta1) * g;
+    s.v = c.beta2 * s.v + (1 - c.beta2) * g.cwiseAbs2();
+    const double b1 = 1 - std::pow(c.beta1, static_cast<double>(s.steps)), b2 = 1 - std::pow(c.beta2, static_cast<double>(s.steps));
+    s.states.array() -= lr * (s.m.array() / b1) / ((s.v.array() / b2).sqrt() + c.eps);
+  }
+}
+
+std::uint64_t trajectory_key(const Trajectory& t) {
+  std::uint64_t h = 14695981039346656037ull;
+  auto mix = [&h](const void* p, std::size_t n) {
+    const auto* b = static_cast<const unsigned char*>(p);
+    for (std::size_t k = 0; k < n; ++k) h = (h ^ b[k]) * 1099511628211ull;
+  };
+  const std::uint64_t n = t.times.size(), rows = static_cast<std::uint64_t>(t.states.rows());
+  mix(&n, sizeof n);
+  mix(&rows, sizeof rows);
+  mix(t.times.data(), sizeof(double) * t.times.size());
+  mix(t.states.data(), sizeof(double) * static_cast<std::size_t>(t.states.size()));
+  return h;
+}
+
+void Trainer::claim_shooting(std::size_t i) {
+  if (shoot_.size() < data_.size()) shoot_.resize(data_.size());
+  if (kept_.empty()) return;
+  const std::uint64_t key = trajectory_key(data_[i]);
+  const Index n = static_cast<Index>(data_[i].times.size());
+  for (auto it = kept_.begin(); it != kept_.end(); ++it)
+    if (it->key == key && it->points == n && it->states.size() == config_.mlp.dim * n) {
+      shoot_[i] = std::move(*it);
+      kept_.erase(it);
+      return;
+    }
+}
+
+const ShootingState* Trainer::shooting_state(std::size_t i) const {
+  return i < shoot_.size() && shoot_[i].states.size() != 0 ? &shoot_[i] : nullptr;
+}
+
+Result<> Trainer::set_shooting_states(std::size_t i, const Vec& states) {
+  if (i >= data_.size()) return Result<>::failure("no trajectory " + std::to_string(i));
+  if (states.size() != config_.mlp.dim * static_cast<Index>(data_[i].times.size()) || !states.allFinite())
+    return Result<>::failure("expected dim × points finite states");
+  discard_pending();
+  ensure_shooting(i);
+  shoot_[i].states = states;
+  return {};
+}
+
+GradientResult Trainer::shooting_gradient(const std::vector<Window>& windows, std::vector<Vec>& free) {
+  Evaluation& e = buffers_.other;
+  std::vector<Window> segments;
+  cut_segments(windows, segments);
+  for (const Window& w : segments)
+    if (w.shoot) ensure_shooting(w.trajectory);
+  begin(segments, true, true, config_.gradient, e);
+  if (e.shooting) shooting_misfit(segments, e);
+  (void)advance(e, nullptr);
+  free.assign(data_.size(), Vec());
+  if (e.shooting)
+    for (std::size_t i = 0; i < data_.size(); ++i)
+      if (shooting_state(i)) free[i] = e.shoot_grad[i];
+  e.solves.clear();
+  return e.total;
+}
+
+TrainingState Trainer::state() const {
+  TrainingState s = Learner::state();
+  for (const ShootingState& x : shoot_)
+    if (x.states.size() != 0) s.shooting.push_back(x);
+  for (const ShootingState& x : kept_) s.shooting.push_back(x);
+  return s;
+}
+
+Result<> Trainer::restore(const TrainingState& s) {
+  using R = Result<>;
+  const Index d = config_.mlp.dim;
+  for (const ShootingState& x : s.shooting) {
+    const Index size = d * x.points;
+    if (x.points < 2 || x.states.size() != size || x.m.size() != size || x.v.size() != size)
+      return R::failure("shooting states must have dim × points entries (points ≥ 2), as their moments");
+    if (!x.states.allFinite() || !x.m.allFinite() || !x.v.allFinite() || (x.v.array() < 0).any())
+      return R::failure("shooting states and moments must be finite (second moments ≥ 0)");
+    if (x.steps < 0) return R::failure("shooting steps must be ≥ 0");
+  }
+  if (R r = Learner::restore(s); !r.ok()) return r;
+  shoot_.clear();
+  kept_ = s.shooting;
+  for (std::size_t i = 0; i < data_.size(); ++i) claim_shooting(i);
+  return {};
 }
 
 double Trainer::step_bytes(const std::vector<Window>& windows) const {
@@ -610,6 +850,8 @@ bool Trainer::advance_full_gradient(WorkBudget* budget, GradientResult& out) con
 
 void Trainer::reset(std::uint64_t seed) {
   restart(seed);
+  shoot_.clear();
+  kept_.clear();
   fit_normalization();
 }
 

@@ -325,7 +325,7 @@ test('toJSON / fromJSON round trip; malformed documents refused with reasons', (
   tr.step(5);
   const doc = tr.toJSON();
   assert.equal(doc.format, 'neural-ode-model');
-  assert.equal(doc.version, 5);
+  assert.equal(doc.version, 6);
   assert.equal(doc.config.optimizer.halfLife, 2000);
   assert.equal(doc.average.steps, 5);
   assert.equal(doc.average.parameters.length, doc.parameters.length);

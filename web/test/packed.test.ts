@@ -31,6 +31,17 @@ describe('packed documents', () => {
     expect(modelInfo(doc as never)).toEqual({ iteration: 9, optimizerStep: 9 });
   });
 
+  it("version 6: multiple shooting's free states and moments pack and unpack with the rest", () => {
+    const entry = { key: '00000000000000ff', points: 2, steps: 3, states: [0.1, -0.2, 0.3, 0.4], m: [0, 0, 1e-3, -2e-3], v: [0, 0, 1e-6, 4e-6] };
+    const v6 = { ...doc, version: 6, shooting: [entry] };
+    const p = packDocument(v6 as never);
+    const { header, values } = readPacked(p.packed);
+    expect(values).toHaveLength(4 * awkward.length + 12);
+    expect((header.shooting as { states: unknown }[])[0].states).toEqual({ packed: [4 * awkward.length, 4] });
+    expect(unpackDocument(p)).toEqual(v6);
+    expect(Array.isArray(entry.states)).toBe(true); // the input is not changed
+  });
+
   it('older documents pack too (what they have), and entries that are not numbers become NaN for the core to name', () => {
     const v1 = { format: 'neural-ode-model', version: 1, config: {}, parameters: [1, 'x', 3], normalization: { offset: [0, 0], scale: [1, 1] }, iteration: 2 };
     const p = packDocument(v1 as never);

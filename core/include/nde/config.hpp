@@ -43,6 +43,12 @@ struct TrainerConfig {
   int batch_size = 16;  ///< windows per training step
   int window = 10;      ///< observations per window
   bool joint = true;    ///< windows on different time grids share one solve read by dense output (else one each)
+  /// Multiple shooting: a training window longer than this many observations is cut into segments of it that share
+  /// their boundary observations; every segment after a window's first starts at a free, trained state (one per
+  /// observation of each trajectory, in model coordinates) tied to the previous segment's end by a continuity
+  /// penalty (0: single shooting, every window one solve from its first observation).
+  int shooting = 10;
+  double continuity = 1.0;  ///< weight of the continuity penalty relative to an observation's
   LossKind loss = LossKind::Mse;
   double kinetic = 0.0;   ///< weight of ∫‖f‖² dt
   double jacobian = 0.0;  ///< weight of ∫‖∂f/∂z‖²_F dt

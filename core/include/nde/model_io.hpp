@@ -15,7 +15,7 @@ namespace nde {
 
 /// The document's format tag and version.
 inline constexpr const char* kModelFormat = "neural-ode-model";
-inline constexpr int kModelVersion = 5;
+inline constexpr int kModelVersion = 6;
 
 /// The model document of a trainer (its data is not included).
 [[nodiscard]] std::string model_to_json(const Trainer& t);
@@ -26,7 +26,7 @@ inline constexpr int kModelVersion = 5;
 /// The packed form of a document (model or density): the same document, written and read without turning numbers
 /// into text. Bytes: the 8-byte tag "NDEPACK1", the header's length in bytes and the number of values (two
 /// little-endian uint64), the header (the JSON document whose long arrays — parameters, average.parameters,
-/// optimizer.m and optimizer.v — are replaced by {"packed": [offset, length]} ranges of the values), zero bytes up to
+/// optimizer.m and optimizer.v, and each shooting entry's states, m and v — are replaced by {"packed": [offset, length]} ranges of the values), zero bytes up to
 /// a multiple of 8, then the values (little-endian float64). Any array of the document may be given either way;
 /// every document version loads packed too. 256 × 6: ~10.5 MB of values and ~1 kB of header (its JSON text: ~28 MB).
 inline constexpr char kPackedTag[9] = "NDEPACK1";

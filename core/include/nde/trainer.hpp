@@ -31,6 +31,21 @@ inline constexpr double kMinTimeScale = 1e-6, kMaxTimeScale = 1e6;
 /// normalised states over the observation intervals (finite differences); 1 when the data do not move.
 [[nodiscard]] double fit_time_scale(const std::vector<Trajectory>& data, const Vec& offset, const Vec& scale);
 
+/// The free start states of multiple shooting (TrainerConfig::shooting) of one trajectory, with their own Adam
+/// moments: one state per observation (those at segment boundaries are trained), in model coordinates.
+struct ShootingState {
+  std::uint64_t key = 0;  ///< the trajectory's content (trajectory_key): the states belong to the trajectory with it
+  Index points = 0;       ///< its observations
+  Vec states;             ///< dim × points, column by column
+  Vec m, v;               ///< Adam moments (same size)
+  std::int64_t steps = 0;  ///< Adam steps taken
+};
+
+/// A key of a trajectory's content (its times and states, bit for bit; FNV-1a): multiple shooting's free states
+/// are kept per key, so a trajectory removed and added again unchanged (the page re-sends all strokes whenever one
+/// changes) keeps its states, and a changed one starts afresh.
+[[nodiscard]] std::uint64_t trajectory_key(const Trajectory& t);
+
 /// Everything a saved model restores besides its config: θ, its average, normalisation, iteration count,
 /// optimiser moments and the minibatch sampler's stream, so that training resumes exactly where it stopped.
 struct TrainingState {
@@ -41,6 +56,7 @@ struct TrainingState {
   std::int64_t iteration = 0;
   OptimizerState optimizer;                            ///< step 0 and no moments: a fresh optimiser
   std::optional<std::array<std::uint64_t, 4>> rng;     ///< absent: the stream seeded from config.seed
+  std::vector<ShootingState> shooting;  ///< multiple shooting's trained free states (Trainer only), by trajectory key
 };
 
 /// How one training step ended and what it did. On failure the parameters are those from before the step.
@@ -68,9 +84,10 @@ class Learner {
   [[nodiscard]] std::int64_t iteration() const { return iteration_; }
   /// Replaces θ and its average, or says why not (size, non-finite; nothing changed then).
   Result<> set_parameters(const Vec& theta);
-  /// The state a document saves.
+  /// The state a document saves (no shooting states: see Trainer::state).
   [[nodiscard]] TrainingState state() const;
-  /// Restores a saved state (used by model_io), or says why not (nothing changed then).
+  /// Restores a saved state (used by model_io), or says why not (nothing changed then); its shooting states are
+  /// ignored (see Trainer::restore).
   Result<> restore(const TrainingState& s);
   /// The time budget of every solve this trainer runs from now on (a solve past it ends with TimeLimit).
   void set_deadline(const Deadline& d) { deadline_ = d; }
@@ -130,6 +147,9 @@ struct BatchProblem {
   std::vector<std::size_t> first;  ///< output i's targets are first[i] … first[i + 1] − 1
   std::vector<Index> column;       ///< each target's window (its column in the batch)
   Mat value;                       ///< each target's observation in model coordinates (dim × ≥ targets)
+  std::vector<char> link;          ///< each target: a continuity target (value = the next segment's free start state)
+  Mat value_grad;                  ///< ∂loss/∂value of the continuity targets (set by the gradient's forward solve)
+  RowVec copies;                   ///< each window's multiplicity (its targets' weight factor)
   double weight = 1.0;         ///< 1 / number of observed entries (mean)
   /// Number of targets at output i.
   [[nodiscard]] std::size_t targets(std::size_t i) const { return first[i + 1] - first[i]; }
@@ -140,6 +160,9 @@ struct Window {
   std::size_t trajectory;
   std::size_t start;
   std::size_t length;
+  bool shoot = false;   ///< starts at the free shooting state of its first observation (not at the observation)
+  bool linked = false;  ///< the next segment starts at its last observation's free state (continuity target)
+  std::size_t copies = 1;  ///< times it was drawn (its loss counts this often; drawn windows are solved once)
 };
 
 /// Owns the model (MLP, normalisation), the data and the optimiser.
@@ -155,6 +178,22 @@ class Trainer : public Learner {
   /// Removes all trajectories.
   void clear_trajectories();
   const std::vector<Trajectory>& trajectories() const { return data_; }
+
+  /// The state a document saves, with multiple shooting's free states: those of the current trajectories and those
+  /// kept for trajectories that may come back (see trajectory_key).
+  [[nodiscard]] TrainingState state() const;
+  /// Restores a saved state, its shooting states kept by key for the trajectories that have them (now or when added),
+  /// or says why not (nothing changed then).
+  Result<> restore(const TrainingState& s);
+  /// Multiple shooting's free states of trajectory i in model coordinates (dim × points), or null while it has none
+  /// (not trained with shooting yet: its segments then start at the observations).
+  [[nodiscard]] const ShootingState* shooting_state(std::size_t i) const;
+  /// The gradient of one training step's loss at the current parameters on the given windows (cut into shooting
+  /// segments) with respect to θ (grad_theta) and the free states (`free`, one per trajectory, dim × points column
+  /// by column; empty for trajectories without segments); exposed for tests.
+  GradientResult shooting_gradient(const std::vector<Window>& windows, std::vector<Vec>& free);
+  /// Sets trajectory i's free states (model coordinates, dim × points column by column), for tests.
+  Result<> set_shooting_states(std::size_t i, const Vec& states);
 
   /// One optimisation step on a random minibatch of windows. With a `budget` the step stops between two solver steps
   /// once it is used up (report.suspended) and the next step() continues it: the result is the same bit for bit.
@@ -241,6 +280,8 @@ class Trainer : public Learner {
     double weight = 0.0, per_window = 1.0;
     GradientResult total;      ///< the sum over the groups
     GradientResult waiting;    ///< what a suspended piece returns (suspended, the forward NFE so far)
+    bool shooting = false;     ///< some window starts at a free state: shoot_grad collects their gradients
+    std::vector<Vec> shoot_grad;  ///< ∂loss/∂(free states) per trajectory (model coordinates, dim × points)
     /// The options of its solves.
     SolverOptions& options() { return joint ? dense : plain; }
   };
@@ -258,6 +299,8 @@ class Trainer : public Learner {
   void sample_windows_into(Rng& rng, std::vector<Window>& out) const;
   /// make_problem into `p`, reusing its storage (a steady-state step allocates nothing here).
   void make_problem_into(const std::vector<Window>& windows, bool regularize, double weight, BatchProblem& p) const;
+  /// Whether two windows have the same relative observation times (to rounding): one batched solve can take both.
+  [[nodiscard]] bool same_grid(const Window& a, const Window& b) const;
   /// group_windows into `groups`; the first `count` entries are the groups (later ones keep their storage).
   void group_windows_into(const std::vector<Window>& windows, std::vector<std::vector<Window>>& groups,
                           std::size_t& count) const;
@@ -269,7 +312,9 @@ class Trainer : public Learner {
     StepBuffers(const StepBuffers&) {}
     /// Assignment keeps this trainer's buffers (scratch, not state).
     StepBuffers& operator=(const StepBuffers&) { return *this; }
-    struct Entry { double t; Index column; std::size_t traj, obs; };
+    struct Entry { double t; Index column; std::size_t traj, obs; bool link; };
+    std::vector<Window> segments;  ///< the windows cut into shooting segments
+    std::vector<Window> distinct;  ///< the drawn windows, each once (cut_segments)
     std::vector<Window> windows;
     std::vector<std::size_t> starts;
     std::vector<Entry> entries;
@@ -280,6 +325,18 @@ class Trainer : public Learner {
     long loss_trajectory = -1;        ///< … over this trajectory (-1: all)
     std::uint64_t loss_generation = 0;  ///< … of the model and data of this generation()
   };
+  /// Cuts windows longer than config.shooting into segments (see TrainerConfig::shooting).
+  void cut_segments(const std::vector<Window>& windows, std::vector<Window>& out) const;
+  /// Initialises trajectory i's free states at its observations unless they are set.
+  void ensure_shooting(std::size_t i);
+  /// Adds the free states' own data misfit to e (loss and shoot_grad).
+  void shooting_misfit(const std::vector<Window>& segments, Evaluation& e) const;
+  /// One Adam step of the free states from e.shoot_grad.
+  void update_shooting(const Evaluation& e);
+  /// Adds trajectory i's shooting states from the kept ones when they have its key.
+  void claim_shooting(std::size_t i);
+  std::vector<ShootingState> shoot_;  ///< per trajectory (no states: not used yet, i.e. at the observations)
+  std::vector<ShootingState> kept_;   ///< of trajectories removed (the last clear) or from a document, by key
   TrainerConfig config_;
   mutable SolverOptions solver_;        ///< solver_options(config_.solver), built once (its deadline set per call)
   mutable SolverOptions dense_solver_;  ///< the same with dense output (the joint solve of irregular windows)

@@ -59,14 +59,23 @@ export function writePacked(header: object, values: Float64Array): Uint8Array {
 type Doc = Record<string, unknown> & { format?: unknown };
 const parentOf = (doc: Doc, key: string | null) => (key === null ? doc : (doc[key] as Doc | undefined));
 
+/** The long arrays' places in a document: LONG's and (version 6) each multiple-shooting entry's states and moments. */
+function slots(doc: Doc): [Doc | undefined, string][] {
+  const out: [Doc | undefined, string][] = LONG.map(([p, k]) => [parentOf(doc, p), k]);
+  const shooting = doc.shooting;
+  if (Array.isArray(shooting))
+    for (const e of shooting)
+      if (e && typeof e === 'object' && !Array.isArray(e)) for (const k of ['states', 'm', 'v']) out.push([e as Doc, k]);
+  return out;
+}
+
 /** A JSON document (any version) packed: its long arrays become ranges of the values; anything else stays in the header
  *  as it was (the core then says what is wrong with it). */
 export function packDocument<D extends ModelDocument | DensityDocument>(doc: D): PackedModel<D['format']> {
   const header = structuredCloneLite(doc as unknown as Doc);
   const arrays: ArrayLike<number>[] = [];
   let count = 0;
-  for (const [p, k] of LONG) {
-    const parent = parentOf(header, p);
+  for (const [parent, k] of slots(header)) {
     const a = parent?.[k];
     if (!parent || !(Array.isArray(a) || a instanceof Float64Array)) continue;
     parent[k] = { packed: [count, a.length] };
@@ -86,8 +95,7 @@ export function packDocument<D extends ModelDocument | DensityDocument>(doc: D):
 /** The JSON document of packed bytes (for export); throws when they are damaged. */
 export function unpackDocument<D extends ModelDocument | DensityDocument>(m: PackedModel<D['format']>): D {
   const { header, values } = readPacked(m.packed);
-  for (const [p, k] of LONG) {
-    const parent = parentOf(header, p);
+  for (const [parent, k] of slots(header)) {
     const ref = (parent?.[k] as { packed?: unknown } | undefined)?.packed;
     if (!parent || !Array.isArray(ref) || ref.length !== 2) continue;
     const [offset, length] = ref as [number, number];
@@ -120,5 +128,6 @@ export function modelInfo(m: PackedModel | ModelDocument | DensityDocument | nul
 function structuredCloneLite(d: Doc): Doc {
   const out: Doc = { ...d };
   for (const key of ['average', 'optimizer']) if (out[key] && typeof out[key] === 'object' && !Array.isArray(out[key])) out[key] = { ...(out[key] as Doc) };
+  if (Array.isArray(out.shooting)) out.shooting = out.shooting.map((e) => (e && typeof e === 'object' && !Array.isArray(e) ? { ...(e as Doc) } : e));
   return out;
 }
