@@ -44,7 +44,7 @@ test('1. memory exhaustion: huge grids, arrays and samples are refused (or cut b
 });
 
 test('2. a training step whose batch cannot fit in memory is refused before allocating', () => {
-  const tr = new ode.Trainer({ hidden: [8], batch: { size: 4096, window: 100000 } });
+  const tr = new ode.Trainer({ hidden: [8], batch: { size: 4096, window: 100000, shooting: 0 } });
   const s = ode.sampleSystem('van-der-pol', { trajectories: 1, points: 20000, seed: 3, regular: true });
   tr.addTrajectory(s.trajectories[0].times, s.trajectories[0].states);
   const snap = snapshot(tr);
