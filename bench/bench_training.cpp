@@ -163,10 +163,13 @@ double thread_cpu_ms() {
 }
 
 void density_bench(int iters) {
-  // Two moons, exact trace: the regularisers should keep the flow simple and cut the solver's work. Two trainers
-  // with the same seed train side by side, alternating step by step: one with the CNF field's shared tape (one
-  // forward pass per evaluation, kept per stage for the checkpointed reverse pass), one with the former path that
-  // redoes the forward pass for the trace, the regulariser and the VJP. Their losses must agree bit for bit.
+  // Two moons, exact trace: the regularisers should keep the flow simple and cut the solver's work. Three trainers
+  // with the same seed train side by side, alternating step by step, one per CnfField::Passes: tangents (default:
+  // the trace and its gradient reverse-over-forward from one kept forward pass), shared tape (one forward pass per
+  // evaluation, kept per stage; forward-over-reverse trace gradient) and separate (the former path: every term redoes
+  // the forward pass). Shared and separate must agree bit for bit; tangents agree to rounding (its trajectory can
+  // drift apart over the iterations, so compare CPU time per NFE too).
+  using P = CnfField::Passes;
   double nfe_plain = 0, nfe_reg = 0;
   for (const auto& [variant, kinetic, jacobian] : {std::tuple{"plain", 0.0, 0.0}, std::tuple{"kinetic+jacobian 0.05", 0.05, 0.05}}) {
     DensityConfig c;
@@ -174,41 +177,45 @@ void density_bench(int iters) {
     // batch: the density default (the page uses it too)
     c.base.kinetic = kinetic;
     c.base.jacobian = jacobian;
-    DensityTrainer t(c), former(c);
-    require(t.add_samples(sample_density("two-moons", 4000, 1)));
-    require(former.add_samples(sample_density("two-moons", 4000, 1)));
-    std::vector<double> ms, ms_former;
-    double cpu = 0, cpu_former = 0, nfe_f = 0, nfe_b = 0, loss = 0;
+    std::vector<DensityTrainer> t(3, DensityTrainer(c));
+    for (DensityTrainer& x : t) require(x.add_samples(sample_density("two-moons", 4000, 1)));
+    const P passes[3] = {P::Tangents, P::SharedTape, P::Separate};
+    std::vector<double> ms[3];
+    double cpu[3] = {0, 0, 0}, nfe[3] = {0, 0, 0}, nfe_f = 0, nfe_b = 0, loss = 0, max_rel_loss = 0;
     bool identical = true;
     const int tail = std::max(1, iters / 3);
     for (int i = 0; i < iters; ++i) {
-      CnfField::set_shared_tape(true);
-      double c0 = thread_cpu_ms();
-      const StepReport r = t.step();
-      cpu += thread_cpu_ms() - c0;
-      CnfField::set_shared_tape(false);
-      c0 = thread_cpu_ms();
-      const StepReport f = former.step();
-      cpu_former += thread_cpu_ms() - c0;
-      ms.push_back(r.millis);
-      ms_former.push_back(f.millis);
-      identical = identical && r.loss == f.loss && r.nfe_forward == f.nfe_forward && r.nfe_backward == f.nfe_backward;
-      if (i >= iters - tail) {
-        nfe_f += static_cast<double>(r.nfe_forward) / tail;
-        nfe_b += static_cast<double>(r.nfe_backward) / tail;
+      StepReport r[3];
+      for (int k = 0; k < 3; ++k) {
+        CnfField::set_passes(passes[k]);
+        const double c0 = thread_cpu_ms();
+        r[k] = t[k].step();
+        cpu[k] += thread_cpu_ms() - c0;
+        ms[k].push_back(r[k].millis);
+        nfe[k] += static_cast<double>(r[k].nfe_forward + r[k].nfe_backward);
       }
-      loss = r.loss;
+      identical = identical && r[1].loss == r[2].loss && r[1].nfe_forward == r[2].nfe_forward && r[1].nfe_backward == r[2].nfe_backward;
+      max_rel_loss = std::max(max_rel_loss, std::abs(r[0].loss - r[1].loss) / std::abs(r[1].loss));
+      if (i >= iters - tail) {
+        nfe_f += static_cast<double>(r[0].nfe_forward) / tail;
+        nfe_b += static_cast<double>(r[0].nfe_backward) / tail;
+      }
+      loss = r[0].loss;
     }
-    CnfField::set_shared_tape(true);
-    identical = identical && t.mlp().params() == former.mlp().params();
-    const DensityResult nll = t.nll();
+    CnfField::set_passes(P::Tangents);
+    identical = identical && t[1].mlp().params() == t[2].mlp().params();
+    const DensityResult nll = t[0].nll();
     (kinetic > 0 ? nfe_reg : nfe_plain) = nfe_f + nfe_b;
     std::printf("{\"bench\":\"density-two-moons\",\"variant\":\"%s\",\"iterations\":%d,\"ms_per_iter_median\":%.3f,"
-                "\"cpu_ms_per_iter\":%.3f,\"former_ms_per_iter_median\":%.3f,\"former_cpu_ms_per_iter\":%.3f,"
-                "\"former_over_shared_cpu\":%.2f,\"bit_identical\":%s,"
+                "\"cpu_ms_per_iter\":%.3f,\"cpu_us_per_nfe\":%.1f,\"shared_tape_cpu_ms_per_iter\":%.3f,\"shared_tape_cpu_us_per_nfe\":%.1f,"
+                "\"separate_ms_per_iter_median\":%.3f,\"separate_cpu_ms_per_iter\":%.3f,\"separate_cpu_us_per_nfe\":%.1f,"
+                "\"separate_over_tangents_cpu_per_nfe\":%.2f,\"shared_over_tangents_cpu_per_nfe\":%.2f,"
+                "\"shared_separate_bit_identical\":%s,\"tangents_max_rel_loss_diff\":%.1e,"
                 "\"nfe_forward_last_third\":%.1f,\"nfe_backward_last_third\":%.1f,\"final_batch_loss\":%.4f,\"nll\":%.4f}\n",
-                variant, iters, median(ms), cpu / iters, median(ms_former), cpu_former / iters, cpu_former / cpu,
-                identical ? "true" : "false", nfe_f, nfe_b, loss, nll.values.size() ? nll.values[0] : NAN);
+                variant, iters, median(ms[0]), cpu[0] / iters, 1e3 * cpu[0] / nfe[0], cpu[1] / iters, 1e3 * cpu[1] / nfe[1],
+                median(ms[2]), cpu[2] / iters, 1e3 * cpu[2] / nfe[2], (cpu[2] / nfe[2]) / (cpu[0] / nfe[0]),
+                (cpu[1] / nfe[1]) / (cpu[0] / nfe[0]), identical ? "true" : "false", max_rel_loss, nfe_f, nfe_b, loss,
+                nll.values.size() ? nll.values[0] : NAN);
     std::fflush(stdout);
   }
   std::printf("{\"bench\":\"density-two-moons\",\"regularisers_cut_nfe_by_percent\":%.1f}\n", 100.0 * (1.0 - nfe_reg / nfe_plain));

@@ -554,6 +554,144 @@ void Mlp::second_order_block(const Tape<double>& tape, const MatIn& Z, Index c0,
   }
 }
 
+namespace {
+
+/// P = W X (no bias; W out × in at w) into P, sized by the caller.
+void product(const double* w, Index out, Index in, const Mat& X, Mat& P) {
+  if (tile_rows(out)) {
+    kernels::product_tiled(w, out, in, X.data(), X.cols(), P.data());
+  } else if (out <= 4) {  // the thin output layer: per column, `out` dot products in registers
+    constexpr double zero[4] = {0.0, 0.0, 0.0, 0.0};
+    kernels::affine(w, zero, out, in, X.data(), X.cols(), P.data());
+  } else {
+    P.noalias() = Eigen::Map<const Mat>(w, out, in) * X;
+  }
+}
+
+/// dW += G Xᵀ (and db += G·1 when db is given): the thin loops, the tiled kernel or Eigen, as in backward.
+void outer(const Mat& G, Index out, const Mat& X, Index in, double* dW, double* db, std::vector<double>& scratch) {
+  const Index cols = G.cols();
+  if (std::min(out, in) <= 8) {
+    double* b = db;
+    if (!b) {
+      scratch.assign(static_cast<std::size_t>(out), 0.0);  // the thin kernel adds to a bias too: a discarded one
+      b = scratch.data();
+    }
+    kernels::accumulate_outer(G.data(), out, X.data(), in, cols, dW, b);
+  } else if (kernels::tiled()) {
+    kernels::accumulate_outer_tiled(G.data(), out, X.data(), in, cols, dW);
+    if (db)
+      for (Index c = 0; c < cols; ++c)
+        for (Index o = 0; o < out; ++o) db[o] += G(o, c);
+  } else {
+    Eigen::Map<Mat>(dW, out, in).noalias() += G * X.transpose();
+    if (db) Eigen::Map<Vec>(db, out) += G.rowwise().sum();
+  }
+}
+
+}  // namespace
+
+void Mlp::tangent_forward(const Tape<double>& tape, Tangents& tt) const {
+  const Index sd = state_dim(), cols = tt.U.cols(), B = tape.z.cols();
+  const std::size_t L = layers_.size();
+  tt.dX.resize(L);
+  tt.dP.resize(L);
+  Mat& dX0 = tt.dX[0];
+  dX0.setZero(layers_.front().in, cols);  // the time row has no tangent
+  if (config_.input == InputMap::Cube) {
+    for (Index b = 0; b < cols; b += B)
+      dX0.block(0, b, sd, B) = (3.0 * tape.z.array().square() * tt.U.middleCols(b, B).array()).matrix();
+  } else {
+    dX0.topRows(sd) = tt.U;
+  }
+  for (std::size_t l = 0; l < L; ++l) {
+    const Layer& Ly = layers_[l];
+    Mat& dP = tt.dP[l];
+    dP.resize(Ly.out, cols);
+    product(params_.data() + Ly.offset, Ly.out, Ly.in, tt.dX[l], dP);
+    if (l + 1 == L) break;
+    Mat& dX = tt.dX[l + 1];
+    dX.resize(Ly.out, cols);
+    const Mat& H = tape.inputs[l + 1];
+    for (Index b = 0; b < cols; b += B) {  // dX' = σ'(P) ∘ dP
+      if (config_.activation == Activation::Tanh) {
+        dX.middleCols(b, B).array() = (1.0 - H.array().square()) * dP.middleCols(b, B).array();
+      } else {
+        const Mat& P = tape.pre[l];
+        for (Index c = 0; c < B; ++c)
+          for (Index r = 0; r < Ly.out; ++r) dX(r, b + c) = activate_deriv(config_.activation, P(r, c)) * dP(r, b + c);
+      }
+    }
+  }
+}
+
+void Mlp::backward_tangent(const Tape<double>& tape, const Tangents& tt, const Mat& A, const Mat& C, Mat* dZ,
+                           Vec* dtheta) const {
+  if (dtheta && dtheta->size() != num_params()) *dtheta = Vec::Zero(num_params());
+  const Index sd = state_dim(), B = A.cols(), cols = C.cols();
+  const std::size_t L = layers_.size();
+  TangentWork& k = tangent_;
+  for (auto* v : {&k.V, &k.T, &k.Vx, &k.Tx, &k.s1, &k.s2}) v->resize(L);
+  k.V[L - 1] = A;
+  k.T[L - 1] = C;
+  const bool cube = config_.input == InputMap::Cube;
+  for (std::size_t l = L; l-- > 0;) {
+    const Layer& Ly = layers_[l];
+    const double* w = params_.data() + Ly.offset;
+    const Mat &V = k.V[l], &T = k.T[l];
+    if (dtheta) {  // value: dW += V Xᵀ, db += V·1; tangents: dW += T dXᵀ (the tangent pass has no bias)
+      double* dW = dtheta->data() + Ly.offset;
+      outer(V, Ly.out, tape.inputs[l], Ly.in, dW, dW + Ly.out * Ly.in, k.db);
+      outer(T, Ly.out, tt.dX[l], Ly.in, dW, nullptr, k.db);
+    }
+    if (l == 0 && !dZ) break;
+    Mat &Vx = k.Vx[l], &Tx = k.Tx[l];
+    Vx.resize(Ly.in, B);
+    affine_transpose<double>(w, Ly.out, Ly.in, V, Vx, k.wt);
+    const bool tangents_back = l > 0 || cube;  // identity input: the directions do not depend on z
+    if (tangents_back) {
+      Tx.resize(Ly.in, cols);
+      affine_transpose<double>(w, Ly.out, Ly.in, T, Tx, k.wt);
+    }
+    if (l == 0) {
+      if (cube) {
+        *dZ = (Vx.topRows(sd).array() * 3.0 * tape.z.array().square()).matrix();
+        for (Index b = 0; b < cols; b += B)
+          dZ->array() += 6.0 * Tx.block(0, b, sd, B).array() * tape.z.array() * tt.U.middleCols(b, B).array();
+      } else {
+        *dZ = Vx.topRows(sd);
+      }
+      break;
+    }
+    // Through layer l−1's activation: X = σ(P), dX = σ'(P) ∘ dP, so
+    // V' = Vx ∘ σ' + Σ_i Tx_i ∘ dP_i ∘ σ''  and  T'_i = Tx_i ∘ σ'.
+    const Mat& H = tape.inputs[l];
+    const Mat& dP = tt.dP[l - 1];
+    Mat &V1 = k.V[l - 1], &T1 = k.T[l - 1];
+    V1.resize(Ly.in, B);
+    T1.resize(Ly.in, cols);
+    Mat &s1 = k.s1[l - 1], &s2 = k.s2[l - 1];  // σ'(P), σ''(P) of layer l−1
+    if (config_.activation == Activation::Tanh) {
+      s1 = 1.0 - H.array().square();
+      s2 = -2.0 * H.array() * s1.array();
+    } else {
+      const Mat& P = tape.pre[l - 1];
+      s1.resize(P.rows(), P.cols());
+      s2.resize(P.rows(), P.cols());
+      for (Index e = 0; e < P.size(); ++e) {
+        const Dual d = activate_deriv(config_.activation, Dual(P(e), 1.0));
+        s1(e) = d.v;
+        s2(e) = d.d;
+      }
+    }
+    V1 = Vx.cwiseProduct(s1);
+    for (Index b = 0; b < cols; b += B) {
+      V1.array() += Tx.middleCols(b, B).array() * dP.middleCols(b, B).array() * s2.array();
+      T1.middleCols(b, B) = Tx.middleCols(b, B).cwiseProduct(s1);
+    }
+  }
+}
+
 void Mlp::second_order_dual(const Mat& Z, const RowVec& t, const std::vector<Mat>& A, const std::vector<Mat>& U,
                        const RowVec& w, Mat* dZ, Vec* dtheta) const {
   if (dZ) *dZ = Mat::Zero(Z.rows(), Z.cols());

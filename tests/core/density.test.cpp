@@ -101,16 +101,45 @@ TEST_CASE("The CNF field's shared tape (one forward pass per evaluation, kept pe
         REQUIRE(shared.add_samples(x).ok());
         REQUIRE(former.add_samples(x).ok());
         for (int i = 0; i < 3; ++i) {
-          CnfField::set_shared_tape(true);
+          CnfField::set_passes(CnfField::Passes::SharedTape);
           const StepReport a = shared.step();
-          CnfField::set_shared_tape(false);
+          CnfField::set_passes(CnfField::Passes::Separate);
           const StepReport b = former.step();
-          CnfField::set_shared_tape(true);
+          CnfField::set_passes(CnfField::Passes::Tangents);
           REQUIRE(a.status == Status::Success);
           CHECK(a.loss == b.loss);
           CHECK(a.nfe_backward == b.nfe_backward);
         }
         CHECK(shared.mlp().params() == former.mlp().params());
+      }
+    }
+  }
+}
+
+TEST_CASE("The CNF field's tangent passes (trace and its gradient reverse-over-forward) equal the shared tape's to rounding") {
+  for (TraceMode mode : {TraceMode::Exact, TraceMode::Hutchinson}) {
+    for (GradientMethod g : {GradientMethod::Adjoint, GradientMethod::Direct, GradientMethod::Checkpointed}) {
+      for (double reg : {0.0, 0.05}) {
+        for (InputMap input : {InputMap::Identity, InputMap::Cube}) {
+          CAPTURE(static_cast<int>(mode), to_string(g), reg, static_cast<int>(input));
+          DensityConfig c;
+          c.base.mlp.hidden = {16, 16};
+          c.base.mlp.input = input;
+          c.base.gradient = g;
+          c.base.kinetic = c.base.jacobian = reg;
+          c.trace = mode;
+          DensityTrainer t(c);
+          const Mat x = sample_density("two-moons", 40, 2);
+          REQUIRE(t.add_samples(x).ok());
+          CnfField::set_passes(CnfField::Passes::SharedTape);
+          const GradientResult a = t.nll_gradient(x);
+          CnfField::set_passes(CnfField::Passes::Tangents);
+          const GradientResult b = t.nll_gradient(x);
+          REQUIRE(a.status == Status::Success);
+          REQUIRE(b.status == Status::Success);
+          CHECK(b.loss == Approx(a.loss).epsilon(1e-12));
+          CHECK(test::rel_err(b.grad_theta, a.grad_theta) <= 1e-10);
+        }
       }
     }
   }

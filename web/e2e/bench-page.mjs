@@ -5,7 +5,7 @@
 //    (PAGE_VARIANTS), with the worker thread's CPU time per iteration and what the browser's other threads took;
 //  - page-density: each density preset trained on the page for DENSITY_SECONDS (60): the whole-data NLL the page shows,
 //    sampled every second, and the seconds until it came within 0.2 nats of its plateau (taken as its value at the end).
-// usage: node web/e2e/bench-page.mjs [trajectories|density]   (both by default)
+// usage: node web/e2e/bench-page.mjs [trajectories|density]   (both by default; DENSITY_PRESETS=rings,… for some presets only)
 import { cpus, loadavg } from 'node:os';
 
 import { createNeuralOde } from '../../wasm/api.js';
@@ -90,7 +90,7 @@ try {
 
   if (!only || only === 'density') {
     const ode = await createNeuralOde();
-    const presets = ode.densityPresets();
+    const presets = process.env.DENSITY_PRESETS ? process.env.DENSITY_PRESETS.split(',') : ode.densityPresets();
     for (const preset of presets) {
       await openFresh(page, url, `?task=density&preset=${preset}`);
       await page.waitForFunction(() => window.playground.task === 'density' && window.playground.densitySamples > 0, null, { timeout: 30000 });

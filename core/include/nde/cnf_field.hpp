@@ -27,19 +27,35 @@ class CnfField : public DifferentiableField {
   void vjp_kept(double t, const Vec& y, const Vec& a, Vec& a_y, Vec& g_theta, int slot) const override;
   /// Whether the regulariser accumulator is present.
   bool regularized() const { return kinetic_ > 0 || jacobian_ > 0; }
-  /// Process-wide: on (default), an evaluation runs the network's forward pass once and the trace, the regulariser
-  /// and the VJP work from its tape (kept per stage by eval_keep); off, each of them redoes the forward pass and
-  /// eval_keep / vjp_kept are plain eval / vjp (the former path, for the bench's ratio; results equal bit for bit).
-  static void set_shared_tape(bool on);
-  /// Whether the shared-tape path is on.
-  static bool shared_tape();
+  /// How an evaluation and its VJP run the network's passes (process-wide; the bench compares them in one run).
+  enum class Passes {
+    /// Every term redoes the forward pass: the trace's Jacobian rows, the regulariser, the VJP and the trace's gradient
+    /// (forward-over-reverse, `Mlp::second_order`); eval_keep / vjp_kept are plain eval / vjp.
+    Separate,
+    /// One forward pass per evaluation (kept per stage by eval_keep) that every term works from; otherwise as
+    /// Separate, and equal to it bit for bit.
+    SharedTape,
+    /// The shared pass, with the trace (and the Jacobian regulariser) from tangent passes along the unit directions
+    /// (or the probes), kept with it; the VJP and the trace's gradient are one reverse pass over both
+    /// (`Mlp::backward_tangent`). Equal to the others to rounding.
+    Tangents,
+  };
+  /// Selects the passes (default Tangents).
+  static void set_passes(Passes p);
+  /// The passes in use.
+  static Passes passes();
 
  private:
   /// One recorded forward pass and what the VJP reads from it.
   struct Pass {
     Mlp::Tape<double> tape;
     Mat F;
+    Mlp::Tangents tangents;  ///< Passes::Tangents: the pass's tangents along the directions
   };
+  /// Passes::Tangents: whether the directions start with the probes (Hutchinson) and whether the unit directions
+  /// follow (exact trace, or the Jacobian regulariser).
+  bool probed() const { return mode_ == TraceMode::Hutchinson && probes_; }
+  bool units() const { return !probed() || jacobian_ > 0; }
   /// div f (or its estimate) of the columns of Z at the times t, into `out`.
   void divergence(const MatIn& Z, const RowVec& t, RowVec& out) const;
   /// dy at the states Z (time in w_.times) through one forward pass recorded in `p`.
@@ -59,7 +75,7 @@ class CnfField : public DifferentiableField {
   /// steps) allocates nothing afterwards.
   struct Work {
     Mlp::Tape<double> tape;
-    Mat F, A, dZ, dZd;
+    Mat F, A, dZ, dZd, C;
     RowVec times, div, w, frob;
     Vec dy;
     Pass pass;               ///< eval's and eval_and_vjp's forward pass

@@ -134,6 +134,21 @@ class Mlp {
   void jacobian_frobenius_grad(const Tape<double>& tape, const std::vector<Mat>& rows, const RowVec& w, Mat* dZ,
                                Vec* dtheta) const;
 
+  /// Tangents of a recorded forward pass along D directions u (side by side: direction i in columns [iB, (i+1)B)):
+  /// each layer's input tangent dX[l] and output tangent dP[l] (dP.back() = J u, the output's).
+  struct Tangents {
+    std::vector<Mat> dX, dP;
+    Mat U;  ///< the directions (state_dim × D·B)
+  };
+  /// The tangent pass of the forward pass in `tape` along the directions in tt.U (set by the caller).
+  void tangent_forward(const Tape<double>& tape, Tangents& tt) const;
+  /// Reverse pass of a forward pass and its tangents together (reverse-over-forward): dZ = Aᵀ∂f/∂z + ∂/∂z Σ cᵀ(J u),
+  /// dtheta += the same w.r.t. θ, for the value cotangent A (state_dim × B) and the tangent outputs' cotangents C
+  /// (state_dim × D·B, laid out as tt.U). The value chain runs once for A and every direction's second-order term, so
+  /// the trace's gradient costs one transposed and one outer product per direction and layer.
+  void backward_tangent(const Tape<double>& tape, const Tangents& tt, const Mat& A, const Mat& C, Mat* dZ,
+                        Vec* dtheta) const;
+
  private:
   struct Layer { Index in, out, offset; };
   MlpConfig config_;
@@ -163,6 +178,12 @@ class Mlp {
     std::vector<double> wt;  ///< a wide layer's Wᵀ (the tiled kernel's operand)
   };
   mutable SecondOrderWork second_;
+  /// Buffers of backward_tangent (per layer: value and tangent cotangents, their products with Wᵀ), reused.
+  struct TangentWork {
+    std::vector<Mat> V, T, Vx, Tx, s1, s2;  ///< per layer (their shapes differ by layer)
+    std::vector<double> wt, db;
+  };
+  mutable TangentWork tangent_;
   /// second_order's passes for the columns [c0, c0 + nc) of Z, A, U, w, dZ, whose value pass is recorded in `tape`.
   void second_order_block(const Tape<double>& tape, const MatIn& Z, Index c0, Index nc, const std::vector<Mat>& A,
                           const std::vector<Mat>& U, const RowVec& w, Mat* dZ, Vec* dtheta) const;
