@@ -157,7 +157,7 @@ TEST_CASE("Multiple shooting: free states are kept by trajectory content, droppe
   CHECK_FALSE(t.shooting_state(1));
 }
 
-TEST_CASE("Multiple shooting: documents keep the free states and their moments; training resumes identically") {
+TEST_CASE("Multiple shooting: documents keep the free states and their moments, and training resumes identically") {
   Trainer t = trainer(shooting_config());
   for (int i = 0; i < 6; ++i) REQUIRE(t.step().status == Status::Success);
   REQUIRE(t.shooting_state(0));
