@@ -149,12 +149,7 @@ GradientTruthJob::GradientTruthJob(const Trainer& trainer, int coordinates, cons
 GradientTruthJob::~GradientTruthJob() = default;
 
 bool GradientTruthJob::run(const Deadline& pause) {
-  State& s = *s_;
-  while (!s.finished) {
-    s.unit(pause);
-    if (pause.passed()) break;
-  }
-  return s.finished;
+  return run_units(*s_, pause);
 }
 
 bool GradientTruthJob::done() const { return s_->finished; }
@@ -232,12 +227,7 @@ MemorySweepJob::MemorySweepJob(const Trainer& trainer, std::vector<long> steps, 
 MemorySweepJob::~MemorySweepJob() = default;
 
 bool MemorySweepJob::run(const Deadline& pause) {
-  State& s = *s_;
-  while (!s.finished) {
-    s.unit(pause);
-    if (pause.passed()) break;
-  }
-  return s.finished;
+  return run_units(*s_, pause);
 }
 
 bool MemorySweepJob::done() const { return s_->finished; }

@@ -47,6 +47,17 @@ class Deadline {
   std::shared_ptr<std::int64_t> checks_left_;  ///< counted budget (null: wall clock)
 };
 
+/// Runs a resumable job's units until it has finished or `pause` has passed (checked after each unit, so every run
+/// makes progress); `state` has `bool finished` and `void unit(const Deadline&)`. Returns whether it finished.
+template <class State>
+[[nodiscard]] bool run_units(State& state, const Deadline& pause) {
+  while (!state.finished) {
+    state.unit(pause);
+    if (pause.passed()) break;
+  }
+  return state.finished;
+}
+
 /// How much a resumable computation (a suspendable training step) may do before it suspends: solver steps (forward
 /// steps tried, steps recomputed or reversed by the backward pass) and a deadline. Unlike a Deadline, using it up
 /// loses nothing: the computation stops between two steps and continues later exactly where it stopped.
