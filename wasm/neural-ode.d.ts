@@ -127,7 +127,8 @@ export interface PhasePortrait {
   cycles: LimitCycle[];
   /** what basin labels index: stable equilibria, then stable cycles */
   attractors: { kind: 'equilibrium' | 'cycle'; index: number }[];
-  /** nx·ny labels: attractor index, −1 undecided (no attractor reached), −2 escaped the view's surroundings */
+  /** nx·ny labels: attractor index, −1 undecided (no attractor reached), −2 escaped the view's surroundings; empty when the
+   *  time budget cut the analysis short before the basins (complete false) */
   basins: Int32Array;
   /** stable (basin boundaries) and unstable manifolds of the saddles, row-major k × 2 */
   separatrices: { saddle: number; stable: boolean; points: Float64Array }[];

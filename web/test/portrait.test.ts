@@ -1,8 +1,9 @@
-// The phase portrait's pure helpers: glyph tooltips, hit testing, attractor colours, the confidence peak.
+// The phase portrait's pure helpers: glyph tooltips, hit testing, attractor and basin colours, the confidence peak.
 import { describe, expect, it } from 'vitest';
 
 import type { Equilibrium, PhasePortrait } from '../../wasm/neural-ode';
-import { attractorOf, confidenceFog, describeEquilibrium, disagreementPeak, equilibriumAt } from '../src/render/portrait';
+import type { PortraitVisual } from '../src/protocol';
+import { ATTRACTOR_COLOURS, attractorOf, basinColours, confidenceFog, describeEquilibrium, disagreementPeak, equilibriumAt } from '../src/render/portrait';
 import type { Viewport } from '../src/render/view';
 
 const eq = (x: number, y: number, type: Equilibrium['type'], eigenvalues: { re: number; im: number }[]): Equilibrium =>
@@ -22,6 +23,19 @@ describe('portrait helpers', () => {
     expect(equilibriumAt(vp, p, 51, 49, 5)?.type).toBe('saddle'); // (5, 5) is at pixel (50, 50), y down
     expect(equilibriumAt(vp, p, 10, 90, 5)?.type).toBe('stable node');
     expect(equilibriumAt(vp, p, 30, 30, 5)).toBeNull();
+  });
+
+  it('colours basin cells by attractor (cycling), leaves undecided and escaped cells clear, and has no basins to draw when the analysis stopped before them', () => {
+    const visual = (basins: number[], complete: boolean) => ({
+      spec: { xmin: 0, xmax: 1, ymin: 0, ymax: 1, nx: 2, ny: 2, t: 0 },
+      learned: { basins: Int32Array.from(basins), complete },
+    }) as unknown as PortraitVisual;
+    const colour = basinColours(visual([0, -1, -2, ATTRACTOR_COLOURS.length + 1], true))!;
+    expect([0, 1, 2, 3].map((k) => colour(k)?.slice(0, 3) ?? null)).toEqual([[...ATTRACTOR_COLOURS[0]], null, null, [...ATTRACTOR_COLOURS[1]]]);
+    expect(colour(0)![3]).toBeGreaterThan(0);
+    // A budget that ran out before the basin stage leaves them empty (the core's contract): nothing to shade, no
+    // colour lookup of a missing label (it threw in the page's frame loop and stopped all drawing).
+    expect(basinColours(visual([], false))).toBeNull();
   });
 
   it('maps equilibria and cycles to their attractor (basin colour) index; the largest disagreement and its cell', () => {

@@ -33,7 +33,7 @@ struct PhasePortrait {
   Nullclines nullclines;
   std::vector<LimitCycle> cycles;
   std::vector<Attractor> attractors;   ///< stable equilibria, then stable cycles: what basin labels index
-  std::vector<int> basins;             ///< per grid point: attractor index, kUndecided or kEscaped
+  std::vector<int> basins;             ///< per grid point: attractor index, kUndecided or kEscaped (empty: skipped)
   std::vector<Separatrix> separatrices;
   double time_unit = 1.0;              ///< diagonal / median speed on the view
   long flow_steps = 0;                 ///< RK4 steps of the basin and cycle flows (summed over points)

@@ -49,15 +49,26 @@ function cellImage(key: object, variant: string, nx: number, ny: number, colour:
   return c;
 }
 
-/** Basins: each cell shaded by the attractor its start reaches (undecided and escaped cells stay clear). Returns the shaded cells. */
-export function drawBasins(ctx: CanvasRenderingContext2D, vp: Viewport, v: PortraitVisual): number {
+/** The colour of basin cell k (null: clear, for undecided and escaped cells), or null when the portrait has no basins:
+ *  an analysis whose budget ran out before the basin stage leaves them empty (`complete` false), not nx·ny labels. */
+export function basinColours(v: PortraitVisual): ((k: number) => [number, number, number, number] | null) | null {
   const { basins } = v.learned;
-  const img = cellImage(basins, '', v.spec.nx, v.spec.ny, (k) => {
+  if (basins.length !== v.spec.nx * v.spec.ny) return null;
+  return (k) => {
     const l = basins[k];
     if (l < 0) return null;
     const c = ATTRACTOR_COLOURS[l % ATTRACTOR_COLOURS.length];
     return [c[0], c[1], c[2], Math.round(255 * BASIN_ALPHA)];
-  });
+  };
+}
+
+/** Basins: each cell shaded by the attractor its start reaches (undecided and escaped cells stay clear; nothing when the
+ *  analysis stopped before the basins). Returns the shaded cells. */
+export function drawBasins(ctx: CanvasRenderingContext2D, vp: Viewport, v: PortraitVisual): number {
+  const colour = basinColours(v);
+  if (!colour) return 0;
+  const { basins } = v.learned;
+  const img = cellImage(basins, '', v.spec.nx, v.spec.ny, colour);
   let shaded = 0;
   for (const l of basins) if (l >= 0) shaded++;
   const r = gridRect(vp, v.spec);
