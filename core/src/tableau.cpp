@@ -2,13 +2,15 @@
 
 namespace nde {
 
+// The fixed-step methods have no continuous extension (dense {}): their dense output is the cubic Hermite
+// interpolant (dense.hpp).
 const Tableau& euler() {
-  static const Tableau t{"euler", {0.0}, {{}}, {1.0}, {}, 1, false};
+  static const Tableau t{"euler", {0.0}, {{}}, {1.0}, {}, 1, false, {}};
   return t;
 }
 
 const Tableau& midpoint() {
-  static const Tableau t{"midpoint", {0.0, 0.5}, {{}, {0.5}}, {0.0, 1.0}, {}, 2, false};
+  static const Tableau t{"midpoint", {0.0, 0.5}, {{}, {0.5}}, {0.0, 1.0}, {}, 2, false, {}};
   return t;
 }
 
@@ -19,7 +21,8 @@ const Tableau& rk4() {
                          {1.0 / 6, 1.0 / 3, 1.0 / 3, 1.0 / 6},
                          {},
                          4,
-                         false};
+                         false,
+                         {}};
   return t;
 }
 
@@ -30,7 +33,8 @@ const Tableau& rk4_38() {
                          {1.0 / 8, 3.0 / 8, 3.0 / 8, 1.0 / 8},
                          {},
                          4,
-                         false};
+                         false,
+                         {}};
   return t;
 }
 
