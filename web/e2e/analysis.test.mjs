@@ -2,7 +2,7 @@
 // the gradient truth panel, in the built page (dist/) in Chromium.
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { createNeuralOde } from '../../wasm/api.js';
@@ -18,6 +18,7 @@ before(async () => {
   ({ url, page } = session);
 });
 
+afterEach(() => session?.assertNoPageErrors());
 after(() => session?.close());
 
 const pg = (key) => page.evaluate((k) => window.playground[k], key);

@@ -1,4 +1,5 @@
 // Launches Debian's Chromium through playwright-core (no browser download), headless, with WebGL2 via SwiftShader.
+import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,17 +60,29 @@ export async function openFresh(page, url, query = '') {
 }
 
 /** dist/ served on 127.0.0.1 (with `headers`) and a fresh Chromium (playwright context `options`) with its page, whose
- * errors are logged; `close()` ends both. Every e2e file opens one in `before` and closes it in `after`. */
+ * uncaught errors are logged and kept: `assertNoPageErrors()` fails on any since its last call (every e2e file calls it
+ * in `afterEach`), `takePageErrors()` hands them over (for a test that provokes one on purpose), and `close()` ends both,
+ * then fails on any left. Every e2e file opens one in `before` and closes it in `after`. */
 export async function openSession({ headers = {}, options = {} } = {}) {
   const { server, url } = await serve(fileURLToPath(new URL('../../dist', import.meta.url)), 0, headers);
   const browser = await launch(options);
   const page = await browser.page();
-  page.on('pageerror', (e) => console.error('page error:', e.message));
+  const errors = [];
+  page.on('pageerror', (e) => {
+    errors.push(e);
+    console.error('page error:', e.stack ?? e.message);
+  });
+  const takePageErrors = () => errors.splice(0);
+  const assertNoPageErrors = () => {
+    const got = takePageErrors();
+    assert.equal(got.length, 0, `uncaught errors in the page:\n${got.map((e) => e.stack ?? e.message).join('\n')}`);
+  };
   return {
-    server, url, browser, page,
+    server, url, browser, page, takePageErrors, assertNoPageErrors,
     async close() {
       await browser.close();
       server.close();
+      assertNoPageErrors();
     },
   };
 }

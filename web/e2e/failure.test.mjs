@@ -1,6 +1,6 @@
 // When the worker or the WebAssembly module cannot start, the page says so in a message that stays, and Train is off.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 
 import { CSP_HEADER } from '../serve.mjs';
 import { openSession } from './browser.mjs';
@@ -12,6 +12,7 @@ before(async () => {
   ({ url, page } = session);
 });
 
+afterEach(() => session?.assertNoPageErrors());
 after(() => session?.close());
 
 async function expectPersistentFailure(pattern) {

@@ -1,6 +1,6 @@
 // Without WebGL2 the page falls back to Canvas2D particles, which still animate the learned flow.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 
 import { openSession } from './browser.mjs';
 
@@ -17,6 +17,7 @@ before(async () => {
   });
 });
 
+afterEach(() => session?.assertNoPageErrors());
 after(() => session?.close());
 
 test('no WebGL2: Canvas2D particles animate a preset', async () => {

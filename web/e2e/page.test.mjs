@@ -3,7 +3,7 @@
 // per-task settings, links, divergence, big models, autosave, and the particle setting.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 
 import { CSP_HEADER } from '../serve.mjs';
 import { axeViolations, openFresh, openSession, pageReady } from './browser.mjs';
@@ -28,6 +28,7 @@ before(async () => {
   });
 });
 
+afterEach(() => session?.assertNoPageErrors());
 after(() => session?.close());
 
 const text = (sel) => page.locator(sel).textContent();

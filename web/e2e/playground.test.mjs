@@ -2,7 +2,7 @@
 // Screenshots go to test-output/ (git-ignored).
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { openFresh, openSession, pageReady } from './browser.mjs';
@@ -20,6 +20,7 @@ before(async () => {
   await pageReady(page);
 });
 
+afterEach(() => session?.assertNoPageErrors());
 after(() => session?.close());
 
 const readNumber = async (id) => Number(await page.getByTestId(id).textContent());

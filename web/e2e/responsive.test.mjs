@@ -4,7 +4,7 @@
 // work is queued, the longest tick since the last ping) and uses Train / Pause meanwhile. Latencies are logged; only
 // generous sanity bounds are asserted (the machine is slow and shared).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 
 import { openFresh, openSession } from './browser.mjs';
 
@@ -15,6 +15,7 @@ before(async () => {
   ({ url, page } = session);
 });
 
+afterEach(() => session?.assertNoPageErrors());
 after(() => session?.close());
 
 const pg = (key) => page.evaluate((k) => window.playground[k], key);

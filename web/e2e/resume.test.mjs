@@ -3,7 +3,7 @@
 // all data equals that of the same Step without the reload, and does not jump (without the optimiser state it
 // jumped 20–30×, 0.0041 → 0.086).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 
 import { openFresh, openSession, pageReady } from './browser.mjs';
 
@@ -14,6 +14,7 @@ before(async () => {
   ({ url, page } = session);
 });
 
+afterEach(() => session?.assertNoPageErrors());
 after(() => session?.close());
 
 const pg = (key) => page.evaluate((k) => window.playground[k], key);

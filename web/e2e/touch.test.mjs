@@ -1,6 +1,6 @@
 // A touch phone: no keyboard hints, 24 px targets, and in landscape (844×390) Train and the whole plane on one screen.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 
 import { axeViolations, openSession, pageReady } from './browser.mjs';
 
@@ -13,6 +13,7 @@ before(async () => {
   await pageReady(page);
 });
 
+afterEach(() => session?.assertNoPageErrors());
 after(() => session?.close());
 
 test('portrait 390×844: no key hints, radio buttons at least 24 px, 0 axe violations (target size included)', async () => {
