@@ -131,6 +131,12 @@ test('Trainer.analyzeJob: the portrait in pieces of one unit is analyze()\'s; th
   const early = tr.analyzeJob(view);
   early.delete(); // dropped before it finished: nothing leaks
   assert.throws(() => early.run(), /deleted/);
+  // A budget spent before the basin stage: an incomplete portrait with no basins (empty, not nx·ny labels; the page
+  // draws none).
+  const { r: cut } = inPieces(tr.analyzeJob(view, { maxMillis: 0.001 }), 0.001);
+  assert.equal(cut.complete, false);
+  assert.ok(cut.basins instanceof Int32Array);
+  assert.equal(cut.basins.length, 0);
   tr.delete();
 });
 
