@@ -231,21 +231,49 @@ void Trainer::fit_normalization() {
 }
 
 double fit_time_scale(const std::vector<Trajectory>& data, const Vec& offset, const Vec& scale) {
-  // Time-averaged squared speed Σ‖Δz‖²/Δt / ΣΔt: long intervals count by their length, so a few close,
-  // noisy observations cannot dominate it.
+  // Σ(‖Δz‖² − 2σ²) / ΣΔt² over differences k observations apart (σ²: the observation noise's variance), k the
+  // smallest (growing 1.5×) at which they exceed the noise 1.5×: differences of close noisy observations measure
+  // the noise, and longer chords of curved paths are shorter than the path, so k stays as small as the noise allows.
   (void)offset;  // differences do not depend on the offset
-  double moved = 0.0, elapsed = 0.0;
-  for (const Trajectory& t : data)
-    for (std::size_t i = 1; i < t.times.size(); ++i) {
-      const double dt = t.times[i] - t.times[i - 1];
-      if (!(dt > 0)) continue;
-      const Index c = static_cast<Index>(i);
-      moved += (t.states.col(c) - t.states.col(c - 1)).cwiseQuotient(scale).squaredNorm() / static_cast<double>(scale.size()) / dt;
-      elapsed += dt;
-    }
-  if (!(elapsed > 0) || !(moved > 0)) return 1.0;
-  const double time = 1.0 / std::sqrt(moved / elapsed);
-  return std::isfinite(time) ? std::clamp(time, kMinTimeScale, kMaxTimeScale) : 1.0;
+  const Index d = scale.size();
+  // σ² per normalised dimension from the residuals of linear interpolation between neighbours (second differences):
+  // r = z_i − (b z_{i−1} + a z_{i+1}) has variance σ²(1 + a² + b²); the median over that, over χ²₁'s median.
+  double noise = 0.0;
+  std::vector<double> r;
+  for (Index j = 0; j < d; ++j) {
+    r.clear();
+    for (const Trajectory& t : data)
+      for (std::size_t i = 1; i + 1 < t.times.size(); ++i) {
+        const double h1 = t.times[i] - t.times[i - 1], h2 = t.times[i + 1] - t.times[i];
+        if (!(h1 > 0) || !(h2 > 0)) continue;
+        const double a = h1 / (h1 + h2), b = 1 - a;
+        const Index c = static_cast<Index>(i);
+        const double res = (t.states(j, c) - b * t.states(j, c - 1) - a * t.states(j, c + 1)) / scale[j];
+        r.push_back(res * res / (1 + a * a + b * b));
+      }
+    if (r.empty()) continue;
+    const auto mid = r.begin() + static_cast<std::ptrdiff_t>(r.size() / 2);
+    std::nth_element(r.begin(), mid, r.end());
+    noise += *mid / 0.4549364 / static_cast<double>(d);  // 0.4549: the median of χ²₁
+  }
+  std::size_t longest = 0;
+  for (const Trajectory& t : data) longest = std::max(longest, t.times.size());
+  for (std::size_t k = 1; k < longest; k = std::max(k + 1, k * 3 / 2)) {
+    double moved = 0.0, squared = 0.0, pairs = 0.0;
+    for (const Trajectory& t : data)
+      for (std::size_t i = k; i < t.times.size(); ++i) {
+        const double dt = t.times[i] - t.times[i - k];
+        if (!(dt > 0)) continue;
+        const Index c = static_cast<Index>(i), p = static_cast<Index>(i - k);
+        moved += (t.states.col(c) - t.states.col(p)).cwiseQuotient(scale).squaredNorm() / static_cast<double>(d);
+        squared += dt * dt;
+        pairs += 1;
+      }
+    if (!(moved > 0) || moved < 1.5 * 2 * noise * pairs) continue;
+    const double time = std::sqrt(squared / (moved - 2 * noise * pairs));
+    return std::isfinite(time) ? std::clamp(time, kMinTimeScale, kMaxTimeScale) : 1.0;
+  }
+  return 1.0;  // no motion above the noise at any baseline: time is not rescaled
 }
 
 std::vector<Window> Trainer::sample_windows(Rng& rng) const {

@@ -91,6 +91,10 @@ TEST_CASE("Model JSON round trip restores config - parameters - normalisation an
   const Mat pts = Mat::Random(2, 7);
   CHECK(u.field(pts, 0.0) == t.field(pts, 0.0));
   CHECK(model_to_json(u) == doc);
+  // A loaded model keeps its saved time scale: data added after loading do not refit it.
+  Trainer v = u;
+  REQUIRE(v.add_trajectory({{0.0, 0.01, 0.02}, Mat::Random(2, 3)}).ok());
+  CHECK(v.normalization().time == t.normalization().time);
 }
 
 TEST_CASE("Version-2 documents (no time scale, no initOutput) still load and keep their physical-time field") {

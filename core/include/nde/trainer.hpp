@@ -27,8 +27,7 @@ struct Normalization {
 /// Range of Normalization::time.
 inline constexpr double kMinTimeScale = 1e-6, kMaxTimeScale = 1e6;
 
-/// The time scale that makes the data's normalised velocities O(1): 1 / the time-averaged RMS speed of the
-/// normalised states over the observation intervals (finite differences); 1 when the data do not move.
+/// The time scale that makes the data's normalised velocities O(1): 1 / their RMS speed from noise-corrected differences (1 if none move).
 [[nodiscard]] double fit_time_scale(const std::vector<Trajectory>& data, const Vec& offset, const Vec& scale);
 
 /// The free start states of multiple shooting (TrainerConfig::shooting) of one trajectory, with their own Adam
