@@ -22,6 +22,7 @@
 #include "nde/grid.hpp"
 #include "nde/kernels.hpp"
 #include "nde/lanes.hpp"
+#include "nde/lanes64.hpp"
 #include "nde/density.hpp"
 #include "nde/systems.hpp"
 #include "nde/trainer.hpp"
@@ -373,7 +374,15 @@ int main(int argc, char** argv) {
     return 0;
   }
   const std::vector<Trajectory> spiral{torchdiffeq_spiral()};
-  run("ode_demo", "rk4/direct", replica_config("rk4", GradientMethod::Direct), spiral, iters);
+  {
+    // The net's passes through the float64 points-in-lanes kernels (lanes64.hpp) against the former row path.
+    const double lanes = run("ode_demo", "rk4/direct", replica_config("rk4", GradientMethod::Direct), spiral, iters);
+    kernels::set_lanes_training(false);
+    const double rows = run("ode_demo", "rk4/direct, row path (former)", replica_config("rk4", GradientMethod::Direct),
+                            spiral, iters);
+    kernels::set_lanes_training(true);
+    std::printf("{\"bench\":\"ode_demo\",\"variant\":\"rk4/direct\",\"rows_over_lanes_ms\":%.2f}\n", rows / lanes);
+  }
   run("ode_demo", "dopri5/direct", replica_config("dopri5", GradientMethod::Direct), spiral, iters);
   run("ode_demo", "dopri5/adjoint", replica_config("dopri5", GradientMethod::Adjoint), spiral, iters);
   if (only_demo) return 0;

@@ -7,6 +7,7 @@
 
 #include "nde/kernels.hpp"
 #include "nde/lanes.hpp"
+#include "nde/lanes64.hpp"
 #include "nde/limits.hpp"
 #include "nde/rng.hpp"
 
@@ -90,6 +91,23 @@ void affine_transpose(const double* w, Index out, Index in, const MatS<S>& G, Ma
 /// second_order, also the thin layers' products with a wide side (Eigen's GEMM is scalar in wasm).
 bool tile_rows(Index rows) { return rows >= kernels::TileShape<double>::MR && kernels::tiled(); }
 
+/// Calls f with std::integral_constant<int, n> for n in 1..4 (the thin layers' compile-time widths).
+template <class F>
+void with_width(Index n, F&& f) {
+  switch (n) {
+    case 1: return f(std::integral_constant<int, 1>{});
+    case 2: return f(std::integral_constant<int, 2>{});
+    case 3: return f(std::integral_constant<int, 3>{});
+    default: return f(std::integral_constant<int, 4>{});
+  }
+}
+
+/// p rounded up to a 16-byte boundary (the caller leaves a double of slack).
+double* align16(double* p) {
+  const auto u = reinterpret_cast<std::uintptr_t>(p);
+  return reinterpret_cast<double*>((u + 15) & ~std::uintptr_t{15});
+}
+
 /// H = σ(P), written in place.
 template <class S>
 void apply_activation(Activation a, const MatS<S>& P, MatS<S>& H) {
@@ -131,6 +149,29 @@ void Mlp::forward(const Eigen::Ref<const MatS<S>>& Z, const Eigen::Ref<const Row
   else X0.topRows(sd) = Z;
   if (config_.time_dependent) X0.row(sd) = t;
   if (tape) tape->z = Z;
+  if constexpr (std::is_same_v<S, double>) {
+    if (lanes64_apply()) {  // 2 points per vector, the hidden activations straight into the output (lanes64.hpp)
+      const Layer &L1 = layers_.front(), &L2 = layers_.back();
+      const Index B = Z.cols();
+      tp.inputs[1].resize(L1.out, B);
+      tp.pre[0].resize(0, 0);  // tanh' comes from inputs[1]: the pre-activation is not kept on this path
+      F.resize(L2.out, B);
+      const Index need = 2 + kernels::kTanh2Doubles + kernels::kLanes64 * (L1.out * (L1.in + 1 + L2.out) + L2.out);
+      if (tp.lanes.size() < static_cast<std::size_t>(need)) tp.lanes.resize(static_cast<std::size_t>(need));
+      double* K = align16(tp.lanes.data());
+      kernels::put_tanh2_constants(K);
+      double* Sp = K + kernels::kTanh2Doubles;
+      const double *W1 = params_.data() + L1.offset, *W2 = params_.data() + L2.offset;
+      kernels::splat_fused64(W1, W1 + L1.out * L1.in, L1.out, L1.in, W2, W2 + L2.out * L2.in, L2.out, Sp);
+      with_width(L1.in, [&](auto in) {
+        with_width(L2.out, [&](auto out) {
+          kernels::fused_forward<decltype(in)::value, decltype(out)::value>(K, Sp, L1.out, X0.data(), B,
+                                                                             tp.inputs[1].data(), F.data());
+        });
+      });
+      return;
+    }
+  }
   for (std::size_t l = 0; l < L; ++l) {
     const Layer& Ly = layers_[l];
     const bool last = l + 1 == L;
@@ -148,6 +189,45 @@ template <class S>
 void Mlp::backward(Tape<S>& tape, const MatS<S>& A, MatS<S>* dZ, VecS<S>* dtheta, RowS<S>* dt) const {
   if (dtheta && dtheta->size() != num_params()) *dtheta = VecS<S>::Zero(num_params());
   const std::size_t L = layers_.size();
+  if constexpr (std::is_same_v<S, double>) {
+    if (lanes64_apply()) {  // hidden unit by hidden unit, 2 points per vector (lanes64.hpp)
+      const Layer &L1 = layers_.front(), &L2 = layers_.back();
+      const Index B = A.cols(), sd = state_dim();
+      const bool gx = dZ || dt;
+      const Index need = kernels::fused_backward_scratch(static_cast<int>(L1.in), static_cast<int>(L2.out), B);
+      if (tape.lanes.size() < static_cast<std::size_t>(need)) tape.lanes.resize(static_cast<std::size_t>(need));
+      if (gx) tape.grad_in.resize(L1.in, B);
+      const double *W1 = params_.data() + L1.offset, *W2 = params_.data() + L2.offset;
+      double* d1 = dtheta ? dtheta->data() + L1.offset : nullptr;
+      double* d2 = dtheta ? dtheta->data() + L2.offset : nullptr;
+      with_width(L1.in, [&](auto in) {
+        with_width(L2.out, [&](auto out) {
+          constexpr int IN = decltype(in)::value, OUT = decltype(out)::value;
+          auto run = [&](auto with_gx, auto with_dtheta) {
+            kernels::fused_backward<IN, OUT, decltype(with_gx)::value, decltype(with_dtheta)::value>(
+                W1, W2, L1.out, tape.inputs[0].data(), tape.inputs[1].data(), A.data(), B, d1,
+                d1 ? d1 + L1.out * L1.in : nullptr, d2, d2 ? d2 + L2.out * L2.in : nullptr, tape.grad_in.data(),
+                tape.lanes.data());
+          };
+          using T = std::true_type;
+          using N = std::false_type;
+          if (gx && dtheta) run(T{}, T{});
+          else if (gx) run(T{}, N{});
+          else if (dtheta) run(N{}, T{});
+        });
+      });
+      const MatS<S>& Gx = tape.grad_in;
+      if (dZ) {
+        if (config_.input == InputMap::Cube) *dZ = (Gx.topRows(sd).array() * S(3.0) * tape.z.array().square()).matrix();
+        else *dZ = Gx.topRows(sd);
+      }
+      if (dt) {
+        if (config_.time_dependent) *dt = Gx.row(sd);
+        else *dt = RowS<S>::Zero(A.cols());
+      }
+      return;
+    }
+  }
   if (tape.grads.size() != L) tape.grads.resize(L);
   tape.grads[L - 1] = A;
   for (std::size_t l = L; l-- > 0;) {
@@ -208,17 +288,6 @@ Mat Mlp::eval(const Mat& Z, const RowVec& t) const {
 
 namespace {
 
-/// Calls f with std::integral_constant<int, n> for n in 1..4 (the thin layers' compile-time widths).
-template <class F>
-void with_width(Index n, F&& f) {
-  switch (n) {
-    case 1: return f(std::integral_constant<int, 1>{});
-    case 2: return f(std::integral_constant<int, 2>{});
-    case 3: return f(std::integral_constant<int, 3>{});
-    default: return f(std::integral_constant<int, 4>{});
-  }
-}
-
 /// p rounded up to a 16-byte boundary (p is float-aligned; the caller leaves 3 floats of slack).
 float* align16(float* p) {
   const auto u = reinterpret_cast<std::uintptr_t>(p);
@@ -226,6 +295,11 @@ float* align16(float* p) {
 }
 
 }  // namespace
+
+bool Mlp::lanes64_apply() const {
+  return kernels::lanes_training() && config_.activation == Activation::Tanh && layers_.size() == 2 &&
+         layers_.front().in <= 4 && layers_.back().out <= 4;
+}
 
 bool Mlp::lanes_apply() const {
   return kernels::lanes() && config_.activation == Activation::Tanh && layers_.size() >= 2 && layers_.front().in <= 4 &&

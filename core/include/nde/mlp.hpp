@@ -62,11 +62,12 @@ class Mlp {
   template <class S>
   struct Tape {
     std::vector<MatS<S>> inputs;  ///< input of each layer
-    std::vector<MatS<S>> pre;     ///< pre-activation of each hidden layer
+    std::vector<MatS<S>> pre;     ///< pre-activation of each hidden layer (not kept by the lanes64.hpp path: tanh only)
     MatS<S> z;                    ///< the states
     std::vector<MatS<S>> grads;   ///< backward scratch: cotangent of each layer's output
     MatS<S> grad_in;              ///< backward scratch: cotangent of the first layer's input
     std::vector<S> wt;            ///< backward scratch: a wide layer's Wᵀ (the tiled kernel's operand)
+    std::vector<S> lanes;         ///< scratch of the float64 points-in-lanes passes (splats, feature-major copies)
   };
   /// F = f(Z, t) for a batch; t holds one time per column.
   template <class S>
@@ -158,6 +159,9 @@ class Mlp {
   mutable std::vector<float> single_;  ///< workspace of eval_single: θ in float, then its splats and activation blocks
   /// Whether eval_single takes the points-in-lanes kernels: selected, tanh, thin first and last layers (≤ 4 wide).
   [[nodiscard]] bool lanes_apply() const;
+  /// Whether forward/backward<double> take the float64 points-in-lanes kernels (lanes64.hpp): selected, tanh, one
+  /// hidden layer, input and output ≤ 4 wide.
+  [[nodiscard]] bool lanes64_apply() const;
   /// Rows of ∂f/∂z for each column: J[i] is the matrix whose column k is (e_iᵀ ∂f/∂z(z_k))ᵀ (in the workspace:
   /// valid until the next call).
   const std::vector<Mat>& jacobian_rows(const MatIn& Z, const RowVec& t) const;

@@ -1,0 +1,91 @@
+// The float64 points-in-lanes training kernels: their tanh against the row path's, and Mlp::forward / backward
+// through them against the former row path on random thin nets, odd point counts and every output combination.
+#include "nde/lanes64.hpp"
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "nde/mlp.hpp"
+#include "nde/rng.hpp"
+
+using namespace nde;
+
+TEST_CASE("The two-lane double tanh equals the row path's tanh bit for bit, and keeps NaN") {
+  std::vector<double> x;
+  for (int i = -30000; i <= 30000; ++i) x.push_back(i * 7.3e-4);
+  for (double v : {1e-300, -1e-17, 3e-9, 19.9, 20.0, -20.5, 700.0, -1e300, std::numeric_limits<double>::infinity(),
+                   -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::quiet_NaN()})
+    x.push_back(v);
+  if (x.size() % 2) x.push_back(0.25);
+  std::vector<double> rows = x;
+  kernels::tanh_inplace(rows.data(), static_cast<Index>(rows.size()));
+  alignas(16) double K[kernels::kTanh2Doubles];
+  kernels::put_tanh2_constants(K);
+  int differ = 0;
+  double worst = 0;
+  for (std::size_t i = 0; i < x.size(); i += 2) {
+    const kernels::D2 y = kernels::tanh2(kernels::D2{x[i], x[i + 1]}, K);
+    for (int l = 0; l < 2; ++l) {
+      const double a = y[l], b = rows[i + static_cast<std::size_t>(l)];
+      if (std::isnan(b)) CHECK(std::isnan(a));
+      else if (std::memcmp(&a, &b, sizeof a) != 0) ++differ;
+      if (std::isfinite(x[i + l])) worst = std::max(worst, std::abs(a - std::tanh(x[i + l])));
+    }
+  }
+  CHECK(differ == 0);
+  CHECK(worst <= 4 * std::numeric_limits<double>::epsilon());
+}
+
+TEST_CASE("Training passes through the float64 points-in-lanes kernels equal the row path to rounding") {
+  struct Case { int dim; int hidden; InputMap input; bool time; int augment; };
+  // 1–4 inputs (state, time, augmented dimensions) and 1–4 outputs; widths that fill no vector evenly.
+  for (const Case& k : {Case{2, 50, InputMap::Cube, false, 0}, Case{2, 5, InputMap::Identity, true, 0},
+                        Case{2, 37, InputMap::Identity, true, 1}, Case{1, 9, InputMap::Cube, false, 0},
+                        Case{3, 16, InputMap::Identity, false, 1}, Case{1, 1, InputMap::Identity, true, 0}}) {
+    MlpConfig c;
+    c.dim = k.dim;
+    c.hidden = {k.hidden};
+    c.input = k.input;
+    c.time_dependent = k.time;
+    c.augment = k.augment;
+    c.init_std = 0.7;  // weights large enough that the hidden units leave tanh's linear range
+    Mlp m(c);
+    m.init(11);
+    Rng r(5);
+    for (Index cols : {1, 2, 7, 20, 33}) {
+      const Index sd = m.state_dim();
+      Mat Z(sd, cols), A(sd, cols);
+      RowVec t(cols);
+      for (Index i = 0; i < Z.size(); ++i) Z(i) = r.uniform(-2, 2), A(i) = r.uniform(-1, 1);
+      for (Index i = 0; i < cols; ++i) t(i) = r.uniform(0, 3);
+      Mat F[2], dZ[2], dZ_only[2];
+      Vec dth[2], dth_only[2];
+      RowVec dt[2];
+      for (int lanes = 0; lanes < 2; ++lanes) {
+        kernels::set_lanes_training(lanes == 1);
+        Mlp::Tape<double> tape;
+        m.forward<double>(Z, t, F[lanes], &tape);
+        dth[lanes] = Vec::Constant(m.num_params(), 0.5);  // accumulated into
+        m.backward<double>(tape, A, &dZ[lanes], &dth[lanes], &dt[lanes]);
+        m.backward<double>(tape, A, &dZ_only[lanes], nullptr, nullptr);
+        m.backward<double>(tape, A, nullptr, &dth_only[lanes], nullptr);
+      }
+      kernels::set_lanes_training(true);
+      INFO("state " << sd << ", hidden " << k.hidden << ", time " << k.time << ", " << cols << " points");
+      CHECK(F[1] == F[0]);  // the forward pass is the row path's arithmetic in its order
+      auto close = [](const auto& a, const auto& b) {
+        const double scale = std::max(a.cwiseAbs().maxCoeff(), 1e-300);
+        return (a - b).cwiseAbs().maxCoeff() <= 1e-13 * scale;
+      };
+      CHECK(close(dZ[1], dZ[0]));
+      CHECK(close(dth[1], dth[0]));
+      CHECK(close(dt[1], dt[0]));
+      CHECK(close(dZ_only[1], dZ[1]));
+      CHECK(close(dth_only[1], dth[1] - Vec::Constant(m.num_params(), 0.5)));
+      if (!k.time) CHECK(dt[1].isZero());
+    }
+  }
+}
