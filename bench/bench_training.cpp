@@ -377,6 +377,13 @@ int main(int argc, char** argv) {
   {
     // The net's passes through the float64 points-in-lanes kernels (lanes64.hpp) against the former row path.
     const double lanes = run("ode_demo", "rk4/direct", replica_config("rk4", GradientMethod::Direct), spiral, iters);
+    if (kernels::lanes_training_width() == 4) {  // the two-lane (SSE2) kernels too
+      kernels::set_lanes_training_avx2(false);
+      const double two = run("ode_demo", "rk4/direct, two lanes (SSE2)", replica_config("rk4", GradientMethod::Direct),
+                             spiral, iters);
+      kernels::set_lanes_training_avx2(true);
+      std::printf("{\"bench\":\"ode_demo\",\"variant\":\"rk4/direct\",\"two_over_four_lanes_ms\":%.2f}\n", two / lanes);
+    }
     kernels::set_lanes_training(false);
     const double rows = run("ode_demo", "rk4/direct, row path (former)", replica_config("rk4", GradientMethod::Direct),
                             spiral, iters);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #include "nde/kernels.hpp"
@@ -156,17 +157,34 @@ void Mlp::forward(const Eigen::Ref<const MatS<S>>& Z, const Eigen::Ref<const Row
       tp.inputs[1].resize(L1.out, B);
       tp.pre[0].resize(0, 0);  // tanh' comes from inputs[1]: the pre-activation is not kept on this path
       F.resize(L2.out, B);
-      const Index need = 2 + kernels::kTanh2Doubles + kernels::kLanes64 * (L1.out * (L1.in + 1 + L2.out) + L2.out);
-      if (tp.lanes.size() < static_cast<std::size_t>(need)) tp.lanes.resize(static_cast<std::size_t>(need));
-      double* K = align16(tp.lanes.data());
-      kernels::put_tanh2_constants(K);
-      double* Sp = K + kernels::kTanh2Doubles;
-      const double *W1 = params_.data() + L1.offset, *W2 = params_.data() + L2.offset;
-      kernels::splat_fused64(W1, W1 + L1.out * L1.in, L1.out, L1.in, W2, W2 + L2.out * L2.in, L2.out, Sp);
+      // The splats are remade only when θ (or the width) has changed since they were made (a training step runs
+      // dozens of passes with one θ): the θ they came from is kept after them.
+      const int N = kernels::lanes_training_width();
+      const Index splats = N * (L1.out * (L1.in + 1 + L2.out) + L2.out), P = num_params();
+      const auto need = static_cast<std::size_t>(2 + N * kernels::kTanh2Count + splats + P);
+      const bool same = splat64_.size() == need && splat64_made_ == splat64_.data() &&  // not a copy's
+                        std::memcmp(align16(splat64_.data()) + N * kernels::kTanh2Count + splats, params_.data(),
+                                    sizeof(double) * P) == 0;
+      if (!same) splat64_.resize(need);
+      double* K = align16(splat64_.data());
+      double* Sp = K + N * kernels::kTanh2Count;
+      if (!same) {
+        kernels::put_tanh2_constants(K, N);
+        const double *W1 = params_.data() + L1.offset, *W2 = params_.data() + L2.offset;
+        kernels::splat_fused64(W1, W1 + L1.out * L1.in, L1.out, L1.in, W2, W2 + L2.out * L2.in, L2.out, N, Sp);
+        std::memcpy(Sp + splats, params_.data(), sizeof(double) * P);
+        splat64_made_ = splat64_.data();
+      }
       with_width(L1.in, [&](auto in) {
         with_width(L2.out, [&](auto out) {
-          kernels::fused_forward<decltype(in)::value, decltype(out)::value>(K, Sp, L1.out, X0.data(), B,
-                                                                             tp.inputs[1].data(), F.data());
+          constexpr int IN = decltype(in)::value, OUT = decltype(out)::value;
+#if defined(NDE_LANES64_AVX2) || defined(__AVX2__)
+          if (N == 4) {
+            kernels::lanes4::fused_forward<IN, OUT>(K, Sp, L1.out, X0.data(), B, tp.inputs[1].data(), F.data());
+            return;
+          }
+#endif
+          kernels::lanes2::fused_forward<IN, OUT>(K, Sp, L1.out, X0.data(), B, tp.inputs[1].data(), F.data());
         });
       });
       return;
@@ -194,7 +212,8 @@ void Mlp::backward(Tape<S>& tape, const MatS<S>& A, MatS<S>* dZ, VecS<S>* dtheta
       const Layer &L1 = layers_.front(), &L2 = layers_.back();
       const Index B = A.cols(), sd = state_dim();
       const bool gx = dZ || dt;
-      const Index need = kernels::fused_backward_scratch(static_cast<int>(L1.in), static_cast<int>(L2.out), B);
+      const int N = kernels::lanes_training_width();
+      const Index need = kernels::fused_backward_scratch(static_cast<int>(L1.in), static_cast<int>(L2.out), B, N);
       if (tape.lanes.size() < static_cast<std::size_t>(need)) tape.lanes.resize(static_cast<std::size_t>(need));
       if (gx) tape.grad_in.resize(L1.in, B);
       const double *W1 = params_.data() + L1.offset, *W2 = params_.data() + L2.offset;
@@ -204,10 +223,19 @@ void Mlp::backward(Tape<S>& tape, const MatS<S>& A, MatS<S>* dZ, VecS<S>* dtheta
         with_width(L2.out, [&](auto out) {
           constexpr int IN = decltype(in)::value, OUT = decltype(out)::value;
           auto run = [&](auto with_gx, auto with_dtheta) {
-            kernels::fused_backward<IN, OUT, decltype(with_gx)::value, decltype(with_dtheta)::value>(
-                W1, W2, L1.out, tape.inputs[0].data(), tape.inputs[1].data(), A.data(), B, d1,
-                d1 ? d1 + L1.out * L1.in : nullptr, d2, d2 ? d2 + L2.out * L2.in : nullptr, tape.grad_in.data(),
-                tape.lanes.data());
+            constexpr bool GX = decltype(with_gx)::value, DTH = decltype(with_dtheta)::value;
+            const double *X = tape.inputs[0].data(), *Hd = tape.inputs[1].data();
+            double* db1 = d1 ? d1 + L1.out * L1.in : nullptr;
+            double* db2 = d2 ? d2 + L2.out * L2.in : nullptr;
+#if defined(NDE_LANES64_AVX2) || defined(__AVX2__)
+            if (N == 4) {
+              kernels::lanes4::fused_backward<IN, OUT, GX, DTH>(W1, W2, L1.out, X, Hd, A.data(), B, d1, db1, d2, db2,
+                                                                 tape.grad_in.data(), tape.lanes.data());
+              return;
+            }
+#endif
+            kernels::lanes2::fused_backward<IN, OUT, GX, DTH>(W1, W2, L1.out, X, Hd, A.data(), B, d1, db1, d2, db2,
+                                                               tape.grad_in.data(), tape.lanes.data());
           };
           using T = std::true_type;
           using N = std::false_type;

@@ -1,5 +1,5 @@
 // The float64 points-in-lanes training kernels: their tanh against the row path's, and Mlp::forward / backward
-// through them against the former row path on random thin nets, odd point counts and every output combination.
+// through them (two lanes, and four with AVX2) against the former row path on random thin nets, odd point counts and every output combination.
 #include "nde/lanes64.hpp"
 
 #include <catch2/catch.hpp>
@@ -13,7 +13,7 @@
 
 using namespace nde;
 
-TEST_CASE("The two-lane double tanh equals the row path's tanh bit for bit, and keeps NaN") {
+TEST_CASE("The two-lane double tanh (the four-lane one is the same code) equals the row path's tanh bit for bit, and keeps NaN") {
   std::vector<double> x;
   for (int i = -30000; i <= 30000; ++i) x.push_back(i * 7.3e-4);
   for (double v : {1e-300, -1e-17, 3e-9, 19.9, 20.0, -20.5, 700.0, -1e300, std::numeric_limits<double>::infinity(),
@@ -22,12 +22,12 @@ TEST_CASE("The two-lane double tanh equals the row path's tanh bit for bit, and 
   if (x.size() % 2) x.push_back(0.25);
   std::vector<double> rows = x;
   kernels::tanh_inplace(rows.data(), static_cast<Index>(rows.size()));
-  alignas(16) double K[kernels::kTanh2Doubles];
-  kernels::put_tanh2_constants(K);
+  alignas(16) double K[2 * kernels::kTanh2Count];
+  kernels::put_tanh2_constants(K, 2);
   int differ = 0;
   double worst = 0;
   for (std::size_t i = 0; i < x.size(); i += 2) {
-    const kernels::D2 y = kernels::tanh2(kernels::D2{x[i], x[i + 1]}, K);
+    const kernels::lanes2::V y = kernels::lanes2::tanhv(kernels::lanes2::V{x[i], x[i + 1]}, K);
     for (int l = 0; l < 2; ++l) {
       const double a = y[l], b = rows[i + static_cast<std::size_t>(l)];
       if (std::isnan(b)) CHECK(std::isnan(a));
@@ -61,11 +61,13 @@ TEST_CASE("Training passes through the float64 points-in-lanes kernels equal the
       RowVec t(cols);
       for (Index i = 0; i < Z.size(); ++i) Z(i) = r.uniform(-2, 2), A(i) = r.uniform(-1, 1);
       for (Index i = 0; i < cols; ++i) t(i) = r.uniform(0, 3);
-      Mat F[2], dZ[2], dZ_only[2];
-      Vec dth[2], dth_only[2];
-      RowVec dt[2];
-      for (int lanes = 0; lanes < 2; ++lanes) {
-        kernels::set_lanes_training(lanes == 1);
+      // 0: the row path; 1: two lanes; 2: four lanes (AVX2) when the CPU has them, else two again.
+      Mat F[3], dZ[3], dZ_only[3];
+      Vec dth[3], dth_only[3];
+      RowVec dt[3];
+      for (int lanes = 0; lanes < 3; ++lanes) {
+        kernels::set_lanes_training(lanes > 0);
+        kernels::set_lanes_training_avx2(lanes == 2);
         Mlp::Tape<double> tape;
         m.forward<double>(Z, t, F[lanes], &tape);
         dth[lanes] = Vec::Constant(m.num_params(), 0.5);  // accumulated into
@@ -74,18 +76,22 @@ TEST_CASE("Training passes through the float64 points-in-lanes kernels equal the
         m.backward<double>(tape, A, nullptr, &dth_only[lanes], nullptr);
       }
       kernels::set_lanes_training(true);
-      INFO("state " << sd << ", hidden " << k.hidden << ", time " << k.time << ", " << cols << " points");
-      CHECK(F[1] == F[0]);  // the forward pass is the row path's arithmetic in its order
+      kernels::set_lanes_training_avx2(true);
       auto close = [](const auto& a, const auto& b) {
         const double scale = std::max(a.cwiseAbs().maxCoeff(), 1e-300);
         return (a - b).cwiseAbs().maxCoeff() <= 1e-13 * scale;
       };
-      CHECK(close(dZ[1], dZ[0]));
-      CHECK(close(dth[1], dth[0]));
-      CHECK(close(dt[1], dt[0]));
-      CHECK(close(dZ_only[1], dZ[1]));
-      CHECK(close(dth_only[1], dth[1] - Vec::Constant(m.num_params(), 0.5)));
-      if (!k.time) CHECK(dt[1].isZero());
+      for (int w = 1; w < 3; ++w) {
+        INFO("state " << sd << ", hidden " << k.hidden << ", time " << k.time << ", " << cols << " points, "
+                      << (w == 1 ? "two lanes" : "four lanes if AVX2"));
+        CHECK(F[w] == F[0]);  // the forward pass is the row path's arithmetic in its order
+        CHECK(close(dZ[w], dZ[0]));
+        CHECK(close(dth[w], dth[0]));
+        CHECK(close(dt[w], dt[0]));
+        CHECK(close(dZ_only[w], dZ[w]));
+        CHECK(close(dth_only[w], dth[w] - Vec::Constant(m.num_params(), 0.5)));
+        if (!k.time) CHECK(dt[w].isZero());
+      }
     }
   }
 }

@@ -67,7 +67,7 @@ class Mlp {
     std::vector<MatS<S>> grads;   ///< backward scratch: cotangent of each layer's output
     MatS<S> grad_in;              ///< backward scratch: cotangent of the first layer's input
     std::vector<S> wt;            ///< backward scratch: a wide layer's Wᵀ (the tiled kernel's operand)
-    std::vector<S> lanes;         ///< scratch of the float64 points-in-lanes passes (splats, feature-major copies)
+    std::vector<S> lanes;         ///< backward scratch of the float64 points-in-lanes path (feature-major copies)
   };
   /// F = f(Z, t) for a batch; t holds one time per column.
   template <class S>
@@ -156,6 +156,8 @@ class Mlp {
   std::vector<Layer> layers_;
   Vec params_;
   mutable Tape<double> work_;  ///< workspace of forward passes without a tape (single-threaded use)
+  mutable std::vector<double> splat64_;  ///< the lanes64.hpp forward's tanh constants and θ's splats, then that θ
+  mutable const double* splat64_made_ = nullptr;  ///< splat64_'s buffer when they were made (a copied Mlp remakes them)
   mutable std::vector<float> single_;  ///< workspace of eval_single: θ in float, then its splats and activation blocks
   /// Whether eval_single takes the points-in-lanes kernels: selected, tanh, thin first and last layers (≤ 4 wide).
   [[nodiscard]] bool lanes_apply() const;
