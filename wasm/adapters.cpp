@@ -14,6 +14,7 @@
 #include "nde/grid.hpp"
 #include "nde/kernels.hpp"
 #include "nde/lanes.hpp"
+#include "nde/lanes64.hpp"
 #include "nde/limits.hpp"
 #include "nde/model_io.hpp"
 #include "nde/phase_portrait.hpp"
@@ -641,6 +642,11 @@ bool tiled_kernels(int on) {
 bool lane_kernels(int on) {
   if (on >= 0) kernels::set_lanes(on == 1);
   return kernels::lanes();
+}
+
+bool lane_training(int on) {
+  if (on >= 0) kernels::set_lanes_training(on == 1);
+  return kernels::lanes_training();
 }
 
 double heap_bytes() { return static_cast<double>(__builtin_wasm_memory_size(0)) * 65536.0; }

@@ -192,6 +192,9 @@ double heap_bytes();
 bool tiled_kernels(int on);
 /// Selects the points-in-lanes kernels for float32 field sampling (1) or the former path (0); -1 leaves it; returns the selection.
 bool lane_kernels(int on);
+/// Selects the float64 points-in-lanes training kernels of thin one-hidden-layer nets (1) or the former row path (0);
+/// -1 leaves it; returns the selection.
+bool lane_training(int on);
 /// Size of the largest block malloc could hand out now, in bytes (a heap-fragmentation probe for tests).
 double largest_free_block();
 

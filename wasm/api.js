@@ -643,6 +643,7 @@ function wrap(core) {
     /** Benchmarks only: float32 field sampling through the points-in-lanes kernels (true, the default) or the former row-by-row
      * path (false); without an argument, reports the selection. Results agree to float rounding. */
     laneKernels: (on) => core.laneKernels(on === undefined ? -1 : on ? 1 : 0),
+    laneTraining: (on) => core.laneTraining(on === undefined ? -1 : on ? 1 : 0),
     /** Largest block the heap could allocate now, in bytes (a diagnostic: it may grow the heap to find out). */
     largestFreeBlock: () => core.largestFreeBlock(),
   };

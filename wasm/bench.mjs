@@ -2,7 +2,7 @@
 // JSON lines as the native benchmark, and the wasm/native ratio measured in this one run; the time to
 // sample 64×64 and 256×256 grids; the phase-portrait analysis, gradient truth and memory against steps of
 // preset models; density presets' NLL against training time; the size of the .wasm and the JS glue (raw and gzip).
-// usage: node wasm/bench.mjs [iterations] [grid (only the grid lines)]
+// usage: node wasm/bench.mjs [iterations] [grid (only the grid lines) | ode_demo (only the replica's lines)]
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -89,24 +89,31 @@ function timeSteps(cfg, trajectories) {
 const spiral = ode.sampleSystem('spiral', { trajectories: 1, points: 1000, regular: true, tEnd: 25, initial: [2, 0] }).trajectories;
 
 const wasm = {};
-for (const [variant, cfg] of [['rk4/direct', replica('rk4', 'direct')], ['dopri5/direct', replica('dopri5', 'direct')],
-  ['dopri5/adjoint', replica('dopri5', 'adjoint')]]) {
+// RK4/direct also through the former row path of the network (ode.laneTraining(false)), as nde_bench does.
+for (const [variant, cfg, lanes] of [['rk4/direct', replica('rk4', 'direct'), true],
+  ['rk4/direct, row path (former)', replica('rk4', 'direct'), false], ['dopri5/direct', replica('dopri5', 'direct'), true],
+  ['dopri5/adjoint', replica('dopri5', 'adjoint'), true]]) {
+  ode.laneTraining(lanes);
   const { ms, nfeF, nfeB, loss } = timeSteps(cfg, spiral);
+  ode.laneTraining(true);
   wasm[variant] = median(ms);
   console.log(JSON.stringify({ bench: 'ode_demo', runtime: 'wasm', variant, iterations: iters, ms_per_iter_median: +median(ms).toFixed(4),
     nfe_forward_per_iter: nfeF / iters, nfe_backward_per_iter: nfeB / iters, final_batch_loss: loss, heap_bytes: ode.heapBytes() }));
 }
+console.log(JSON.stringify({ bench: 'ode_demo', runtime: 'wasm', variant: 'rk4/direct',
+  rows_over_lanes_ms: +(wasm['rk4/direct, row path (former)'] / wasm['rk4/direct']).toFixed(2) }));
 
 const nativeBin = fileURLToPath(new URL('../build/bench/nde_bench', import.meta.url));
 if (existsSync(nativeBin)) {
   const lines = execFileSync(nativeBin, [String(iters), 'ode_demo']).toString().trim().split('\n').map((l) => JSON.parse(l));
-  for (const l of lines.filter((x) => x.bench === 'ode_demo')) {
+  for (const l of lines.filter((x) => x.bench === 'ode_demo' && x.ms_per_iter_median !== undefined && x.variant in wasm)) {
     console.log(JSON.stringify({ bench: 'wasm-vs-native', variant: l.variant, wasm_ms: +wasm[l.variant].toFixed(4),
       native_ms: l.ms_per_iter_median, ratio_wasm_over_native: +(wasm[l.variant] / l.ms_per_iter_median).toFixed(2) }));
   }
 } else {
   console.log(JSON.stringify({ bench: 'wasm-vs-native', skipped: `no native benchmark at ${nativeBin}` }));
 }
+if (process.argv[3] === 'ode_demo') process.exit(0);
 
 {
   // Page-like: 3 strokes of 60 points with jittered times at the core's defaults (16 windows of 10 points, one

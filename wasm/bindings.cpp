@@ -86,5 +86,6 @@ EMSCRIPTEN_BINDINGS(neural_ode) {
   function("heapBytes", &nde::wasm::heap_bytes);
   function("tiledKernels", &nde::wasm::tiled_kernels);
   function("laneKernels", &nde::wasm::lane_kernels);
+  function("laneTraining", &nde::wasm::lane_training);
   function("largestFreeBlock", &nde::wasm::largest_free_block);
 }

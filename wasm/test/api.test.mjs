@@ -320,6 +320,27 @@ test('sampleGrid float32: the points-in-lanes kernels (SIMD128) agree with the f
   assert.equal(ode.laneKernels(), true);
 });
 
+test('training through the float64 points-in-lanes kernels (SIMD128) follows the former row path to rounding', () => {
+  const spiral = ode.sampleSystem('spiral', { trajectories: 1, points: 200, regular: true, tEnd: 10, initial: [2, 0] }).trajectories;
+  for (const cfg of [{ hidden: [50], input: 'cube', solver: { method: 'rk4' }, gradient: 'direct' },
+    { hidden: [7], timeDependent: true, gradient: 'adjoint' }]) {
+    const losses = [];
+    for (const lanes of [false, true]) {
+      ode.laneTraining(lanes);
+      const tr = new ode.Trainer({ ...cfg, seed: 3, batch: { size: 7, window: 5 } });
+      for (const t of spiral) tr.addTrajectory(t.times, t.states);
+      const l = [];
+      for (let i = 0; i < 15; i++) l.push(tr.step().loss);
+      losses.push(l);
+      tr.delete();
+    }
+    ode.laneTraining(true);
+    for (let i = 0; i < losses[0].length; i++)
+      assert.ok(Math.abs(losses[1][i] - losses[0][i]) <= 1e-9 * Math.abs(losses[0][i]), `${JSON.stringify(cfg)} step ${i}: ${losses[1][i]} vs ${losses[0][i]}`);
+  }
+  assert.equal(ode.laneTraining(), true);
+});
+
 test('toJSON / fromJSON round trip; malformed documents refused with reasons', () => {
   const tr = toggleTrainer();
   tr.step(5);
