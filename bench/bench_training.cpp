@@ -222,6 +222,50 @@ void density_bench(int iters) {
   std::printf("{\"bench\":\"density-two-moons\",\"regularisers_cut_nfe_by_percent\":%.1f}\n", 100.0 * (1.0 - nfe_reg / nfe_plain));
 }
 
+void stage_tapes_bench(const char* bench, const TrainerConfig& c, const std::vector<Trajectory>& data, int iters) {
+  // Two trainers with the same seed train side by side, alternating step by step: the forward solve's stage passes
+  // kept for the reverse sweep (default) and the former path (every reversed step's stages evaluated again). Their
+  // losses, NFE and parameters must agree bit for bit; CPU time is this thread's (the machine is shared).
+  Trainer kept(c), recomputed(c);
+  Trainer* t[2] = {&kept, &recomputed};
+  for (Trainer* x : t)
+    for (const auto& tr : data) require(x->add_trajectory(tr));
+  std::vector<double> ms[2];
+  for (auto& m : ms) m.reserve(static_cast<std::size_t>(iters));  // the bench's own storage stays out of the count
+  double cpu[2] = {0, 0}, nfe_f[2] = {0, 0}, nfe_b[2] = {0, 0};
+  std::size_t allocs[2] = {0, 0};
+  bool identical = true;
+  const int warm = std::min(10, iters / 2);
+  for (int i = 0; i < iters; ++i) {
+    StepReport r[2];
+    for (int k = 0; k < 2; ++k) {
+      set_stage_tapes(k == 0);
+      const std::size_t a0 = nde_bench::allocations();
+      const double c0 = thread_cpu_ms();
+      const auto a = std::chrono::steady_clock::now();
+      r[k] = t[k]->step();
+      ms[k].push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count());
+      cpu[k] += thread_cpu_ms() - c0;
+      if (i >= warm) allocs[k] += nde_bench::allocations() - a0;
+      nfe_f[k] += static_cast<double>(r[k].nfe_forward);
+      nfe_b[k] += static_cast<double>(r[k].nfe_backward);
+    }
+    identical = identical && r[0].loss == r[1].loss && r[0].nfe_forward == r[1].nfe_forward;
+  }
+  set_stage_tapes(true);
+  identical = identical && kept.mlp().params() == recomputed.mlp().params();
+  const double n = iters, steps = std::max(1, iters - warm);
+  std::printf("{\"bench\":\"%s\",\"variant\":\"stage tapes kept vs recomputed (alternating)\",\"iterations\":%d,"
+              "\"ms_per_iter_median\":%.4f,\"cpu_ms_per_iter\":%.4f,\"recomputed_ms_per_iter_median\":%.4f,"
+              "\"recomputed_cpu_ms_per_iter\":%.4f,\"recomputed_over_kept_cpu\":%.3f,\"recomputed_over_kept_ms\":%.3f,"
+              "\"nfe_forward_per_iter\":%.1f,\"nfe_backward_per_iter\":%.1f,\"recomputed_nfe_backward_per_iter\":%.1f,"
+              "\"bit_identical\":%s,\"allocations_per_step\":%.1f,\"recomputed_allocations_per_step\":%.1f}\n",
+              bench, iters, median(ms[0]), cpu[0] / n, median(ms[1]), cpu[1] / n, cpu[1] / cpu[0], median(ms[1]) / median(ms[0]),
+              nfe_f[0] / n, nfe_b[0] / n, nfe_b[1] / n, identical ? "true" : "false", double(allocs[0]) / steps,
+              double(allocs[1]) / steps);
+  std::fflush(stdout);
+}
+
 void grid_bench(int reps) {
   // The field on a 64×64 grid (what the page draws), float32 against float64, for both networks; float32 also through
   // the former paths: row by row (tiled kernel for the wide layer, before the points-in-lanes kernels) and, before
@@ -425,6 +469,7 @@ int main(int argc, char** argv) {
     const double eigen = run("page-like", "joint, Eigen GEMM for the 32x32 layer (old path)", pc, strokes, iters);
     kernels::set_tiled(true);
     std::printf("{\"bench\":\"page-like\",\"eigen_over_tiled_ms\":%.2f}\n", eigen / ms[1]);
+    stage_tapes_bench("page-like", pc, strokes, iters);
   }
   if (only_page) return 0;
   ensemble_bench(iters);

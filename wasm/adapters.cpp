@@ -639,6 +639,11 @@ bool tiled_kernels(int on) {
   return kernels::tiled();
 }
 
+bool stage_tapes(int on) {
+  if (on >= 0) nde::set_stage_tapes(on == 1);
+  return nde::stage_tapes();
+}
+
 bool lane_kernels(int on) {
   if (on >= 0) kernels::set_lanes(on == 1);
   return kernels::lanes();

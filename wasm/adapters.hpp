@@ -195,6 +195,9 @@ bool lane_kernels(int on);
 /// Selects the float64 points-in-lanes training kernels of thin one-hidden-layer nets (1) or the former row path (0);
 /// -1 leaves it; returns the selection.
 bool lane_training(int on);
+/// Keeps the checkpointed forward solve's stage passes for the reverse sweep (1) or recomputes them (0, the former path);
+/// -1 leaves it; returns the selection.
+bool stage_tapes(int on);
 /// Size of the largest block malloc could hand out now, in bytes (a heap-fragmentation probe for tests).
 double largest_free_block();
 

@@ -644,6 +644,10 @@ function wrap(core) {
      * path (false); without an argument, reports the selection. Results agree to float rounding. */
     laneKernels: (on) => core.laneKernels(on === undefined ? -1 : on ? 1 : 0),
     laneTraining: (on) => core.laneTraining(on === undefined ? -1 : on ? 1 : 0),
+    /** Benchmarks only: the checkpointed gradient keeps the forward solve's stage passes for its reverse sweep (true, the
+     * default) or evaluates every reversed step's stages again (false, the former path); without an argument, reports the
+     * selection. Results are the same bit for bit. */
+    stageTapes: (on) => core.stageTapes(on === undefined ? -1 : on ? 1 : 0),
     /** Largest block the heap could allocate now, in bytes (a diagnostic: it may grow the heap to find out). */
     largestFreeBlock: () => core.largestFreeBlock(),
   };

@@ -156,6 +156,39 @@ if (process.argv[3] === 'ode_demo') process.exit(0);
 }
 
 {
+  // The checkpointed gradient's reverse sweep from the forward solve's kept stage passes against the former path (every
+  // reversed step's stages evaluated again), page-like problem: alternating runs as above, CPU time per iteration; the
+  // losses must be the same bit for bit.
+  const strokes = ode.sampleSystem('toggle', { trajectories: 3, points: 60 }).trajectories;
+  const cpu = { kept: [], recomputed: [] };
+  const losses = { kept: [], recomputed: [] };
+  let nfeB = { kept: 0, recomputed: 0 };
+  for (let round = 0; round < 4; round++) {
+    for (const mode of round % 2 ? ['recomputed', 'kept'] : ['kept', 'recomputed']) {
+      ode.stageTapes(mode === 'kept');
+      const tr = new ode.Trainer();
+      for (const t of strokes) tr.addTrajectory(t.times, t.states);
+      for (let i = 0; i < 30; i++) tr.step();
+      const c0 = process.cpuUsage();
+      let b = 0;
+      for (let i = 0; i < iters; i++) b += tr.step().nfeBackward;
+      const c = process.cpuUsage(c0);
+      cpu[mode].push((c.user + c.system) / 1000 / iters);
+      losses[mode].push(tr.loss());
+      nfeB[mode] = b / iters;
+      tr.delete();
+    }
+  }
+  ode.stageTapes(true);
+  const k = median(cpu.kept), r = median(cpu.recomputed);
+  console.log(JSON.stringify({ bench: 'page-like-stage-tapes', runtime: 'wasm', iterations: iters, runs: 4,
+    cpu_ms_per_iter_kept: cpu.kept.map((x) => +x.toFixed(3)), cpu_ms_per_iter_recomputed: cpu.recomputed.map((x) => +x.toFixed(3)),
+    recomputed_over_kept_median: +(r / k).toFixed(2), nfe_backward_per_iter_kept: +nfeB.kept.toFixed(1),
+    nfe_backward_per_iter_recomputed: +nfeB.recomputed.toFixed(1),
+    same_losses: losses.kept.every((x, i) => x === losses.recomputed[i]) }));
+}
+
+{
   // The same comparison on a density step (two moons, the page's network and optimiser; exact trace, whose gradient's
   // forward-over-reverse products go through the kernel too): CPU time of 20 steps after 5, alternating runs.
   const cpu = { tiled: [], eigen: [] };

@@ -87,5 +87,6 @@ EMSCRIPTEN_BINDINGS(neural_ode) {
   function("tiledKernels", &nde::wasm::tiled_kernels);
   function("laneKernels", &nde::wasm::lane_kernels);
   function("laneTraining", &nde::wasm::lane_training);
+  function("stageTapes", &nde::wasm::stage_tapes);
   function("largestFreeBlock", &nde::wasm::largest_free_block);
 }

@@ -41,15 +41,18 @@ void CheckpointTape::record(double t, double h, const Vec& y) {
 long CheckpointTape::reverse(const Tableau& tab, const DifferentiableField& f, Vec& y_bar, Vec& g_theta,
                              const std::function<void(long, Vec&)>& enter,
                              const std::function<const Mat*(long, double)>& stage_bar, const Deadline& deadline,
-                             WorkBudget* budget) {
+                             WorkBudget* budget, long until) {
   // Recursive bisection as an explicit stack: a segment [a, b) longer than one step advances a copy of its state
   // to the middle (mids_ holds one per depth), pushes the upper half [mid, b) (reversed first) and keeps the lower
   // half [a, mid); a one-step segment is reversed and popped.
   if (!active_) {
-    long end = steps();
+    const long last = until >= 0 ? std::min(until, steps()) : steps();
+    long end = last;
+    std::size_t held = held_;  // the checkpoints before `last`
+    while (held > 0 && states_[held - 1].first >= last) --held;
     // One middle state per halving of the longest segment (sized now: segments point into it).
     long longest = 1;
-    for (std::size_t j = held_; j-- > 0;) {
+    for (std::size_t j = held; j-- > 0;) {
       longest = std::max(longest, end - states_[j].first);
       end = states_[j].first;
     }
@@ -58,8 +61,8 @@ long CheckpointTape::reverse(const Tableau& tab, const DifferentiableField& f, V
     if (mids_.size() < depth) mids_.resize(depth);
     stack_.reserve(depth + 1);
     stack_.clear();
-    checkpoint_ = held_;
-    end_ = steps();
+    checkpoint_ = held;
+    end_ = last;
     advancing_ = false;
     active_ = true;
   }

@@ -15,6 +15,11 @@ CnfField::Passes CnfField::passes() { return passes_flag(); }
 CnfField::CnfField(const Mlp& mlp, Index batch, TraceMode mode, const Mat* probes, double kinetic, double jacobian)
     : mlp_(mlp), batch_(batch), mode_(mode), probes_(probes), kinetic_(kinetic), jacobian_(jacobian) {}
 
+double CnfField::kept_bytes() const {
+  const double directions = (probed() ? 1.0 : 0.0) + (units() ? mlp_.state_dim() : 0.0);
+  return static_cast<double>(batch_) * mlp_.column_bytes() * (1.0 + 2.0 * directions) + 1024;
+}
+
 Index CnfField::size() const { return (mlp_.state_dim() + 1) * batch_ + (regularized() ? 1 : 0); }
 
 void CnfField::divergence(const MatIn& Z, const RowVec& t, RowVec& out) const {

@@ -6,6 +6,7 @@
 #include "nde/checkpoints.hpp"
 #include "nde/dense.hpp"
 #include "nde/limits.hpp"
+#include "nde/stage_tapes.hpp"
 
 namespace nde {
 
@@ -17,6 +18,16 @@ const char* to_string(GradientMethod m) {
   }
   return "adjoint";
 }
+
+namespace {
+bool& stage_tapes_flag() {
+  static bool on = true;
+  return on;
+}
+}  // namespace
+
+void set_stage_tapes(bool on) { stage_tapes_flag() = on; }
+bool stage_tapes() { return stage_tapes_flag(); }
 
 std::optional<GradientMethod> gradient_method_from_string(const std::string& name) {
   if (name == "direct") return GradientMethod::Direct;
@@ -83,6 +94,7 @@ struct GradientWorkspace::Impl {
   std::vector<TapeEntry> tape;  ///< direct: the first tape_used entries are this call's steps
   std::size_t tape_used = 0;
   CheckpointTape checkpoints{2};
+  StageTapes stages;  ///< checkpointed, direct: the last steps' stage passes
   OutputCotangents out;
   StepWork step;
   SolverOptions options;  ///< a changed copy of the caller's options (assigned, so it keeps its storage)
@@ -134,6 +146,7 @@ struct Forward {
   const LossTerm& loss;
   double& L;
   bool direct;  ///< steps go to ws.tape (else to ws.checkpoints)
+  StageTapes* keep;  ///< the stages' passes kept (or null)
   [[nodiscard]] long steps() const { return direct ? static_cast<long>(ws.tape_used) : ws.checkpoints.steps(); }
   void record(double t, double h, const Vec& y, const Mat& K) {
     if (!direct) {
@@ -163,6 +176,7 @@ Solution forward(const DifferentiableField& f, double t0, const Vec& y0, const s
   SolveHooks hooks;
   Forward* p = &c;
   hooks.on_step = [p](double t, double h, const Vec& y, const Mat& K) { p->record(t, h, y, K); };
+  hooks.keep = c.keep;
   hooks.at_dense_output = [p](std::size_t i, double theta) {
     p->ws.out.dense_step[i] = p->steps() - 1;
     p->ws.out.theta[i] = theta;
@@ -173,6 +187,33 @@ Solution forward(const DifferentiableField& f, double t0, const Vec& y0, const s
     p->L += p->loss(i, y, &out.dl[i]);
   };
   return solve_resumable(f, t0, y0, times, opt, hooks, false, c.ws.solve, budget);
+}
+
+/// Ready to keep the stage passes of a checkpointed solve of f (or none: the option's cap 0, or switched off).
+void reset_stages(const DifferentiableField& f, const SolverOptions& opt, const GradientOptions& g, Index n, Work& ws) {
+  ws.stages.reset(f, opt.method, n, stage_tapes() ? g.stage_tape_bytes : 0.0, g.stage_tape_steps);
+}
+
+/// The steps before which the stage passes are not kept (all steps when none are).
+long kept_from(const Work& ws, long steps) { return ws.stages.active() ? ws.stages.first() : steps; }
+
+/// Reverses the steps whose stage passes are kept, last first (ws.k: steps not yet reversed, down to `until`). False
+/// while suspended at the budget; true when done or stopped at the deadline (then r has failed).
+bool reverse_kept(const Tableau& tab, long until, const Deadline& deadline, Work& ws, GradientResult& r,
+                  WorkBudget* budget, const char* method) {
+  while (static_cast<long>(ws.k) > until) {
+    if (deadline.passed()) {
+      backward_stopped(r, method);
+      return true;
+    }
+    if (!WorkBudget::take(budget)) return false;
+    const long k = static_cast<long>(--ws.k);
+    ws.out.enter(k, ws.y_bar);
+    const Mat* K_bar = ws.out.stage_cotangents(tab, k, ws.stages.h(k));
+    r.backward.nfe += ws.stages.reverse(k, tab, ws.step, ws.y_bar, r.grad_theta, K_bar);
+    ++r.backward.accepted;
+  }
+  return true;
 }
 
 /// Each method below returns false while suspended at the budget (ws.phase and the solves' work say where).
@@ -190,7 +231,7 @@ bool direct(const DifferentiableField& f, double t0, const Vec& y0, const std::v
       if (cap < capped.max_steps) capped.max_steps = std::max(1L, cap);
     }
     capped.deadline = opt.deadline;
-    Forward c{ws, loss, r.loss, true};
+    Forward c{ws, loss, r.loss, true, nullptr};  // its tape holds every step's stages, not their passes
     const Solution fwd = forward(f, t0, y0, times, capped, c, budget);
     if (fwd.suspended) return false;
     r.forward = fwd.stats;
@@ -230,15 +271,16 @@ bool direct(const DifferentiableField& f, double t0, const Vec& y0, const std::v
 }
 
 bool checkpointed(const DifferentiableField& f, double t0, const Vec& y0, const std::vector<double>& times,
-                  const LossTerm& loss, const SolverOptions& opt, int checkpoints, Work& ws, GradientResult& r,
-                  WorkBudget* budget) {
+                  const LossTerm& loss, const SolverOptions& opt, const GradientOptions& g, Work& ws,
+                  GradientResult& r, WorkBudget* budget) {
   CheckpointTape& tape = ws.checkpoints;
   if (ws.phase == 0) {
     if (!ws.solve.started) {
-      tape.reset(checkpoints);
+      tape.reset(g.checkpoints);
       ws.out.reset(times.size());
+      reset_stages(f, opt, g, y0.size(), ws);
     }
-    Forward c{ws, loss, r.loss, false};
+    Forward c{ws, loss, r.loss, false, &ws.stages};
     const Solution fwd = forward(f, t0, y0, times, opt, c, budget);
     if (fwd.suspended) return false;
     r.forward = fwd.stats;
@@ -248,14 +290,19 @@ bool checkpointed(const DifferentiableField& f, double t0, const Vec& y0, const 
     }
     ws.y_bar.setZero(y0.size());
     r.grad_theta.setZero(f.num_params());
+    ws.k = static_cast<std::size_t>(tape.steps());
     ws.phase = 1;
   }
+  // The last steps from their kept stage passes, then the others recomputed from the checkpoints.
+  const long until = kept_from(ws, tape.steps());
+  if (!reverse_kept(opt.method, until, opt.deadline, ws, r, budget, "checkpointed")) return false;
+  if (!r.ok()) return true;
   Vec& y_bar = ws.y_bar;
   OutputCotangents* out = &ws.out;
   const Tableau* tab = &opt.method;
   r.backward.nfe += tape.reverse(opt.method, f, y_bar, r.grad_theta, [out](long k, Vec& yb) { out->enter(k, yb); },
                                  [out, tab](long k, double h) { return out->stage_cotangents(*tab, k, h); },
-                                 opt.deadline, budget);
+                                 opt.deadline, budget, until);
   if (tape.stopped()) {
     backward_stopped(r, "checkpointed");
     return true;
@@ -406,7 +453,7 @@ bool loss_and_gradient_resumable(const DifferentiableField& f, double t0, const 
   switch (g.method) {
     case GradientMethod::Direct: done = direct(f, t0, y0, times, loss, opt, ws, r, budget); break;
     case GradientMethod::Adjoint: done = backsolve(f, t0, y0, times, loss, opt, g, ws, r, budget); break;
-    case GradientMethod::Checkpointed: done = checkpointed(f, t0, y0, times, loss, opt, g.checkpoints, ws, r, budget); break;
+    case GradientMethod::Checkpointed: done = checkpointed(f, t0, y0, times, loss, opt, g, ws, r, budget); break;
   }
   r.suspended = !done;
   if (done) {

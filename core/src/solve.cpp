@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "nde/limits.hpp"
+#include "nde/stage_tapes.hpp"
 
 namespace nde {
 
@@ -51,6 +52,12 @@ Solution solve_resumable(const VectorField& f, double t0, const Vec& y0, const s
   double& t = work.t;
   StepWork& w = work.step;
   bool& k1_known = work.k1_known;
+  StageTapes* keep = hooks.keep && hooks.keep->active() ? hooks.keep : nullptr;
+  // One step tried from (t, y) by hh: step `accepted`'s stages into the kept slots, or plain evaluations.
+  auto try_step = [&](double hh, bool first_known) {
+    if (!keep) return rk_step(tab, f, t, y, hh, w, first_known);
+    return rk_step_slots(tab, keep->field(), t, y, hh, w, first_known, keep->slots(sol.stats.accepted, first_known));
+  };
   double& h = work.h;  // magnitude; 0 until chosen
   double& prev_error = work.prev_error;
   // The solve ends (however): the next call starts a new one.
@@ -148,9 +155,10 @@ Solution solve_resumable(const VectorField& f, double t0, const Vec& y0, const s
         if (opt.deadline.passed()) return stop(Status::TimeLimit, t, "time budget used up" + at(t));
         if (suspend()) return suspended();
         const bool reuse = dense && tab.fsal && k > 0;  // K.col(0) holds f(t, y) from the last step's end stage
-        sol.stats.nfe += rk_step(tab, f, t, y, hh, w, reuse);
+        sol.stats.nfe += try_step(hh, reuse);
         if (!w.y1.allFinite()) return stop(Status::NonFinite, t, "state became non-finite" + at(t));
         if (hooks.on_step) hooks.on_step(t, hh, y, w.K);
+        if (keep) keep->accept(sol.stats.accepted, t, hh, y, w.K, dense && tab.fsal);
         if (dense) give_inside(t, hh, (k + 1 == m) ? T : start + static_cast<double>(k + 1) * hh);
         if (dense && tab.fsal) w.K.col(0) = w.K.col(tab.stages() - 1);
         y.swap(w.y1);
@@ -165,7 +173,8 @@ Solution solve_resumable(const VectorField& f, double t0, const Vec& y0, const s
         if (opt.deadline.passed()) return stop(Status::TimeLimit, t, "time budget used up" + at(t));
         if (suspend()) return suspended();
         if (!k1_known) {
-          f.eval(t, y, w.k);
+          if (keep) keep->field().eval_keep(t, y, w.k, keep->fresh_first(sol.stats.accepted));
+          else f.eval(t, y, w.k);
           ++sol.stats.nfe;
           w.K.col(0) = w.k;
           k1_known = true;
@@ -180,7 +189,7 @@ Solution solve_resumable(const VectorField& f, double t0, const Vec& y0, const s
         if (hs >= remaining * (1 - 1e-12)) { hs = remaining; hit = true; }
         if (hs < h_min && !hit)
           return stop(Status::StepTooSmall, t, "step size fell below " + limits::format(h_min) + at(t));
-        sol.stats.nfe += rk_step(tab, f, t, y, dir * hs, w, true);
+        sol.stats.nfe += try_step(dir * hs, true);
         const bool finite = w.y1.allFinite() && w.err.allFinite();
         const Index m = opt.seminorm ? n - f.quadrature() : n;
         const double e = finite ? ctl.error_norm(w.err.head(m), y.head(m), w.y1.head(m)) : INFINITY;
@@ -188,6 +197,7 @@ Solution solve_resumable(const VectorField& f, double t0, const Vec& y0, const s
         const double fac = ctl.factor(e, tab.order, prev_error, accept);
         if (accept) {
           if (hooks.on_step) hooks.on_step(t, dir * hs, y, w.K);
+          if (keep) keep->accept(sol.stats.accepted, t, dir * hs, y, w.K, tab.fsal);
           if (dense) give_inside(t, dir * hs, hit ? T : t + dir * hs);
           y.swap(w.y1);
           t = hit ? T : t + dir * hs;

@@ -4,9 +4,13 @@ namespace nde {
 
 namespace {
 
-/// One step; `keep`, when given, evaluates the stages with eval_keep (stage i into slot i).
-int step(const Tableau& tab, const VectorField& f, const DifferentiableField* keep, double t, const Vec& y, double h,
-         StepWork& w, bool first_stage_known) {
+/// Identity slots: stage i into slot i.
+constexpr int kSlots[32] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15,
+                            16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31};
+
+/// One step; `keep`, when given, evaluates the stages with eval_keep (stage i into slots[i]).
+int step(const Tableau& tab, const VectorField& f, const DifferentiableField* keep, const int* slots, double t,
+         const Vec& y, double h, StepWork& w, bool first_stage_known) {
   const int s = tab.stages();
   const Index n = y.size();
   if (w.K.rows() != n || w.K.cols() != s) w.K.resize(n, s);
@@ -19,7 +23,7 @@ int step(const Tableau& tab, const VectorField& f, const DifferentiableField* ke
     w.tmp.head(m) = y.head(m);
     for (int j = 0; j < i; ++j)
       if (tab.a[i][j] != 0.0) w.tmp.head(m).noalias() += (h * tab.a[i][j]) * w.K.col(j).head(m);
-    if (keep) keep->eval_keep(t + tab.c[i] * h, w.tmp, w.k, i);
+    if (keep) keep->eval_keep(t + tab.c[i] * h, w.tmp, w.k, slots[i]);
     else f.eval(t + tab.c[i] * h, w.tmp, w.k);
     w.K.col(i) = w.k;
     ++nfe;
@@ -39,15 +43,25 @@ int step(const Tableau& tab, const VectorField& f, const DifferentiableField* ke
 
 int rk_step(const Tableau& tab, const VectorField& f, double t, const Vec& y, double h, StepWork& w,
             bool first_stage_known) {
-  return step(tab, f, nullptr, t, y, h, w, first_stage_known);
+  return step(tab, f, nullptr, nullptr, t, y, h, w, first_stage_known);
 }
 
 int rk_step_keep(const Tableau& tab, const DifferentiableField& f, double t, const Vec& y, double h, StepWork& w) {
-  return step(tab, f, &f, t, y, h, w, false);
+  return step(tab, f, &f, kSlots, t, y, h, w, false);
+}
+
+int rk_step_slots(const Tableau& tab, const DifferentiableField& f, double t, const Vec& y, double h, StepWork& w,
+                  bool first_stage_known, const int* slots) {
+  return step(tab, f, &f, slots, t, y, h, w, first_stage_known);
 }
 
 int rk_step_vjp(const Tableau& tab, const DifferentiableField& f, double t, const Vec& y, double h, const Mat& K,
                 StepWork& w, Vec& y_bar, Vec& g_theta, const Mat* K_bar, bool kept) {
+  return rk_step_vjp_slots(tab, f, t, y, h, K, w, y_bar, g_theta, K_bar, kept ? kSlots : nullptr);
+}
+
+int rk_step_vjp_slots(const Tableau& tab, const DifferentiableField& f, double t, const Vec& y, double h, const Mat& K,
+                      StepWork& w, Vec& y_bar, Vec& g_theta, const Mat* K_bar, const int* slots) {
   const int s = tab.stages();
   const Index n = y.size();
   Mat& stage_bar = w.stage_bar;  // cotangent of each stage's input Y_i
@@ -68,7 +82,7 @@ int rk_step_vjp(const Tableau& tab, const DifferentiableField& f, double t, cons
     Y = y;
     for (int j = 0; j < i; ++j)
       if (tab.a[i][j] != 0.0) Y.noalias() += (h * tab.a[i][j]) * K.col(j);
-    if (kept) f.vjp_kept(t + tab.c[i] * h, Y, k_bar, a_y, g_theta, i);
+    if (slots) f.vjp_kept(t + tab.c[i] * h, Y, k_bar, a_y, g_theta, slots[i]);
     else f.vjp(t + tab.c[i] * h, Y, k_bar, a_y, g_theta);
     ++nvjp;
     stage_bar.col(i) = a_y;

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { relErr, toggleTrainer } from './helpers.mjs';
+import { ode, relErr, toggleTrainer } from './helpers.mjs';
 
 function centralDifferences(tr, h = 1e-6) {
   const p = tr.parameters();
@@ -44,4 +44,22 @@ test('checkpointed equals direct at default tolerances', () => {
   const err = relErr(tr.gradient('checkpointed'), tr.gradient('direct'));
   assert.ok(err <= 1e-10, `relative error ${err}`);
   tr.delete();
+});
+
+test('the checkpointed gradient from the forward solve\'s kept stage passes equals the former path bit for bit', () => {
+  // The page's defaults (jittered strokes: one joint solve read by dense output), a few training steps each way.
+  const run = (kept) => {
+    ode.stageTapes(kept);
+    const tr = toggleTrainer({ hidden: [32, 32] }, { trajectories: 3, points: 60 });
+    const losses = [];
+    for (let i = 0; i < 5; i++) losses.push(tr.step().loss);
+    const g = tr.gradient('checkpointed');
+    tr.delete();
+    return { losses, g };
+  };
+  const kept = run(true), recomputed = run(false);
+  ode.stageTapes(true);
+  assert.deepEqual(kept.losses, recomputed.losses);
+  assert.deepEqual(Array.from(kept.g), Array.from(recomputed.g));
+  assert.equal(ode.stageTapes(), true);
 });

@@ -37,6 +37,8 @@ class BatchField : public DifferentiableField {
   void eval_keep(double t, const Vec& y, Vec& dy, int slot) const override;
   /// vjp from the slot's kept forward pass (only the backward pass runs).
   void vjp_kept(double t, const Vec& y, const Vec& a, Vec& a_y, Vec& g_theta, int slot) const override;
+  /// A slot's forward pass with its backward scratch and output: the batch's columns and a wide layer's Wᵀ.
+  [[nodiscard]] double kept_bytes() const override;
   /// Number of states in the batch.
   Index batch() const { return w_->offsets.size(); }
   /// Whether the state carries the regulariser accumulator as its last entry.

@@ -38,10 +38,11 @@ class CheckpointTape {
   /// (y_bar and g_theta are then partial and must be discarded).
   /// With a `budget`, the sweep suspends (suspended()) between two steps once it is used up, counting each recomputed
   /// or reversed step in it; calling reverse again with the same arguments continues it exactly where it stopped.
+  /// With `until` ≥ 0 only steps [0, until) are reversed (the later ones were, from their kept stages).
   long reverse(const Tableau& tab, const DifferentiableField& f, Vec& y_bar, Vec& g_theta,
                const std::function<void(long k, Vec& y_bar)>& enter,
                const std::function<const Mat*(long k, double h)>& stage_bar = {}, const Deadline& deadline = {},
-               WorkBudget* budget = nullptr);
+               WorkBudget* budget = nullptr, long until = -1);
   /// Whether the last reverse sweep stopped at its deadline before reaching step 0.
   [[nodiscard]] bool stopped() const { return stopped_; }
   /// Whether the last reverse call suspended at its budget (call reverse again to continue).

@@ -25,6 +25,8 @@ class CnfField : public DifferentiableField {
   void eval_keep(double t, const Vec& y, Vec& dy, int slot) const override;
   /// vjp from the slot's kept forward pass: the backward passes only (the trace's and regulariser's included).
   void vjp_kept(double t, const Vec& y, const Vec& a, Vec& a_y, Vec& g_theta, int slot) const override;
+  /// A slot's pass with its tangents (an upper estimate: every direction's tangents twice the pass's columns).
+  [[nodiscard]] double kept_bytes() const override;
   /// Whether the regulariser accumulator is present.
   bool regularized() const { return kinetic_ > 0 || jacobian_ > 0; }
   /// How an evaluation and its VJP run the network's passes (process-wide; the bench compares them in one run).

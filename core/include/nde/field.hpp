@@ -40,6 +40,8 @@ class DifferentiableField : public VectorField {
     (void)slot;
     vjp(t, y, a, a_y, g_theta);
   }
+  /// Bytes one eval_keep slot holds at most (an upper estimate; 0: the field keeps nothing per slot).
+  [[nodiscard]] virtual double kept_bytes() const { return 0.0; }
 };
 
 }  // namespace nde

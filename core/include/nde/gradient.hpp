@@ -23,10 +23,26 @@ const char* to_string(GradientMethod m);
 /// Parses a method name; nullopt when unknown.
 std::optional<GradientMethod> gradient_method_from_string(const std::string& name);
 
+/// The default GradientOptions::stage_tape_bytes (8 MiB: ~27 dopri5 steps of the page's 16 windows through its
+/// 2-32-32-2 network; a 256-column batch of a 64-64 network keeps none).
+inline constexpr double kStageTapeBytes = 8.0 * 1024 * 1024;
+/// The default GradientOptions::stage_tape_steps (a page solve takes 7–16 steps).
+inline constexpr long kStageTapeSteps = 64;
+/// Whether checkpointed gradients keep the forward solve's stage passes at all (process-wide, default on; off: every
+/// step's stages are evaluated again in the reverse sweep, the former path: the bench compares both).
+void set_stage_tapes(bool on);
+/// Whether stage passes are kept.
+[[nodiscard]] bool stage_tapes();
+
 /// How a gradient is computed, with the settings of each method.
 struct GradientOptions {
   GradientMethod method = GradientMethod::Checkpointed;
   int checkpoints = 32;       ///< checkpointed: most forward states kept (≥ 2)
+  /// checkpointed: most bytes of the forward solve's stage passes kept for the reverse sweep (StageTapes: the last
+  /// steps' stages are reversed without evaluating them again, earlier ones recomputed from the checkpoints); 0 keeps
+  /// none. (Direct keeps every step's stages but not their passes: its VJPs redo the forward passes.)
+  double stage_tape_bytes = kStageTapeBytes;
+  long stage_tape_steps = kStageTapeSteps;  ///< checkpointed: most steps whose stage passes are kept
   double adjoint_rtol = 0.0;  ///< adjoint: relative tolerance of the backward solve (0: the forward's)
   double adjoint_atol = 0.0;  ///< adjoint: absolute tolerance of the backward solve (0: the forward's)
   bool seminorm = false;      ///< adjoint: leave the parameter quadrature out of the backward error control

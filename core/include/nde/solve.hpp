@@ -46,6 +46,9 @@ struct SolveHooks {
   std::function<void(double t, double h, const Vec& y, const Mat& K)> on_step;
   /// Dense solves: called just before at_output for an output read inside the last accepted step, at θ ∈ (0, 1).
   std::function<void(std::size_t i, double theta)> at_dense_output;
+  /// When given (and active), the stages are evaluated by its field's eval_keep into its slots and every accepted
+  /// step is handed to it, so that a reverse sweep reuses the last steps' passes (the field must be the solved one).
+  class StageTapes* keep = nullptr;
 };
 
 /// The result: how the solve ended (anything but Success means the outputs past the failure are missing) and
