@@ -643,6 +643,8 @@ function wrap(core) {
     /** Benchmarks only: float32 field sampling through the points-in-lanes kernels (true, the default) or the former row-by-row
      * path (false); without an argument, reports the selection. Results agree to float rounding. */
     laneKernels: (on) => core.laneKernels(on === undefined ? -1 : on ? 1 : 0),
+    /** Benchmarks only: float64 training through the points-in-lanes kernels for thin one-hidden-layer tanh nets (true, the
+     * default) or the former row path (false); without an argument, reports the selection. Gradients agree to rounding. */
     laneTraining: (on) => core.laneTraining(on === undefined ? -1 : on ? 1 : 0),
     /** Benchmarks only: the checkpointed gradient keeps the forward solve's stage passes for its reverse sweep (true, the
      * default) or evaluates every reversed step's stages again (false, the former path); without an argument, reports the

@@ -16,11 +16,13 @@ BatchField::BatchField(const Mlp& mlp, const RowVec& offsets, double kinetic, do
 
 Index BatchField::size() const { return mlp_.state_dim() * batch() + (regularized() ? 1 : 0); }
 
-double BatchField::kept_bytes() const {
-  const std::vector<int>& hidden = mlp_.config().hidden;
+double BatchField::kept_bytes() const { return kept_bytes(mlp_, batch()); }
+
+double BatchField::kept_bytes(const Mlp& mlp, Index batch) {
+  const std::vector<int>& hidden = mlp.config().hidden;
   double wide = 0;
   for (std::size_t l = 1; l < hidden.size(); ++l) wide = std::max(wide, 8.0 * hidden[l - 1] * hidden[l]);
-  return static_cast<double>(batch()) * mlp_.column_bytes() + wide + 512;
+  return static_cast<double>(batch) * mlp.column_bytes() + wide + 512;
 }
 
 void BatchField::finish_eval(const Mat& F, const Eigen::Map<const Mat>& Z, Vec& dy) const {

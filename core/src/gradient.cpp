@@ -94,7 +94,7 @@ struct GradientWorkspace::Impl {
   std::vector<TapeEntry> tape;  ///< direct: the first tape_used entries are this call's steps
   std::size_t tape_used = 0;
   CheckpointTape checkpoints{2};
-  StageTapes stages;  ///< checkpointed, direct: the last steps' stage passes
+  StageTapes stages;  ///< checkpointed: the last steps' stage passes
   OutputCotangents out;
   StepWork step;
   SolverOptions options;  ///< a changed copy of the caller's options (assigned, so it keeps its storage)

@@ -116,10 +116,11 @@ bool same_bits(const double* a, const double* b, Index n) {
   return diff == 0;
 }
 
-/// p rounded up to a 16-byte boundary (the caller leaves a double of slack).
-double* align16(double* p) {
+/// p rounded up to a 16-byte boundary (the caller leaves 16 bytes of slack).
+template <class T>
+T* align16(T* p) {
   const auto u = reinterpret_cast<std::uintptr_t>(p);
-  return reinterpret_cast<double*>((u + 15) & ~std::uintptr_t{15});
+  return reinterpret_cast<T*>((u + 15) & ~std::uintptr_t{15});
 }
 
 /// H = σ(P), written in place.
@@ -181,7 +182,6 @@ void Mlp::forward(const Eigen::Ref<const MatS<S>>& Z, const Eigen::Ref<const Row
   if constexpr (std::is_same_v<S, double>) {
     if (lanes64_apply()) {  // 2 points per vector, the hidden activations straight into the output (lanes64.hpp)
       const Layer &L1 = layers_.front(), &L2 = layers_.back();
-      const Index B = Z.cols();
       tp.inputs[1].resize(L1.out, B);
       tp.pre[0].resize(0, 0);  // tanh' comes from inputs[1]: the pre-activation is not kept on this path
       F.resize(L2.out, B);
@@ -264,11 +264,11 @@ void Mlp::backward(Tape<S>& tape, const MatS<S>& A, MatS<S>* dZ, VecS<S>* dtheta
             kernels::lanes2::fused_backward<IN, OUT, GX, DTH>(W1, W2, L1.out, X, Hd, A.data(), B, d1, db1, d2, db2,
                                                                tape.grad_in.data(), tape.lanes.data());
           };
-          using T = std::true_type;
-          using N = std::false_type;
-          if (gx && dtheta) run(T{}, T{});
-          else if (gx) run(T{}, N{});
-          else if (dtheta) run(N{}, T{});
+          using Yes = std::true_type;
+          using No = std::false_type;
+          if (gx && dtheta) run(Yes{}, Yes{});
+          else if (gx) run(Yes{}, No{});
+          else if (dtheta) run(No{}, Yes{});
         });
       });
       const MatS<S>& Gx = tape.grad_in;
@@ -342,12 +342,6 @@ Mat Mlp::eval(const Mat& Z, const RowVec& t) const {
 }
 
 namespace {
-
-/// p rounded up to a 16-byte boundary (p is float-aligned; the caller leaves 3 floats of slack).
-float* align16(float* p) {
-  const auto u = reinterpret_cast<std::uintptr_t>(p);
-  return reinterpret_cast<float*>((u + 15) & ~std::uintptr_t{15});
-}
 
 }  // namespace
 

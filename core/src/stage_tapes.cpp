@@ -6,8 +6,16 @@
 namespace nde {
 
 double StageTapes::step_bytes(const DifferentiableField& f, const Tableau& tab, Index n) {
-  const int s = tab.stages();
-  return s * f.kept_bytes() + 8.0 * static_cast<double>(n) * (s + 1) + 64.0;
+  return step_bytes(f.kept_bytes(), tab.stages(), n);
+}
+
+double StageTapes::step_bytes(double slot_bytes, int s, Index n) {
+  return s * slot_bytes + 8.0 * static_cast<double>(n) * (s + 1) + 64.0;
+}
+
+long StageTapes::ring_steps(double step_bytes, double bytes, long steps) {
+  const double g = bytes > 0 ? std::min(std::floor(bytes / step_bytes), static_cast<double>(steps)) : 0.0;
+  return g >= 2 ? static_cast<long>(g) : 0;
 }
 
 void StageTapes::reset(const DifferentiableField& f, const Tableau& tab, Index n, double bytes, long steps) {
@@ -15,8 +23,7 @@ void StageTapes::reset(const DifferentiableField& f, const Tableau& tab, Index n
   s_ = tab.stages();
   steps_ = 0;
   pending_ = 0;
-  const double g = bytes > 0 ? std::min(std::floor(bytes / step_bytes(f, tab, n)), static_cast<double>(steps)) : 0.0;
-  groups_ = g >= 2 ? static_cast<long>(g) : 0;
+  groups_ = ring_steps(step_bytes(f, tab, n), bytes, steps);
   if (slots_.size() < static_cast<std::size_t>(s_)) slots_.resize(static_cast<std::size_t>(s_));
 }
 

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "nde/limits.hpp"
+#include "nde/stage_tapes.hpp"
 
 namespace nde {
 
@@ -811,18 +812,15 @@ double Trainer::step_bytes(const std::vector<Window>& windows) const {
   double per_column = 3.0, per_param = 8.0;  // direct: its tape is also bounded inside the solve
   if (config_.gradient == GradientMethod::Checkpointed) per_column = 8.0, per_param = 16.0;
   if (config_.gradient == GradientMethod::Adjoint) per_column = 8.0, per_param = 64.0;
-  // The checkpointed forward solve also keeps its last steps' stage passes, up to their caps (as StageTapes::reset:
-  // BatchField::kept_bytes per stage, the step's start and stages; none when fewer than two steps fit).
+  // The checkpointed forward solve also keeps its last steps' stage passes, up to their caps (StageTapes::reset's
+  // ring for the larger of the two solvers' stage counts).
   double stage_tapes = 0.0;
   if (config_.gradient == GradientMethod::Checkpointed && nde::stage_tapes()) {
     const GradientOptions g = gradient_options(config_);
-    const double s = std::max(solver_.method.stages(), dense_solver_.method.stages());
-    double wide = 0;
-    for (std::size_t l = 1; l < config_.mlp.hidden.size(); ++l)
-      wide = std::max(wide, 8.0 * config_.mlp.hidden[l - 1] * config_.mlp.hidden[l]);
-    const double step = s * (columns * mlp_.column_bytes() + wide + 512) + 8.0 * (S * columns + 1) * (s + 1) + 64;
-    const double steps = std::min(std::floor(g.stage_tape_bytes / step), static_cast<double>(g.stage_tape_steps));
-    if (steps >= 2) stage_tapes = steps * step;
+    const int s = std::max(solver_.method.stages(), dense_solver_.method.stages());
+    const double step = StageTapes::step_bytes(BatchField::kept_bytes(mlp_, static_cast<Index>(columns)), s,
+                                                    static_cast<Index>(S * columns + 1));
+    stage_tapes = static_cast<double>(StageTapes::ring_steps(step, g.stage_tape_bytes, g.stage_tape_steps)) * step;
   }
   return 8.0 * (S * columns + 1) * (longest + 8 + checkpoints) + entries * (8.0 * d + 64) +
          per_column * columns * mlp_.column_bytes() + per_param * p_bytes + stage_tapes;

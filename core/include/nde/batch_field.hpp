@@ -39,6 +39,8 @@ class BatchField : public DifferentiableField {
   void vjp_kept(double t, const Vec& y, const Vec& a, Vec& a_y, Vec& g_theta, int slot) const override;
   /// A slot's forward pass with its backward scratch and output: the batch's columns and a wide layer's Wᵀ.
   [[nodiscard]] double kept_bytes() const override;
+  /// Bytes one eval_keep slot of a BatchField of `batch` columns through `mlp` holds at most.
+  [[nodiscard]] static double kept_bytes(const Mlp& mlp, Index batch);
   /// Number of states in the batch.
   Index batch() const { return w_->offsets.size(); }
   /// Whether the state carries the regulariser accumulator as its last entry.

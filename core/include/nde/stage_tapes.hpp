@@ -22,6 +22,10 @@ class StageTapes {
   void reset(const DifferentiableField& f, const Tableau& tab, Index n, double bytes, long steps);
   /// Bytes one kept step of f by tab on states of size n holds at most.
   [[nodiscard]] static double step_bytes(const DifferentiableField& f, const Tableau& tab, Index n);
+  /// Bytes one kept step of s stages on states of size n holds at most, each stage's pass `slot_bytes`.
+  [[nodiscard]] static double step_bytes(double slot_bytes, int s, Index n);
+  /// Steps a ring keeps within `bytes` and `steps` for steps of `step_bytes` each (0 when fewer than two fit).
+  [[nodiscard]] static long ring_steps(double step_bytes, double bytes, long steps);
   /// Whether this solve keeps stages.
   [[nodiscard]] bool active() const { return groups_ >= 2; }
   /// Steps kept at most.
