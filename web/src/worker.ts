@@ -82,7 +82,7 @@ function restart(r: Run) {
  * chunk): every message wakes the page's main thread, which redraws the readouts and the chart (on a 2-core machine that
  * competes with the worker; headless Chromium composites in software). Progress that confirms a Pause, a Step, new
  * data or settings, and each whole-data loss is posted at once. */
-const PROGRESS_MS = 100;
+const PROGRESS_MS = timing.progressMs;
 let progressAt = 0;
 function postProgress() {
   progressAt = now();
