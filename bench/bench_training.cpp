@@ -433,6 +433,8 @@ int main(int argc, char** argv) {
                             spiral, iters);
     kernels::set_lanes_training(true);
     std::printf("{\"bench\":\"ode_demo\",\"variant\":\"rk4/direct\",\"rows_over_lanes_ms\":%.2f}\n", rows / lanes);
+    // Direct's VJPs on the stage passes its forward solve kept (StageTapes) against redoing them (the former path).
+    stage_tapes_bench("ode_demo", replica_config("rk4", GradientMethod::Direct), spiral, iters);
   }
   run("ode_demo", "dopri5/direct", replica_config("dopri5", GradientMethod::Direct), spiral, iters);
   run("ode_demo", "dopri5/adjoint", replica_config("dopri5", GradientMethod::Adjoint), spiral, iters);

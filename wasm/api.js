@@ -646,9 +646,9 @@ function wrap(core) {
     /** Benchmarks only: float64 training through the points-in-lanes kernels for thin one-hidden-layer tanh nets (true, the
      * default) or the former row path (false); without an argument, reports the selection. Gradients agree to rounding. */
     laneTraining: (on) => core.laneTraining(on === undefined ? -1 : on ? 1 : 0),
-    /** Benchmarks only: the checkpointed gradient keeps the forward solve's stage passes for its reverse sweep (true, the
-     * default) or evaluates every reversed step's stages again (false, the former path); without an argument, reports the
-     * selection. Results are the same bit for bit. */
+    /** Benchmarks only: the checkpointed and direct gradients keep the forward solve's stage passes for their reverse
+     * sweeps (true, the default) or run every reversed step's stage passes again (false, the former path); without an
+     * argument, reports the selection. Results are the same bit for bit. */
     stageTapes: (on) => core.stageTapes(on === undefined ? -1 : on ? 1 : 0),
     /** Largest block the heap could allocate now, in bytes (a diagnostic: it may grow the heap to find out). */
     largestFreeBlock: () => core.largestFreeBlock(),

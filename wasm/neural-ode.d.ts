@@ -394,9 +394,9 @@ export interface NeuralOde {
    * points-in-lanes kernels (true, default) or the former row path (false); without an argument, reports the
    * selection. Results agree to rounding. */
   laneTraining(on?: boolean): boolean;
-  /** Benchmarks only: the checkpointed gradient keeps the forward solve's stage passes for its reverse sweep (true,
-   * default) or evaluates every reversed step's stages again (false, the former path); without an argument, reports the
-   * selection. Results are the same bit for bit. */
+  /** Benchmarks only: the checkpointed and direct gradients keep the forward solve's stage passes for their reverse
+   * sweeps (true, default) or run every reversed step's stage passes again (false, the former path); without an
+   * argument, reports the selection. Results are the same bit for bit. */
   stageTapes(on?: boolean): boolean;
   /** Largest block the wasm heap can allocate now, bytes (a diagnostic; it may grow the heap). */
   largestFreeBlock(): number;

@@ -94,7 +94,7 @@ struct GradientWorkspace::Impl {
   std::vector<TapeEntry> tape;  ///< direct: the first tape_used entries are this call's steps
   std::size_t tape_used = 0;
   CheckpointTape checkpoints{2};
-  StageTapes stages;  ///< checkpointed: the last steps' stage passes
+  StageTapes stages;  ///< checkpointed and direct: the last steps' stage passes
   OutputCotangents out;
   StepWork step;
   SolverOptions options;  ///< a changed copy of the caller's options (assigned, so it keeps its storage)
@@ -189,7 +189,7 @@ Solution forward(const DifferentiableField& f, double t0, const Vec& y0, const s
   return solve_resumable(f, t0, y0, times, opt, hooks, false, c.ws.solve, budget);
 }
 
-/// Ready to keep the stage passes of a checkpointed solve of f (or none: the option's cap 0, or switched off).
+/// Ready to keep the stage passes of a checkpointed or direct solve of f (or none: the option's cap 0, or switched off).
 void reset_stages(const DifferentiableField& f, const SolverOptions& opt, const GradientOptions& g, Index n, Work& ws) {
   ws.stages.reset(f, opt.method, n, stage_tapes() ? g.stage_tape_bytes : 0.0, g.stage_tape_steps);
 }
@@ -218,7 +218,8 @@ bool reverse_kept(const Tableau& tab, long until, const Deadline& deadline, Work
 
 /// Each method below returns false while suspended at the budget (ws.phase and the solves' work say where).
 bool direct(const DifferentiableField& f, double t0, const Vec& y0, const std::vector<double>& times,
-            const LossTerm& loss, const SolverOptions& opt, Work& ws, GradientResult& r, WorkBudget* budget) {
+            const LossTerm& loss, const SolverOptions& opt, const GradientOptions& g, Work& ws, GradientResult& r,
+            WorkBudget* budget) {
   SolverOptions& capped = ws.options;
   if (ws.phase == 0) {
     if (!ws.solve.started) {
@@ -229,9 +230,11 @@ bool direct(const DifferentiableField& f, double t0, const Vec& y0, const std::v
       const double entry_bytes = 8.0 * static_cast<double>(y0.size()) * (opt.method.stages() + 2) + 96;
       const long cap = static_cast<long>(std::min(1e15, limits::kCallBytes / entry_bytes));
       if (cap < capped.max_steps) capped.max_steps = std::max(1L, cap);
+      reset_stages(f, opt, g, y0.size(), ws);
     }
     capped.deadline = opt.deadline;
-    Forward c{ws, loss, r.loss, true, nullptr};  // its tape holds every step's stages, not their passes
+    // Its tape holds every step's stages; the last steps' stage passes are kept besides (a bounded ring).
+    Forward c{ws, loss, r.loss, true, &ws.stages};
     const Solution fwd = forward(f, t0, y0, times, capped, c, budget);
     if (fwd.suspended) return false;
     r.forward = fwd.stats;
@@ -251,6 +254,10 @@ bool direct(const DifferentiableField& f, double t0, const Vec& y0, const std::v
     ws.k = ws.tape_used;
     ws.phase = 1;
   }
+  // The last steps from their kept stage passes, then the others from the tape (their passes evaluated again).
+  const long until = kept_from(ws, static_cast<long>(ws.tape_used));
+  if (!reverse_kept(opt.method, until, opt.deadline, ws, r, budget, "direct")) return false;
+  if (!r.ok()) return true;
   Vec& y_bar = ws.y_bar;
   while (ws.k > 0) {
     if (opt.deadline.passed()) {
@@ -451,7 +458,7 @@ bool loss_and_gradient_resumable(const DifferentiableField& f, double t0, const 
   }
   bool done = false;
   switch (g.method) {
-    case GradientMethod::Direct: done = direct(f, t0, y0, times, loss, opt, ws, r, budget); break;
+    case GradientMethod::Direct: done = direct(f, t0, y0, times, loss, opt, g, ws, r, budget); break;
     case GradientMethod::Adjoint: done = backsolve(f, t0, y0, times, loss, opt, g, ws, r, budget); break;
     case GradientMethod::Checkpointed: done = checkpointed(f, t0, y0, times, loss, opt, g, ws, r, budget); break;
   }

@@ -812,10 +812,10 @@ double Trainer::step_bytes(const std::vector<Window>& windows) const {
   double per_column = 3.0, per_param = 8.0;  // direct: its tape is also bounded inside the solve
   if (config_.gradient == GradientMethod::Checkpointed) per_column = 8.0, per_param = 16.0;
   if (config_.gradient == GradientMethod::Adjoint) per_column = 8.0, per_param = 64.0;
-  // The checkpointed forward solve also keeps its last steps' stage passes, up to their caps (StageTapes::reset's
-  // ring for the larger of the two solvers' stage counts).
+  // The checkpointed and direct forward solves also keep their last steps' stage passes, up to their caps
+  // (StageTapes::reset's ring for the larger of the two solvers' stage counts).
   double stage_tapes = 0.0;
-  if (config_.gradient == GradientMethod::Checkpointed && nde::stage_tapes()) {
+  if (config_.gradient != GradientMethod::Adjoint && nde::stage_tapes()) {
     const GradientOptions g = gradient_options(config_);
     const int s = std::max(solver_.method.stages(), dense_solver_.method.stages());
     const double step = StageTapes::step_bytes(BatchField::kept_bytes(mlp_, static_cast<Index>(columns)), s,

@@ -43,7 +43,10 @@ TEST_CASE("The adjoint's peak memory does not grow with solver steps - direct ba
   CHECK(a100 > 0);
   CHECK(static_cast<double>(a100k) <= 1.1 * static_cast<double>(a100));
   CHECK(static_cast<double>(a100k) >= 0.9 * static_cast<double>(a100));
-  CHECK(d100k > 100 * d100);
+  // Direct's tape holds each step's start and its 4 stages (2 numbers each); its ring of the last steps' stage passes
+  // (StageTapes) is bounded, so the growth is the tape's.
+  const double entry = 8.0 * 2 * (4 + 1);
+  CHECK(static_cast<double>(d100k) - static_cast<double>(d100) >= (100000 - 100) * entry);
 }
 
 TEST_CASE("The checkpointed gradient's peak memory stays far below direct backprop's as steps grow") {

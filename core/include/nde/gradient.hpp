@@ -28,8 +28,8 @@ std::optional<GradientMethod> gradient_method_from_string(const std::string& nam
 inline constexpr double kStageTapeBytes = 8.0 * 1024 * 1024;
 /// The default GradientOptions::stage_tape_steps (a page solve takes 7–16 steps).
 inline constexpr long kStageTapeSteps = 64;
-/// Whether checkpointed gradients keep the forward solve's stage passes at all (process-wide, default on; off: every
-/// step's stages are evaluated again in the reverse sweep, the former path: the bench compares both).
+/// Whether checkpointed and direct gradients keep the forward solve's stage passes at all (process-wide, default on;
+/// off: every reversed step's stage passes are run again, the former path: the bench compares both).
 void set_stage_tapes(bool on);
 /// Whether stage passes are kept.
 [[nodiscard]] bool stage_tapes();
@@ -38,11 +38,11 @@ void set_stage_tapes(bool on);
 struct GradientOptions {
   GradientMethod method = GradientMethod::Checkpointed;
   int checkpoints = 32;       ///< checkpointed: most forward states kept (≥ 2)
-  /// checkpointed: most bytes of the forward solve's stage passes kept for the reverse sweep (StageTapes: the last
-  /// steps' stages are reversed without evaluating them again, earlier ones recomputed from the checkpoints); 0 keeps
-  /// none. (Direct keeps every step's stages but not their passes: its VJPs redo the forward passes.)
+  /// checkpointed and direct: most bytes of the forward solve's stage passes kept for the reverse sweep (StageTapes:
+  /// the last steps' stages are reversed by backward passes alone; earlier ones are recomputed from the checkpoints, or
+  /// for direct, whose tape keeps every step's stages, their VJPs redo the forward passes); 0 keeps none.
   double stage_tape_bytes = kStageTapeBytes;
-  long stage_tape_steps = kStageTapeSteps;  ///< checkpointed: most steps whose stage passes are kept
+  long stage_tape_steps = kStageTapeSteps;  ///< checkpointed and direct: most steps whose stage passes are kept
   double adjoint_rtol = 0.0;  ///< adjoint: relative tolerance of the backward solve (0: the forward's)
   double adjoint_atol = 0.0;  ///< adjoint: absolute tolerance of the backward solve (0: the forward's)
   bool seminorm = false;      ///< adjoint: leave the parameter quadrature out of the backward error control
