@@ -46,14 +46,14 @@ test('checkpointed equals direct at default tolerances', () => {
   tr.delete();
 });
 
-test('the checkpointed gradient from the forward solve\'s kept stage passes equals the former path bit for bit', () => {
+test('the checkpointed and direct gradients from the forward solve\'s kept stage passes equal the former path bit for bit', () => {
   // The page's defaults (jittered strokes: one joint solve read by dense output), a few training steps each way.
   const run = (kept) => {
     ode.stageTapes(kept);
     const tr = toggleTrainer({ hidden: [32, 32] }, { trajectories: 3, points: 60 });
     const losses = [];
     for (let i = 0; i < 5; i++) losses.push(tr.step().loss);
-    const g = tr.gradient('checkpointed');
+    const g = [...tr.gradient('checkpointed'), ...tr.gradient('direct')];
     tr.delete();
     return { losses, g };
   };
