@@ -15,7 +15,8 @@ before(async () => {
 afterEach(() => session?.assertNoPageErrors());
 after(() => session?.close());
 
-async function expectPersistentFailure(pattern) {
+/** `reported`: the page error the page reports (a worker that fails outside its own try/catch), else none. */
+async function expectPersistentFailure(pattern, reported = null) {
   await session.browser.context.route(pattern, (route) => route.fulfill({ status: 404, body: 'not found' }));
   await page.goto(url);
   await page.waitForFunction(() => document.querySelector('#notice')?.dataset.kind === 'fatal' && !document.querySelector('#notice').hidden, null, { timeout: 40000 });
@@ -23,6 +24,12 @@ async function expectPersistentFailure(pattern) {
   assert.ok(await page.getByRole('button', { name: 'Train', exact: true }).isDisabled());
   await page.waitForTimeout(9000); // longer than any transient hint lives
   assert.ok(await page.locator('#notice').isVisible(), 'the message stays');
+  const errors = session.takePageErrors().map((e) => e.message);
+  if (reported) {
+    assert.equal(errors.length, 1, errors.join('\n'));
+    assert.match(errors[0], reported);
+    assert.match((await page.evaluate(() => window.playground.errors))[0]?.message ?? '', reported);
+  } else assert.deepEqual(errors, []);
   await session.browser.context.unroute(pattern);
 }
 
@@ -31,7 +38,7 @@ test('a missing .wasm: a persistent message, Train disabled', async () => {
 });
 
 test('a worker script that does not load: a persistent message, Train disabled', async () => {
-  await expectPersistentFailure('**/assets/worker-*.js');
+  await expectPersistentFailure('**/assets/worker-*.js', /training worker: its script did not load/);
 });
 
 test('a host policy that blocks WebAssembly (no wasm-unsafe-eval): a persistent message that says what to allow', async () => {

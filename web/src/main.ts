@@ -10,7 +10,8 @@ import { makeSession, parseSession, toJsonSession, type Session, type View } fro
 import { loadSession, saveSession } from './io/storage';
 import type { FromWorker, PresetItem, Progress, ToWorker } from './protocol';
 import { massInPaintedCells } from './render/density';
-import { LAYERS, layerShown, type Layer, type LayerDef, type Scene } from './render/layers';
+import { LAYERS, type Scene } from './render/layers';
+import { LayerLoop } from './render/loop';
 import { describeEquilibrium, equilibriumAt } from './render/portrait';
 import { fitView, toWorld } from './render/view';
 import { DEFAULTS, SETTINGS, TASK_IDS, appliesTo, densityHidden, settingsToQuery, type Settings, type TaskId } from './settings';
@@ -30,6 +31,18 @@ const reducedMotion = window.matchMedia('(prefers-reduced-motion: reduce)').matc
 const mod = <T extends TaskId>(t: T) => TASKS[t] as TaskModule<T>;
 
 const { hint, notice } = createMessages($<HTMLParagraphElement>('hint'), $<HTMLDivElement>('notice'));
+
+/** Errors the page survived instead of stopping on (a layer that threw, the worker's uncaught errors): kept for tests
+ * and the curious (`playground.errors`). */
+const survived: { source: string; message: string }[] = [];
+/** Records an error the page carries on after and reports it as if uncaught (the console with its stack, window 'error'
+ * listeners, the e2e harness's page errors) without throwing into the caller. */
+function reportSurvived(source: string, err: unknown) {
+  const e = err instanceof Error ? err : new Error(String(err));
+  survived.push({ source, message: e.message });
+  if (typeof reportError === 'function') reportError(e);
+  else setTimeout(() => { throw e; });
+}
 
 // ---- the initial state: autosave, then the link on top ----
 const stored = await loadSession();
@@ -74,12 +87,26 @@ function engineFailure(what: string) {
 }
 try {
   worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+  // An exception nothing in the worker caught (or its script failing to load) arrives here; the worker posts its
+  // unhandled rejections itself ('uncaught'). Reported here once, not again by the browser.
   worker.onerror = (e) => {
     e.preventDefault();
-    engineFailure(e.message || 'its script did not load');
+    const where = e.filename ? ` at ${e.filename}:${e.lineno}` : '';
+    workerError(e.message ? `${e.message}${where}` : 'its script did not load');
   };
+  // (a listener: Chromium's Worker has no onmessageerror property)
+  worker.addEventListener('messageerror', () => workerError('a message from it could not be read'));
 } catch (e) {
   engineFailure((e as Error).message);
+}
+/** An error in the worker outside its own try/catch: before it is ready, the engine could not start; after, training
+ * pauses (the worker may have stopped in the middle of its loop) and a notice says so. */
+function workerError(what: string) {
+  reportSurvived('worker', new Error(`training worker: ${what}`));
+  if (!engineReady) return engineFailure(what);
+  if (running) toggleTraining(); // as the Pause button does
+  notice(`The training engine hit an unexpected error (${what}). Training is paused: press Train to go on, and reload ` +
+    'the page if it happens again.');
 }
 const send = (m: ToWorker) => worker?.postMessage(m);
 const startTimer = window.setTimeout(() => !engineReady && engineFailure('no answer within 30 s'), 30000);
@@ -92,7 +119,15 @@ const scene: Scene = {
   strokes: [], selected: null, drawing: null, rollouts: [], predictions: [], field: null, truth: null, samples: [], density: null, phase: 1,
   portrait: null, confidence: null,
 };
-const layers: [LayerDef, Layer][] = LAYERS.map((def) => [def, def.create({ particleCanvas: $<HTMLCanvasElement>('particles') })]);
+const layers = LAYERS.map((def) => [def, def.create({ particleCanvas: $<HTMLCanvasElement>('particles') })] as const);
+/** Draws the layers; one that throws is switched off and reported once, the others go on drawing. */
+const layerLoop = new LayerLoop(layers, (def, err, call) => {
+  reportSurvived(`layer ${def.id}`, err);
+  dirty = true; // the overlay is redrawn without it
+  notice(`The "${def.id}" layer failed (${(err as Error)?.message ?? err}) and is no longer drawn; everything else works.`, {
+    action: { label: 'Draw it again', run: () => { layerLoop.retry(def.id); dirty = true; } },
+  });
+});
 const layerInfo = () => Object.assign({}, ...layers.map(([, l]) => l.info?.() ?? {}));
 document.documentElement.dataset.renderer = String(layerInfo().renderer ?? '');
 /** The scene changed: the layers update and the overlay redraws on the next frame. */
@@ -194,7 +229,7 @@ function applyState(next: AppState, chartData?: ChartData | null) {
   scene.time = next.time;
   if (!prev || prev.view !== next.view) scene.vp = { ...scene.vp, view: next.view };
   (m.toScene as (s: TaskState<TaskId>, sc: Scene) => void)(next.tasks[t], scene);
-  for (const [def, l] of layers) if (!layerShown(def, scene)) l.clear?.();
+  layerLoop.clearHidden(scene);
   portraitPanel.update(scene);
   updateLayers();
   scheduleUrl();
@@ -379,6 +414,9 @@ function onMessage(m: FromWorker) {
         notice(m.message);
       } else hint(m.message);
       break;
+    case 'uncaught':
+      workerError(m.message);
+      break;
   }
 }
 if (worker) worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
@@ -414,7 +452,9 @@ new ResizeObserver(resize).observe(overlay);
 const animationStart = performance.now();
 let lastFrame = performance.now();
 let hidden = false;
+let frames = 0;
 function frame(now: number) {
+  frames++;
   const seconds = (now - lastFrame) / 1000;
   lastFrame = now;
   if (!hidden) {
@@ -422,18 +462,9 @@ function frame(now: number) {
       const phase = ((now - animationStart) / 4000) % 2;
       scene.phase = phase < 1 ? phase : 2 - phase;
     } else scene.phase = state.time;
-    let redraw = dirty;
-    if (dirty) for (const [, l] of layers) l.update?.(scene);
-    for (const [def, l] of layers) {
-      if (!layerShown(def, scene)) continue;
-      if (def.target === 'own') l.draw(octx, scene, seconds);
-      else if (def.animated?.(scene)) redraw = true;
-    }
-    if (redraw) {
-      octx.clearRect(0, 0, overlay.width, overlay.height);
-      for (const [def, l] of layers) if (def.target === 'overlay' && layerShown(def, scene)) l.draw(octx, scene, seconds);
-      dirty = false;
-    }
+    const changed = dirty;
+    dirty = false;
+    layerLoop.frame(octx, scene, seconds, changed);
   }
   requestAnimationFrame(frame);
 }
@@ -716,5 +747,26 @@ if (state.tasks[state.task].model) $('iteration').textContent = String(modelInfo
   get confidence() {
     const c = scene.confidence;
     return c && { iteration: c.iteration, iterations: c.iterations, members: c.members, drawnCells: layerInfo().confidenceCells };
+  },
+  /** frames the render loop has run, and draw calls per layer id */
+  get frames() { return frames; },
+  get draws() { return { ...layerLoop.draws }; },
+  /** the errors the page survived (a layer that threw, the worker's uncaught errors), oldest first; each was also
+   * reported as an uncaught error, so the e2e harness fails on it unless a test takes it */
+  get errors() { return survived.map((e) => ({ ...e })); },
+  /** the layers switched off after they threw */
+  get failedLayers() { return layerLoop.failedIds; },
+  /** Test-only: makes layer `id`'s `call` throw from now on (to exercise the render loop's error handling). */
+  breakLayer(id: string, call: 'update' | 'draw' = 'draw') {
+    const l = layers.find(([d]) => d.id === id)?.[1];
+    if (!l) throw new Error(`no layer ${id}`);
+    l[call] = () => { throw new Error(`test: layer ${id} ${call} broken`); };
+    dirty = true;
+  },
+  /** Test-only: an error in the worker outside its try/catch ('throw': an uncaught exception, 'reject': an unhandled
+   * rejection), or 'messageerror': the worker object fires one as if a message could not be read. */
+  workerFault(kind: 'throw' | 'reject' | 'messageerror') {
+    if (kind === 'messageerror') worker?.dispatchEvent(new MessageEvent('messageerror'));
+    else send({ type: 'fault', kind });
   },
 };

@@ -129,7 +129,10 @@ export type ToWorker =
   | ({ type: 'want' } & PerTask<'want'>)
   | { type: 'inspect'; what: Inspection['what'] }
   /** answered at once with 'pong' (how long the worker takes to answer any message: tests log it) */
-  | { type: 'ping'; id: number };
+  | { type: 'ping'; id: number }
+  /** test-only (`playground.workerFault`): an error outside every try/catch of the worker, thrown ('throw') or an
+   * unhandled rejection ('reject') */
+  | { type: 'fault'; kind: 'throw' | 'reject' };
 
 export type FromWorker =
   | { type: 'ready'; version: string; presets: Record<TaskId, PresetItem[]> }
@@ -146,6 +149,9 @@ export type FromWorker =
   | { type: 'pong'; id: number; pending: string[]; longestTick: number; /** the longest single piece and its kind */ longestPiece: { millis: number; kind: string } }
   | { type: 'diverged'; task: TaskId; reason: string; goodIteration: number | null }
   /** fatal: the engine cannot work; persistent: shown until dismissed */
-  | { type: 'error'; message: string; fatal?: boolean; persistent?: boolean };
+  | { type: 'error'; message: string; fatal?: boolean; persistent?: boolean }
+  /** an error no try/catch of the worker caught and the page would not hear of otherwise (an unhandled rejection, a
+   * message from the page it could not read); uncaught exceptions reach the page as the worker's 'error' event */
+  | { type: 'uncaught'; message: string };
 
 export type { SystemInfo };

@@ -536,6 +536,11 @@ function handle(m: ToWorker) {
     case 'preset':
       post(...runs[m.task].engine.preset(m.name, m.seed));
       break;
+    case 'fault':
+      // Test-only: the error escapes this handler's try/catch on purpose.
+      if (m.kind === 'throw') setTimeout(() => { throw new Error('test fault: an uncaught exception'); });
+      else void Promise.reject(new Error('test fault: an unhandled rejection'));
+      break;
     case 'ping': {
       const pending = [...(stepping ? ['step'] : []), ...(lossPending ? ['loss'] : []), ...(Object.keys(partKinds) as PartKind[]).filter((k) => partKinds[k].pending), ...inspecting.keys()];
       post({ type: 'pong', id: m.id, pending, longestTick, longestPiece });
@@ -559,6 +564,16 @@ function handle(m: ToWorker) {
     }
   }
 }
+
+// Errors outside every try/catch here: an uncaught exception reaches the page by itself (the worker's 'error' event
+// there); an unhandled rejection and a message that cannot be read would not, so they are posted (and reported by the
+// page, not here too).
+self.addEventListener('unhandledrejection', (e: PromiseRejectionEvent) => {
+  e.preventDefault();
+  const r = e.reason as unknown;
+  post({ type: 'uncaught', message: `unhandled rejection: ${r instanceof Error ? r.message : String(r)}` });
+});
+self.addEventListener('messageerror', () => post({ type: 'uncaught', message: 'a message from the page could not be read' }));
 
 let queue: ToWorker[] | null = [];
 function safely(m: ToWorker) {
