@@ -62,7 +62,11 @@ export async function openFresh(page, url, query = '') {
 /** dist/ served on 127.0.0.1 (with `headers`) and a fresh Chromium (playwright context `options`) with its page, whose
  * uncaught errors are logged and kept: `assertNoPageErrors()` fails on any since its last call (every e2e file calls it
  * in `afterEach`), `takePageErrors()` hands them over (for a test that provokes one on purpose), and `close()` ends both,
- * then fails on any left. Every e2e file opens one in `before` and closes it in `after`. */
+ * then fails on any left. Every e2e file opens one in `before` and closes it in `after`.
+ * They include the errors the page survives — a layer that threw, the worker's errors outside its own try/catch (an
+ * uncaught exception, an unhandled rejection, a message it could not read, its script failing to load): the page
+ * reports each as uncaught (`reportError`) besides its notice and `window.playground.errors`, so they arrive here even
+ * when the page navigated since (as the debug state would not); errors.test.mjs checks that they do. */
 export async function openSession({ headers = {}, options = {} } = {}) {
   const { server, url } = await serve(fileURLToPath(new URL('../../dist', import.meta.url)), 0, headers);
   const browser = await launch(options);

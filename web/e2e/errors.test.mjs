@@ -1,0 +1,101 @@
+// Errors the page survives: a layer that throws is switched off and the others keep drawing; an error in the worker
+// outside its own try/catch pauses training. Each says so in the notice, is kept in `playground.errors` and is reported
+// as an uncaught page error (so the harness fails on it unless a test takes it, as these do).
+import assert from 'node:assert/strict';
+import { after, afterEach, before, test } from 'node:test';
+
+import { openFresh, openSession } from './browser.mjs';
+
+let session, url, page;
+
+before(async () => {
+  session = await openSession();
+  ({ url, page } = session);
+});
+
+afterEach(() => session?.assertNoPageErrors());
+after(() => session?.close());
+
+const playground = (key) => page.evaluate((k) => window.playground[k], key);
+const noticeShown = () => page.waitForFunction(() => !document.querySelector('#notice').hidden, null, { timeout: 10000 });
+const frameCount = () => playground('frames');
+/** Waits until the render loop has run `n` more frames. */
+async function framesLater(n) {
+  const from = await frameCount();
+  await page.waitForFunction((k) => window.playground.frames >= k, from + n, { timeout: 20000 });
+}
+/** The page errors reported since the last call, as messages, once at least `n` have arrived. */
+async function pageErrors(n) {
+  const got = [];
+  for (let i = 0; i < 100 && got.length < n; i++) {
+    got.push(...session.takePageErrors());
+    if (got.length < n) await page.waitForTimeout(100);
+  }
+  return got.map((e) => e.message);
+}
+
+test('a layer whose draw throws: reported once, switched off, the other layers and the loop go on', async () => {
+  await openFresh(page, url);
+  await framesLater(3);
+  const before = await playground('draws');
+  assert.ok(before.particles > 0 && before.axes > 0, JSON.stringify(before));
+  await page.evaluate(() => window.playground.breakLayer('axes'));
+  await noticeShown();
+  assert.match(await page.locator('#notice').textContent(), /"axes" layer failed \(test: layer axes draw broken\).*no longer drawn/);
+  await framesLater(30);
+  // The own-canvas particles draw every frame; the strokes redraw when the scene changes.
+  const mid = await playground('draws');
+  await page.evaluate(() => window.playground.breakLayer('paths', 'update'));
+  await framesLater(10);
+  const later = await playground('draws');
+  assert.ok(later.particles >= mid.particles + 10, `particles still draw: ${mid.particles} → ${later.particles}`);
+  assert.ok(later.strokes > mid.strokes, `strokes still draw: ${mid.strokes} → ${later.strokes}`);
+  assert.equal(later.axes, mid.axes, "axes is not drawn any more");
+  assert.deepEqual(await playground('failedLayers'), ['axes', 'paths']);
+  assert.deepEqual((await playground('errors')).map((e) => e.source), ['layer axes', 'layer paths']);
+  // Reported as page errors, once each although the loop ran on.
+  assert.deepEqual(await pageErrors(2), ['test: layer axes draw broken', 'test: layer paths update broken']);
+  await framesLater(10);
+  assert.deepEqual(session.takePageErrors(), []);
+});
+
+test('"Draw it again" switches a failed layer back on (and it is reported again if it still throws)', async () => {
+  await openFresh(page, url);
+  await page.evaluate(() => window.playground.breakLayer('particles'));
+  await noticeShown();
+  assert.deepEqual(await pageErrors(1), ['test: layer particles draw broken']);
+  await page.getByRole('button', { name: 'Draw it again' }).click();
+  await framesLater(3);
+  assert.deepEqual(await pageErrors(1), ['test: layer particles draw broken']);
+  assert.deepEqual(await playground('failedLayers'), ['particles']);
+});
+
+for (const [kind, message] of [
+  ['throw', /training worker: Uncaught Error: test fault: an uncaught exception/],
+  ['reject', /training worker: unhandled rejection: test fault: an unhandled rejection/],
+  ['messageerror', /training worker: a message from it could not be read/],
+]) {
+  test(`an error in the worker outside its try/catch (${kind}): a notice, training paused, recorded and reported`, async () => {
+    await openFresh(page, url, '?preset=spiral');
+    await page.waitForFunction(() => window.playground.strokes > 0, null, { timeout: 20000 });
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await page.waitForFunction(() => window.playground.workerRunning, null, { timeout: 20000 });
+    await page.evaluate((k) => window.playground.workerFault(k), kind);
+    await noticeShown();
+    assert.match(await page.locator('#notice').textContent(), /training engine hit an unexpected error.*Training is paused/s);
+    assert.equal(await playground('running'), false);
+    const errors = await playground('errors');
+    assert.equal(errors.length, 1, JSON.stringify(errors));
+    assert.equal(errors[0].source, 'worker');
+    assert.match(errors[0].message, message);
+    const reported = await pageErrors(1);
+    assert.equal(reported.length, 1, reported.join('\n'));
+    assert.match(reported[0], message);
+    // The worker still answers and trains again.
+    await page.waitForFunction(() => !window.playground.workerRunning, null, { timeout: 20000 });
+    const from = (await playground('progress')).iteration;
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await page.waitForFunction((k) => window.playground.progress.iteration > k + 5, from, { timeout: 30000 });
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  });
+}
