@@ -218,7 +218,7 @@ TEST_CASE("Learning a two-Gaussian mixture: held-out NLL within 0.1 nats of the 
 TEST_CASE("Rings, at the page's settings, leave the base's moments within 500 iterations (NLL below 3.1)") {
   // Normalised to standard deviation 1 (dataScale 1, the old default) the centred, isotropic rings start at the base's
   // own moments and stay there: 3.148 after 500 iterations, 3.129 after 1,500 (page: 3.157 -> 3.090 in 60 s).
-  DensityConfig c;  // the page's: 2-32-32-2 tanh, Adam 0.01, clip 10, batch 128, exact trace, rtol = atol = 1e-5
+  DensityConfig c;  // the page's: 2-32-32-2 tanh, Adam 0.01, clip 10, batch 128, exact trace, rtol = atol = 1e-4
   c.base.mlp.hidden = {32, 32};
   c.base.optimizer.lr = 0.01;
   c.base.optimizer.clip = 10;

@@ -103,7 +103,9 @@ TEST_CASE("A warmed-up density step allocates nothing, with the exact trace and 
       if (regularized) c.base.kinetic = c.base.jacobian = 0.01;  // the regulariser's Jacobian passes too
       DensityTrainer t(c);
       REQUIRE(t.add_samples(sample_density("two-moons", 512, 3)).ok());
-      const std::size_t made = step_allocations(t, 5, 5);
+      // 10 warm-up steps: a step whose solve takes more steps than any before grows the solve's buffers once (at
+      // rtol = atol = 1e-4 one of steps 6-10 still did here).
+      const std::size_t made = step_allocations(t, 10, 5);
       INFO((mode == TraceMode::Exact ? "exact" : "Hutchinson") << (regularized ? ", regularised" : "") << ": " << made
                                                                << " allocations in 5 steps");
       CHECK(made == 0);

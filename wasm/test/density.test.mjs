@@ -80,7 +80,7 @@ test('resumable density steps continue through what the page computes between it
   whole.step(3);
   let pieces = 0, nfe = 0;
   while (split.iteration() < 3) {
-    const r = split.step(1000, { resumable: true, maxSolverSteps: 2 });
+    const r = split.step(1000, { resumable: true, maxSolverSteps: 1 });
     assert.equal(r.status, 'success');
     pieces++;
     if (!r.suspended) {
