@@ -2,24 +2,18 @@
 // the gradient truth panel, in the built page (dist/) in Chromium.
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { after, afterEach, before, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { createNeuralOde } from '../../wasm/api.js';
-import { axeViolations, openFresh, openSession } from './browser.mjs';
+import { axeViolations, openFresh } from './browser.mjs';
+import { useSession } from './session.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUT = `${ROOT}test-output`;
 mkdirSync(OUT, { recursive: true });
 let session, url, page;
-
-before(async () => {
-  session = await openSession();
-  ({ url, page } = session);
-});
-
-afterEach(() => session?.assertNoPageErrors());
-after(() => session?.close());
+useSession((s) => ({ url, page } = session = s));
 
 const pg = (key) => page.evaluate((k) => window.playground[k], key);
 

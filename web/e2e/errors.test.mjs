@@ -2,19 +2,13 @@
 // outside its own try/catch pauses training. Each says so in the notice, is kept in `playground.errors` and is reported
 // as an uncaught page error (so the harness fails on it unless a test takes it, as these do).
 import assert from 'node:assert/strict';
-import { after, afterEach, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { openFresh, openSession } from './browser.mjs';
+import { openFresh } from './browser.mjs';
+import { useSession } from './session.mjs';
 
 let session, url, page;
-
-before(async () => {
-  session = await openSession();
-  ({ url, page } = session);
-});
-
-afterEach(() => session?.assertNoPageErrors());
-after(() => session?.close());
+useSession((s) => ({ url, page } = session = s));
 
 const playground = (key) => page.evaluate((k) => window.playground[k], key);
 const noticeShown = () => page.waitForFunction(() => !document.querySelector('#notice').hidden, null, { timeout: 10000 });

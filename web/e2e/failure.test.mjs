@@ -1,19 +1,13 @@
 // When the worker or the WebAssembly module cannot start, the page says so in a message that stays, and Train is off.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import { CSP_HEADER } from '../serve.mjs';
 import { openSession } from './browser.mjs';
+import { useSession } from './session.mjs';
 
 let session, url, page;
-
-before(async () => {
-  session = await openSession();
-  ({ url, page } = session);
-});
-
-afterEach(() => session?.assertNoPageErrors());
-after(() => session?.close());
+useSession((s) => ({ url, page } = session = s));
 
 /** `reported`: the page error the page reports (a worker that fails outside its own try/catch), else none. */
 async function expectPersistentFailure(pattern, reported = null) {

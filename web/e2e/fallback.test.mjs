@@ -1,24 +1,18 @@
 // Without WebGL2 the page falls back to Canvas2D particles, which still animate the learned flow.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { openSession } from './browser.mjs';
+import { useSession } from './session.mjs';
 
 let session, url, page;
-
-before(async () => {
-  session = await openSession();
-  ({ url, page } = session);
-  await page.addInitScript(() => {
+useSession((s) => ({ url, page } = session = s), {
+  setup: () => page.addInitScript(() => {
     const original = HTMLCanvasElement.prototype.getContext;
     HTMLCanvasElement.prototype.getContext = function (kind, ...rest) {
       return kind === 'webgl2' ? null : original.call(this, kind, ...rest);
     };
-  });
+  }),
 });
-
-afterEach(() => session?.assertNoPageErrors());
-after(() => session?.close());
 
 test('no WebGL2: Canvas2D particles animate a preset', async () => {
   await page.goto(`${url}?preset=van-der-pol`);

@@ -3,33 +3,32 @@
 // per-task settings, links, divergence, big models, autosave, and the particle setting.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { after, afterEach, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import { CSP_HEADER } from '../serve.mjs';
-import { axeViolations, openFresh, openSession, pageReady } from './browser.mjs';
+import { axeViolations, openFresh, pageReady } from './browser.mjs';
+import { useSession } from './session.mjs';
 
 let session, url, page;
 /** Policy violations the browser logged (the page's and its worker's). */
 const cspConsole = [];
 
-before(async () => {
-  session = await openSession({ headers: { 'content-security-policy': CSP_HEADER } });
-  ({ url, page } = session);
-  // Every CSP violation of the page and of its worker is recorded.
-  await page.addInitScript(() => {
-    window.__csp = [];
-    const record = (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`);
-    document.addEventListener('securitypolicyviolation', record);
-  });
-  page.on('console', (m) => {
-    if (!/Content Security Policy|Refused to/.test(m.text())) return;
-    console.error('CSP:', m.text());
-    cspConsole.push(m.text());
-  });
+useSession((s) => ({ url, page } = session = s), {
+  headers: { 'content-security-policy': CSP_HEADER },
+  async setup() {
+    // Every CSP violation of the page and of its worker is recorded.
+    await page.addInitScript(() => {
+      window.__csp = [];
+      const record = (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`);
+      document.addEventListener('securitypolicyviolation', record);
+    });
+    page.on('console', (m) => {
+      if (!/Content Security Policy|Refused to/.test(m.text())) return;
+      console.error('CSP:', m.text());
+      cspConsole.push(m.text());
+    });
+  },
 });
-
-afterEach(() => session?.assertNoPageErrors());
-after(() => session?.close());
 
 const text = (sel) => page.locator(sel).textContent();
 const pg = (key) => page.evaluate((k) => window.playground[k], key);

@@ -2,26 +2,23 @@
 // Screenshots go to test-output/ (git-ignored).
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { after, afterEach, before, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { openFresh, openSession, pageReady } from './browser.mjs';
+import { openFresh, pageReady } from './browser.mjs';
+import { useSession } from './session.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUT = `${ROOT}test-output`;
 mkdirSync(OUT, { recursive: true });
 
 let session, url, page;
-
-before(async () => {
-  session = await openSession();
-  ({ url, page } = session);
-  await page.goto(url);
-  await pageReady(page);
+useSession((s) => ({ url, page } = session = s), {
+  async setup() {
+    await page.goto(url);
+    await pageReady(page);
+  },
 });
-
-afterEach(() => session?.assertNoPageErrors());
-after(() => session?.close());
 
 const readNumber = async (id) => Number(await page.getByTestId(id).textContent());
 const playground = (key) => page.evaluate((k) => window.playground[k], key);

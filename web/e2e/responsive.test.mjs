@@ -4,19 +4,13 @@
 // work is queued, the longest tick since the last ping) and uses Train / Pause meanwhile. Latencies are logged; only
 // generous sanity bounds are asserted (the machine is slow and shared).
 import assert from 'node:assert/strict';
-import { after, afterEach, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { openFresh, openSession } from './browser.mjs';
+import { openFresh } from './browser.mjs';
+import { useSession } from './session.mjs';
 
 let session, url, page;
-
-before(async () => {
-  session = await openSession();
-  ({ url, page } = session);
-});
-
-afterEach(() => session?.assertNoPageErrors());
-after(() => session?.close());
+useSession((s) => ({ url, page } = session = s));
 
 const pg = (key) => page.evaluate((k) => window.playground[k], key);
 const ping = () => page.evaluate(() => window.playground.ping());

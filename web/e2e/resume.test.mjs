@@ -3,19 +3,13 @@
 // all data equals that of the same Step without the reload, and does not jump (without the optimiser state it
 // jumped 20–30×, 0.0041 → 0.086).
 import assert from 'node:assert/strict';
-import { after, afterEach, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { openFresh, openSession, pageReady } from './browser.mjs';
+import { openFresh, pageReady } from './browser.mjs';
+import { useSession } from './session.mjs';
 
 let session, url, page;
-
-before(async () => {
-  session = await openSession();
-  ({ url, page } = session);
-});
-
-afterEach(() => session?.assertNoPageErrors());
-after(() => session?.close());
+useSession((s) => ({ url, page } = session = s));
 
 const pg = (key) => page.evaluate((k) => window.playground[k], key);
 const ready = () => pageReady(page);

@@ -1,20 +1,18 @@
 // A touch phone: no keyboard hints, 24 px targets, and in landscape (844×390) Train and the whole plane on one screen.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { axeViolations, openSession, pageReady } from './browser.mjs';
+import { axeViolations, pageReady } from './browser.mjs';
+import { useSession } from './session.mjs';
 
 let session, url, page;
-
-before(async () => {
-  session = await openSession({ options: { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 } });
-  ({ url, page } = session);
-  await page.goto(url);
-  await pageReady(page);
+useSession((s) => ({ url, page } = session = s), {
+  options: { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 },
+  async setup() {
+    await page.goto(url);
+    await pageReady(page);
+  },
 });
-
-afterEach(() => session?.assertNoPageErrors());
-after(() => session?.close());
 
 test('portrait 390×844: no key hints, radio buttons at least 24 px, 0 axe violations (target size included)', async () => {
   const hints = await page.locator('.key-hint').evaluateAll((els) => els.filter((e) => e.getBoundingClientRect().width > 0).length);
