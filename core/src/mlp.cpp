@@ -399,22 +399,19 @@ Mat Mlp::eval_single(const Mat& Z, double t) const {
         std::fill(x + nc, x + NB, 0.0f);
       }
       if (config_.time_dependent) std::fill(X + sd * NB, X + sd * NB + NB, static_cast<float>(t));
-      with_width(first.in, [&](auto in) {
-        with_width(last.out, [&](auto out) {
-          if (nl == 2) {
-            kernels::thin_fused<decltype(in)::value, decltype(out)::value>(K, S, first.out, X, NB, Y);
-            return;
-          }
-          kernels::thin_in_tanh<decltype(in)::value>(K, S, first.out, X, NB, A);
-          float *a = A, *b = B;
-          for (std::size_t l = 1; l + 1 < nl; ++l) {
-            const Layer& L = layers_[l];
-            kernels::wide_tanh(K, theta + L.offset, theta + L.offset + L.out * L.in, L.out, L.in, a, NB, b);
-            std::swap(a, b);
-          }
-          kernels::thin_out<decltype(out)::value>(S_last, last.in, a, NB, Y);
-        });
-      });
+      // Through pointers (lanes.hpp `fused_kernel`): in wasm, kept out of this function by binaryen.
+      if (nl == 2) {
+        kernels::fused_kernel(first.in, last.out)(K, S, first.out, X, NB, Y);
+      } else {
+        kernels::thin_in_kernel(first.in)(K, S, first.out, X, NB, A);
+        float *a = A, *b = B;
+        for (std::size_t l = 1; l + 1 < nl; ++l) {
+          const Layer& L = layers_[l];
+          kernels::wide_tanh(K, theta + L.offset, theta + L.offset + L.out * L.in, L.out, L.in, a, NB, b);
+          std::swap(a, b);
+        }
+        kernels::thin_out_kernel(last.out)(K, S_last, last.in, a, NB, Y);
+      }
       double* f = F.data() + c0 * sd;
       for (Index r = 0; r < sd; ++r)
         for (Index c = 0; c < nc; ++c) f[c * sd + r] = Y[r * NB + c];

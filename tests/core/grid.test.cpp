@@ -2,6 +2,9 @@
 
 #include <catch2/catch.hpp>
 
+#include "nde/rng.hpp"
+#include "nde/trainer.hpp"
+
 using namespace nde;
 
 TEST_CASE("The grid samples the learned field row by row from ymin") {
@@ -28,4 +31,36 @@ TEST_CASE("The grid samples the learned field row by row from ymin") {
   g.nx = 4;
   g.xmax = g.xmin;
   CHECK_FALSE(validate(g).ok());
+}
+
+TEST_CASE("A planar field (the grids' vector path) equals the normalised network's output scaled back, bit for bit") {
+  TrainerConfig c;
+  c.mlp.hidden = {8};
+  Trainer t(c);
+  Trajectory tr;
+  tr.times = {0, 10, 20, 40};
+  tr.states = Mat(2, 4);
+  tr.states << 3, 5, 8, 9, -20, -12, -7, -5;
+  REQUIRE(t.add_trajectory(tr).ok());
+  const Normalization& n = t.normalization();
+  INFO("offset " << n.offset.transpose() << ", scale " << n.scale.transpose() << ", time " << n.time);
+  REQUIRE(n.offset.cwiseAbs().minCoeff() > 0);
+  REQUIRE(n.scale(0) != n.scale(1));
+  Rng r(3);
+  for (Index cols : {1, 7, 300}) {
+    Mat P(2, cols);
+    for (Index k = 0; k < P.size(); ++k) P(k) = r.uniform(-10, 10);
+    Mat Z(2, cols);
+    for (Index k = 0; k < cols; ++k)
+      for (Index i = 0; i < 2; ++i) Z(i, k) = (P(i, k) - n.offset[i]) / n.scale[i];
+    for (bool single : {false, true}) {
+      const double tm = 0.7 / n.time;
+      const Mat F = single ? t.mlp().eval_single(Z, tm) : t.mlp().eval(Z, RowVec::Constant(cols, tm));
+      Mat want(2, cols);
+      for (Index k = 0; k < cols; ++k)
+        for (Index i = 0; i < 2; ++i) want(i, k) = F(i, k) * n.scale[i] / n.time;
+      INFO(cols << " points, " << (single ? "float32" : "float64"));
+      CHECK(t.field(P, 0.7, single) == want);
+    }
+  }
 }

@@ -73,3 +73,59 @@ TEST_CASE("Field sampling through the points-in-lanes kernels equals the row-by-
     }
   }
 }
+
+namespace {
+/// n floats, 16-byte aligned.
+struct Floats {
+  explicit Floats(Index n) : v(static_cast<std::size_t>((n + 3) / 4)) {}
+  float* data() { return reinterpret_cast<float*>(v.data()); }
+  std::vector<kernels::F4> v;
+};
+}  // namespace
+
+TEST_CASE("The thin kernels behind the run-time tables (every width 1-4) match a double reference, groups of 2 or 4 vectors alike") {
+  Rng r(11);
+  Floats K(kernels::kTanhFloats);
+  kernels::put_tanh_constants(K.data());
+  for (Index in = 1; in <= 4; ++in)
+    for (Index out = 1; out <= 4; ++out)
+      for (Index H : {1, 7})
+        for (Index NB : {16, 48}) {
+          std::vector<float> W1(static_cast<std::size_t>(H * in)), b1(static_cast<std::size_t>(H)),
+              W2(static_cast<std::size_t>(out * H)), b2(static_cast<std::size_t>(out));
+          for (auto* w : {&W1, &b1, &W2, &b2})
+            for (float& x : *w) x = static_cast<float>(r.uniform(-1, 1));
+          Floats X(in * NB), Y(out * NB), A(H * NB), Y2(out * NB), Sf(4 * (H * (in + 1 + out) + out)),
+              Sr(4 * H * (in + 1)), Sc(4 * (H * out + out));
+          for (Index k = 0; k < in * NB; ++k) X.data()[k] = static_cast<float>(r.uniform(-2, 2));
+          kernels::splat_fused(W1.data(), b1.data(), H, in, W2.data(), b2.data(), out, Sf.data());
+          kernels::splat_rows(W1.data(), b1.data(), H, in, Sr.data());
+          kernels::splat_columns(W2.data(), b2.data(), out, H, Sc.data());
+          kernels::fused_kernel(in, out)(K.data(), Sf.data(), H, X.data(), NB, Y.data());
+          kernels::thin_in_kernel(in)(K.data(), Sr.data(), H, X.data(), NB, A.data());
+          kernels::thin_out_kernel(out)(K.data(), Sc.data(), H, A.data(), NB, Y2.data());
+          double worst = 0, worst_hidden = 0, worst_split = 0;
+          for (Index p = 0; p < NB; ++p)
+            for (Index o = 0; o < out; ++o) {
+              double y = b2[static_cast<std::size_t>(o)];
+              for (Index j = 0; j < H; ++j) {
+                double a = b1[static_cast<std::size_t>(j)];
+                for (Index i = 0; i < in; ++i) a += double(W1[static_cast<std::size_t>(j + i * H)]) * X.data()[i * NB + p];
+                worst_hidden = std::max(worst_hidden, std::abs(A.data()[j * NB + p] - std::tanh(a)));
+                y += double(W2[static_cast<std::size_t>(o + j * out)]) * std::tanh(a);
+              }
+              worst = std::max(worst, std::abs(Y.data()[o * NB + p] - y) / (1 + std::abs(y)));
+              worst_split = std::max(worst_split, std::abs(Y2.data()[o * NB + p] - y) / (1 + std::abs(y)));
+            }
+          INFO(in << " inputs, " << out << " outputs, " << H << " hidden, " << NB << " points");
+          CHECK(worst <= 1e-5);
+          CHECK(worst_hidden <= 1e-5);
+          CHECK(worst_split <= 1e-5);
+          if (in == 2 && out == 2) {  // the replica's widths: a group of 2 vectors (native) and of 4 (wasm), bit for bit
+            Floats Y4(out * NB);
+            kernels::thin_fused<2, 2, 2>(K.data(), Sf.data(), H, X.data(), NB, Y.data());
+            kernels::thin_fused<2, 2, 4>(K.data(), Sf.data(), H, X.data(), NB, Y4.data());
+            for (Index k = 0; k < out * NB; ++k) CHECK(Y.data()[k] == Y4.data()[k]);
+          }
+        }
+}

@@ -135,6 +135,15 @@ inline void splat_fused(const float* W1, const float* b1, Index H, Index in, con
 
 /// Points per group: NV vectors of four, their inputs and output accumulators held in registers.
 constexpr int kGroupVectors = 2;
+/// The fused kernel's group in wasm: four vectors (16 points). V8 keeps `tanh4`'s constants, the group's inputs and its
+/// accumulators in 15 xmm registers and spills the rest to the stack, reloading spilled values in the hidden unit loop
+/// (it folds no memory operand into SIMD arithmetic); a group of 16 points shares each reload among four tanh instead of
+/// two (thin_fused<2, 2> alone: 0.89× the time). Natively the same speed either way, so it stays at 2 there.
+#if defined(__wasm_simd128__)
+constexpr int kFusedGroupVectors = 4;
+#else
+constexpr int kFusedGroupVectors = kGroupVectors;
+#endif
 
 /// Y = tanh(W X + b) for a thin input (IN features): X is IN × NB, Y is out × NB, S from `splat_rows`, K from
 /// `put_tanh_constants`.
@@ -178,10 +187,12 @@ inline void thin_out(const float* S, Index in, const float* X, Index NB, float* 
 }
 
 /// Y = W2 tanh(W1 X + b1) + b2 for a net IN → H → OUT: X is IN × NB, Y is OUT × NB, S from `splat_fused`. Each
-/// hidden unit's activation goes straight into the output accumulators (no hidden buffer).
-template <int IN, int OUT>
+/// hidden unit's activation goes straight into the output accumulators (no hidden buffer). NV: vectors per group
+/// (the same results, lane by lane, whatever it is).
+template <int IN, int OUT, int NV = kFusedGroupVectors>
 inline void thin_fused(const float* K, const float* S, Index H, const float* X, Index NB, float* Y) {
-  constexpr int NV = kGroupVectors, L = kLanes, STRIDE = (IN + 1 + OUT) * L;
+  constexpr int L = kLanes, STRIDE = (IN + 1 + OUT) * L;
+  static_assert(16 % (NV * L) == 0, "a group divides the block's multiple of 16 points");
   const float* bias = S + H * STRIDE;
   for (Index p = 0; p < NB; p += NV * L) {
     F4 x[IN][NV], acc[OUT][NV];
@@ -201,6 +212,35 @@ inline void thin_fused(const float* K, const float* S, Index H, const float* X, 
     for (int o = 0; o < OUT; ++o)
       for (int v = 0; v < NV; ++v) store_aligned(Y + o * NB + p + v * L, acc[o][v]);
   }
+}
+
+/// The thin kernels for 1–4 inputs or outputs, looked up at run time and called through a pointer, so each stays a
+/// function of its own in wasm: emcc's link-time optimiser (binaryen at -O3) inlines a function with a single call
+/// site into its caller, however large, and V8's TurboFan, compiling the fused kernel inside `Trainer::field` (about
+/// 200 kB of x64 code holding every width's kernels), kept its inputs and accumulators on the stack across the hidden
+/// unit loop (a store and reloads per iteration); a function address in a table is not inlined.
+using ThinKernel = void (*)(const float* K, const float* S, Index n, const float* X, Index NB, float* Y);
+/// `thin_fused<in, out>`.
+inline ThinKernel fused_kernel(Index in, Index out) {
+  static constexpr ThinKernel table[4][4] = {{thin_fused<1, 1>, thin_fused<1, 2>, thin_fused<1, 3>, thin_fused<1, 4>},
+                                             {thin_fused<2, 1>, thin_fused<2, 2>, thin_fused<2, 3>, thin_fused<2, 4>},
+                                             {thin_fused<3, 1>, thin_fused<3, 2>, thin_fused<3, 3>, thin_fused<3, 4>},
+                                             {thin_fused<4, 1>, thin_fused<4, 2>, thin_fused<4, 3>, thin_fused<4, 4>}};
+  return table[in - 1][out - 1];
+}
+/// `thin_in_tanh<in>`.
+inline ThinKernel thin_in_kernel(Index in) {
+  static constexpr ThinKernel table[4] = {thin_in_tanh<1>, thin_in_tanh<2>, thin_in_tanh<3>, thin_in_tanh<4>};
+  return table[in - 1];
+}
+/// `thin_out<out>` (K unused).
+inline ThinKernel thin_out_kernel(Index out) {
+  static constexpr ThinKernel table[4] = {
+      [](const float*, const float* S, Index in, const float* X, Index NB, float* Y) { thin_out<1>(S, in, X, NB, Y); },
+      [](const float*, const float* S, Index in, const float* X, Index NB, float* Y) { thin_out<2>(S, in, X, NB, Y); },
+      [](const float*, const float* S, Index in, const float* X, Index NB, float* Y) { thin_out<3>(S, in, X, NB, Y); },
+      [](const float*, const float* S, Index in, const float* X, Index NB, float* Y) { thin_out<4>(S, in, X, NB, Y); }};
+  return table[out - 1];
 }
 
 /// Y = tanh(W X + b) for a wide layer in the points-in-lanes layout: X is in × NB, Y is out × NB (W out × in,
