@@ -222,12 +222,13 @@ void density_bench(int iters) {
   std::printf("{\"bench\":\"density-two-moons\",\"regularisers_cut_nfe_by_percent\":%.1f}\n", 100.0 * (1.0 - nfe_reg / nfe_plain));
 }
 
-void stage_tapes_bench(const char* bench, const TrainerConfig& c, const std::vector<Trajectory>& data, int iters) {
-  // Two trainers with the same seed train side by side, alternating step by step: the forward solve's stage passes
-  // kept for the reverse sweep (default) and the former path (every reversed step's stages evaluated again). Their
-  // losses, NFE and parameters must agree bit for bit; CPU time is this thread's (the machine is shared).
-  Trainer kept(c), recomputed(c);
-  Trainer* t[2] = {&kept, &recomputed};
+/// Two trainers of config c with the same seed train side by side, alternating step by step, the first with `set(true)`
+/// (the new path, named `now`), the second with `set(false)` (the former one, `former`): wall and this thread's CPU time
+/// per step (the machine is shared), NFE, allocations, and whether losses, NFE and parameters agree bit for bit.
+void alternating_bench(const char* bench, const char* what, void (*set)(bool), const char* now, const char* former,
+                       const TrainerConfig& c, const std::vector<Trajectory>& data, int iters) {
+  Trainer a(c), b(c);
+  Trainer* t[2] = {&a, &b};
   for (Trainer* x : t)
     for (const auto& tr : data) require(x->add_trajectory(tr));
   std::vector<double> ms[2];
@@ -239,12 +240,12 @@ void stage_tapes_bench(const char* bench, const TrainerConfig& c, const std::vec
   for (int i = 0; i < iters; ++i) {
     StepReport r[2];
     for (int k = 0; k < 2; ++k) {
-      set_stage_tapes(k == 0);
+      set(k == 0);
       const std::size_t a0 = nde_bench::allocations();
       const double c0 = thread_cpu_ms();
-      const auto a = std::chrono::steady_clock::now();
+      const auto start = std::chrono::steady_clock::now();
       r[k] = t[k]->step();
-      ms[k].push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count());
+      ms[k].push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
       cpu[k] += thread_cpu_ms() - c0;
       if (i >= warm) allocs[k] += nde_bench::allocations() - a0;
       nfe_f[k] += static_cast<double>(r[k].nfe_forward);
@@ -252,18 +253,25 @@ void stage_tapes_bench(const char* bench, const TrainerConfig& c, const std::vec
     }
     identical = identical && r[0].loss == r[1].loss && r[0].nfe_forward == r[1].nfe_forward;
   }
-  set_stage_tapes(true);
-  identical = identical && kept.mlp().params() == recomputed.mlp().params();
+  set(true);
+  identical = identical && a.mlp().params() == b.mlp().params();
   const double n = iters, steps = std::max(1, iters - warm);
-  std::printf("{\"bench\":\"%s\",\"variant\":\"stage tapes kept vs recomputed (alternating)\",\"iterations\":%d,"
-              "\"ms_per_iter_median\":%.4f,\"cpu_ms_per_iter\":%.4f,\"recomputed_ms_per_iter_median\":%.4f,"
-              "\"recomputed_cpu_ms_per_iter\":%.4f,\"recomputed_over_kept_cpu\":%.3f,\"recomputed_over_kept_ms\":%.3f,"
-              "\"nfe_forward_per_iter\":%.1f,\"nfe_backward_per_iter\":%.1f,\"recomputed_nfe_backward_per_iter\":%.1f,"
-              "\"bit_identical\":%s,\"allocations_per_step\":%.1f,\"recomputed_allocations_per_step\":%.1f}\n",
-              bench, iters, median(ms[0]), cpu[0] / n, median(ms[1]), cpu[1] / n, cpu[1] / cpu[0], median(ms[1]) / median(ms[0]),
-              nfe_f[0] / n, nfe_b[0] / n, nfe_b[1] / n, identical ? "true" : "false", double(allocs[0]) / steps,
-              double(allocs[1]) / steps);
+  std::printf("{\"bench\":\"%s\",\"variant\":\"%s (alternating)\",\"iterations\":%d,"
+              "\"ms_per_iter_median\":%.4f,\"cpu_ms_per_iter\":%.4f,\"%s_ms_per_iter_median\":%.4f,"
+              "\"%s_cpu_ms_per_iter\":%.4f,\"%s_over_%s_cpu\":%.3f,\"%s_over_%s_ms\":%.3f,"
+              "\"nfe_forward_per_iter\":%.1f,\"nfe_backward_per_iter\":%.1f,\"%s_nfe_backward_per_iter\":%.1f,"
+              "\"bit_identical\":%s,\"allocations_per_step\":%.1f,\"%s_allocations_per_step\":%.1f}\n",
+              bench, what, iters, median(ms[0]), cpu[0] / n, former, median(ms[1]), former, cpu[1] / n, former, now,
+              cpu[1] / cpu[0], former, now, median(ms[1]) / median(ms[0]), nfe_f[0] / n, nfe_b[0] / n, former,
+              nfe_b[1] / n, identical ? "true" : "false", double(allocs[0]) / steps, former, double(allocs[1]) / steps);
   std::fflush(stdout);
+}
+
+void stage_tapes_bench(const char* bench, const TrainerConfig& c, const std::vector<Trajectory>& data, int iters) {
+  // The forward solve's stage passes kept for the reverse sweep (default) against the former path (every reversed
+  // step's stages evaluated again): losses, NFE and parameters must agree bit for bit.
+  alternating_bench(bench, "stage tapes kept vs recomputed", [](bool on) { set_stage_tapes(on); }, "kept", "recomputed",
+                    c, data, iters);
 }
 
 void grid_bench(int reps) {
@@ -465,13 +473,27 @@ int main(int argc, char** argv) {
       ms[joint] = run("page-like", joint ? "joint (dense output)" : "separate (one solve per time grid)", pc, strokes, iters);
     }
     std::printf("{\"bench\":\"page-like\",\"separate_over_joint_ms\":%.2f}\n", ms[0] / ms[1]);
-    // The hidden layer's three products (W X, Wᵀ G, G Xᵀ) through Eigen's GEMM, the path before the tiled kernel.
+    // The hidden layer's three products (W X, Wᵀ G, G Xᵀ) through Eigen's GEMM, the path before the tiled kernel, both
+    // on the row path (the points-in-lanes kernels take the page net's passes by default).
     pc.joint = true;
+    kernels::set_lanes_training(false);
+    const double tiled = run("page-like", "joint, row path, tiled kernel for the 32x32 layer", pc, strokes, iters);
     kernels::set_tiled(false);
-    const double eigen = run("page-like", "joint, Eigen GEMM for the 32x32 layer (old path)", pc, strokes, iters);
+    const double eigen = run("page-like", "joint, row path, Eigen GEMM for the 32x32 layer (old path)", pc, strokes, iters);
     kernels::set_tiled(true);
-    std::printf("{\"bench\":\"page-like\",\"eigen_over_tiled_ms\":%.2f}\n", eigen / ms[1]);
+    kernels::set_lanes_training(true);
+    std::printf("{\"bench\":\"page-like\",\"eigen_over_tiled_ms\":%.2f}\n", eigen / tiled);
     stage_tapes_bench("page-like", pc, strokes, iters);
+    // The net's passes through the float64 points-in-lanes kernels (two hidden layers) against the former row path
+    // (equal to rounding, bit for bit in the forward with two lanes; the four-lane kernels contract into FMAs).
+    alternating_bench("page-like", "points-in-lanes vs row path", [](bool on) { kernels::set_lanes_training(on); },
+                      "lanes", "rows", pc, strokes, iters);
+    if (kernels::lanes_training_width() == 4) {
+      kernels::set_lanes_training_avx2(false);
+      alternating_bench("page-like", "points-in-lanes, two lanes (SSE2), vs row path",
+                        [](bool on) { kernels::set_lanes_training(on); }, "lanes", "rows", pc, strokes, iters);
+      kernels::set_lanes_training_avx2(true);
+    }
   }
   if (only_page) return 0;
   ensemble_bench(iters);

@@ -643,7 +643,7 @@ function wrap(core) {
     /** Benchmarks only: float32 field sampling through the points-in-lanes kernels (true, the default) or the former row-by-row
      * path (false); without an argument, reports the selection. Results agree to float rounding. */
     laneKernels: (on) => core.laneKernels(on === undefined ? -1 : on ? 1 : 0),
-    /** Benchmarks only: float64 training through the points-in-lanes kernels for thin one-hidden-layer tanh nets (true, the
+    /** Benchmarks only: float64 training through the points-in-lanes kernels for thin tanh nets with one or two hidden layers (true, the
      * default) or the former row path (false); without an argument, reports the selection. Gradients agree to rounding. */
     laneTraining: (on) => core.laneTraining(on === undefined ? -1 : on ? 1 : 0),
     /** Benchmarks only: the checkpointed and direct gradients keep the forward solve's stage passes for their reverse

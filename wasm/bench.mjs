@@ -2,7 +2,8 @@
 // JSON lines as the native benchmark, and the wasm/native ratio measured in this one run; the time to
 // sample 64×64 and 256×256 grids; the phase-portrait analysis, gradient truth and memory against steps of
 // preset models; density presets' NLL against training time; the size of the .wasm and the JS glue (raw and gzip).
-// usage: node wasm/bench.mjs [iterations] [grid (only the grid lines) | ode_demo (only the replica's lines)]
+// usage: node wasm/bench.mjs [iterations] [grid (only the grid lines) | ode_demo (only the replica's lines) |
+// page-like (the replica's and the page-like lines)]
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -135,42 +136,15 @@ if (process.argv[3] === 'ode_demo') process.exit(0);
   }
 }
 
-{
-  // The tiled kernel for the 32×32 layer's products against Eigen's GEMM (the former path; scalar in wasm), page-like
-  // problem: alternating runs of `iters` steps after 30 warm-up steps, the process's CPU time per iteration (the
-  // wall time of a loaded machine counts other processes' time too).
+/** Page-like training (3 strokes of 60 points, the core's defaults) with `set(true)` (the mode `now`) against
+ * `set(false)` (`former`): `runs` alternating runs of `iters` steps after 30 warm-up steps, the process's CPU time per
+ * iteration (the wall time of a loaded machine counts other processes' time too), backward NFE and final losses. */
+function alternatingPageLike(set, now, former, runs) {
   const strokes = ode.sampleSystem('toggle', { trajectories: 3, points: 60 }).trajectories;
-  const cpu = { tiled: [], eigen: [] };
-  for (let round = 0; round < 3; round++) {
-    for (const mode of round % 2 ? ['eigen', 'tiled'] : ['tiled', 'eigen']) {
-      ode.tiledKernels(mode === 'tiled');
-      const tr = new ode.Trainer();
-      for (const t of strokes) tr.addTrajectory(t.times, t.states);
-      for (let i = 0; i < 30; i++) tr.step();
-      const c0 = process.cpuUsage();
-      for (let i = 0; i < iters; i++) tr.step();
-      const c = process.cpuUsage(c0);
-      cpu[mode].push((c.user + c.system) / 1000 / iters);
-      tr.delete();
-    }
-  }
-  ode.tiledKernels(true);
-  const t = median(cpu.tiled), e = median(cpu.eigen);
-  console.log(JSON.stringify({ bench: 'page-like-kernels', runtime: 'wasm', iterations: iters, runs: 3, cpu_ms_per_iter_tiled: cpu.tiled.map((x) => +x.toFixed(3)),
-    cpu_ms_per_iter_eigen: cpu.eigen.map((x) => +x.toFixed(3)), eigen_over_tiled_median: +(e / t).toFixed(2) }));
-}
-
-{
-  // The checkpointed gradient's reverse sweep from the forward solve's kept stage passes against the former path (every
-  // reversed step's stages evaluated again), page-like problem: alternating runs as above, CPU time per iteration; the
-  // losses must be the same bit for bit.
-  const strokes = ode.sampleSystem('toggle', { trajectories: 3, points: 60 }).trajectories;
-  const cpu = { kept: [], recomputed: [] };
-  const losses = { kept: [], recomputed: [] };
-  let nfeB = { kept: 0, recomputed: 0 };
-  for (let round = 0; round < 4; round++) {
-    for (const mode of round % 2 ? ['recomputed', 'kept'] : ['kept', 'recomputed']) {
-      ode.stageTapes(mode === 'kept');
+  const cpu = { [now]: [], [former]: [] }, losses = { [now]: [], [former]: [] }, nfeB = {};
+  for (let round = 0; round < runs; round++) {
+    for (const mode of round % 2 ? [former, now] : [now, former]) {
+      set(mode === now);
       const tr = new ode.Trainer();
       for (const t of strokes) tr.addTrajectory(t.times, t.states);
       for (let i = 0; i < 30; i++) tr.step();
@@ -184,14 +158,41 @@ if (process.argv[3] === 'ode_demo') process.exit(0);
       tr.delete();
     }
   }
-  ode.stageTapes(true);
-  const k = median(cpu.kept), r = median(cpu.recomputed);
+  set(true);
+  return { cpu, losses, nfeB, ratio: median(cpu[former]) / median(cpu[now]) };
+}
+
+{
+  // The tiled kernel for the 32×32 layer's products against Eigen's GEMM (the former path; scalar in wasm), both on the
+  // row path (the points-in-lanes kernels below take the page net's passes by default).
+  ode.laneTraining(false);
+  const { cpu, ratio } = alternatingPageLike((on) => ode.tiledKernels(on), 'tiled', 'eigen', 3);
+  ode.laneTraining(true);
+  console.log(JSON.stringify({ bench: 'page-like-kernels', runtime: 'wasm', iterations: iters, runs: 3, cpu_ms_per_iter_tiled: cpu.tiled.map((x) => +x.toFixed(3)),
+    cpu_ms_per_iter_eigen: cpu.eigen.map((x) => +x.toFixed(3)), eigen_over_tiled_median: +ratio.toFixed(2) }));
+}
+
+{
+  // The checkpointed gradient's reverse sweep from the forward solve's kept stage passes against the former path (every
+  // reversed step's stages evaluated again); the losses must be the same bit for bit.
+  const { cpu, losses, nfeB, ratio } = alternatingPageLike((on) => ode.stageTapes(on), 'kept', 'recomputed', 4);
   console.log(JSON.stringify({ bench: 'page-like-stage-tapes', runtime: 'wasm', iterations: iters, runs: 4,
     cpu_ms_per_iter_kept: cpu.kept.map((x) => +x.toFixed(3)), cpu_ms_per_iter_recomputed: cpu.recomputed.map((x) => +x.toFixed(3)),
-    recomputed_over_kept_median: +(r / k).toFixed(2), nfe_backward_per_iter_kept: +nfeB.kept.toFixed(1),
+    recomputed_over_kept_median: +ratio.toFixed(2), nfe_backward_per_iter_kept: +nfeB.kept.toFixed(1),
     nfe_backward_per_iter_recomputed: +nfeB.recomputed.toFixed(1),
     same_losses: losses.kept.every((x, i) => x === losses.recomputed[i]) }));
 }
+
+{
+  // The net's passes through the float64 points-in-lanes kernels (two hidden layers, SIMD128) against the former row
+  // path; the losses agree to rounding (the forward passes bit for bit, the reverse passes' sums in another order).
+  const { cpu, losses, ratio } = alternatingPageLike((on) => ode.laneTraining(on), 'lanes', 'rows', 4);
+  console.log(JSON.stringify({ bench: 'page-like-lanes', runtime: 'wasm', iterations: iters, runs: 4,
+    cpu_ms_per_iter_lanes: cpu.lanes.map((x) => +x.toFixed(3)), cpu_ms_per_iter_rows: cpu.rows.map((x) => +x.toFixed(3)),
+    rows_over_lanes_median: +ratio.toFixed(2),
+    max_loss_rel_diff: Math.max(...losses.lanes.map((x, i) => Math.abs(x - losses.rows[i]) / Math.abs(losses.rows[i]))) }));
+}
+if (process.argv[3] === 'page-like') process.exit(0);
 
 {
   // The same comparison on a density step (two moons, the page's network and optimiser; exact trace, whose gradient's

@@ -390,7 +390,7 @@ export interface NeuralOde {
   /** Benchmarks only: float32 field sampling through the points-in-lanes kernels (true, default) or the former row-by-row
    * path (false); without an argument, reports the selection. Results agree to float rounding. */
   laneKernels(on?: boolean): boolean;
-  /** Benchmarks only: float64 training passes of a thin one-hidden-layer tanh net (the ode_demo replica's) through the
+  /** Benchmarks only: float64 training passes of a thin tanh net with one or two hidden layers (the replica's, the page's) through the
    * points-in-lanes kernels (true, default) or the former row path (false); without an argument, reports the
    * selection. Results agree to rounding. */
   laneTraining(on?: boolean): boolean;

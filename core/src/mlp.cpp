@@ -181,37 +181,51 @@ void Mlp::forward(const Eigen::Ref<const MatS<S>>& Z, const Eigen::Ref<const Row
   }
   if constexpr (std::is_same_v<S, double>) {
     if (lanes64_apply()) {  // 2 points per vector, the hidden activations straight into the output (lanes64.hpp)
+      const bool deep = L == 3;  // two hidden layers: the H2 × H1 layer read as stored, its units' tanh into the output
       const Layer &L1 = layers_.front(), &L2 = layers_.back();
-      tp.inputs[1].resize(L1.out, B);
-      tp.pre[0].resize(0, 0);  // tanh' comes from inputs[1]: the pre-activation is not kept on this path
+      const Index H1 = L1.out, H2 = deep ? layers_[1].out : 0;
+      for (std::size_t l = 1; l < L; ++l) tp.inputs[l].resize(layers_[l].in, B);
+      for (auto& p : tp.pre) p.resize(0, 0);  // tanh' comes from the tape's activations: pre-activations not kept
       F.resize(L2.out, B);
       // The splats are remade only when θ (or the width) has changed since they were made (a training step runs
-      // dozens of passes with one θ): the θ they came from is kept after them.
+      // dozens of passes with one θ): the θ they came from is kept after them, then the deep kernel's scratch.
       const int N = kernels::lanes_training_width();
-      const Index splats = N * (L1.out * (L1.in + 1 + L2.out) + L2.out), P = num_params();
-      const auto need = static_cast<std::size_t>(2 + N * kernels::kTanh2Count + splats + P);
+      const Index splats = deep ? N * (H1 * (L1.in + 1) + H2 * L2.out + L2.out)
+                                : N * (L1.out * (L1.in + 1 + L2.out) + L2.out),
+                  P = num_params(), hv = deep ? 4 * N * H1 + 2 : 0;
+      const auto need = static_cast<std::size_t>(2 + N * kernels::kTanh2Count + splats + P + hv);
       const bool same = splat64_.size() == need && splat64_made_ == splat64_.data() &&  // not a copy's
                         same_bits(align16(splat64_.data()) + N * kernels::kTanh2Count + splats, params_.data(), P);
       if (!same) splat64_.resize(need);
       double* K = align16(splat64_.data());
       double* Sp = K + N * kernels::kTanh2Count;
+      double* Hv = align16(Sp + splats + P);
+      const double *W1 = params_.data() + L1.offset, *W3 = params_.data() + L2.offset;
       if (!same) {
         kernels::put_tanh2_constants(K, N);
-        const double *W1 = params_.data() + L1.offset, *W2 = params_.data() + L2.offset;
-        kernels::splat_fused64(W1, W1 + L1.out * L1.in, L1.out, L1.in, W2, W2 + L2.out * L2.in, L2.out, N, Sp);
+        if (deep)
+          kernels::splat_deep64(W1, W1 + H1 * L1.in, H1, L1.in, W3, W3 + L2.out * L2.in, H2, L2.out, N, Sp);
+        else
+          kernels::splat_fused64(W1, W1 + L1.out * L1.in, L1.out, L1.in, W3, W3 + L2.out * L2.in, L2.out, N, Sp);
         std::memcpy(Sp + splats, params_.data(), sizeof(double) * P);
         splat64_made_ = splat64_.data();
       }
+      const double* W2 = deep ? params_.data() + layers_[1].offset : nullptr;
+      const double* b2 = deep ? W2 + H2 * H1 : nullptr;
       with_width(L1.in, [&](auto in) {
         with_width(L2.out, [&](auto out) {
           constexpr int IN = decltype(in)::value, OUT = decltype(out)::value;
+          const double* X = X0.data();
+          double *Hd1 = tp.inputs[1].data(), *Fd = F.data();
 #if defined(NDE_LANES64_AVX2) || defined(__AVX2__)
           if (N == 4) {
-            kernels::lanes4::fused_forward<IN, OUT>(K, Sp, L1.out, X0.data(), B, tp.inputs[1].data(), F.data());
+            if (deep) kernels::lanes4::deep_forward<IN, OUT>(K, Sp, H1, W2, b2, H2, X, B, Hd1, tp.inputs[2].data(), Fd, Hv);
+            else kernels::lanes4::fused_forward<IN, OUT>(K, Sp, H1, X, B, Hd1, Fd);
             return;
           }
 #endif
-          kernels::lanes2::fused_forward<IN, OUT>(K, Sp, L1.out, X0.data(), B, tp.inputs[1].data(), F.data());
+          if (deep) kernels::lanes2::deep_forward<IN, OUT>(K, Sp, H1, W2, b2, H2, X, B, Hd1, tp.inputs[2].data(), Fd, Hv);
+          else kernels::lanes2::fused_forward<IN, OUT>(K, Sp, H1, X, B, Hd1, Fd);
         });
       });
       return;
@@ -236,33 +250,53 @@ void Mlp::backward(Tape<S>& tape, const MatS<S>& A, MatS<S>* dZ, VecS<S>* dtheta
   const std::size_t L = layers_.size();
   if constexpr (std::is_same_v<S, double>) {
     if (lanes64_apply()) {  // hidden unit by hidden unit, 2 points per vector (lanes64.hpp)
+      const bool deep = L == 3;
       const Layer &L1 = layers_.front(), &L2 = layers_.back();
-      const Index B = A.cols(), sd = state_dim();
+      const Index B = A.cols(), sd = state_dim(), H1 = L1.out, H2 = deep ? layers_[1].out : 0;
       const bool gx = dZ || dt;
       const int N = kernels::lanes_training_width();
-      const Index need = kernels::fused_backward_scratch(static_cast<int>(L1.in), static_cast<int>(L2.out), B, N);
+      const int in1 = static_cast<int>(L1.in), out2 = static_cast<int>(L2.out);
+      const Index need = deep ? kernels::deep_backward_scratch(in1, out2, H1, H2, B, N)
+                              : kernels::fused_backward_scratch(in1, out2, B, N);
       if (tape.lanes.size() < static_cast<std::size_t>(need)) tape.lanes.resize(static_cast<std::size_t>(need));
       if (gx) tape.grad_in.resize(L1.in, B);
-      const double *W1 = params_.data() + L1.offset, *W2 = params_.data() + L2.offset;
+      const bool g2_rows = deep && dtheta && N == 2;  // two lanes: dW2 and db2 through the row path's products below
+      if (g2_rows) {
+        if (tape.grads.size() != L) tape.grads.resize(L);
+        tape.grads[1].resize(H2, B);
+      }
+      const double *W1 = params_.data() + L1.offset, *W3 = params_.data() + L2.offset;
+      const double* W2 = deep ? params_.data() + layers_[1].offset : nullptr;
       double* d1 = dtheta ? dtheta->data() + L1.offset : nullptr;
-      double* d2 = dtheta ? dtheta->data() + L2.offset : nullptr;
+      double* d2 = dtheta && deep ? dtheta->data() + layers_[1].offset : nullptr;
+      double* d3 = dtheta ? dtheta->data() + L2.offset : nullptr;
       with_width(L1.in, [&](auto in) {
         with_width(L2.out, [&](auto out) {
           constexpr int IN = decltype(in)::value, OUT = decltype(out)::value;
           auto run = [&](auto with_gx, auto with_dtheta) {
             constexpr bool GX = decltype(with_gx)::value, DTH = decltype(with_dtheta)::value;
-            const double *X = tape.inputs[0].data(), *Hd = tape.inputs[1].data();
-            double* db1 = d1 ? d1 + L1.out * L1.in : nullptr;
-            double* db2 = d2 ? d2 + L2.out * L2.in : nullptr;
+            const double *X = tape.inputs[0].data(), *Hd1 = tape.inputs[1].data();
+            const double* Hd2 = deep ? tape.inputs[2].data() : nullptr;
+            double* db1 = d1 ? d1 + H1 * L1.in : nullptr;
+            double* db2 = d2 ? d2 + H2 * H1 : nullptr;
+            double* db3 = d3 ? d3 + L2.out * L2.in : nullptr;
+            double *Gx = tape.grad_in.data(), *sc = tape.lanes.data(), *G2 = g2_rows ? tape.grads[1].data() : nullptr;
 #if defined(NDE_LANES64_AVX2) || defined(__AVX2__)
             if (N == 4) {
-              kernels::lanes4::fused_backward<IN, OUT, GX, DTH>(W1, W2, L1.out, X, Hd, A.data(), B, d1, db1, d2, db2,
-                                                                 tape.grad_in.data(), tape.lanes.data());
+              if (deep)
+                kernels::lanes4::deep_backward<IN, OUT, GX, DTH>(W1, W2, W3, H1, H2, X, Hd1, Hd2, A.data(), B, d1, db1,
+                                                                  d2, db2, d3, db3, Gx, nullptr, sc);
+              else
+                kernels::lanes4::fused_backward<IN, OUT, GX, DTH>(W1, W3, H1, X, Hd1, A.data(), B, d1, db1, d3, db3, Gx,
+                                                                   sc);
               return;
             }
 #endif
-            kernels::lanes2::fused_backward<IN, OUT, GX, DTH>(W1, W2, L1.out, X, Hd, A.data(), B, d1, db1, d2, db2,
-                                                               tape.grad_in.data(), tape.lanes.data());
+            if (deep)
+              kernels::lanes2::deep_backward<IN, OUT, GX, DTH>(W1, W2, W3, H1, H2, X, Hd1, Hd2, A.data(), B, d1, db1,
+                                                                d2, db2, d3, db3, Gx, G2, sc);
+            else
+              kernels::lanes2::fused_backward<IN, OUT, GX, DTH>(W1, W3, H1, X, Hd1, A.data(), B, d1, db1, d3, db3, Gx, sc);
           };
           using Yes = std::true_type;
           using No = std::false_type;
@@ -271,6 +305,18 @@ void Mlp::backward(Tape<S>& tape, const MatS<S>& A, MatS<S>* dZ, VecS<S>* dtheta
           else if (dtheta) run(No{}, Yes{});
         });
       });
+      if (g2_rows) {  // dW2 += G2 Hd1ᵀ, db2 += G2·1: the row path's kernels
+        const Mat& G2 = tape.grads[1];
+        const double* Hd1 = tape.inputs[1].data();
+        double *dW2 = d2, *db2 = d2 + H2 * H1;
+        if (std::min(H2, H1) <= 8) {
+          kernels::accumulate_outer(G2.data(), H2, Hd1, H1, B, dW2, db2);
+        } else {
+          kernels::accumulate_outer_tiled(G2.data(), H2, Hd1, H1, B, dW2);
+          for (Index c = 0; c < B; ++c)
+            for (Index o = 0; o < H2; ++o) db2[o] += G2(o, c);
+        }
+      }
       const MatS<S>& Gx = tape.grad_in;
       if (dZ) {
         if (config_.input == InputMap::Cube) *dZ = (Gx.topRows(sd).array() * S(3.0) * tape.z.array().square()).matrix();
@@ -346,7 +392,8 @@ namespace {
 }  // namespace
 
 bool Mlp::lanes64_apply() const {
-  return kernels::lanes_training() && config_.activation == Activation::Tanh && layers_.size() == 2 &&
+  return kernels::lanes_training() && config_.activation == Activation::Tanh &&
+         (layers_.size() == 2 || layers_.size() == 3) &&
          layers_.front().in <= 4 && layers_.back().out <= 4;
 }
 

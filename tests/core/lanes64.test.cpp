@@ -1,11 +1,13 @@
 // The float64 points-in-lanes training kernels: their tanh against the row path's, and Mlp::forward / backward
-// through them (two lanes, and four with AVX2) against the former row path on random thin nets, odd point counts and every output combination.
+// through them (two lanes, and four with AVX2) against the former row path on random thin nets with one and two hidden
+// layers, odd point counts and every output combination.
 #include "nde/lanes64.hpp"
 
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "nde/mlp.hpp"
@@ -40,14 +42,19 @@ TEST_CASE("The two-lane double tanh (the four-lane one is the same code) equals 
 }
 
 TEST_CASE("Training passes through the float64 points-in-lanes kernels equal the row path to rounding") {
-  struct Case { int dim; int hidden; InputMap input; bool time; int augment; };
-  // 1–4 inputs (state, time, augmented dimensions) and 1–4 outputs; widths that fill no vector evenly.
-  for (const Case& k : {Case{2, 50, InputMap::Cube, false, 0}, Case{2, 5, InputMap::Identity, true, 0},
-                        Case{2, 37, InputMap::Identity, true, 1}, Case{1, 9, InputMap::Cube, false, 0},
-                        Case{3, 16, InputMap::Identity, false, 1}, Case{1, 1, InputMap::Identity, true, 0}}) {
+  struct Case { int dim; std::vector<int> hidden; InputMap input; bool time; int augment; };
+  // 1–4 inputs (state, time, augmented dimensions) and 1–4 outputs; one hidden layer (the replica's) or two (the
+  // page's 2-32-32-2); widths that fill no vector, unit block (4) or tile evenly.
+  for (const Case& k : {Case{2, {50}, InputMap::Cube, false, 0}, Case{2, {5}, InputMap::Identity, true, 0},
+                        Case{2, {37}, InputMap::Identity, true, 1}, Case{1, {9}, InputMap::Cube, false, 0},
+                        Case{3, {16}, InputMap::Identity, false, 1}, Case{1, {1}, InputMap::Identity, true, 0},
+                        Case{2, {32, 32}, InputMap::Identity, false, 0}, Case{2, {32, 32}, InputMap::Cube, true, 0},
+                        Case{2, {7, 13}, InputMap::Identity, true, 1}, Case{1, {33, 9}, InputMap::Cube, false, 0},
+                        Case{3, {5, 3}, InputMap::Identity, false, 1}, Case{1, {1, 1}, InputMap::Identity, true, 0},
+                        Case{2, {16, 41}, InputMap::Identity, false, 0}}) {
     MlpConfig c;
     c.dim = k.dim;
-    c.hidden = {k.hidden};
+    c.hidden = k.hidden;
     c.input = k.input;
     c.time_dependent = k.time;
     c.augment = k.augment;
@@ -82,7 +89,7 @@ TEST_CASE("Training passes through the float64 points-in-lanes kernels equal the
         return (a - b).cwiseAbs().maxCoeff() <= 1e-13 * scale;
       };
       for (int w = 1; w < 3; ++w) {
-        INFO("state " << sd << ", hidden " << k.hidden << ", time " << k.time << ", " << cols << " points, "
+        INFO("state " << sd << ", hidden " << k.hidden.front() << (k.hidden.size() > 1 ? "-" + std::to_string(k.hidden.back()) : "") << ", time " << k.time << ", " << cols << " points, "
                       << (w == 1 ? "two lanes" : "four lanes if AVX2"));
         if (w == 1) CHECK(F[w] == F[0]);  // two lanes: the row path's arithmetic in its order
         else CHECK(close(F[w], F[0]));    // four lanes: with FMA (contracted multiply-adds), equal to rounding

@@ -320,10 +320,12 @@ test('sampleGrid float32: the points-in-lanes kernels (SIMD128) agree with the f
   assert.equal(ode.laneKernels(), true);
 });
 
-test('training through the float64 points-in-lanes kernels (SIMD128) follows the former row path to rounding', () => {
+test('training through the float64 points-in-lanes kernels (SIMD128; one and two hidden layers) follows the former row path to rounding', () => {
   const spiral = ode.sampleSystem('spiral', { trajectories: 1, points: 200, regular: true, tEnd: 10, initial: [2, 0] }).trajectories;
   for (const cfg of [{ hidden: [50], input: 'cube', solver: { method: 'rk4' }, gradient: 'direct' },
-    { hidden: [7], timeDependent: true, gradient: 'adjoint' }]) {
+    { hidden: [7], timeDependent: true, gradient: 'adjoint' },
+    {}, // the page's defaults: 2-32-32-2, dopri5, checkpointed (two hidden layers)
+    { hidden: [9, 13], timeDependent: true, gradient: 'direct' }]) {
     const losses = [];
     for (const lanes of [false, true]) {
       ode.laneTraining(lanes);

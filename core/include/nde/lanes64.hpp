@@ -1,6 +1,6 @@
 #pragma once
-/// "Points in lanes" float64 kernels for training a thin one-hidden-layer tanh net (IN → H → OUT, IN and OUT ≤ 4;
-/// the ode_demo replica's 2-50-2): the forward pass with its tape and the reverse pass (∂θ and the input's
+/// "Points in lanes" float64 kernels for training a thin tanh net with one or two hidden layers (IN → H → OUT or
+/// IN → H1 → H2 → OUT, IN and OUT ≤ 4; the ode_demo replica's 2-50-2, the page's 2-32-32-2): the forward pass with its tape and the reverse pass (∂θ and the input's
 /// cotangent) hold two points per 128-bit vector (SSE2 natively, SIMD128 in wasm) — four per 256-bit vector on an
 /// x86-64 CPU with AVX2 and FMA, selected at run time (the default build targets plain SSE2) — so the thin input and
 /// output layers are lane-wise multiply-adds with broadcast weights: no horizontal sums per point, no transposes of the
@@ -79,6 +79,28 @@ inline void splat_fused64(const double* W1, const double* b1, Index H, Index in,
     for (Index o = 0; o < out; ++o) put(W2[o + j * out]);
   }
   for (Index o = 0; o < out; ++o) put(b2[o]);
+}
+
+/// Splats of a two-hidden-layer net's thin layers (W1 H1 × IN, b1, W3 OUT × H2, b3; column-major): per unit j of
+/// layer 1, W1(j, ·) and b1(j); per unit k of layer 2, W3(·, k); then b3 — `lanes` copies of each (the H2 × H1 layer
+/// is read as stored).
+inline void splat_deep64(const double* W1, const double* b1, Index H1, Index in, const double* W3, const double* b3,
+                         Index H2, Index out, int lanes, double* S) {
+  auto put = [&S, lanes](double x) {
+    for (int l = 0; l < lanes; ++l) *S++ = x;
+  };
+  for (Index j = 0; j < H1; ++j) {
+    for (Index i = 0; i < in; ++i) put(W1[j + i * H1]);
+    put(b1[j]);
+  }
+  for (Index k = 0; k < H2; ++k)
+    for (Index o = 0; o < out; ++o) put(W3[o + k * out]);
+  for (Index o = 0; o < out; ++o) put(b3[o]);
+}
+
+/// Doubles of `deep_backward`'s scratch for B points at `lanes` points per vector.
+constexpr Index deep_backward_scratch(int in, int out, Index H1, Index H2, Index B, int lanes) {
+  return (2 * in + out + 2 * H1 + H2) * ((B + lanes - 1) / lanes * lanes) + 2;
 }
 
 /// Doubles of `fused_backward`'s scratch for B points at `lanes` points per vector.

@@ -156,13 +156,13 @@ class Mlp {
   std::vector<Layer> layers_;
   Vec params_;
   mutable Tape<double> work_;  ///< workspace of forward passes without a tape (single-threaded use)
-  mutable std::vector<double> splat64_;  ///< the lanes64.hpp forward's tanh constants and θ's splats, then that θ
+  mutable std::vector<double> splat64_;  ///< the lanes64.hpp forward's tanh constants and θ's splats, then that θ, then its scratch
   mutable const double* splat64_made_ = nullptr;  ///< splat64_'s buffer when they were made (a copied Mlp remakes them)
   mutable std::vector<float> single_;  ///< workspace of eval_single: θ in float, then its splats and activation blocks
   /// Whether eval_single takes the points-in-lanes kernels: selected, tanh, thin first and last layers (≤ 4 wide).
   [[nodiscard]] bool lanes_apply() const;
   /// Whether forward/backward<double> take the float64 points-in-lanes kernels (lanes64.hpp): selected, tanh, one
-  /// hidden layer, input and output ≤ 4 wide.
+  /// or two hidden layers, input and output ≤ 4 wide.
   [[nodiscard]] bool lanes64_apply() const;
   /// Rows of ∂f/∂z for each column: J[i] is the matrix whose column k is (e_iᵀ ∂f/∂z(z_k))ᵀ (in the workspace:
   /// valid until the next call).
