@@ -3,7 +3,7 @@
 // sample 64×64 and 256×256 grids; the phase-portrait analysis, gradient truth and memory against steps of
 // preset models; density presets' NLL against training time; the size of the .wasm and the JS glue (raw and gzip).
 // usage: node wasm/bench.mjs [iterations] [grid (only the grid lines) | ode_demo (only the replica's lines) |
-// page-like (the replica's and the page-like lines)]
+// page-like (the replica's and the page-like lines) | fidelity (only the reference systems' fidelity lines)]
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +58,10 @@ function gridBench() {
   }
 }
 
+if (process.argv[3] === 'fidelity') {
+  fidelityBench();
+  process.exit(0);
+}
 if (process.argv[3] === 'grid') {
   gridBench();
   process.exit(0);
@@ -302,58 +306,61 @@ for (const name of ode.densityPresets()) {
 // runs it: iterations and seconds to 10 % field error on the data (checked every ~0.5 s), the final field error
 // on the data and near it (each observation ±5 % of the data's extent along each axis), the rollout error (RMS
 // distance of whole-trajectory rollouts over the extent) and NFE per iteration.
-const fidelitySeconds = Number(process.env.FIDELITY_SECONDS ?? 20);
-for (const name of ode.systems()) {
-  const info = ode.systemInfo(name);
-  const d = info.dim;
-  const data = ode.sampleSystem(name, { seed: 0 }).trajectories;
-  const tr = new ode.Trainer({ dim: d });
-  for (const t of data) tr.addTrajectory(t.times, t.states);
-  const on = Float64Array.from(data.flatMap((t) => Array.from(t.states)));
-  const lo = Array(d).fill(Infinity), hi = Array(d).fill(-Infinity);
-  for (let k = 0; k < on.length; k++) { lo[k % d] = Math.min(lo[k % d], on[k]); hi[k % d] = Math.max(hi[k % d], on[k]); }
-  const extent = Math.max(...hi.map((h, j) => h - lo[j]));
-  const near = [];
-  for (let k = 0; k < on.length; k += d)
-    for (let j = 0; j < d; j++)
-      for (const s of [1, -1]) { const p = Array.from(on.subarray(k, k + d)); p[j] += s * 0.05 * extent; near.push(...p); }
-  const nearPts = Float64Array.from(near);
-  const truthOn = ode.systemField(name, on), truthNear = ode.systemField(name, nearPts);
-  const err = (pts, truth) => {
-    const f = tr.field(pts);
-    let num = 0, den = 0;
-    for (let k = 0; k < f.length; k++) { num += (f[k] - truth[k]) ** 2; den += truth[k] ** 2; }
-    return Math.sqrt(num / den);
-  };
-  let train = 0, iteration = 0, nfe = 0, check = 500, to10 = null;
-  while (train < fidelitySeconds * 1000) {
-    const a = performance.now();
-    const r = trainChunk(tr);
-    train += performance.now() - a;
-    iteration = r.iteration;
-    nfe += r.nfeForward + r.nfeBackward;
-    if (r.status !== 'success') break;
-    if (to10 === null && train >= check) {
-      check += 500;
-      if (err(on, truthOn) <= 0.1) to10 = { iterations: iteration, seconds: +(train / 1000).toFixed(1) };
+function fidelityBench() {
+  const fidelitySeconds = Number(process.env.FIDELITY_SECONDS ?? 20);
+  for (const name of ode.systems()) {
+    const info = ode.systemInfo(name);
+    const d = info.dim;
+    const data = ode.sampleSystem(name, { seed: 0 }).trajectories;
+    const tr = new ode.Trainer({ dim: d });
+    for (const t of data) tr.addTrajectory(t.times, t.states);
+    const on = Float64Array.from(data.flatMap((t) => Array.from(t.states)));
+    const lo = Array(d).fill(Infinity), hi = Array(d).fill(-Infinity);
+    for (let k = 0; k < on.length; k++) { lo[k % d] = Math.min(lo[k % d], on[k]); hi[k % d] = Math.max(hi[k % d], on[k]); }
+    const extent = Math.max(...hi.map((h, j) => h - lo[j]));
+    const near = [];
+    for (let k = 0; k < on.length; k += d)
+      for (let j = 0; j < d; j++)
+        for (const s of [1, -1]) { const p = Array.from(on.subarray(k, k + d)); p[j] += s * 0.05 * extent; near.push(...p); }
+    const nearPts = Float64Array.from(near);
+    const truthOn = ode.systemField(name, on), truthNear = ode.systemField(name, nearPts);
+    const err = (pts, truth) => {
+      const f = tr.field(pts);
+      let num = 0, den = 0;
+      for (let k = 0; k < f.length; k++) { num += (f[k] - truth[k]) ** 2; den += truth[k] ** 2; }
+      return Math.sqrt(num / den);
+    };
+    let train = 0, iteration = 0, nfe = 0, check = 500, to10 = null;
+    while (train < fidelitySeconds * 1000) {
+      const a = performance.now();
+      const r = trainChunk(tr);
+      train += performance.now() - a;
+      iteration = r.iteration;
+      nfe += r.nfeForward + r.nfeBackward;
+      if (r.status !== 'success') break;
+      if (to10 === null && train >= check) {
+        check += 500;
+        if (err(on, truthOn) <= 0.1) to10 = { iterations: iteration, seconds: +(train / 1000).toFixed(1) };
+      }
     }
-  }
-  let sq = 0, n = 0;
-  for (const t of data) {
-    const r = tr.integrate(t.states.subarray(0, d), t.times);
-    for (let k = 0; k < r.states.length; k += d) {
-      let e = 0;
-      for (let j = 0; j < d; j++) e += (r.states[k + j] - t.states[k + j]) ** 2;
-      sq += e;
-      n += 1;
+    let sq = 0, n = 0;
+    for (const t of data) {
+      const r = tr.integrate(t.states.subarray(0, d), t.times);
+      for (let k = 0; k < r.states.length; k += d) {
+        let e = 0;
+        for (let j = 0; j < d; j++) e += (r.states[k + j] - t.states[k + j]) ** 2;
+        sq += e;
+        n += 1;
+      }
     }
+    console.log(JSON.stringify({ bench: 'fidelity', runtime: 'wasm', system: name, dim: d, points: info.points, seconds: +(train / 1000).toFixed(1),
+      iterations: iteration, iterations_to_10pct: to10?.iterations ?? -1, seconds_to_10pct: to10?.seconds ?? -1,
+      field_error_data: +err(on, truthOn).toFixed(4), field_error_near: +err(nearPts, truthNear).toFixed(4),
+      rollout_error: +(Math.sqrt(sq / n) / extent).toFixed(4), nfe_per_iteration: +(nfe / Math.max(1, iteration)).toFixed(1) }));
+    tr.delete();
   }
-  console.log(JSON.stringify({ bench: 'fidelity', runtime: 'wasm', system: name, dim: d, points: info.points, seconds: +(train / 1000).toFixed(1),
-    iterations: iteration, iterations_to_10pct: to10?.iterations ?? -1, seconds_to_10pct: to10?.seconds ?? -1,
-    field_error_data: +err(on, truthOn).toFixed(4), field_error_near: +err(nearPts, truthNear).toFixed(4),
-    rollout_error: +(Math.sqrt(sq / n) / extent).toFixed(4), nfe_per_iteration: +(nfe / Math.max(1, iteration)).toFixed(1) }));
-  tr.delete();
 }
+fidelityBench();
 
 // The largest model the page allows (256 × 6) on the Van der Pol preset: writing and reading its document as JSON
 // (toJSON / fromJSON: number text both ways) against packed (toPacked / fromPacked: a JSON header and float64 bytes),
