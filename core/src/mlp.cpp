@@ -180,7 +180,7 @@ void Mlp::forward(const Eigen::Ref<const MatS<S>>& Z, const Eigen::Ref<const Row
       for (Index r = 0; r < sd; ++r) zt[c * sd + r] = z[c * ld + r];
   }
   if constexpr (std::is_same_v<S, double>) {
-    if (lanes64_apply()) {  // 2 points per vector, the hidden activations straight into the output (lanes64.hpp)
+    if (lanes64_apply(B)) {  // 2 points per vector, the hidden activations straight into the output (lanes64.hpp)
       const bool deep = L == 3;  // two hidden layers: the H2 × H1 layer read as stored, its units' tanh into the output
       const Layer &L1 = layers_.front(), &L2 = layers_.back();
       const Index H1 = L1.out, H2 = deep ? layers_[1].out : 0;
@@ -249,7 +249,7 @@ void Mlp::backward(Tape<S>& tape, const MatS<S>& A, MatS<S>* dZ, VecS<S>* dtheta
   if (dtheta && dtheta->size() != num_params()) *dtheta = VecS<S>::Zero(num_params());
   const std::size_t L = layers_.size();
   if constexpr (std::is_same_v<S, double>) {
-    if (lanes64_apply()) {  // hidden unit by hidden unit, 2 points per vector (lanes64.hpp)
+    if (lanes64_apply(A.cols())) {  // hidden unit by hidden unit, 2 points per vector (lanes64.hpp)
       const bool deep = L == 3;
       const Layer &L1 = layers_.front(), &L2 = layers_.back();
       const Index B = A.cols(), sd = state_dim(), H1 = L1.out, H2 = deep ? layers_[1].out : 0;
@@ -391,10 +391,10 @@ namespace {
 
 }  // namespace
 
-bool Mlp::lanes64_apply() const {
+bool Mlp::lanes64_apply(Index columns) const {
   return kernels::lanes_training() && config_.activation == Activation::Tanh &&
-         (layers_.size() == 2 || layers_.size() == 3) &&
-         layers_.front().in <= 4 && layers_.back().out <= 4;
+         (layers_.size() == 2 || layers_.size() == 3) && layers_.front().in <= 4 && layers_.back().out <= 4 &&
+         columns >= kLanes64MinColumns;
 }
 
 bool Mlp::lanes_apply() const {

@@ -32,6 +32,11 @@ struct MlpConfig {
 };
 
 /// f_θ: R^(dim+augment) × R → R^(dim+augment). Batches are matrices with one state per column.
+/// Fewest points a float64 forward/backward pass takes through the points-in-lanes kernels (below it the row path is
+/// faster: a step of one-column solves — separate windows, the adjoint — took 1.5–1.7× longer through them; from 2
+/// columns on the two paths measured the same on those steps).
+inline constexpr Index kLanes64MinColumns = 4;
+
 class Mlp {
  public:
   /// Builds the layer layout; parameters start at zero (call init).
@@ -161,9 +166,9 @@ class Mlp {
   mutable std::vector<float> single_;  ///< workspace of eval_single: θ in float, then its splats and activation blocks
   /// Whether eval_single takes the points-in-lanes kernels: selected, tanh, thin first and last layers (≤ 4 wide).
   [[nodiscard]] bool lanes_apply() const;
-  /// Whether forward/backward<double> take the float64 points-in-lanes kernels (lanes64.hpp): selected, tanh, one
-  /// or two hidden layers, input and output ≤ 4 wide.
-  [[nodiscard]] bool lanes64_apply() const;
+  /// Whether forward/backward<double> of `columns` points take the float64 points-in-lanes kernels (lanes64.hpp):
+  /// selected, tanh, one or two hidden layers, input and output ≤ 4 wide, at least kLanes64MinColumns points.
+  [[nodiscard]] bool lanes64_apply(Index columns) const;
   /// Rows of ∂f/∂z for each column: J[i] is the matrix whose column k is (e_iᵀ ∂f/∂z(z_k))ᵀ (in the workspace:
   /// valid until the next call).
   const std::vector<Mat>& jacobian_rows(const MatIn& Z, const RowVec& t) const;
