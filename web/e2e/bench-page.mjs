@@ -9,7 +9,7 @@
 import { cpus, loadavg } from 'node:os';
 
 import { createNeuralOde } from '../../wasm/api.js';
-import { openFresh, openSession } from './browser.mjs';
+import { drawBenchStrokes, openFresh, openSession } from './browser.mjs';
 import { available, browserThreads, threadsSince, workerMillis } from './cpu-threads.mjs';
 
 const only = process.argv[2];
@@ -25,17 +25,6 @@ const progress = () => page.evaluate(() => {
 });
 const load = () => +loadavg()[0].toFixed(2);
 
-async function drawStroke(points) {
-  const box = await page.getByTestId('phase-plane').boundingBox();
-  const at = ([fx, fy]) => [box.x + box.width * fx, box.y + box.height * fy];
-  await page.mouse.move(...at(points[0]));
-  await page.mouse.down();
-  for (let i = 1; i < points.length; i++) {
-    await page.mouse.move(...at(points[i]));
-    await page.waitForTimeout(10 + (i % 3) * 4);  // pointer events arrive with jittered times, as from a hand
-  }
-  await page.mouse.up();
-}
 
 const train = () => page.getByRole('button', { name: 'Train', exact: true }).click();
 async function pause() {
@@ -49,15 +38,7 @@ try {
     // same 2 cores the worker trains on; a user's GPU draws them without taking the CPU. Each from a fresh page.
     for (const variant of (process.env.PAGE_VARIANTS ?? 'particles,no-particles').split(',')) {
       await openFresh(page, url, variant === 'no-particles' ? '?lp=0' : '');
-      // Three curved strokes of 30 pointer moves each.
-      for (const [cx, cy, r, a0] of [[0.35, 0.4, 0.2, 0], [0.6, 0.6, 0.15, 2], [0.5, 0.3, 0.25, 4]]) {
-        const pts = [];
-        for (let i = 0; i <= 30; i++) {
-          const a = a0 + (i / 30) * 3;
-          pts.push([cx + r * Math.cos(a), cy + r * Math.sin(a)]);
-        }
-        await drawStroke(pts);
-      }
+      await drawBenchStrokes(page);
       const strokes = await page.evaluate(() => window.playground.strokes);
       await train();
       await page.waitForFunction(() => (window.playground.progress?.iteration ?? 0) > 0, null, { timeout: 30000 });

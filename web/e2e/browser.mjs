@@ -90,3 +90,20 @@ export async function openSession({ headers = {}, options = {} } = {}) {
     },
   };
 }
+
+/** Draws the benches' three curved strokes of 30 pointer moves each on the phase plane, the moves ~10–18 ms apart with
+ * jittered times, as from a hand (bench-page.mjs and profile-worker.mjs train on them). */
+export async function drawBenchStrokes(page) {
+  const box = await page.getByTestId('phase-plane').boundingBox();
+  const at = ([fx, fy]) => [box.x + box.width * fx, box.y + box.height * fy];
+  for (const [cx, cy, r, a0] of [[0.35, 0.4, 0.2, 0], [0.6, 0.6, 0.15, 2], [0.5, 0.3, 0.25, 4]]) {
+    const point = (i) => at([cx + r * Math.cos(a0 + (i / 30) * 3), cy + r * Math.sin(a0 + (i / 30) * 3)]);
+    await page.mouse.move(...point(0));
+    await page.mouse.down();
+    for (let i = 1; i <= 30; i++) {
+      await page.mouse.move(...point(i));
+      await page.waitForTimeout(10 + (i % 3) * 4);
+    }
+    await page.mouse.up();
+  }
+}

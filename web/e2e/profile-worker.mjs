@@ -6,7 +6,7 @@
 // usage: node web/e2e/profile-worker.mjs [seconds=5] [out=worker.cpuprofile]
 import { writeFileSync } from 'node:fs';
 
-import { openFresh, openSession } from './browser.mjs';
+import { drawBenchStrokes, openFresh, openSession } from './browser.mjs';
 
 const seconds = Number(process.argv[2] ?? 5);
 const out = process.argv[3] ?? 'worker.cpuprofile';
@@ -17,28 +17,10 @@ const session = await openSession();
 const { page, url } = session;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function drawStroke(points) {
-  const box = await page.getByTestId('phase-plane').boundingBox();
-  const at = ([fx, fy]) => [box.x + box.width * fx, box.y + box.height * fy];
-  await page.mouse.move(...at(points[0]));
-  await page.mouse.down();
-  for (let i = 1; i < points.length; i++) {
-    await page.mouse.move(...at(points[i]));
-    await page.waitForTimeout(10 + (i % 3) * 4);
-  }
-  await page.mouse.up();
-}
 
 try {
   await openFresh(page, url);
-  for (const [cx, cy, r, a0] of [[0.35, 0.4, 0.2, 0], [0.6, 0.6, 0.15, 2], [0.5, 0.3, 0.25, 4]]) {
-    const pts = [];
-    for (let i = 0; i <= 30; i++) {
-      const a = a0 + (i / 30) * 3;
-      pts.push([cx + r * Math.cos(a), cy + r * Math.sin(a)]);
-    }
-    await drawStroke(pts);
-  }
+  await drawBenchStrokes(page);
   // The worker's target, driven through the page's session with non-flat target messages (playwright's CDPSession
   // sends to one session only).
   const cdp = await page.context().newCDPSession(page);
