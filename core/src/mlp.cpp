@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
+#include <utility>
 
 #include "nde/kernels.hpp"
 #include "nde/lanes.hpp"
@@ -49,6 +50,20 @@ void Mlp::init(std::uint64_t seed) {
 }
 
 namespace {
+
+/// Calls f(a...). In wasm through a pointer read back from memory, so f stays a function of its own: emcc's
+/// link-time optimiser (binaryen) inlines a function with one call site into its caller however large, and V8,
+/// compiling the kernel inside that caller, spilled its accumulators across the hidden-unit loop (found for the float32
+/// grid kernel, lanes.hpp `fused_kernel`). Natively a direct call.
+template <class R, class... P, class... A>
+inline void out_of_line(R (*f)(P...), A&&... a) {
+#if defined(__wasm__)
+  R (*volatile p)(P...) = f;
+  p(std::forward<A>(a)...);
+#else
+  f(std::forward<A>(a)...);
+#endif
+}
 
 /// P = W X + b for layer parameters stored at w (W column-major, then b); P is written in place.
 template <class S>
@@ -224,8 +239,10 @@ void Mlp::forward(const Eigen::Ref<const MatS<S>>& Z, const Eigen::Ref<const Row
             return;
           }
 #endif
-          if (deep) kernels::lanes2::deep_forward<IN, OUT>(K, Sp, H1, W2, b2, H2, X, B, Hd1, tp.inputs[2].data(), Fd, Hv);
-          else kernels::lanes2::fused_forward<IN, OUT>(K, Sp, H1, X, B, Hd1, Fd);
+          if (deep)
+            out_of_line(&kernels::lanes2::deep_forward<IN, OUT>, K, Sp, H1, W2, b2, H2, X, B, Hd1, tp.inputs[2].data(), Fd, Hv);
+          else
+            out_of_line(&kernels::lanes2::fused_forward<IN, OUT>, K, Sp, H1, X, B, Hd1, Fd);
         });
       });
       return;
@@ -293,10 +310,11 @@ void Mlp::backward(Tape<S>& tape, const MatS<S>& A, MatS<S>* dZ, VecS<S>* dtheta
             }
 #endif
             if (deep)
-              kernels::lanes2::deep_backward<IN, OUT, GX, DTH>(W1, W2, W3, H1, H2, X, Hd1, Hd2, A.data(), B, d1, db1,
-                                                                d2, db2, d3, db3, Gx, G2, sc);
+              out_of_line(&kernels::lanes2::deep_backward<IN, OUT, GX, DTH>, W1, W2, W3, H1, H2, X, Hd1, Hd2, A.data(), B,
+                          d1, db1, d2, db2, d3, db3, Gx, G2, sc);
             else
-              kernels::lanes2::fused_backward<IN, OUT, GX, DTH>(W1, W3, H1, X, Hd1, A.data(), B, d1, db1, d3, db3, Gx, sc);
+              out_of_line(&kernels::lanes2::fused_backward<IN, OUT, GX, DTH>, W1, W3, H1, X, Hd1, A.data(), B, d1, db1, d3,
+                          db3, Gx, sc);
           };
           using Yes = std::true_type;
           using No = std::false_type;
