@@ -823,9 +823,9 @@ double Trainer::step_bytes(const std::vector<Window>& windows) const {
                                                     static_cast<Index>(S * columns + 1));
     stage_tapes = static_cast<double>(StageTapes::ring_steps(step, g.stage_tape_bytes, g.stage_tape_steps)) * step;
   }
+  // per_param + 1: the float64 points-in-lanes passes keep a copy of θ (lanes64.hpp).
   return 8.0 * (S * columns + 1) * (longest + 8 + checkpoints) + entries * (8.0 * d + 64) +
-         per_column * columns * mlp_.column_bytes() + (per_param + 1.0) * p_bytes + stage_tapes;  // + 1: the float64
-                                                                   // points-in-lanes passes' copy of θ (lanes64.hpp)
+         per_column * columns * mlp_.column_bytes() + (per_param + 1.0) * p_bytes + stage_tapes;
 }
 
 GradientResult Trainer::full_loss() const {

@@ -31,12 +31,12 @@ struct MlpConfig {
   double init_output = 1.0;           ///< factor on the last layer's initial weights (small: the field starts near zero)
 };
 
-/// f_θ: R^(dim+augment) × R → R^(dim+augment). Batches are matrices with one state per column.
 /// Fewest points a float64 forward/backward pass takes through the points-in-lanes kernels (below it the row path is
 /// faster: a step of one-column solves — separate windows, the adjoint — took 1.5–1.7× longer through them; from 2
 /// columns on the two paths measured the same on those steps).
 inline constexpr Index kLanes64MinColumns = 4;
 
+/// f_θ: R^(dim+augment) × R → R^(dim+augment). Batches are matrices with one state per column.
 class Mlp {
  public:
   /// Builds the layer layout; parameters start at zero (call init).
