@@ -66,32 +66,32 @@ inline void put_tanh2_constants(double* K, int lanes) {
     for (int l = 0; l < lanes; ++l) *K++ = v;
 }
 
-/// Splats of a one-hidden-layer net (W1 H × IN, b1, W2 OUT × H, b2; column-major), per hidden unit j: W1(j, ·),
-/// b1(j), W2(·, j); then b2 — `lanes` copies of each.
+/// Splats of a one-hidden-layer net (W1 H × IN, b1, W2 OUT × H, b2; column-major), per hidden unit j: 2·W1(j, ·),
+/// 2·b1(j), W2(·, j); then b2 — `lanes` copies of each (W1 and b1 doubled: the kernels' tanh takes 2a, exactly).
 inline void splat_fused64(const double* W1, const double* b1, Index H, Index in, const double* W2, const double* b2,
                           Index out, int lanes, double* S) {
   auto put = [&S, lanes](double x) {
     for (int l = 0; l < lanes; ++l) *S++ = x;
   };
   for (Index j = 0; j < H; ++j) {
-    for (Index i = 0; i < in; ++i) put(W1[j + i * H]);
-    put(b1[j]);
+    for (Index i = 0; i < in; ++i) put(2.0 * W1[j + i * H]);
+    put(2.0 * b1[j]);
     for (Index o = 0; o < out; ++o) put(W2[o + j * out]);
   }
   for (Index o = 0; o < out; ++o) put(b2[o]);
 }
 
 /// Splats of a two-hidden-layer net's thin layers (W1 H1 × IN, b1, W3 OUT × H2, b3; column-major): per unit j of
-/// layer 1, W1(j, ·) and b1(j); per unit k of layer 2, W3(·, k); then b3 — `lanes` copies of each (the H2 × H1 layer
-/// is read as stored).
+/// layer 1, 2·W1(j, ·) and 2·b1(j) (doubled as in `splat_fused64`); per unit k of layer 2, W3(·, k); then b3 —
+/// `lanes` copies of each (the H2 × H1 layer is read as stored).
 inline void splat_deep64(const double* W1, const double* b1, Index H1, Index in, const double* W3, const double* b3,
                          Index H2, Index out, int lanes, double* S) {
   auto put = [&S, lanes](double x) {
     for (int l = 0; l < lanes; ++l) *S++ = x;
   };
   for (Index j = 0; j < H1; ++j) {
-    for (Index i = 0; i < in; ++i) put(W1[j + i * H1]);
-    put(b1[j]);
+    for (Index i = 0; i < in; ++i) put(2.0 * W1[j + i * H1]);
+    put(2.0 * b1[j]);
   }
   for (Index k = 0; k < H2; ++k)
     for (Index o = 0; o < out; ++o) put(W3[o + k * out]);
