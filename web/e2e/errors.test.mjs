@@ -1,10 +1,11 @@
 // Errors the page survives: a layer that throws is switched off and the others keep drawing; an error in the worker
-// outside its own try/catch pauses training. Each says so in the notice, is kept in `playground.errors` and is reported
-// as an uncaught page error (so the harness fails on it unless a test takes it, as these do).
+// outside its own try/catch pauses training. Each says so in the notice (a newer notice lists the
+// older ones not dismissed yet), is kept in `playground.errors` and is reported as an uncaught page error (so the
+// harness fails on it unless a test takes it, as these do).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { openFresh } from './browser.mjs';
+import { axeViolations, openFresh } from './browser.mjs';
 import { useSession } from './session.mjs';
 
 let session, url, page;
@@ -46,6 +47,16 @@ test('a layer whose draw throws: reported once, switched off, the other layers a
   assert.ok(later.strokes > mid.strokes, `strokes still draw: ${mid.strokes} → ${later.strokes}`);
   assert.equal(later.axes, mid.axes, "axes is not drawn any more");
   assert.deepEqual(await playground('failedLayers'), ['axes', 'paths']);
+  // The newer notice does not hide the older one: it is listed under "+1 more notice".
+  assert.match(await page.locator('#notice > p').textContent(), /"paths" layer failed/);
+  const more = page.locator('#notice summary');
+  assert.equal(await more.textContent(), '+1 more notice');
+  assert.ok(await page.locator('#notice li').isHidden(), 'the list opens on demand');
+  await more.click();
+  assert.match(await page.locator('#notice li').textContent(), /"axes" layer failed \(test: layer axes draw broken\)/);
+  assert.deepEqual(await axeViolations(page), []);
+  await page.getByRole('button', { name: 'Dismiss all' }).click();
+  assert.ok(await page.locator('#notice').isHidden());
   assert.deepEqual((await playground('errors')).map((e) => e.source), ['layer axes', 'layer paths']);
   // Reported as page errors, once each although the loop ran on.
   assert.deepEqual(await pageErrors(2), ['test: layer axes draw broken', 'test: layer paths update broken']);
