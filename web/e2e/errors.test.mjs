@@ -1,10 +1,11 @@
-// Errors the page survives: a layer that throws is switched off and the others keep drawing; an error in the worker
-// outside its own try/catch pauses training. Each says so in the notice, is kept in `playground.errors` and is reported
-// as an uncaught page error (so the harness fails on it unless a test takes it, as these do).
+// Errors the page survives: a layer that throws is switched off and the others keep drawing; training that throws and
+// an error in the worker outside its own try/catch pause training. Each says so in the notice (a newer notice lists the
+// older ones not dismissed yet), is kept in `playground.errors` and is reported as an uncaught page error (so the
+// harness fails on it unless a test takes it, as these do).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { openFresh } from './browser.mjs';
+import { axeViolations, openFresh } from './browser.mjs';
 import { useSession } from './session.mjs';
 
 let session, url, page;
@@ -46,6 +47,16 @@ test('a layer whose draw throws: reported once, switched off, the other layers a
   assert.ok(later.strokes > mid.strokes, `strokes still draw: ${mid.strokes} → ${later.strokes}`);
   assert.equal(later.axes, mid.axes, "axes is not drawn any more");
   assert.deepEqual(await playground('failedLayers'), ['axes', 'paths']);
+  // The newer notice does not hide the older one: it is listed under "+1 more notice".
+  assert.match(await page.locator('#notice > p').textContent(), /"paths" layer failed/);
+  const more = page.locator('#notice summary');
+  assert.equal(await more.textContent(), '+1 more notice');
+  assert.ok(await page.locator('#notice li').isHidden(), 'the list opens on demand');
+  await more.click();
+  assert.match(await page.locator('#notice li').textContent(), /"axes" layer failed \(test: layer axes draw broken\)/);
+  assert.deepEqual(await axeViolations(page), []);
+  await page.getByRole('button', { name: 'Dismiss all' }).click();
+  assert.ok(await page.locator('#notice').isHidden());
   assert.deepEqual((await playground('errors')).map((e) => e.source), ['layer axes', 'layer paths']);
   // Reported as page errors, once each although the loop ran on.
   assert.deepEqual(await pageErrors(2), ['test: layer axes draw broken', 'test: layer paths update broken']);
@@ -93,3 +104,39 @@ for (const [kind, message] of [
     await page.getByRole('button', { name: 'Pause', exact: true }).click();
   });
 }
+
+test('training that throws (in a chunk, then in Step): paused with a notice naming the error, reported, the model kept, Train goes on', async () => {
+  await openFresh(page, url, '?preset=spiral');
+  await page.waitForFunction(() => window.playground.strokes > 0, null, { timeout: 20000 });
+  const strokes = await playground('strokes');
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  // A whole-data loss while training: a healthy checkpoint to offer.
+  await page.waitForFunction(() => window.playground.workerRunning && window.playground.progress?.dataLossIteration > 0, null, { timeout: 30000 });
+  const before = (await playground('progress')).iteration;
+  await page.evaluate(() => window.playground.workerFault('train'));
+  await noticeShown();
+  assert.match(await page.locator('#notice > p').textContent(), /^Training paused: it failed with an error \(test fault: training threw\)\. The model and your data are kept/);
+  assert.equal(await page.locator('#train').textContent(), 'Train');
+  assert.equal(await playground('running'), false);
+  await page.waitForFunction(() => !window.playground.workerRunning, null, { timeout: 20000 });
+  assert.ok(await page.getByRole('button', { name: /Restore the weights of iteration \d+/ }).isVisible());
+  assert.deepEqual(await playground('errors'), [{ source: 'training', message: 'training: test fault: training threw' }]);
+  assert.deepEqual(await pageErrors(1), ['training: test fault: training threw']);
+  // Not the generic notice of an error that escaped the worker's handlers; the model and the data are as they were.
+  assert.doesNotMatch(await page.locator('#notice').textContent(), /unexpected error/);
+  assert.ok((await playground('progress')).iteration >= before);
+  assert.equal(await playground('strokes'), strokes);
+  // Step runs the same way.
+  await page.evaluate(() => window.playground.workerFault('train'));
+  await page.getByRole('button', { name: 'Step', exact: true }).click();
+  await page.waitForFunction(() => /\(2 times\)/.test(document.querySelector('#notice > p').textContent), null, { timeout: 20000 });
+  assert.deepEqual(await pageErrors(1), ['training: test fault: training threw']);
+  assert.equal((await playground('errors')).length, 2);
+  // The worker goes on: Train trains again.
+  const from = (await playground('progress')).iteration;
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await page.waitForFunction((k) => window.playground.progress.iteration > k + 5, from, { timeout: 30000 });
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await page.waitForFunction(() => !window.playground.workerRunning, null, { timeout: 20000 });
+  assert.deepEqual(session.takePageErrors(), []);
+});

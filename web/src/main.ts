@@ -32,8 +32,8 @@ const mod = <T extends TaskId>(t: T) => TASKS[t] as TaskModule<T>;
 
 const { hint, notice } = createMessages($<HTMLParagraphElement>('hint'), $<HTMLDivElement>('notice'));
 
-/** Errors the page survived instead of stopping on (a layer that threw, the worker's uncaught errors): kept for tests
- * and the curious (`playground.errors`). */
+/** Errors the page survived instead of stopping on (a layer that threw, training that threw, the worker's uncaught
+ * errors): kept for tests and the curious (`playground.errors`). */
 const survived: { source: string; message: string }[] = [];
 /** Records an error the page carries on after and reports it as if uncaught (the console with its stack, window 'error'
  * listeners, the e2e harness's page errors) without throwing into the caller. */
@@ -401,11 +401,19 @@ function onMessage(m: FromWorker) {
       scheduleSave();
       break;
     case 'diverged':
+    case 'failed': {
       running = workerRunning = false;
       updateButtons();
-      notice(`Training paused: ${m.reason}. Try a smaller learning rate, Reset, or a looser solver tolerance.`,
-        m.goodIteration !== null ? { action: { label: `Restore the weights of iteration ${m.goodIteration}`, run: () => send({ type: 'restore' }) } } : {});
+      const restore = m.goodIteration !== null ? { action: { label: `Restore the weights of iteration ${m.goodIteration}`, run: () => send({ type: 'restore' }) } } : {};
+      if (m.type === 'diverged') notice(`Training paused: ${m.reason}. Try a smaller learning rate, Reset, or a looser solver tolerance.`, restore);
+      else {
+        // Training threw (caught in the worker, which goes on): reported like the errors the page survives.
+        reportSurvived('training', new Error(`training: ${m.message}`));
+        notice(`Training paused: it failed with an error (${m.message}). The model and your data are kept: press Train to go on` +
+          `${m.goodIteration !== null ? ' or restore the last healthy weights' : ''}, and reload the page if it happens again.`, restore);
+      }
       break;
+    }
     case 'error':
       if (m.fatal) engineFailure(m.message);
       else if (m.persistent) {
@@ -751,8 +759,8 @@ if (state.tasks[state.task].model) $('iteration').textContent = String(modelInfo
   /** frames the render loop has run, and draw calls per layer id */
   get frames() { return frames; },
   get draws() { return { ...layerLoop.draws }; },
-  /** the errors the page survived (a layer that threw, the worker's uncaught errors), oldest first; each was also
-   * reported as an uncaught error, so the e2e harness fails on it unless a test takes it */
+  /** the errors the page survived (a layer that threw, training that threw, the worker's uncaught errors), oldest first;
+   * each was also reported as an uncaught error, so the e2e harness fails on it unless a test takes it */
   get errors() { return survived.map((e) => ({ ...e })); },
   /** the layers switched off after they threw */
   get failedLayers() { return layerLoop.failedIds; },
@@ -764,8 +772,9 @@ if (state.tasks[state.task].model) $('iteration').textContent = String(modelInfo
     dirty = true;
   },
   /** Test-only: an error in the worker outside its try/catch ('throw': an uncaught exception, 'reject': an unhandled
-   * rejection), or 'messageerror': the worker object fires one as if a message could not be read. */
-  workerFault(kind: 'throw' | 'reject' | 'messageerror') {
+   * rejection), or 'messageerror': the worker object fires one as if a message could not be read; or 'train': the
+   * worker's next training step (a chunk or Step) throws, as a wasm binding error would. */
+  workerFault(kind: 'throw' | 'reject' | 'messageerror' | 'train') {
     if (kind === 'messageerror') worker?.dispatchEvent(new MessageEvent('messageerror'));
     else send({ type: 'fault', kind });
   },

@@ -131,8 +131,8 @@ export type ToWorker =
   /** answered at once with 'pong' (how long the worker takes to answer any message: tests log it) */
   | { type: 'ping'; id: number }
   /** test-only (`playground.workerFault`): an error outside every try/catch of the worker, thrown ('throw') or an
-   * unhandled rejection ('reject') */
-  | { type: 'fault'; kind: 'throw' | 'reject' };
+   * unhandled rejection ('reject'); or the next training chunk or Step throws, as a wasm binding error would ('train') */
+  | { type: 'fault'; kind: 'throw' | 'reject' | 'train' };
 
 export type FromWorker =
   | { type: 'ready'; version: string; presets: Record<TaskId, PresetItem[]> }
@@ -147,7 +147,11 @@ export type FromWorker =
   /** the answer to 'ping': the kinds of work queued ('step', 'loss', 'visual', 'analysis', 'gradient', 'memory'), and the longest
    * the worker went without looking at its messages since the previous ping (a tick or a message's handling, ms) */
   | { type: 'pong'; id: number; pending: string[]; longestTick: number; /** the longest single piece and its kind */ longestPiece: { millis: number; kind: string } }
+  /** training paused: the field blew up (`reason`); goodIteration: the last healthy checkpoint the page may restore */
   | { type: 'diverged'; task: TaskId; reason: string; goodIteration: number | null }
+  /** training (a chunk or a Step) threw — a wasm binding error, an engine bug: paused, the model and data kept as they
+   * were; the page reports the error and offers the checkpoint as after a divergence */
+  | { type: 'failed'; task: TaskId; message: string; goodIteration: number | null }
   /** fatal: the engine cannot work; persistent: shown until dismissed */
   | { type: 'error'; message: string; fatal?: boolean; persistent?: boolean }
   /** an error no try/catch of the worker caught and the page would not hear of otherwise (an unhandled rejection, a

@@ -7,7 +7,7 @@ import { NO_PROGRESS, type FromWorker, type Progress, type ToWorker } from './pr
 import type { TaskId } from './settings';
 import { densityEngine } from './worker/density-engine';
 import { DivergenceWatch } from './worker/divergence';
-import { MORE, PIECE_MS, type Engine, type InspectionJob, type Part } from './worker/engine';
+import { MORE, PIECE_MS, type Engine, type InspectionJob, type Part, type TrainerLike } from './worker/engine';
 import timing from './worker/timing.json';
 import { trajectoryEngine } from './worker/trajectory-engine';
 
@@ -150,7 +150,12 @@ function tick() {
     background(r);
     note('background', now() - start);
   } else if (running) {
-    trainChunk();
+    try {
+      trainChunk();
+    } catch (e) {
+      failed(r, e);
+      refresh();
+    }
     trainedAt = now();
     note('training', trainedAt - start);
   }
@@ -365,6 +370,25 @@ function diverged(r: Run, reason: string) {
   post({ type: 'diverged', task: r.engine.task, reason, goodIteration: r.good?.iteration ?? null });
 }
 
+/** Training threw (a wasm binding error, an engine bug): it pauses like after a divergence — the model and the data stay
+ * as they were, the page offers the last good model and reports the error (not the generic notice of an error that
+ * escaped every handler, which would also leave the loop stopped mid-tick). The caller refreshes (confirms the pause). */
+function failed(r: Run, err: unknown) {
+  running = false;
+  post({ type: 'failed', task: r.engine.task, message: err instanceof Error ? err.message : String(err), goodIteration: r.good?.iteration ?? null });
+}
+
+/** Test-only (`playground.workerFault('train')`): the next training step throws. */
+let trainFault = false;
+/** The trainer's step: what training chunks and Step call. */
+function trainStep(t: TrainerLike, iterations: number, maxMillis: number): StepResult {
+  if (trainFault) {
+    trainFault = false;
+    throw new Error('test fault: training threw');
+  }
+  return t.step(iterations, { maxMillis, resumable: true });
+}
+
 function record(r: Run, res: StepResult, steps: number, nfeF: number, nfeB: number, millis: number) {
   r.progress = { ...r.progress, iteration: res.iteration, batchLoss: res.loss, gradNorm: res.gradNorm, nfeForward: nfeF / steps,
     nfeBackward: nfeB / steps, millis: millis / steps, status: res.status, message: res.message };
@@ -379,7 +403,7 @@ function trainChunk() {
     running = false;
     return;
   }
-  const res = t.step(1000, { maxMillis: CHUNK_MS, resumable: true });
+  const res = trainStep(t, 1000, CHUNK_MS);
   const steps = Math.max(1, res.iterations);
   if (res.iterations > 0) record(r, res, steps, res.nfeForward, res.nfeBackward, res.millis);
   r.progress = { ...r.progress, pending: res.suspended, pendingNfe: res.pendingNfeForward };
@@ -486,7 +510,14 @@ function handle(m: ToWorker) {
       // under way staying in the trainer). An iteration under way (paused in the middle) is the one it completes.
       if (stepping) break;
       const stepJob: Job = () => {
-        const res = t.step(1, { maxMillis: leftOfTick(), resumable: true });
+        let res: StepResult;
+        try {
+          res = trainStep(t, 1, leftOfTick());
+        } catch (e) {
+          failed(r, e);
+          refresh();
+          return;
+        }
         if (res.status === 'success' && res.iterations === 0) {
           r.progress = { ...r.progress, pending: res.suspended, pendingNfe: res.pendingNfeForward };
           jobs.unshift(stepJob);
@@ -537,8 +568,10 @@ function handle(m: ToWorker) {
       post(...runs[m.task].engine.preset(m.name, m.seed));
       break;
     case 'fault':
-      // Test-only: the error escapes this handler's try/catch on purpose.
-      if (m.kind === 'throw') setTimeout(() => { throw new Error('test fault: an uncaught exception'); });
+      // Test-only: the error escapes this handler's try/catch on purpose ('train': the next training step throws, caught
+      // by training's own handling).
+      if (m.kind === 'train') trainFault = true;
+      else if (m.kind === 'throw') setTimeout(() => { throw new Error('test fault: an uncaught exception'); });
       else void Promise.reject(new Error('test fault: an unhandled rejection'));
       break;
     case 'ping': {

@@ -1,6 +1,8 @@
 // Messages to the user: a transient hint (a status line that clears itself) and a notice that stays until
-// dismissed (or for good, when the engine cannot start).
+// dismissed (or for good, when the engine cannot start). Notices do not replace one another: the slot shows the newest
+// and lists the others not dismissed yet under "+N more notices" (ui/notices.ts).
 import type { HintAction } from '../tasks/task';
+import { moreLabel, noticeText, NoticeStack } from './notices';
 
 export interface Messages {
   hint(text: string, action?: HintAction): void;
@@ -16,6 +18,51 @@ export function createMessages(hintEl: HTMLElement, noticeEl: HTMLElement): Mess
     b.onclick = run;
     return b;
   };
+  const notices = new NoticeStack<HintAction>();
+  function drawNotices() {
+    const view = notices.view();
+    // The list stays open across redraws once the user opened it.
+    const wasOpen = noticeEl.querySelector('details')?.open ?? false;
+    noticeEl.replaceChildren();
+    noticeEl.hidden = !view;
+    if (!view) return;
+    const { shown } = view;
+    const p = document.createElement('p');
+    p.textContent = noticeText(shown);
+    noticeEl.append(p);
+    const more = moreLabel(view);
+    if (more) {
+      const details = document.createElement('details');
+      details.open = wasOpen;
+      const summary = document.createElement('summary');
+      summary.textContent = more;
+      const list = document.createElement('ul');
+      for (const n of view.earlier) {
+        const li = document.createElement('li');
+        li.textContent = noticeText(n);
+        list.append(li);
+      }
+      if (view.dropped) {
+        const li = document.createElement('li');
+        li.textContent = `and ${view.dropped} older notice${view.dropped === 1 ? '' : 's'}`;
+        list.append(li);
+      }
+      details.append(summary, list);
+      noticeEl.append(details);
+    }
+    const row = document.createElement('div');
+    if (shown.action) row.append(button(shown.action.label, () => {
+      shown.action!.run();
+      notices.taken(shown);
+      drawNotices();
+    }));
+    if (!shown.fatal) row.append(button(more ? 'Dismiss all' : 'Dismiss', () => {
+      notices.dismiss();
+      drawNotices();
+    }));
+    noticeEl.append(row);
+    noticeEl.dataset.kind = shown.fatal ? 'fatal' : 'warning';
+  }
   return {
     hint(text, action) {
       hintEl.textContent = text;
@@ -27,18 +74,8 @@ export function createMessages(hintEl: HTMLElement, noticeEl: HTMLElement): Mess
       hintTimer = window.setTimeout(() => (hintEl.textContent = ''), action ? 30000 : 10000);
     },
     notice(text, opts = {}) {
-      noticeEl.replaceChildren();
-      const p = document.createElement('p');
-      p.textContent = text;
-      const row = document.createElement('div');
-      if (opts.action) row.append(button(opts.action.label, () => {
-        opts.action!.run();
-        noticeEl.hidden = true;
-      }));
-      if (!opts.fatal) row.append(button('Dismiss', () => (noticeEl.hidden = true)));
-      noticeEl.append(p, row);
-      noticeEl.dataset.kind = opts.fatal ? 'fatal' : 'warning';
-      noticeEl.hidden = false;
+      notices.add(text, opts);
+      drawNotices();
     },
   };
 }
