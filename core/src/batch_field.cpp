@@ -43,6 +43,7 @@ void BatchField::eval(double t, const Vec& y, Vec& dy) const {
   const Index S = mlp_.state_dim(), B = batch();
   const Eigen::Map<const Mat> Z(y.data(), S, B);
   w_->times = w_->offsets.array() + t;
+  w_->tape.reverse_only = true;  // only `reverse` reads these tapes: the kernels may keep their own layout
   mlp_.forward<double>(Z, w_->times, w_->F, &w_->tape);  // this field's buffers, sized for its batch
   finish_eval(w_->F, Z, dy);
 }
@@ -56,6 +57,7 @@ void BatchField::eval_keep(double t, const Vec& y, Vec& dy, int slot) const {
   }
   const Eigen::Map<const Mat> Z(y.data(), S, B);
   w_->times = w_->offsets.array() + t;
+  w_->kept[k].reverse_only = true;
   mlp_.forward<double>(Z, w_->times, w_->kept_F[k], &w_->kept[k]);
   finish_eval(w_->kept_F[k], Z, dy);
 }
@@ -76,6 +78,7 @@ void BatchField::eval_and_vjp(double t, const Vec& y, const Vec& a, Vec& dy, Vec
   const Index S = mlp_.state_dim(), B = batch();
   const Eigen::Map<const Mat> Z(y.data(), S, B);
   w_->times = w_->offsets.array() + t;
+  w_->tape.reverse_only = true;
   mlp_.forward<double>(Z, w_->times, w_->F, &w_->tape);
   finish_eval(w_->F, Z, dy);
   reverse(w_->tape, w_->F, Z, a, a_y, g_theta);

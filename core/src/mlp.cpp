@@ -159,6 +159,15 @@ void times_activation_deriv(Activation a, const MatS<S>& P, const MatS<S>& H, Ma
   else G.array() *= P.unaryExpr([a](const S& x) { return activate_deriv(a, x); }).array();
 }
 
+/// Scatters the blocks of points a reverse-only tape's forward left in `hidden_lanes` into inputs[1] (H rows).
+void unblock(Mlp::Tape<double>& tape, Index H) {
+  const Index B = tape.inputs[1].cols(), n = tape.in_lanes;
+  const double* blocks = align16(tape.hidden_lanes.data());
+  for (Index c = 0; c < B; ++c)
+    for (Index j = 0; j < H; ++j) tape.inputs[1](j, c) = blocks[(c / n * H + j) * n + c % n];
+  tape.in_lanes = 0;
+}
+
 }  // namespace
 
 template <class S>
@@ -194,6 +203,7 @@ void Mlp::forward(const Eigen::Ref<const MatS<S>>& Z, const Eigen::Ref<const Row
     for (Index c = 0; c < B; ++c)
       for (Index r = 0; r < sd; ++r) zt[c * sd + r] = z[c * ld + r];
   }
+  tp.in_lanes = 0;
   if constexpr (std::is_same_v<S, double>) {
     if (lanes64_apply(B)) {  // 2 points per vector, the hidden activations straight into the output (lanes64.hpp)
       const bool deep = L == 3;  // two hidden layers: the H2 × H1 layer read as stored, its units' tanh into the output
@@ -201,10 +211,11 @@ void Mlp::forward(const Eigen::Ref<const MatS<S>>& Z, const Eigen::Ref<const Row
       const Index H1 = L1.out, H2 = deep ? layers_[1].out : 0;
       for (std::size_t l = 1; l < L; ++l) tp.inputs[l].resize(layers_[l].in, B);
       for (auto& p : tp.pre) p.resize(0, 0);  // tanh' comes from the tape's activations: pre-activations not kept
+      const int N = kernels::lanes_training_width();
+      tp.in_lanes = tp.reverse_only && !deep ? N : 0;
       F.resize(L2.out, B);
       // The splats are remade only when θ (or the width) has changed since they were made (a training step runs
       // dozens of passes with one θ): the θ they came from is kept after them, then the deep kernel's scratch.
-      const int N = kernels::lanes_training_width();
       const Index splats = deep ? N * (H1 * (L1.in + 1) + H2 * L2.out + L2.out)
                                 : N * (L1.out * (L1.in + 1 + L2.out) + L2.out),
                   P = num_params(), hv = deep ? 4 * N * H1 + 2 : 0;
@@ -232,17 +243,22 @@ void Mlp::forward(const Eigen::Ref<const MatS<S>>& Z, const Eigen::Ref<const Row
           constexpr int IN = decltype(in)::value, OUT = decltype(out)::value;
           const double* X = X0.data();
           double *Hd1 = tp.inputs[1].data(), *Fd = F.data();
+          const bool blocks = tp.in_lanes > 0;
+          if (blocks) {  // the activations in the kernel's blocks of points (BatchField's tapes: reversed only)
+            tp.hidden_lanes.resize(static_cast<std::size_t>(H1 * ((B + N - 1) / N * N) + 2));
+            Hd1 = align16(tp.hidden_lanes.data());
+          }
 #if defined(NDE_LANES64_AVX2) || defined(__AVX2__)
           if (N == 4) {
             if (deep) kernels::lanes4::deep_forward<IN, OUT>(K, Sp, H1, W2, b2, H2, X, B, Hd1, tp.inputs[2].data(), Fd, Hv);
-            else kernels::lanes4::fused_forward<IN, OUT>(K, Sp, H1, X, B, Hd1, Fd);
+            else kernels::lanes4::fused_forward<IN, OUT>(K, Sp, H1, X, B, Hd1, Fd, blocks);
             return;
           }
 #endif
           if (deep)
             out_of_line(&kernels::lanes2::deep_forward<IN, OUT>, K, Sp, H1, W2, b2, H2, X, B, Hd1, tp.inputs[2].data(), Fd, Hv);
           else
-            out_of_line(&kernels::lanes2::fused_forward<IN, OUT>, K, Sp, H1, X, B, Hd1, Fd);
+            out_of_line(&kernels::lanes2::fused_forward<IN, OUT>, K, Sp, H1, X, B, Hd1, Fd, blocks);
         });
       });
       return;
@@ -266,6 +282,8 @@ void Mlp::backward(Tape<S>& tape, const MatS<S>& A, MatS<S>* dZ, VecS<S>* dtheta
   if (dtheta && dtheta->size() != num_params()) *dtheta = VecS<S>::Zero(num_params());
   const std::size_t L = layers_.size();
   if constexpr (std::is_same_v<S, double>) {
+    if (tape.in_lanes && (!lanes64_apply(A.cols()) || tape.in_lanes != kernels::lanes_training_width()))
+      unblock(tape, layers_.front().out);  // the kernels were switched between the passes (tests, benches)
     if (lanes64_apply(A.cols())) {  // hidden unit by hidden unit, 2 points per vector (lanes64.hpp)
       const bool deep = L == 3;
       const Layer &L1 = layers_.front(), &L2 = layers_.back();
@@ -292,7 +310,8 @@ void Mlp::backward(Tape<S>& tape, const MatS<S>& A, MatS<S>* dZ, VecS<S>* dtheta
           constexpr int IN = decltype(in)::value, OUT = decltype(out)::value;
           auto run = [&](auto with_gx, auto with_dtheta) {
             constexpr bool GX = decltype(with_gx)::value, DTH = decltype(with_dtheta)::value;
-            const double *X = tape.inputs[0].data(), *Hd1 = tape.inputs[1].data();
+            const bool blocks = tape.in_lanes > 0;  // forward's blocks of points (`Tape::reverse_only`)
+            const double *X = tape.inputs[0].data(), *Hd1 = blocks ? align16(tape.hidden_lanes.data()) : tape.inputs[1].data();
             const double* Hd2 = deep ? tape.inputs[2].data() : nullptr;
             double* db1 = d1 ? d1 + H1 * L1.in : nullptr;
             double* db2 = d2 ? d2 + H2 * H1 : nullptr;
@@ -304,8 +323,8 @@ void Mlp::backward(Tape<S>& tape, const MatS<S>& A, MatS<S>* dZ, VecS<S>* dtheta
                 kernels::lanes4::deep_backward<IN, OUT, GX, DTH>(W1, W2, W3, H1, H2, X, Hd1, Hd2, A.data(), B, d1, db1,
                                                                   d2, db2, d3, db3, Gx, nullptr, sc);
               else
-                kernels::lanes4::fused_backward<IN, OUT, GX, DTH>(W1, W3, H1, X, Hd1, A.data(), B, d1, db1, d3, db3, Gx,
-                                                                   sc);
+                kernels::lanes4::fused_backward<IN, OUT, GX, DTH>(W1, W3, H1, X, Hd1, blocks, A.data(), B, d1, db1, d3,
+                                                                   db3, Gx, sc);
               return;
             }
 #endif
@@ -313,8 +332,8 @@ void Mlp::backward(Tape<S>& tape, const MatS<S>& A, MatS<S>* dZ, VecS<S>* dtheta
               out_of_line(&kernels::lanes2::deep_backward<IN, OUT, GX, DTH>, W1, W2, W3, H1, H2, X, Hd1, Hd2, A.data(), B,
                           d1, db1, d2, db2, d3, db3, Gx, G2, sc);
             else
-              out_of_line(&kernels::lanes2::fused_backward<IN, OUT, GX, DTH>, W1, W3, H1, X, Hd1, A.data(), B, d1, db1, d3,
-                          db3, Gx, sc);
+              out_of_line(&kernels::lanes2::fused_backward<IN, OUT, GX, DTH>, W1, W3, H1, X, Hd1, blocks, A.data(), B, d1,
+                          db1, d3, db3, Gx, sc);
           };
           using Yes = std::true_type;
           using No = std::false_type;
@@ -404,10 +423,6 @@ Mat Mlp::eval(const Mat& Z, const RowVec& t) const {
   forward<double>(Z, t, F, nullptr);
   return F;
 }
-
-namespace {
-
-}  // namespace
 
 bool Mlp::lanes64_apply(Index columns) const {
   return kernels::lanes_training() && config_.activation == Activation::Tanh &&

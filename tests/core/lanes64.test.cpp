@@ -1,6 +1,6 @@
 // The float64 points-in-lanes training kernels: their tanh against the row path's (two lanes) and libm's (four), and
 // Mlp::forward / backward through them (two lanes, and four with AVX2) against the former row path on random thin nets
-// with one and two hidden layers, odd point counts and every output combination.
+// with one and two hidden layers, odd point counts and every output combination, also on reverse-only tapes.
 #include "nde/lanes64.hpp"
 
 #include <catch2/catch.hpp>
@@ -123,6 +123,7 @@ TEST_CASE("Training passes through the float64 points-in-lanes kernels equal the
       Mat F[3], dZ[3], dZ_only[3];
       Vec dth[3], dth_only[3];
       RowVec dt[3];
+      int blocks_differ = 0;
       for (int lanes = 0; lanes < 3; ++lanes) {
         kernels::set_lanes_training(lanes > 0);
         kernels::set_lanes_training_avx2(lanes == 2);
@@ -132,7 +133,33 @@ TEST_CASE("Training passes through the float64 points-in-lanes kernels equal the
         m.backward<double>(tape, A, &dZ[lanes], &dth[lanes], &dt[lanes]);
         m.backward<double>(tape, A, &dZ_only[lanes], nullptr, nullptr);
         m.backward<double>(tape, A, nullptr, &dth_only[lanes], nullptr);
+        // A reverse-only tape (BatchField's): the activations stay in the kernels' blocks of points — the same
+        // numbers bit for bit; reversed twice (it stays intact), and once after the kernels were switched off
+        // (its activations scattered back for the row path).
+        Mlp::Tape<double> blocks;
+        blocks.reverse_only = true;
+        Mat Fb, dZb, dZb2;
+        Vec dthb = Vec::Constant(m.num_params(), 0.5), dthb2 = dthb;
+        RowVec dtb, dtb2;
+        m.forward<double>(Z, t, Fb, &blocks);
+        if (lanes > 0 && k.hidden.size() == 1 && cols >= kLanes64MinColumns) CHECK(blocks.in_lanes > 0);
+        m.backward<double>(blocks, A, &dZb, &dthb, &dtb);
+        m.backward<double>(blocks, A, &dZb2, &dthb2, &dtb2);
+        if (!(Fb == F[lanes] && dZb == dZ[lanes] && dthb == dth[lanes] && dtb == dt[lanes] && dZb2 == dZb && dthb2 == dthb))
+          ++blocks_differ;
+        if (blocks.in_lanes > 0) {
+          kernels::set_lanes_training(false);
+          Mat dZr;
+          Vec dthr = Vec::Constant(m.num_params(), 0.5);
+          RowVec dtr;
+          m.backward<double>(blocks, A, &dZr, &dthr, &dtr);
+          CHECK(blocks.in_lanes == 0);
+          const double scale = std::max(dZ[lanes].cwiseAbs().maxCoeff(), 1e-300);
+          CHECK((dZr - dZ[lanes]).cwiseAbs().maxCoeff() <= 1e-13 * scale);
+          CHECK((dthr - dth[lanes]).cwiseAbs().maxCoeff() <= 1e-13 * std::max(dth[lanes].cwiseAbs().maxCoeff(), 1e-300));
+        }
       }
+      CHECK(blocks_differ == 0);
       kernels::set_lanes_training(true);
       kernels::set_lanes_training_avx2(true);
       auto close = [](const auto& a, const auto& b) {

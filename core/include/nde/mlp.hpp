@@ -73,6 +73,11 @@ class Mlp {
     MatS<S> grad_in;              ///< backward scratch: cotangent of the first layer's input
     std::vector<S> wt;            ///< backward scratch: a wide layer's Wᵀ (the tiled kernel's operand)
     std::vector<S> lanes;         ///< backward scratch of the float64 points-in-lanes path (feature-major copies)
+    /// Set by an owner that only reverses this tape with `backward`: a one-hidden-layer lanes64.hpp forward then keeps
+    /// the hidden activations in its blocks of points (`hidden_lanes`) instead of scattering them into inputs[1].
+    bool reverse_only = false;
+    std::vector<S> hidden_lanes;  ///< those blocks (kN points of unit 0, 1, …, then the next kN points), 16-byte aligned
+    int in_lanes = 0;             ///< points per block if the last forward pass left them there (inputs[1] then not written)
   };
   /// F = f(Z, t) for a batch; t holds one time per column.
   template <class S>
