@@ -455,14 +455,20 @@ Mat Mlp::eval_single(const Mat& Z, double t) const {
     for (Index c0 = 0; c0 < m; c0 += kBlock) {
       const Index nc = std::min(kBlock, m - c0), NB = (nc + 15) / 16 * 16;
       const double* z = Z.data() + c0 * sd;
-      for (Index r = 0; r < sd; ++r) {  // feature-major, the padding points at 0
-        float* x = X + r * NB;
-        if (config_.input == InputMap::Cube)
-          for (Index c = 0; c < nc; ++c) x[c] = static_cast<float>(z[c * sd + r] * z[c * sd + r] * z[c * sd + r]);
-        else
-          for (Index c = 0; c < nc; ++c) x[c] = static_cast<float>(z[c * sd + r]);
-        std::fill(x + nc, x + NB, 0.0f);
+      const bool cube = config_.input == InputMap::Cube;
+      if (sd == 2) {  // planar (the grids): four points per step, vector conversions
+        if (cube) kernels::planar_to_lanes<true>(z, nc, X, X + NB);
+        else kernels::planar_to_lanes<false>(z, nc, X, X + NB);
+      } else {
+        for (Index r = 0; r < sd; ++r) {
+          float* x = X + r * NB;
+          if (cube)
+            for (Index c = 0; c < nc; ++c) x[c] = static_cast<float>(z[c * sd + r] * z[c * sd + r] * z[c * sd + r]);
+          else
+            for (Index c = 0; c < nc; ++c) x[c] = static_cast<float>(z[c * sd + r]);
+        }
       }
+      for (Index r = 0; r < sd; ++r) std::fill(X + r * NB + nc, X + (r + 1) * NB, 0.0f);  // the padding points at 0
       if (config_.time_dependent) std::fill(X + sd * NB, X + sd * NB + NB, static_cast<float>(t));
       // Through pointers (lanes.hpp `fused_kernel`): in wasm, kept out of this function by binaryen.
       if (nl == 2) {
@@ -478,8 +484,10 @@ Mat Mlp::eval_single(const Mat& Z, double t) const {
         kernels::thin_out_kernel(last.out)(K, S_last, last.in, a, NB, Y);
       }
       double* f = F.data() + c0 * sd;
-      for (Index r = 0; r < sd; ++r)
-        for (Index c = 0; c < nc; ++c) f[c * sd + r] = Y[r * NB + c];
+      if (sd == 2) kernels::lanes_to_planar(Y, Y + NB, nc, f);
+      else
+        for (Index r = 0; r < sd; ++r)
+          for (Index c = 0; c < nc; ++c) f[c * sd + r] = Y[r * NB + c];
     }
     return F;
   }
