@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "nde/mlp.hpp"
+#include "nde/out_of_line.hpp"
 #include "nde/rng.hpp"
 
 using namespace nde;
@@ -107,7 +108,7 @@ struct Floats {
 };
 }  // namespace
 
-TEST_CASE("The thin kernels behind the run-time tables (every width 1-4) match a double reference, groups of 2 or 4 vectors alike") {
+TEST_CASE("The thin kernels chosen by width at run time (every width 1-4) match a double reference, groups of 2 or 4 vectors alike") {
   Rng r(11);
   Floats K(kernels::kTanhFloats);
   kernels::put_tanh_constants(K.data());
@@ -125,9 +126,17 @@ TEST_CASE("The thin kernels behind the run-time tables (every width 1-4) match a
           kernels::splat_fused(W1.data(), b1.data(), H, in, W2.data(), b2.data(), out, Sf.data());
           kernels::splat_rows(W1.data(), b1.data(), H, in, Sr.data());
           kernels::splat_columns(W2.data(), b2.data(), out, H, Sc.data());
-          kernels::fused_kernel(in, out)(K.data(), Sf.data(), H, X.data(), NB, Y.data());
-          kernels::thin_in_kernel(in)(K.data(), Sr.data(), H, X.data(), NB, A.data());
-          kernels::thin_out_kernel(out)(K.data(), Sc.data(), H, A.data(), NB, Y2.data());
+          // As eval_single calls them: chosen by width at run time, through out_of_line.
+          kernels::with_width(in, [&](auto i) {
+            kernels::with_width(out, [&](auto o) {
+              kernels::out_of_line(&kernels::thin_fused<decltype(i)::value, decltype(o)::value>, K.data(), Sf.data(), H,
+                                   X.data(), NB, Y.data());
+            });
+            kernels::out_of_line(&kernels::thin_in_tanh<decltype(i)::value>, K.data(), Sr.data(), H, X.data(), NB, A.data());
+          });
+          kernels::with_width(out, [&](auto o) {
+            kernels::out_of_line(&kernels::thin_out<decltype(o)::value>, Sc.data(), H, A.data(), NB, Y2.data());
+          });
           double worst = 0, worst_hidden = 0, worst_split = 0;
           for (Index p = 0; p < NB; ++p)
             for (Index o = 0; o < out; ++o) {

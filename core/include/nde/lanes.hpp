@@ -298,35 +298,6 @@ inline void thin_fused(const float* K, const float* S, Index H, const float* X, 
   }
 }
 
-/// The thin kernels for 1–4 inputs or outputs, looked up at run time and called through a pointer, so each stays a
-/// function of its own in wasm: emcc's link-time optimiser (binaryen at -O3) inlines a function with a single call
-/// site into its caller, however large, and V8's TurboFan, compiling the fused kernel inside `Trainer::field` (about
-/// 200 kB of x64 code holding every width's kernels), kept its inputs and accumulators on the stack across the hidden
-/// unit loop (a store and reloads per iteration); a function address in a table is not inlined.
-using ThinKernel = void (*)(const float* K, const float* S, Index n, const float* X, Index NB, float* Y);
-/// `thin_fused<in, out>`.
-inline ThinKernel fused_kernel(Index in, Index out) {
-  static constexpr ThinKernel table[4][4] = {{thin_fused<1, 1>, thin_fused<1, 2>, thin_fused<1, 3>, thin_fused<1, 4>},
-                                             {thin_fused<2, 1>, thin_fused<2, 2>, thin_fused<2, 3>, thin_fused<2, 4>},
-                                             {thin_fused<3, 1>, thin_fused<3, 2>, thin_fused<3, 3>, thin_fused<3, 4>},
-                                             {thin_fused<4, 1>, thin_fused<4, 2>, thin_fused<4, 3>, thin_fused<4, 4>}};
-  return table[in - 1][out - 1];
-}
-/// `thin_in_tanh<in>`.
-inline ThinKernel thin_in_kernel(Index in) {
-  static constexpr ThinKernel table[4] = {thin_in_tanh<1>, thin_in_tanh<2>, thin_in_tanh<3>, thin_in_tanh<4>};
-  return table[in - 1];
-}
-/// `thin_out<out>` (K unused).
-inline ThinKernel thin_out_kernel(Index out) {
-  static constexpr ThinKernel table[4] = {
-      [](const float*, const float* S, Index in, const float* X, Index NB, float* Y) { thin_out<1>(S, in, X, NB, Y); },
-      [](const float*, const float* S, Index in, const float* X, Index NB, float* Y) { thin_out<2>(S, in, X, NB, Y); },
-      [](const float*, const float* S, Index in, const float* X, Index NB, float* Y) { thin_out<3>(S, in, X, NB, Y); },
-      [](const float*, const float* S, Index in, const float* X, Index NB, float* Y) { thin_out<4>(S, in, X, NB, Y); }};
-  return table[out - 1];
-}
-
 /// Y = tanh(W X + b) for a wide layer in the points-in-lanes layout: X is in × NB, Y is out × NB (W out × in,
 /// column-major). The tiled kernel on the transposed product Yᵀ = Xᵀ Wᵀ + b: tiles of 16 points × 2 outputs.
 inline void wide_tanh(const float* K, const float* W, const float* b, Index out, Index in, const float* X, Index NB,
