@@ -36,7 +36,8 @@ Mat sample_grid(const Trainer& t, const GridSpec& g, const Deadline& deadline) {
         if (d > 1) pts(1, k) = y;
       }
     }
-    const Mat v = t.field(pts, g.t, g.single);
+    Mat v = t.field(pts, g.t, g.single);
+    if (d == 2 && count == m) return v;  // a planar field in one block (a 64×64 grid): the result as it is, no copy
     out.block(0, first, std::min<Index>(2, d), count) = v.topRows(std::min<Index>(2, d));
   }
   return out;

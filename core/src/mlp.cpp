@@ -11,6 +11,7 @@
 #include "nde/lanes.hpp"
 #include "nde/lanes64.hpp"
 #include "nde/limits.hpp"
+#include "nde/out_of_line.hpp"
 #include "nde/rng.hpp"
 
 namespace nde {
@@ -51,19 +52,8 @@ void Mlp::init(std::uint64_t seed) {
 
 namespace {
 
-/// Calls f(a...). In wasm through a pointer read back from memory, so f stays a function of its own: emcc's
-/// link-time optimiser (binaryen) inlines a function with one call site into its caller however large, and V8,
-/// compiling the kernel inside that caller, spilled its accumulators across the hidden-unit loop (found for the float32
-/// grid kernel, lanes.hpp `fused_kernel`). Natively a direct call.
-template <class R, class... P, class... A>
-inline void out_of_line(R (*f)(P...), A&&... a) {
-#if defined(__wasm__)
-  R (*volatile p)(P...) = f;
-  p(std::forward<A>(a)...);
-#else
-  f(std::forward<A>(a)...);
-#endif
-}
+using kernels::out_of_line;
+using kernels::with_width;
 
 /// P = W X + b for layer parameters stored at w (W column-major, then b); P is written in place.
 template <class S>
@@ -106,17 +96,6 @@ void affine_transpose(const double* w, Index out, Index in, const MatS<S>& G, Ma
 /// Whether a product whose result has `rows` rows goes through the tiled kernel (at least one tile of rows): in
 /// second_order, also the thin layers' products with a wide side (Eigen's GEMM is scalar in wasm).
 bool tile_rows(Index rows) { return rows >= kernels::TileShape<double>::MR && kernels::tiled(); }
-
-/// Calls f with std::integral_constant<int, n> for n in 1..4 (the thin layers' compile-time widths).
-template <class F>
-void with_width(Index n, F&& f) {
-  switch (n) {
-    case 1: return f(std::integral_constant<int, 1>{});
-    case 2: return f(std::integral_constant<int, 2>{});
-    case 3: return f(std::integral_constant<int, 3>{});
-    default: return f(std::integral_constant<int, 4>{});
-  }
-}
 
 /// Whether a[0..n) and b[0..n) hold the same bits: one pass without early exit, which vectorises (emscripten's
 /// memcmp compares byte by byte: 4 % of a wasm replica step).
@@ -470,31 +449,43 @@ Mat Mlp::eval_single(const Mat& Z, double t) const {
     for (Index c0 = 0; c0 < m; c0 += kBlock) {
       const Index nc = std::min(kBlock, m - c0), NB = (nc + 15) / 16 * 16;
       const double* z = Z.data() + c0 * sd;
-      for (Index r = 0; r < sd; ++r) {  // feature-major, the padding points at 0
-        float* x = X + r * NB;
-        if (config_.input == InputMap::Cube)
-          for (Index c = 0; c < nc; ++c) x[c] = static_cast<float>(z[c * sd + r] * z[c * sd + r] * z[c * sd + r]);
-        else
-          for (Index c = 0; c < nc; ++c) x[c] = static_cast<float>(z[c * sd + r]);
-        std::fill(x + nc, x + NB, 0.0f);
-      }
-      if (config_.time_dependent) std::fill(X + sd * NB, X + sd * NB + NB, static_cast<float>(t));
-      // Through pointers (lanes.hpp `fused_kernel`): in wasm, kept out of this function by binaryen.
-      if (nl == 2) {
-        kernels::fused_kernel(first.in, last.out)(K, S, first.out, X, NB, Y);
+      const bool cube = config_.input == InputMap::Cube;
+      if (sd == 2) {  // planar (the grids): four points per step, vector conversions
+        if (cube) kernels::planar_to_lanes<true>(z, nc, X, X + NB);
+        else kernels::planar_to_lanes<false>(z, nc, X, X + NB);
       } else {
-        kernels::thin_in_kernel(first.in)(K, S, first.out, X, NB, A);
+        for (Index r = 0; r < sd; ++r) {
+          float* x = X + r * NB;
+          if (cube)
+            for (Index c = 0; c < nc; ++c) x[c] = static_cast<float>(z[c * sd + r] * z[c * sd + r] * z[c * sd + r]);
+          else
+            for (Index c = 0; c < nc; ++c) x[c] = static_cast<float>(z[c * sd + r]);
+        }
+      }
+      for (Index r = 0; r < sd; ++r) std::fill(X + r * NB + nc, X + (r + 1) * NB, 0.0f);  // the padding points at 0
+      if (config_.time_dependent) std::fill(X + sd * NB, X + sd * NB + NB, static_cast<float>(t));
+      // Out of line (out_of_line.hpp): in wasm, binaryen would inline the kernels into this function.
+      if (nl == 2) {
+        with_width(first.in, [&](auto in) {
+          with_width(last.out, [&](auto out) {
+            out_of_line(&kernels::thin_fused<decltype(in)::value, decltype(out)::value>, K, S, first.out, X, NB, Y);
+          });
+        });
+      } else {
+        with_width(first.in, [&](auto in) { out_of_line(&kernels::thin_in_tanh<decltype(in)::value>, K, S, first.out, X, NB, A); });
         float *a = A, *b = B;
         for (std::size_t l = 1; l + 1 < nl; ++l) {
           const Layer& L = layers_[l];
           kernels::wide_tanh(K, theta + L.offset, theta + L.offset + L.out * L.in, L.out, L.in, a, NB, b);
           std::swap(a, b);
         }
-        kernels::thin_out_kernel(last.out)(K, S_last, last.in, a, NB, Y);
+        with_width(last.out, [&](auto out) { out_of_line(&kernels::thin_out<decltype(out)::value>, S_last, last.in, a, NB, Y); });
       }
       double* f = F.data() + c0 * sd;
-      for (Index r = 0; r < sd; ++r)
-        for (Index c = 0; c < nc; ++c) f[c * sd + r] = Y[r * NB + c];
+      if (sd == 2) kernels::lanes_to_planar(Y, Y + NB, nc, f);
+      else
+        for (Index r = 0; r < sd; ++r)
+          for (Index c = 0; c < nc; ++c) f[c * sd + r] = Y[r * NB + c];
     }
     return F;
   }

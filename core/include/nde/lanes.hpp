@@ -47,10 +47,10 @@ inline F4 max_first(F4 c, F4 x) {
 #endif
 }
 
-/// The constants of `tanh4` (clamp, −clamp, P's and Q's coefficients from the highest power), in the order it reads them.
-constexpr float kTanhConstants[] = {7.9164f, -7.9164f, -5.571517539424e-09f, 6.835481439302e-06f, 2.652083558785e-03f,
-                                    1.266849208602e-01f, 9.999996459826e-01f, 1.910926133335e-04f, 2.266079213966e-02f,
-                                    4.600155334726e-01f, 1.0f};
+/// The constants of `tanh4` (clamp, −clamp, P's coefficients from the highest power, then Q's below its leading 1), in
+/// the order it reads them: the fit's P and Q divided by Q's leading coefficient (1.910926133335e-04), rounded to float.
+constexpr float kTanhConstants[] = {7.9164f,      -7.9164f,     -2.91561119e-05f, 0.0357705168f, 13.8785248f,
+                                    662.950378f,  5233.06299f,  118.585388f,      2407.29102f,   5233.06445f};
 /// Floats of `tanh4`'s splatted constants.
 constexpr int kTanhFloats = static_cast<int>(sizeof kTanhConstants / sizeof(float)) * 4;
 
@@ -60,12 +60,14 @@ inline void put_tanh_constants(float* K) {
     for (int l = 0; l < 4; ++l) *K++ = c;
 }
 
-/// tanh of four floats: x·P(x²)/Q(x²) with P of degree 4 and Q of degree 3 in x² (a rational minimax fit of the
+/// tanh of four floats: x·P(x²)/Q(x²) with P of degree 4 and Q of degree 3 in x², Q monic (a rational minimax fit of the
 /// relative error on [0, 8.5], Lawson-weighted least squares in long double; 3.5e-7 before float rounding), clamped at
-/// ±7.9164 where it reaches 1 (tanh there is 1 − 2.7e-7). Nine multiply-adds and one division: four operations fewer
-/// than the degree-13/6 form of `tanh_inplace(float*)`. Error from libm's: see the test (≤ 5 float ulps). The
-/// constants come from memory at K (`put_tanh_constants`): as literals, V8 rebuilds every `v128.const` inside the
-/// loop (several x64 instructions each), while a load is one.
+/// ±7.9164 where it reaches 1 (tanh there is 1 − 2.7e-7). P takes four multiply-adds, the monic Q an add and two
+/// multiply-adds (one multiply fewer than Q with its fitted leading coefficient), then one multiply and one division.
+/// Error from libm's over every float in [−10, 10]: ≤ 6.6e-7 absolute and relative, ≤ 11.0 ulps of the result (near
+/// ±1; see the test). The constants come
+/// from memory at K (`put_tanh_constants`): as literals, V8 rebuilds every `v128.const` inside the loop (several x64
+/// instructions each), while a load is one.
 inline F4 tanh4(F4 x, const float* K) {
   auto k = [K](int i) {
     F4 v;
@@ -79,9 +81,9 @@ inline F4 tanh4(F4 x, const float* K) {
   p = x2 * p + k(4);
   p = x2 * p + k(5);
   p = x2 * p + k(6);
-  F4 q = x2 * k(7) + k(8);
+  F4 q = x2 + k(7);
+  q = x2 * q + k(8);
   q = x2 * q + k(9);
-  q = x2 * q + k(10);
   return x * p / q;
 }
 /// The same with the constants on the stack (one-off use).
@@ -106,6 +108,88 @@ inline void store_aligned(float* p, F4 v) { __builtin_memcpy(__builtin_assume_al
 inline float* put_splat(float* S, float x) {
   for (int l = 0; l < kLanes; ++l) S[l] = x;
   return S + kLanes;
+}
+
+/// Two doubles.
+using D2 = Simd<double>::type;
+
+/// Four floats from four doubles (lo's two, then hi's), each rounded as `static_cast<float>`. In wasm each half is one
+/// f32x4.demote_f64x2_zero: LLVM 14 (emscripten 3.1.6) merges two halves' conversions and the shuffle joining them into
+/// one conversion of four doubles, which it then splits into scalar demotes and lane inserts; an empty asm statement
+/// on each half's input and result keeps its conversion whole. Natively two cvtpd2ps.
+inline F4 demote(D2 lo, D2 hi) {
+#if defined(__wasm_simd128__)
+  auto half = [](D2 v) {
+    __asm__("" : "+r"(v));
+    F4 f = __builtin_convertvector(__builtin_shufflevector(v, D2{0, 0}, 0, 1, 2, 3), F4);
+    __asm__("" : "+r"(f));
+    return f;
+  };
+  return __builtin_shufflevector(half(lo), half(hi), 0, 1, 4, 5);
+#elif defined(__SSE2__)
+  return __builtin_shufflevector(__builtin_ia32_cvtpd2ps(lo), __builtin_ia32_cvtpd2ps(hi), 0, 1, 4, 5);
+#else
+  return F4{static_cast<float>(lo[0]), static_cast<float>(lo[1]), static_cast<float>(hi[0]), static_cast<float>(hi[1])};
+#endif
+}
+/// The first two floats of v as doubles (exact). In wasm one f64x2.promote_low_f32x4, kept whole as in `demote`.
+inline D2 promote_low(F4 v) {
+#if defined(__wasm_simd128__)
+  __asm__("" : "+r"(v));
+  D2 d = __builtin_convertvector(__builtin_shufflevector(v, v, 0, 1), D2);
+  __asm__("" : "+r"(d));
+  return d;
+#elif defined(__SSE2__)
+  return __builtin_ia32_cvtps2pd(v);
+#else
+  return D2{v[0], v[1]};
+#endif
+}
+
+/// dst[k] = static_cast<float>(src[k]) for k < n, four per step through `demote`.
+inline void to_floats(const double* src, Index n, float* dst) {
+  Index k = 0;
+  for (; k + 4 <= n; k += 4) store(dst + k, demote(load(src + k), load(src + k + 2)));
+  for (; k < n; ++k) dst[k] = static_cast<float>(src[k]);
+}
+/// A planar block's inputs into the lanes: n points z (x, y interleaved) to float rows x0 and x1, each entry z or z³
+/// (CUBE) rounded to float: the same values as the scalar `static_cast<float>(z * z * z)`, four points per step.
+template <bool CUBE>
+inline void planar_to_lanes(const double* z, Index n, float* x0, float* x1) {
+  Index c = 0;
+  for (; c + 4 <= n; c += 4) {
+    const D2 a = load(z + 2 * c), b = load(z + 2 * c + 2), d = load(z + 2 * c + 4), e = load(z + 2 * c + 6);
+    D2 u0 = __builtin_shufflevector(a, b, 0, 2), v0 = __builtin_shufflevector(a, b, 1, 3);
+    D2 u1 = __builtin_shufflevector(d, e, 0, 2), v1 = __builtin_shufflevector(d, e, 1, 3);
+    if constexpr (CUBE) {
+      u0 = u0 * u0 * u0;
+      v0 = v0 * v0 * v0;
+      u1 = u1 * u1 * u1;
+      v1 = v1 * v1 * v1;
+    }
+    store(x0 + c, demote(u0, u1));
+    store(x1 + c, demote(v0, v1));
+  }
+  for (; c < n; ++c) {
+    const double u = z[2 * c], v = z[2 * c + 1];
+    x0[c] = static_cast<float>(CUBE ? u * u * u : u);
+    x1[c] = static_cast<float>(CUBE ? v * v * v : v);
+  }
+}
+/// The lanes' planar outputs back: float rows y0 and y1 (n points) to f, x and y interleaved, as doubles.
+inline void lanes_to_planar(const float* y0, const float* y1, Index n, double* f) {
+  Index c = 0;
+  for (; c + 4 <= n; c += 4) {
+    const F4 p = load(y0 + c), q = load(y1 + c);
+    store(f + 2 * c, promote_low(__builtin_shufflevector(p, q, 0, 4, 1, 5)));
+    store(f + 2 * c + 2, promote_low(__builtin_shufflevector(p, q, 1, 5, 0, 4)));
+    store(f + 2 * c + 4, promote_low(__builtin_shufflevector(p, q, 2, 6, 3, 7)));
+    store(f + 2 * c + 6, promote_low(__builtin_shufflevector(p, q, 3, 7, 2, 6)));
+  }
+  for (; c < n; ++c) {
+    f[2 * c] = y0[c];
+    f[2 * c + 1] = y1[c];
+  }
 }
 
 /// Splats of a thin-input layer W (out × in, column-major) and b, per output j: W(j, 0..in−1), b(j).
@@ -212,35 +296,6 @@ inline void thin_fused(const float* K, const float* S, Index H, const float* X, 
     for (int o = 0; o < OUT; ++o)
       for (int v = 0; v < NV; ++v) store_aligned(Y + o * NB + p + v * L, acc[o][v]);
   }
-}
-
-/// The thin kernels for 1–4 inputs or outputs, looked up at run time and called through a pointer, so each stays a
-/// function of its own in wasm: emcc's link-time optimiser (binaryen at -O3) inlines a function with a single call
-/// site into its caller, however large, and V8's TurboFan, compiling the fused kernel inside `Trainer::field` (about
-/// 200 kB of x64 code holding every width's kernels), kept its inputs and accumulators on the stack across the hidden
-/// unit loop (a store and reloads per iteration); a function address in a table is not inlined.
-using ThinKernel = void (*)(const float* K, const float* S, Index n, const float* X, Index NB, float* Y);
-/// `thin_fused<in, out>`.
-inline ThinKernel fused_kernel(Index in, Index out) {
-  static constexpr ThinKernel table[4][4] = {{thin_fused<1, 1>, thin_fused<1, 2>, thin_fused<1, 3>, thin_fused<1, 4>},
-                                             {thin_fused<2, 1>, thin_fused<2, 2>, thin_fused<2, 3>, thin_fused<2, 4>},
-                                             {thin_fused<3, 1>, thin_fused<3, 2>, thin_fused<3, 3>, thin_fused<3, 4>},
-                                             {thin_fused<4, 1>, thin_fused<4, 2>, thin_fused<4, 3>, thin_fused<4, 4>}};
-  return table[in - 1][out - 1];
-}
-/// `thin_in_tanh<in>`.
-inline ThinKernel thin_in_kernel(Index in) {
-  static constexpr ThinKernel table[4] = {thin_in_tanh<1>, thin_in_tanh<2>, thin_in_tanh<3>, thin_in_tanh<4>};
-  return table[in - 1];
-}
-/// `thin_out<out>` (K unused).
-inline ThinKernel thin_out_kernel(Index out) {
-  static constexpr ThinKernel table[4] = {
-      [](const float*, const float* S, Index in, const float* X, Index NB, float* Y) { thin_out<1>(S, in, X, NB, Y); },
-      [](const float*, const float* S, Index in, const float* X, Index NB, float* Y) { thin_out<2>(S, in, X, NB, Y); },
-      [](const float*, const float* S, Index in, const float* X, Index NB, float* Y) { thin_out<3>(S, in, X, NB, Y); },
-      [](const float*, const float* S, Index in, const float* X, Index NB, float* Y) { thin_out<4>(S, in, X, NB, Y); }};
-  return table[out - 1];
 }
 
 /// Y = tanh(W X + b) for a wide layer in the points-in-lanes layout: X is in × NB, Y is out × NB (W out × in,
