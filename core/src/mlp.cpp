@@ -138,10 +138,11 @@ void times_activation_deriv(Activation a, const MatS<S>& P, const MatS<S>& H, Ma
   else G.array() *= P.unaryExpr([a](const S& x) { return activate_deriv(a, x); }).array();
 }
 
-/// Scatters the blocks of points a reverse-only tape's forward left in `hidden_lanes` into inputs[1] (H rows).
-void unblock(Mlp::Tape<double>& tape, Index H) {
-  const Index B = tape.inputs[1].cols(), n = tape.in_lanes;
+/// Scatters the blocks of points a reverse-only tape's forward left in `hidden_lanes` into inputs[1] (H × B).
+void unblock(Mlp::Tape<double>& tape, Index H, Index B) {
+  const Index n = tape.in_lanes;
   const double* blocks = align16(tape.hidden_lanes.data());
+  tape.inputs[1].resize(H, B);
   for (Index c = 0; c < B; ++c)
     for (Index j = 0; j < H; ++j) tape.inputs[1](j, c) = blocks[(c / n * H + j) * n + c % n];
   tape.in_lanes = 0;
@@ -188,10 +189,10 @@ void Mlp::forward(const Eigen::Ref<const MatS<S>>& Z, const Eigen::Ref<const Row
       const bool deep = L == 3;  // two hidden layers: the H2 × H1 layer read as stored, its units' tanh into the output
       const Layer &L1 = layers_.front(), &L2 = layers_.back();
       const Index H1 = L1.out, H2 = deep ? layers_[1].out : 0;
-      for (std::size_t l = 1; l < L; ++l) tp.inputs[l].resize(layers_[l].in, B);
-      for (auto& p : tp.pre) p.resize(0, 0);  // tanh' comes from the tape's activations: pre-activations not kept
       const int N = kernels::lanes_training_width();
       tp.in_lanes = tp.reverse_only && !deep ? N : 0;
+      for (std::size_t l = 1; l < L; ++l) tp.inputs[l].resize(layers_[l].in, tp.in_lanes ? 0 : B);  // blocks: not used
+      for (auto& p : tp.pre) p.resize(0, 0);  // tanh' comes from the tape's activations: pre-activations not kept
       F.resize(L2.out, B);
       // The splats are remade only when θ (or the width) has changed since they were made (a training step runs
       // dozens of passes with one θ): the θ they came from is kept after them, then the deep kernel's scratch.
@@ -262,7 +263,7 @@ void Mlp::backward(Tape<S>& tape, const MatS<S>& A, MatS<S>* dZ, VecS<S>* dtheta
   const std::size_t L = layers_.size();
   if constexpr (std::is_same_v<S, double>) {
     if (tape.in_lanes && (!lanes64_apply(A.cols()) || tape.in_lanes != kernels::lanes_training_width()))
-      unblock(tape, layers_.front().out);  // the kernels were switched between the passes (tests, benches)
+      unblock(tape, layers_.front().out, A.cols());  // the kernels were switched between the passes (tests, benches)
     if (lanes64_apply(A.cols())) {  // hidden unit by hidden unit, 2 points per vector (lanes64.hpp)
       const bool deep = L == 3;
       const Layer &L1 = layers_.front(), &L2 = layers_.back();

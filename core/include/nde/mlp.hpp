@@ -77,7 +77,7 @@ class Mlp {
     /// the hidden activations in its blocks of points (`hidden_lanes`) instead of scattering them into inputs[1].
     bool reverse_only = false;
     std::vector<S> hidden_lanes;  ///< those blocks (kN points of unit 0, 1, …, then the next kN points), 16-byte aligned
-    int in_lanes = 0;             ///< points per block if the last forward pass left them there (inputs[1] then not written)
+    int in_lanes = 0;             ///< points per block if the last forward pass left them there (inputs[1] then empty)
   };
   /// F = f(Z, t) for a batch; t holds one time per column.
   template <class S>
