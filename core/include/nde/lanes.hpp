@@ -139,10 +139,8 @@ inline D2 promote_low(F4 v) {
   D2 d = __builtin_convertvector(__builtin_shufflevector(v, v, 0, 1), D2);
   __asm__("" : "+r"(d));
   return d;
-#elif defined(__SSE2__)
-  return __builtin_ia32_cvtps2pd(v);
 #else
-  return D2{v[0], v[1]};
+  return __builtin_convertvector(__builtin_shufflevector(v, v, 0, 1), D2);  // cvtps2pd (GCC and clang alike)
 #endif
 }
 
