@@ -65,9 +65,8 @@ inline void put_tanh_constants(float* K) {
 /// ±7.9164 where it reaches 1 (tanh there is 1 − 2.7e-7). P takes four multiply-adds, the monic Q an add and two
 /// multiply-adds (one multiply fewer than Q with its fitted leading coefficient), then one multiply and one division.
 /// Error from libm's over every float in [−10, 10]: ≤ 6.6e-7 absolute and relative, ≤ 11.0 ulps of the result (near
-/// ±1; see the test). The constants come
-/// from memory at K (`put_tanh_constants`): as literals, V8 rebuilds every `v128.const` inside the loop (several x64
-/// instructions each), while a load is one.
+/// ±1; see the test). The constants come from memory at K (`put_tanh_constants`): as literals, V8 rebuilds every
+/// `v128.const` inside the loop (several x64 instructions each), while a load is one.
 inline F4 tanh4(F4 x, const float* K) {
   auto k = [K](int i) {
     F4 v;
