@@ -138,13 +138,20 @@ void times_activation_deriv(Activation a, const MatS<S>& P, const MatS<S>& H, Ma
   else G.array() *= P.unaryExpr([a](const S& x) { return activate_deriv(a, x); }).array();
 }
 
-/// Scatters the blocks of points a reverse-only tape's forward left in `hidden_lanes` into inputs[1] (H × B).
-void unblock(Mlp::Tape<double>& tape, Index H, Index B) {
-  const Index n = tape.in_lanes;
+/// Scatters the activations a reverse-only tape's forward left in `hidden_lanes` into inputs[1] (H × B; one hidden
+/// layer: blocks of points) or inputs[1] and inputs[2] (H × B and H2 × B; two: feature-major rows).
+void unblock(Mlp::Tape<double>& tape, Index H, Index H2, Index B) {
+  const Index n = tape.in_lanes, NB = (B + n - 1) / n * n;
   const double* blocks = align16(tape.hidden_lanes.data());
   tape.inputs[1].resize(H, B);
   for (Index c = 0; c < B; ++c)
-    for (Index j = 0; j < H; ++j) tape.inputs[1](j, c) = blocks[(c / n * H + j) * n + c % n];
+    for (Index j = 0; j < H; ++j)
+      tape.inputs[1](j, c) = H2 ? blocks[j * NB + c] : blocks[(c / n * H + j) * n + c % n];
+  if (H2) {
+    tape.inputs[2].resize(H2, B);
+    for (Index c = 0; c < B; ++c)
+      for (Index k = 0; k < H2; ++k) tape.inputs[2](k, c) = blocks[(H + k) * NB + c];
+  }
   tape.in_lanes = 0;
 }
 
@@ -190,7 +197,7 @@ void Mlp::forward(const Eigen::Ref<const MatS<S>>& Z, const Eigen::Ref<const Row
       const Layer &L1 = layers_.front(), &L2 = layers_.back();
       const Index H1 = L1.out, H2 = deep ? layers_[1].out : 0;
       const int N = kernels::lanes_training_width();
-      tp.in_lanes = tp.reverse_only && !deep ? N : 0;
+      tp.in_lanes = tp.reverse_only ? N : 0;
       for (std::size_t l = 1; l < L; ++l) tp.inputs[l].resize(layers_[l].in, tp.in_lanes ? 0 : B);  // blocks: not used
       for (auto& p : tp.pre) p.resize(0, 0);  // tanh' comes from the tape's activations: pre-activations not kept
       F.resize(L2.out, B);
@@ -222,21 +229,23 @@ void Mlp::forward(const Eigen::Ref<const MatS<S>>& Z, const Eigen::Ref<const Row
         with_width(L2.out, [&](auto out) {
           constexpr int IN = decltype(in)::value, OUT = decltype(out)::value;
           const double* X = X0.data();
-          double *Hd1 = tp.inputs[1].data(), *Fd = F.data();
+          double *Hd1 = tp.inputs[1].data(), *Hd2 = deep ? tp.inputs[2].data() : nullptr, *Fd = F.data();
           const bool blocks = tp.in_lanes > 0;
-          if (blocks) {  // the activations in the kernel's blocks of points (BatchField's tapes: reversed only)
-            tp.hidden_lanes.resize(static_cast<std::size_t>(H1 * ((B + N - 1) / N * N) + 2));
+          if (blocks) {  // the activations in the kernel's layout (BatchField's tapes: reversed only)
+            const Index NB = (B + N - 1) / N * N;
+            tp.hidden_lanes.resize(static_cast<std::size_t>((H1 + H2) * NB + 2));
             Hd1 = align16(tp.hidden_lanes.data());
+            Hd2 = deep ? Hd1 + H1 * NB : nullptr;
           }
 #if defined(NDE_LANES64_AVX2) || defined(__AVX2__)
           if (N == 4) {
-            if (deep) kernels::lanes4::deep_forward<IN, OUT>(K, Sp, H1, W2, b2, H2, X, B, Hd1, tp.inputs[2].data(), Fd, Hv);
+            if (deep) kernels::lanes4::deep_forward<IN, OUT>(K, Sp, H1, W2, b2, H2, X, B, Hd1, Hd2, Fd, Hv, blocks);
             else kernels::lanes4::fused_forward<IN, OUT>(K, Sp, H1, X, B, Hd1, Fd, blocks);
             return;
           }
 #endif
           if (deep)
-            out_of_line(&kernels::lanes2::deep_forward<IN, OUT>, K, Sp, H1, W2, b2, H2, X, B, Hd1, tp.inputs[2].data(), Fd, Hv);
+            out_of_line(&kernels::lanes2::deep_forward<IN, OUT>, K, Sp, H1, W2, b2, H2, X, B, Hd1, Hd2, Fd, Hv, blocks);
           else
             out_of_line(&kernels::lanes2::fused_forward<IN, OUT>, K, Sp, H1, X, B, Hd1, Fd, blocks);
         });
@@ -263,7 +272,7 @@ void Mlp::backward(Tape<S>& tape, const MatS<S>& A, MatS<S>* dZ, VecS<S>* dtheta
   const std::size_t L = layers_.size();
   if constexpr (std::is_same_v<S, double>) {
     if (tape.in_lanes && (!lanes64_apply(A.cols()) || tape.in_lanes != kernels::lanes_training_width()))
-      unblock(tape, layers_.front().out, A.cols());  // the kernels were switched between the passes (tests, benches)
+      unblock(tape, layers_.front().out, L == 3 ? layers_[1].out : 0, A.cols());  // the kernels were switched between the passes (tests, benches)
     if (lanes64_apply(A.cols())) {  // hidden unit by hidden unit, 2 points per vector (lanes64.hpp)
       const bool deep = L == 3;
       const Layer &L1 = layers_.front(), &L2 = layers_.back();
@@ -275,7 +284,8 @@ void Mlp::backward(Tape<S>& tape, const MatS<S>& A, MatS<S>* dZ, VecS<S>* dtheta
                               : kernels::fused_backward_scratch(in1, out2, B, N);
       if (tape.lanes.size() < static_cast<std::size_t>(need)) tape.lanes.resize(static_cast<std::size_t>(need));
       if (gx) tape.grad_in.resize(L1.in, B);
-      const bool g2_rows = deep && dtheta && N == 2;  // two lanes: dW2 and db2 through the row path's products below
+      // Two lanes: dW2 and db2 through the row path's products below (unless the forward left Hd1 feature-major).
+      const bool g2_rows = deep && dtheta && N == 2 && tape.in_lanes == 0;
       if (g2_rows) {
         if (tape.grads.size() != L) tape.grads.resize(L);
         tape.grads[1].resize(H2, B);
@@ -292,7 +302,7 @@ void Mlp::backward(Tape<S>& tape, const MatS<S>& A, MatS<S>* dZ, VecS<S>* dtheta
             constexpr bool GX = decltype(with_gx)::value, DTH = decltype(with_dtheta)::value;
             const bool blocks = tape.in_lanes > 0;  // forward's blocks of points (`Tape::reverse_only`)
             const double *X = tape.inputs[0].data(), *Hd1 = blocks ? align16(tape.hidden_lanes.data()) : tape.inputs[1].data();
-            const double* Hd2 = deep ? tape.inputs[2].data() : nullptr;
+            const double* Hd2 = !deep ? nullptr : blocks ? Hd1 + H1 * ((B + N - 1) / N * N) : tape.inputs[2].data();
             double* db1 = d1 ? d1 + H1 * L1.in : nullptr;
             double* db2 = d2 ? d2 + H2 * H1 : nullptr;
             double* db3 = d3 ? d3 + L2.out * L2.in : nullptr;
@@ -300,8 +310,8 @@ void Mlp::backward(Tape<S>& tape, const MatS<S>& A, MatS<S>* dZ, VecS<S>* dtheta
 #if defined(NDE_LANES64_AVX2) || defined(__AVX2__)
             if (N == 4) {
               if (deep)
-                kernels::lanes4::deep_backward<IN, OUT, GX, DTH>(W1, W2, W3, H1, H2, X, Hd1, Hd2, A.data(), B, d1, db1,
-                                                                  d2, db2, d3, db3, Gx, nullptr, sc);
+                kernels::lanes4::deep_backward<IN, OUT, GX, DTH>(W1, W2, W3, H1, H2, X, Hd1, Hd2, blocks, A.data(), B,
+                                                                  d1, db1, d2, db2, d3, db3, Gx, nullptr, sc);
               else
                 kernels::lanes4::fused_backward<IN, OUT, GX, DTH>(W1, W3, H1, X, Hd1, blocks, A.data(), B, d1, db1, d3,
                                                                    db3, Gx, sc);
@@ -309,8 +319,8 @@ void Mlp::backward(Tape<S>& tape, const MatS<S>& A, MatS<S>* dZ, VecS<S>* dtheta
             }
 #endif
             if (deep)
-              out_of_line(&kernels::lanes2::deep_backward<IN, OUT, GX, DTH>, W1, W2, W3, H1, H2, X, Hd1, Hd2, A.data(), B,
-                          d1, db1, d2, db2, d3, db3, Gx, G2, sc);
+              out_of_line(&kernels::lanes2::deep_backward<IN, OUT, GX, DTH>, W1, W2, W3, H1, H2, X, Hd1, Hd2, blocks,
+                          A.data(), B, d1, db1, d2, db2, d3, db3, Gx, G2, sc);
             else
               out_of_line(&kernels::lanes2::fused_backward<IN, OUT, GX, DTH>, W1, W3, H1, X, Hd1, blocks, A.data(), B, d1,
                           db1, d3, db3, Gx, sc);

@@ -73,11 +73,13 @@ class Mlp {
     MatS<S> grad_in;              ///< backward scratch: cotangent of the first layer's input
     std::vector<S> wt;            ///< backward scratch: a wide layer's Wᵀ (the tiled kernel's operand)
     std::vector<S> lanes;         ///< backward scratch of the float64 points-in-lanes path (feature-major copies)
-    /// Set by an owner that only reverses this tape with `backward`: a one-hidden-layer lanes64.hpp forward then keeps
-    /// the hidden activations in its blocks of points (`hidden_lanes`) instead of scattering them into inputs[1].
+    /// Set by an owner that only reverses this tape with `backward`: a lanes64.hpp forward then keeps the hidden
+    /// activations in its own layout (`hidden_lanes`) instead of scattering them into inputs[1] (and inputs[2]).
     bool reverse_only = false;
-    std::vector<S> hidden_lanes;  ///< those blocks (kN points of unit 0, 1, …, then the next kN points), 16-byte aligned
-    int in_lanes = 0;             ///< points per block if the last forward pass left them there (inputs[1] then empty)
+    /// That layout, 16-byte aligned: one hidden layer, blocks of kN points (unit 0, 1, …, then the next kN points);
+    /// two, feature-major rows of the points rounded up to kN (layer 1's units, then layer 2's).
+    std::vector<S> hidden_lanes;
+    int in_lanes = 0;  ///< kN if the last forward pass left the activations there (inputs[1], inputs[2] then empty)
   };
   /// F = f(Z, t) for a batch; t holds one time per column.
   template <class S>
