@@ -93,6 +93,16 @@ function timeSteps(cfg, trajectories) {
 
 const spiral = ode.sampleSystem('spiral', { trajectories: 1, points: 1000, regular: true, tEnd: 25, initial: [2, 0] }).trajectories;
 
+// V8 compiles the module's functions with its baseline compiler first and tiers hot ones up while they run: the first
+// ~300 replica steps are slower (the first variant timed paid for it: 0.83 ms against ~0.45). Untimed warm-up steps
+// of the replica's two kinds of step (fixed-step direct, adaptive adjoint) first.
+for (const cfg of [replica('rk4', 'direct'), replica('dopri5', 'adjoint')]) {
+  const tr = new ode.Trainer(cfg);
+  for (const t of spiral) tr.addTrajectory(t.times, t.states);
+  for (let i = 0; i < 400; i++) tr.step();
+  tr.delete();
+}
+
 const wasm = {};
 // RK4/direct also through the former row path of the network (ode.laneTraining(false)) and with every stage pass run
 // again in the VJPs (ode.stageTapes(false)), as nde_bench does.
