@@ -18,7 +18,8 @@ Mat sample_grid(const Trainer& t, const GridSpec& g, const Deadline& deadline) {
   const int d = t.config().mlp.dim;
   const Index m = static_cast<Index>(g.nx) * g.ny;
   const int rows_per_block = std::max(1, static_cast<int>(4096 / g.nx));
-  Mat out(2, m);  // every entry written below (row 1 zero for a 1-D field)
+  const bool one_block = d == 2 && rows_per_block >= g.ny;  // a planar field in one block (a 64×64 grid)
+  Mat out(2, one_block ? 0 : m);  // every entry written below (row 1 zero for a 1-D field)
   if (d < 2) out.setZero();
   std::vector<double> xs(static_cast<std::size_t>(g.nx));
   for (int c = 0; c < g.nx; ++c) xs[static_cast<std::size_t>(c)] = g.xmin + (g.xmax - g.xmin) * c / (g.nx - 1);
@@ -37,7 +38,7 @@ Mat sample_grid(const Trainer& t, const GridSpec& g, const Deadline& deadline) {
       }
     }
     Mat v = t.field(pts, g.t, g.single);
-    if (d == 2 && count == m) return v;  // a planar field in one block (a 64×64 grid): the result as it is, no copy
+    if (one_block) return v;  // the result as it is: no copy, and `out` was never allocated
     out.block(0, first, std::min<Index>(2, d), count) = v.topRows(std::min<Index>(2, d));
   }
   return out;
