@@ -30,7 +30,9 @@ const DEFAULT_VIEW: View = { xmin: -3, xmax: 3, ymin: -3, ymax: 3 };
 const reducedMotion = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
 const mod = <T extends TaskId>(t: T) => TASKS[t] as TaskModule<T>;
 
-const { hint, notice } = createMessages($<HTMLParagraphElement>('hint'), $<HTMLDivElement>('notice'));
+const { hint, notice, retract } = createMessages($<HTMLParagraphElement>('hint'), $<HTMLDivElement>('notice'));
+/** The action key of the notices' "Restore the weights of iteration N" buttons (the worker's one checkpoint). */
+const RESTORE = 'restore';
 
 /** Errors the page survived instead of stopping on (a layer that threw, training that threw, the worker's uncaught
  * errors): kept for tests and the curious (`playground.errors`). */
@@ -404,7 +406,9 @@ function onMessage(m: FromWorker) {
     case 'failed': {
       running = workerRunning = false;
       updateButtons();
-      const restore = m.goodIteration !== null ? { action: { label: `Restore the weights of iteration ${m.goodIteration}`, run: () => send({ type: 'restore' }) } } : {};
+      // The worker keeps one checkpoint, which training moves on: an older notice's button would name another
+      // iteration, so this notice (with or without the button) takes it away, and so do Train and Reset.
+      const restore = { actionKey: RESTORE, ...(m.goodIteration !== null ? { action: { label: `Restore the weights of iteration ${m.goodIteration}`, run: () => send({ type: 'restore' }) } } : {}) };
       if (m.type === 'diverged') notice(`Training paused: ${m.reason}. Try a smaller learning rate, Reset, or a looser solver tolerance.`, restore);
       else {
         // Training threw (caught in the worker, which goes on): reported like the errors the page survives.
@@ -511,10 +515,14 @@ function toggleTraining() {
     pausing = true;
     pauseFrom = { at: performance.now(), iteration: lastProgress?.iteration ?? 0 };
     updateButtons();
-  } else pausing = false;
+  } else {
+    pausing = false;
+    retract(RESTORE);
+  }
   send({ type: 'train', running: next });
 }
 function resetWeights() {
+  retract(RESTORE);
   send({ type: 'reset', seed: state.settings.seed });
   chart.clear();
   commit(withModel(state, state.task, null));

@@ -59,6 +59,26 @@ describe('NoticeStack', () => {
     expect(s.view()!.shown.fatal).toBe(true);
   });
 
+  it('a newer notice with the same action key takes the older ones\' actions (they named what is gone); retract takes all', () => {
+    const s = new NoticeStack<string>();
+    s.add('diverged at 120', { action: 'restore 100', actionKey: 'restore' });
+    s.add('layer failed', { action: 'retry' });
+    s.add('diverged at 340', { action: 'restore 300', actionKey: 'restore' });
+    expect(s.view()!.shown.action).toBe('restore 300');
+    s.taken(s.view()!.shown);
+    expect(texts(s)).toEqual({ shown: 'layer failed', earlier: ['diverged at 120'], more: '+1 more notice' });
+    s.taken(s.view()!.shown);
+    expect(s.view()!.shown.text).toBe('diverged at 120');
+    expect(s.view()!.shown.action).toBeUndefined();  // its checkpoint is gone: no button naming iteration 100
+    s.add('failed, no checkpoint', { actionKey: 'restore' });
+    s.add('diverged again', { action: 'restore 500', actionKey: 'restore' });
+    s.add('other', { action: 'retry' });
+    s.retract('restore');  // Train or Reset: the checkpoint moves on
+    const all = [s.view()!.shown, ...s.view()!.earlier];
+    expect(all.map((n) => [n.text, n.action])).toEqual([['other', 'retry'], ['diverged again', undefined],
+      ['failed, no checkpoint', undefined], ['diverged at 120', undefined]]);
+  });
+
   it(`keeps the newest ${MAX_NOTICES} and counts the older ones dropped`, () => {
     const s = new NoticeStack<string>();
     for (let i = 0; i < MAX_NOTICES + 5; i++) s.add(`error ${i}`);

@@ -6,7 +6,9 @@ import { moreLabel, noticeText, NoticeStack } from './notices';
 
 export interface Messages {
   hint(text: string, action?: HintAction): void;
-  notice(text: string, opts?: { action?: HintAction; fatal?: boolean }): void;
+  notice(text: string, opts?: { action?: HintAction; fatal?: boolean; actionKey?: string }): void;
+  /** Takes the notices' actions of that key away (what they acted on is gone); the notices stay. */
+  retract(actionKey: string): void;
 }
 
 export function createMessages(hintEl: HTMLElement, noticeEl: HTMLElement): Messages {
@@ -75,6 +77,10 @@ export function createMessages(hintEl: HTMLElement, noticeEl: HTMLElement): Mess
     },
     notice(text, opts = {}) {
       notices.add(text, opts);
+      drawNotices();
+    },
+    retract(actionKey) {
+      notices.retract(actionKey);
       drawNotices();
     },
   };

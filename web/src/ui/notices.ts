@@ -9,6 +9,9 @@ export interface Notice<A> {
   fatal: boolean;
   /** the same text arrived this many times (the newest arrival's action is kept) */
   count: number;
+  /** what the action acts on ('restore': the worker's one kept checkpoint): a newer notice with the same key takes
+   * the action from this one (its label would name what is no longer there) */
+  actionKey?: string;
 }
 
 /** What the slot shows: the notice, the others newest first, and how many more were dropped past those (oldest). */
@@ -26,18 +29,25 @@ export class NoticeStack<A> {
   private list: Notice<A>[] = [];
   private droppedCount = 0;
 
-  /** A new notice: the one shown (unless a fatal one is); the same text as one pending moves it here, counted. */
-  add(text: string, opts: { action?: A; fatal?: boolean } = {}): void {
+  /** A new notice: the one shown (unless a fatal one is); the same text as one pending moves it here, counted. With an
+   * actionKey, the older notices' actions of that key go (they stay listed, without the button). */
+  add(text: string, opts: { action?: A; fatal?: boolean; actionKey?: string } = {}): void {
     const same = this.list.findIndex((n) => n.text === text);
     const count = same < 0 ? 1 : this.list[same].count + 1;
     if (same >= 0) this.list.splice(same, 1);
-    this.list.push({ text, action: opts.action, fatal: opts.fatal ?? false, count });
+    if (opts.actionKey !== undefined) this.retract(opts.actionKey);
+    this.list.push({ text, action: opts.action, fatal: opts.fatal ?? false, count, actionKey: opts.actionKey });
     while (this.list.length > MAX_NOTICES) {
       // The oldest non-fatal one goes (a fatal notice stays while the page cannot work).
       const i = this.list.findIndex((n) => !n.fatal);
       this.list.splice(i < 0 ? 0 : i, 1);
       this.droppedCount++;
     }
+  }
+
+  /** The actions of that key go from every notice (what they acted on is gone); the notices stay listed. */
+  retract(actionKey: string): void {
+    for (const n of this.list) if (n.actionKey === actionKey) delete n.action;
   }
 
   /** The shown notice's action was taken: it goes, the next one shows. */
