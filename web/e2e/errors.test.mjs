@@ -57,6 +57,8 @@ test('a layer whose draw throws: reported once, switched off, the other layers a
   assert.deepEqual(await axeViolations(page), []);
   await page.getByRole('button', { name: 'Dismiss all' }).click();
   assert.ok(await page.locator('#notice').isHidden());
+  // Focus does not drop to the body with the notice it was in: it goes to Train.
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'train');
   assert.deepEqual((await playground('errors')).map((e) => e.source), ['layer axes', 'layer paths']);
   // Reported as page errors, once each although the loop ran on.
   assert.deepEqual(await pageErrors(2), ['test: layer axes draw broken', 'test: layer paths update broken']);
@@ -70,6 +72,7 @@ test('"Draw it again" switches a failed layer back on (and it is reported again 
   await noticeShown();
   assert.deepEqual(await pageErrors(1), ['test: layer particles draw broken']);
   await page.getByRole('button', { name: 'Draw it again' }).click();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'train', 'focus went to Train with the notice');
   await framesLater(3);
   assert.deepEqual(await pageErrors(1), ['test: layer particles draw broken']);
   assert.deepEqual(await playground('failedLayers'), ['particles']);

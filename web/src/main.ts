@@ -30,7 +30,8 @@ const DEFAULT_VIEW: View = { xmin: -3, xmax: 3, ymin: -3, ymax: 3 };
 const reducedMotion = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
 const mod = <T extends TaskId>(t: T) => TASKS[t] as TaskModule<T>;
 
-const { hint, notice, retract } = createMessages($<HTMLParagraphElement>('hint'), $<HTMLDivElement>('notice'));
+const { hint, notice, retract } = createMessages($<HTMLParagraphElement>('hint'), $<HTMLDivElement>('notice'),
+  () => document.getElementById('train'));  // a notice's button took the last one: focus to the main control
 /** The action key of the notices' "Restore the weights of iteration N" buttons (the worker's one checkpoint). */
 const RESTORE = 'restore';
 

@@ -11,7 +11,8 @@ export interface Messages {
   retract(actionKey: string): void;
 }
 
-export function createMessages(hintEl: HTMLElement, noticeEl: HTMLElement): Messages {
+/** focusAfter: where focus goes when a notice's button removed the last notice (the redraw would drop it to the body). */
+export function createMessages(hintEl: HTMLElement, noticeEl: HTMLElement, focusAfter?: () => HTMLElement | null): Messages {
   let hintTimer = 0;
   const button = (label: string, run: () => void) => {
     const b = document.createElement('button');
@@ -21,13 +22,18 @@ export function createMessages(hintEl: HTMLElement, noticeEl: HTMLElement): Mess
     return b;
   };
   const notices = new NoticeStack<HintAction>();
-  function drawNotices() {
+  /** Redraws the slot; after one of its buttons (`refocus`), focus goes to the next notice's first button, or, with
+   * none left, to `focusAfter`. */
+  function drawNotices(refocus = false) {
     const view = notices.view();
     // The list stays open across redraws once the user opened it.
     const wasOpen = noticeEl.querySelector('details')?.open ?? false;
     noticeEl.replaceChildren();
     noticeEl.hidden = !view;
-    if (!view) return;
+    if (!view) {
+      if (refocus) focusAfter?.()?.focus();
+      return;
+    }
     const { shown } = view;
     const p = document.createElement('p');
     p.textContent = noticeText(shown);
@@ -56,14 +62,15 @@ export function createMessages(hintEl: HTMLElement, noticeEl: HTMLElement): Mess
     if (shown.action) row.append(button(shown.action.label, () => {
       shown.action!.run();
       notices.taken(shown);
-      drawNotices();
+      drawNotices(true);
     }));
     if (!shown.fatal) row.append(button(more ? 'Dismiss all' : 'Dismiss', () => {
       notices.dismiss();
-      drawNotices();
+      drawNotices(true);
     }));
     noticeEl.append(row);
     noticeEl.dataset.kind = shown.fatal ? 'fatal' : 'warning';
+    if (refocus) (row.querySelector('button') ?? noticeEl.querySelector('summary'))?.focus();
   }
   return {
     hint(text, action) {
