@@ -413,9 +413,23 @@ void Trainer::make_problem_into(const std::vector<Window>& windows, bool regular
   std::vector<StepBuffers::Entry>& entries = buffers_.entries;
   std::vector<StepBuffers::Key>& keys = buffers_.keys;
   std::vector<std::size_t>& runs = buffers_.runs;
-  entries.clear();
-  keys.clear();
-  runs.clear();
+  std::size_t targets = 0;
+  for (const Window& w : windows) targets += (w.length > 1 ? w.length - 1 : 0) + (w.linked ? 1 : 0);
+  // Sized first and filled field by field: a push_back of a braced struct went through the stack, and its wide
+  // reload stalled on store forwarding (a third of this function's samples).
+  entries.resize(targets);
+  keys.resize(targets);
+  runs.resize(windows.size());
+  std::size_t q = 0;  // targets so far
+  auto add = [&](double t, Index k, std::size_t traj, std::size_t obs, bool link) {
+    keys[q].t = t;
+    keys[q].entry = q;
+    StepBuffers::Entry& e = entries[q++];
+    e.column = k;
+    e.traj = traj;
+    e.obs = obs;
+    e.link = link;
+  };
   for (Index k = 0; k < B; ++k) {
     const Window& w = windows[static_cast<std::size_t>(k)];
     const Trajectory& tr = data_[w.trajectory];
@@ -427,15 +441,11 @@ void Trainer::make_problem_into(const std::vector<Window>& windows, bool regular
     else
       p.y0.segment(k * S, d) = (tr.states.col(static_cast<Index>(w.start)) - norm_.offset).cwiseQuotient(norm_.scale);
     // The window's targets in time order (its observations, then its continuity target at its last time).
-    runs.push_back(keys.size());
-    for (std::size_t j = w.start + 1; j < w.start + w.length; ++j) {
-      keys.push_back({(tr.times[j] - t0) / norm_.time, entries.size()});
-      entries.push_back({k, w.trajectory, j, false});
-    }
+    runs[static_cast<std::size_t>(k)] = q;
+    for (std::size_t j = w.start + 1; j < w.start + w.length; ++j) add((tr.times[j] - t0) / norm_.time, k, w.trajectory, j, false);
     if (w.linked) {
       const std::size_t j = w.start + w.length - 1;
-      keys.push_back({(tr.times[j] - t0) / norm_.time, entries.size()});
-      entries.push_back({k, w.trajectory, j, true});
+      add((tr.times[j] - t0) / norm_.time, k, w.trajectory, j, true);
     }
   }
   // All targets in time order; equal times in window order (a fixed order, whatever the standard library's sort).

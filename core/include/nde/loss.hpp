@@ -26,7 +26,8 @@ double observation_loss(LossKind kind, const P& pred, const T& target, double we
       if (grad) (*grad)[j] += weight * 2.0 * d;
     } else {
       sum += d < 0 ? -d : d;
-      if (grad) (*grad)[j] += weight * (d > 0 ? 1.0 : (d < 0 ? -1.0 : 0.0));
+      // sign(d) as 1 − 0, 0 − 1 or 0 − 0 without branches (the signs of a batch's residuals come in no order)
+      if (grad) (*grad)[j] += weight * (static_cast<double>(d > 0) - static_cast<double>(d < 0));
     }
   }
   return weight * sum;
