@@ -368,8 +368,9 @@ BatchProblem Trainer::make_problem(const std::vector<Window>& windows, bool regu
 }
 
 namespace {
-/// Merges the time-ordered a[0, na) and b[0, nb) into out, stably (equal times: a's first), without branching on the
-/// comparison (near-equal times of windows on one grid come in no predictable order).
+/// Merges the time-ordered a[0, na) and b[0, nb) into out, stably (equal times: a's first). GCC compiles the
+/// select to a branch; the branch-free forms tried (a select through an array of the two sources, or by index
+/// arithmetic) were slower on the replica (make_problem_into 4.6-5.1 % of a step's samples against 2.8 %).
 template <class Key>
 void merge_keys(const Key* a, std::size_t na, const Key* b, std::size_t nb, Key* out) {
   const Key *ae = a + na, *be = b + nb;
