@@ -17,20 +17,36 @@ int step(const Tableau& tab, const VectorField& f, const DifferentiableField* ke
   int nfe = 0;
   // Quadrature components do not feed back into f: their stage values are never read.
   const Index m = n - f.quadrature();
-  w.tmp = y;
+  w.tmp.resize(n);
+  if (m < n) w.tmp.tail(n - m) = y.tail(n - m);
   for (int i = 0; i < s; ++i) {
     if (i == 0 && first_stage_known) continue;
-    w.tmp.head(m) = y.head(m);
-    for (int j = 0; j < i; ++j)
-      if (tab.a[i][j] != 0.0) w.tmp.head(m).noalias() += (h * tab.a[i][j]) * w.K.col(j).head(m);
+    // Y_i = y + Σ_j (h a_ij) K_j, the first term in the pass that copies y (the same sums in the same order).
+    const std::vector<double>& a = tab.a[static_cast<std::size_t>(i)];
+    int j = 0;
+    while (j < i && a[j] == 0.0) ++j;
+    if (j == i) {
+      w.tmp.head(m) = y.head(m);
+    } else {
+      w.tmp.head(m) = y.head(m) + (h * a[j]) * w.K.col(j).head(m);
+      for (++j; j < i; ++j)
+        if (a[j] != 0.0) w.tmp.head(m).noalias() += (h * a[j]) * w.K.col(j).head(m);
+    }
     if (keep) keep->eval_keep(t + tab.c[i] * h, w.tmp, w.k, slots[i]);
     else f.eval(t + tab.c[i] * h, w.tmp, w.k);
     w.K.col(i) = w.k;
     ++nfe;
   }
-  w.y1 = y;
-  for (int i = 0; i < s; ++i)
-    if (tab.b[i] != 0.0) w.y1.noalias() += (h * tab.b[i]) * w.K.col(i);
+  // y1 = y + Σ_i (h b_i) K_i, likewise.
+  int i = 0;
+  while (i < s && tab.b[i] == 0.0) ++i;
+  if (i == s) {
+    w.y1 = y;
+  } else {
+    w.y1 = y + (h * tab.b[i]) * w.K.col(i);
+    for (++i; i < s; ++i)
+      if (tab.b[i] != 0.0) w.y1.noalias() += (h * tab.b[i]) * w.K.col(i);
+  }
   if (tab.adaptive()) {
     w.err.setZero(n);
     for (int i = 0; i < s; ++i)
@@ -71,17 +87,33 @@ int rk_step_vjp_slots(const Tableau& tab, const DifferentiableField& f, double t
   y0_bar = y_bar;
   int nvjp = 0;
   for (int i = s; i-- > 0;) {
-    k_bar = (h * tab.b[i]) * y_bar;
-    if (K_bar) k_bar += K_bar->col(i);
-    for (int m = i + 1; m < s; ++m)
+    // k̄_i = (h b_i) ȳ + K̄_i + Σ_m (h a_mi) Ȳ_m, the first further term in the pass of the first (as in step).
+    int m = i + 1;
+    while (m < s && tab.a[m][i] == 0.0) ++m;
+    if (K_bar) {
+      k_bar = (h * tab.b[i]) * y_bar + K_bar->col(i);
+    } else if (m < s) {
+      k_bar = (h * tab.b[i]) * y_bar + (h * tab.a[m][i]) * stage_bar.col(m);
+      ++m;
+    } else {
+      k_bar = (h * tab.b[i]) * y_bar;
+    }
+    for (; m < s; ++m)
       if (tab.a[m][i] != 0.0) k_bar.noalias() += (h * tab.a[m][i]) * stage_bar.col(m);
     if (tab.b[i] == 0.0 && k_bar.isZero(0.0)) {
       stage_bar.col(i).setZero();
       continue;
     }
-    Y = y;
-    for (int j = 0; j < i; ++j)
-      if (tab.a[i][j] != 0.0) Y.noalias() += (h * tab.a[i][j]) * K.col(j);
+    const std::vector<double>& a = tab.a[static_cast<std::size_t>(i)];
+    int j = 0;
+    while (j < i && a[j] == 0.0) ++j;
+    if (j == i) {
+      Y = y;
+    } else {
+      Y = y + (h * a[j]) * K.col(j);
+      for (++j; j < i; ++j)
+        if (a[j] != 0.0) Y.noalias() += (h * a[j]) * K.col(j);
+    }
     if (slots) f.vjp_kept(t + tab.c[i] * h, Y, k_bar, a_y, g_theta, slots[i]);
     else f.vjp(t + tab.c[i] * h, Y, k_bar, a_y, g_theta);
     ++nvjp;

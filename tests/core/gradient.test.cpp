@@ -93,6 +93,23 @@ SolverOptions tight_dopri() {
 
 }  // namespace
 
+TEST_CASE("The L1 observation loss: weight times |d| summed - its gradient weight times sign(d) - 0 at a zero or NaN residual") {
+  Vec pred(6), target = Vec::Zero(6);
+  pred << 0.5, -0.25, 0.0, -0.0, std::nan(""), 3.0;
+  Vec g = Vec::Constant(6, 1.0);  // the gradient is added
+  const double l = observation_loss(LossKind::L1, pred.head(4), target.head(4), 0.5, &g);
+  CHECK(l == 0.5 * 0.75);
+  CHECK(g[0] == 1.5);
+  CHECK(g[1] == 0.5);
+  CHECK(g[2] == 1.0);
+  CHECK(g[3] == 1.0);
+  Vec z = Vec::Zero(6);
+  CHECK(std::isnan(observation_loss(LossKind::L1, pred, target, 0.5, &z)));
+  CHECK(z[4] == 0.0);   // a NaN residual adds no gradient (its loss is NaN)
+  CHECK(!std::signbit(z[3]));
+  CHECK(z[5] == 0.5);
+}
+
 TEST_CASE("Every gradient method agrees with central differences (rel. error <= 1e-5)") {
   struct Case { std::uint64_t seed; bool time; int augment; Activation act; double kin, jac; };
   const Case cases[] = {{1, false, 0, Activation::Tanh, 0, 0},

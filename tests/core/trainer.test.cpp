@@ -165,6 +165,48 @@ TEST_CASE("Windows with irregular times share one joint solve over the union of 
   CHECK(p.weight == Approx(1.0 / 8));
 }
 
+TEST_CASE("A joint problem's targets are in time order - equal times in window order") {
+  // Windows on one grid (apart by rounding), on grids of their own and drawn twice (equal times): the targets are
+  // a stable sort of the windows' targets by time (make_problem merges the windows' runs of targets).
+  Trainer t(small_config());
+  std::vector<Trajectory> data;
+  for (int i = 0; i < 4; ++i) {
+    std::vector<double> times;
+    for (int j = 0; j < 30; ++j) times.push_back(i < 2 ? 25.0 * j / 29 + 0.1 * i : 0.7 * j + 0.13 * (j % 3) + 0.05 * i);
+    data.push_back({times, Mat::Random(2, 30)});
+    REQUIRE(t.add_trajectory(data.back()).ok());
+  }
+  std::vector<Window> ws;
+  for (std::size_t k = 0; k < 23; ++k) ws.push_back({k % 4, (k * 7) % 20, 3 + k % 8});
+  ws.push_back(ws[3]);
+  ws.push_back(ws[0]);
+  const BatchProblem p = t.make_problem(ws, false);
+  struct Target { double t; Index column; std::size_t obs; };
+  std::vector<Target> ref;
+  const Normalization& nm = t.normalization();
+  for (std::size_t k = 0; k < ws.size(); ++k) {
+    const std::vector<double>& times = data[ws[k].trajectory].times;
+    for (std::size_t j = ws[k].start + 1; j < ws[k].start + ws[k].length; ++j)
+      ref.push_back({(times[j] - times[ws[k].start]) / nm.time, static_cast<Index>(k), j});
+  }
+  std::stable_sort(ref.begin(), ref.end(), [](const Target& a, const Target& b) { return a.t < b.t; });
+  REQUIRE(p.column.size() == ref.size());
+  for (std::size_t i = 0; i < ref.size(); ++i) {
+    INFO("target " << i);
+    REQUIRE(p.column[i] == ref[i].column);
+    const Vec v = (data[ws[static_cast<std::size_t>(ref[i].column)].trajectory].states.col(static_cast<Index>(ref[i].obs)) -
+                   nm.offset).cwiseQuotient(nm.scale);
+    CHECK(p.value.col(static_cast<Index>(i)) == v);
+  }
+  REQUIRE(p.first.size() == p.times.size() + 1);
+  CHECK(p.first.back() == ref.size());
+  for (std::size_t i = 0; i < p.times.size(); ++i) {
+    CHECK(p.times[i] == ref[p.first[i]].t);  // each output at its earliest target's time
+    if (i > 0) CHECK(p.times[i] > p.times[i - 1]);
+  }
+  CHECK(p.times.size() < ref.size());  // shared outputs
+}
+
 TEST_CASE("The trainer's full-data gradient agrees with central differences - for each method") {
   TrainerConfig c = small_config();
   c.mlp.time_dependent = true;

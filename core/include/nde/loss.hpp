@@ -1,5 +1,6 @@
 #pragma once
 /// Observation losses: mean squared error or mean absolute error per observed entry.
+#include <cmath>
 #include <optional>
 #include <string>
 
@@ -25,8 +26,11 @@ double observation_loss(LossKind kind, const P& pred, const T& target, double we
       sum += d * d;
       if (grad) (*grad)[j] += weight * 2.0 * d;
     } else {
-      sum += d < 0 ? -d : d;
-      if (grad) (*grad)[j] += weight * (d > 0 ? 1.0 : (d < 0 ? -1.0 : 0.0));
+      // |d| and weight · sign(d) without branches (a batch's residuals come in no order of sign): ±weight, times 0
+      // when d is ±0 or NaN. The same sums as |d| and weight · (1, −1 or 0), but for the sign of a zero, which
+      // adds nothing here (the sum and the gradient entries start at +0).
+      sum += std::abs(d);
+      if (grad) (*grad)[j] += std::copysign(weight, d) * static_cast<double>(std::abs(d) > 0);
     }
   }
   return weight * sum;

@@ -311,12 +311,15 @@ class Trainer : public Learner {
     StepBuffers(const StepBuffers&) {}
     /// Assignment keeps this trainer's buffers (scratch, not state).
     StepBuffers& operator=(const StepBuffers&) { return *this; }
-    struct Entry { double t; Index column; std::size_t traj, obs; bool link; };
+    struct Entry { Index column; std::size_t traj, obs; bool link; };
+    struct Key { double t; std::size_t entry; };  ///< a target's relative time and its entry
     std::vector<Window> segments;  ///< the windows cut into shooting segments
     std::vector<Window> distinct;  ///< the drawn windows, each once (cut_segments)
     std::vector<Window> windows;
     std::vector<std::size_t> starts;
     std::vector<Entry> entries;
+    std::vector<Key> keys, merged;    ///< make_problem_into's targets put in time order (merged: the merge's output)
+    std::vector<std::size_t> runs;    ///< where each window's keys start (each window's are in time order)
     Evaluation step;   ///< a training step's evaluation (kept while the step is suspended)
     Evaluation other;  ///< whole-data loss and gradient (never disturbs a suspended step)
     Evaluation loss;   ///< the resumable whole-data loss (kept while it is suspended)
