@@ -407,15 +407,17 @@ function onMessage(m: FromWorker) {
     case 'failed': {
       running = workerRunning = false;
       updateButtons();
-      // The worker keeps one checkpoint, which training moves on: an older notice's button would name another
-      // iteration, so this notice (with or without the button) takes it away, and so do Train and Reset.
-      const restore = { actionKey: RESTORE, ...(m.goodIteration !== null ? { action: { label: `Restore the weights of iteration ${m.goodIteration}`, run: () => send({ type: 'restore' }) } } : {}) };
+      // The worker keeps one checkpoint per task, which training moves on: an older notice's button would name another
+      // iteration, so this notice (with or without the button) takes it away, and so do Train and Reset; the worker
+      // restores only the iteration named (it says so when that one is gone, e.g. after a settings change).
+      const good = m.goodIteration, task = m.task;
+      const restore = { actionKey: RESTORE, ...(good !== null ? { action: { label: `Restore the weights of iteration ${good}`, run: () => send({ type: 'restore', task, iteration: good }) } } : {}) };
       if (m.type === 'diverged') notice(`Training paused: ${m.reason}. Try a smaller learning rate, Reset, or a looser solver tolerance.`, restore);
       else {
         // Training threw (caught in the worker, which goes on): reported like the errors the page survives.
         reportSurvived('training', new Error(`training: ${m.message}`));
-        notice(`Training paused: it failed with an error (${m.message}). The model and your data are kept: press Train to go on` +
-          `${m.goodIteration !== null ? ' or restore the last healthy weights' : ''}, and reload the page if it happens again.`, restore);
+        notice(`Training paused: it failed with an error (${m.message}). The model and your data are kept: press Train to go on, ` +
+          'and reload the page if it happens again.', restore);
       }
       break;
     }

@@ -125,7 +125,8 @@ export type ToWorker =
   | { type: 'step' }
   | { type: 'reset'; seed: number }
   | { type: 'snapshot' }
-  | { type: 'restore' }
+  /** restore the task's checkpoint if it is still the one of that iteration (else the worker says it is gone) */
+  | { type: 'restore'; task: TaskId; iteration: number }
   | ({ type: 'want' } & PerTask<'want'>)
   | { type: 'inspect'; what: Inspection['what'] }
   /** answered at once with 'pong' (how long the worker takes to answer any message: tests log it) */

@@ -540,9 +540,14 @@ function handle(m: ToWorker) {
       refresh();
       break;
     case 'restore': {
+      // The checkpoint moves on with training and goes with a settings or data change: restore only the one the
+      // page's button named (a notice can outlive it).
       const r = run();
       const t = r.engine.trainer();
-      if (!t || !r.good) break;
+      if (!t || !r.good || r.engine.task !== m.task || r.good.iteration !== m.iteration) {
+        error(`The weights of iteration ${m.iteration} are no longer kept (training, a setting or the data changed since); nothing was restored.`);
+        break;
+      }
       const good = r.good;
       t.restoreCheckpoint();
       restart(r);

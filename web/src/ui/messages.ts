@@ -70,7 +70,11 @@ export function createMessages(hintEl: HTMLElement, noticeEl: HTMLElement, focus
     }));
     noticeEl.append(row);
     noticeEl.dataset.kind = shown.fatal ? 'fatal' : 'warning';
-    if (refocus) (row.querySelector('button') ?? noticeEl.querySelector('summary'))?.focus();
+    if (refocus) {
+      const next = row.querySelector('button') ?? noticeEl.querySelector('summary');
+      if (next) next.focus();
+      else focusAfter?.()?.focus();
+    }
   }
   return {
     hint(text, action) {
@@ -87,8 +91,8 @@ export function createMessages(hintEl: HTMLElement, noticeEl: HTMLElement, focus
       drawNotices();
     },
     retract(actionKey) {
-      notices.retract(actionKey);
-      drawNotices();
+      // Only when a button went (the slot is an alert: a redraw is announced again), keeping focus if it was in it.
+      if (notices.retract(actionKey)) drawNotices(noticeEl.contains(document.activeElement));
     },
   };
 }

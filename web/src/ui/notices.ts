@@ -45,9 +45,16 @@ export class NoticeStack<A> {
     }
   }
 
-  /** The actions of that key go from every notice (what they acted on is gone); the notices stay listed. */
-  retract(actionKey: string): void {
-    for (const n of this.list) if (n.actionKey === actionKey) delete n.action;
+  /** The actions of that key go from every notice (what they acted on is gone); the notices stay listed. Whether any
+   * action went (the slot needs drawing again only then). */
+  retract(actionKey: string): boolean {
+    let changed = false;
+    for (const n of this.list)
+      if (n.actionKey === actionKey && n.action !== undefined) {
+        delete n.action;
+        changed = true;
+      }
+    return changed;
   }
 
   /** The shown notice's action was taken: it goes, the next one shows. */
