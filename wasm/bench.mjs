@@ -95,13 +95,16 @@ const spiral = ode.sampleSystem('spiral', { trajectories: 1, points: 1000, regul
 
 // V8 compiles the module's functions with its baseline compiler first and tiers hot ones up while they run: the first
 // ~300 replica steps are slower (the first variant timed paid for it: 0.83 ms against ~0.45). Untimed warm-up steps
-// of the replica's two kinds of step (fixed-step direct, adaptive adjoint) first.
-for (const cfg of [replica('rk4', 'direct'), replica('dopri5', 'adjoint')]) {
+// of the replica's two kinds of step (fixed-step direct, adaptive adjoint) first, and of the row path's RK4 (the
+// `rows_over_lanes_ms` ratio's other side).
+for (const [cfg, lanes] of [[replica('rk4', 'direct'), true], [replica('dopri5', 'adjoint'), true], [replica('rk4', 'direct'), false]]) {
+  ode.laneTraining(lanes);
   const tr = new ode.Trainer(cfg);
   for (const t of spiral) tr.addTrajectory(t.times, t.states);
   for (let i = 0; i < 400; i++) tr.step();
   tr.delete();
 }
+ode.laneTraining(true);
 
 const wasm = {};
 // RK4/direct also through the former row path of the network (ode.laneTraining(false)) and with every stage pass run
