@@ -138,10 +138,13 @@ void times_activation_deriv(Activation a, const MatS<S>& P, const MatS<S>& H, Ma
   else G.array() *= P.unaryExpr([a](const S& x) { return activate_deriv(a, x); }).array();
 }
 
+/// B points rounded up to whole vectors of N lanes: the rows of a reverse-only tape's feature-major activations.
+Index lane_points(Index B, Index N) { return (B + N - 1) / N * N; }
+
 /// Scatters the activations a reverse-only tape's forward left in `hidden_lanes` into inputs[1] (H × B; one hidden
 /// layer: blocks of points) or inputs[1] and inputs[2] (H × B and H2 × B; two: feature-major rows).
 void unblock(Mlp::Tape<double>& tape, Index H, Index H2, Index B) {
-  const Index n = tape.in_lanes, NB = (B + n - 1) / n * n;
+  const Index n = tape.in_lanes, NB = lane_points(B, n);
   const double* blocks = align16(tape.hidden_lanes.data());
   tape.inputs[1].resize(H, B);
   for (Index c = 0; c < B; ++c)
@@ -232,7 +235,7 @@ void Mlp::forward(const Eigen::Ref<const MatS<S>>& Z, const Eigen::Ref<const Row
           double *Hd1 = tp.inputs[1].data(), *Hd2 = deep ? tp.inputs[2].data() : nullptr, *Fd = F.data();
           const bool blocks = tp.in_lanes > 0;
           if (blocks) {  // the activations in the kernel's layout (BatchField's tapes: reversed only)
-            const Index NB = (B + N - 1) / N * N;
+            const Index NB = lane_points(B, N);
             tp.hidden_lanes.resize(static_cast<std::size_t>((H1 + H2) * NB + 2));
             Hd1 = align16(tp.hidden_lanes.data());
             Hd2 = deep ? Hd1 + H1 * NB : nullptr;
@@ -300,9 +303,9 @@ void Mlp::backward(Tape<S>& tape, const MatS<S>& A, MatS<S>* dZ, VecS<S>* dtheta
           constexpr int IN = decltype(in)::value, OUT = decltype(out)::value;
           auto run = [&](auto with_gx, auto with_dtheta) {
             constexpr bool GX = decltype(with_gx)::value, DTH = decltype(with_dtheta)::value;
-            const bool blocks = tape.in_lanes > 0;  // forward's blocks of points (`Tape::reverse_only`)
+            const bool blocks = tape.in_lanes > 0;  // the forward's own layout (`Tape::reverse_only`)
             const double *X = tape.inputs[0].data(), *Hd1 = blocks ? align16(tape.hidden_lanes.data()) : tape.inputs[1].data();
-            const double* Hd2 = !deep ? nullptr : blocks ? Hd1 + H1 * ((B + N - 1) / N * N) : tape.inputs[2].data();
+            const double* Hd2 = !deep ? nullptr : blocks ? Hd1 + H1 * lane_points(B, N) : tape.inputs[2].data();
             double* db1 = d1 ? d1 + H1 * L1.in : nullptr;
             double* db2 = d2 ? d2 + H2 * H1 : nullptr;
             double* db3 = d3 ? d3 + L2.out * L2.in : nullptr;

@@ -8,6 +8,22 @@ namespace {
 constexpr int kSlots[32] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15,
                             16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31};
 
+/// out = y + Σ_{j < n, c[j] ≠ 0} (h c[j]) K_j over the first `m` rows (`out` an m-row vector or block): the first
+/// nonzero term in the pass that copies y, the others added in order — the same sums as copying y and adding each
+/// term, one pass fewer.
+template <class Out>
+void add_stages(Out&& out, const Vec& y, const Mat& K, const std::vector<double>& c, int n, double h, Index m) {
+  int j = 0;
+  while (j < n && c[static_cast<std::size_t>(j)] == 0.0) ++j;
+  if (j == n) {
+    out = y.head(m);
+    return;
+  }
+  out = y.head(m) + (h * c[static_cast<std::size_t>(j)]) * K.col(j).head(m);
+  for (++j; j < n; ++j)
+    if (c[static_cast<std::size_t>(j)] != 0.0) out.noalias() += (h * c[static_cast<std::size_t>(j)]) * K.col(j).head(m);
+}
+
 /// One step; `keep`, when given, evaluates the stages with eval_keep (stage i into slots[i]).
 int step(const Tableau& tab, const VectorField& f, const DifferentiableField* keep, const int* slots, double t,
          const Vec& y, double h, StepWork& w, bool first_stage_known) {
@@ -21,32 +37,14 @@ int step(const Tableau& tab, const VectorField& f, const DifferentiableField* ke
   if (m < n) w.tmp.tail(n - m) = y.tail(n - m);
   for (int i = 0; i < s; ++i) {
     if (i == 0 && first_stage_known) continue;
-    // Y_i = y + Σ_j (h a_ij) K_j, the first term in the pass that copies y (the same sums in the same order).
-    const std::vector<double>& a = tab.a[static_cast<std::size_t>(i)];
-    int j = 0;
-    while (j < i && a[j] == 0.0) ++j;
-    if (j == i) {
-      w.tmp.head(m) = y.head(m);
-    } else {
-      w.tmp.head(m) = y.head(m) + (h * a[j]) * w.K.col(j).head(m);
-      for (++j; j < i; ++j)
-        if (a[j] != 0.0) w.tmp.head(m).noalias() += (h * a[j]) * w.K.col(j).head(m);
-    }
+    add_stages(w.tmp.head(m), y, w.K, tab.a[static_cast<std::size_t>(i)], i, h, m);  // Y_i = y + Σ_j (h a_ij) K_j
     if (keep) keep->eval_keep(t + tab.c[i] * h, w.tmp, w.k, slots[i]);
     else f.eval(t + tab.c[i] * h, w.tmp, w.k);
     w.K.col(i) = w.k;
     ++nfe;
   }
-  // y1 = y + Σ_i (h b_i) K_i, likewise.
-  int i = 0;
-  while (i < s && tab.b[i] == 0.0) ++i;
-  if (i == s) {
-    w.y1 = y;
-  } else {
-    w.y1 = y + (h * tab.b[i]) * w.K.col(i);
-    for (++i; i < s; ++i)
-      if (tab.b[i] != 0.0) w.y1.noalias() += (h * tab.b[i]) * w.K.col(i);
-  }
+  w.y1.resize(n);
+  add_stages(w.y1, y, w.K, tab.b, s, h, n);  // y1 = y + Σ_i (h b_i) K_i
   if (tab.adaptive()) {
     w.err.setZero(n);
     for (int i = 0; i < s; ++i)
@@ -104,16 +102,8 @@ int rk_step_vjp_slots(const Tableau& tab, const DifferentiableField& f, double t
       stage_bar.col(i).setZero();
       continue;
     }
-    const std::vector<double>& a = tab.a[static_cast<std::size_t>(i)];
-    int j = 0;
-    while (j < i && a[j] == 0.0) ++j;
-    if (j == i) {
-      Y = y;
-    } else {
-      Y = y + (h * a[j]) * K.col(j);
-      for (++j; j < i; ++j)
-        if (a[j] != 0.0) Y.noalias() += (h * a[j]) * K.col(j);
-    }
+    Y.resize(n);
+    add_stages(Y, y, K, tab.a[static_cast<std::size_t>(i)], i, h, n);  // the stage's input, as in step
     if (slots) f.vjp_kept(t + tab.c[i] * h, Y, k_bar, a_y, g_theta, slots[i]);
     else f.vjp(t + tab.c[i] * h, Y, k_bar, a_y, g_theta);
     ++nvjp;

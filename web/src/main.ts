@@ -32,7 +32,7 @@ const mod = <T extends TaskId>(t: T) => TASKS[t] as TaskModule<T>;
 
 const { hint, notice, retract } = createMessages($<HTMLParagraphElement>('hint'), $<HTMLDivElement>('notice'),
   () => document.getElementById('train'));  // a notice's button took the last one: focus to the main control
-/** The action key of the notices' "Restore the weights of iteration N" buttons (the worker's one checkpoint). */
+/** The action key of the notices' "Restore the weights of iteration N" buttons (the worker's checkpoint of a task). */
 const RESTORE = 'restore';
 
 /** Errors the page survived instead of stopping on (a layer that threw, training that threw, the worker's uncaught

@@ -9,7 +9,7 @@ export interface Notice<A> {
   fatal: boolean;
   /** the same text arrived this many times (the newest arrival's action is kept) */
   count: number;
-  /** what the action acts on ('restore': the worker's one kept checkpoint): a newer notice with the same key takes
+  /** what the action acts on ('restore': the task's kept checkpoint): a newer notice with the same key takes
    * the action from this one (its label would name what is no longer there) */
   actionKey?: string;
 }
