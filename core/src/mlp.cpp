@@ -269,6 +269,13 @@ void Mlp::forward(const Eigen::Ref<const MatS<S>>& Z, const Eigen::Ref<const Row
   }
 }
 
+void Mlp::layered(const Tape<double>& tape) const {
+  // The tape objects are never const (their owners pass them on as const to say the pass is not changed), so the
+  // layout change is allowed; it is invisible to every reader.
+  if (tape.in_lanes)
+    unblock(const_cast<Tape<double>&>(tape), layers_.front().out, layers_.size() == 3 ? layers_[1].out : 0, tape.z.cols());
+}
+
 template <class S>
 void Mlp::backward(Tape<S>& tape, const MatS<S>& A, MatS<S>* dZ, VecS<S>* dtheta, RowS<S>* dt) const {
   if (dtheta && dtheta->size() != num_params()) *dtheta = VecS<S>::Zero(num_params());
@@ -659,6 +666,7 @@ void Mlp::second_order(const MatIn& Z, const RowVec& t, const std::vector<Mat>& 
 
 void Mlp::second_order(const Tape<double>& tape, const std::vector<Mat>& A, const std::vector<Mat>& U, const RowVec& w,
                        Mat* dZ, Vec* dtheta) const {
+  layered(tape);
   const MatIn Z(tape.z);
   if (dZ) dZ->setZero(Z.rows(), Z.cols());
   if (dtheta && dtheta->size() != num_params()) *dtheta = Vec::Zero(num_params());
@@ -797,6 +805,7 @@ void outer(const Mat& G, Index out, const Mat& X, Index in, double* dW, double* 
 }  // namespace
 
 void Mlp::tangent_forward(const Tape<double>& tape, Tangents& tt) const {
+  layered(tape);
   const Index sd = state_dim(), cols = tt.U.cols(), B = tape.z.cols();
   const std::size_t L = layers_.size();
   tt.dX.resize(L);
@@ -832,6 +841,7 @@ void Mlp::tangent_forward(const Tape<double>& tape, Tangents& tt) const {
 
 void Mlp::backward_tangent(const Tape<double>& tape, const Tangents& tt, const Mat& A, const Mat& C, Mat* dZ,
                            Vec* dtheta) const {
+  layered(tape);
   if (dtheta && dtheta->size() != num_params()) *dtheta = Vec::Zero(num_params());
   const Index sd = state_dim(), B = A.cols(), cols = C.cols();
   const std::size_t L = layers_.size();

@@ -235,3 +235,67 @@ TEST_CASE("A reverse-only tape of a two-hidden-layer net reused across batch siz
     }
   }
 }
+
+TEST_CASE("The readers other than backward read a reverse-only tape as they read a column-major one (second order, tangents)") {
+  // second_order, tangent_forward and backward_tangent read the layers' inputs; a reverse-only tape keeps its hidden
+  // activations in the kernels' layout, which they scatter back first (without it they would read empty layers).
+  for (const std::vector<int>& hidden : {std::vector<int>{50}, std::vector<int>{32, 32}, std::vector<int>{7, 13}}) {
+    MlpConfig c;
+    c.hidden = hidden;
+    c.time_dependent = true;
+    c.init_std = 0.7;
+    Mlp m(c);
+    m.init(5);
+    Rng r(2);
+    const Index cols = 19;
+    Mat Z(2, cols), A(2, cols), C(2, 2 * cols);
+    RowVec t(cols), w(cols);
+    for (Index i = 0; i < Z.size(); ++i) Z(i) = r.uniform(-2, 2), A(i) = r.uniform(-1, 1);
+    for (Index i = 0; i < C.size(); ++i) C(i) = r.uniform(-1, 1);
+    for (Index i = 0; i < cols; ++i) t(i) = r.uniform(0, 3), w(i) = r.uniform(-1, 1);
+    INFO("hidden layers " << hidden.size() << ", first " << hidden[0]);
+    Mlp::Tape<double> plain, kept;
+    kept.reverse_only = true;
+    Mat F0, F;
+    m.forward<double>(Z, t, F0, &plain);
+    m.forward<double>(Z, t, F, &kept);
+    REQUIRE(plain.in_lanes == 0);
+    REQUIRE(kept.in_lanes > 0);  // the kernels' layout: inputs[1] empty
+    auto close = [](const auto& a, const auto& b) {
+      return a.size() == b.size() && (a - b).cwiseAbs().maxCoeff() <= 1e-12 * std::max(b.cwiseAbs().maxCoeff(), 1e-300);
+    };
+    // The divergence's gradient (second order through the unit directions).
+    Mat dZ0, dZ;
+    Vec dth0, dth;
+    m.divergence_grad(plain, w, &dZ0, &dth0);
+    m.divergence_grad(kept, w, &dZ, &dth);
+    CHECK(kept.in_lanes == 0);  // scattered back, the pass unchanged
+    CHECK(close(dZ, dZ0));
+    CHECK(close(dth, dth0));
+    // Tangents and the merged reverse pass, from a fresh reverse-only tape.
+    m.forward<double>(Z, t, F, &kept);
+    REQUIRE(kept.in_lanes > 0);
+    Mlp::Tangents tt0, tt;
+    tt0.U = Mat::Zero(2, 2 * cols);  // direction i in columns [i·B, (i + 1)·B): the unit directions
+    tt0.U.leftCols(cols).row(0).setOnes();
+    tt0.U.rightCols(cols).row(1).setOnes();
+    tt.U = tt0.U;
+    m.tangent_forward(plain, tt0);
+    m.tangent_forward(kept, tt);
+    CHECK(close(tt.dP.back(), tt0.dP.back()));
+    Mat gZ0, gZ;
+    Vec gth0, gth;
+    m.backward_tangent(plain, tt0, A, C, &gZ0, &gth0);
+    m.backward_tangent(kept, tt, A, C, &gZ, &gth);
+    CHECK(close(gZ, gZ0));
+    CHECK(close(gth, gth0));
+    // The tape still reverses with backward.
+    Mat bZ0, bZ;
+    Vec bth0 = Vec::Zero(m.num_params()), bth = Vec::Zero(m.num_params());
+    RowVec bt0, bt;
+    m.backward<double>(plain, A, &bZ0, &bth0, &bt0);
+    m.backward<double>(kept, A, &bZ, &bth, &bt);
+    CHECK(close(bZ, bZ0));
+    CHECK(close(bth, bth0));
+  }
+}

@@ -73,8 +73,9 @@ class Mlp {
     MatS<S> grad_in;              ///< backward scratch: cotangent of the first layer's input
     std::vector<S> wt;            ///< backward scratch: a wide layer's Wᵀ (the tiled kernel's operand)
     std::vector<S> lanes;         ///< backward scratch of the float64 points-in-lanes path (feature-major copies)
-    /// Set by an owner that only reverses this tape with `backward`: a lanes64.hpp forward then keeps the hidden
-    /// activations in its own layout (`hidden_lanes`) instead of scattering them into inputs[1] (and inputs[2]).
+    /// Set by an owner that reverses this tape mostly with `backward`: a lanes64.hpp forward then keeps the hidden
+    /// activations in its own layout (`hidden_lanes`) instead of scattering them into inputs[1] (and inputs[2]); the
+    /// other readers (second_order, tangent_forward, backward_tangent) scatter them there first.
     bool reverse_only = false;
     /// That layout, 16-byte aligned: one hidden layer, blocks of kN points (unit 0, 1, …, then the next kN points);
     /// two, feature-major rows of the points rounded up to kN (layer 1's units, then layer 2's).
@@ -171,6 +172,10 @@ class Mlp {
   mutable std::vector<double> splat64_;  ///< the lanes64.hpp forward's tanh constants and θ's splats, then that θ, then its scratch
   mutable const double* splat64_made_ = nullptr;  ///< splat64_'s buffer when they were made (a copied Mlp remakes them)
   mutable std::vector<float> single_;  ///< workspace of eval_single: θ in float, then its splats and activation blocks
+  /// Makes a tape readable layer by layer: if its forward left the activations in the lanes kernels' own layout
+  /// (`Tape::reverse_only`), scatters them into inputs[1] (and inputs[2]) — the same values, so the recorded pass is
+  /// unchanged and the tape may still be given to `backward`. The readers other than `backward` call it first.
+  void layered(const Tape<double>& tape) const;
   /// Whether eval_single takes the points-in-lanes kernels: selected, tanh, thin first and last layers (≤ 4 wide).
   [[nodiscard]] bool lanes_apply() const;
   /// Whether forward/backward<double> of `columns` points take the float64 points-in-lanes kernels (lanes64.hpp):
