@@ -327,14 +327,16 @@ void grid_bench(int reps) {
     c.mlp.hidden = hidden;
     c.mlp.input = cube ? InputMap::Cube : InputMap::Identity;
     Trainer t(c);
-    std::vector<double> v[4];
+    constexpr int kModes = 5;  // 0 float64, 1 float32 lanes (eight with AVX2), 2 float32 rows, 3 float32 axpy, 4 four lanes
+    std::vector<double> v[kModes];
     for (int round = 0; round < 4; ++round)
-      for (int k = 0; k < 4; ++k) {
-        const int mode = round % 2 ? 3 - k : k;  // 0 float64, 1 float32 lanes, 2 float32 rows, 3 float32 axpy
+      for (int k = 0; k < kModes; ++k) {
+        const int mode = round % 2 ? kModes - 1 - k : k;
         GridSpec g;
         g.nx = g.ny = 64;
         g.single = mode >= 1;
-        kernels::set_lanes(mode == 1);
+        kernels::set_lanes(mode == 1 || mode == 4);
+        kernels::set_lanes_avx2(mode != 4);
         kernels::set_tiled(mode != 3);
         for (int i = 0; i < reps / 4 + 1; ++i) {
           const auto a = std::chrono::steady_clock::now();
@@ -345,11 +347,14 @@ void grid_bench(int reps) {
       }
     kernels::set_tiled(true);
     kernels::set_lanes(true);
-    const double ms[4] = {median(v[0]), median(v[1]), median(v[2]), median(v[3])};
+    kernels::set_lanes_avx2(true);
+    double ms[kModes];
+    for (int k = 0; k < kModes; ++k) ms[k] = median(v[k]);
     std::printf("{\"bench\":\"sample-grid\",\"runtime\":\"native\",\"grid\":\"64x64\",\"network\":\"%s\",\"ms_float64\":%.4f,"
-                "\"ms_float32\":%.4f,\"speedup\":%.2f,\"ms_float32_rows\":%.4f,\"rows_over_lanes\":%.2f,"
-                "\"ms_float32_untiled\":%.4f,\"untiled_over_lanes\":%.2f}\n",
-                label, ms[0], ms[1], ms[0] / ms[1], ms[2], ms[2] / ms[1], ms[3], ms[3] / ms[1]);
+                "\"ms_float32\":%.4f,\"lanes\":%d,\"speedup\":%.2f,\"ms_float32_four_lanes\":%.4f,\"four_over_lanes\":%.2f,"
+                "\"ms_float32_rows\":%.4f,\"rows_over_lanes\":%.2f,\"ms_float32_untiled\":%.4f,\"untiled_over_lanes\":%.2f}\n",
+                label, ms[0], ms[1], kernels::lanes_width(), ms[0] / ms[1], ms[4], ms[4] / ms[1], ms[2], ms[2] / ms[1],
+                ms[3], ms[3] / ms[1]);
     std::fflush(stdout);
   }
 }

@@ -110,11 +110,16 @@ bool same_bits(const double* a, const double* b, Index n) {
   return diff == 0;
 }
 
+/// p rounded up to a multiple of `bytes` (a power of two; the caller leaves that much slack).
+template <class T>
+T* align_to(T* p, std::uintptr_t bytes) {
+  const auto u = reinterpret_cast<std::uintptr_t>(p);
+  return reinterpret_cast<T*>((u + bytes - 1) & ~(bytes - 1));
+}
 /// p rounded up to a 16-byte boundary (the caller leaves 16 bytes of slack).
 template <class T>
 T* align16(T* p) {
-  const auto u = reinterpret_cast<std::uintptr_t>(p);
-  return reinterpret_cast<T*>((u + 15) & ~std::uintptr_t{15});
+  return align_to(p, 16);
 }
 
 /// H = σ(P), written in place.
@@ -446,24 +451,28 @@ Mat Mlp::eval_single(const Mat& Z, double t) const {
   // Points-in-lanes buffers: θ's splats, the block's inputs and outputs feature-major, two hidden blocks.
   const Index splats = nl == 2 ? first.out * (first.in + 1 + last.out) + last.out
                                : first.out * (first.in + 1) + last.in * last.out + last.out;
-  const Index lane_floats = 4 + kernels::kTanhFloats + kernels::kLanes * splats + kBlock * (first.in + last.out + (nl > 2 ? 2 * widest : 0));
+  const int N = lanes ? kernels::lanes_width() : 0;  // points per vector: 4, or 8 with AVX2 and FMA
+  const Index lane_floats = N + N * kernels::kTanhCount + N * splats + kBlock * (first.in + last.out + (nl > 2 ? 2 * widest : 0));
   single_.resize(static_cast<std::size_t>(P + (lanes ? lane_floats : 2 * widest * kBlock)));
   float* theta = single_.data();
   for (Index k = 0; k < P; ++k) theta[k] = static_cast<float>(params_[k]);
   Mat F(sd, m);
-  if (lanes) {
-    float* K = align16(theta + P);
-    kernels::put_tanh_constants(K);
-    float* S = K + kernels::kTanhFloats;
-    float* S_last = S + kernels::kLanes * first.out * (first.in + 1);
+  // The kernels of one width (`Kn`: kernels::f32x4::Kernels or f32x8::Kernels) over every block of points.
+  auto run = [&](auto kn) {
+    using Kn = decltype(kn);
+    constexpr int V = Kn::lanes;  // = N as a constant (with the run-time N the wasm page-net grid took 1.5× as long)
+    float* K = align_to(theta + P, 4 * V);
+    kernels::put_tanh_constants(K, V);
+    float* S = K + V * kernels::kTanhCount;
+    float* S_last = S + V * first.out * (first.in + 1);
     const float *W1 = theta + first.offset, *b1 = W1 + first.out * first.in;
     const float *WL = theta + last.offset, *bL = WL + last.out * last.in;
-    if (nl == 2) kernels::splat_fused(W1, b1, first.out, first.in, WL, bL, last.out, S);
+    if (nl == 2) kernels::splat_fused(W1, b1, first.out, first.in, WL, bL, last.out, S, V);
     else {
-      kernels::splat_rows(W1, b1, first.out, first.in, S);
-      kernels::splat_columns(WL, bL, last.out, last.in, S_last);
+      kernels::splat_rows(W1, b1, first.out, first.in, S, V);
+      kernels::splat_columns(WL, bL, last.out, last.in, S_last, V);
     }
-    float* X = S + kernels::kLanes * splats;
+    float* X = S + V * splats;
     float* Y = X + kBlock * first.in;
     float* A = Y + kBlock * last.out;
     float* B = A + kBlock * widest;
@@ -489,18 +498,18 @@ Mat Mlp::eval_single(const Mat& Z, double t) const {
       if (nl == 2) {
         with_width(first.in, [&](auto in) {
           with_width(last.out, [&](auto out) {
-            out_of_line(&kernels::thin_fused<decltype(in)::value, decltype(out)::value>, K, S, first.out, X, NB, Y);
+            out_of_line(Kn::template fused<decltype(in)::value, decltype(out)::value>, K, S, first.out, X, NB, Y);
           });
         });
       } else {
-        with_width(first.in, [&](auto in) { out_of_line(&kernels::thin_in_tanh<decltype(in)::value>, K, S, first.out, X, NB, A); });
+        with_width(first.in, [&](auto in) { out_of_line(Kn::template in_tanh<decltype(in)::value>, K, S, first.out, X, NB, A); });
         float *a = A, *b = B;
         for (std::size_t l = 1; l + 1 < nl; ++l) {
           const Layer& L = layers_[l];
-          kernels::wide_tanh(K, theta + L.offset, theta + L.offset + L.out * L.in, L.out, L.in, a, NB, b);
+          Kn::wide(K, theta + L.offset, theta + L.offset + L.out * L.in, L.out, L.in, a, NB, b);
           std::swap(a, b);
         }
-        with_width(last.out, [&](auto out) { out_of_line(&kernels::thin_out<decltype(out)::value>, S_last, last.in, a, NB, Y); });
+        with_width(last.out, [&](auto out) { out_of_line(Kn::template out<decltype(out)::value>, S_last, last.in, a, NB, Y); });
       }
       double* f = F.data() + c0 * sd;
       if (sd == 2) kernels::lanes_to_planar(Y, Y + NB, nc, f);
@@ -508,6 +517,13 @@ Mat Mlp::eval_single(const Mat& Z, double t) const {
         for (Index r = 0; r < sd; ++r)
           for (Index c = 0; c < nc; ++c) f[c * sd + r] = Y[r * NB + c];
     }
+  };
+  if (lanes) {
+#if defined(NDE_LANES32_EIGHT)
+    if (N == 8) run(kernels::f32x8::Kernels{});
+    else
+#endif
+      run(kernels::f32x4::Kernels{});
     return F;
   }
   float* a = theta + P;

@@ -1,9 +1,12 @@
 #pragma once
 /// "Points in lanes" float32 kernels for sampling a field (`Mlp::eval_single`): a block of points is held
-/// feature-major, four points to a 128-bit vector, so the thin input layer (2–4 inputs) and the thin output layer
-/// (2–4 outputs) are lane-wise multiply-adds with broadcast weights — no horizontal sums, no transposes — and a
-/// net with one hidden layer keeps its hidden activations in registers (each hidden unit's tanh is added into the
-/// outputs at once). Wide hidden layers go through the tiled kernel in the transposed layout (points as rows).
+/// feature-major, four points to a 128-bit vector (eight to a 256-bit one on an x86-64 CPU with AVX2 and FMA, chosen
+/// at run time), so the thin input layer (2–4 inputs) and the thin output layer (2–4 outputs) are lane-wise
+/// multiply-adds with broadcast weights — no horizontal sums, no transposes — and a net with one hidden layer keeps
+/// its hidden activations in registers (each hidden unit's tanh is added into the outputs at once). Wide hidden layers
+/// go through the tiled kernel in the transposed layout (points as rows; eight lanes: tiles of points × outputs in
+/// the same layout). The kernels are in lanes32_body.inc, instantiated once per width in its own namespace (f32x4,
+/// f32x8; the eight-lane copy compiled for AVX2 + FMA only, as lanes64.hpp does for float64).
 #include <cstddef>
 
 #include "nde/kernels.hpp"
@@ -23,90 +26,54 @@ inline bool lanes() { return lanes_flag(); }
 
 /// Four floats.
 using F4 = Simd<float>::type;
-/// Points per vector.
+/// Points per vector of the four-lane kernels (the conversions below, and the buffers' default splats).
 constexpr int kLanes = 4;
 
-/// c < x ? c : x and c > x ? c : x lane-wise: one minps / maxps natively, one f32x4.pmin / pmax in wasm (the
-/// plain f32x4.min is NaN-propagating and several x64 instructions in V8). A NaN x stays NaN.
-inline F4 min_first(F4 c, F4 x) {
-#if defined(__wasm_simd128__)
-  return __builtin_wasm_pmin_f32x4(x, c);
-#elif defined(__SSE__)
-  return __builtin_ia32_minps(c, x);
-#else
-  return c < x ? c : x;
-#endif
+/// Whether the eight-lane AVX2 kernels may be used when the CPU has AVX2 and FMA (true, default; false: four lanes).
+inline bool& lanes_avx2_flag() {
+  static bool on = true;
+  return on;
 }
-inline F4 max_first(F4 c, F4 x) {
-#if defined(__wasm_simd128__)
-  return __builtin_wasm_pmax_f32x4(x, c);
-#elif defined(__SSE__)
-  return __builtin_ia32_maxps(c, x);
-#else
-  return c > x ? c : x;
-#endif
-}
+/// Allows (true) or forbids the eight-lane kernels (the tests and the bench compare both widths).
+inline void set_lanes_avx2(bool on) { lanes_avx2_flag() = on; }
 
-/// The constants of `tanh4` (clamp, −clamp, P's coefficients from the highest power, then Q's below its leading 1), in
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__AVX2__)
+#define NDE_LANES32_AVX2 1
+#endif
+
+/// Whether this build and CPU have the eight-lane kernels (GCC on x86-64, AVX2 and FMA present).
+inline bool lanes_eight_available() {
+#if defined(NDE_LANES32_AVX2)
+  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return avx2;
+#elif defined(__AVX2__) && defined(__FMA__)
+  return true;
+#else
+  return false;
+#endif
+}
+/// Points per vector of the sampling kernels in use: 8 with AVX2 and FMA (allowed and present), else 4.
+inline int lanes_width() { return lanes_eight_available() && lanes_avx2_flag() ? 8 : 4; }
+
+/// The constants of `tanhv` (clamp, −clamp, P's coefficients from the highest power, then Q's below its leading 1), in
 /// the order it reads them: the fit's P and Q divided by Q's leading coefficient (1.910926133335e-04), rounded to float.
 constexpr float kTanhConstants[] = {7.9164f,      -7.9164f,     -2.91561119e-05f, 0.0357705168f, 13.8785248f,
                                     662.950378f,  5233.06299f,  118.585388f,      2407.29102f,   5233.06445f};
-/// Floats of `tanh4`'s splatted constants.
-constexpr int kTanhFloats = static_cast<int>(sizeof kTanhConstants / sizeof(float)) * 4;
+/// Number of `tanhv`'s constants.
+constexpr int kTanhCount = static_cast<int>(sizeof kTanhConstants / sizeof(float));
+/// Floats of `tanhv`'s constants splatted for four lanes (`lanes` lanes: kTanhCount · lanes).
+constexpr int kTanhFloats = kTanhCount * 4;
 
-/// Writes the splats of `tanh4`'s constants at K (kTanhFloats floats, 16-byte aligned).
-inline void put_tanh_constants(float* K) {
+/// Writes `lanes` copies of each of `tanhv`'s constants at K (kTanhCount · lanes floats, aligned to a vector).
+inline void put_tanh_constants(float* K, int lanes = kLanes) {
   for (float c : kTanhConstants)
-    for (int l = 0; l < 4; ++l) *K++ = c;
+    for (int l = 0; l < lanes; ++l) *K++ = c;
 }
 
-/// tanh of four floats: x·P(x²)/Q(x²) with P of degree 4 and Q of degree 3 in x², Q monic (a rational minimax fit of the
-/// relative error on [0, 8.5], Lawson-weighted least squares in long double; 3.5e-7 before float rounding), clamped at
-/// ±7.9164 where it reaches 1 (tanh there is 1 − 2.7e-7). P takes four multiply-adds, the monic Q an add and two
-/// multiply-adds (one multiply fewer than Q with its fitted leading coefficient), then one multiply and one division.
-/// Error from libm's over every float in [−10, 10]: ≤ 6.6e-7 absolute and relative, ≤ 11.0 ulps of the result (near
-/// ±1; see the test). The constants come from memory at K (`put_tanh_constants`): as literals, V8 rebuilds every
-/// `v128.const` inside the loop (several x64 instructions each), while a load is one.
-inline F4 tanh4(F4 x, const float* K) {
-  auto k = [K](int i) {
-    F4 v;
-    __builtin_memcpy(&v, __builtin_assume_aligned(K + 4 * i, 16), sizeof v);
-    return v;
-  };
-  x = min_first(k(0), x);
-  x = max_first(k(1), x);
-  const F4 x2 = x * x;
-  F4 p = x2 * k(2) + k(3);
-  p = x2 * p + k(4);
-  p = x2 * p + k(5);
-  p = x2 * p + k(6);
-  F4 q = x2 + k(7);
-  q = x2 * q + k(8);
-  q = x2 * q + k(9);
-  return x * p / q;
-}
-/// The same with the constants on the stack (one-off use).
-inline F4 tanh4(F4 x) {
-  alignas(16) float K[kTanhFloats];
-  put_tanh_constants(K);
-  return tanh4(x, K);
-}
-
-/// The layouts below: a block of NB points (NB a multiple of 16), feature f of point p at [f·NB + p]; weights are
-/// pre-splatted (four copies each, "splats"), so the inner loops load them as vectors without a broadcast. Every
-/// buffer starts 16-byte aligned.
-
-/// A vector from 16-byte aligned memory (the compiler may fold it into the arithmetic as a memory operand).
-inline F4 load_aligned(const float* p) {
-  F4 v;
-  __builtin_memcpy(&v, __builtin_assume_aligned(p, 16), sizeof v);
-  return v;
-}
-inline void store_aligned(float* p, F4 v) { __builtin_memcpy(__builtin_assume_aligned(p, 16), &v, sizeof v); }
-/// Writes four copies of x at S and returns the next splat's place.
-inline float* put_splat(float* S, float x) {
-  for (int l = 0; l < kLanes; ++l) S[l] = x;
-  return S + kLanes;
+/// Writes `lanes` copies of x at S and returns the next splat's place.
+inline float* put_splat(float* S, float x, int lanes = kLanes) {
+  for (int l = 0; l < lanes; ++l) S[l] = x;
+  return S + lanes;
 }
 
 /// Two doubles.
@@ -189,29 +156,29 @@ inline void lanes_to_planar(const float* y0, const float* y1, Index n, double* f
   }
 }
 
-/// Splats of a thin-input layer W (out × in, column-major) and b, per output j: W(j, 0..in−1), b(j).
-inline void splat_rows(const float* W, const float* b, Index out, Index in, float* S) {
+/// Splats of a thin-input layer W (out × in, column-major) and b, per output j: W(j, 0..in−1), b(j); `lanes` copies each.
+inline void splat_rows(const float* W, const float* b, Index out, Index in, float* S, int lanes = kLanes) {
   for (Index j = 0; j < out; ++j) {
-    for (Index i = 0; i < in; ++i) S = put_splat(S, W[j + i * out]);
-    S = put_splat(S, b[j]);
+    for (Index i = 0; i < in; ++i) S = put_splat(S, W[j + i * out], lanes);
+    S = put_splat(S, b[j], lanes);
   }
 }
 /// Splats of a thin-output layer W (out × in) and b, per input k: W(0..out−1, k); then b.
-inline void splat_columns(const float* W, const float* b, Index out, Index in, float* S) {
+inline void splat_columns(const float* W, const float* b, Index out, Index in, float* S, int lanes = kLanes) {
   for (Index k = 0; k < in; ++k)
-    for (Index o = 0; o < out; ++o) S = put_splat(S, W[o + k * out]);
-  for (Index o = 0; o < out; ++o) S = put_splat(S, b[o]);
+    for (Index o = 0; o < out; ++o) S = put_splat(S, W[o + k * out], lanes);
+  for (Index o = 0; o < out; ++o) S = put_splat(S, b[o], lanes);
 }
 /// Splats of a one-hidden-layer net IN → H → OUT (W1 H × IN, b1, W2 OUT × H, b2), per hidden unit j: W1(j, ·),
 /// b1(j), W2(·, j); then b2.
 inline void splat_fused(const float* W1, const float* b1, Index H, Index in, const float* W2, const float* b2, Index out,
-                        float* S) {
+                        float* S, int lanes = kLanes) {
   for (Index j = 0; j < H; ++j) {
-    for (Index i = 0; i < in; ++i) S = put_splat(S, W1[j + i * H]);
-    S = put_splat(S, b1[j]);
-    for (Index o = 0; o < out; ++o) S = put_splat(S, W2[o + j * out]);
+    for (Index i = 0; i < in; ++i) S = put_splat(S, W1[j + i * H], lanes);
+    S = put_splat(S, b1[j], lanes);
+    for (Index o = 0; o < out; ++o) S = put_splat(S, W2[o + j * out], lanes);
   }
-  for (Index o = 0; o < out; ++o) S = put_splat(S, b2[o]);
+  for (Index o = 0; o < out; ++o) S = put_splat(S, b2[o], lanes);
 }
 
 /// Points per group: NV vectors of four, their inputs and output accumulators held in registers.
@@ -226,81 +193,43 @@ constexpr int kFusedGroupVectors = 4;
 constexpr int kFusedGroupVectors = kGroupVectors;
 #endif
 
-/// Y = tanh(W X + b) for a thin input (IN features): X is IN × NB, Y is out × NB, S from `splat_rows`, K from
-/// `put_tanh_constants`.
-template <int IN>
-inline void thin_in_tanh(const float* K, const float* S, Index out, const float* X, Index NB, float* Y) {
-  constexpr int NV = kGroupVectors, L = kLanes;
-  for (Index p = 0; p < NB; p += NV * L) {
-    F4 x[IN][NV];
-    for (int i = 0; i < IN; ++i)
-      for (int v = 0; v < NV; ++v) x[i][v] = load_aligned(X + i * NB + p + v * L);
-    const float* s = S;
-    for (Index j = 0; j < out; ++j, s += (IN + 1) * L) {
-      for (int v = 0; v < NV; ++v) {
-        F4 a = load_aligned(s + IN * L);
-        for (int i = 0; i < IN; ++i) a += load_aligned(s + i * L) * x[i][v];
-        store_aligned(Y + j * NB + p + v * L, tanh4(a, K));
-      }
-    }
-  }
+/// Four points per vector (SSE natively, SIMD128 in wasm).
+namespace f32x4 {
+#define NDE_LANES32 4
+#include "nde/lanes32_body.inc"
+#undef NDE_LANES32
+}  // namespace f32x4
+using f32x4::load_aligned;
+using f32x4::store_aligned;
+using f32x4::thin_fused;
+using f32x4::thin_in_tanh;
+using f32x4::thin_out;
+using f32x4::wide_tanh;
+/// tanh of four floats (`f32x4::tanhv`), the constants at K from `put_tanh_constants`.
+inline F4 tanh4(F4 x, const float* K) { return f32x4::tanhv(x, K); }
+/// The same with the constants on the stack (one-off use).
+inline F4 tanh4(F4 x) {
+  alignas(16) float K[kTanhFloats];
+  put_tanh_constants(K);
+  return tanh4(x, K);
 }
 
-/// Y = W X + b for a thin output (OUT features): X is in × NB, Y is OUT × NB, S from `splat_columns`.
-template <int OUT>
-inline void thin_out(const float* S, Index in, const float* X, Index NB, float* Y) {
-  constexpr int NV = kGroupVectors, L = kLanes;
-  const float* bias = S + in * OUT * L;
-  for (Index p = 0; p < NB; p += NV * L) {
-    F4 acc[OUT][NV];
-    for (int o = 0; o < OUT; ++o)
-      for (int v = 0; v < NV; ++v) acc[o][v] = load_aligned(bias + o * L);
-    const float* s = S;
-    for (Index k = 0; k < in; ++k, s += OUT * L) {
-      F4 h[NV];
-      for (int v = 0; v < NV; ++v) h[v] = load_aligned(X + k * NB + p + v * L);
-      for (int o = 0; o < OUT; ++o)
-        for (int v = 0; v < NV; ++v) acc[o][v] += load_aligned(s + o * L) * h[v];
-    }
-    for (int o = 0; o < OUT; ++o)
-      for (int v = 0; v < NV; ++v) store_aligned(Y + o * NB + p + v * L, acc[o][v]);
-  }
-}
-
-/// Y = W2 tanh(W1 X + b1) + b2 for a net IN → H → OUT: X is IN × NB, Y is OUT × NB, S from `splat_fused`. Each
-/// hidden unit's activation goes straight into the output accumulators (no hidden buffer). NV: vectors per group
-/// (the same results, lane by lane, whatever it is).
-template <int IN, int OUT, int NV = kFusedGroupVectors>
-inline void thin_fused(const float* K, const float* S, Index H, const float* X, Index NB, float* Y) {
-  constexpr int L = kLanes, STRIDE = (IN + 1 + OUT) * L;
-  static_assert(16 % (NV * L) == 0, "a group divides the block's multiple of 16 points");
-  const float* bias = S + H * STRIDE;
-  for (Index p = 0; p < NB; p += NV * L) {
-    F4 x[IN][NV], acc[OUT][NV];
-    for (int i = 0; i < IN; ++i)
-      for (int v = 0; v < NV; ++v) x[i][v] = load_aligned(X + i * NB + p + v * L);
-    for (int o = 0; o < OUT; ++o)
-      for (int v = 0; v < NV; ++v) acc[o][v] = load_aligned(bias + o * L);
-    const float* s = S;
-    for (Index j = 0; j < H; ++j, s += STRIDE) {
-      for (int v = 0; v < NV; ++v) {
-        F4 a = load_aligned(s + IN * L);
-        for (int i = 0; i < IN; ++i) a += load_aligned(s + i * L) * x[i][v];
-        const F4 h = tanh4(a, K);
-        for (int o = 0; o < OUT; ++o) acc[o][v] += load_aligned(s + (IN + 1 + o) * L) * h;
-      }
-    }
-    for (int o = 0; o < OUT; ++o)
-      for (int v = 0; v < NV; ++v) store_aligned(Y + o * NB + p + v * L, acc[o][v]);
-  }
-}
-
-/// Y = tanh(W X + b) for a wide layer in the points-in-lanes layout: X is in × NB, Y is out × NB (W out × in,
-/// column-major). The tiled kernel on the transposed product Yᵀ = Xᵀ Wᵀ + b: tiles of 16 points × 2 outputs.
-inline void wide_tanh(const float* K, const float* W, const float* b, Index out, Index in, const float* X, Index NB,
-                      float* Y) {
-  gemm<TileShape<float>::MR, TileShape<float>::NR, Init::BiasColumn, float>(NB, out, in, X, NB, W, out, 1, Y, NB, b);
-  for (Index e = 0; e < out * NB; e += kLanes) store_aligned(Y + e, tanh4(load_aligned(Y + e), K));
-}
+#if defined(NDE_LANES32_AVX2) || (defined(__AVX2__) && defined(__FMA__))
+/// Eight points per vector (AVX2 and FMA, multiply-adds contracted), compiled for that target only.
+#if defined(NDE_LANES32_AVX2)
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+#pragma GCC optimize("fp-contract=fast")
+#endif
+namespace f32x8 {
+#define NDE_LANES32 8
+#include "nde/lanes32_body.inc"
+#undef NDE_LANES32
+}  // namespace f32x8
+#if defined(NDE_LANES32_AVX2)
+#pragma GCC pop_options
+#endif
+#define NDE_LANES32_EIGHT 1
+#endif
 
 }  // namespace nde::kernels
