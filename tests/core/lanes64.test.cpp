@@ -239,7 +239,13 @@ TEST_CASE("A reverse-only tape of a two-hidden-layer net reused across batch siz
 TEST_CASE("The readers other than backward read a reverse-only tape as they read a column-major one (second order, tangents)") {
   // second_order, tangent_forward and backward_tangent read the layers' inputs; a reverse-only tape keeps its hidden
   // activations in the kernels' layout, which they scatter back first (without it they would read empty layers).
+  // Both widths: the one-hidden-layer layout (blocks of points) differs between them.
+  struct Restore {
+    ~Restore() { kernels::set_lanes_training_avx2(true); }
+  } restore;
+  for (bool four : {true, false})
   for (const std::vector<int>& hidden : {std::vector<int>{50}, std::vector<int>{32, 32}, std::vector<int>{7, 13}}) {
+    kernels::set_lanes_training_avx2(four);
     MlpConfig c;
     c.hidden = hidden;
     c.time_dependent = true;
@@ -253,7 +259,7 @@ TEST_CASE("The readers other than backward read a reverse-only tape as they read
     for (Index i = 0; i < Z.size(); ++i) Z(i) = r.uniform(-2, 2), A(i) = r.uniform(-1, 1);
     for (Index i = 0; i < C.size(); ++i) C(i) = r.uniform(-1, 1);
     for (Index i = 0; i < cols; ++i) t(i) = r.uniform(0, 3), w(i) = r.uniform(-1, 1);
-    INFO("hidden layers " << hidden.size() << ", first " << hidden[0]);
+    INFO("hidden layers " << hidden.size() << ", first " << hidden[0] << ", " << kernels::lanes_training_width() << " lanes");
     Mlp::Tape<double> plain, kept;
     kept.reverse_only = true;
     Mat F0, F;

@@ -41,7 +41,8 @@ inline void set_lanes_avx2(bool on) { lanes_avx2_flag() = on; }
 #define NDE_LANES32_AVX2 1
 #endif
 
-/// Whether this build and CPU have the eight-lane kernels (GCC on x86-64, AVX2 and FMA present).
+/// Whether this build and CPU have the eight-lane kernels (GCC on x86-64 with the default flags, or any build with
+/// AVX2 and FMA enabled; AVX2 and FMA present).
 inline bool lanes_eight_available() {
 #if defined(NDE_LANES32_AVX2)
   static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
