@@ -44,8 +44,7 @@ Result<double> Optimizer::update(Vec& theta, const Vec& grad_in, bool guard) {
     const double c1 = 1 - std::pow(config_.beta1, static_cast<double>(t));
     const double c2 = 1 - std::pow(config_.beta2, static_cast<double>(t));
     delta_ = lr * (m_next_.array() / c1) / ((v_next_.array() / c2).sqrt() + config_.eps);
-  } else {
-    m_next_ = m_;
+  } else {  // no first moment: m_ stays as it is (zero, or what a document brought)
     v_next_ = config_.alpha * v_ + (1 - config_.alpha) * g_.cwiseAbs2();
     delta_ = lr * g_.array() / (v_next_.array().sqrt() + config_.eps);
   }
@@ -55,7 +54,7 @@ Result<double> Optimizer::update(Vec& theta, const Vec& grad_in, bool guard) {
       return Result<double>::failure("update produced parameters that are not finite or exceed the allowed magnitude");
   }
   theta -= delta_;
-  m_.swap(m_next_);
+  if (config_.kind == OptimizerConfig::Kind::Adam) m_.swap(m_next_);
   v_.swap(v_next_);
   t_ = t;
   return Result<double>::success(norm);
