@@ -245,7 +245,7 @@ void Mlp::forward(const Eigen::Ref<const MatS<S>>& Z, const Eigen::Ref<const Row
             Hd1 = align16(tp.hidden_lanes.data());
             Hd2 = deep ? Hd1 + H1 * NB : nullptr;
           }
-#if defined(NDE_LANES64_AVX2) || defined(__AVX2__)
+#if defined(NDE_AVX2_PRAGMA) || defined(__AVX2__)
           if (N == 4) {
             if (deep) kernels::lanes4::deep_forward<IN, OUT>(K, Sp, H1, W2, b2, H2, X, B, Hd1, Hd2, Fd, Hv, blocks);
             else kernels::lanes4::fused_forward<IN, OUT>(K, Sp, H1, X, B, Hd1, Fd, blocks);
@@ -322,7 +322,7 @@ void Mlp::backward(Tape<S>& tape, const MatS<S>& A, MatS<S>* dZ, VecS<S>* dtheta
             double* db2 = d2 ? d2 + H2 * H1 : nullptr;
             double* db3 = d3 ? d3 + L2.out * L2.in : nullptr;
             double *Gx = tape.grad_in.data(), *sc = tape.lanes.data(), *G2 = g2_rows ? tape.grads[1].data() : nullptr;
-#if defined(NDE_LANES64_AVX2) || defined(__AVX2__)
+#if defined(NDE_AVX2_PRAGMA) || defined(__AVX2__)
             if (N == 4) {
               if (deep)
                 kernels::lanes4::deep_backward<IN, OUT, GX, DTH>(W1, W2, W3, H1, H2, X, Hd1, Hd2, blocks, A.data(), B,

@@ -27,9 +27,9 @@ std::vector<double> tanh_inputs() {
   return x;
 }
 
-#if defined(NDE_LANES64_AVX2) || defined(__AVX2__)
+#if defined(NDE_AVX2_PRAGMA) || defined(__AVX2__)
 /// The four-lane tanh of every x, four at a time; compiled for AVX2 + FMA.
-#if defined(NDE_LANES64_AVX2)
+#if defined(NDE_AVX2_PRAGMA)
 __attribute__((target("avx2,fma")))
 #endif
 std::vector<double> tanh_four_lanes(const std::vector<double>& x) {
@@ -44,7 +44,7 @@ std::vector<double> tanh_four_lanes(const std::vector<double>& x) {
 }  // namespace
 
 TEST_CASE("The four-lane double tanh (its own shorter FMA chain) is within a few ulps of libm's and keeps NaN") {
-#if defined(NDE_LANES64_AVX2) || defined(__AVX2__)
+#if defined(NDE_AVX2_PRAGMA) || defined(__AVX2__)
   if (kernels::lanes_training_width() != 4) {  // no AVX2 + FMA on this CPU: the kernels are not used (said in the log)
     WARN("no AVX2 + FMA on this CPU: the four-lane tanh is not used here and not checked");
     return;

@@ -7,6 +7,24 @@
 
 namespace nde::kernels {
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__AVX2__)
+/// The AVX2 + FMA kernels (lanes.hpp's eight float lanes, lanes64.hpp's four double lanes) are compiled under
+/// `#pragma GCC target("avx2,fma")` in a default build and chosen at run time.
+#define NDE_AVX2_PRAGMA 1
+#endif
+
+/// Whether this build has AVX2 + FMA kernels and the CPU runs them (checked once).
+inline bool cpu_avx2_fma() {
+#if defined(NDE_AVX2_PRAGMA)
+  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return yes;
+#elif defined(__AVX2__) && defined(__FMA__)
+  return true;
+#else
+  return false;
+#endif
+}
+
 using Eigen::Index;
 
 /// P = W X + b with a compile-time output width (the thin last layer): per column, OUT dot products over

@@ -37,22 +37,9 @@ inline bool& lanes_avx2_flag() {
 /// Allows (true) or forbids the eight-lane kernels (the tests and the bench compare both widths).
 inline void set_lanes_avx2(bool on) { lanes_avx2_flag() = on; }
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__AVX2__)
-#define NDE_LANES32_AVX2 1
-#endif
-
 /// Whether this build and CPU have the eight-lane kernels (GCC on x86-64 with the default flags, or any build with
 /// AVX2 and FMA enabled; AVX2 and FMA present).
-inline bool lanes_eight_available() {
-#if defined(NDE_LANES32_AVX2)
-  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return avx2;
-#elif defined(__AVX2__) && defined(__FMA__)
-  return true;
-#else
-  return false;
-#endif
-}
+inline bool lanes_eight_available() { return cpu_avx2_fma(); }
 /// Points per vector of the sampling kernels in use: 8 with AVX2 and FMA (allowed and present), else 4.
 inline int lanes_width() { return lanes_eight_available() && lanes_avx2_flag() ? 8 : 4; }
 
@@ -215,9 +202,9 @@ inline F4 tanh4(F4 x) {
   return tanh4(x, K);
 }
 
-#if defined(NDE_LANES32_AVX2) || (defined(__AVX2__) && defined(__FMA__))
+#if defined(NDE_AVX2_PRAGMA) || (defined(__AVX2__) && defined(__FMA__))
 /// Eight points per vector (AVX2 and FMA, multiply-adds contracted), compiled for that target only.
-#if defined(NDE_LANES32_AVX2)
+#if defined(NDE_AVX2_PRAGMA)
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 #pragma GCC optimize("fp-contract=fast")
@@ -227,7 +214,7 @@ namespace f32x8 {
 #include "nde/lanes32_body.inc"
 #undef NDE_LANES32
 }  // namespace f32x8
-#if defined(NDE_LANES32_AVX2)
+#if defined(NDE_AVX2_PRAGMA)
 #pragma GCC pop_options
 #endif
 #define NDE_LANES32_EIGHT 1

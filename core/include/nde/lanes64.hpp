@@ -35,21 +35,8 @@ inline bool& lanes_training_avx2_flag() {
 /// Allows (true) or forbids the AVX2 kernels (the tests and the bench compare both widths).
 inline void set_lanes_training_avx2(bool on) { lanes_training_avx2_flag() = on; }
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__AVX2__)
-#define NDE_LANES64_AVX2 1
-#endif
-
 /// Points per vector of the training kernels in use: 4 with AVX2 and FMA (allowed and present), else 2.
-inline int lanes_training_width() {
-#if defined(NDE_LANES64_AVX2)
-  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return avx2 && lanes_training_avx2_flag() ? 4 : 2;
-#elif defined(__AVX2__)
-  return lanes_training_avx2_flag() ? 4 : 2;
-#else
-  return 2;
-#endif
-}
+inline int lanes_training_width() { return cpu_avx2_fma() && lanes_training_avx2_flag() ? 4 : 2; }
 
 /// The constants of `tanhv`, in the order it reads them (those of `tanh_inplace(double*)`; the last is the integer
 /// 1023 − bits(1.5·2^52) modulo 2^64, as the double with that bit pattern).
@@ -115,9 +102,9 @@ namespace lanes2 {
 #undef NDE_LANES
 }  // namespace lanes2
 
-#if defined(NDE_LANES64_AVX2) || defined(__AVX2__)
+#if defined(NDE_AVX2_PRAGMA) || defined(__AVX2__)
 /// Four points per vector (AVX2 and FMA, multiply-adds contracted), compiled for that target only.
-#if defined(NDE_LANES64_AVX2)
+#if defined(NDE_AVX2_PRAGMA)
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 #pragma GCC optimize("fp-contract=fast")
@@ -127,7 +114,7 @@ namespace lanes4 {
 #include "nde/lanes64_body.inc"
 #undef NDE_LANES
 }  // namespace lanes4
-#if defined(NDE_LANES64_AVX2)
+#if defined(NDE_AVX2_PRAGMA)
 #pragma GCC pop_options
 #endif
 #endif
