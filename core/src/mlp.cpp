@@ -460,7 +460,7 @@ Mat Mlp::eval_single(const Mat& Z, double t) const {
   // The kernels of one width (`Kn`: kernels::f32x4::Kernels or f32x8::Kernels) over every block of points.
   auto run = [&](auto kn) {
     using Kn = decltype(kn);
-    constexpr int V = Kn::lanes;  // = N as a constant (with the run-time N the wasm page-net grid took 1.5× as long)
+    constexpr int V = Kn::lanes;  // = N as a constant (with the run-time N and Kn::wide inlined, wasm's page-net grid took 1.5×)
     float* K = align_to(theta + P, 4 * V);
     kernels::put_tanh_constants(K, V);
     float* S = K + V * kernels::kTanhCount;
