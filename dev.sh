@@ -3,7 +3,8 @@
 #   ./dev.sh start   build what is missing, serve the playground on 127.0.0.1, print its URL (PORT=… to choose)
 #   ./dev.sh test    run every test: native (Release and ASan+UBSan), the document fuzzer (if clang is installed),
 #                    wasm under Node, web units, browser e2e
-#   ./dev.sh bench   print the benchmarks as JSON lines (native, then wasm under Node, then the page in Chromium)
+#   ./dev.sh bench   print the benchmarks as JSON lines (native, then wasm under Node, then TF.js against the wasm module
+#                    in one Node process, then the page in Chromium)
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -43,6 +44,14 @@ build_wasm() {
     emcmake cmake -S . -B build-wasm -DEigen3_DIR=/usr/share/eigen3/cmake >/dev/null
   fi
   cmake --build build-wasm -j "$JOBS"
+}
+
+ensure_peer() {  # TF.js for the peer benchmark, in build/peer: not a project dependency (bench only, pinned)
+  [ -d build/peer/node_modules/@tensorflow/tfjs-backend-wasm ] && return 0
+  log "installing TF.js 4.22.0 into build/peer (the peer benchmark's; not a dependency of the project)"
+  mkdir -p build/peer
+  npm install --prefix build/peer --no-save --no-audit --no-fund @tensorflow/tfjs@4.22.0 @tensorflow/tfjs-backend-wasm@4.22.0 ||
+    log "could not install TF.js: the peer benchmark will say it is skipped"
 }
 
 test_wasm() {
@@ -121,6 +130,8 @@ case "${1:-}" in
     ./build/bench/nde_bench "${2:-200}"
     ./build/bench/nde_bench_fidelity
     node wasm/bench.mjs "${2:-200}"
+    ensure_peer
+    node bench/peer-tfjs.mjs "${2:-200}"
     ensure_packages chromium
     build_web
     node web/e2e/bench-page.mjs

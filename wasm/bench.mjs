@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
+import { replica, spiral as spiralData } from '../bench/replica.mjs';
 import { createNeuralOde } from './api.js';
 
 /** The worker's chunk of training between two looks at its message queue (the page's one source of it). */
@@ -67,11 +68,6 @@ if (process.argv[3] === 'grid') {
   process.exit(0);
 }
 
-const replica = (method, gradient) => ({
-  hidden: [50], input: 'cube', initStd: 0.1, initOutput: 1, normalize: false, seed: 0,
-  solver: { method, rtol: 1e-7, atol: 1e-9 }, gradient,
-  optimizer: { name: 'rmsprop', lr: 1e-3 }, batch: { size: 20, window: 10 }, loss: 'l1',
-});
 /** `iters` single steps of a trainer of `cfg` (undefined: the defaults) on `trajectories`: each step's ms, the
  * NFE summed, the last batch loss. */
 function timeSteps(cfg, trajectories) {
@@ -91,7 +87,7 @@ function timeSteps(cfg, trajectories) {
   return { ms, nfeF, nfeB, loss };
 }
 
-const spiral = ode.sampleSystem('spiral', { trajectories: 1, points: 1000, regular: true, tEnd: 25, initial: [2, 0] }).trajectories;
+const spiral = spiralData(ode);
 
 // V8 compiles the module's functions with its baseline compiler first and tiers hot ones up while they run: the first
 // ~300 replica steps are slower (the first variant timed paid for it: 0.83 ms against ~0.45). Untimed warm-up steps
