@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -25,6 +26,18 @@ std::vector<double> tanh_inputs() {
     x.push_back(v);
   if (x.size() % 4) x.resize(x.size() + 4 - x.size() % 4, 0.25);
   return x;
+}
+
+/// A time-dependent net with the given hidden layers, weights large enough that the hidden units leave tanh's linear
+/// range (init std 0.7), initialised from `seed`.
+Mlp time_net(const std::vector<int>& hidden, std::uint64_t seed) {
+  MlpConfig c;
+  c.hidden = hidden;
+  c.time_dependent = true;
+  c.init_std = 0.7;
+  Mlp m(c);
+  m.init(seed);
+  return m;
 }
 
 #if defined(NDE_AVX2_PRAGMA) || defined(__AVX2__)
@@ -187,12 +200,7 @@ TEST_CASE("Training passes through the float64 points-in-lanes kernels equal the
 
 TEST_CASE("A reverse-only tape of a two-hidden-layer net reused across batch sizes and kernel widths gives the column-major tape's numbers") {
   for (const std::vector<int>& hidden : {std::vector<int>{32, 32}, std::vector<int>{7, 13}}) {
-    MlpConfig c;
-    c.hidden = hidden;
-    c.time_dependent = true;
-    c.init_std = 0.7;
-    Mlp m(c);
-    m.init(3);
+    Mlp m = time_net(hidden, 3);
     Rng r(9);
     Mlp::Tape<double> kept;  // reused: sizes up and down, so its buffers are larger than the pass at times
     kept.reverse_only = true;
@@ -246,12 +254,7 @@ TEST_CASE("The readers other than backward read a reverse-only tape as they read
   for (bool four : {true, false})
   for (const std::vector<int>& hidden : {std::vector<int>{50}, std::vector<int>{32, 32}, std::vector<int>{7, 13}}) {
     kernels::set_lanes_training_avx2(four);
-    MlpConfig c;
-    c.hidden = hidden;
-    c.time_dependent = true;
-    c.init_std = 0.7;
-    Mlp m(c);
-    m.init(5);
+    Mlp m = time_net(hidden, 5);
     Rng r(2);
     const Index cols = 19;
     Mat Z(2, cols), A(2, cols), C(2, 2 * cols);
