@@ -135,6 +135,12 @@ case "${1:-}" in
     ensure_packages chromium
     build_web
     node web/e2e/bench-page.mjs
+    # issue 9's starting point (the page at 7d08d5f) against this page, alternating in one browser
+    if baseline=$(bench/baseline-page.sh); then
+      BASELINE_DIST=$baseline node web/e2e/bench-page.mjs baseline
+    else
+      log "could not build the baseline page: page-vs-baseline skipped"
+    fi
     ;;
   start)
     ensure_packages "${APT_PACKAGES[@]}"

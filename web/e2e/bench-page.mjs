@@ -5,10 +5,16 @@
 //    (PAGE_VARIANTS), with the worker thread's CPU time per iteration and what the browser's other threads took;
 //  - page-density: each density preset trained on the page for DENSITY_SECONDS (60): the whole-data NLL the page shows,
 //    sampled every second, and the seconds until it came within 0.2 nats of its plateau (taken as its value at the end).
-// usage: node web/e2e/bench-page.mjs [trajectories|density]   (both by default; DENSITY_PRESETS=rings,… for some presets only)
+//  - page-vs-baseline (only when BASELINE_DIST names a built page, e.g. issue 9's starting point built by
+//    bench/baseline-page.sh): that page and this one, each from a fresh load with its own defaults, the same 3 strokes,
+//    it/s over PAGE_SECONDS, alternating (baseline, current, current, baseline, baseline, current), and the ratio of the
+//    medians — the issue's "≥ 5× more it/s" measured on the machine at hand.
+// usage: node web/e2e/bench-page.mjs [trajectories|density|baseline]   (all by default; DENSITY_PRESETS=rings,… for
+// some presets only)
 import { cpus, loadavg } from 'node:os';
 
 import { createNeuralOde } from '../../wasm/api.js';
+import { serve } from '../serve.mjs';
 import { drawBenchStrokes, openFresh, openSession } from './browser.mjs';
 import { available, browserThreads, threadsSince, workerMillis } from './cpu-threads.mjs';
 
@@ -92,6 +98,37 @@ try {
         nll_min: Math.min(...curve.map((c) => c[1])), seconds_to_within_0_2_nats_of_end: within ? within[0] : null,
         curve: curve.filter((_, i) => i % 5 === 4).map(([s, nll, it]) => [s, +nll.toFixed(3), it]), load: [l0, load()] }));
     }
+  }
+  if (process.env.BASELINE_DIST && (!only || only === 'baseline')) {
+    // The iteration count both pages show (#iteration; the current page's equals window.playground.progress.iteration).
+    const shown = () => page.evaluate(() => Number(document.getElementById('iteration')?.textContent ?? NaN));
+    const baseline = await serve(process.env.BASELINE_DIST, 0, {});
+    const urls = { baseline: baseline.url, current: url };
+    const runs = { baseline: [], current: [] };
+    try {
+      for (const which of ['baseline', 'current', 'current', 'baseline', 'baseline', 'current']) {
+        await openFresh(page, urls[which]);
+        await drawBenchStrokes(page);
+        await train();
+        await page.waitForFunction(() => Number(document.getElementById('iteration')?.textContent ?? 0) > 0, null, { timeout: 30000 });
+        await sleep(2000);
+        const i0 = await shown(), t0 = performance.now(), l0 = load(), c0 = browserThreads();
+        await sleep(pageSeconds * 1000);
+        const i1 = await shown(), wall = performance.now() - t0, worker = workerMillis(threadsSince(c0));
+        await pause();
+        const itPerS = (i1 - i0) / (wall / 1000);
+        runs[which].push(itPerS);
+        console.log(JSON.stringify({ bench: 'page-vs-baseline', runtime: 'chromium', page: which, seconds: +(wall / 1000).toFixed(1),
+          iterations: i1 - i0, it_per_s: +itPerS.toFixed(1),
+          ...(available ? { worker_cpu_ms_per_iter: +(worker / Math.max(1, i1 - i0)).toFixed(3) } : {}), load: [l0, load()] }));
+      }
+    } finally {
+      baseline.server.close();
+    }
+    const med = (v) => [...v].sort((a, b) => a - b)[1];
+    console.log(JSON.stringify({ bench: 'page-vs-baseline', runtime: 'chromium', baseline: process.env.BASELINE_DIST,
+      it_per_s_baseline: +med(runs.baseline).toFixed(1), it_per_s_current: +med(runs.current).toFixed(1),
+      current_over_baseline: +(med(runs.current) / med(runs.baseline)).toFixed(2), cpus: cpus().length }));
   }
 } finally {
   await session.close();
