@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 REV=${BASELINE_REV:-7d08d5f}
 DIR=build/baseline-page
-if [ ! -f "$DIR/dist/index.html" ]; then
+COMMIT=$(git rev-parse --verify "$REV^{commit}")
+if [ ! -f "$DIR/dist/index.html" ] || [ "$(cat "$DIR/commit" 2>/dev/null)" != "$COMMIT" ]; then
   rm -rf "$DIR"
   mkdir -p "$DIR"
   git archive "$REV" | tar -x -C "$DIR"
@@ -19,5 +20,6 @@ if [ ! -f "$DIR/dist/index.html" ]; then
     cmake --build build-wasm -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
     npx vite build >/dev/null
   )
+  echo "$COMMIT" > "$DIR/commit"  # what dist/ was built from (another BASELINE_REV rebuilds)
 fi
 echo "$PWD/$DIR/dist"
