@@ -407,14 +407,28 @@ test('Pause: the worker stops within a chunk of iterations at the default settin
       await page.waitForFunction((f) => (window.playground.progress?.iteration ?? 0) >= f + 2, from, { timeout: 60000 });
       // Long enough for whole-data losses and visuals to be under way too.
       await page.waitForTimeout(700 + 400 * k);
-      await page.getByRole('button', { name: 'Pause', exact: true }).click();
+      // Pause right after a progress message has arrived, so that the page's count at the click is fresh: clicked at
+      // an arbitrary moment, its age (up to PROGRESS_MS, plus however long the page's thread was busy — drawing in
+      // software GL on a loaded machine) turned into iterations at the last chunk's rate, and a run on a fast
+      // machine exceeded the bound below by 10 of 90 iterations.
+      await page.getByRole('button', { name: 'Pause', exact: true }).waitFor();
+      await page.evaluate(() => new Promise((done) => {
+        const seen = window.playground.progress?.iteration, until = performance.now() + 5000;
+        const poll = () => {
+          if (window.playground.progress?.iteration === seen && performance.now() < until) return setTimeout(poll, 1);
+          document.getElementById('train').click();
+          done();
+        };
+        poll();
+      }));
       await page.waitForFunction((b) => JSON.stringify(window.playground.lastPause) !== b && !window.playground.workerRunning, before, { timeout: 10000 });
       const p = await pg("lastPause");
-      // Counted from the last progress the page had seen at the click: that is up to PROGRESS_MS old (the worker posts
-      // progress at most that often), one more chunk's may be in flight, and the worker finishes at most the chunk
-      // under way after the click.
+      // Counted from the last progress the page had seen at the click: fresh, but posted by the worker a message's
+      // transit earlier (PROGRESS_MS allowed for it), one more chunk's may be in flight, and the worker finishes at
+      // most the chunk under way after the click.
       const perChunk = Math.ceil(CHUNK_MS / p.msPerIteration) + 1;
       const stale = Math.ceil(PROGRESS_MS / p.msPerIteration) + 1;
+      console.log(`${query}: ${p.iterations} iterations after Pause (bound ${2 * perChunk + stale}; ${p.msPerIteration} ms each), answered after ${Math.round(p.millis)} ms`);
       assert.ok(p.iterations <= 2 * perChunk + stale, `${query}: ${p.iterations} iterations after Pause (${p.msPerIteration} ms each)`);
       assert.ok(p.millis < 1000, `${query}: Pause answered after ${Math.round(p.millis)} ms`); // a sanity bound, not a speed test
     }
