@@ -102,12 +102,14 @@ const pageField = (x) => {
   }
   return h;
 };
-const tfjsGrid = (net) => () => {
+/** The net's 64×64 grid read back to JS (the output tensor disposed). */
+const tfjsGridValues = (net) => {
   const out = tf.tidy(() => net(grid));
   const values = out.dataSync();
   out.dispose();
-  return values.length;
+  return values;
 };
+const tfjsGrid = (net) => () => tfjsGridValues(net).length;
 
 // --- ours: the same measures through the JS API ----------------------------------------------------------------------
 const trainer = new ode.Trainer(replica('rk4', 'direct'));
@@ -120,7 +122,7 @@ const flatWeights = (vars) => Float64Array.from(vars.flatMap((v) => Array.from(v
 const oursGrid = (t) => () => t.sampleGrid({ nx: 64, ny: 64, precision: 'float32' }).length;
 /** The largest difference between the two sides' grids, relative to the largest velocity. */
 function gridAgreement(peerNet, ours) {
-  const a = tf.tidy(() => peerNet(grid)).dataSync(), b = ours.sampleGrid({ nx: 64, ny: 64, precision: 'float32' });
+  const a = tfjsGridValues(peerNet), b = ours.sampleGrid({ nx: 64, ny: 64, precision: 'float32' });
   let diff = 0, scale = 0;
   for (let i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i] - b[i])), scale = Math.max(scale, Math.abs(a[i]));
   return a.length === b.length ? diff / scale : Infinity;
@@ -149,7 +151,7 @@ try {
   const demo = alternate({ tfjs: tfjsStep, ours: () => trainer.step() }, iters, 400);
   console.log(JSON.stringify({ ...common, measure: 'ode_demo rk4/direct ms/iter', iterations: iters, tfjs_ms: round(demo.tfjs),
     ours_wasm_ms: round(demo.ours), tfjs_over_ours: round(demo.tfjs / demo.ours, 1), tfjs_loss_first: round(lossBefore, 5),
-    tfjs_loss_last: round(tfjsStep(), 5), tf_tensors_live: tf.memory().numTensors }));
+    tfjs_loss_last: round(tfjsStep(), 5) }));
   for (const [label, peerNet, vars, ours] of [['replica 2-50-2 (cube)', field, [W1, b1, W2, b2], replicaGrid],
     ['page 2-32-32-2', pageField, pageNet, pageGrid]]) {
     ours.setParameters(flatWeights(vars));  // the same net both sides (the replica's as TF.js trained it)
@@ -159,6 +161,8 @@ try {
     console.log(JSON.stringify({ ...common, measure: '64x64 float32 grid ms', network: label, tfjs_ms: round(g.tfjs),
       ours_wasm_ms: round(g.ours), tfjs_over_ours: round(g.tfjs / g.ours, 1), max_rel_diff: +agreement.toPrecision(2) }));
   }
+  // Every step's and grid's tensors disposed: what is left are the nets' variables and RMSprop's state.
+  console.log(JSON.stringify({ ...common, measure: 'tensors left', tf_tensors_live: tf.memory().numTensors }));
 } finally {
   trainer.delete();
   replicaGrid.delete();

@@ -119,12 +119,12 @@ try {
         await sleep(pageSeconds * 1000);
         const i1 = await shown(), wall = performance.now() - t0, worker = workerMillis(threadsSince(c0));
         await pause();
-        const itPerS = (i1 - i0) / (wall / 1000);
+        const itPerS = (i1 - i0) / (wall / 1000), cpuPerIter = worker / Math.max(1, i1 - i0);
         runs[which].push(itPerS);
-        if (available) cpu[which].push(worker / Math.max(1, i1 - i0));
+        if (available) cpu[which].push(cpuPerIter);
         console.log(JSON.stringify({ bench: 'page-vs-baseline', runtime: 'chromium', page: which, seconds: +(wall / 1000).toFixed(1),
           iterations: i1 - i0, it_per_s: +itPerS.toFixed(1),
-          ...(available ? { worker_cpu_ms_per_iter: +(worker / Math.max(1, i1 - i0)).toFixed(3) } : {}), load: [l0, load()] }));
+          ...(available ? { worker_cpu_ms_per_iter: +cpuPerIter.toFixed(3) } : {}), load: [l0, load()] }));
       }
     } finally {
       baseline.server.close();
