@@ -16,10 +16,10 @@ import { fileURLToPath } from 'node:url';
 
 import { createNeuralOde } from '../wasm/api.js';
 import { replica, spiral } from './replica.mjs';
+import { median } from './stats.mjs';
 
 const iters = Number(process.argv[2] ?? 200);
 const peerDir = resolve(process.argv[3] ?? fileURLToPath(new URL('../build/peer', import.meta.url)));
-const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const round = (x, d = 4) => +x.toFixed(d);
 
 if (!['tfjs', 'tfjs-backend-wasm'].every((m) => existsSync(`${peerDir}/node_modules/@tensorflow/${m}/package.json`))) {

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 import { replica, spiral as spiralData } from '../bench/replica.mjs';
+import { median } from '../bench/stats.mjs';
 import { createNeuralOde } from './api.js';
 
 /** The worker's chunk of training between two looks at its message queue (the page's one source of it). */
@@ -21,7 +22,6 @@ const trainChunk = (t) => t.step(1000, { maxMillis: CHUNK_MS, resumable: true })
 
 const iters = Number(process.argv[2] ?? 200);
 const ode = await createNeuralOde();
-const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 
 /** 64×64 and 256×256 field grids of both networks: float64, float32 (points-in-lanes kernels) and float32 through the
  * former paths (row by row with the tiled wide layer; the axpy loops before it). */

@@ -13,6 +13,7 @@
 // some presets only)
 import { cpus, loadavg } from 'node:os';
 
+import { median } from '../../bench/stats.mjs';
 import { createNeuralOde } from '../../wasm/api.js';
 import { serve } from '../serve.mjs';
 import { drawBenchStrokes, openFresh, openSession } from './browser.mjs';
@@ -129,15 +130,14 @@ try {
     } finally {
       baseline.server.close();
     }
-    const med = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
     // In wall time the starting page also pays for drawing its fixed 20,000 particles in software (headless Chromium's
     // SwiftShader shares the cores with the worker; the current page adapts its count): the worker's CPU time per
     // iteration compares the training alone.
     console.log(JSON.stringify({ bench: 'page-vs-baseline', runtime: 'chromium', baseline: process.env.BASELINE_DIST,
-      it_per_s_baseline: +med(runs.baseline).toFixed(1), it_per_s_current: +med(runs.current).toFixed(1),
-      current_over_baseline: +(med(runs.current) / med(runs.baseline)).toFixed(2),
-      ...(available ? { worker_cpu_ms_per_iter_baseline: +med(cpu.baseline).toFixed(3), worker_cpu_ms_per_iter_current:
-        +med(cpu.current).toFixed(3), cpu_per_iter_baseline_over_current: +(med(cpu.baseline) / med(cpu.current)).toFixed(2) } : {}),
+      it_per_s_baseline: +median(runs.baseline).toFixed(1), it_per_s_current: +median(runs.current).toFixed(1),
+      current_over_baseline: +(median(runs.current) / median(runs.baseline)).toFixed(2),
+      ...(available ? { worker_cpu_ms_per_iter_baseline: +median(cpu.baseline).toFixed(3), worker_cpu_ms_per_iter_current:
+        +median(cpu.current).toFixed(3), cpu_per_iter_baseline_over_current: +(median(cpu.baseline) / median(cpu.current)).toFixed(2) } : {}),
       cpus: cpus().length }));
   }
 } finally {
