@@ -589,6 +589,10 @@ val sample_system(const std::string& name, double trajectories, double points, d
   if (static_cast<int>(sampled.size()) < o.trajectories)
     return error("sampleSystem: the time budget ran out after " + std::to_string(sampled.size()) + " of " +
                  std::to_string(o.trajectories) + " trajectories");
+  for (const Trajectory& tr : sampled)
+    if (!tr.states.allFinite())  // the solve stopped (non-finite state, step budget): the rest of it is NaN
+      return error("sampleSystem: " + s->name + " from this initial state does not stay finite up to t = " +
+                   format(tr.times.back()) + " (its solution blows up or needs more solver steps than allowed)");
   val list = val::array();
   for (const Trajectory& tr : sampled) {
     val t = val::object();

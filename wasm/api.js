@@ -69,12 +69,17 @@ function wrap(core) {
     return value;
   }
 
-  /** An options object (undefined → {}); its fields are read here, in JS, never by the core. */
-  function options(value, name) {
+  /** An options object (undefined → {}); its fields are read here, in JS, never by the core. With `known`, a field not
+   *  among them is refused (a misspelt maxMillis would otherwise leave the call on its default budget), as configs are. */
+  function options(value, name, known) {
     if (value === undefined) return {};
     if (value === null || typeof value !== 'object') fail(`${name} must be an object`);
+    if (known)
+      for (const k of Object.keys(value))
+        if (!known.includes(k)) fail(`unknown ${name} field '${k.slice(0, 40)}' (known: ${known.join(', ')})`);
     return value;
   }
+  const BUDGET = ['maxMillis'];
 
   /** The time budget in ms of a call: options.maxMillis in (0, LIMITS.maxMillis], default LIMITS.defaultMillis. */
   function millis(opts) {
@@ -171,7 +176,7 @@ function wrap(core) {
     step(n = 1, opts) {
       const h = this._handle;
       whole(n, 'step(n): n', 1, 1e6);
-      const o = options(opts, 'step options');
+      const o = options(opts, 'step options', ['maxMillis', 'resumable', 'maxSolverSteps']);
       const ms = millis(o);
       const r = unwrap(enter(() => this._step(h, n, ms, o)));
       if (r.status === 'invalid-input') fail(r.message);
@@ -320,7 +325,7 @@ function wrap(core) {
     /** opts.trajectory: that trajectory's loss alone (an index), else the loss on all of them. */
     loss(opts) {
       const h = this._handle;
-      const o = options(opts, 'loss options');
+      const o = options(opts, 'loss options', ['maxMillis', 'trajectory']);
       const ms = millis(o);
       const i = o.trajectory === undefined ? -1 : whole(o.trajectory, 'loss: trajectory', 0, LIMITS.maxWhole);
       const r = unwrap(enter(() => h.loss(ms, i)));
@@ -334,7 +339,7 @@ function wrap(core) {
      *  changed meanwhile (a step finished, new weights or data). Throws when the loss cannot be computed. */
     lossPiece(opts) {
       const h = this._handle;
-      const o = options(opts, 'lossPiece options');
+      const o = options(opts, 'lossPiece options', ['maxMillis', 'trajectory', 'maxSolverSteps']);
       const ms = millis(o);
       const i = o.trajectory === undefined ? -1 : whole(o.trajectory, 'lossPiece: trajectory', 0, LIMITS.maxWhole);
       const steps = o.maxSolverSteps === undefined ? 0 : whole(o.maxSolverSteps, 'lossPiece: maxSolverSteps', 1, 1e9);
@@ -346,7 +351,7 @@ function wrap(core) {
     gradient(method = 'checkpointed', opts) {
       const h = this._handle;
       if (!GRADIENTS.includes(method)) fail(`unknown gradient method '${String(method).slice(0, 40)}' (use ${GRADIENTS.join(', ')})`);
-      const ms = millis(options(opts, 'gradient options'));
+      const ms = millis(options(opts, 'gradient options', BUDGET));
       const r = unwrap(enter(() => h.gradient(method, ms)));
       if (r.status !== 'success') fail(`gradient: ${r.message}`);
       return r.gradient;
@@ -362,7 +367,7 @@ function wrap(core) {
         t0 = t[0];
       }
       number(t0, 't0');
-      const ms = millis(options(opts, 'integrate options'));
+      const ms = millis(options(opts, 'integrate options', BUDGET));
       const r = unwrap(enter(() => h.integrate(z, t, t0, ms)));
       return { status: r.status, message: r.message, states: r.states, nfe: r.nfe };
     }
@@ -391,7 +396,7 @@ function wrap(core) {
     analyze(view, opts) {
       const h = this._handle;
       const g = analysisView(view, 'analyze', true);
-      const o = options(opts, 'analyze options');
+      const o = options(opts, 'analyze options', ['truth', 'maxMillis']);
       const truth = o.truth ?? '';
       if (truth !== '') checkSystem(truth);
       const ms = millis(o);
@@ -401,7 +406,7 @@ function wrap(core) {
     /** The full-data gradient by every method against central differences on a few parameters (model unchanged). */
     gradientTruth(opts) {
       const h = this._handle;
-      const o = options(opts, 'gradientTruth options');
+      const o = options(opts, 'gradientTruth options', ['coordinates', 'maxMillis']);
       const coordinates = whole(o.coordinates ?? 5, 'gradientTruth: coordinates', 1, 64);
       const ms = millis(o);
       return unwrap(enter(() => h.gradientTruth(coordinates, ms)));
@@ -411,7 +416,7 @@ function wrap(core) {
     memorySweep(steps = [100, 1000, 10000], opts) {
       const h = this._handle;
       const s = finiteArray(steps, 'steps');
-      const ms = millis(options(opts, 'memorySweep options'));
+      const ms = millis(options(opts, 'memorySweep options', BUDGET));
       return unwrap(enter(() => h.memorySweep(s, ms)));
     }
 
@@ -420,7 +425,7 @@ function wrap(core) {
     analyzeJob(view, opts) {
       const h = this._handle;
       const g = analysisView(view, 'analyzeJob', true);
-      const o = options(opts, 'analyzeJob options');
+      const o = options(opts, 'analyzeJob options', ['truth', 'maxMillis']);
       const truth = o.truth ?? '';
       if (truth !== '') checkSystem(truth);
       const ms = millis(o);
@@ -430,7 +435,7 @@ function wrap(core) {
     /** gradientTruth() as a Job run in pieces (maxMillis: the budget of its solves, from now). */
     gradientTruthJob(opts) {
       const h = this._handle;
-      const o = options(opts, 'gradientTruthJob options');
+      const o = options(opts, 'gradientTruthJob options', ['coordinates', 'maxMillis']);
       const coordinates = whole(o.coordinates ?? 5, 'gradientTruthJob: coordinates', 1, 64);
       const ms = millis(o);
       return new Job(created(core.JobHandle, (j) => j.gradientTruth(h, coordinates, ms)));
@@ -440,7 +445,7 @@ function wrap(core) {
     memorySweepJob(steps = [100, 1000, 10000], opts) {
       const h = this._handle;
       const s = finiteArray(steps, 'steps');
-      const ms = millis(options(opts, 'memorySweepJob options'));
+      const ms = millis(options(opts, 'memorySweepJob options', BUDGET));
       return new Job(created(core.JobHandle, (j) => j.memorySweep(h, s, ms)));
     }
   }
@@ -458,7 +463,7 @@ function wrap(core) {
     /** Works for about opts.maxMillis (default 40); true once finished. */
     run(opts) {
       const h = this._handle;
-      const o = options(opts, 'run options');
+      const o = options(opts, 'run options', BUDGET);
       const ms = o.maxMillis === undefined ? 40 : millis(o);
       if (!this._done) this._done = enter(() => h.run(ms));
       return this._done;
@@ -538,7 +543,7 @@ function wrap(core) {
     /** Mean negative log-likelihood of all samples (nats). */
     nll(opts) {
       const h = this._handle;
-      const ms = millis(options(opts, 'nll options'));
+      const ms = millis(options(opts, 'nll options', BUDGET));
       const r = unwrap(enter(() => h.nll(ms)));
       if (r.status !== 'success') fail(`nll: ${r.message}`);
       return r.nll;
@@ -550,7 +555,7 @@ function wrap(core) {
       whole(n, 'sample: n', 1, 1e7);
       if (typeof t !== 'number' || !Number.isFinite(t)) fail('sample: t must be a finite number');
       whole(seed, 'sample: seed', 0, LIMITS.maxWhole);
-      const ms = millis(options(opts, 'sample options'));
+      const ms = millis(options(opts, 'sample options', BUDGET));
       const r = unwrap(enter(() => h.sample(n, t, seed, ms)));
       return { status: r.status, message: r.message, points: r.points };
     }
@@ -558,7 +563,7 @@ function wrap(core) {
     logDensity(points, opts) {
       const h = this._handle;
       const p = finiteArray(points, 'points');
-      const ms = millis(options(opts, 'logDensity options'));
+      const ms = millis(options(opts, 'logDensity options', BUDGET));
       const r = unwrap(enter(() => h.logDensity(p, ms)));
       if (r.status !== 'success') fail(`logDensity: ${r.message}`);
       return r.values;
@@ -602,7 +607,7 @@ function wrap(core) {
     sampleSystem(name, opts = {}) {
       checkSystem(name);
       const info = systemList.find((x) => x.name === name);
-      const o = options(opts, 'sampleSystem options');
+      const o = options(opts, 'sampleSystem options', ['trajectories', 'points', 'noise', 'seed', 'tEnd', 'regular', 'initial', 'maxMillis']);
       const { trajectories = 8, points = info.points, noise = 0, seed = 0, tEnd = 0, regular = false, initial } = o;
       whole(trajectories, 'trajectories', 1, 1000);
       whole(points, 'points', 2, 100000);
@@ -628,7 +633,7 @@ function wrap(core) {
       checkSystem(name);
       const bounds = systemList.find((x) => x.name === name).bounds;
       const g = analysisView({ ...bounds, ...options(view, 'analyzeSystem') }, 'analyzeSystem', false);
-      const ms = millis(options(opts, 'analyzeSystem options'));
+      const ms = millis(options(opts, 'analyzeSystem options', BUDGET));
       return unwrap(enter(() => core.analyzeSystem(name, g.xmin, g.xmax, g.ymin, g.ymax, g.nx, g.ny, ms)));
     },
     /** The limits every call is checked against: {data, parameter, callBytes, maxMillis, defaultMillis, maxWhole, jsonDepth, jsonBytes}. */

@@ -196,8 +196,9 @@ export interface MemoryPoint {
 
 export interface ModelDocument {
   format: 'neural-ode-model';
-  /** version 5: the config's learning-rate schedule (older documents keep a constant lr: halfLife 0) */
-  version: 5 | 4 | 3 | 2 | 1;
+  /** version 5: the config's learning-rate schedule (older documents keep a constant lr: halfLife 0); version 6: multiple
+   *  shooting's trained free states (`shooting`, present when some were trained) */
+  version: 6 | 5 | 4 | 3 | 2 | 1;
   config: Required<TrainerConfig>;
   /** θ, the optimiser's iterate (what training updates) */
   parameters: number[];
@@ -210,6 +211,9 @@ export interface ModelDocument {
   optimizer?: OptimizerState;
   /** the minibatch sampler's stream: 64 hex digits */
   rng?: string;
+  /** version 6: multiple shooting's free states per trajectory (key: the trajectory's 16-hex-digit hash), with their
+   *  optimiser moments */
+  shooting?: { key: string; points: number; steps: number; states: number[]; m: number[]; v: number[] }[];
 }
 
 /** What both trainers share. */
@@ -315,7 +319,7 @@ export interface DensityConfig extends TrainerConfig {
 
 export interface DensityDocument {
   format: 'neural-ode-density';
-  version: 5 | 4 | 3 | 2 | 1;
+  version: 6 | 5 | 4 | 3 | 2 | 1;
   config: Required<DensityConfig>;
   /** θ, the optimiser's iterate */
   parameters: number[];

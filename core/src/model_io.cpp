@@ -209,8 +209,8 @@ Result<> restore_from(const json& j, std::int64_t version, T& trainer, Index dim
     if (!o) r.fail("document has no optimizer state");
     else if (r.integer(*o, "step", s.optimizer.step) && s.optimizer.step > 0) {
       const Index p = trainer.mlp().num_params();
-      read_vector(r, *o, "m", p, -limits::kMaxWhole, limits::kMaxWhole, s.optimizer.m, packed);
-      read_vector(r, *o, "v", p, 0, limits::kMaxWhole, s.optimizer.v, packed);
+      read_vector(r, *o, "m", p, -limits::kMoment, limits::kMoment, s.optimizer.m, packed);
+      read_vector(r, *o, "v", p, 0, limits::kMoment, s.optimizer.v, packed);
     }
     std::string hex;
     r.string(j, "rng", hex);  // absent: empty, which rng_from_hex refuses
@@ -248,8 +248,8 @@ Result<> restore_from(const json& j, std::int64_t version, T& trainer, Index dim
         if (!r.ok()) break;
         const Index size = dim * x.points;
         read_vector(r, e, "states", size, -limits::kData, limits::kData, x.states, packed);
-        read_vector(r, e, "m", size, -limits::kMaxWhole, limits::kMaxWhole, x.m, packed);
-        read_vector(r, e, "v", size, 0, limits::kMaxWhole, x.v, packed);
+        read_vector(r, e, "m", size, -limits::kMoment, limits::kMoment, x.m, packed);
+        read_vector(r, e, "v", size, 0, limits::kMoment, x.v, packed);
         s.shooting.push_back(std::move(x));
       }
   }

@@ -139,8 +139,15 @@ Solution solve_resumable(const VectorField& f, double t0, const Vec& y0, const s
     if (!adaptive) {
       if (work.fixed_steps == 0) {  // plan this output's steps
         const double span = T - t;
+        // The count in double first: a span of more than 2^31 steps would not fit a 32-bit long (wasm), and such a
+        // count exceeds any step budget anyway.
+        const double count = opt.step > 0 ? std::ceil(std::abs(span) / opt.step - 1e-9) : 1.0;
+        if (span != 0.0 && opt.step > 0 && !(count <= static_cast<double>(opt.max_steps)))
+          return stop(Status::MaxSteps, t,
+                      "the fixed step needs " + limits::format(count) + " steps to the next output time, over the step budget of " +
+                          std::to_string(opt.max_steps) + at(t));
         work.fixed_steps = span == 0.0    ? -1
-                           : opt.step > 0 ? std::max(1L, static_cast<long>(std::ceil(std::abs(span) / opt.step - 1e-9)))
+                           : opt.step > 0 ? std::max(1L, static_cast<long>(count))
                            : dense        ? std::max(1L, opt.dense_steps)
                                           : 1;
         work.fixed_h = span / static_cast<double>(std::max(1L, work.fixed_steps));

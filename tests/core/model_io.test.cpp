@@ -480,3 +480,37 @@ TEST_CASE("Packed density documents round trip bit for bit") {
   CHECK(density_to_json(**back.value) == density_to_json(t));
   CHECK(model_from_packed(bytes.data(), bytes.size()).message.find("not a model document") != std::string::npos);
 }
+
+TEST_CASE("Optimiser moments past 2^53 (unnormalised, fast-growing data) are written and read back") {
+  // Data within the limits (|x| ≤ 1e12) whose gradients square past 2^53 within two iterations: what training wrote,
+  // a document must load again (it was refused once: saved work that could not be reloaded).
+  Trajectory tr;
+  std::vector<double> t, x;
+  for (int i = 0; i < 50; ++i) {
+    const double s = i * 0.05;
+    t.push_back(s);
+    x.push_back(std::min(1e12, std::exp(25 * s)));
+    x.push_back(std::min(1e12, std::exp(27 * s)));
+  }
+  tr.times = t;
+  tr.states = Eigen::Map<const Mat>(x.data(), 2, 50);
+  TrainerConfig c;
+  c.mlp.hidden = {16};
+  c.normalize = false;
+  c.optimizer.lr = 0.1;
+  Trainer trainer(c);
+  REQUIRE(trainer.add_trajectory(tr).ok());
+  for (int i = 0; i < 2; ++i) REQUIRE(trainer.step().status == Status::Success);
+  const TrainingState s = trainer.state();
+  REQUIRE(s.optimizer.v.size() > 0);
+  CHECK(s.optimizer.v.maxCoeff() > 9007199254740992.0);
+  const auto from_json = model_from_json(model_to_json(trainer));
+  INFO(from_json.message);
+  REQUIRE(from_json.ok());
+  CHECK((**from_json.value).state().optimizer.v == s.optimizer.v);
+  const std::vector<std::uint8_t> bytes = model_to_packed(trainer);
+  const auto from_packed = model_from_packed(bytes.data(), bytes.size());
+  INFO(from_packed.message);
+  REQUIRE(from_packed.ok());
+  CHECK((**from_packed.value).state().optimizer.m == s.optimizer.m);
+}

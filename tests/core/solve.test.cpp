@@ -165,6 +165,26 @@ TEST_CASE("Solve reports bad input and exhausted budgets as statuses") {
   CHECK(s.stats.accepted + s.stats.rejected == 3);
 }
 
+TEST_CASE("A fixed step too small for the step budget ends with max-steps at once - also past 2^31 steps") {
+  Analytic f;
+  SolverOptions o;
+  o.method = rk4();
+  o.max_steps = 20000;
+  // 10 / 4e-9 = 2.5e9 steps: more than a 32-bit long holds (wasm), which once became one step reported as success.
+  for (const double h : {1e-6, 4e-9, 1e-300}) {
+    o.step = h;
+    const Solution s = solve(f, 0.0, Analytic::exact(0.0), {1.0, 10.0}, o);
+    INFO("step " << h << ": " << s.message);
+    CHECK(s.status == Status::MaxSteps);
+    CHECK(s.stats.accepted <= o.max_steps);
+    if (h < 1e-6) CHECK(s.stats.nfe == 0);  // refused before stepping: the count alone is over the budget
+  }
+  o.step = 1e-3;  // 10,000 steps: within the budget
+  const Solution ok = solve(f, 0.0, Analytic::exact(0.0), {10.0}, o);
+  CHECK(ok.ok());
+  CHECK(ok.stats.accepted == 10000);
+}
+
 TEST_CASE("A solve suspended at its work budget continues from its work to the uninterrupted result bit for bit") {
   const Analytic f;
   Vec y0(3);

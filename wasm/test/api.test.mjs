@@ -229,6 +229,57 @@ test('a failing step (solver budget) reports its status and keeps the parameters
   tr.delete();
 });
 
+test('a fixed step too small for the step budget is max-steps at once, past 2^31 steps too (32-bit long in wasm)', () => {
+  for (const stepSize of [4e-9, 1e-300]) {
+    const t = new ode.Trainer({ hidden: [8], seed: 3, solver: { method: 'rk4', stepSize }, normalize: false, initOutput: 1 });
+    const r = t.integrate([0.5, 0.5], [0, 10], 0);
+    assert.equal(r.status, 'max-steps', `stepSize ${stepSize}: ${r.status} ${r.message}`);
+    assert.match(r.message, /step budget/);
+    assert.equal(r.nfe, 0);
+    t.delete();
+  }
+  const t = new ode.Trainer({ hidden: [8], seed: 3, solver: { method: 'rk4', stepSize: 1e-3 }, normalize: false, initOutput: 1 });
+  assert.equal(t.integrate([0.5, 0.5], [0, 10], 0).status, 'success');
+  t.delete();
+});
+
+test('a model whose optimiser moments passed 2^53 (unnormalised, fast-growing data) is written and read back', () => {
+  const times = [], states = [];
+  for (let i = 0; i < 50; i++) {
+    const s = i * 0.05;
+    times.push(s);
+    states.push(Math.min(1e12, Math.exp(25 * s)), Math.min(1e12, Math.exp(27 * s)));
+  }
+  const t = new ode.Trainer({ hidden: [16], normalize: false, optimizer: { lr: 0.1 } });
+  t.addTrajectory(times, states);
+  assert.equal(t.step(2).status, 'success');
+  const doc = t.toJSON();
+  assert.ok(Math.max(...doc.optimizer.v) > 2 ** 53);
+  for (const back of [ode.Trainer.fromJSON(doc), ode.Trainer.fromPacked(t.toPacked())]) {
+    assert.deepEqual(back.toJSON().optimizer, doc.optimizer);
+    back.delete();
+  }
+  t.delete();
+});
+
+test('options objects with an unknown (misspelt) field are refused before any work, as configs are', () => {
+  const tr = toggleTrainer();
+  assert.throws(() => tr.step(1e6, { maxMilis: 200 }), /unknown step options field 'maxMilis' \(known: maxMillis, resumable, maxSolverSteps\)/);
+  assert.equal(tr.iteration(), 0);
+  assert.throws(() => tr.loss({ trajectroy: 0 }), /unknown loss options field 'trajectroy'/);
+  assert.throws(() => tr.integrate([0.5, 0.5], [0, 1], 0, { maxMilis: 5 }), /unknown integrate options field/);
+  assert.throws(() => ode.sampleSystem('spiral', { trajectorys: 3 }), /unknown sampleSystem options field 'trajectorys'/);
+  assert.equal(tr.step(1, { maxMillis: 5000, resumable: false }).status, 'success');
+  tr.delete();
+});
+
+test('sampleSystem from an initial state whose solution blows up throws instead of returning NaN states', () => {
+  assert.throws(() => ode.sampleSystem('van-der-pol', { initial: [1e12, 1e12], trajectories: 2, points: 5 }),
+    /sampleSystem: van-der-pol from this initial state does not stay finite/);
+  const ok = ode.sampleSystem('van-der-pol', { initial: [1, 0], trajectories: 1, points: 5 });
+  assert.ok(ok.trajectories[0].states.every(Number.isFinite));
+});
+
 test('loss, parameters and setParameters (copies; bad input refused)', () => {
   const tr = toggleTrainer();
   const p = tr.parameters();

@@ -3,6 +3,7 @@
 /// memory one call may allocate. Parsers, validators and the wasm adapters all read these.
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,9 @@ inline constexpr int kJsonDepth = 32;
 inline constexpr std::size_t kJsonBytes = std::size_t{1} << 29;
 /// Largest whole number a document or call may carry (2^53: exact in a JS number).
 inline constexpr double kMaxWhole = 9007199254740992.0;
+/// Largest |entry| of an optimiser moment in a document: any finite value (what training wrote, a document reads back:
+/// gradients of unnormalised, fast-growing data square past 2^53 within a few iterations).
+inline constexpr double kMoment = std::numeric_limits<double>::max();
 /// Largest |value| of a data coordinate or time (states, samples, query points, grid bounds).
 inline constexpr double kData = 1e12;
 /// Largest |θ| entry: far beyond any trained network, far below float64 overflow through 8 layers.
