@@ -87,7 +87,7 @@ test('first screen: hints on the empty plane and chart, five settings, the rest 
   assert.deepEqual(await page.evaluate(() => window.__csp), []);
 });
 
-test('Space trains whatever has focus: after Undo it trains (no second Undo); the toolbar does not shift', async () => {
+test('Space trains, after a click on Undo too (no second Undo); the toolbar does not shift; a control reached with Tab keeps its Space', async () => {
   await drawLine(0.2, 0.3, 0.6, 0.35);
   await drawLine(0.25, 0.7, 0.7, 0.6);
   assert.equal(await pg('strokes'), 2);
@@ -110,12 +110,34 @@ test('Space trains whatever has focus: after Undo it trains (no second Undo); th
   assert.ok(await page.locator('#chart-legend').isVisible());
   assert.match(await text('#chart-legend'), /loss, all data.*minibatch loss/);
   assert.ok(!(await page.locator('#chart-hint').isVisible()));
-  // Space on a focused checkbox trains too (pauses here), and the checkbox keeps its state.
-  await page.locator('#layer-showArrows').focus();
+  // Space after a click on a checkbox trains too (pauses here), and the checkbox keeps the state the click gave it.
+  const arrows = page.locator('#layer-showArrows');
+  const was = await arrows.isChecked();
+  await arrows.click();
+  assert.equal(await arrows.isChecked(), !was);
   await page.keyboard.press('Space');
   assert.equal(await text('#train'), 'Train', 'Pause answers at once');
   await page.waitForFunction(() => !window.playground.workerRunning, null, { timeout: 10000 });
-  assert.equal(await page.locator('#layer-showArrows').isChecked(), false);
+  assert.equal(await arrows.isChecked(), !was);
+  // Reached with the keyboard (Shift+Tab, Tab), the checkbox takes Space itself: it toggles, and nothing trains.
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'layer-showArrows');
+  await page.keyboard.press('Space');
+  assert.equal(await arrows.isChecked(), was, 'Space toggled the checkbox reached with Tab');
+  await page.waitForTimeout(300);
+  assert.equal(await text('#train'), 'Train');
+  assert.equal(await pg('workerRunning'), false);
+  // So does a button: Tab to Undo, Space runs Undo (the one stroke goes), not Train.
+  const strokesBefore = await pg('strokes');
+  await page.getByRole('button', { name: 'Undo' }).focus();
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Space');
+  await page.waitForFunction((n) => window.playground.strokes === n - 1, strokesBefore, { timeout: 5000 });
+  assert.equal(await text('#train'), 'Train');
+  await page.getByRole('button', { name: 'Redo' }).click();
+  await page.waitForFunction((n) => window.playground.strokes === n, strokesBefore, { timeout: 5000 });
   // It trained under the policy (the worker's script came with the header too): no violation on the way.
   assert.deepEqual(await page.evaluate(() => window.__csp), []);
   assert.deepEqual(cspConsole, []);
@@ -134,6 +156,45 @@ test('a new preset starts a fresh model and chart; Undo brings back the strokes,
   await page.waitForFunction((n) => Number(document.querySelector('[data-testid=iteration]').textContent) === n, it0, { timeout: 10000 });
   assert.ok((await pg('chart')).iterations.length > 0, 'the old chart is back');
   assert.ok(!(await page.locator('#field-error-row').isVisible()));
+});
+
+test('Undo after a new width brings back the width and the trained weights; Undo after Reset brings back the weights', async () => {
+  await fresh('?preset=spiral');
+  await page.waitForFunction(() => window.playground.strokes === 8, null, { timeout: 20000 });
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await page.waitForFunction(() => window.playground.progress?.iteration > 100, null, { timeout: 30000 });
+  const width = (await pg('settings')).width;
+  // Changed while training: the weights are asked for before the new, wider network replaces them.
+  const box = page.locator('[data-setting=width] input');
+  await box.fill(String(width + 16));
+  await box.press('Enter');
+  await page.waitForFunction((w) => window.playground.settings.width === w, width + 16, { timeout: 10000 });
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await page.waitForFunction(() => !window.playground.workerRunning, null, { timeout: 10000 });
+  const trained = (await pg('chart')).iterations;
+  await page.getByRole('button', { name: 'Undo', exact: true }).click();
+  await page.waitForFunction((w) => window.playground.settings.width === w, width, { timeout: 10000 });
+  assert.equal(await pg('strokes'), 8, 'the preset stays');
+  assert.equal(Number(await box.inputValue()), width, 'the panel shows the width again');
+  // The trained weights are back (their iteration, not 0), without a "does not fit" warning.
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=iteration]').textContent) > 100, null, { timeout: 10000 });
+  assert.doesNotMatch(await text('#hint') + await text('#notice'), /does not fit/);
+  const restored = Number(await text('[data-testid=iteration]'));
+  assert.ok((await pg('chart')).iterations.length > 0);
+  // Redo: the wider network (fresh: it never trained), Undo again: the same trained weights.
+  await page.getByRole('button', { name: 'Redo', exact: true }).click();
+  await page.waitForFunction((w) => window.playground.settings.width === w, width + 16, { timeout: 10000 });
+  await page.getByRole('button', { name: 'Undo', exact: true }).click();
+  await page.waitForFunction((w) => window.playground.settings.width === w, width, { timeout: 10000 });
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid=iteration]').textContent) === n, restored, { timeout: 10000 });
+  // Reset: fresh weights at iteration 0; Undo brings the trained ones back.
+  await page.getByRole('button', { name: 'Reset', exact: true }).click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=iteration]').textContent === '0', null, { timeout: 10000 });
+  assert.match(await text('#hint'), /Undo/);
+  await page.getByRole('button', { name: 'Undo', exact: true }).click();
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid=iteration]').textContent) === n, restored, { timeout: 10000 });
+  assert.equal(await pg('strokes'), 8);
+  assert.ok(trained.length > 0);
 });
 
 test('density mode shows its own settings; Ctrl+Y there leaves the strokes alone', async () => {

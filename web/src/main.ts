@@ -1,6 +1,6 @@
 // Wires the page: one state value (app/state.ts), one applyState() path that rebuilds the DOM and tells the worker
 // what changed, the task modules (tasks/), the layer registry (render/layers.ts), readouts, controls and files.
-import { emptyTask, planSync, withData, withModel, withRestored, withSettings, type AppState, type TaskState } from './app/state';
+import { emptyTask, planSync, withData, withFreshModel, withModel, withRestored, withSettings, type AppState, type TaskState } from './app/state';
 import { History, trajectoryToStroke, type Stroke } from './draw/strokes';
 import { parseCsv } from './io/csv';
 import { checkPreset, parseLink } from './io/link';
@@ -30,7 +30,7 @@ const DEFAULT_VIEW: View = { xmin: -3, xmax: 3, ymin: -3, ymax: 3 };
 const reducedMotion = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
 const mod = <T extends TaskId>(t: T) => TASKS[t] as TaskModule<T>;
 
-const { hint, notice, retract } = createMessages($<HTMLParagraphElement>('hint'), $<HTMLDivElement>('notice'),
+const { hint, notice, retract, withdraw } = createMessages($<HTMLParagraphElement>('hint'), $<HTMLDivElement>('notice'),
   () => document.getElementById('train'));  // a notice's button took the last one: focus to the main control
 /** The action key of the notices' "Restore the weights of iteration N" buttons (the worker's checkpoint of a task). */
 const RESTORE = 'restore';
@@ -72,6 +72,8 @@ interface UndoEntry<T extends TaskId> {
   state: TaskState<T>;
   restoresModel: boolean;
   chart: ChartData | null;
+  /** the settings to go back to (a change of the settings panel), or null: the settings stay */
+  settings: Settings | null;
 }
 const histories: { [T in TaskId]: History<UndoEntry<T>> } = { trajectories: new History(), density: new History() };
 const charts: Record<TaskId, ChartData | null> = { trajectories: null, density: null };
@@ -164,13 +166,25 @@ const inspectPanel = createInspectPanel($('inspect-body'), (what) => {
   inspectPanel.busy(what, true);
   send({ type: 'inspect', what });
 });
-const panel = createPanel($('panel'), state.settings, (s) => commit(withSettings(state, s)));
+const panel = createPanel($('panel'), state.settings, changeSettings);
 
-/** A new state, optionally undoable in the active task. */
-function commit(next: AppState, undo?: 'data' | 'model') {
+/** A change of the settings panel, undoable: Undo brings back the settings, and the trained weights when the change
+ * started a fresh model (a new width, depth, seed…). */
+function changeSettings(s: Settings) {
+  const next = withSettings(state, s);
+  const replaced = next.tasks[state.task].modelGen !== state.tasks[state.task].modelGen;
+  if (replaced) send({ type: 'snapshot', force: true });
+  commit(next, replaced ? 'model' : 'settings');
+}
+
+/** A new state, optionally undoable in the active task: 'data' (the data), 'model' (the data and the weights, which a
+ * snapshot requested just before fills in if they changed since the last), 'settings' (the settings too). */
+function commit(next: AppState, undo?: 'data' | 'model' | 'settings') {
   if (undo) {
     const t = state.task;
-    (histories[t] as History<UndoEntry<typeof t>>).push({ state: state.tasks[t], restoresModel: undo === 'model', chart: undo === 'model' ? chart.get() : null });
+    const model = undo === 'model' || (undo === 'settings' && next.tasks[t].modelGen !== state.tasks[t].modelGen);
+    const settings = next.settings !== state.settings ? state.settings : null;
+    (histories[t] as History<UndoEntry<typeof t>>).push({ state: state.tasks[t], restoresModel: model, chart: model ? chart.get() : null, settings });
   }
   applyState(next);
 }
@@ -180,6 +194,10 @@ function applyState(next: AppState, chartData?: ChartData | null) {
   for (const m of planSync(prev, next, SYNCS)) send(m.type === 'data' ? { ...m, seq: ++dataSeq[m.task] } : m);
   const t = next.task, m = mod(t);
   const taskChanged = !prev || prev.task !== t;
+  // A notice that training paused (diverged, failed) is about the model and data it trained on: another task, a new
+  // model (preset, Reset, a new shape, Undo) or other data make it moot, and its Restore button could only fail.
+  if (prev && (taskChanged || prev.tasks[t].modelGen !== next.tasks[t].modelGen || prev.tasks[t].data !== next.tasks[t].data))
+    withdraw(RESTORE);
   // The chart follows the active task's model: kept, handed over (undo), or fresh.
   if (prev && taskChanged) charts[prev.task] = chart.get();
   if (chartData !== undefined) chart.set(chartData ?? { iterations: [], data: [], batch: [] });
@@ -274,15 +292,26 @@ let lastSave: { iteration: number | null; millis: number; error: string | null }
 let snapshotMillis: number[] = [];
 function scheduleSave() {
   clearTimeout(saveTimer);
-  saveTimer = window.setTimeout(async () => {
-    const t0 = performance.now();
-    const s = sessionOf(state);
-    const err = await saveSession(s);
-    lastSave = { iteration: modelInfo(s.model)?.iteration ?? null, millis: performance.now() - t0, error: err };
-    if (err && err !== lastSaveError) notice(err);
-    lastSaveError = err;
-  }, 400);
+  saveTimer = window.setTimeout(save, 400);
 }
+async function save() {
+  saveTimer = 0;
+  const t0 = performance.now();
+  const s = sessionOf(state);
+  const err = await saveSession(s);
+  lastSave = { iteration: modelInfo(s.model)?.iteration ?? null, millis: performance.now() - t0, error: err };
+  if (err && err !== lastSaveError) notice(err);
+  lastSaveError = err;
+}
+/** A save still waiting for its 400 ms when the page is hidden or left (reload, tab closed) is written at once: the
+ * last stroke drawn before a reload is not lost. */
+function flushSave() {
+  if (!saveTimer) return;
+  clearTimeout(saveTimer);
+  void save();
+}
+window.addEventListener('pagehide', flushSave);
+document.addEventListener('visibilitychange', () => document.hidden && flushSave());
 function sessionOf(s: AppState): Session {
   const doc = makeSession(s.settings, s.tasks.trajectories.data, s.view, s.tasks.trajectories.preset, s.tasks.trajectories.model,
     s.tasks.density.data, s.tasks.density.model, s.tasks.density.preset);
@@ -397,11 +426,18 @@ function onMessage(m: FromWorker) {
       (mod(m.task).onAnswer as (e: PageEnv, a: unknown) => void)(env, m.answer);
       break;
     case 'snapshot':
-      // The worker's newer weights: kept for autosave and export (no reload: the model generation is unchanged).
-      state = applied = withModel(state, m.task, m.model as never);
       lastSnapshot = { iteration: m.iteration, millis: m.millis, bytes: m.model.packed.length };
       snapshotMillis = [...snapshotMillis.slice(-19), m.millis];
-      scheduleSave();
+      if (m.gen === state.tasks[m.task].modelGen) {
+        // The worker's newer weights: kept for autosave and export (no reload: the model generation is unchanged).
+        state = applied = withModel(state, m.task, m.model as never);
+        scheduleSave();
+      } else {
+        // The weights of a model the page has replaced since it asked (a settings change, Reset, a preset, Undo): they
+        // belong to the undo entry that holds that model.
+        (histories[m.task] as History<UndoEntry<TaskId>>).update((e) =>
+          e.state.modelGen === m.gen ? { ...e, state: { ...e.state, model: m.model as never } } : e);
+      }
       break;
     case 'diverged':
     case 'failed': {
@@ -445,7 +481,7 @@ setInterval(() => running && send({ type: 'snapshot' }), 5000);
 
 function requestPreset(task: TaskId, name: string) {
   // The current weights first (so Undo restores them), then the preset's data.
-  send({ type: 'snapshot' });
+  send({ type: 'snapshot', force: true });
   send({ type: 'preset', task, name, seed: state.settings.seed });
 }
 
@@ -526,9 +562,10 @@ function toggleTraining() {
 }
 function resetWeights() {
   retract(RESTORE);
-  send({ type: 'reset', seed: state.settings.seed });
-  chart.clear();
-  commit(withModel(state, state.task, null));
+  // Fresh weights from the settings' seed; the trained ones first, so that Undo brings them back.
+  send({ type: 'snapshot', force: true });
+  commit(withFreshModel(state, state.task), 'model');
+  hint('Fresh weights. Undo (Ctrl+Z) brings back the trained ones.');
 }
 function clearData() {
   const t = state.task;
@@ -541,12 +578,17 @@ function clearData() {
 function undoRedo(which: 'undo' | 'redo') {
   const t = state.task;
   const h = histories[t] as History<UndoEntry<typeof t>>;
-  const cur: UndoEntry<typeof t> = { state: state.tasks[t], restoresModel: false, chart: chart.get() };
+  const cur: UndoEntry<typeof t> = { state: state.tasks[t], restoresModel: false, chart: chart.get(), settings: null };
   const entry = which === 'undo' ? h.undo(cur) : h.redo(cur);
   if (!entry) return;
-  cur.restoresModel = entry.restoresModel; // the opposite move restores the same things
+  // The opposite move restores the same things: the weights about to be replaced are asked for first (the snapshot's
+  // answer fills in `cur`), the settings are the current ones.
+  cur.restoresModel = entry.restoresModel;
   if (!entry.restoresModel) cur.chart = null;
-  const next = withRestored(state, t, entry.state, entry.restoresModel);
+  else send({ type: 'snapshot', force: true });
+  if (entry.settings) cur.settings = state.settings;
+  const base = entry.settings ? withSettings(state, entry.settings) : state;
+  const next = withRestored(base, t, entry.state, entry.restoresModel);
   applyState(next, entry.restoresModel ? entry.chart : undefined);
 }
 function setMode(m: PointerMode) {
@@ -600,8 +642,25 @@ function isTextField(t: EventTarget | null): boolean {
   if (t.isContentEditable || t.tagName === 'TEXTAREA') return true;
   return t.tagName === 'INPUT' && !['radio', 'checkbox', 'range', 'button', 'submit', 'reset', 'file', 'color'].includes((t as HTMLInputElement).type);
 }
+/** How each element got the focus: Tab or arrow keys, or a pointer (a click, a tap, also on an element focused before). */
+let modality: 'keyboard' | 'pointer' = 'keyboard';
+const focusedBy = new WeakMap<EventTarget, 'keyboard' | 'pointer'>();
+window.addEventListener('pointerdown', () => {
+  modality = 'pointer';
+  if (document.activeElement) focusedBy.set(document.activeElement, 'pointer');
+}, true);
 window.addEventListener('keydown', (e) => {
-  if (isTextField(e.target)) return;
+  if (e.key === 'Tab' || e.key.startsWith('Arrow')) modality = 'keyboard';
+}, true);
+window.addEventListener('focusin', (e) => e.target && focusedBy.set(e.target, modality), true);
+/** A control reached with the keyboard: Space does there what it always does (toggle a checkbox, press a button, open a
+ * list). Focused by a click instead, Space trains (the clicked button would otherwise be pressed again). */
+function keyboardControl(t: EventTarget | null): boolean {
+  return t instanceof HTMLElement && focusedBy.get(t) === 'keyboard' &&
+    t.matches('button, select, summary, a[href], input[type=checkbox], input[type=radio]');
+}
+window.addEventListener('keydown', (e) => {
+  if (isTextField(e.target) || (e.key === ' ' && keyboardControl(e.target))) return;
   const k = e.key.toLowerCase();
   if ((e.ctrlKey || e.metaKey) && k === 'z') {
     e.preventDefault();
@@ -611,7 +670,7 @@ window.addEventListener('keydown', (e) => {
     undoRedo('redo');
   } else if (e.ctrlKey || e.metaKey || e.altKey) return;
   else if (k === ' ') {
-    // Space trains whatever has focus (a focused button would otherwise be clicked again).
+    // Space trains (a focused control that a click, not the keyboard, focused would otherwise be pressed again).
     e.preventDefault();
     e.stopPropagation();
     if (!e.repeat) toggleTraining();
@@ -621,7 +680,7 @@ window.addEventListener('keydown', (e) => {
   else if (mod(state.task).modes && (k === 'd' || k === 'p' || k === 'v')) setMode(({ d: 'draw', p: 'predict', v: 'select' } as const)[k]);
 }, true);
 window.addEventListener('keyup', (e) => {
-  if (e.key === ' ' && !isTextField(e.target)) {
+  if (e.key === ' ' && !isTextField(e.target) && !keyboardControl(e.target)) {
     e.preventDefault();
     e.stopPropagation();
   }

@@ -115,7 +115,8 @@ export const NO_PROGRESS: Readonly<Progress> = Object.freeze({
 });
 
 export type ToWorker =
-  | ({ type: 'configure'; /** null: fresh weights unless `keep` */ model: ModelDocument | DensityDocument | PackedModel | null; keep: boolean } & PerTask<'config'>)
+  | ({ type: 'configure'; /** null: fresh weights unless `keep` */ model: ModelDocument | DensityDocument | PackedModel | null; keep: boolean;
+      /** the page's model generation (TaskState.modelGen) of the model this leaves: snapshots carry it back */ gen: number } & PerTask<'config'>)
   | ({ type: 'data'; /** numbers the page's data changes: visuals carry the one they were computed for */ seq?: number } & PerTask<'data'>)
   | ({ type: 'view' } & PerTask<'view'>)
   | ({ type: 'query'; id: number } & PerTask<'query'>)
@@ -123,8 +124,9 @@ export type ToWorker =
   | { type: 'preset'; task: TaskId; name: string; seed: number }
   | { type: 'train'; running: boolean }
   | { type: 'step' }
-  | { type: 'reset'; seed: number }
-  | { type: 'snapshot' }
+  /** each task's model document, unless unchanged since the last one; `force`: also while training (an undo entry needs
+   * the weights about to be replaced), else at most 1/SNAPSHOT_SHARE of the time goes to it */
+  | { type: 'snapshot'; force?: boolean }
   /** restore the task's checkpoint if it is still the one of that iteration (else the worker says it is gone) */
   | { type: 'restore'; task: TaskId; iteration: number }
   | ({ type: 'want' } & PerTask<'want'>)
@@ -144,7 +146,8 @@ export type FromWorker =
   | ({ type: 'analysis'; /** the data change it was computed for */ seq?: number } & PerTask<'analysis'>)
   /** the answer to 'inspect': the result, or why there is none */
   | ({ type: 'inspection'; error?: string } & (Inspection | { what: Inspection['what']; result: null }))
-  | { type: 'snapshot'; task: TaskId; model: PackedModel; iteration: number; /** what writing it took the worker (ms) */ millis: number }
+  | { type: 'snapshot'; task: TaskId; model: PackedModel; iteration: number; /** what writing it took the worker (ms) */ millis: number;
+      /** the model generation it belongs to (the last 'configure''s): the page's current model's, or one an undo entry holds */ gen: number }
   /** the answer to 'ping': the kinds of work queued ('step', 'loss', 'visual', 'analysis', 'gradient', 'memory'), and the longest
    * the worker went without looking at its messages since the previous ping (a tick or a message's handling, ms) */
   | { type: 'pong'; id: number; pending: string[]; longestTick: number; /** the longest single piece and its kind */ longestPiece: { millis: number; kind: string } }

@@ -50,6 +50,9 @@ interface Run {
    * of the time */
   snapshotCost: number;
   snapshotAt: number;
+  /** the page's generation of this model (the last 'configure''s): snapshots carry it, so the page files a snapshot
+   * that arrives after it replaced the model under the undo entry that holds that model, not under the new one */
+  gen: number;
   /** the trainer and iteration of the document posted last (cleared by whatever else changes the model): an unchanged
    * model is not written again */
   posted: { trainer: unknown; iteration: number } | null;
@@ -67,7 +70,7 @@ let running = false;
 const run = () => runs[active];
 
 function newRun(engine: Engine<TaskId>): Run {
-  return { engine, seq: 0, progress: { ...NO_PROGRESS }, watch: new DivergenceWatch(), good: null, snapshotCost: 0, snapshotAt: 0, posted: null, lastDataLoss: 0, dataLossCost: 0, lastVisual: 0, visualCost: 0, lastAnalysis: 0, analysisCost: 0 };
+  return { engine, seq: 0, gen: 0, progress: { ...NO_PROGRESS }, watch: new DivergenceWatch(), good: null, snapshotCost: 0, snapshotAt: 0, posted: null, lastDataLoss: 0, dataLossCost: 0, lastVisual: 0, visualCost: 0, lastAnalysis: 0, analysisCost: 0 };
 }
 
 /** Forget the run's history (new model or data): iteration from the trainer, losses unknown. */
@@ -432,6 +435,7 @@ function handle(m: ToWorker) {
     case 'configure': {
       const r = runs[m.task];
       const warning = (r.engine.configure as (c: unknown, d: unknown, k: boolean) => string | null)(m.config, m.model, m.keep);
+      r.gen = m.gen;
       if (warning) error(warning);
       if (!m.keep || m.model) restart(r);
       else {
@@ -534,11 +538,6 @@ function handle(m: ToWorker) {
       wake();
       break;
     }
-    case 'reset':
-      run().engine.trainer()?.reset(m.seed);
-      restart(run());
-      refresh();
-      break;
     case 'restore': {
       // The checkpoint moves on with training and goes with a settings or data change: restore only the one the
       // page's button named (a notice can outlive it).
@@ -560,13 +559,13 @@ function handle(m: ToWorker) {
         // Packed, a document is written in milliseconds (256 × 6: 6–100 ms on the loaded test box), so it is written
         // while training too, within its share of the time.
         const t = r.engine.trainer();
-        if (!t || (running && now() - r.snapshotAt < SNAPSHOT_SHARE * r.snapshotCost) || (r.posted?.trainer === t && r.posted.iteration === t.iteration())) continue;
+        if (!t || (running && !m.force && now() - r.snapshotAt < SNAPSHOT_SHARE * r.snapshotCost) || (r.posted?.trainer === t && r.posted.iteration === t.iteration())) continue;
         const t0 = now();
         const model = r.engine.snapshot();
         r.snapshotAt = now();
         r.snapshotCost = r.snapshotAt - t0;
         r.posted = { trainer: t, iteration: t.iteration() };
-        if (model) post({ type: 'snapshot', task: r.engine.task, model, iteration: t.iteration(), millis: r.snapshotCost }, [model.packed.buffer]);
+        if (model) post({ type: 'snapshot', task: r.engine.task, model, iteration: t.iteration(), millis: r.snapshotCost, gen: r.gen }, [model.packed.buffer]);
       }
       break;
     case 'preset':

@@ -79,6 +79,16 @@ describe('NoticeStack', () => {
       ['failed, no checkpoint', undefined], ['diverged at 120', undefined]]);
   });
 
+  it('withdraw takes the notices of a key away altogether (their model was replaced); the others stay', () => {
+    const s = new NoticeStack<string>();
+    s.add('diverged at 120', { action: 'restore 100', actionKey: 'restore' });
+    s.add('layer failed', { action: 'retry' });
+    s.add('failed, no checkpoint', { actionKey: 'restore' });
+    expect(s.withdraw('restore')).toBe(true);
+    expect(texts(s)).toEqual({ shown: 'layer failed', earlier: [], more: '' });
+    expect(s.withdraw('restore')).toBe(false);
+  });
+
   it(`keeps the newest ${MAX_NOTICES} and counts the older ones dropped`, () => {
     const s = new NoticeStack<string>();
     for (let i = 0; i < MAX_NOTICES + 5; i++) s.add(`error ${i}`);

@@ -103,7 +103,7 @@ function planTask<T extends TaskId>(prev: AppState | null, next: AppState, task:
   const config = sync.config(next.settings);
   const modelReplaced = !a || a.modelGen !== b.modelGen;
   if (modelReplaced || JSON.stringify(sync.config(prev!.settings)) !== JSON.stringify(config))
-    out.push({ type: 'configure', task, config, model: modelReplaced ? b.model : null, keep: !modelReplaced } as ToWorker);
+    out.push({ type: 'configure', task, config, model: modelReplaced ? b.model : null, keep: !modelReplaced, gen: b.modelGen } as ToWorker);
   if (!a || a.data !== b.data || a.preset !== b.preset || sync.dataKey(prev!.settings) !== sync.dataKey(next.settings))
     out.push({ type: 'data', task, data: sync.workerData(b, next.settings) } as ToWorker);
   const view = sync.viewSpec(next.view, next.time);

@@ -129,6 +129,11 @@ export class History<T = Stroke[]> {
     this.past.push(current);
     return next;
   }
+  /** Replace entries, past and future, by f's result (an entry's late part: the weights it holds, written after it). */
+  update(f: (entry: T) => T): void {
+    this.past = this.past.map(f);
+    this.future = this.future.map(f);
+  }
   get canUndo(): boolean {
     return this.past.length > 0;
   }

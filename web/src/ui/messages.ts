@@ -9,6 +9,8 @@ export interface Messages {
   notice(text: string, opts?: { action?: HintAction; fatal?: boolean; actionKey?: string }): void;
   /** Takes the notices' actions of that key away (what they acted on is gone); the notices stay. */
   retract(actionKey: string): void;
+  /** Removes the notices of that key (what they were about is gone). */
+  withdraw(actionKey: string): void;
 }
 
 /** focusAfter: where focus goes when a notice's button removed the last notice (the redraw would drop it to the body). */
@@ -93,6 +95,9 @@ export function createMessages(hintEl: HTMLElement, noticeEl: HTMLElement, focus
     retract(actionKey) {
       // Only when a button went (the slot is an alert: a redraw is announced again), keeping focus if it was in it.
       if (notices.retract(actionKey)) drawNotices(noticeEl.contains(document.activeElement));
+    },
+    withdraw(actionKey) {
+      if (notices.withdraw(actionKey)) drawNotices(noticeEl.contains(document.activeElement));
     },
   };
 }

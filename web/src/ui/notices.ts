@@ -57,6 +57,14 @@ export class NoticeStack<A> {
     return changed;
   }
 
+  /** The notices of that key go altogether (what they were about is gone: the model they name was replaced); whether
+   * any went. */
+  withdraw(actionKey: string): boolean {
+    const before = this.list.length;
+    this.list = this.list.filter((n) => n.actionKey !== actionKey);
+    return this.list.length !== before;
+  }
+
   /** The shown notice's action was taken: it goes, the next one shows. */
   taken(n: Notice<A>): void {
     this.list = this.list.filter((m) => m !== n);
