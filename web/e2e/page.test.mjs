@@ -172,14 +172,16 @@ test('Undo after a new width brings back the width and the trained weights; Undo
   await page.getByRole('button', { name: 'Pause', exact: true }).click();
   await page.waitForFunction(() => !window.playground.workerRunning, null, { timeout: 10000 });
   const trained = (await pg('chart')).iterations;
+  // The undo entry holds the weights of the moment of the change (the worker's snapshot, asked for before the change).
+  await page.waitForFunction(() => window.playground.undoIterations.at(-1) > 100, null, { timeout: 10000 });
+  const restored = (await pg('undoIterations')).at(-1);
   await page.getByRole('button', { name: 'Undo', exact: true }).click();
   await page.waitForFunction((w) => window.playground.settings.width === w, width, { timeout: 10000 });
   assert.equal(await pg('strokes'), 8, 'the preset stays');
   assert.equal(Number(await box.inputValue()), width, 'the panel shows the width again');
   // The trained weights are back (their iteration, not 0), without a "does not fit" warning.
-  await page.waitForFunction(() => Number(document.querySelector('[data-testid=iteration]').textContent) > 100, null, { timeout: 10000 });
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid=iteration]').textContent) === n, restored, { timeout: 10000 });
   assert.doesNotMatch(await text('#hint') + await text('#notice'), /does not fit/);
-  const restored = Number(await text('[data-testid=iteration]'));
   assert.ok((await pg('chart')).iterations.length > 0);
   // Redo: the wider network (fresh: it never trained), Undo again: the same trained weights.
   await page.getByRole('button', { name: 'Redo', exact: true }).click();

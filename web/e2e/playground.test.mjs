@@ -159,6 +159,15 @@ test('reload restores the strokes and the trained model', async () => {
   await planeShot('05-reloaded');
 });
 
+test('a stroke drawn right before a reload is kept: the pending autosave is written as the page goes', async () => {
+  const before = await playground('strokes');
+  await drawArc(0.7, 0.2, 1.4);
+  assert.equal(await playground('strokes'), before + 1);
+  await page.reload();  // at once: well within the autosave's 400 ms debounce
+  await pageReady(page);
+  assert.equal(await playground('strokes'), before + 1);
+});
+
 test('a bad CSV shows its error and loses nothing', async () => {
   const before = await playground('strokes');
   await page.locator('#import-csv').setInputFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('t,x,y\n0,1,2\n0.5,oops,2\n') });
@@ -186,8 +195,13 @@ test('a preset loads, trains, and reports the field error against the truth', as
   await page.waitForFunction(() => window.playground.preset === 'toggle' && window.playground.strokes === 8, null, { timeout: 10000 });
   await page.waitForFunction(() => Number(document.querySelector('[data-testid=loss]').textContent) > 0, null, { timeout: 10000 });
   const initial = await readNumber('loss');
+  await page.waitForFunction(() => /%/.test(document.querySelector('[data-testid=field-error]').textContent), null, { timeout: 10000 });
+  const errorAtStart = await page.getByTestId('field-error').textContent();
   await page.keyboard.press('Space');
   await page.waitForFunction(() => Number(document.querySelector('[data-testid=iteration]').textContent) >= 150, null, { timeout: 90000, polling: 250 });
+  // While training the field error follows the model (computed with the whole-data loss), not only after Pause.
+  await page.waitForFunction((e) => window.playground.workerRunning && /%/.test(document.querySelector('[data-testid=field-error]').textContent) &&
+    document.querySelector('[data-testid=field-error]').textContent !== e, errorAtStart, { timeout: 30000, polling: 100 });
   await page.keyboard.press('Space');
   await page.getByRole('button', { name: 'Train', exact: true }).waitFor();
   await page.waitForTimeout(500);

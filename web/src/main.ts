@@ -30,7 +30,7 @@ const DEFAULT_VIEW: View = { xmin: -3, xmax: 3, ymin: -3, ymax: 3 };
 const reducedMotion = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
 const mod = <T extends TaskId>(t: T) => TASKS[t] as TaskModule<T>;
 
-const { hint, notice, retract, withdraw } = createMessages($<HTMLParagraphElement>('hint'), $<HTMLDivElement>('notice'),
+const { hint, clearHint, notice, retract, withdraw } = createMessages($<HTMLParagraphElement>('hint'), $<HTMLDivElement>('notice'),
   () => document.getElementById('train'));  // a notice's button took the last one: focus to the main control
 /** The action key of the notices' "Restore the weights of iteration N" buttons (the worker's checkpoint of a task). */
 const RESTORE = 'restore';
@@ -196,8 +196,10 @@ function applyState(next: AppState, chartData?: ChartData | null) {
   const taskChanged = !prev || prev.task !== t;
   // A notice that training paused (diverged, failed) is about the model and data it trained on: another task, a new
   // model (preset, Reset, a new shape, Undo) or other data make it moot, and its Restore button could only fail.
-  if (prev && (taskChanged || prev.tasks[t].modelGen !== next.tasks[t].modelGen || prev.tasks[t].data !== next.tasks[t].data))
+  if (prev && (taskChanged || prev.tasks[t].modelGen !== next.tasks[t].modelGen || prev.tasks[t].data !== next.tasks[t].data)) {
     withdraw(RESTORE);
+    clearHint();  // a hint is about what was there ("draw before training", "stroke selected", a preset's text); callers hint after
+  }
   // The chart follows the active task's model: kept, handed over (undo), or fresh.
   if (prev && taskChanged) charts[prev.task] = chart.get();
   if (chartData !== undefined) chart.set(chartData ?? { iterations: [], data: [], batch: [] });
@@ -224,8 +226,7 @@ function applyState(next: AppState, chartData?: ChartData | null) {
   fillPresets();
   const slider = $<HTMLInputElement>('time');
   if (taskChanged) Object.assign(slider, { min: String(m.time.min), max: String(m.time.max), step: String(m.time.step) });
-  slider.value = String(next.time);
-  $('time-value').textContent = slider.value;
+  showTime(next.time);
   const why = m.time.disabled(next.settings);
   slider.disabled = why !== null;
   $('time-why').textContent = why ?? '';
@@ -255,6 +256,13 @@ function applyState(next: AppState, chartData?: ChartData | null) {
   updateLayers();
   scheduleUrl();
   scheduleSave();
+}
+
+/** The t slider and its label at t (rounded to the slider's step). */
+function showTime(t: number) {
+  const slider = $<HTMLInputElement>('time');
+  slider.value = String(t);
+  if ($('time-value').textContent !== slider.value) $('time-value').textContent = slider.value;
 }
 
 function updateLayers() {
@@ -448,7 +456,8 @@ function onMessage(m: FromWorker) {
       // restores only the iteration named (it says so when that one is gone, e.g. after a settings change).
       const good = m.goodIteration, task = m.task;
       const restore = { actionKey: RESTORE, ...(good !== null ? { action: { label: `Restore the weights of iteration ${good}`, run: () => send({ type: 'restore', task, iteration: good }) } } : {}) };
-      if (m.type === 'diverged') notice(`Training paused: ${m.reason}. Try a smaller learning rate, Reset, or a looser solver tolerance.`, restore);
+      if (m.type === 'diverged') notice(`Training paused: ${m.reason}. Try a smaller learning rate, Reset, or a looser solver tolerance; if you drew ` +
+        'strokes that contradict each other (through the same place in different directions), remove one of them.', restore);
       else {
         // Training threw (caught in the worker, which goes on): reported like the errors the page survives.
         reportSurvived('training', new Error(`training: ${m.message}`));
@@ -512,6 +521,8 @@ function frame(now: number) {
     if (state.settings.animate && !reducedMotion) {
       const phase = ((now - animationStart) / 4000) % 2;
       scene.phase = phase < 1 ? phase : 2 - phase;
+      // The t slider shows the time the animation is at, where the animation plays its time (the density flow).
+      if (mod(state.task).time.stops) showTime(scene.phase);
     } else scene.phase = state.time;
     const changed = dirty;
     dirty = false;
@@ -560,6 +571,11 @@ function toggleTraining() {
   }
   send({ type: 'train', running: next });
 }
+/** One iteration, then paused: while training, Step pauses first (the worker's Step waits for a paused loop). */
+function stepOnce() {
+  if (running) toggleTraining();
+  send({ type: 'step' });
+}
 function resetWeights() {
   retract(RESTORE);
   // Fresh weights from the settings' seed; the trained ones first, so that Undo brings them back.
@@ -604,7 +620,7 @@ function setTask(t: TaskId) {
 }
 
 $('train').onclick = toggleTraining;
-$('step').onclick = () => send({ type: 'step' });
+$('step').onclick = stepOnce;
 $('reset').onclick = resetWeights;
 $('clear').onclick = clearData;
 $('undo').onclick = () => undoRedo('undo');
@@ -675,7 +691,7 @@ window.addEventListener('keydown', (e) => {
     e.stopPropagation();
     if (!e.repeat) toggleTraining();
   } else if (pointers[state.task].key?.(e)) e.preventDefault();
-  else if (k === 's') send({ type: 'step' });
+  else if (k === 's') stepOnce();
   else if (k === 'r') resetWeights();
   else if (mod(state.task).modes && (k === 'd' || k === 'p' || k === 'v')) setMode(({ d: 'draw', p: 'predict', v: 'select' } as const)[k]);
 }, true);
@@ -722,7 +738,7 @@ $<HTMLInputElement>('import').onchange = async (e) => {
   for (const t of TASK_IDS) next.tasks[t] = { ...next.tasks[t], modelGen: state.tasks[t].modelGen + 1 } as never;
   nextStrokeId = Math.max(nextStrokeId, ...s.strokes.map((st) => st.id + 1));
   applyState({ ...next, view: fitView(s.view, overlay.width, overlay.height, 0) }, null);
-  hint(`Imported ${s.strokes.length} strokes${s.model ? ' and a trained model' : ''}.`);
+  hint(`Imported ${s.strokes.length} ${s.strokes.length === 1 ? 'stroke' : 'strokes'}${s.model ? ' and a trained model' : ''}.`);
 };
 $<HTMLInputElement>('import-csv').onchange = async (e) => {
   const input = e.target as HTMLInputElement;
@@ -746,7 +762,7 @@ $<HTMLInputElement>('import-csv').onchange = async (e) => {
   if (xmax > xmin && ymax > ymin) next = { ...next, view: fitView({ xmin, xmax, ymin, ymax }, overlay.width, overlay.height, 0.1) };
   if (state.task !== 'trajectories') setTask('trajectories');
   commit(next, 'data');
-  hint(`Imported ${added.length} trajectories from the CSV.`);
+  hint(`Imported ${added.length} ${added.length === 1 ? 'trajectory' : 'trajectories'} from the CSV.`);
 };
 $('png').onclick = () => {
   const c = document.createElement('canvas');
@@ -790,6 +806,8 @@ if (state.tasks[state.task].model) $('iteration').textContent = String(modelInfo
   get engineReady() { return engineReady; },
   get chart() { return chart.get(); },
   get canUndo() { return histories[state.task].canUndo; },
+  /** The iteration of the weights each undo entry of the active task holds (null: none), oldest first. */
+  get undoIterations() { return histories[state.task].entries.map((e) => modelInfo(e.state.model as never)?.iteration ?? null); },
   get progress() { return lastProgress; },
   /** asks the worker for a 'pong': how long it took to answer (ms), what work it had queued, its longest tick since */
   ping(): Promise<{ millis: number } & Pong> {

@@ -176,13 +176,22 @@ function background(r: Run) {
   }
 }
 
-/** Queue the whole-data loss in parts (then the divergence check, the last good model, the progress). Parts that do not
- * fit their time budget are left out and the readout says over how much of the data the loss is; so does an engine
- * that estimates it on a fixed subsample (a big density flow: `subsampled` parts). */
+/** Queue the whole-data loss in parts, and the field error against a preset's truth with it (the same weights, so both
+ * readouts are of one iteration, while training too); then the divergence check, the last good model, the progress.
+ * Loss parts that do not fit their time budget are left out and the readout says over how much of the data the loss
+ * is; so does an engine that estimates it on a fixed subsample (a big density flow: `subsampled` parts). */
 function queueDataLoss(r: Run) {
-  if (lossPending || !r.engine.hasData()) return;
-  const parts = r.engine.dataLossParts();
-  if (!parts.length) return;
+  if (lossPending) return;
+  const parts = r.engine.hasData() ? r.engine.dataLossParts() : [];
+  const errorParts = r.engine.fieldErrorParts();
+  let num = 0, den = 0;
+  const fieldError = () => {
+    r.progress = { ...r.progress, fieldError: den > 0 ? Math.sqrt(num / den) : null };
+  };
+  if (!parts.length) {
+    r.progress = { ...r.progress, fieldError: null };  // no data: no field error either (refresh's progress says so)
+    return;
+  }
   lossPending = true;
   let sum = 0, weight = 0, cost = 0, covered = 0, total = 0;
   let failed: string | null = null;
@@ -211,8 +220,17 @@ function queueDataLoss(r: Run) {
     };
     jobs.push(labelled('loss', job));
   });
+  for (const part of errorParts)
+    jobs.push(labelled('field error', () => {
+      const t0 = now();
+      const [a, b] = part();
+      num += a;
+      den += b;
+      cost += now() - t0;
+    }));
   jobs.push(() => {
     lossPending = false;
+    fieldError();
     r.lastDataLoss = now();
     r.dataLossCost = cost;
     if (failed !== null) {
@@ -307,20 +325,8 @@ function refresh() {
   stepping = null;
   lossPending = partKinds.visual.pending = partKinds.analysis.pending = false;
   const r = run();
-  // The progress first (it confirms a Pause), the checks under way, then the field error in parts and the progress with it.
+  // The progress first (it confirms a Pause), the checks under way, then the whole-data loss and the field error.
   jobs.push(postProgress, ...checks);
-  const errorParts = r.engine.fieldErrorParts();
-  let num = 0, den = 0;
-  for (const part of errorParts)
-    jobs.push(labelled('field error', () => {
-      const [a, b] = part();
-      num += a;
-      den += b;
-    }));
-  jobs.push(() => {
-    r.progress = { ...r.progress, fieldError: den > 0 ? Math.sqrt(num / den) : null };
-    postProgress();
-  });
   queueDataLoss(r);
   queueVisuals(r);
   queueParts(r, 'analysis');

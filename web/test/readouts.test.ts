@@ -33,6 +33,18 @@ describe('divergence watch', () => {
     expect(w.step(NaN, 10)).toMatch(/not finite/);
   });
 
+  it('takes a spike of a model far below its first loss for noise until it gives back half its progress (log scale)', () => {
+    const w = new DivergenceWatch();
+    expect(w.dataLoss(2.2).reason).toBeNull();
+    expect(w.dataLoss(2.9e-4).isBest).toBe(true);
+    expect(w.dataLoss(8e-3).reason).toBeNull(); // 27× its best, but 275× below the first loss: Adam's spike
+    expect(w.dataLoss(0.05).reason).toMatch(/rose to 0\.0500, 172× its best value 2\.90e-4/); // past √(2.2 · 2.9e-4) = 0.025
+    w.reset();
+    expect(w.dataLoss(0.5).reason).toBeNull();
+    expect(w.dataLoss(0.3).isBest).toBe(true);
+    expect(w.dataLoss(6.5).reason).toMatch(/22× its best/); // little progress: the factor 20 alone
+  });
+
   it('stops when the solver work per iteration explodes against the early baseline', () => {
     const w = new DivergenceWatch();
     for (let i = 0; i < 10; i++) expect(w.step(1, 60 + i)).toBeNull();

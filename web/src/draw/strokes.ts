@@ -134,6 +134,10 @@ export class History<T = Stroke[]> {
     this.past = this.past.map(f);
     this.future = this.future.map(f);
   }
+  /** The entries Undo would go back to, oldest first. */
+  get entries(): readonly T[] {
+    return this.past;
+  }
   get canUndo(): boolean {
     return this.past.length > 0;
   }

@@ -163,6 +163,8 @@ function indexedDbBackend(): Backend {
       const d = await open();
       const tx = d.transaction(STORE, 'readwrite');
       tx.objectStore(STORE).put(record, KEY);
+      // Committed now, not when this task ends: a save as the page goes (pagehide) is written before it is torn down.
+      tx.commit?.();
       await new Promise<void>((ok, fail) => {
         tx.oncomplete = () => ok();
         tx.onerror = tx.onabort = () => fail(tx.error ?? new Error('the autosave transaction failed'));

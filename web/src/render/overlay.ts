@@ -69,7 +69,8 @@ export function drawAxes(ctx: CanvasRenderingContext2D, vp: Viewport): void {
     ctx.moveTo(sx, 0);
     ctx.lineTo(sx, height);
     ctx.stroke();
-    ctx.fillText(String(x), sx + 3 * dpr, height - 4 * dpr);
+    // Labels along the bottom edge, not in the corner the y labels use (they would overlap there).
+    if (sx > 24 * dpr) ctx.fillText(String(x), sx + 3 * dpr, height - 4 * dpr);
   }
   for (const y of ticks(view.ymin, view.ymax)) {
     const [, sy] = toScreen(vp, 0, y);
@@ -78,7 +79,7 @@ export function drawAxes(ctx: CanvasRenderingContext2D, vp: Viewport): void {
     ctx.moveTo(0, sy);
     ctx.lineTo(width, sy);
     ctx.stroke();
-    ctx.fillText(String(y), 4 * dpr, sy - 3 * dpr);
+    if (sy > 16 * dpr && sy < height - 16 * dpr) ctx.fillText(String(y), 4 * dpr, sy - 3 * dpr);
   }
 }
 

@@ -6,6 +6,8 @@ import { moreLabel, noticeText, NoticeStack } from './notices';
 
 export interface Messages {
   hint(text: string, action?: HintAction): void;
+  /** Clears the hint (what it was about changed: the data, the model, the task). */
+  clearHint(): void;
   notice(text: string, opts?: { action?: HintAction; fatal?: boolean; actionKey?: string }): void;
   /** Takes the notices' actions of that key away (what they acted on is gone); the notices stay. */
   retract(actionKey: string): void;
@@ -87,6 +89,10 @@ export function createMessages(hintEl: HTMLElement, noticeEl: HTMLElement, focus
       }));
       clearTimeout(hintTimer);
       hintTimer = window.setTimeout(() => (hintEl.textContent = ''), action ? 30000 : 10000);
+    },
+    clearHint() {
+      clearTimeout(hintTimer);
+      hintEl.textContent = '';
     },
     notice(text, opts = {}) {
       notices.add(text, opts);
