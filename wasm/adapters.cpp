@@ -1,6 +1,8 @@
 #include "adapters.hpp"
 
 #include <emscripten/bind.h>
+#include <emscripten/heap.h>
+#include <malloc.h>
 
 #include <chrono>
 #include <cmath>
@@ -661,6 +663,16 @@ bool lane_training(int on) {
 }
 
 double heap_bytes() { return static_cast<double>(__builtin_wasm_memory_size(0)) * 65536.0; }
+
+namespace {
+/// The heap's room for check_memory: its cap (2 GiB) less what malloc has handed out and not got back (free blocks
+/// inside the grown heap count as room: malloc reuses them).
+double memory_left() {
+  return static_cast<double>(emscripten_get_heap_max()) - static_cast<double>(mallinfo().uordblks);
+}
+/// Registered when the module starts: every memory check then also asks what is left of the heap.
+const bool kMemoryLeftSet = (limits::set_memory_left(&memory_left), true);
+}  // namespace
 
 double largest_free_block() {
   // Binary search on what malloc grants, in MiB (it may grow the heap, which never shrinks again).

@@ -1,5 +1,6 @@
 #include "nde/limits.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -22,10 +23,22 @@ std::string quote(const std::string& s) {
   return "'" + s.substr(0, cut) + "…'";
 }
 
+namespace {
+double (*g_memory_left)() = nullptr;
+}  // namespace
+
+void set_memory_left(double (*left)()) { g_memory_left = left; }
+
 Result<> check_memory(double bytes, std::string_view what) {
-  if (bytes <= kCallBytes) return {};  // no string is built on success (a training step checks every time)
-  return Result<>::failure(std::string(what) + " would need about " + format(std::ceil(bytes / 1048576.0)) + " MiB; the limit is " +
-         format(kCallBytes / 1048576.0) + " MiB");
+  const auto mib = [](double b) { return std::to_string(static_cast<long long>(std::ceil(b / 1048576.0))); };
+  if (bytes > kCallBytes)
+    return Result<>::failure(std::string(what) + " would need about " + mib(bytes) + " MiB; the limit is " + mib(kCallBytes) + " MiB");
+  if (!g_memory_left || bytes < kLeftChecked) return {};  // no string is built on success (a training step checks every time)
+  const double left = g_memory_left();
+  if (kTransient * bytes + kReserve <= left) return {};
+  return Result<>::failure(std::string(what) + " would need about " + mib(bytes) + " MiB, and only " + mib(std::max(0.0, left)) +
+                           " MiB of the module's memory are left (the trainers, models and data alive hold the rest): delete "
+                           "some first");
 }
 
 Result<> check_data(double x, const std::string& what) {

@@ -71,3 +71,33 @@ TEST_CASE("Values beyond the valid range are refused: samples, trajectories, par
   wide.mlp.hidden = {1024, 1024, 1024, 1024, 1024};
   CHECK(validate(wide).message.find("parameters; at most 4194304") != std::string::npos);
 }
+
+namespace {
+double g_left = 0;
+double fake_left() { return g_left; }
+}  // namespace
+
+TEST_CASE("Where memory has a cap, large calls are also checked against what is left of it", "[limits]") {
+  // The wasm heap (2 GiB) is shared by every object: calls within their own 256 MiB could together exhaust it, and
+  // a failed allocation there cannot be recovered from. Here a fake room stands in for the heap's.
+  CHECK(limits::check_memory(100e6, "x").ok());  // no cap registered: the call budget alone
+  limits::set_memory_left(&fake_left);
+  g_left = 100.0 * 1048576;
+  CHECK(limits::check_memory(16.0 * 1048576, "sixteen").ok());  // twice 16 MiB + the 64 MiB reserve fit 100 MiB
+  const Result<> r = limits::check_memory(20.0 * 1048576, "the trajectories");
+  CHECK(r.message == "the trajectories would need about 20 MiB, and only 100 MiB of the module's memory are left (the "
+                     "trainers, models and data alive hold the rest): delete some first");
+  g_left = 0;
+  CHECK(limits::check_memory(1e6, "small").ok());  // below kLeftChecked: not asked (a training step checks every time)
+  // A trainer refuses such data and keeps what it had.
+  g_left = 80.0 * 1048576;  // the 14 MiB of data, twice, and the reserve: 92 MiB
+  Trainer t(TrainerConfig{});
+  Trajectory big;
+  for (int i = 0; i < 600000; ++i) big.times.push_back(i * 1e-3);
+  big.states = Mat::Zero(2, 600000);
+  const Result<> added = t.add_trajectory(big);
+  CHECK(added.message.find("of the module's memory are left") != std::string::npos);
+  CHECK(t.trajectories().empty());
+  limits::set_memory_left(nullptr);
+  CHECK(t.add_trajectory(big).ok());
+}

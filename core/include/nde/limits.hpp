@@ -45,8 +45,20 @@ inline constexpr double kDefaultMillis = 60000.0;
 [[nodiscard]] std::string format(double x);
 /// A user-supplied string for a message: quoted, at most 40 characters.
 [[nodiscard]] std::string quote(const std::string& s);
-/// Fails unless `bytes` fit the call budget: "<what> would need about N MiB; the limit is 256 MiB".
+/// Calls needing at least this many bytes are also checked against the memory left (`set_memory_left`): kTransient
+/// times their estimate (inputs are copied on their way in: the caller's arrays, then the stored form) and kReserve
+/// (what unchecked allocations around them may take) must fit; smaller ones, a training step of the page's network,
+/// are not asked.
+inline constexpr double kLeftChecked = 8.0 * 1024 * 1024;
+inline constexpr double kTransient = 2.0;
+inline constexpr double kReserve = 64.0 * 1024 * 1024;
+/// Fails unless `bytes` fit the call budget: "<what> would need about N MiB; the limit is 256 MiB"; and, where the
+/// platform bounds memory (`set_memory_left`), unless they fit what is left of it.
 Result<> check_memory(double bytes, std::string_view what);
+/// Where the process has a fixed memory cap (the wasm heap: 2 GiB for every object of the module together), the bytes
+/// still free under it, for check_memory: each call's budget alone lets many live objects together exhaust the cap,
+/// and an allocation that fails there cannot be recovered from (no C++ exceptions in the wasm build). Null: no cap.
+void set_memory_left(double (*left)());
 /// Fails unless x is finite with |x| ≤ kData: "<what> must be finite with magnitude at most 1e+12".
 Result<> check_data(double x, const std::string& what);
 
