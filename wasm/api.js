@@ -30,24 +30,44 @@ let corePromise = null;
 
 /** Loads the module once; later calls share it. */
 export async function createNeuralOde() {
-  if (!corePromise) corePromise = loadCore().then(wrap);
+  if (!corePromise) {
+    const p = loadCore().then((core) => wrap(core, p));
+    corePromise = p;
+  }
   return corePromise;
 }
 
 export default createNeuralOde;
 
-function wrap(core) {
+/** The module's API over the loaded `core`; `modulePromise`: the promise createNeuralOde() handed out for it (forgotten
+ *  once the module stopped, so the next call loads a fresh one). */
+function wrap(core, modulePromise) {
   /** The core's limits (nde/limits.hpp), stated once there. */
   const LIMITS = Object.freeze({ ...core.limits() });
   const MAX_ELEMENTS = Math.floor(LIMITS.callBytes / 8);
   const live = new Set();
 
+  /** Set when a call trapped (a WebAssembly.RuntimeError: an abort, a failed allocation near the heap's cap, an
+   *  unreachable): the instance's state is undefined after that, so every later call refuses, and createNeuralOde()
+   *  loads a fresh module. */
+  let stopped = null;
+  function running() {
+    if (stopped !== null)
+      fail(`the WebAssembly module stopped earlier (${stopped}); load a new one with createNeuralOde() (on the page: reload)`);
+  }
+
   /** Runs a call into the core; anything it throws leaves as an Error with the wasm stack restored. */
   function enter(fn) {
+    running();
     const sp = core.stackSave();
     try {
       return fn();
     } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError) {
+        stopped = e.message.slice(0, 200);
+        if (corePromise === modulePromise) corePromise = null;
+        throw new Error(`the WebAssembly module stopped (${stopped}); its objects cannot be used any more: load a new one with createNeuralOde() (on the page: reload)`);
+      }
       core.stackRestore(sp);
       if (e instanceof Error) throw e;
       throw new Error(`the WebAssembly core failed (${String(e)}); the instance may be unusable`);
@@ -142,6 +162,7 @@ function wrap(core) {
   /** A new handle of class Handle set up by init(handle) (which answers {} or {error}); on error the handle is
    *  deleted and the message thrown. */
   function created(Handle, init) {
+    running();
     const handle = new Handle();
     const r = enter(() => init(handle));
     if (r.error !== undefined) {
@@ -160,6 +181,7 @@ function wrap(core) {
     }
 
     get _handle() {
+      running();
       if (!this._h) fail(`this ${this.constructor.name} has been deleted`);
       return this._h;
     }
@@ -198,7 +220,7 @@ function wrap(core) {
 
     delete() {
       if (this._h) {
-        this._h.delete();
+        if (stopped === null) this._h.delete();  // a stopped module's memory goes with it
         this._h = null;
         live.delete(this);
       }

@@ -251,8 +251,9 @@ export declare abstract class TrainerBase<Config, Doc> {
 
 export declare class Trainer extends TrainerBase<TrainerConfig, ModelDocument> {
   static fromJSON(doc: ModelDocument | string): Trainer;
-  /** A trainer from toPacked's bytes (any document version packed); a damaged or truncated one throws saying what is
-   *  wrong (nothing is created). */
+  /** A trainer from toPacked's bytes (any document version packed); a truncated one, or one with a damaged tag, lengths,
+   *  header or out-of-range values, throws saying what is wrong (nothing is created). The values carry no checksum: a
+   *  flipped bit that leaves a value in its range loads as that value. */
   static fromPacked(bytes: Uint8Array | ArrayBuffer): Trainer;
   readonly dim: number;
   addTrajectory(times: NumberArray, states: NumberArray): number;
