@@ -668,6 +668,10 @@ namespace {
 /// The heap's room for check_memory: its cap (2 GiB) less what malloc has handed out and not got back (free blocks
 /// inside the grown heap count as room: malloc reuses them).
 double memory_left() {
+  // The heap not grown yet is room for certain (O(1)); when it alone covers any call within the call budget, that
+  // answer will do, and mallinfo (which walks the heap) is asked only on a heap grown near its cap.
+  const double top = static_cast<double>(emscripten_get_heap_max()) - static_cast<double>(emscripten_get_heap_size());
+  if (top >= limits::kTransient * limits::kCallBytes + limits::kReserve) return top;
   return static_cast<double>(emscripten_get_heap_max()) - static_cast<double>(mallinfo().uordblks);
 }
 /// Registered when the module starts: every memory check then also asks what is left of the heap.

@@ -72,8 +72,9 @@ interface UndoEntry<T extends TaskId> {
   state: TaskState<T>;
   restoresModel: boolean;
   chart: ChartData | null;
-  /** the settings to go back to (a change of the settings panel), or null: the settings stay */
-  settings: Settings | null;
+  /** the settings the change set, at their values before it (a change of the settings panel), or null: the settings
+   * stay. Only those keys: later changes without an entry of their own (layers, the other task's) are left alone. */
+  settings: Partial<Settings> | null;
 }
 const histories: { [T in TaskId]: History<UndoEntry<T>> } = { trajectories: new History(), density: new History() };
 const charts: Record<TaskId, ChartData | null> = { trajectories: null, density: null };
@@ -183,7 +184,8 @@ function commit(next: AppState, undo?: 'data' | 'model' | 'settings') {
   if (undo) {
     const t = state.task;
     const model = undo === 'model' || (undo === 'settings' && next.tasks[t].modelGen !== state.tasks[t].modelGen);
-    const settings = next.settings !== state.settings ? state.settings : null;
+    const changed = (Object.keys(next.settings) as (keyof Settings)[]).filter((k) => next.settings[k] !== state.settings[k]);
+    const settings = changed.length ? (Object.fromEntries(changed.map((k) => [k, state.settings[k]])) as Partial<Settings>) : null;
     (histories[t] as History<UndoEntry<typeof t>>).push({ state: state.tasks[t], restoresModel: model, chart: model ? chart.get() : null, settings });
   }
   applyState(next);
@@ -602,8 +604,9 @@ function undoRedo(which: 'undo' | 'redo') {
   cur.restoresModel = entry.restoresModel;
   if (!entry.restoresModel) cur.chart = null;
   else send({ type: 'snapshot', force: true });
-  if (entry.settings) cur.settings = state.settings;
-  const base = entry.settings ? withSettings(state, entry.settings) : state;
+  if (entry.settings)
+    cur.settings = Object.fromEntries(Object.keys(entry.settings).map((k) => [k, state.settings[k as keyof Settings]])) as Partial<Settings>;
+  const base = entry.settings ? withSettings(state, { ...state.settings, ...entry.settings }) : state;
   const next = withRestored(base, t, entry.state, entry.restoresModel);
   applyState(next, entry.restoresModel ? entry.chart : undefined);
 }

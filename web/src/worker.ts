@@ -236,6 +236,7 @@ function queueDataLoss(r: Run) {
     if (failed !== null) {
       // While training, a whole-data loss that cannot be computed means the field has blown up.
       if (running && r === run()) diverged(r, `the loss on all data could not be computed (${failed})`);
+      else if (r === run()) postProgress();  // the field error, computed meanwhile
       return;
     }
     const coverage = covered < total ? { covered, total, unit: r.engine.lossUnit, ...(subsample ? { subsample } : {}) } : null;
@@ -440,8 +441,8 @@ function handle(m: ToWorker) {
   switch (m.type) {
     case 'configure': {
       const r = runs[m.task];
+      r.gen = m.gen;  // first: a configure that throws still leaves the page's generation (snapshots go to the current model)
       const warning = (r.engine.configure as (c: unknown, d: unknown, k: boolean) => string | null)(m.config, m.model, m.keep);
-      r.gen = m.gen;
       if (warning) error(warning);
       if (!m.keep || m.model) restart(r);
       else {

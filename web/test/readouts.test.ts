@@ -43,6 +43,13 @@ describe('divergence watch', () => {
     expect(w.dataLoss(0.5).reason).toBeNull();
     expect(w.dataLoss(0.3).isBest).toBe(true);
     expect(w.dataLoss(6.5).reason).toMatch(/22× its best/); // little progress: the factor 20 alone
+    // A density's NLL may go below zero: no ratio then (20× a negative best was below every loss), but ln 20 nats.
+    w.reset();
+    expect(w.dataLoss(1.2).reason).toBeNull();
+    expect(w.dataLoss(-0.3).isBest).toBe(true);
+    expect(w.dataLoss(-0.1).reason).toBeNull();
+    expect(w.dataLoss(2.5).reason).toBeNull(); // 2.8 nats: under ln 20 = 3.0
+    expect(w.dataLoss(3.2).reason).toMatch(/rose to 3\.20, 3\.50 nats above its best value -0\.300/);
   });
 
   it('stops when the solver work per iteration explodes against the early baseline', () => {

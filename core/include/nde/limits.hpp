@@ -47,8 +47,9 @@ inline constexpr double kDefaultMillis = 60000.0;
 [[nodiscard]] std::string quote(const std::string& s);
 /// Calls needing at least this many bytes are also checked against the memory left (`set_memory_left`): kTransient
 /// times their estimate (inputs are copied on their way in: the caller's arrays, then the stored form) and kReserve
-/// (what unchecked allocations around them may take) must fit; smaller ones, a training step of the page's network,
-/// are not asked.
+/// (what unchecked allocations around them may take) must fit; smaller ones (a training step of the page's default
+/// network, its grids) are not asked. A training step of the largest networks is (256 × 6: ~42 MB): the wasm room
+/// answers in O(1) until the heap has grown near its cap.
 inline constexpr double kLeftChecked = 8.0 * 1024 * 1024;
 inline constexpr double kTransient = 2.0;
 inline constexpr double kReserve = 64.0 * 1024 * 1024;

@@ -66,9 +66,16 @@ export class DivergenceWatch {
     const trusted = this.best.has(over) || this.best.size === 0;
     const best = this.best.get(over) ?? Infinity;
     if (!this.first.has(over)) this.first.set(over, loss);
-    const progress = Number.isFinite(best) ? Math.sqrt(this.first.get(over)! / best) : 1;
-    if (loss > Math.max(this.limits.lossFactor, progress) * best)
-      return { reason: `${what} rose to ${fmt(loss)}, ${Math.round(loss / best)}× its best value ${fmt(best)}`, isBest: false, trusted };
+    if (best > 0) {
+      const first = this.first.get(over)!;
+      const progress = Number.isFinite(best) && first > 0 ? Math.sqrt(first / best) : 1;
+      if (loss > Math.max(this.limits.lossFactor, progress) * best)
+        return { reason: `${what} rose to ${fmt(loss)}, ${Math.round(loss / best)}× its best value ${fmt(best)}`, isBest: false, trusted };
+    } else if (loss > best + Math.log(this.limits.lossFactor)) {
+      // A best at or below zero (a density's NLL, in nats, may go negative): no ratio; a likelihood lossFactor times
+      // smaller than the best is ln(lossFactor) nats more.
+      return { reason: `${what} rose to ${fmt(loss)}, ${fmt(loss - best)} nats above its best value ${fmt(best)}`, isBest: false, trusted };
+    }
     const isBest = loss <= best;
     if (isBest) this.best.set(over, loss);
     return { reason: null, isBest, trusted };
