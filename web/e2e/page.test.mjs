@@ -197,6 +197,19 @@ test('Undo after a new width brings back the width and the trained weights; Undo
   await page.waitForFunction((n) => Number(document.querySelector('[data-testid=iteration]').textContent) === n, restored, { timeout: 10000 });
   assert.equal(await pg('strokes'), 8);
   assert.ok(trained.length > 0);
+  // Reset while training and Undo at once (R, Ctrl+Z): the Undo waits for the weights of the moment of the Reset, not
+  // those of the last autosave snapshot (up to 5 s of training older).
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid=iteration]').textContent) > n + 300, restored, { timeout: 30000 });
+  const shown = Number(await text('[data-testid=iteration]'));
+  await page.getByTestId('phase-plane').focus();
+  await page.keyboard.press('r');
+  await page.keyboard.press('Control+z');
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await page.waitForFunction(() => !window.playground.workerRunning, null, { timeout: 10000 });
+  await page.waitForTimeout(300);
+  const after = Number(await text('[data-testid=iteration]'));
+  assert.ok(after >= shown, `after Reset and Undo: iteration ${after}, shown before the Reset ${shown}`);
 });
 
 test('density mode shows its own settings; Ctrl+Y there leaves the strokes alone', async () => {

@@ -115,6 +115,16 @@ function workerError(what: string) {
     'the page if it happens again.');
 }
 const send = (m: ToWorker) => worker?.postMessage(m);
+/** The active task's model generations whose weights were asked for (askWeights) and have not come yet: an Undo to
+ * one of them waits for them (up to WEIGHTS_WAIT_MS), or it would restore the weights of the last autosave. */
+const awaited = new Set<number>();
+const WEIGHTS_WAIT_MS = 2000;
+/** Asks the worker for the weights of the active task's current model before the page replaces it (the answer fills
+ * the undo entry that keeps them). */
+function askWeights() {
+  awaited.add(state.tasks[state.task].modelGen);
+  send({ type: 'snapshot', force: true });
+}
 const startTimer = window.setTimeout(() => !engineReady && engineFailure('no answer within 30 s'), 30000);
 
 // ---- canvases, scene and layers ----
@@ -174,7 +184,7 @@ const panel = createPanel($('panel'), state.settings, changeSettings);
 function changeSettings(s: Settings) {
   const next = withSettings(state, s);
   const replaced = next.tasks[state.task].modelGen !== state.tasks[state.task].modelGen;
-  if (replaced) send({ type: 'snapshot', force: true });
+  if (replaced) askWeights();
   commit(next, replaced ? 'model' : 'settings');
 }
 
@@ -438,6 +448,7 @@ function onMessage(m: FromWorker) {
     case 'snapshot':
       lastSnapshot = { iteration: m.iteration, millis: m.millis, bytes: m.model.packed.length };
       snapshotMillis = [...snapshotMillis.slice(-19), m.millis];
+      if (m.task === state.task) awaited.delete(m.gen);
       if (m.gen === state.tasks[m.task].modelGen) {
         // The worker's newer weights: kept for autosave and export (no reload: the model generation is unchanged).
         state = applied = withModel(state, m.task, m.model as never);
@@ -448,6 +459,7 @@ function onMessage(m: FromWorker) {
         (histories[m.task] as History<UndoEntry<TaskId>>).update((e) =>
           e.state.modelGen === m.gen ? { ...e, state: { ...e.state, model: m.model as never } } : e);
       }
+      if (deferred && !awaited.has(deferred.gen)) runDeferred();
       break;
     case 'diverged':
     case 'failed': {
@@ -492,7 +504,7 @@ setInterval(() => running && send({ type: 'snapshot' }), 5000);
 
 function requestPreset(task: TaskId, name: string) {
   // The current weights first (so Undo restores them), then the preset's data.
-  send({ type: 'snapshot', force: true });
+  askWeights();
   send({ type: 'preset', task, name, seed: state.settings.seed });
 }
 
@@ -581,7 +593,7 @@ function stepOnce() {
 function resetWeights() {
   retract(RESTORE);
   // Fresh weights from the settings' seed; the trained ones first, so that Undo brings them back.
-  send({ type: 'snapshot', force: true });
+  askWeights();
   commit(withFreshModel(state, state.task), 'model');
   hint('Fresh weights. Undo (Ctrl+Z) brings back the trained ones.');
 }
@@ -593,9 +605,23 @@ function clearData() {
   commit(withData(state, t, mod(t).empty as never, null), 'data');
   hint('Cleared. Undo (Ctrl+Z) brings it back.');
 }
+/** An Undo or Redo waiting for the weights of the model it brings back (see `awaited`). */
+let deferred: { which: 'undo' | 'redo'; gen: number; timer: number } | null = null;
+function runDeferred() {
+  const d = deferred!;
+  deferred = null;
+  clearTimeout(d.timer);
+  undoRedo(d.which);
+}
 function undoRedo(which: 'undo' | 'redo') {
   const t = state.task;
   const h = histories[t] as History<UndoEntry<typeof t>>;
+  if (deferred) return;  // one at a time: the next key press comes after it
+  const coming = h.peek(which);
+  if (coming?.restoresModel && awaited.has(coming.state.modelGen)) {
+    deferred = { which, gen: coming.state.modelGen, timer: window.setTimeout(() => (awaited.clear(), runDeferred()), WEIGHTS_WAIT_MS) };
+    return;
+  }
   const cur: UndoEntry<typeof t> = { state: state.tasks[t], restoresModel: false, chart: chart.get(), settings: null };
   const entry = which === 'undo' ? h.undo(cur) : h.redo(cur);
   if (!entry) return;
@@ -603,7 +629,7 @@ function undoRedo(which: 'undo' | 'redo') {
   // answer fills in `cur`), the settings are the current ones.
   cur.restoresModel = entry.restoresModel;
   if (!entry.restoresModel) cur.chart = null;
-  else send({ type: 'snapshot', force: true });
+  else askWeights();
   if (entry.settings)
     cur.settings = Object.fromEntries(Object.keys(entry.settings).map((k) => [k, state.settings[k as keyof Settings]])) as Partial<Settings>;
   const base = entry.settings ? withSettings(state, { ...state.settings, ...entry.settings }) : state;

@@ -566,7 +566,8 @@ function handle(m: ToWorker) {
         // Packed, a document is written in milliseconds (256 × 6: 6–100 ms on the loaded test box), so it is written
         // while training too, within its share of the time.
         const t = r.engine.trainer();
-        if (!t || (running && !m.force && now() - r.snapshotAt < SNAPSHOT_SHARE * r.snapshotCost) || (r.posted?.trainer === t && r.posted.iteration === t.iteration())) continue;
+        // Forced (the page waits for the weights of a model it replaces): always answered, unchanged or not.
+        if (!t || (!m.force && ((running && now() - r.snapshotAt < SNAPSHOT_SHARE * r.snapshotCost) || (r.posted?.trainer === t && r.posted.iteration === t.iteration())))) continue;
         const t0 = now();
         const model = r.engine.snapshot();
         r.snapshotAt = now();

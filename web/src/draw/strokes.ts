@@ -134,6 +134,11 @@ export class History<T = Stroke[]> {
     this.past = this.past.map(f);
     this.future = this.future.map(f);
   }
+  /** What undo (or redo) would return next, left in place. */
+  peek(which: 'undo' | 'redo'): T | undefined {
+    const list = which === 'undo' ? this.past : this.future;
+    return list[list.length - 1];
+  }
   /** The entries Undo would go back to, oldest first. */
   get entries(): readonly T[] {
     return this.past;
