@@ -36,6 +36,21 @@ const pg = (key) => page.evaluate((k) => window.playground[k], key);
 /** Opens the page with `query` and no autosave. */
 const fresh = (query = '') => openFresh(page, url, query);
 
+/** Clicks Pause right after a progress message has arrived (5 s at most), so that the page's iteration count at the
+ * click — what `lastPause.iterations` counts from — is fresh. */
+async function pauseAfterProgress() {
+  await page.getByRole('button', { name: 'Pause', exact: true }).waitFor();
+  await page.evaluate(() => new Promise((done) => {
+    const seen = window.playground.progress?.iteration, until = performance.now() + 5000;
+    const poll = () => {
+      if (window.playground.progress?.iteration === seen && performance.now() < until) return setTimeout(poll, 1);
+      document.getElementById('train').click();
+      done();
+    };
+    poll();
+  }));
+}
+
 async function drawLine(fx0, fy0, fx1, fy1) {
   const box = await page.getByTestId('phase-plane').boundingBox();
   await page.mouse.move(box.x + box.width * fx0, box.y + box.height * fy0);
@@ -415,7 +430,8 @@ test('density size limit: 256 × 6 is capped to 62 × 6 with a visible reason; t
     const before = JSON.stringify(await pg('lastPause'));
     await page.waitForFunction(() => window.playground.workerRunning, null, { timeout: 10000 });
     await page.waitForTimeout(400 + 300 * k);
-    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    // Clicked at an arbitrary moment, the page's count could be a progress message old: 2 iterations once.
+    await pauseAfterProgress();
     await page.waitForFunction((b) => JSON.stringify(window.playground.lastPause) !== b && !window.playground.workerRunning, before, { timeout: 10000 });
     const p = await pg('lastPause');
     millis.push(Math.round(p.millis));
@@ -487,16 +503,7 @@ test('Pause: the worker stops within a chunk of iterations at the default settin
       // an arbitrary moment, its age (up to PROGRESS_MS, plus however long the page's thread was busy — drawing in
       // software GL on a loaded machine) turned into iterations at the last chunk's rate, and a run on a fast
       // machine exceeded the bound below by 10 of 90 iterations.
-      await page.getByRole('button', { name: 'Pause', exact: true }).waitFor();
-      await page.evaluate(() => new Promise((done) => {
-        const seen = window.playground.progress?.iteration, until = performance.now() + 5000;
-        const poll = () => {
-          if (window.playground.progress?.iteration === seen && performance.now() < until) return setTimeout(poll, 1);
-          document.getElementById('train').click();
-          done();
-        };
-        poll();
-      }));
+      await pauseAfterProgress();
       await page.waitForFunction((b) => JSON.stringify(window.playground.lastPause) !== b && !window.playground.workerRunning, before, { timeout: 10000 });
       const p = await pg("lastPause");
       // Counted from the last progress the page had seen at the click: fresh, but posted by the worker a message's

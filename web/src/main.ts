@@ -185,17 +185,19 @@ function changeSettings(s: Settings) {
   const next = withSettings(state, s);
   const replaced = next.tasks[state.task].modelGen !== state.tasks[state.task].modelGen;
   if (replaced) askWeights();
-  commit(next, replaced ? 'model' : 'settings');
+  commit(next, replaced ? 'model' : 'data');
 }
 
-/** A new state, optionally undoable in the active task: 'data' (the data), 'model' (the data and the weights, which a
- * snapshot requested just before fills in if they changed since the last), 'settings' (the settings too). */
-function commit(next: AppState, undo?: 'data' | 'model' | 'settings') {
+/** `from`'s values of `keys`. */
+const pick = (from: Settings, keys: string[]) => Object.fromEntries(keys.map((k) => [k, from[k as keyof Settings]])) as Partial<Settings>;
+
+/** A new state, optionally undoable in the active task: 'data' (the data), 'model' (the data and the weights, which
+ * askWeights() just before fills in); the settings the commit changed are restored with either. */
+function commit(next: AppState, undo?: 'data' | 'model') {
   if (undo) {
-    const t = state.task;
-    const model = undo === 'model' || (undo === 'settings' && next.tasks[t].modelGen !== state.tasks[t].modelGen);
-    const changed = (Object.keys(next.settings) as (keyof Settings)[]).filter((k) => next.settings[k] !== state.settings[k]);
-    const settings = changed.length ? (Object.fromEntries(changed.map((k) => [k, state.settings[k]])) as Partial<Settings>) : null;
+    const t = state.task, model = undo === 'model';
+    const changed = Object.keys(next.settings).filter((k) => next.settings[k as keyof Settings] !== state.settings[k as keyof Settings]);
+    const settings = changed.length ? pick(state.settings, changed) : null;
     (histories[t] as History<UndoEntry<typeof t>>).push({ state: state.tasks[t], restoresModel: model, chart: model ? chart.get() : null, settings });
   }
   applyState(next);
@@ -630,8 +632,7 @@ function undoRedo(which: 'undo' | 'redo') {
   cur.restoresModel = entry.restoresModel;
   if (!entry.restoresModel) cur.chart = null;
   else askWeights();
-  if (entry.settings)
-    cur.settings = Object.fromEntries(Object.keys(entry.settings).map((k) => [k, state.settings[k as keyof Settings]])) as Partial<Settings>;
+  if (entry.settings) cur.settings = pick(state.settings, Object.keys(entry.settings));
   const base = entry.settings ? withSettings(state, { ...state.settings, ...entry.settings }) : state;
   const next = withRestored(base, t, entry.state, entry.restoresModel);
   applyState(next, entry.restoresModel ? entry.chart : undefined);

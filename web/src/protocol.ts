@@ -116,7 +116,7 @@ export const NO_PROGRESS: Readonly<Progress> = Object.freeze({
 
 export type ToWorker =
   | ({ type: 'configure'; /** null: fresh weights unless `keep` */ model: ModelDocument | DensityDocument | PackedModel | null; keep: boolean;
-      /** the page's model generation (TaskState.modelGen) of the model this leaves: snapshots carry it back */ gen: number } & PerTask<'config'>)
+      /** the page's model generation (TaskState.modelGen) of the model this configures: snapshots carry it back */ gen: number } & PerTask<'config'>)
   | ({ type: 'data'; /** numbers the page's data changes: visuals carry the one they were computed for */ seq?: number } & PerTask<'data'>)
   | ({ type: 'view' } & PerTask<'view'>)
   | ({ type: 'query'; id: number } & PerTask<'query'>)

@@ -185,9 +185,6 @@ function queueDataLoss(r: Run) {
   const parts = r.engine.hasData() ? r.engine.dataLossParts() : [];
   const errorParts = r.engine.fieldErrorParts();
   let num = 0, den = 0;
-  const fieldError = () => {
-    r.progress = { ...r.progress, fieldError: den > 0 ? Math.sqrt(num / den) : null };
-  };
   if (!parts.length) {
     r.progress = { ...r.progress, fieldError: null };  // no data: no field error either (refresh's progress says so)
     return;
@@ -230,7 +227,7 @@ function queueDataLoss(r: Run) {
     }));
   jobs.push(() => {
     lossPending = false;
-    fieldError();
+    r.progress = { ...r.progress, fieldError: den > 0 ? Math.sqrt(num / den) : null };
     r.lastDataLoss = now();
     r.dataLossCost = cost;
     if (failed !== null) {

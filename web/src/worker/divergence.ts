@@ -68,7 +68,7 @@ export class DivergenceWatch {
     if (!this.first.has(over)) this.first.set(over, loss);
     if (best > 0) {
       const first = this.first.get(over)!;
-      const progress = Number.isFinite(best) && first > 0 ? Math.sqrt(first / best) : 1;
+      const progress = first > 0 ? Math.sqrt(first / best) : 1;  // no best yet (∞): 0, the factor decides
       if (loss > Math.max(this.limits.lossFactor, progress) * best)
         return { reason: `${what} rose to ${fmt(loss)}, ${Math.round(loss / best)}× its best value ${fmt(best)}`, isBest: false, trusted };
     } else if (loss > best + Math.log(this.limits.lossFactor)) {
