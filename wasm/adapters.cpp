@@ -402,7 +402,7 @@ val TrainerHandle::integrate(const val& z0, const val& times, double t0, double 
   return o;
 }
 
-val TrainerHandle::field(const val& points, double t) const {
+val TrainerHandle::field(const val& points, double t, double max_millis) const {
   const Result<std::vector<double>> p = numbers(points, "points");
   if (!p.ok()) return error(p.message);
   const Index d = t_->config().mlp.dim;
@@ -410,8 +410,10 @@ val TrainerHandle::field(const val& points, double t) const {
   for (const Result<>& err : {check_values(*p.value, "points"), limits::check_data(t, "t"),
                                  limits::check_memory(8.0 * 3 * static_cast<double>(p.value->size()), "field")})
     if (!err.ok()) return error(err.message);
+  const Mat v = sample_field(*t_, columns(*p.value, d), t, budget(max_millis));
+  if (v.cols() == 0 && p.value->size() > 0) return error("field: the time budget of " + format(max_millis) + " ms ran out");
   val o = val::object();
-  o.set("velocities", rows(t_->field(columns(*p.value, d), t)));
+  o.set("velocities", rows(v));
   return o;
 }
 
@@ -1018,11 +1020,12 @@ val EnsembleHandle::step(double n, double max_millis, double solver_steps) {
 }
 
 val EnsembleHandle::disagreement_grid(double xmin, double xmax, double ymin, double ymax, double nx, double ny,
-                                      double t) const {
+                                      double t, double max_millis) const {
   GridSpec g{xmin, xmax, ymin, ymax, 0, 0, t};
   if (const Result<> err = grid_counts(nx, ny, g); !err.ok()) return error(err.message);
   if (const Result<> err = check_grid(g, e_->member(0).config().mlp.dim * (e_->size() + 1)); !err.ok()) return error(err.message);
-  const RowVec d = nde::disagreement_grid(*e_, g);
+  const RowVec d = nde::disagreement_grid(*e_, g, budget(max_millis));
+  if (d.size() == 0) return error("disagreementGrid: the time budget of " + format(max_millis) + " ms ran out");
   val o = val::object();
   o.set("values", f32(d.data(), static_cast<std::size_t>(d.size())));
   return o;

@@ -86,7 +86,7 @@ class TrainerHandle : public Handle<Trainer> {
   /// {states: Float64Array (row-major N × dim), status, message, nfe} from z0 at t0, or {error}.
   val integrate(const val& z0, const val& times, double t0, double max_millis) const;
   /// {velocities: Float64Array (row-major m × dim)} at points (row-major m × dim), or {error}.
-  val field(const val& points, double t) const;
+  val field(const val& points, double t, double max_millis) const;
   /// {values: Float32Array of nx·ny (vx, vy) pairs, row by row} or {error}.
   val sample_grid(double xmin, double xmax, double ymin, double ymax, double nx, double ny, double t,
                   double max_millis, bool single) const;
@@ -159,7 +159,8 @@ class EnsembleHandle {
   val step(double n, double max_millis, double solver_steps);
   double iteration() const;
   /// {values: Float32Array of nx·ny spreads of the members' velocities, row by row from ymin} or {error}.
-  val disagreement_grid(double xmin, double xmax, double ymin, double ymax, double nx, double ny, double t) const;
+  val disagreement_grid(double xmin, double xmax, double ymin, double ymax, double nx, double ny, double t,
+                        double max_millis) const;
 
  private:
   std::shared_ptr<Ensemble> e_;

@@ -394,11 +394,12 @@ function wrap(core, modulePromise) {
       return { status: r.status, message: r.message, states: r.states, nfe: r.nfe };
     }
 
-    field(points, t = 0) {
+    field(points, t = 0, opts) {
       const h = this._handle;
       const p = finiteArray(points, 'points');
       number(t, 't');
-      return unwrap(enter(() => h.field(p, t))).velocities;
+      const ms = millis(options(opts, 'field options', BUDGET));
+      return unwrap(enter(() => h.field(p, t, ms))).velocities;
     }
 
     sampleGrid(spec) {
@@ -473,7 +474,7 @@ function wrap(core, modulePromise) {
   }
 
   /** A long computation in resumable pieces (Trainer.analyzeJob, gradientTruthJob, memorySweepJob): each run() works for
-   *  about opts.maxMillis (at least one bounded unit: a grid row, a Newton seed, a few flow steps, a solver step) and the
+   *  about opts.maxMillis (at least one bounded unit: a block of grid points, a Newton seed, a few flow steps, a solver step) and the
    *  next continues where it stopped; result() is what the one-call version returns. Must be .delete()d. */
   class Job extends Owned {
     constructor(handle) {
@@ -539,7 +540,8 @@ function wrap(core, modulePromise) {
     disagreementGrid(spec) {
       const h = this._handle;
       const g = gridSpec(spec, 'disagreementGrid', { xmin: -3, xmax: 3, ymin: -3, ymax: 3, nx: 32, ny: 32, t: 0 });
-      return unwrap(enter(() => h.disagreementGrid(g.xmin, g.xmax, g.ymin, g.ymax, g.nx, g.ny, g.t))).values;
+      const ms = millis(g);
+      return unwrap(enter(() => h.disagreementGrid(g.xmin, g.xmax, g.ymin, g.ymax, g.nx, g.ny, g.t, ms))).values;
     }
   }
 

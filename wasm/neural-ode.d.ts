@@ -267,7 +267,8 @@ export declare class Trainer extends TrainerBase<TrainerConfig, ModelDocument> {
   lossPiece(options?: Budget & { trajectory?: number; maxSolverSteps?: number }): { done: boolean; loss: number; nfeForward: number };
   gradient(method?: GradientMethod, options?: Budget): Float64Array;
   integrate(z0: NumberArray, times: NumberArray, t0?: number, options?: Budget): IntegrateResult;
-  field(points: NumberArray, t?: number): Float64Array;
+  /** Velocities at points (row-major m × dim), evaluated in blocks; throws when maxMillis (default 60 s) runs out. */
+  field(points: NumberArray, t?: number, options?: Budget): Float64Array;
   sampleGrid(spec?: GridSpec & Budget): Float32Array;
   /** nx, ny in [8, 256] (default 64) */
   analyze(view?: GridSpec, options?: { truth?: string } & Budget): PhasePortrait & { truth?: PhasePortrait; comparison?: PortraitComparison };
@@ -283,7 +284,7 @@ export declare class Trainer extends TrainerBase<TrainerConfig, ModelDocument> {
 }
 
 /** A long computation in resumable pieces: each run() works for about maxMillis (default 40; at least one bounded unit:
- *  a grid row, one Newton seed, a few flow steps, one solver step of a gradient) and the next continues where it stopped;
+ *  a block of grid points, one Newton seed, a few flow steps, one solver step of a gradient) and the next continues where it stopped;
  *  result() is what the one-call version returns, the same however the runs split it (but for times). Must be deleted. */
 export declare class Job<R> {
   /** true once finished */
@@ -304,7 +305,8 @@ export declare class Ensemble {
   clearTrajectories(): void;
   step(n?: number, options?: StepOptions): StepResult;
   iteration(): number;
-  disagreementGrid(spec?: GridSpec): Float32Array;
+  /** Spreads of the members' velocities on a grid; throws when maxMillis (default 60 s) runs out. */
+  disagreementGrid(spec?: GridSpec & Budget): Float32Array;
   delete(): void;
   isDeleted(): boolean;
 }

@@ -14,32 +14,45 @@ Result<> validate(const GridSpec& g) {
   return {};
 }
 
+Index field_block(const Trainer& t) {
+  const double macs = std::max<double>(1.0, static_cast<double>(t.mlp().num_params()));
+  return static_cast<Index>(std::clamp(std::floor(33554432.0 / macs), 1.0, 4096.0));
+}
+
 Mat sample_grid(const Trainer& t, const GridSpec& g, const Deadline& deadline) {
   const int d = t.config().mlp.dim;
-  const Index m = static_cast<Index>(g.nx) * g.ny;
-  const int rows_per_block = std::max(1, static_cast<int>(4096 / g.nx));
-  const bool one_block = d == 2 && rows_per_block >= g.ny;  // a planar field in one block (a 64×64 grid)
+  const Index m = static_cast<Index>(g.nx) * g.ny, block = field_block(t);
+  const bool one_block = d == 2 && block >= m;  // a planar field in one block (a 64×64 grid of a small net)
   Mat out(2, one_block ? 0 : m);  // every entry written below (row 1 zero for a 1-D field)
   if (d < 2) out.setZero();
   std::vector<double> xs(static_cast<std::size_t>(g.nx));
   for (int c = 0; c < g.nx; ++c) xs[static_cast<std::size_t>(c)] = g.xmin + (g.xmax - g.xmin) * c / (g.nx - 1);
-  for (int r0 = 0; r0 < g.ny; r0 += rows_per_block) {
+  Mat pts;
+  for (Index first = 0; first < m; first += block) {
     if (deadline.passed()) return Mat();
-    const int r1 = std::min(g.ny, r0 + rows_per_block);
-    const Index first = static_cast<Index>(r0) * g.nx, count = static_cast<Index>(r1 - r0) * g.nx;
-    Mat pts(d, count);
+    const Index count = std::min(block, m - first);
+    pts.resize(d, count);
     for (int j = 2; j < d; ++j) pts.row(j).setConstant(t.normalization().offset[j]);
-    for (int r = r0; r < r1; ++r) {
-      const double y = g.ymin + (g.ymax - g.ymin) * r / (g.ny - 1);
-      for (int c = 0; c < g.nx; ++c) {
-        const Index k = static_cast<Index>(r) * g.nx + c - first;
-        pts(0, k) = xs[static_cast<std::size_t>(c)];
-        if (d > 1) pts(1, k) = y;
-      }
+    for (Index k = 0; k < count; ++k) {
+      const Index r = (first + k) / g.nx, c = (first + k) % g.nx;
+      pts(0, k) = xs[static_cast<std::size_t>(c)];
+      if (d > 1) pts(1, k) = g.ymin + (g.ymax - g.ymin) * static_cast<double>(r) / (g.ny - 1);
     }
     Mat v = t.field(pts, g.t, g.single);
     if (one_block) return v;  // the result as it is: no copy, and `out` was never allocated
     out.block(0, first, std::min<Index>(2, d), count) = v.topRows(std::min<Index>(2, d));
+  }
+  return out;
+}
+
+Mat sample_field(const Trainer& t, const Mat& points, double time, const Deadline& deadline) {
+  const Index m = points.cols(), block = field_block(t);
+  if (block >= m) return t.field(points, time);
+  Mat out(points.rows(), m);
+  for (Index first = 0; first < m; first += block) {
+    if (deadline.passed()) return Mat();
+    const Index count = std::min(block, m - first);
+    out.middleCols(first, count) = t.field(points.middleCols(first, count), time);
   }
   return out;
 }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 namespace nde::limits {
 
@@ -12,6 +13,12 @@ std::string format(double x) {
   for (int digits = 1; digits <= 17; ++digits) {
     std::snprintf(buf, sizeof buf, "%.*g", digits, x);
     if (std::strtod(buf, nullptr) == x || !std::isfinite(x)) break;
+  }
+  // Below a million, whole digits rather than an exponent ("50", not "5e+01").
+  if (std::isfinite(x) && std::fabs(x) >= 10 && std::fabs(x) < 1e6 && std::strchr(buf, 'e')) {
+    char plain[32];
+    std::snprintf(plain, sizeof plain, "%.*g", static_cast<int>(std::floor(std::log10(std::fabs(x)))) + 1, x);
+    if (std::strtod(plain, nullptr) == x) return plain;
   }
   return buf;
 }

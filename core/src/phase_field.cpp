@@ -19,6 +19,7 @@ PhaseField learned_phase_field(const Trainer& trainer, double t) {
   const int d = trainer.config().mlp.dim;
   f.dim = d;
   f.origin = trainer.normalization().offset;
+  f.block = field_block(trainer);
   const Trainer* tr = &trainer;
   f.eval = [tr, t](const Mat& Z) { return tr->field(Z, t); };
   f.jacobian = [tr, t, d](const Vec& z) {

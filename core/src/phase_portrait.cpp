@@ -77,11 +77,11 @@ struct PortraitJob::State {
   long units = 0;
   double worked = 0.0;  // ms of run() so far (before the current one)
   std::chrono::steady_clock::time_point started;
-  // the view's and the outer grid's points and field values, filled row by row
+  // the view's and the outer grid's points and field values, filled a block of points (f.block) at a time
   Mat P, F;
   GridSpec outer;
   Mat PO, FO;
-  int row = 0;
+  Index filled = 0;  // points of P (then PO) evaluated so far
   std::unique_ptr<EquilibriumSearch> equilibria;
   double diag = 1.0;
   BasinOptions bo, search;
@@ -129,6 +129,14 @@ struct PortraitJob::State {
     return out;
   }
 
+  /// Evaluates the next block of X's points into FX; true once all are.
+  bool fill(const Mat& X, Mat& FX) {
+    const Index k = std::min<Index>(std::max<Index>(1, f.block), X.cols() - filled);
+    FX.middleCols(filled, k) = f.eval(X.middleCols(filled, k));
+    filled += k;
+    return filled == X.cols();
+  }
+
   /// One unit of work.
   void unit();
 };
@@ -137,24 +145,24 @@ void PortraitJob::State::unit() {
   ++units;
   const GridSpec& view = p.view;
   switch (stage) {
-    case Stage::View: {  // the view's field values, a row at a time
-      const Index nx = view.nx;
-      F.middleCols(row * nx, nx) = f.eval(P.middleCols(row * nx, nx));
-      if (++row == view.ny) {
+    case Stage::View:  // the view's field values; out of time before they are all in, the portrait stays empty
+      if (fill(P, F)) {
         p.velocities = F.topRows(2);
-        row = 0;
+        filled = 0;
         stage = Stage::Outer;
+      } else if (out_of_time()) {
+        stage = Stage::Done;
       }
       return;
-    }
-    case Stage::Outer: {  // around the view, a coarser grid out to the escape box (see Seeds)
-      const Index nx = outer.nx;
-      FO.middleCols(row * nx, nx) = f.eval(PO.middleCols(row * nx, nx));
-      if (++row == outer.ny) stage = Stage::Seeds;
+    case Stage::Outer:  // around the view, a coarser grid out to the escape box (see Seeds); skipped out of time
+      if (fill(PO, FO) || out_of_time()) stage = Stage::Seeds;
       return;
-    }
     case Stage::Seeds: {
       p.nullclines = nullclines(p.velocities, view);
+      if (out_of_time()) {
+        stage = Stage::Done;
+        return;
+      }
       // The outer grid's sign changes seed the equilibria outside the view, and with the view's grid it carries the
       // flows, which then never evaluate f itself.
       std::vector<Vec> seeds = sign_change_seeds(f, view, p.velocities);
@@ -163,8 +171,8 @@ void PortraitJob::State::unit() {
       stage = Stage::Equilibria;
       return;
     }
-    case Stage::Equilibria:
-      if (!equilibria->step()) return;
+    case Stage::Equilibria:  // out of time, the equilibria found so far
+      if (!equilibria->step() && !out_of_time()) return;
       p.equilibria = equilibria->result();
       equilibria.reset();
       stage = out_of_time() ? Stage::Done : Stage::Flows;

@@ -78,3 +78,21 @@ TEST_CASE("An ensemble step split into pieces of a few solver steps equals the u
   CHECK(pieces > 6);
   for (int k = 0; k < 3; ++k) CHECK((split.member(k).mlp().params().array() == whole.member(k).mlp().params().array()).all());
 }
+
+TEST_CASE("The disagreement grid goes in blocks of field_block / members points and stops between them at its deadline") {
+  TrainerConfig c;
+  c.mlp.hidden = {1024, 1024};  // blocks of 31 points per member: 15 points per block for 2 members
+  Ensemble e(c, 2);
+  GridSpec g;
+  g.nx = 6;
+  g.ny = 6;
+  const RowVec whole = disagreement_grid(e, g);
+  REQUIRE(whole.size() == 36);
+  const RowVec in_time = disagreement_grid(e, g, Deadline::after_checks(3));
+  REQUIRE(in_time.size() == 36);
+  CHECK(in_time == whole);
+  CHECK(disagreement_grid(e, g, Deadline::after_checks(2)).size() == 0);
+  // Point 20: row 3 (y = 0.6), column 2 (x = -0.6).
+  const Vec p = (Vec(2) << -0.6, 0.6).finished();
+  CHECK(std::abs(whole[20] - e.disagreement(Mat(p), 0.0)[0]) < 1e-15);
+}

@@ -64,3 +64,32 @@ TEST_CASE("A planar field (the grids' vector path) equals the normalised network
     }
   }
 }
+
+TEST_CASE("Field sampling goes in blocks of field_block points and stops between blocks at its deadline") {
+  TrainerConfig c;
+  c.mlp.hidden = {1024, 1024};  // about 1.05 M parameters: blocks of 31 points
+  const Trainer t(c);
+  REQUIRE(field_block(t) == 31);
+  Rng rng(3);
+  Mat pts(2, 70);
+  for (Index k = 0; k < pts.size(); ++k) pts.data()[k] = rng.normal();
+  const Mat whole = t.field(pts, 0.5);
+  CHECK(sample_field(t, pts, 0.5) == whole);  // 3 blocks, the same numbers
+  const Mat in_time = sample_field(t, pts, 0.5, Deadline::after_checks(3));  // a check before each block
+  REQUIRE(in_time.cols() == 70);
+  CHECK(in_time == whole);
+  CHECK(sample_field(t, pts, 0.5, Deadline::after_checks(2)).cols() == 0);
+  GridSpec g;
+  g.nx = 10;
+  g.ny = 7;
+  g.single = false;
+  const Mat grid = sample_grid(t, g);
+  REQUIRE(grid.cols() == 70);
+  CHECK(sample_grid(t, g, Deadline::after_checks(2)).cols() == 0);  // a grid of 3 blocks needs 3 checks
+  const Mat grid_in_time = sample_grid(t, g, Deadline::after_checks(3));
+  REQUIRE(grid_in_time.cols() == 70);
+  CHECK(grid_in_time == grid);
+  // Point 43: row 4 (y = 1), column 3 (x = -1).
+  const Vec p = (Vec(2) << -1.0, 1.0).finished();
+  CHECK((grid.col(43) - t.field(Mat(p), 0.0).col(0)).norm() < 1e-15);
+}

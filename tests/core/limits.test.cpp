@@ -54,6 +54,11 @@ TEST_CASE("Messages quote user strings briefly and print numbers readably", "[li
   CHECK(limits::format(4096) == "4096");
   CHECK(limits::format(1e-14) == "1e-14");
   CHECK(limits::format(0.1 + 0.2) == "0.30000000000000004");
+  CHECK(limits::format(50) == "50");  // whole digits below a million, not "5e+01"
+  CHECK(limits::format(-200) == "-200");
+  CHECK(limits::format(60000) == "60000");
+  CHECK(limits::format(1e6) == "1e+06");
+  CHECK(limits::format(12.5) == "12.5");
 }
 
 TEST_CASE("Values beyond the valid range are refused: samples, trajectories, parameters, scalings", "[limits]") {

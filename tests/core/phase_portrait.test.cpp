@@ -172,12 +172,14 @@ TEST_CASE("A portrait analysed in parts (one unit of work per run) is the one-pi
     const System& s = *find_system(name);
     const GridSpec g = view_of(s, 32);
     const PhasePortrait whole = analyze(system_phase_field(s), g);
-    PortraitJob job(system_phase_field(s), g);
+    PhaseField rows = system_phase_field(s);
+    rows.block = 32;  // a unit per row of the view, 72 for the outer grid (48 × 48)
+    PortraitJob job(rows, g);
     long runs = 0;
     while (!job.run(Deadline::after_checks(0))) ++runs;
     INFO(name << ": " << runs << " runs");
     CHECK(runs + 1 == job.units());
-    CHECK(job.units() > 32 + 48);  // every row of both grids is a unit of its own
+    CHECK(job.units() > 32 + 72);
     require_same(job.portrait(), whole);
     // Runs of a few units each assemble the same portrait too.
     PortraitJob job3(system_phase_field(s), g);
@@ -200,12 +202,52 @@ TEST_CASE("A portrait analysed in parts (one unit of work per run) is the one-pi
 TEST_CASE("A portrait's work budget skips stages like its deadline (complete false), counted over its runs") {
   const System& s = *find_system("van-der-pol");
   PortraitOptions o;
-  o.max_work_millis = 0.0;  // passed at the first check (after the equilibria)
+  o.max_work_millis = 0.0;  // passed at the first check: after the two grids (one block each), before the seeds
   PortraitJob job(system_phase_field(s), view_of(s, 32), o);
   while (!job.run(Deadline::after_checks(0))) {
   }
   CHECK_FALSE(job.portrait().complete);
-  CHECK_FALSE(job.portrait().equilibria.empty());
+  CHECK(job.portrait().nullclines.x.cols() > 0);
+  CHECK(job.portrait().equilibria.empty());
   CHECK(job.portrait().cycles.empty());
   CHECK(job.portrait().basins.empty());
+}
+
+TEST_CASE("A portrait keeps to its budget from the first block of its grids on: a slow field is evaluated a block past it") {
+  const System& s = *find_system("van-der-pol");
+  long evaluated = 0;
+  PhaseField slow = system_phase_field(s);
+  const auto eval = slow.eval;
+  slow.eval = [&evaluated, eval](const Mat& Z) {
+    evaluated += Z.cols();
+    return eval(Z);
+  };
+  slow.block = 16;
+  for (const int checks : {0, 3, 40, 64 + 100}) {
+    INFO(checks << " checks answered 'in time'");
+    evaluated = 0;
+    PortraitOptions o;
+    o.deadline = Deadline::after_checks(checks);
+    const PhasePortrait p = analyze(slow, view_of(s, 32), o);
+    CHECK_FALSE(p.complete);
+    if (checks < 63) {  // the view (64 blocks) unfinished: no velocities, nothing drawn
+      CHECK(evaluated == 16 * (checks + 1));
+      CHECK(p.velocities.size() == 0);
+      CHECK(p.nullclines.x.cols() + p.nullclines.y.cols() == 0);
+    } else {  // the view done, the outer grid (144 blocks) cut short: nullclines, no equilibria
+      CHECK(evaluated == 32 * 32 + 16 * (checks - 63 + 1));
+      CHECK(p.velocities.cols() == 32 * 32);
+      CHECK(p.nullclines.x.cols() > 0);
+      CHECK(p.equilibria.empty());
+    }
+  }
+}
+
+TEST_CASE("A learned field's block holds about 2^25 network multiply-adds: the page's whole grid, ten points of a 4 x 1024 net") {
+  TrainerConfig small, big;
+  small.mlp.hidden = {32, 32};
+  big.mlp.hidden = {1024, 1024, 1024, 1024};
+  CHECK(learned_phase_field(Trainer(small)).block == 4096);
+  const Trainer t(big);
+  CHECK(learned_phase_field(t).block == 10);
 }

@@ -119,6 +119,36 @@ test('6. values beyond the valid range are refused: data, points, parameters, sc
   d.delete();
 });
 
+test('7b. field sampling keeps its budget on a big network: field, disagreementGrid and analyze stop a block past it', () => {
+  // About 1 M parameters: a point's field costs ~0.17 ms here, so without the block-wise budget field(2e4 points) took
+  // ~3.4 s, the ensemble's 128 × 128 grid ~5.6 s and analyze (its grids first) 2.8 s.
+  const big = new ode.Trainer({ hidden: [1024, 1024], seed: 2 });
+  const few = big.field([0.5, 0.25, -1, 2], 0, { maxMillis: 5000 });
+  assert.equal(few.length, 4);
+  const elapsed = (call) => { const t0 = performance.now(); call(); return performance.now() - t0; };
+  let ms = elapsed(() => assert.throws(() => big.field(new Float64Array(4e4), 0, { maxMillis: 50 }),
+    /field: the time budget of 50 ms ran out/));
+  assert.ok(ms < 2000, `field took ${ms} ms on a 50 ms budget`);
+  assert.throws(() => big.field([0, 0], 0, { maxMilis: 50 }), /unknown field options field 'maxMilis'/);
+  let p = null;
+  ms = elapsed(() => { p = big.analyze({ nx: 64, ny: 64 }, { maxMillis: 50 }); });
+  assert.equal(p.complete, false);
+  assert.ok(ms < 2000, `analyze took ${ms} ms on a 50 ms budget`);
+  const job = big.analyzeJob({ nx: 64, ny: 64 }, { maxMillis: 50 });
+  let runs = 0;
+  ms = elapsed(() => { while (!job.run({ maxMillis: 20 })) runs++; });
+  assert.equal(job.result().complete, false);
+  assert.ok(ms < 2000, `the job's ${runs + 1} runs took ${ms} ms on a 50 ms budget`);
+  job.delete();
+  big.delete();
+  const e = new ode.Ensemble({ hidden: [1024, 1024] }, 2);
+  ms = elapsed(() => assert.throws(() => e.disagreementGrid({ nx: 128, ny: 128, maxMillis: 50 }),
+    /disagreementGrid: the time budget of 50 ms ran out/));
+  assert.ok(ms < 2000, `disagreementGrid took ${ms} ms on a 50 ms budget`);
+  assert.equal(e.disagreementGrid({ nx: 2, ny: 2 }).length, 4);
+  e.delete();
+});
+
 test('7. long calls have time budgets: step(1e6) returns the iterations done; an over-long iteration is discarded', () => {
   const tr = toggleTrainer();
   const r = tr.step(1e6, { maxMillis: 150 });

@@ -43,7 +43,8 @@ class Ensemble {
   StepReport partial_;    ///< what the members before next_ reported in it (loss summed)
 };
 
-/// Disagreement on a grid (row by row from ymin); other state components at the normalisation offset.
-[[nodiscard]] RowVec disagreement_grid(const Ensemble& e, const GridSpec& g);
+/// Disagreement on a grid (row by row from ymin); other state components at the normalisation offset. Evaluated
+/// in blocks of field_block(member) / members points; empty (0 columns) if the deadline passes between blocks.
+[[nodiscard]] RowVec disagreement_grid(const Ensemble& e, const GridSpec& g, const Deadline& deadline = {});
 
 }  // namespace nde

@@ -14,9 +14,15 @@ struct GridSpec {
 
 /// Succeeds when the grid is usable; otherwise says why not.
 [[nodiscard]] Result<> validate(const GridSpec& g);
+/// Points per block of field evaluations between deadline checks: about 2^25 multiply-adds of the network (a whole
+/// 64 × 64 grid for the page's nets, ten points of a 4 × 1024 one: as fast as one call, a few ms past a deadline), at least 1 and at most 4096.
+[[nodiscard]] Index field_block(const Trainer& t);
 /// Velocities (first two components) at the grid points, row by row from ymin: a 2 × (nx·ny) matrix.
-/// Other state components (dim > 2) are held at the normalisation offset. Evaluated in blocks of rows; if the
-/// deadline passes between blocks the result is empty (0 columns).
-Mat sample_grid(const Trainer& t, const GridSpec& g, const Deadline& deadline = {});
+/// Other state components (dim > 2) are held at the normalisation offset. Evaluated in blocks of field_block(t)
+/// points; if the deadline passes between blocks the result is empty (0 columns).
+[[nodiscard]] Mat sample_grid(const Trainer& t, const GridSpec& g, const Deadline& deadline = {});
+/// The learned field at the points (dim × m, physical units) in blocks of field_block(t) points; empty (0 columns)
+/// if the deadline passes between blocks.
+[[nodiscard]] Mat sample_field(const Trainer& t, const Mat& points, double time, const Deadline& deadline = {});
 
 }  // namespace nde

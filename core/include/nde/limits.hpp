@@ -41,7 +41,7 @@ inline constexpr double kDefaultMillis = 60000.0;
   return n < 1 ? 1 : n > 4096 ? 4096 : static_cast<long>(n);
 }
 
-/// A number for a message: shortest form that reads back the same ("1e-14", "0.5", "4096").
+/// A number for a message: shortest form that reads back the same ("1e-14", "0.5", "4096"; "50", not "5e+01").
 [[nodiscard]] std::string format(double x);
 /// A user-supplied string for a message: quoted, at most 40 characters.
 [[nodiscard]] std::string quote(const std::string& s);

@@ -30,6 +30,20 @@ export const ENSEMBLE = Object.freeze({ members: 5, batch: 8, iterations: 300, p
  * so that a tick (CHUNK_MS, then the part under way) stays well under ~100 ms (at ~50 ms parts, ticks of 150–280 ms were
  * seen on the loaded box). */
 export const FIELD_WORK_PER_PART = 4.5e7;
+/** What FIELD_WORK_PER_PART of float32 field sampling takes on the reference box, in ms (above). */
+const FIELD_PART_MS = 30;
+
+/** Points of the portrait's two sampled grids: its view (PORTRAIT.n per axis) and the core's coarser outer grid (48 × 48,
+ * phase_portrait.cpp), sampled in float64 before any other stage. */
+const PORTRAIT_GRID_POINTS = PORTRAIT.n * PORTRAIT.n + 48 * 48;
+
+/** A portrait's work budget: PORTRAIT's, plus its two grids' float64 sampling (taken as 2 × FIELD_PART_MS per
+ * FIELD_WORK_PER_PART of work) — the core keeps to its budget from the first block of the view on, so a big network's
+ * grids, ~3 s of the 256 × 6 one, must fit in it or the portrait has nothing to show. */
+export function portraitMillis(parameters: number, training: boolean): number {
+  const grids = 2 * FIELD_PART_MS * PORTRAIT_GRID_POINTS * Math.max(1, parameters) / FIELD_WORK_PER_PART;
+  return (training ? PORTRAIT.maxMillis : PORTRAIT.pausedMillis) + grids;
+}
 
 /** Grid rows per part of the field (at least 2: a grid call needs 2). */
 export function fieldRows(nx: number, parameters: number): number {
@@ -265,8 +279,9 @@ export function trajectoryEngine(ode: NeuralOde): Engine<'trajectories'> {
           key = JSON.stringify([truth, view]);
           withTruth = !!truth && (!training || truthCache?.key !== key);
           iteration = trainer.iteration();
-          job = portraitJob = trainer.analyzeJob(view, withTruth ? { truth: truth!, maxMillis: PORTRAIT.pausedMillis }
-            : { maxMillis: training ? PORTRAIT.maxMillis : PORTRAIT.pausedMillis });
+          const parameters = trainer.parameters().length;
+          job = portraitJob = trainer.analyzeJob(view, withTruth ? { truth: truth!, maxMillis: portraitMillis(parameters, false) }
+            : { maxMillis: portraitMillis(parameters, training) });
         }
         if (job.isDeleted()) return null; // superseded
         if (!job.run({ maxMillis: Math.max(1, maxMillis) })) return MORE;

@@ -7,7 +7,7 @@ import type { NeuralOde } from '../../../wasm/neural-ode';
 import { DEFAULTS, toDensityConfig, toTrainerConfig } from '../../src/settings';
 import { MORE, rowBands, WORK_BUDGET, type LossPart, type Part } from '../../src/worker/engine';
 import type { FromWorker } from '../../src/protocol';
-import { FIELD_WORK_PER_PART, LOSS_PIECE_MS, ROLLOUT_WORK_PER_PART, fieldRows, rolloutPoints, trajectoryEngine } from '../../src/worker/trajectory-engine';
+import { FIELD_WORK_PER_PART, LOSS_PIECE_MS, PORTRAIT, ROLLOUT_WORK_PER_PART, fieldRows, portraitMillis, rolloutPoints, trajectoryEngine } from '../../src/worker/trajectory-engine';
 import { unpackDocument } from '../../src/io/packed';
 
 let ode: NeuralOde;
@@ -344,6 +344,22 @@ describe('analyses and checks in resumable pieces', () => {
     const [second] = e.analyses!(false);
     expect(first(1)).toBeNull();
     while (second(50) === MORE);
+  }, 60000);
+
+  it("a big network's portrait while training has the budget of its grids: the core keeps to it from the first block on", () => {
+    const small = portraitMillis(1250, true), big = portraitMillis(6 * 256 * 256, true);
+    expect(small).toBeLessThan(PORTRAIT.maxMillis + 20); // the default network: the grids are a few ms
+    expect(big).toBeGreaterThan(2000); // 256 × 6: ~3 s of float64 sampling on the reference box
+    const e = engineWith('toggle', 0);
+    e.setView({ xmin: 0, xmax: 4, ymin: 0, ymax: 4, nx: 16, ny: 16, t: 0, precision: 'float32' as const });
+    e.configure({ ...toTrainerConfig(DEFAULTS), hidden: [256, 256, 256] }, null, false);
+    e.setWants!({ portrait: true, confidence: false });
+    const [part] = e.analyses!(true);
+    let out: ReturnType<Part> = MORE;
+    while ((out = part(40)) === MORE);
+    const learned = (out![0] as { analysis: { portrait: { learned: { nullclines: { x: Float64Array } } } } }).analysis.portrait.learned;
+    // At PORTRAIT.maxMillis alone (100 ms) the view's grid of this network was cut short: no nullclines.
+    expect(learned.nullclines.x.length).toBeGreaterThan(0);
   }, 60000);
 
   it('the gradient check and the memory demo run in pieces to the one-call results', () => {
