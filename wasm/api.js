@@ -69,6 +69,10 @@ function wrap(core, modulePromise) {
         throw new Error(`the WebAssembly module stopped (${stopped}); its objects cannot be used any more: load a new one with createNeuralOde() (on the page: reload)`);
       }
       core.stackRestore(sp);
+      // Embind's error for a handle deleted between the method's start and its core call (an options getter or an
+      // array-like's element getter that called delete()) has an empty name: say what happened.
+      if (e instanceof Error && /Cannot pass deleted object/.test(e.message))
+        throw new Error('the object was deleted while the call read its arguments (a getter called delete()); nothing ran');
       if (e instanceof Error) throw e;
       throw new Error(`the WebAssembly core failed (${String(e)}); the instance may be unusable`);
     }

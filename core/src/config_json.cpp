@@ -80,6 +80,7 @@ Result<TrainerConfig> config_from_document(const json& j) {
   r.boolean(j, "normalize", c.normalize);
   r.integer(j, "seed", c.seed);
   if (const json* sv = r.object(j, "solver")) {
+    r.at = "solver.";
     r.keys(*sv, "solver", {"method", "rtol", "atol", "stepSize", "maxSteps", "checkpoints", "adjointRtol",
                            "adjointAtol", "seminorm"});
     r.string(*sv, "method", c.solver.method);
@@ -91,12 +92,14 @@ Result<TrainerConfig> config_from_document(const json& j) {
     r.number(*sv, "adjointRtol", c.solver.adjoint_rtol);
     r.number(*sv, "adjointAtol", c.solver.adjoint_atol);
     r.boolean(*sv, "seminorm", c.solver.seminorm);
+    r.at.clear();
   }
   if (r.string(j, "gradient", s)) {
     if (auto g = gradient_method_from_string(s)) c.gradient = *g;
     else r.fail("unknown gradient method " + limits::quote(s) + " (use checkpointed, direct or adjoint)");
   }
   if (const json* o = r.object(j, "optimizer")) {
+    r.at = "optimizer.";
     r.keys(*o, "optimizer", {"name", "lr", "weightDecay", "clip", "average", "decayAfter", "halfLife", "lrFloor",
                             "beta1", "beta2", "alpha", "eps"});
     if (r.string(*o, "name", s)) {
@@ -114,23 +117,28 @@ Result<TrainerConfig> config_from_document(const json& j) {
     r.number(*o, "beta2", c.optimizer.beta2);
     r.number(*o, "alpha", c.optimizer.alpha);
     r.number(*o, "eps", c.optimizer.eps);
+    r.at.clear();
   }
   if (const json* b = r.object(j, "batch")) {
+    r.at = "batch.";
     r.keys(*b, "batch", {"size", "window", "joint", "shooting", "continuity"});
     r.integer(*b, "size", c.batch_size);
     r.integer(*b, "window", c.window);
     r.boolean(*b, "joint", c.joint);
     r.integer(*b, "shooting", c.shooting);
     r.number(*b, "continuity", c.continuity);
+    r.at.clear();
   }
   if (r.string(j, "loss", s)) {
     if (auto l = loss_kind_from_string(s)) c.loss = *l;
     else r.fail("unknown loss " + limits::quote(s) + " (use mse or l1)");
   }
   if (const json* g = r.object(j, "regularization")) {
+    r.at = "regularization.";
     r.keys(*g, "regularization", {"kinetic", "jacobian"});
     r.number(*g, "kinetic", c.kinetic);
     r.number(*g, "jacobian", c.jacobian);
+    r.at.clear();
   }
   if (!r.ok()) return R::failure(r);
   const Result<> valid = validate(c);

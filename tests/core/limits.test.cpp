@@ -27,6 +27,14 @@ TEST_CASE("Whole numbers out of their type's range are refused, not wrapped or c
     REQUIRE(r.ok());
     CHECK(static_cast<double>((*r.value)->iteration()) == std::stod(it));
   }
+  // An int field's message names its own range, whatever int's is (and the field's place in the config).
+  CHECK(config_from_json(R"({"solver":{"maxSteps":1e12}})").message == "solver.maxSteps must be an integer in [1, 10000000]");
+  CHECK(config_from_json(R"({"solver":{"maxSteps":-1e12}})").message == "solver.maxSteps must be an integer in [1, 10000000]");
+  CHECK(config_from_json(R"({"batch":{"size":2.5}})").message == "batch.size must be a whole number");
+  CHECK(config_from_json(R"({"hidden":[1e12]})").message == "each hidden width must be an integer in [1, 1024]");
+  CHECK(config_from_json(R"({"augment":1e12})").message == "augment must be an integer in [0, 16]");
+  CHECK(config_from_json(R"({"solver":{"rtol":"x"}})").message == "solver.rtol must be a finite number");
+  CHECK(config_from_json(R"({"seed":-1})").message == "seed must be a whole number in [0, 9007199254740992]");
   auto j = nlohmann::json::parse(model);
   j["version"] = 4294967297.0;
   CHECK(model_from_json(j.dump()).message.find("version 4294967297 is not supported") != std::string::npos);

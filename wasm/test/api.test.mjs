@@ -512,3 +512,14 @@ test('a deleted trainer throws on every call; delete twice is harmless', () => {
     () => tr.integrate([0, 0], [0, 1]), () => tr.sampleGrid(), () => tr.toJSON(), () => tr.gradient()])
     assert.throws(call, /has been deleted/);
 });
+
+test('an object deleted by a getter of its own call\'s arguments: an Error that says so, nothing run, nothing leaked', () => {
+  const live = ode.liveTrainers();
+  const tr = toggleTrainer();
+  assert.throws(() => tr.step(1, { get maxMillis() { tr.delete(); return 1000; } }),
+    /^Error: the object was deleted while the call read its arguments \(a getter called delete\(\)\); nothing ran$/);
+  assert.ok(tr.isDeleted());
+  const other = toggleTrainer();
+  assert.throws(() => other.field({ length: 2, get 0() { other.delete(); return 0; }, 1: 0 }), /deleted while the call read its arguments/);
+  assert.equal(ode.liveTrainers(), live);
+});

@@ -6,6 +6,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <type_traits>
 
 #include "nde/config.hpp"
 #include "nde/density.hpp"
@@ -30,48 +31,61 @@ struct JsonReader : Result<> {
       if (!ok) fail("unknown " + where + " field " + limits::quote(it.key()));
     }
   }
+  /// Prefix of field names in messages while a nested object is read ("solver." inside the config's solver).
+  std::string at;
   /// A finite number (JSON has no infinities, but 1e400 parses as one).
   bool number(const nlohmann::json& j, const char* key, double& out) {
     if (!j.contains(key)) return false;
     const nlohmann::json& v = j[key];
-    if (!v.is_number() || !std::isfinite(v.get<double>())) { fail(std::string(key) + " must be a finite number"); return false; }
+    if (!v.is_number() || !std::isfinite(v.get<double>())) { fail(at + key + " must be a finite number"); return false; }
     out = v.get<double>();
     return true;
   }
-  /// A whole number that fits I (and ±2^53); read as a double first, range-checked, then converted.
+  /// A whole number for an I field; read as a double first, range-checked, then converted.
   template <class I>
   bool integer(const nlohmann::json& j, const char* key, I& out) {
     if (!j.contains(key)) return false;
-    return whole(j[key], key, out);
+    return whole(j[key], at + key, out);
   }
-  /// The same check for a value that is not a named field (e.g. an array entry).
+  /// The same check for a value that is not a named field (e.g. an array entry). Unsigned: in [0, 2^53]. Signed: any
+  /// whole number within ±2^53, saturated to I's range — each int field's own range is checked where the field is
+  /// validated, so 1e12 for an int gets that field's message ("solver.maxSteps must be an integer in [1, 10000000]"),
+  /// not int's range.
   template <class I>
   bool whole(const nlohmann::json& v, const std::string& name, I& out) {
-    const double lo = std::max(-limits::kMaxWhole, static_cast<double>(std::numeric_limits<I>::min()));
-    const double hi = std::min(limits::kMaxWhole, static_cast<double>(std::numeric_limits<I>::max()));
     const double x = v.is_number() ? v.get<double>() : NAN;
-    if (!(std::floor(x) == x && x >= lo && x <= hi)) {
-      fail(name + " must be a whole number in [" + limits::format(lo) + ", " + limits::format(hi) + "]");
-      return false;
+    if constexpr (std::is_signed_v<I>) {
+      if (!(std::floor(x) == x && std::fabs(x) <= limits::kMaxWhole)) {
+        fail(name + " must be a whole number");
+        return false;
+      }
+      const double lo = static_cast<double>(std::numeric_limits<I>::min()), hi = static_cast<double>(std::numeric_limits<I>::max());
+      out = x <= lo ? std::numeric_limits<I>::min() : x >= hi ? std::numeric_limits<I>::max() : static_cast<I>(x);
+    } else {
+      const double hi = std::min(limits::kMaxWhole, static_cast<double>(std::numeric_limits<I>::max()));
+      if (!(std::floor(x) == x && x >= 0 && x <= hi)) {
+        fail(name + " must be a whole number in [0, " + limits::format(hi) + "]");
+        return false;
+      }
+      out = static_cast<I>(x);
     }
-    out = static_cast<I>(x);
     return true;
   }
   bool boolean(const nlohmann::json& j, const char* key, bool& out) {
     if (!j.contains(key)) return false;
-    if (!j[key].is_boolean()) { fail(std::string(key) + " must be true or false"); return false; }
+    if (!j[key].is_boolean()) { fail(at + key + " must be true or false"); return false; }
     out = j[key].get<bool>();
     return true;
   }
   bool string(const nlohmann::json& j, const char* key, std::string& out) {
     if (!j.contains(key)) return false;
-    if (!j[key].is_string()) { fail(std::string(key) + " must be a string"); return false; }
+    if (!j[key].is_string()) { fail(at + key + " must be a string"); return false; }
     out = j[key].get<std::string>();
     return true;
   }
   const nlohmann::json* object(const nlohmann::json& j, const char* key) {
     if (!j.contains(key)) return nullptr;
-    if (!j[key].is_object()) { fail(std::string(key) + " must be an object"); return nullptr; }
+    if (!j[key].is_object()) { fail(at + key + " must be an object"); return nullptr; }
     return &j[key];
   }
 };
