@@ -246,6 +246,32 @@ test('density mode shows its own settings; Ctrl+Y there leaves the strokes alone
   await page.locator('.lil-title', { hasText: 'Advanced' }).click();
 });
 
+test('a width change on one task replaces both tasks\' networks; its Undo brings back both trained models', async () => {
+  await fresh('?task=density&preset=two-moons');
+  await page.waitForFunction(() => window.playground.task === 'density' && window.playground.densitySamples > 0, null, { timeout: 20000 });
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await page.waitForFunction(() => window.playground.progress?.iteration > 10, null, { timeout: 60000 });
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await page.waitForFunction(() => !window.playground.workerRunning, null, { timeout: 10000 });
+  const trained = Number(await text('[data-testid=iteration]'));
+  await page.getByRole('radio', { name: 'Trajectories' }).check();
+  await page.waitForFunction(() => window.playground.task === 'trajectories');
+  const width = (await pg('settings')).width;
+  const box = page.locator('[data-setting=width] input');
+  await box.fill(String(width + 8));
+  await box.press('Enter');
+  await page.waitForFunction((w) => window.playground.settings.width === w, width + 8, { timeout: 10000 });
+  assert.equal((await pg('modelIterations')).density, null, 'the density flow was rebuilt at the new width');
+  await page.getByRole('button', { name: 'Undo', exact: true }).click();
+  await page.waitForFunction((w) => window.playground.settings.width === w, width, { timeout: 10000 });
+  // The density flow's trained weights came back with the width (they were a fresh network before).
+  await page.waitForFunction((n) => window.playground.modelIterations.density === n, trained, { timeout: 10000 })
+    .catch(async (e) => { console.error(trained, JSON.stringify(await pg('modelIterations'))); throw e; });
+  await page.getByRole('radio', { name: 'Density' }).check();
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid=iteration]').textContent) === n, trained, { timeout: 10000 });
+  await page.getByRole('radio', { name: 'Trajectories' }).check();
+});
+
 test('a time-dependent model enables the t slider; Space after a click on Step trains (no second Step)', async () => {
   await fresh('?td=1&preset=spiral');
   await page.waitForFunction(() => window.playground.strokes === 8, null, { timeout: 20000 });

@@ -75,7 +75,11 @@ interface UndoEntry<T extends TaskId> {
   /** the settings the change set, at their values before it (a change of the settings panel), or null: the settings
    * stay. Only those keys: later changes without an entry of their own (layers, the other task's) are left alone. */
   settings: Partial<Settings> | null;
+  /** the other tasks whose models the change replaced too (a setting both tasks use: width, depth, activation, seed),
+   * as they were: restored with it, weights included */
+  others: Others;
 }
+type Others = Partial<{ [U in TaskId]: TaskState<U> }>;
 const histories: { [T in TaskId]: History<UndoEntry<T>> } = { trajectories: new History(), density: new History() };
 const charts: Record<TaskId, ChartData | null> = { trajectories: null, density: null };
 
@@ -117,13 +121,20 @@ function workerError(what: string) {
 const send = (m: ToWorker) => worker?.postMessage(m);
 /** The active task's model generations whose weights were asked for (askWeights) and have not come yet: an Undo to
  * one of them waits for them (up to WEIGHTS_WAIT_MS), or it would restore the weights of the last autosave. */
-const awaited = new Set<number>();
+const awaited = new Set<string>();
+const weightsKey = (task: TaskId, gen: number) => `${task}/${gen}`;
 const WEIGHTS_WAIT_MS = 2000;
-/** Asks the worker for the weights of the active task's current model before the page replaces it (the answer fills
- * the undo entry that keeps them). */
-function askWeights() {
-  awaited.add(state.tasks[state.task].modelGen);
+/** Asks the worker for the weights of the current models of `tasks` (default: the active one) before the page replaces
+ * them (the answers fill the undo entry that keeps them). */
+function askWeights(tasks: readonly TaskId[] = [state.task]) {
+  for (const t of tasks) awaited.add(weightsKey(t, state.tasks[t].modelGen));
   send({ type: 'snapshot', force: true });
+}
+/** The model generations an undo entry brings back, as `awaited` keys. */
+function restoredKeys(t: TaskId, e: UndoEntry<TaskId>): string[] {
+  const keys = e.restoresModel ? [weightsKey(t, e.state.modelGen)] : [];
+  for (const [u, s] of Object.entries(e.others)) keys.push(weightsKey(u as TaskId, s!.modelGen));
+  return keys;
 }
 const startTimer = window.setTimeout(() => !engineReady && engineFailure('no answer within 30 s'), 30000);
 
@@ -183,9 +194,9 @@ const panel = createPanel($('panel'), state.settings, changeSettings);
  * started a fresh model (a new width, depth, seed…). */
 function changeSettings(s: Settings) {
   const next = withSettings(state, s);
-  const replaced = next.tasks[state.task].modelGen !== state.tasks[state.task].modelGen;
-  if (replaced) askWeights();
-  commit(next, replaced ? 'model' : 'data');
+  const replaced = TASK_IDS.filter((t) => next.tasks[t].modelGen !== state.tasks[t].modelGen);
+  if (replaced.length) askWeights(replaced);
+  commit(next, replaced.includes(state.task) ? 'model' : 'data');
 }
 
 /** `from`'s values of `keys`. */
@@ -198,7 +209,9 @@ function commit(next: AppState, undo?: 'data' | 'model') {
     const t = state.task, model = undo === 'model';
     const changed = Object.keys(next.settings).filter((k) => next.settings[k as keyof Settings] !== state.settings[k as keyof Settings]);
     const settings = changed.length ? pick(state.settings, changed) : null;
-    (histories[t] as History<UndoEntry<typeof t>>).push({ state: state.tasks[t], restoresModel: model, chart: model ? chart.get() : null, settings });
+    const others: Others = {};
+    for (const u of TASK_IDS) if (u !== t && next.tasks[u].modelGen !== state.tasks[u].modelGen) (others as Record<TaskId, unknown>)[u] = state.tasks[u];
+    (histories[t] as History<UndoEntry<typeof t>>).push({ state: state.tasks[t], restoresModel: model, chart: model ? chart.get() : null, settings, others });
   }
   applyState(next);
 }
@@ -450,7 +463,7 @@ function onMessage(m: FromWorker) {
     case 'snapshot':
       lastSnapshot = { iteration: m.iteration, millis: m.millis, bytes: m.model.packed.length };
       snapshotMillis = [...snapshotMillis.slice(-19), m.millis];
-      if (m.task === state.task) awaited.delete(m.gen);
+      awaited.delete(weightsKey(m.task, m.gen));
       if (m.gen === state.tasks[m.task].modelGen) {
         // The worker's newer weights: kept for autosave and export (no reload: the model generation is unchanged).
         state = applied = withModel(state, m.task, m.model as never);
@@ -460,8 +473,16 @@ function onMessage(m: FromWorker) {
         // belong to the undo entry that holds that model.
         (histories[m.task] as History<UndoEntry<TaskId>>).update((e) =>
           e.state.modelGen === m.gen ? { ...e, state: { ...e.state, model: m.model as never } } : e);
+        // ... or the entry, in the other task's history, of a change that replaced both tasks' models
+        for (const u of TASK_IDS) {
+          if (u === m.task) continue;
+          (histories[u] as History<UndoEntry<TaskId>>).update((e) => {
+            const o = e.others[m.task];
+            return o?.modelGen === m.gen ? { ...e, others: { ...e.others, [m.task]: { ...o, model: m.model } } } : e;
+          });
+        }
       }
-      if (deferred && !awaited.has(deferred.gen)) runDeferred();
+      if (deferred && !deferred.keys.some((k) => awaited.has(k))) runDeferred();
       break;
     case 'diverged':
     case 'failed': {
@@ -608,7 +629,7 @@ function clearData() {
   hint('Cleared. Undo (Ctrl+Z) brings it back.');
 }
 /** An Undo or Redo waiting for the weights of the model it brings back (see `awaited`). */
-let deferred: { which: 'undo' | 'redo'; gen: number; timer: number } | null = null;
+let deferred: { which: 'undo' | 'redo'; keys: string[]; timer: number } | null = null;
 function runDeferred() {
   const d = deferred!;
   deferred = null;
@@ -620,21 +641,25 @@ function undoRedo(which: 'undo' | 'redo') {
   const h = histories[t] as History<UndoEntry<typeof t>>;
   if (deferred) return;  // one at a time: the next key press comes after it
   const coming = h.peek(which);
-  if (coming?.restoresModel && awaited.has(coming.state.modelGen)) {
-    deferred = { which, gen: coming.state.modelGen, timer: window.setTimeout(() => (awaited.clear(), runDeferred()), WEIGHTS_WAIT_MS) };
+  const waitFor = coming ? restoredKeys(t, coming).filter((k) => awaited.has(k)) : [];
+  if (waitFor.length) {
+    deferred = { which, keys: waitFor, timer: window.setTimeout(() => (awaited.clear(), runDeferred()), WEIGHTS_WAIT_MS) };
     return;
   }
-  const cur: UndoEntry<typeof t> = { state: state.tasks[t], restoresModel: false, chart: chart.get(), settings: null };
+  const cur: UndoEntry<typeof t> = { state: state.tasks[t], restoresModel: false, chart: chart.get(), settings: null, others: {} };
   const entry = which === 'undo' ? h.undo(cur) : h.redo(cur);
   if (!entry) return;
   // The opposite move restores the same things: the weights about to be replaced are asked for first (the snapshot's
-  // answer fills in `cur`), the settings are the current ones.
+  // answers fill in `cur`), the settings are the current ones.
   cur.restoresModel = entry.restoresModel;
   if (!entry.restoresModel) cur.chart = null;
-  else askWeights();
+  const otherTasks = Object.keys(entry.others) as TaskId[];
+  for (const u of otherTasks) (cur.others as Record<TaskId, unknown>)[u] = state.tasks[u];
+  if (entry.restoresModel || otherTasks.length) askWeights([...(entry.restoresModel ? [t] : []), ...otherTasks]);
   if (entry.settings) cur.settings = pick(state.settings, Object.keys(entry.settings));
   const base = entry.settings ? withSettings(state, { ...state.settings, ...entry.settings }) : state;
-  const next = withRestored(base, t, entry.state, entry.restoresModel);
+  let next = withRestored(base, t, entry.state, entry.restoresModel);
+  for (const u of otherTasks) next = withRestored(next, u, entry.others[u] as TaskState<typeof u>, true);
   applyState(next, entry.restoresModel ? entry.chart : undefined);
 }
 function setMode(m: PointerMode) {
@@ -838,6 +863,8 @@ if (state.tasks[state.task].model) $('iteration').textContent = String(modelInfo
   get canUndo() { return histories[state.task].canUndo; },
   /** The iteration of the weights each undo entry of the active task holds (null: none), oldest first. */
   get undoIterations() { return histories[state.task].entries.map((e) => modelInfo(e.state.model as never)?.iteration ?? null); },
+  /** The iteration of each task's model as the page holds it (null: fresh weights, none from the worker yet). */
+  get modelIterations() { return Object.fromEntries(TASK_IDS.map((t) => [t, modelInfo(state.tasks[t].model as never)?.iteration ?? null])); },
   get progress() { return lastProgress; },
   /** asks the worker for a 'pong': how long it took to answer (ms), what work it had queued, its longest tick since */
   ping(): Promise<{ millis: number } & Pong> {
