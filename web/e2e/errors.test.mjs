@@ -141,6 +141,8 @@ test('training that throws (in a chunk, then in Step): paused with a notice nami
   await page.getByRole('button', { name: 'Clear', exact: true }).click();
   await page.waitForFunction(() => !/Training paused/.test(document.querySelector('#notice').textContent), null, { timeout: 10000 });
   assert.equal(await page.getByRole('button', { name: /Restore the weights/ }).count(), 0);
+  // The readouts say why the whole-data loss is blank while the model's figures stay.
+  await page.waitForFunction(() => /^no data: the trained model is kept/.test(document.querySelector('#loss-at').textContent), null, { timeout: 10000 });
   await page.getByRole('button', { name: 'Undo', exact: true }).click();
   await page.waitForFunction((n) => window.playground.strokes === n, strokes, { timeout: 10000 });
   // The worker goes on: Train trains again.
