@@ -73,20 +73,13 @@ RowVec Ensemble::disagreement(const Mat& points, double t) const {
 
 RowVec disagreement_grid(const Ensemble& e, const GridSpec& g, const Deadline& deadline) {
   const Trainer& first = e.member(0);
-  const int d = first.config().mlp.dim;
   const Index m = static_cast<Index>(g.nx) * g.ny, block = std::max<Index>(1, field_block(first) / e.size());
   RowVec out(m);
   Mat pts;
   for (Index start = 0; start < m; start += block) {
     if (deadline.passed()) return RowVec();
     const Index count = std::min(block, m - start);
-    pts.resize(d, count);
-    for (int j = 0; j < d; ++j) pts.row(j).setConstant(first.normalization().offset[j]);
-    for (Index k = 0; k < count; ++k) {
-      const Index r = (start + k) / g.nx, c = (start + k) % g.nx;
-      pts(0, k) = g.xmin + (g.xmax - g.xmin) * static_cast<double>(c) / (g.nx - 1);
-      if (d > 1) pts(1, k) = g.ymin + (g.ymax - g.ymin) * static_cast<double>(r) / (g.ny - 1);
-    }
+    grid_block(g, first.normalization().offset, start, count, pts);
     out.segment(start, count) = e.disagreement(pts, g.t);
   }
   return out;

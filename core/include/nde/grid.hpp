@@ -14,6 +14,9 @@ struct GridSpec {
 
 /// Succeeds when the grid is usable; otherwise says why not.
 [[nodiscard]] Result<> validate(const GridSpec& g);
+/// Points first … first + count − 1 of the grid (row by row from ymin) into `pts` (resized to dim × count); the
+/// components past the first two at `offset` (the normalisation offset).
+void grid_block(const GridSpec& g, const Vec& offset, Index first, Index count, Mat& pts);
 /// Points per block of field evaluations between deadline checks: about 2^25 multiply-adds of the network (a whole
 /// 64 × 64 grid for the page's nets, ten points of a 4 × 1024 one: as fast as one call, a few ms past a deadline), at least 1 and at most 4096.
 [[nodiscard]] Index field_block(const Trainer& t);
