@@ -40,4 +40,9 @@ test('landscape 844×390: the Train button and the whole canvas fit one screen',
   await page.waitForFunction(() => window.playground.strokes === 8, null, { timeout: 20000 });
   await page.setViewportSize({ width: 390, height: 844 });
   await page.waitForFunction(() => window.playground.fieldCoversView, null, { timeout: 20000 });
+  // The readouts are far below the plane here: the iteration and the loss show on the plane itself.
+  await page.getByRole('button', { name: 'Step', exact: true }).tap();
+  await page.waitForFunction(() => /^iteration 1 · loss, all data \d/.test(document.querySelector('#plane-status').textContent), null, { timeout: 20000 });
+  const status = await page.locator('#plane-status').boundingBox(), shown = await page.getByTestId('phase-plane').boundingBox();
+  assert.ok(status && status.y >= shown.y && status.y + status.height <= shown.y + shown.height, 'the status is on the plane');
 });

@@ -383,6 +383,9 @@ function showProgress(p: Progress) {
   lastProgress = p;
   $('iteration').textContent = String(p.iteration);
   $('loss').textContent = Number.isFinite(p.dataLoss) ? String(+p.dataLoss.toPrecision(6)) : '–';
+  const status = $('plane-status');
+  status.textContent = `iteration ${p.iteration} · ${$('loss-label').textContent} ${Number.isFinite(p.dataLoss) ? fmt(p.dataLoss) : '–'}`;
+  status.hidden = false;
   // Cleared data: the model (and its last iteration's readouts and chart) stays, and nothing is there to measure it on.
   const noData = mod(state.task).dataSize(state.tasks[state.task].data as never) === 0;
   $('loss-at').textContent = Number.isFinite(p.dataLoss) ? lossNote(p) : noData && p.iteration > 0 ? 'no data: the trained model is kept; draw or pick a preset to go on' : '';
