@@ -65,6 +65,8 @@ export function createLossChart(host: HTMLElement, hint: HTMLElement): LossChart
   let pending = false;
   const redraw = () => {
     hint.hidden = d.iterations.length > 0;
+    // Empty: the hint alone (uPlot's axes of no data are a 0-100 frame whose ticks the hint would overlap).
+    plot.root.style.visibility = d.iterations.length ? '' : 'hidden';
     if (pending) return;
     pending = true;
     requestAnimationFrame(() => {
@@ -72,6 +74,7 @@ export function createLossChart(host: HTMLElement, hint: HTMLElement): LossChart
       plot.setData([d.iterations, d.data, d.batch] as uPlot.AlignedData);
     });
   };
+  redraw();
   const positive = (x: number | null) => (x !== null && Number.isFinite(x) && x > 0 ? x : null);
   return {
     push(it, dataLoss, batchLoss) {
