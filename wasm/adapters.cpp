@@ -854,8 +854,10 @@ struct PortraitRun final : JobHandle::Job {
       if (pause.passed()) return false;
     }
     if (!truth) {
+      // The true field is analytic (its grids cost next to nothing): what the learned portrait left, but at least a
+      // quarter of the budget, so that a learned portrait that used it all is still compared with the true equilibria.
       PortraitOptions po;
-      po.max_work_millis = budget - learned->millis();
+      po.max_work_millis = std::max(budget - learned->millis(), budget / 4);
       truth.emplace(system_phase_field(*system), view, po);
     }
     return truth->run(pause);

@@ -418,7 +418,8 @@ function wrap(core, modulePromise) {
     /**
      * The learned field's phase portrait over a view (default 64 × 64, nx and ny in [8, 256]): equilibria,
      * nullclines, limit cycles, basins, separatrices. opts.truth (a system name) adds the true portrait and a
-     * comparison with a verdict; opts.maxMillis bounds the time (stages past it are skipped: complete false).
+     * comparison with a verdict; opts.maxMillis bounds the time (stages past it are skipped: complete false; the true
+     * portrait gets what the learned one left, at least a quarter of it: 1.25 × maxMillis at most in all).
      */
     analyze(view, opts) {
       const h = this._handle;

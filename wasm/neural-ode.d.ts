@@ -270,7 +270,7 @@ export declare class Trainer extends TrainerBase<TrainerConfig, ModelDocument> {
   /** Velocities at points (row-major m × dim), evaluated in blocks; throws when maxMillis (default 60 s) runs out. */
   field(points: NumberArray, t?: number, options?: Budget): Float64Array;
   sampleGrid(spec?: GridSpec & Budget): Float32Array;
-  /** nx, ny in [8, 256] (default 64) */
+  /** nx, ny in [8, 256] (default 64); with truth, the true portrait gets what the learned one left of maxMillis, at least a quarter of it */
   analyze(view?: GridSpec, options?: { truth?: string } & Budget): PhasePortrait & { truth?: PhasePortrait; comparison?: PortraitComparison };
   gradientTruth(options?: { coordinates?: number } & Budget): GradientTruth;
   memorySweep(steps?: NumberArray, options?: Budget): MemoryPoint[];

@@ -19,7 +19,7 @@ PhaseField learned_phase_field(const Trainer& trainer, double t) {
   const int d = trainer.config().mlp.dim;
   f.dim = d;
   f.origin = trainer.normalization().offset;
-  f.block = field_block(trainer);
+  f.block = std::max<Index>(1, field_block(trainer) / 8);  // ~2^22 multiply-adds: a portrait unit of a few ms
   const Trainer* tr = &trainer;
   f.eval = [tr, t](const Mat& Z) { return tr->field(Z, t); };
   f.jacobian = [tr, t, d](const Vec& z) {

@@ -1,6 +1,6 @@
 // Wires the page: one state value (app/state.ts), one applyState() path that rebuilds the DOM and tells the worker
 // what changed, the task modules (tasks/), the layer registry (render/layers.ts), readouts, controls and files.
-import { emptyTask, planSync, withData, withFreshModel, withModel, withRestored, withSettings, type AppState, type TaskState } from './app/state';
+import { emptyTask, planSync, withData, withFreshModel, withModel, withModelRestored, withRestored, withSettings, type AppState, type TaskState } from './app/state';
 import { History, trajectoryToStroke, type Stroke } from './draw/strokes';
 import { parseCsv } from './io/csv';
 import { checkPreset, parseLink } from './io/link';
@@ -75,11 +75,11 @@ interface UndoEntry<T extends TaskId> {
   /** the settings the change set, at their values before it (a change of the settings panel), or null: the settings
    * stay. Only those keys: later changes without an entry of their own (layers, the other task's) are left alone. */
   settings: Partial<Settings> | null;
-  /** the other tasks whose models the change replaced too (a setting both tasks use: width, depth, activation, seed),
-   * as they were: restored with it, weights included */
+  /** the models of the other tasks the change replaced too (a setting both tasks use: width, depth, activation, seed),
+   * with their charts: restored with it (their data stay as they are) */
   others: Others;
 }
-type Others = Partial<{ [U in TaskId]: TaskState<U> }>;
+type Others = Partial<{ [U in TaskId]: { model: TaskState<U>['model']; modelGen: number; chart: ChartData | null } }>;
 const histories: { [T in TaskId]: History<UndoEntry<T>> } = { trajectories: new History(), density: new History() };
 const charts: Record<TaskId, ChartData | null> = { trajectories: null, density: null };
 
@@ -199,18 +199,23 @@ function changeSettings(s: Settings) {
   commit(next, replaced.includes(state.task) ? 'model' : 'data');
 }
 
+/** Another task's model as an undo entry keeps it (with its chart). */
+const otherModel = (u: TaskId) => ({ model: state.tasks[u].model, modelGen: state.tasks[u].modelGen, chart: charts[u] });
+
 /** `from`'s values of `keys`. */
 const pick = (from: Settings, keys: string[]) => Object.fromEntries(keys.map((k) => [k, from[k as keyof Settings]])) as Partial<Settings>;
 
 /** A new state, optionally undoable in the active task: 'data' (the data), 'model' (the data and the weights, which
  * askWeights() just before fills in); the settings the commit changed are restored with either. */
 function commit(next: AppState, undo?: 'data' | 'model') {
+  dropDeferred();
   if (undo) {
     const t = state.task, model = undo === 'model';
     const changed = Object.keys(next.settings).filter((k) => next.settings[k as keyof Settings] !== state.settings[k as keyof Settings]);
     const settings = changed.length ? pick(state.settings, changed) : null;
     const others: Others = {};
-    for (const u of TASK_IDS) if (u !== t && next.tasks[u].modelGen !== state.tasks[u].modelGen) (others as Record<TaskId, unknown>)[u] = state.tasks[u];
+    for (const u of TASK_IDS)
+      if (u !== t && next.tasks[u].modelGen !== state.tasks[u].modelGen) (others as Record<TaskId, unknown>)[u] = otherModel(u);
     (histories[t] as History<UndoEntry<typeof t>>).push({ state: state.tasks[t], restoresModel: model, chart: model ? chart.get() : null, settings, others });
   }
   applyState(next);
@@ -466,10 +471,12 @@ function onMessage(m: FromWorker) {
       (mod(m.task).onAnswer as (e: PageEnv, a: unknown) => void)(env, m.answer);
       break;
     case 'snapshot':
-      lastSnapshot = { iteration: m.iteration, millis: m.millis, bytes: m.model.packed.length };
-      snapshotMillis = [...snapshotMillis.slice(-19), m.millis];
       awaited.delete(weightsKey(m.task, m.gen));
-      if (m.gen === state.tasks[m.task].modelGen) {
+      if (!m.model) {
+        // (a forced snapshot's answer for a task without weights: nothing to keep)
+      } else if (m.gen === state.tasks[m.task].modelGen) {
+        lastSnapshot = { iteration: m.iteration, millis: m.millis, bytes: m.model.packed.length };
+        snapshotMillis = [...snapshotMillis.slice(-19), m.millis];
         // The worker's newer weights: kept for autosave and export (no reload: the model generation is unchanged).
         state = applied = withModel(state, m.task, m.model as never);
         scheduleSave();
@@ -634,12 +641,18 @@ function clearData() {
   hint('Cleared. Undo (Ctrl+Z) brings it back.');
 }
 /** An Undo or Redo waiting for the weights of the model it brings back (see `awaited`). */
-let deferred: { which: 'undo' | 'redo'; keys: string[]; timer: number } | null = null;
+let deferred: { which: 'undo' | 'redo'; task: TaskId; keys: string[]; timer: number } | null = null;
 function runDeferred() {
   const d = deferred!;
   deferred = null;
   clearTimeout(d.timer);
-  undoRedo(d.which);
+  if (d.task === state.task) undoRedo(d.which);
+}
+/** A change or a task switch while an Undo waits: the Undo was about what was there before; it is dropped. */
+function dropDeferred() {
+  if (!deferred) return;
+  clearTimeout(deferred.timer);
+  deferred = null;
 }
 function undoRedo(which: 'undo' | 'redo') {
   const t = state.task;
@@ -648,7 +661,7 @@ function undoRedo(which: 'undo' | 'redo') {
   const coming = h.peek(which);
   const waitFor = coming ? restoredKeys(t, coming).filter((k) => awaited.has(k)) : [];
   if (waitFor.length) {
-    deferred = { which, keys: waitFor, timer: window.setTimeout(() => (awaited.clear(), runDeferred()), WEIGHTS_WAIT_MS) };
+    deferred = { which, task: t, keys: waitFor, timer: window.setTimeout(() => (waitFor.forEach((k) => awaited.delete(k)), runDeferred()), WEIGHTS_WAIT_MS) };
     return;
   }
   const cur: UndoEntry<typeof t> = { state: state.tasks[t], restoresModel: false, chart: chart.get(), settings: null, others: {} };
@@ -659,13 +672,14 @@ function undoRedo(which: 'undo' | 'redo') {
   cur.restoresModel = entry.restoresModel;
   if (!entry.restoresModel) cur.chart = null;
   const otherTasks = Object.keys(entry.others) as TaskId[];
-  for (const u of otherTasks) (cur.others as Record<TaskId, unknown>)[u] = state.tasks[u];
+  for (const u of otherTasks) (cur.others as Record<TaskId, unknown>)[u] = otherModel(u);
   if (entry.restoresModel || otherTasks.length) askWeights([...(entry.restoresModel ? [t] : []), ...otherTasks]);
   if (entry.settings) cur.settings = pick(state.settings, Object.keys(entry.settings));
   const base = entry.settings ? withSettings(state, { ...state.settings, ...entry.settings }) : state;
   let next = withRestored(base, t, entry.state, entry.restoresModel);
-  for (const u of otherTasks) next = withRestored(next, u, entry.others[u] as TaskState<typeof u>, true);
+  for (const u of otherTasks) next = withModelRestored(next, u, entry.others[u]!.model as never);
   applyState(next, entry.restoresModel ? entry.chart : undefined);
+  for (const u of otherTasks) charts[u] = entry.others[u]!.chart;
 }
 function setMode(m: PointerMode) {
   setPointerMode(m);
@@ -674,6 +688,7 @@ function setMode(m: PointerMode) {
 }
 function setTask(t: TaskId) {
   if (t === state.task) return;
+  dropDeferred();
   const view = mod(t).view;
   running = false;
   applyState({ ...state, task: t, time: mod(t).time.initial, view: view ? fitView(view, overlay.width, overlay.height, 0) : state.view });

@@ -146,7 +146,8 @@ export type FromWorker =
   | ({ type: 'analysis'; /** the data change it was computed for */ seq?: number } & PerTask<'analysis'>)
   /** the answer to 'inspect': the result, or why there is none */
   | ({ type: 'inspection'; error?: string } & (Inspection | { what: Inspection['what']; result: null }))
-  | { type: 'snapshot'; task: TaskId; model: PackedModel; iteration: number; /** what writing it took the worker (ms) */ millis: number;
+  /** model null: a forced snapshot's answer for a task without weights to send (nothing to fill in, nothing to wait for) */
+  | { type: 'snapshot'; task: TaskId; model: PackedModel | null; iteration: number; /** what writing it took the worker (ms) */ millis: number;
       /** the model generation it belongs to (the last 'configure''s): the page's current model's, or one an undo entry holds */ gen: number }
   /** the answer to 'ping': the kinds of work queued ('step', 'loss', 'visual', 'analysis', 'gradient', 'memory'), and the longest
    * the worker went without looking at its messages since the previous ping (a tick or a message's handling, ms) */

@@ -89,6 +89,12 @@ export function withRestored<T extends TaskId>(s: AppState, task: T, saved: Task
     : { ...saved, model: cur.model, modelGen: cur.modelGen });
 }
 
+/** A model from the undo history (another task's, replaced by a shared setting), its data as they are now. */
+export function withModelRestored<T extends TaskId>(s: AppState, task: T, model: Of<T, 'model'> | null): AppState {
+  const cur = s.tasks[task];
+  return withTask(s, task, { ...cur, model, modelGen: cur.modelGen + 1 });
+}
+
 /** The messages that bring a worker that follows `prev` (null: a new worker) to `next`. */
 export function planSync(prev: AppState | null, next: AppState, syncs: Syncs): ToWorker[] {
   const out: ToWorker[] = [];

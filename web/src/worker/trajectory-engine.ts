@@ -37,11 +37,12 @@ const FIELD_PART_MS = 30;
  * phase_portrait.cpp), sampled in float64 before any other stage. */
 const PORTRAIT_GRID_POINTS = PORTRAIT.n * PORTRAIT.n + 48 * 48;
 
-/** A portrait's work budget: PORTRAIT's, plus its two grids' float64 sampling (taken as 2 × FIELD_PART_MS per
- * FIELD_WORK_PER_PART of work) — the core keeps to its budget from the first block of the view on, so a big network's
- * grids, ~3 s of the 256 × 6 one, must fit in it or the portrait has nothing to show. */
+/** A portrait's work budget: PORTRAIT's, plus three times its two grids' float64 sampling (taken as 2 × FIELD_PART_MS
+ * per FIELD_WORK_PER_PART of work; the 256 × 6 network's grids took ~3 s) — the core keeps to its budget from the first
+ * block of the view on, so a big network's grids must fit in it with room to spare, or the portrait has nothing to show.
+ * */
 export function portraitMillis(parameters: number, training: boolean): number {
-  const grids = 2 * FIELD_PART_MS * PORTRAIT_GRID_POINTS * Math.max(1, parameters) / FIELD_WORK_PER_PART;
+  const grids = 3 * 2 * FIELD_PART_MS * PORTRAIT_GRID_POINTS * Math.max(1, parameters) / FIELD_WORK_PER_PART;
   return (training ? PORTRAIT.maxMillis : PORTRAIT.pausedMillis) + grids;
 }
 

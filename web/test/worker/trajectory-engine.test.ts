@@ -348,8 +348,8 @@ describe('analyses and checks in resumable pieces', () => {
 
   it("a big network's portrait while training has the budget of its grids: the core keeps to it from the first block on", () => {
     const small = portraitMillis(1250, true), big = portraitMillis(6 * 256 * 256, true);
-    expect(small).toBeLessThan(PORTRAIT.maxMillis + 20); // the default network: the grids are a few ms
-    expect(big).toBeGreaterThan(2000); // 256 × 6: ~3 s of float64 sampling on the reference box
+    expect(small).toBeLessThan(PORTRAIT.maxMillis + 40); // the default network: its grids take a few ms (32 allowed)
+    expect(big).toBeGreaterThan(6000); // 256 × 6: ~3 s of float64 sampling on the reference box, three times over
     const e = engineWith('toggle', 0);
     e.setView({ xmin: 0, xmax: 4, ymin: 0, ymax: 4, nx: 16, ny: 16, t: 0, precision: 'float32' as const });
     e.configure({ ...toTrainerConfig(DEFAULTS), hidden: [256, 256, 256] }, null, false);
