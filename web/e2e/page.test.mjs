@@ -272,6 +272,34 @@ test('a width change on one task replaces both tasks\' networks; its Undo brings
   await page.getByRole('radio', { name: 'Trajectories' }).check();
 });
 
+test('the density plane after a visit to the trajectory task shows no trajectory particles', async () => {
+  await fresh('?task=density&lan=0');
+  await page.waitForFunction(() => window.playground.densityReady, null, { timeout: 20000 });
+  await page.waitForTimeout(500);
+  const before = await page.getByTestId('phase-plane').screenshot();
+  await page.getByRole('radio', { name: 'Trajectories' }).check();
+  await page.waitForFunction(() => window.playground.particles > 0 && window.playground.fieldCoversView, null, { timeout: 20000 });
+  await page.waitForTimeout(1000); // the particles animate and leave trails
+  await page.getByRole('radio', { name: 'Density' }).check();
+  await page.waitForFunction(() => window.playground.densityReady, null, { timeout: 20000 });
+  await page.waitForTimeout(500);
+  const after = await page.getByTestId('phase-plane').screenshot();
+  // The share of pixels that changed (decoded in the page: the flow stands still with animation off).
+  const changed = await page.evaluate(async ([a, b]) => {
+    const pixels = async (s) => {
+      const img = await createImageBitmap(new Blob([Uint8Array.from(atob(s), (c) => c.charCodeAt(0))], { type: 'image/png' }));
+      const ctx = new OffscreenCanvas(img.width, img.height).getContext('2d');
+      ctx.drawImage(img, 0, 0);
+      return ctx.getImageData(0, 0, img.width, img.height).data;
+    };
+    const [p, q] = [await pixels(a), await pixels(b)];
+    let n = 0;
+    for (let i = 0; i < p.length; i += 4) if (Math.abs(p[i] - q[i]) + Math.abs(p[i + 1] - q[i + 1]) + Math.abs(p[i + 2] - q[i + 2]) > 30) n++;
+    return n / (p.length / 4);
+  }, [before.toString('base64'), after.toString('base64')]);
+  assert.ok(changed < 0.01, `${(100 * changed).toFixed(1)} % of the density plane changed after the round trip`);
+});
+
 test('a time-dependent model enables the t slider; Space after a click on Step trains (no second Step)', async () => {
   await fresh('?td=1&preset=spiral');
   await page.waitForFunction(() => window.playground.strokes === 8, null, { timeout: 20000 });

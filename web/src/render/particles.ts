@@ -291,6 +291,11 @@ export function createGlParticles(canvas: HTMLCanvasElement, initialCount = 2000
     },
     clear() {
       clearTrails();
+      // ... and the canvas itself: it shows its last frame until the next draw, which a hidden layer never makes (the
+      // trajectory field's particles stayed on the density plane after a task switch).
+      gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+      gl.clearColor(0, 0, 0, 0);
+      gl.clear(gl.COLOR_BUFFER_BIT);
     },
     dispose() {
       [...state, ...trail, fieldTex].forEach((t) => t && gl.deleteTexture(t));
