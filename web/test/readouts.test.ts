@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ParticleBudget } from '../src/render/adapt';
 import { advectStep } from '../src/render/particles';
 import { NO_PROGRESS } from '../src/protocol';
-import { formatLoss, logTickLabels } from '../src/ui/chart';
+import { chartScale, formatLoss, logTickLabels } from '../src/ui/chart';
 import { lossNote } from '../src/ui/readouts';
 import { DivergenceWatch } from '../src/worker/divergence';
 
@@ -20,6 +20,15 @@ describe('loss chart ticks', () => {
   it('labels the powers of ten when two or more are in view, every tick otherwise', () => {
     expect(logTickLabels([1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 1e-2])).toEqual(['1e-4', '', '', '1e-3', '', '0.01']);
     expect(logTickLabels([2e-4, 3e-4, 5e-4])).toEqual(['2e-4', '3e-4', '5e-4']);
+  });
+});
+
+describe('loss chart scale', () => {
+  it('is logarithmic while every loss is positive, linear once one is not (a density NLL below 0 nats)', () => {
+    expect(chartScale({ iterations: [0, 1, 2], data: [3, null, 0.01], batch: [2, 1, 1e-6] })).toBe('log');
+    expect(chartScale({ iterations: [0, 1, 2], data: [3, null, -0.24], batch: [2, 1, 0.5] })).toBe('linear');
+    expect(chartScale({ iterations: [0, 1], data: [1, 0.5], batch: [null, -0.17] })).toBe('linear');
+    expect(chartScale({ iterations: [], data: [], batch: [] })).toBe('log');
   });
 });
 

@@ -1,4 +1,5 @@
-// The loss chart: uPlot on a log scale, the whole-data loss bright and the minibatch loss faint, proper log ticks.
+// The loss chart: uPlot on a log scale (linear once a value is ≤ 0: a density's NLL), the whole-data loss bright and
+// the minibatch loss faint, proper log ticks.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
@@ -39,19 +40,27 @@ export function logTickLabels(splits: number[]): string[] {
 
 const MAX_POINTS = 4000;
 
+/** Log scale while every value is positive (a trajectory loss), else linear (a density's NLL may go below zero). */
+export function chartScale(d: ChartData): 'log' | 'linear' {
+  const positive = (v: number | null) => v === null || v > 0;
+  return d.data.every(positive) && d.batch.every(positive) ? 'log' : 'linear';
+}
+
 export function createLossChart(host: HTMLElement, hint: HTMLElement): LossChart {
   let d: ChartData = { iterations: [], data: [], batch: [] };
   const axis = { stroke: '#c9d1d9', grid: { stroke: 'rgba(255,255,255,0.06)' }, ticks: { stroke: 'rgba(255,255,255,0.15)' } };
-  const plot = new uPlot(
+  let scale: 'log' | 'linear' = 'log';
+  let width = Math.max(200, host.clientWidth);
+  const make = () => new uPlot(
     {
-      width: Math.max(200, host.clientWidth),
+      width,
       height: 150,
       legend: { show: false },
       cursor: { show: false },
-      scales: { x: { time: false }, y: { distr: 3, log: 10 } },
+      scales: { x: { time: false }, y: scale === 'log' ? { distr: 3, log: 10 } : { distr: 1 } },
       axes: [
         { ...axis, label: 'iteration' },
-        { ...axis, size: 52, values: (_u: uPlot, splits: number[]) => logTickLabels(splits) },
+        { ...axis, size: 52, values: (_u: uPlot, splits: number[]) => (scale === 'log' ? logTickLabels(splits) : splits.map(formatLoss)) },
       ],
       series: [
         {},
@@ -62,6 +71,7 @@ export function createLossChart(host: HTMLElement, hint: HTMLElement): LossChart
     [[], [], []],
     host,
   );
+  let plot = make();
   let pending = false;
   const redraw = () => {
     hint.hidden = d.iterations.length > 0;
@@ -71,14 +81,21 @@ export function createLossChart(host: HTMLElement, hint: HTMLElement): LossChart
     pending = true;
     requestAnimationFrame(() => {
       pending = false;
+      const want = chartScale(d);
+      if (want !== scale) {
+        scale = want;
+        plot.destroy();
+        plot = make();
+        plot.root.style.visibility = d.iterations.length ? '' : 'hidden';
+      }
       plot.setData([d.iterations, d.data, d.batch] as uPlot.AlignedData);
     });
   };
   redraw();
-  const positive = (x: number | null) => (x !== null && Number.isFinite(x) && x > 0 ? x : null);
+  const finite = (x: number | null) => (x !== null && Number.isFinite(x) ? x : null);
   return {
     push(it, dataLoss, batchLoss) {
-      const dl = positive(dataLoss), bl = positive(batchLoss);
+      const dl = finite(dataLoss), bl = finite(batchLoss);
       if (dl === null && bl === null) return;
       const n = d.iterations.length;
       if (n && it < d.iterations[n - 1]) return;
@@ -110,8 +127,9 @@ export function createLossChart(host: HTMLElement, hint: HTMLElement): LossChart
     get empty() {
       return d.iterations.length === 0;
     },
-    resize(width) {
-      plot.setSize({ width: Math.max(200, width), height: 150 });
+    resize(w) {
+      width = Math.max(200, w);
+      plot.setSize({ width, height: 150 });
     },
     dispose() {
       plot.destroy();
