@@ -300,6 +300,26 @@ test('the density plane after a visit to the trajectory task shows no trajectory
   assert.ok(changed < 0.01, `${(100 * changed).toFixed(1)} % of the density plane changed after the round trip`);
 });
 
+test('a link with other settings over a trained autosave: the new preset\'s chart fills from iteration 0', async () => {
+  await fresh('?preset=toggle');
+  await page.waitForFunction(() => window.playground.strokes === 8, null, { timeout: 20000 });
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await page.waitForFunction(() => window.playground.progress?.iteration > 500, null, { timeout: 30000 });
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await page.waitForFunction(() => !window.playground.workerRunning, null, { timeout: 10000 });
+  await page.waitForTimeout(1000); // autosaved
+  // The autosaved toggle model loads first and reports its iteration; then the link's preset replaces it.
+  await page.goto(`${url}?preset=van-der-pol&leq=1`);
+  await page.waitForFunction(() => window.playground?.preset === 'van-der-pol' && window.playground.strokes === 8, null, { timeout: 20000 });
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await page.waitForFunction(() => window.playground.progress?.iteration > 100, null, { timeout: 30000 });
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await page.waitForFunction(() => !window.playground.workerRunning, null, { timeout: 10000 });
+  const c = await pg('chart');
+  assert.equal(c.iterations[0], 0, `the chart starts at ${c.iterations[0]}`);
+  assert.ok(c.iterations.length > 3, `${c.iterations.length} points`);
+});
+
 test('a time-dependent model enables the t slider; Space after a click on Step trains (no second Step)', async () => {
   await fresh('?td=1&preset=spiral');
   await page.waitForFunction(() => window.playground.strokes === 8, null, { timeout: 20000 });

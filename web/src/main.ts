@@ -384,7 +384,7 @@ let lastProgress: Progress | null = null;
 type Pong = { pending: string[]; longestTick: number; longestPiece: { millis: number; kind: string } };
 const pings = new Map<number, (r: Pong) => void>();
 let pingId = 0;
-function showProgress(p: Progress) {
+function showProgress(p: Progress, current = true) {
   lastProgress = p;
   $('iteration').textContent = String(p.iteration);
   $('loss').textContent = Number.isFinite(p.dataLoss) ? String(+p.dataLoss.toPrecision(6)) : '–';
@@ -399,9 +399,9 @@ function showProgress(p: Progress) {
   $('nfe').textContent = p.nfeForward ? `${Math.round(p.nfeForward)} / ${Math.round(p.nfeBackward)}` : '–';
   $('ms').textContent = p.millis ? fmt(p.millis, 3) : '–';
   $('field-error').textContent = p.fieldError === null ? '–' : `${(100 * p.fieldError).toFixed(1)} %`;
-  if (Number.isFinite(p.batchLoss)) chart.push(p.iteration, null, p.batchLoss);
-  if (Number.isFinite(p.dataLoss) && p.dataLossIteration !== lastDataIteration) chart.push(p.dataLossIteration, p.dataLoss, null);
-  lastDataIteration = p.dataLossIteration;
+  if (current && Number.isFinite(p.batchLoss)) chart.push(p.iteration, null, p.batchLoss);
+  if (current && Number.isFinite(p.dataLoss) && p.dataLossIteration !== lastDataIteration) chart.push(p.dataLossIteration, p.dataLoss, null);
+  if (current) lastDataIteration = p.dataLossIteration;
 }
 
 function updateButtons() {
@@ -443,7 +443,9 @@ function onMessage(m: FromWorker) {
         pauseFrom = null;
       }
       running = m.running && !pausing;
-      showProgress(m.progress);
+      // Progress of a model the page has replaced since (a preset, Reset, Undo, a link's settings) is not the chart's:
+      // its iterations, ahead of the new model's, would keep every newer point off the chart.
+      showProgress(m.progress, m.gen === state.tasks[m.task].modelGen);
       updateButtons();
       if (!running) requestSnapshot();
       break;

@@ -139,7 +139,8 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'ready'; version: string; presets: Record<TaskId, PresetItem[]> }
-  | { type: 'progress'; task: TaskId; running: boolean; progress: Progress }
+  /** gen: the model generation it is about (the last 'configure''s); one of a model the page has replaced since is stale */
+  | { type: 'progress'; task: TaskId; running: boolean; progress: Progress; gen: number }
   | ({ type: 'visual'; /** the data change it was computed for */ seq?: number } & PerTask<'visual'>)
   | ({ type: 'preset'; name: string } & PerTask<'preset'>)
   | ({ type: 'answer'; id: number } & PerTask<'answer'>)

@@ -89,7 +89,7 @@ const PROGRESS_MS = timing.progressMs;
 let progressAt = 0;
 function postProgress() {
   progressAt = now();
-  post({ type: 'progress', task: active, running, progress: run().progress });
+  post({ type: 'progress', task: active, running, progress: run().progress, gen: run().gen });
 }
 
 // ---- the loop: one tick at a time, each bounded (~CHUNK_MS); messages are answered between ticks ----
