@@ -320,6 +320,30 @@ test('a link with other settings over a trained autosave: the new preset\'s char
   assert.ok(c.iterations.length > 3, `${c.iterations.length} points`);
 });
 
+test('Import session over trained work is one undoable step: Undo brings back the strokes, settings and trained model', async () => {
+  await fresh('?preset=spiral');
+  await page.waitForFunction(() => window.playground.strokes === 8, null, { timeout: 20000 });
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await page.waitForFunction(() => window.playground.progress?.iteration > 100, null, { timeout: 30000 });
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await page.waitForFunction(() => !window.playground.workerRunning, null, { timeout: 10000 });
+  const trained = Number(await text('[data-testid=iteration]'));
+  const width = (await pg('settings')).width;
+  // Another session: one stroke, another width, no model.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export').click()]);
+  const other = JSON.parse(readFileSync(await download.path(), 'utf8'));
+  Object.assign(other, { strokes: other.strokes.slice(0, 1), model: null, preset: null, settings: { ...other.settings, width: width + 8 } });
+  if (other.density) other.density.model = null;
+  await page.locator('#import').setInputFiles({ name: 'other.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(other)) });
+  await page.waitForFunction((w) => window.playground.strokes === 1 && window.playground.settings.width === w, width + 8, { timeout: 10000 });
+  assert.match(await text('#hint'), /Imported 1 stroke\b.*Undo/);
+  await page.getByRole('button', { name: 'Undo', exact: true }).click();
+  await page.waitForFunction((w) => window.playground.strokes === 8 && window.playground.settings.width === w, width, { timeout: 10000 });
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid=iteration]').textContent) === n, trained, { timeout: 10000 });
+  assert.equal(await pg('preset'), 'spiral');
+  assert.doesNotMatch(await text('#hint') + await text('#notice'), /does not fit/);
+});
+
 test('a time-dependent model enables the t slider; Space after a click on Step trains (no second Step)', async () => {
   await fresh('?td=1&preset=spiral');
   await page.waitForFunction(() => window.playground.strokes === 8, null, { timeout: 20000 });

@@ -76,10 +76,12 @@ interface UndoEntry<T extends TaskId> {
    * stay. Only those keys: later changes without an entry of their own (layers, the other task's) are left alone. */
   settings: Partial<Settings> | null;
   /** the models of the other tasks the change replaced too (a setting both tasks use: width, depth, activation, seed),
-   * with their charts: restored with it (their data stay as they are) */
+   * with their charts: restored with it; their data stay as they are, unless the change replaced those too (Import
+   * session: `data`) */
   others: Others;
 }
-type Others = Partial<{ [U in TaskId]: { model: TaskState<U>['model']; modelGen: number; chart: ChartData | null } }>;
+type Others = Partial<{ [U in TaskId]: { model: TaskState<U>['model']; modelGen: number; chart: ChartData | null;
+  data?: { data: TaskState<U>['data']; preset: string | null } } }>;
 const histories: { [T in TaskId]: History<UndoEntry<T>> } = { trajectories: new History(), density: new History() };
 const charts: Record<TaskId, ChartData | null> = { trajectories: null, density: null };
 
@@ -199,8 +201,10 @@ function changeSettings(s: Settings) {
   commit(next, replaced.includes(state.task) ? 'model' : 'data');
 }
 
-/** Another task's model as an undo entry keeps it (with its chart). */
-const otherModel = (u: TaskId) => ({ model: state.tasks[u].model, modelGen: state.tasks[u].modelGen, chart: charts[u] });
+/** Another task's model as an undo entry keeps it (with its chart; with its data too for an Import). */
+const otherModel = (u: TaskId, withData = false) => ({ model: state.tasks[u].model, modelGen: state.tasks[u].modelGen,
+  chart: u === state.task ? chart.get() : charts[u],
+  ...(withData ? { data: { data: state.tasks[u].data, preset: state.tasks[u].preset } } : {}) });
 
 /** `from`'s values of `keys`. */
 const pick = (from: Settings, keys: string[]) => Object.fromEntries(keys.map((k) => [k, from[k as keyof Settings]])) as Partial<Settings>;
@@ -674,12 +678,15 @@ function undoRedo(which: 'undo' | 'redo') {
   cur.restoresModel = entry.restoresModel;
   if (!entry.restoresModel) cur.chart = null;
   const otherTasks = Object.keys(entry.others) as TaskId[];
-  for (const u of otherTasks) (cur.others as Record<TaskId, unknown>)[u] = otherModel(u);
+  for (const u of otherTasks) (cur.others as Record<TaskId, unknown>)[u] = otherModel(u, entry.others[u]!.data !== undefined);
   if (entry.restoresModel || otherTasks.length) askWeights([...(entry.restoresModel ? [t] : []), ...otherTasks]);
   if (entry.settings) cur.settings = pick(state.settings, Object.keys(entry.settings));
   const base = entry.settings ? withSettings(state, { ...state.settings, ...entry.settings }) : state;
   let next = withRestored(base, t, entry.state, entry.restoresModel);
-  for (const u of otherTasks) next = withModelRestored(next, u, entry.others[u]!.model as never);
+  for (const u of otherTasks) {
+    const o = entry.others[u]!;
+    next = o.data ? withRestored(next, u, { ...o.data, model: o.model, modelGen: o.modelGen } as never, true) : withModelRestored(next, u, o.model as never);
+  }
   applyState(next, entry.restoresModel ? entry.chart : undefined);
   for (const u of otherTasks) charts[u] = entry.others[u]!.chart;
 }
@@ -814,8 +821,21 @@ $<HTMLInputElement>('import').onchange = async (e) => {
   const next = stateFrom(s, s.settings, s.task ?? 'trajectories');
   for (const t of TASK_IDS) next.tasks[t] = { ...next.tasks[t], modelGen: state.tasks[t].modelGen + 1 } as never;
   nextStrokeId = Math.max(nextStrokeId, ...s.strokes.map((st) => st.id + 1));
+  // One undoable step, in the task the import leaves active: Undo brings back both tasks' data, models and charts and
+  // the settings as they were (the weights asked for first, as for any replaced model).
+  dropDeferred();
+  askWeights(TASK_IDS);
+  const t = next.task;
+  const changed = Object.keys(next.settings).filter((k) => next.settings[k as keyof Settings] !== state.settings[k as keyof Settings]);
+  const others: Others = {};
+  for (const u of TASK_IDS) if (u !== t) (others as Record<TaskId, unknown>)[u] = otherModel(u, true);
+  (histories[t] as History<UndoEntry<typeof t>>).push({ state: state.tasks[t], restoresModel: true, chart: t === state.task ? chart.get() : charts[t],
+    settings: changed.length ? pick(state.settings, changed) : null, others });
   applyState({ ...next, view: fitView(s.view, overlay.width, overlay.height, 0) }, null);
-  hint(`Imported ${s.strokes.length} ${s.strokes.length === 1 ? 'stroke' : 'strokes'}${s.model ? ' and a trained model' : ''}.`);
+  const samples = (s.density?.samples.length ?? 0) / 2;
+  const parts = [`${s.strokes.length} ${s.strokes.length === 1 ? 'stroke' : 'strokes'}${s.model ? ' and a trained model' : ''}`,
+    ...(samples ? [`${samples} density samples${s.density?.model ? ' and a trained flow' : ''}`] : [])];
+  hint(`Imported ${parts.join(', ')}. Undo (Ctrl+Z) brings back what was here.`);
 };
 $<HTMLInputElement>('import-csv').onchange = async (e) => {
   const input = e.target as HTMLInputElement;
