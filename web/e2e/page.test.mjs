@@ -269,7 +269,19 @@ test('a width change on one task replaces both tasks\' networks; its Undo brings
     .catch(async (e) => { console.error(trained, JSON.stringify(await pg('modelIterations'))); throw e; });
   await page.getByRole('radio', { name: 'Density' }).check();
   await page.waitForFunction((n) => Number(document.querySelector('[data-testid=iteration]').textContent) === n, trained, { timeout: 10000 });
+  // The same change undone from the density task: the hint says how, Undo there brings the width and the flow back, and
+  // the trajectory task's entry of it goes (no second undo of it there).
   await page.getByRole('radio', { name: 'Trajectories' }).check();
+  await box.fill(String(width + 8));
+  await box.press('Enter');
+  await page.waitForFunction((w) => window.playground.settings.width === w, width + 8, { timeout: 10000 });
+  assert.match(await text('#hint'), /The trained density flow started afresh too .*Undo, here or there, brings it back/);
+  await page.getByRole('radio', { name: 'Density' }).check();
+  await page.getByRole('button', { name: 'Undo', exact: true }).click();
+  await page.waitForFunction((w) => window.playground.settings.width === w, width, { timeout: 10000 });
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid=iteration]').textContent) === n, trained, { timeout: 10000 });
+  await page.getByRole('radio', { name: 'Trajectories' }).check();
+  assert.equal(await pg('canUndo'), false, 'the change, undone in the density task, has no entry left here');
 });
 
 test('the density plane after a visit to the trajectory task shows no trajectory particles', async () => {

@@ -79,7 +79,11 @@ interface UndoEntry<T extends TaskId> {
    * with their charts: restored with it; their data stay as they are, unless the change replaced those too (Import
    * session: `data`) */
   others: Others;
+  /** a change that replaced several tasks' models has an entry in each task's history, of one twin number: undone in
+   * one task, it leaves the others' histories (once undone, the change is not undone a second time there) */
+  twin?: number;
 }
+let twins = 0;
 type Others = Partial<{ [U in TaskId]: { model: TaskState<U>['model']; modelGen: number; chart: ChartData | null;
   data?: { data: TaskState<U>['data']; preset: string | null } } }>;
 const histories: { [T in TaskId]: History<UndoEntry<T>> } = { trajectories: new History(), density: new History() };
@@ -198,8 +202,14 @@ function changeSettings(s: Settings) {
   const next = withSettings(state, s);
   const replaced = TASK_IDS.filter((t) => next.tasks[t].modelGen !== state.tasks[t].modelGen);
   if (replaced.length) askWeights(replaced);
+  // A setting both tasks use replaced the other task's trained model too: said, with the way back.
+  const trainedElsewhere = replaced.filter((u) => u !== state.task && (modelInfo(state.tasks[u].model as never)?.iteration ?? 0) > 0);
   commit(next, replaced.includes(state.task) ? 'model' : 'data');
+  if (trainedElsewhere.length)
+    hint(`The trained ${trainedElsewhere.map((u) => MODEL_NAME[u]).join(' and ')} started afresh too (this setting is shared by both tasks): Undo, here or there, brings it back.`);
 }
+/** What each task's model is called in messages. */
+const MODEL_NAME: Record<TaskId, string> = { trajectories: 'trajectory model', density: 'density flow' };
 
 /** Another task's model as an undo entry keeps it (with its chart; with its data too for an Import). */
 const otherModel = (u: TaskId, withData = false) => ({ model: state.tasks[u].model, modelGen: state.tasks[u].modelGen,
@@ -218,9 +228,14 @@ function commit(next: AppState, undo?: 'data' | 'model') {
     const changed = Object.keys(next.settings).filter((k) => next.settings[k as keyof Settings] !== state.settings[k as keyof Settings]);
     const settings = changed.length ? pick(state.settings, changed) : null;
     const others: Others = {};
-    for (const u of TASK_IDS)
-      if (u !== t && next.tasks[u].modelGen !== state.tasks[u].modelGen) (others as Record<TaskId, unknown>)[u] = otherModel(u);
-    (histories[t] as History<UndoEntry<typeof t>>).push({ state: state.tasks[t], restoresModel: model, chart: model ? chart.get() : null, settings, others });
+    const replaced = TASK_IDS.filter((u) => u !== t && next.tasks[u].modelGen !== state.tasks[u].modelGen);
+    for (const u of replaced) (others as Record<TaskId, unknown>)[u] = otherModel(u);
+    const twin = replaced.length ? ++twins : undefined;
+    (histories[t] as History<UndoEntry<typeof t>>).push({ state: state.tasks[t], restoresModel: model, chart: model ? chart.get() : null, settings, others, twin });
+    // The other tasks whose models this replaced can undo it too (the same change seen from there).
+    for (const u of replaced)
+      (histories[u] as History<UndoEntry<typeof u>>).push({ state: state.tasks[u], restoresModel: true, chart: charts[u], settings,
+        others: model ? { [t]: otherModel(t) } : {}, twin });
   }
   applyState(next);
 }
@@ -673,6 +688,7 @@ function undoRedo(which: 'undo' | 'redo') {
   const cur: UndoEntry<typeof t> = { state: state.tasks[t], restoresModel: false, chart: chart.get(), settings: null, others: {} };
   const entry = which === 'undo' ? h.undo(cur) : h.redo(cur);
   if (!entry) return;
+  if (entry.twin !== undefined) for (const u of TASK_IDS) if (u !== t) (histories[u] as History<UndoEntry<TaskId>>).remove((e) => e.twin === entry.twin);
   // The opposite move restores the same things: the weights about to be replaced are asked for first (the snapshot's
   // answers fill in `cur`), the settings are the current ones.
   cur.restoresModel = entry.restoresModel;

@@ -61,4 +61,16 @@ describe('stroke geometry and history', () => {
     expect(h.redo(s1)).toBe(s2);
     expect(h.redo(s2)).toBeNull();
   });
+
+  it('removes entries past and future (the twin of a change undone in the other task)', () => {
+    const h = new History<{ id: number; twin?: number }>();
+    h.push({ id: 1 });
+    h.push({ id: 2, twin: 7 });
+    h.push({ id: 3 });
+    expect(h.undo({ id: 4, twin: 7 })?.id).toBe(3);
+    h.remove((e) => e.twin === 7);
+    expect(h.entries.map((e) => e.id)).toEqual([1]);
+    expect(h.canRedo).toBe(false);
+    expect(h.undo({ id: 5 })?.id).toBe(1);
+  });
 });

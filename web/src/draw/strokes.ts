@@ -134,6 +134,11 @@ export class History<T = Stroke[]> {
     this.past = this.past.map(f);
     this.future = this.future.map(f);
   }
+  /** Removes the entries, past and future, for which `f` is true (the twin of an entry undone elsewhere). */
+  remove(f: (entry: T) => boolean): void {
+    this.past = this.past.filter((e) => !f(e));
+    this.future = this.future.filter((e) => !f(e));
+  }
   /** What undo (or redo) would return next, left in place. */
   peek(which: 'undo' | 'redo'): T | undefined {
     const list = which === 'undo' ? this.past : this.future;
