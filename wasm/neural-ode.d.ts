@@ -146,6 +146,7 @@ export interface PortraitComparison {
   /** largest relative period difference of matched cycles */
   periodError: number;
   /** fraction of grid points whose attractors correspond */
+  /** fraction of the view whose attractors correspond; NaN when either portrait has no attractor (nothing to compare) */
   basinAgreement: number;
   /** per learned attractor: the index of the matching true attractor, or −1 */
   attractorMatch: number[];

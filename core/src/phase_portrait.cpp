@@ -399,7 +399,11 @@ PortraitComparison compare(const PhasePortrait& learned, const PhasePortrait& tr
     }
     if (c.attractor_match[i] >= 0) taken[static_cast<std::size_t>(c.attractor_match[i])] = true;
   }
-  if (L.basins.size() == T.basins.size() && !L.basins.empty()) {
+  // Basins compare only where both portraits have attractors: a true system without one (the spiral's degenerate
+  // sink, Lotka-Volterra's centre) leaves every start undecided, and "basins agree on 0 %" would blame a good fit.
+  const bool basins_comparable = !L.attractors.empty() && !T.attractors.empty();
+  if (!basins_comparable) c.basin_agreement = std::numeric_limits<double>::quiet_NaN();
+  if (basins_comparable && L.basins.size() == T.basins.size() && !L.basins.empty()) {
     std::size_t agree = 0;
     for (std::size_t k = 0; k < L.basins.size(); ++k) {
       const int l = L.basins[k];
@@ -419,7 +423,7 @@ PortraitComparison compare(const PhasePortrait& learned, const PhasePortrait& tr
   // A cycle matched to a true one of the same stability has its period compared, whatever else differs (an
   // equilibrium inside the cycle, far from the data, may be learned a node where the truth has a focus).
   if (matched_cycles > 0) c.verdict += "; periods within " + fmt(100 * c.period_error) + " %";
-  if (!L.basins.empty() && !L.attractors.empty())
+  if (!L.basins.empty() && basins_comparable)
     c.verdict += "; basins agree on " + std::to_string(static_cast<int>(std::floor(100 * c.basin_agreement))) + " % of the view";
   return c;
 }

@@ -120,6 +120,25 @@ TEST_CASE("Learned Van der Pol (default settings, preset data): one stable limit
   CHECK(std::abs(learned.cycles[0].period - 6.6633) <= kPeriodTolerance * 6.6633);
 }
 
+TEST_CASE("Basins are compared only where both portraits have attractors (the spiral's true sink is degenerate)") {
+  const System& s = *find_system("spiral");
+  const GridSpec g = view_of(s, 32);
+  const PhasePortrait truth = analyze(system_phase_field(s), g);
+  INFO(summary(truth));
+  REQUIRE(truth.attractors.empty());
+  // A learned portrait of the same view with an attractor: the van der Pol cycle's portrait over the spiral's view.
+  const PhasePortrait learned = analyze(system_phase_field(*find_system("van-der-pol")), g);
+  REQUIRE_FALSE(learned.attractors.empty());
+  const PortraitComparison c = compare(learned, truth);
+  INFO(c.verdict);
+  CHECK(std::isnan(c.basin_agreement));
+  CHECK(c.verdict.find("basins") == std::string::npos);
+  // Both with attractors: compared (and in the verdict).
+  const PortraitComparison same = compare(learned, learned);
+  CHECK(same.basin_agreement == 1.0);
+  CHECK(same.verdict.find("basins agree on 100 %") != std::string::npos);
+}
+
 TEST_CASE("A verdict compares the periods of matched limit cycles even where the equilibria's types differ") {
   const System& s = *find_system("van-der-pol");
   const PhasePortrait truth = analyze(system_phase_field(s), view_of(s));

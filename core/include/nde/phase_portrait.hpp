@@ -78,7 +78,7 @@ struct PortraitComparison {
   bool same_structure = false;   ///< the same count of each equilibrium type and of stable/unstable cycles
   double position_error = 0.0;   ///< largest distance between matched equilibria (data units)
   double period_error = 0.0;     ///< largest relative period difference of matched cycles
-  double basin_agreement = 0.0;  ///< fraction of grid points whose attractors correspond
+  double basin_agreement = 0.0;  ///< fraction of grid points whose attractors correspond (NaN: a side has no attractor)
   std::vector<int> attractor_match;  ///< per learned attractor: the matching true attractor, or −1
   std::string verdict;           ///< one line for the page
 };
