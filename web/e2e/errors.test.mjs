@@ -55,7 +55,12 @@ test('a layer whose draw throws: reported once, switched off, the other layers a
   await more.click();
   assert.match(await page.locator('#notice li').textContent(), /"axes" layer failed \(test: layer axes draw broken\)/);
   assert.deepEqual(await axeViolations(page), []);
-  await page.getByRole('button', { name: 'Dismiss all' }).click();
+  // Dismiss: the notice shown goes and the older one shows; Dismiss all is there while more than one is.
+  assert.ok(await page.getByRole('button', { name: 'Dismiss all' }).isVisible());
+  await page.getByRole('button', { name: 'Dismiss', exact: true }).click();
+  assert.match(await page.locator('#notice > p').textContent(), /"axes" layer failed/);
+  assert.equal(await page.getByRole('button', { name: 'Dismiss all' }).count(), 0);
+  await page.getByRole('button', { name: 'Dismiss', exact: true }).click();
   assert.ok(await page.locator('#notice').isHidden());
   // Focus does not drop to the body with the notice it was in: it goes to Train.
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'train');

@@ -68,7 +68,12 @@ export function createMessages(hintEl: HTMLElement, noticeEl: HTMLElement, focus
       notices.taken(shown);
       drawNotices(true);
     }));
-    if (!shown.fatal) row.append(button(more ? 'Dismiss all' : 'Dismiss', () => {
+    // Dismiss: this notice (the next one shows); Dismiss all: every notice but a fatal one.
+    if (!shown.fatal) row.append(button('Dismiss', () => {
+      notices.taken(shown);
+      drawNotices(true);
+    }));
+    if (!shown.fatal && more) row.append(button('Dismiss all', () => {
       notices.dismiss();
       drawNotices(true);
     }));

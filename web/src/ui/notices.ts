@@ -65,7 +65,7 @@ export class NoticeStack<A> {
     return this.list.length !== before;
   }
 
-  /** The shown notice's action was taken: it goes, the next one shows. */
+  /** The shown notice's action was taken, or it was dismissed on its own: it goes, the next one shows. */
   taken(n: Notice<A>): void {
     this.list = this.list.filter((m) => m !== n);
   }
