@@ -228,8 +228,11 @@ test('Undo after a new width brings back the width and the trained weights; Undo
 });
 
 test('density mode shows its own settings; Ctrl+Y there leaves the strokes alone', async () => {
+  const top = (await page.getByTestId('phase-plane').boundingBox()).y;
   await page.getByRole('radio', { name: 'Density' }).check();
   await page.waitForFunction(() => window.playground.task === 'density');
+  assert.equal((await page.getByTestId('phase-plane').boundingBox()).y, top, 'the plane stays where it was (the toolbar keeps its rows)');
+  assert.equal(await text('#batch-loss-label'), 'NLL, last minibatch (nats)');
   await page.locator('.lil-title', { hasText: 'Advanced' }).click();
   await page.locator('[data-setting=tEnd]').waitFor({ state: 'visible', timeout: 5000 });
   for (const key of ['batchSize', 'window', 'loss', 'timeMode']) assert.ok(!(await page.locator(`[data-setting=${key}]`).isVisible()), key);

@@ -261,7 +261,8 @@ function applyState(next: AppState, chartData?: ChartData | null) {
 
   // Controls.
   for (const r of document.querySelectorAll<HTMLInputElement>('input[name=task]')) r.checked = r.value === t;
-  $('pointer-modes').hidden = !m.modes;
+  // (kept in the layout, invisible: the toolbar keeps its rows and the plane does not jump on a task switch)
+  $('pointer-modes').style.visibility = m.modes ? '' : 'hidden';
   for (const el of document.querySelectorAll<HTMLElement>('[data-task]')) el.hidden = el.dataset.task !== t;
   panel.set(next.settings);
   panel.showTask(t);
@@ -287,6 +288,7 @@ function applyState(next: AppState, chartData?: ChartData | null) {
   $('size-why').textContent = sizeWhy ?? '';
   $('size-why').hidden = sizeWhy === null;
   $('loss-label').textContent = m.lossLabel;
+  $('batch-loss-label').textContent = m.batchLossLabel;
   $('field-error-row').hidden = !m.fieldError(next.tasks[t] as never);
   $('plane-hint').textContent = m.emptyHint;
   $('plane-hint').hidden = m.dataSize(next.tasks[t].data as never) > 0;
@@ -863,6 +865,8 @@ $<HTMLInputElement>('import-csv').onchange = async (e) => {
     hint(`CSV not imported, nothing changed: ${r.error}`);
     return;
   }
+  const switched = state.task !== 'trajectories';
+  if (switched) setTask('trajectories');
   const added: Stroke[] = r.trajectories.map((t) => trajectoryToStroke(nextStrokeId++, t));
   const strokes = [...state.tasks.trajectories.data, ...added];
   let xmin = Infinity, xmax = -Infinity, ymin = Infinity, ymax = -Infinity;
@@ -871,11 +875,10 @@ $<HTMLInputElement>('import-csv').onchange = async (e) => {
       xmin = Math.min(xmin, p.x); xmax = Math.max(xmax, p.x);
       ymin = Math.min(ymin, p.y); ymax = Math.max(ymax, p.y);
     }
-  let next = withData({ ...state, task: 'trajectories' }, 'trajectories', strokes, null);
+  let next = withData(state, 'trajectories', strokes, null);
   if (xmax > xmin && ymax > ymin) next = { ...next, view: fitView({ xmin, xmax, ymin, ymax }, overlay.width, overlay.height, 0.1) };
-  if (state.task !== 'trajectories') setTask('trajectories');
   commit(next, 'data');
-  hint(`Imported ${added.length} ${added.length === 1 ? 'trajectory' : 'trajectories'} from the CSV.`);
+  hint(`Imported ${added.length} ${added.length === 1 ? 'trajectory' : 'trajectories'} from the CSV${switched ? ' (into the Trajectories task)' : ''}.`);
 };
 $('png').onclick = () => {
   const c = document.createElement('canvas');

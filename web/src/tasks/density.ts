@@ -10,6 +10,7 @@ export const densityTask: TaskModule<'density'> = {
   emptyHint: 'Paint samples here: drag to spray points where the density should be. Or pick a preset above.',
   ownData: '(your samples)',
   lossLabel: 'NLL, all samples (nats)',
+  batchLossLabel: 'NLL, last minibatch (nats)',
   empty: [],
   dataSize: (d) => d.length / 2,
   sync: {

@@ -44,6 +44,8 @@ export interface TaskModule<T extends TaskId> {
   ownData: string;
   /** label of the whole-data loss readout */
   lossLabel: string;
+  /** label of the last minibatch's loss */
+  batchLossLabel: string;
   empty: PageData[T];
   dataSize(d: PageData[T]): number;
   sync: TaskSync<T>;

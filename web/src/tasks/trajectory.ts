@@ -45,6 +45,7 @@ export const trajectoryTask: TaskModule<'trajectories'> = {
   emptyHint: 'Draw a trajectory here: drag across the plane. Or pick a preset above.',
   ownData: '(your strokes)',
   lossLabel: 'loss, all data',
+  batchLossLabel: 'loss, last minibatch',
   empty: [],
   dataSize: (d) => d.length,
   sync: {
