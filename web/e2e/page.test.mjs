@@ -285,6 +285,22 @@ test('a width change on one task replaces both tasks\' networks; its Undo brings
   await page.waitForFunction((n) => Number(document.querySelector('[data-testid=iteration]').textContent) === n, trained, { timeout: 10000 });
   await page.getByRole('radio', { name: 'Trajectories' }).check();
   assert.equal(await pg('canUndo'), false, 'the change, undone in the density task, has no entry left here');
+  // A later step where the change was made (Reset): the density task's Undo of the change waits until it is undone.
+  await box.fill(String(width + 8));
+  await box.press('Enter');
+  await page.waitForFunction((w) => window.playground.settings.width === w, width + 8, { timeout: 10000 });
+  await page.getByRole('button', { name: 'Reset', exact: true }).click();
+  await page.getByRole('radio', { name: 'Density' }).check();
+  await page.getByRole('button', { name: 'Undo', exact: true }).click();
+  await page.waitForFunction(() => /also replaced the trajectory model, whose task has later steps: undo those first/.test(document.querySelector('#hint').textContent), null, { timeout: 5000 });
+  assert.equal((await pg('settings')).width, width + 8);
+  await page.getByRole('radio', { name: 'Trajectories' }).check();
+  await page.getByRole('button', { name: 'Undo', exact: true }).click(); // the Reset
+  await page.getByRole('button', { name: 'Undo', exact: true }).click(); // the width
+  await page.waitForFunction((w) => window.playground.settings.width === w, width, { timeout: 10000 });
+  await page.getByRole('radio', { name: 'Density' }).check();
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid=iteration]').textContent) === n, trained, { timeout: 10000 });
+  await page.getByRole('radio', { name: 'Trajectories' }).check();
 });
 
 test('the density plane after a visit to the trajectory task shows no trajectory particles', async () => {

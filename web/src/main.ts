@@ -88,6 +88,8 @@ type Others = Partial<{ [U in TaskId]: { model: TaskState<U>['model']; modelGen:
   data?: { data: TaskState<U>['data']; preset: string | null } } }>;
 const histories: { [T in TaskId]: History<UndoEntry<T>> } = { trajectories: new History(), density: new History() };
 const charts: Record<TaskId, ChartData | null> = { trajectories: null, density: null };
+/** the iteration of the last whole-data loss charted (a progress repeats it until the next one) */
+let lastDataIteration = -1;
 
 // ---- worker ----
 let worker: Worker | null = null;
@@ -216,14 +218,23 @@ const otherModel = (u: TaskId, withData = false) => ({ model: state.tasks[u].mod
   chart: u === state.task ? chart.get() : charts[u],
   ...(withData ? { data: { data: state.tasks[u].data, preset: state.tasks[u].preset } } : {}) });
 
+/** A change in task `t` that replaced the models of `tasks` too: each of those gets an entry of it in its own history, of
+ * twin number `twin`, that undoes it from there — its own state as it was (`full`: data too, as after an Import), the
+ * settings, and task t's model (with its data when `full`), if `tModel`. Called before the change is applied. */
+function pushTwins(t: TaskId, tasks: TaskId[], twin: number, settings: Partial<Settings> | null, tModel: boolean, full: boolean) {
+  for (const u of tasks)
+    (histories[u] as History<UndoEntry<TaskId>>).push({ state: state.tasks[u], restoresModel: true, chart: u === state.task ? chart.get() : charts[u],
+      settings, others: tModel ? { [t]: otherModel(t, full) } : {}, twin });
+}
+
 /** `from`'s values of `keys`. */
 const pick = (from: Settings, keys: string[]) => Object.fromEntries(keys.map((k) => [k, from[k as keyof Settings]])) as Partial<Settings>;
 
 /** A new state, optionally undoable in the active task: 'data' (the data), 'model' (the data and the weights, which
  * askWeights() just before fills in); the settings the commit changed are restored with either. */
 function commit(next: AppState, undo?: 'data' | 'model') {
-  dropDeferred();
   if (undo) {
+    dropDeferred();  // a waiting Undo was about what was there before this step
     const t = state.task, model = undo === 'model';
     const changed = Object.keys(next.settings).filter((k) => next.settings[k as keyof Settings] !== state.settings[k as keyof Settings]);
     const settings = changed.length ? pick(state.settings, changed) : null;
@@ -231,11 +242,9 @@ function commit(next: AppState, undo?: 'data' | 'model') {
     const replaced = TASK_IDS.filter((u) => u !== t && next.tasks[u].modelGen !== state.tasks[u].modelGen);
     for (const u of replaced) (others as Record<TaskId, unknown>)[u] = otherModel(u);
     const twin = replaced.length ? ++twins : undefined;
-    (histories[t] as History<UndoEntry<typeof t>>).push({ state: state.tasks[t], restoresModel: model, chart: model ? chart.get() : null, settings, others, twin });
     // The other tasks whose models this replaced can undo it too (the same change seen from there).
-    for (const u of replaced)
-      (histories[u] as History<UndoEntry<typeof u>>).push({ state: state.tasks[u], restoresModel: true, chart: charts[u], settings,
-        others: model ? { [t]: otherModel(t) } : {}, twin });
+    if (twin !== undefined) pushTwins(t, replaced, twin, settings, model, false);
+    (histories[t] as History<UndoEntry<typeof t>>).push({ state: state.tasks[t], restoresModel: model, chart: model ? chart.get() : null, settings, others, twin });
   }
   applyState(next);
 }
@@ -256,6 +265,8 @@ function applyState(next: AppState, chartData?: ChartData | null) {
   if (chartData !== undefined) chart.set(chartData ?? { iterations: [], data: [], batch: [] });
   else if (taskChanged) chart.set(charts[t] ?? { iterations: [], data: [], batch: [] });
   else if (prev && prev.tasks[t].modelGen !== next.tasks[t].modelGen) chart.clear();
+  // Another chart (or none): its first whole-data point is new whatever the last one's iteration was.
+  if (chartData !== undefined || taskChanged || (prev && prev.tasks[t].modelGen !== next.tasks[t].modelGen)) lastDataIteration = -1;
   if (prev) for (const k of TASK_IDS) if (k !== t && prev.tasks[k].modelGen !== next.tasks[k].modelGen) charts[k] = null;
   state = applied = next;
 
@@ -399,7 +410,6 @@ let pausing = false;
 let pauseFrom: { at: number; iteration: number } | null = null;
 let lastPause: { millis: number; iterations: number; msPerIteration: number; pending: boolean; pendingNfe: number } | null = null;
 const fmt = (x: number, digits = 4) => (Number.isFinite(x) ? (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(digits - 1) : String(+x.toPrecision(digits))) : '–');
-let lastDataIteration = -1;
 let lastProgress: Progress | null = null;
 /** Pings under way (tests measure how long the worker takes to answer a message). */
 type Pong = { pending: string[]; longestTick: number; longestPiece: { millis: number; kind: string } };
@@ -682,6 +692,16 @@ function undoRedo(which: 'undo' | 'redo') {
   const h = histories[t] as History<UndoEntry<typeof t>>;
   if (deferred) return;  // one at a time: the next key press comes after it
   const coming = h.peek(which);
+  // A change that replaced other tasks' models too is undone only while it is their last step as well: their later
+  // steps were made under its settings, and would restore models that do not fit the settings before it.
+  if (which === 'undo' && coming?.twin !== undefined) {
+    const blocked = TASK_IDS.filter((u) => u !== t && (histories[u] as History<UndoEntry<TaskId>>).entries.some((e) => e.twin === coming.twin)
+      && (histories[u] as History<UndoEntry<TaskId>>).peek('undo')?.twin !== coming.twin);
+    if (blocked.length) {
+      hint(`That step also replaced the ${blocked.map((u) => MODEL_NAME[u]).join(' and ')}, whose task has later steps: undo those first, there.`);
+      return;
+    }
+  }
   const waitFor = coming ? restoredKeys(t, coming).filter((k) => awaited.has(k)) : [];
   if (waitFor.length) {
     deferred = { which, task: t, keys: waitFor, timer: window.setTimeout(() => (waitFor.forEach((k) => awaited.delete(k)), runDeferred()), WEIGHTS_WAIT_MS) };
@@ -690,7 +710,10 @@ function undoRedo(which: 'undo' | 'redo') {
   const cur: UndoEntry<typeof t> = { state: state.tasks[t], restoresModel: false, chart: chart.get(), settings: null, others: {} };
   const entry = which === 'undo' ? h.undo(cur) : h.redo(cur);
   if (!entry) return;
+  // Its twins in the other tasks' histories go with it; the opposite move keeps the twin number, and a Redo puts them
+  // back (the change redone has an entry in each of those tasks again).
   if (entry.twin !== undefined) for (const u of TASK_IDS) if (u !== t) (histories[u] as History<UndoEntry<TaskId>>).remove((e) => e.twin === entry.twin);
+  cur.twin = entry.twin;
   // The opposite move restores the same things: the weights about to be replaced are asked for first (the snapshot's
   // answers fill in `cur`), the settings are the current ones.
   cur.restoresModel = entry.restoresModel;
@@ -699,6 +722,8 @@ function undoRedo(which: 'undo' | 'redo') {
   for (const u of otherTasks) (cur.others as Record<TaskId, unknown>)[u] = otherModel(u, entry.others[u]!.data !== undefined);
   if (entry.restoresModel || otherTasks.length) askWeights([...(entry.restoresModel ? [t] : []), ...otherTasks]);
   if (entry.settings) cur.settings = pick(state.settings, Object.keys(entry.settings));
+  if (which === 'redo' && entry.twin !== undefined)
+    pushTwins(t, otherTasks, entry.twin, cur.settings, entry.restoresModel, otherTasks.some((u) => entry.others[u]!.data !== undefined));
   const base = entry.settings ? withSettings(state, { ...state.settings, ...entry.settings }) : state;
   let next = withRestored(base, t, entry.state, entry.restoresModel);
   for (const u of otherTasks) {
@@ -846,9 +871,12 @@ $<HTMLInputElement>('import').onchange = async (e) => {
   const t = next.task;
   const changed = Object.keys(next.settings).filter((k) => next.settings[k as keyof Settings] !== state.settings[k as keyof Settings]);
   const others: Others = {};
-  for (const u of TASK_IDS) if (u !== t) (others as Record<TaskId, unknown>)[u] = otherModel(u, true);
+  const rest = TASK_IDS.filter((u) => u !== t);
+  for (const u of rest) (others as Record<TaskId, unknown>)[u] = otherModel(u, true);
+  const settings = changed.length ? pick(state.settings, changed) : null, twin = ++twins;
+  pushTwins(t, rest, twin, settings, true, true);
   (histories[t] as History<UndoEntry<typeof t>>).push({ state: state.tasks[t], restoresModel: true, chart: t === state.task ? chart.get() : charts[t],
-    settings: changed.length ? pick(state.settings, changed) : null, others });
+    settings, others, twin });
   applyState({ ...next, view: fitView(s.view, overlay.width, overlay.height, 0) }, null);
   const samples = (s.density?.samples.length ?? 0) / 2;
   const parts = [`${s.strokes.length} ${s.strokes.length === 1 ? 'stroke' : 'strokes'}${s.model ? ' and a trained model' : ''}`,

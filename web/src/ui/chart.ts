@@ -50,6 +50,8 @@ export function createLossChart(host: HTMLElement, hint: HTMLElement): LossChart
   let d: ChartData = { iterations: [], data: [], batch: [] };
   const axis = { stroke: '#c9d1d9', grid: { stroke: 'rgba(255,255,255,0.06)' }, ticks: { stroke: 'rgba(255,255,255,0.15)' } };
   let scale: 'log' | 'linear' = 'log';
+  // Linear once a value ≤ 0 came, until the chart is cleared or replaced (thinning may drop that value: no flip back).
+  let linear = false;
   let width = Math.max(200, host.clientWidth);
   const make = () => new uPlot(
     {
@@ -81,7 +83,7 @@ export function createLossChart(host: HTMLElement, hint: HTMLElement): LossChart
     pending = true;
     requestAnimationFrame(() => {
       pending = false;
-      const want = chartScale(d);
+      const want = linear ? 'linear' : 'log';
       if (want !== scale) {
         scale = want;
         plot.destroy();
@@ -97,6 +99,7 @@ export function createLossChart(host: HTMLElement, hint: HTMLElement): LossChart
     push(it, dataLoss, batchLoss) {
       const dl = finite(dataLoss), bl = finite(batchLoss);
       if (dl === null && bl === null) return;
+      if ((dl !== null && dl <= 0) || (bl !== null && bl <= 0)) linear = true;
       const n = d.iterations.length;
       if (n && it < d.iterations[n - 1]) return;
       if (n && it === d.iterations[n - 1]) {
@@ -117,11 +120,13 @@ export function createLossChart(host: HTMLElement, hint: HTMLElement): LossChart
     },
     clear() {
       d = { iterations: [], data: [], batch: [] };
+      linear = false;
       redraw();
     },
     get: () => ({ iterations: d.iterations.slice(), data: d.data.slice(), batch: d.batch.slice() }),
     set(next) {
       d = { iterations: next.iterations.slice(), data: next.data.slice(), batch: next.batch.slice() };
+      linear = chartScale(d) === 'linear';
       redraw();
     },
     get empty() {

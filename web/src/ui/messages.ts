@@ -26,9 +26,9 @@ export function createMessages(hintEl: HTMLElement, noticeEl: HTMLElement, focus
     return b;
   };
   const notices = new NoticeStack<HintAction>();
-  /** Redraws the slot; after one of its buttons (`refocus`), focus goes to the next notice's first button, or, with
-   * none left, to `focusAfter`. */
-  function drawNotices(refocus = false) {
+  /** Redraws the slot; after one of its buttons (`refocus`: true, or the label of the button to focus again), focus goes
+   * to the next notice's button of that label or its first button, or, with none left, to `focusAfter`. */
+  function drawNotices(refocus: boolean | string = false) {
     const view = notices.view();
     // The list stays open across redraws once the user opened it.
     const wasOpen = noticeEl.querySelector('details')?.open ?? false;
@@ -71,7 +71,7 @@ export function createMessages(hintEl: HTMLElement, noticeEl: HTMLElement, focus
     // Dismiss: this notice (the next one shows); Dismiss all: every notice but a fatal one.
     if (!shown.fatal) row.append(button('Dismiss', () => {
       notices.taken(shown);
-      drawNotices(true);
+      drawNotices('Dismiss');
     }));
     if (!shown.fatal && more) row.append(button('Dismiss all', () => {
       notices.dismiss();
@@ -80,7 +80,9 @@ export function createMessages(hintEl: HTMLElement, noticeEl: HTMLElement, focus
     noticeEl.append(row);
     noticeEl.dataset.kind = shown.fatal ? 'fatal' : 'warning';
     if (refocus) {
-      const next = row.querySelector('button') ?? noticeEl.querySelector('summary');
+      // After a Dismiss, the next notice's Dismiss (a second Enter must not take its action), else its first button.
+      const same = typeof refocus === 'string' ? [...row.querySelectorAll('button')].find((b) => b.textContent === refocus) : undefined;
+      const next = same ?? row.querySelector('button') ?? noticeEl.querySelector('summary');
       if (next) next.focus();
       else focusAfter?.()?.focus();
     }
