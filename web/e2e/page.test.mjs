@@ -51,6 +51,14 @@ async function pauseAfterProgress() {
   }));
 }
 
+/** Trains until the worker reports an iteration past `n`, then pauses and waits for the worker to stop. */
+async function trainPast(n) {
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await page.waitForFunction((k) => window.playground.progress?.iteration > k, n, { timeout: 60000 });
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await page.waitForFunction(() => !window.playground.workerRunning, null, { timeout: 10000 });
+}
+
 async function drawLine(fx0, fy0, fx1, fy1) {
   const box = await page.getByTestId('phase-plane').boundingBox();
   await page.mouse.move(box.x + box.width * fx0, box.y + box.height * fy0);
@@ -252,10 +260,7 @@ test('density mode shows its own settings; Ctrl+Y there leaves the strokes alone
 test('a width change on one task replaces both tasks\' networks; its Undo brings back both trained models', async () => {
   await fresh('?task=density&preset=two-moons');
   await page.waitForFunction(() => window.playground.task === 'density' && window.playground.densitySamples > 0, null, { timeout: 20000 });
-  await page.getByRole('button', { name: 'Train', exact: true }).click();
-  await page.waitForFunction(() => window.playground.progress?.iteration > 10, null, { timeout: 60000 });
-  await page.getByRole('button', { name: 'Pause', exact: true }).click();
-  await page.waitForFunction(() => !window.playground.workerRunning, null, { timeout: 10000 });
+  await trainPast(10);
   const trained = Number(await text('[data-testid=iteration]'));
   await page.getByRole('radio', { name: 'Trajectories' }).check();
   await page.waitForFunction(() => window.playground.task === 'trajectories');
@@ -334,18 +339,12 @@ test('the density plane after a visit to the trajectory task shows no trajectory
 test('a link with other settings over a trained autosave: the new preset\'s chart fills from iteration 0', async () => {
   await fresh('?preset=toggle');
   await page.waitForFunction(() => window.playground.strokes === 8, null, { timeout: 20000 });
-  await page.getByRole('button', { name: 'Train', exact: true }).click();
-  await page.waitForFunction(() => window.playground.progress?.iteration > 500, null, { timeout: 30000 });
-  await page.getByRole('button', { name: 'Pause', exact: true }).click();
-  await page.waitForFunction(() => !window.playground.workerRunning, null, { timeout: 10000 });
+  await trainPast(500);
   await page.waitForTimeout(1000); // autosaved
   // The autosaved toggle model loads first and reports its iteration; then the link's preset replaces it.
   await page.goto(`${url}?preset=van-der-pol&leq=1`);
   await page.waitForFunction(() => window.playground?.preset === 'van-der-pol' && window.playground.strokes === 8, null, { timeout: 20000 });
-  await page.getByRole('button', { name: 'Train', exact: true }).click();
-  await page.waitForFunction(() => window.playground.progress?.iteration > 100, null, { timeout: 30000 });
-  await page.getByRole('button', { name: 'Pause', exact: true }).click();
-  await page.waitForFunction(() => !window.playground.workerRunning, null, { timeout: 10000 });
+  await trainPast(100);
   const c = await pg('chart');
   assert.equal(c.iterations[0], 0, `the chart starts at ${c.iterations[0]}`);
   assert.ok(c.iterations.length > 3, `${c.iterations.length} points`);
@@ -354,10 +353,7 @@ test('a link with other settings over a trained autosave: the new preset\'s char
 test('Import session over trained work is one undoable step: Undo brings back the strokes, settings and trained model', async () => {
   await fresh('?preset=spiral');
   await page.waitForFunction(() => window.playground.strokes === 8, null, { timeout: 20000 });
-  await page.getByRole('button', { name: 'Train', exact: true }).click();
-  await page.waitForFunction(() => window.playground.progress?.iteration > 100, null, { timeout: 30000 });
-  await page.getByRole('button', { name: 'Pause', exact: true }).click();
-  await page.waitForFunction(() => !window.playground.workerRunning, null, { timeout: 10000 });
+  await trainPast(100);
   const trained = Number(await text('[data-testid=iteration]'));
   const width = (await pg('settings')).width;
   // Another session: one stroke, another width, no model.
