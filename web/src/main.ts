@@ -307,6 +307,7 @@ function applyState(next: AppState, chartData?: ChartData | null) {
 
   // Scene.
   if (taskChanged) {
+    $('plane-status').hidden = true;  // the other task's figures, until this task's first progress
     scene.field = scene.truth = scene.density = scene.portrait = scene.confidence = null;
     scene.rollouts = [];
   }
