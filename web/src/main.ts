@@ -882,7 +882,7 @@ $<HTMLInputElement>('import').onchange = async (e) => {
   const samples = (s.density?.samples.length ?? 0) / 2;
   const parts = [`${s.strokes.length} ${s.strokes.length === 1 ? 'stroke' : 'strokes'}${s.model ? ' and a trained model' : ''}`,
     ...(samples ? [`${samples} density samples${s.density?.model ? ' and a trained flow' : ''}`] : [])];
-  hint(`Imported ${parts.join(', ')}. Undo (Ctrl+Z) brings back what was here.`);
+  hint(`Imported ${parts.join(', ')}. Undo (Ctrl+Z) brings back the data, models and settings that were here.`);
 };
 $<HTMLInputElement>('import-csv').onchange = async (e) => {
   const input = e.target as HTMLInputElement;
