@@ -54,6 +54,11 @@ val error(const std::string& message) {
   return o;
 }
 
+/// The error of a sampling call whose budget ran out between two blocks of points.
+val ran_out(const char* call, double millis) {
+  return error(std::string(call) + ": the time budget of " + format(millis) + " ms ran out");
+}
+
 /// {} on success, else {error}: the answer of a call with nothing to return.
 val outcome(const Result<>& r) { return r.ok() ? val::object() : error(r.message); }
 
@@ -411,7 +416,7 @@ val TrainerHandle::field(const val& points, double t, double max_millis) const {
                                  limits::check_memory(8.0 * 3 * static_cast<double>(p.value->size()), "field")})
     if (!err.ok()) return error(err.message);
   const Mat v = sample_field(*t_, columns(*p.value, d), t, budget(max_millis));
-  if (v.cols() == 0 && p.value->size() > 0) return error("field: the time budget of " + format(max_millis) + " ms ran out");
+  if (v.cols() == 0 && p.value->size() > 0) return ran_out("field", max_millis);
   val o = val::object();
   o.set("velocities", rows(v));
   return o;
@@ -423,7 +428,7 @@ val TrainerHandle::sample_grid(double xmin, double xmax, double ymin, double yma
   if (const Result<> err = grid_counts(nx, ny, g); !err.ok()) return error(err.message);
   if (const Result<> err = check_grid(g, t_->config().mlp.dim); !err.ok()) return error(err.message);
   const Mat v = nde::sample_grid(*t_, g, budget(max_millis));
-  if (v.cols() == 0) return error("sampleGrid: the time budget of " + format(max_millis) + " ms ran out");
+  if (v.cols() == 0) return ran_out("sampleGrid", max_millis);
   val o = val::object();
   o.set("values", f32(v.data(), static_cast<std::size_t>(v.size())));
   return o;
@@ -1027,7 +1032,7 @@ val EnsembleHandle::disagreement_grid(double xmin, double xmax, double ymin, dou
   if (const Result<> err = grid_counts(nx, ny, g); !err.ok()) return error(err.message);
   if (const Result<> err = check_grid(g, e_->member(0).config().mlp.dim * (e_->size() + 1)); !err.ok()) return error(err.message);
   const RowVec d = nde::disagreement_grid(*e_, g, budget(max_millis));
-  if (d.size() == 0) return error("disagreementGrid: the time budget of " + format(max_millis) + " ms ran out");
+  if (d.size() == 0) return ran_out("disagreementGrid", max_millis);
   val o = val::object();
   o.set("values", f32(d.data(), static_cast<std::size_t>(d.size())));
   return o;

@@ -213,9 +213,10 @@ function changeSettings(s: Settings) {
 /** What each task's model is called in messages. */
 const MODEL_NAME: Record<TaskId, string> = { trajectories: 'trajectory model', density: 'density flow' };
 
+/** A task's loss chart as it is now (the active task's is the one shown). */
+const chartOf = (u: TaskId) => (u === state.task ? chart.get() : charts[u]);
 /** Another task's model as an undo entry keeps it (with its chart; with its data too for an Import). */
-const otherModel = (u: TaskId, withData = false) => ({ model: state.tasks[u].model, modelGen: state.tasks[u].modelGen,
-  chart: u === state.task ? chart.get() : charts[u],
+const otherModel = (u: TaskId, withData = false) => ({ model: state.tasks[u].model, modelGen: state.tasks[u].modelGen, chart: chartOf(u),
   ...(withData ? { data: { data: state.tasks[u].data, preset: state.tasks[u].preset } } : {}) });
 
 /** A change in task `t` that replaced the models of `tasks` too: each of those gets an entry of it in its own history, of
@@ -223,7 +224,7 @@ const otherModel = (u: TaskId, withData = false) => ({ model: state.tasks[u].mod
  * settings, and task t's model (with its data when `full`), if `tModel`. Called before the change is applied. */
 function pushTwins(t: TaskId, tasks: TaskId[], twin: number, settings: Partial<Settings> | null, tModel: boolean, full: boolean) {
   for (const u of tasks)
-    (histories[u] as History<UndoEntry<TaskId>>).push({ state: state.tasks[u], restoresModel: true, chart: u === state.task ? chart.get() : charts[u],
+    (histories[u] as History<UndoEntry<TaskId>>).push({ state: state.tasks[u], restoresModel: true, chart: chartOf(u),
       settings, others: tModel ? { [t]: otherModel(t, full) } : {}, twin });
 }
 
@@ -233,20 +234,24 @@ const pick = (from: Settings, keys: string[]) => Object.fromEntries(keys.map((k)
 /** A new state, optionally undoable in the active task: 'data' (the data), 'model' (the data and the weights, which
  * askWeights() just before fills in); the settings the commit changed are restored with either. */
 function commit(next: AppState, undo?: 'data' | 'model') {
-  if (undo) {
-    dropDeferred();  // a waiting Undo was about what was there before this step
-    const t = state.task, model = undo === 'model';
-    const changed = Object.keys(next.settings).filter((k) => next.settings[k as keyof Settings] !== state.settings[k as keyof Settings]);
-    const settings = changed.length ? pick(state.settings, changed) : null;
-    const others: Others = {};
-    const replaced = TASK_IDS.filter((u) => u !== t && next.tasks[u].modelGen !== state.tasks[u].modelGen);
-    for (const u of replaced) (others as Record<TaskId, unknown>)[u] = otherModel(u);
-    const twin = replaced.length ? ++twins : undefined;
-    // The other tasks whose models this replaced can undo it too (the same change seen from there).
-    if (twin !== undefined) pushTwins(t, replaced, twin, settings, model, false);
-    (histories[t] as History<UndoEntry<typeof t>>).push({ state: state.tasks[t], restoresModel: model, chart: model ? chart.get() : null, settings, others, twin });
-  }
+  if (undo) record(state.task, next, undo === 'model', false);
   applyState(next);
+}
+
+/** Records the step from the state to `next` as an undo entry of task `t` (with its model when `model`), the settings
+ * it changes, and the other tasks whose models it replaces (`full`: their data too, as an Import replaces them), each
+ * of which also gets a twin entry of it. Called before `next` is applied. */
+function record(t: TaskId, next: AppState, model: boolean, full: boolean) {
+  dropDeferred();  // a waiting Undo was about what was there before this step
+  const changed = Object.keys(next.settings).filter((k) => next.settings[k as keyof Settings] !== state.settings[k as keyof Settings]);
+  const settings = changed.length ? pick(state.settings, changed) : null;
+  const replaced = TASK_IDS.filter((u) => u !== t && next.tasks[u].modelGen !== state.tasks[u].modelGen);
+  const others: Others = {};
+  for (const u of replaced) (others as Record<TaskId, unknown>)[u] = otherModel(u, full);
+  const twin = replaced.length ? ++twins : undefined;
+  // The other tasks whose models this replaced can undo it too (the same change seen from there).
+  if (twin !== undefined) pushTwins(t, replaced, twin, settings, model, full);
+  (histories[t] as History<UndoEntry<typeof t>>).push({ state: state.tasks[t], restoresModel: model, chart: model ? chartOf(t) : null, settings, others, twin });
 }
 
 function applyState(next: AppState, chartData?: ChartData | null) {
@@ -421,7 +426,7 @@ function showProgress(p: Progress, current = true) {
   $('iteration').textContent = String(p.iteration);
   $('loss').textContent = Number.isFinite(p.dataLoss) ? String(+p.dataLoss.toPrecision(6)) : '–';
   const status = $('plane-status');
-  status.textContent = `iteration ${p.iteration} · ${$('loss-label').textContent} ${Number.isFinite(p.dataLoss) ? fmt(p.dataLoss) : '–'}`;
+  status.textContent = `iteration ${p.iteration} · ${mod(state.task).lossLabel} ${Number.isFinite(p.dataLoss) ? fmt(p.dataLoss) : '–'}`;
   status.hidden = false;
   // Cleared data: the model (and its last iteration's readouts and chart) stays, and nothing is there to measure it on.
   const noData = mod(state.task).dataSize(state.tasks[state.task].data as never) === 0;
@@ -865,19 +870,10 @@ $<HTMLInputElement>('import').onchange = async (e) => {
   const next = stateFrom(s, s.settings, s.task ?? 'trajectories');
   for (const t of TASK_IDS) next.tasks[t] = { ...next.tasks[t], modelGen: state.tasks[t].modelGen + 1 } as never;
   nextStrokeId = Math.max(nextStrokeId, ...s.strokes.map((st) => st.id + 1));
-  // One undoable step, in the task the import leaves active: Undo brings back both tasks' data, models and charts and
-  // the settings as they were (the weights asked for first, as for any replaced model).
-  dropDeferred();
+  // One undoable step, in the task the import leaves active (and twins in the other): Undo brings back both tasks' data,
+  // models and charts and the settings as they were (the weights asked for first, as for any replaced model).
   askWeights(TASK_IDS);
-  const t = next.task;
-  const changed = Object.keys(next.settings).filter((k) => next.settings[k as keyof Settings] !== state.settings[k as keyof Settings]);
-  const others: Others = {};
-  const rest = TASK_IDS.filter((u) => u !== t);
-  for (const u of rest) (others as Record<TaskId, unknown>)[u] = otherModel(u, true);
-  const settings = changed.length ? pick(state.settings, changed) : null, twin = ++twins;
-  pushTwins(t, rest, twin, settings, true, true);
-  (histories[t] as History<UndoEntry<typeof t>>).push({ state: state.tasks[t], restoresModel: true, chart: t === state.task ? chart.get() : charts[t],
-    settings, others, twin });
+  record(next.task, next, true, true);
   applyState({ ...next, view: fitView(s.view, overlay.width, overlay.height, 0) }, null);
   const samples = (s.density?.samples.length ?? 0) / 2;
   const parts = [`${s.strokes.length} ${s.strokes.length === 1 ? 'stroke' : 'strokes'}${s.model ? ' and a trained model' : ''}`,

@@ -565,15 +565,17 @@ function handle(m: ToWorker) {
         const t = r.engine.trainer();
         // Forced (the page waits for the weights of a model it replaces): always answered, unchanged or not, and with
         // no model when there is none to send (the page stops waiting for it).
-        if (!t && m.force) post({ type: 'snapshot', task: r.engine.task, model: null, iteration: 0, millis: 0, gen: r.gen });
-        if (!t || (!m.force && ((running && now() - r.snapshotAt < SNAPSHOT_SHARE * r.snapshotCost) || (r.posted?.trainer === t && r.posted.iteration === t.iteration())))) continue;
-        const t0 = now();
-        const model = r.engine.snapshot();
-        r.snapshotAt = now();
-        r.snapshotCost = r.snapshotAt - t0;
-        r.posted = { trainer: t, iteration: t.iteration() };
-        if (model) post({ type: 'snapshot', task: r.engine.task, model, iteration: t.iteration(), millis: r.snapshotCost, gen: r.gen }, [model.packed.buffer]);
-        else if (m.force) post({ type: 'snapshot', task: r.engine.task, model: null, iteration: t.iteration(), millis: 0, gen: r.gen });
+        if (!m.force && (!t || (running && now() - r.snapshotAt < SNAPSHOT_SHARE * r.snapshotCost) || (r.posted?.trainer === t && r.posted.iteration === t.iteration()))) continue;
+        let model = null;
+        if (t) {
+          const t0 = now();
+          model = r.engine.snapshot();
+          r.snapshotAt = now();
+          r.snapshotCost = r.snapshotAt - t0;
+          r.posted = { trainer: t, iteration: t.iteration() };
+        }
+        if (model) post({ type: 'snapshot', task: r.engine.task, model, iteration: t!.iteration(), millis: r.snapshotCost, gen: r.gen }, [model.packed.buffer]);
+        else if (m.force) post({ type: 'snapshot', task: r.engine.task, model: null, iteration: t?.iteration() ?? 0, millis: 0, gen: r.gen });
       }
       break;
     case 'preset':

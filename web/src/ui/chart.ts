@@ -77,8 +77,6 @@ export function createLossChart(host: HTMLElement, hint: HTMLElement): LossChart
   let pending = false;
   const redraw = () => {
     hint.hidden = d.iterations.length > 0;
-    // Empty: the hint alone (uPlot's axes of no data are a 0-100 frame whose ticks the hint would overlap).
-    plot.root.style.visibility = d.iterations.length ? '' : 'hidden';
     if (pending) return;
     pending = true;
     requestAnimationFrame(() => {
@@ -88,8 +86,9 @@ export function createLossChart(host: HTMLElement, hint: HTMLElement): LossChart
         scale = want;
         plot.destroy();
         plot = make();
-        plot.root.style.visibility = d.iterations.length ? '' : 'hidden';
       }
+      // Empty: the hint alone (uPlot's axes of no data are a 0-100 frame whose ticks the hint would overlap).
+      plot.root.style.visibility = d.iterations.length ? '' : 'hidden';
       plot.setData([d.iterations, d.data, d.batch] as uPlot.AlignedData);
     });
   };
